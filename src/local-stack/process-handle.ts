@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+
+/** A server process started by the local stack, with its log file and a stop that waits for exit. */
+export interface ServerProcess {
+  readonly pid: number;
+  readonly logFile: string;
+  stop(): Promise<void>;
+}
+
+export function spawnServer(cmd: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv): { child: ChildProcess; handle: ServerProcess } {
+  const out = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: false });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const handle: ServerProcess = {
+    pid: child.pid ?? -1,
+    logFile,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  return { child, handle };
+}
+
+/** Polls `probe` until it resolves true, or fails naming what did not come up. */
+export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
+    try {
+      if (await probe()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,23 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** The project root (this file lives in src/local-stack or dist/local-stack). */
+export const projectRoot = resolve(__dirname, '..', '..');
+
+export type ToolName = 'temporal' | 'moto_server';
+
+/**
+ * Returns the path of a tool installed by scripts/install-tools.sh, installing it on first use.
+ * The installer is idempotent and caches builds per machine, so this is cheap after the first call.
+ */
+export function ensureTool(name: ToolName): string {
+  const bin = join(projectRoot, '.tools', 'bin', name);
+  if (!existsSync(bin)) {
+    execFileSync('bash', [join(projectRoot, 'scripts', 'install-tools.sh'), name === 'temporal' ? 'temporal' : 's3'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
+  if (!existsSync(bin)) throw new Error(`tool ${name} is missing after install; see scripts/install-tools.sh`);
+  return bin;
+}

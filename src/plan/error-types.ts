@@ -1,0 +1,58 @@
+/**
+ * The error catalog. Each failure that leaves brflow carries one of these `type`s: activities throw
+ * ApplicationFailure with it, workflows match on it, the CLI prints it. Types listed in
+ * NON_RETRYABLE_ERROR_TYPES are permanent: retrying cannot help, an operator has to act.
+ */
+export const ErrorType = {
+  InvalidInput: 'Brflow:Input:Invalid',
+  InvalidStorageUrl: 'Brflow:Storage:InvalidUrl',
+  StorageNotFound: 'Brflow:Storage:NotFound',
+  StorageUnavailable: 'Brflow:Storage:Unavailable',
+  BackupMetaMissing: 'Brflow:Backup:MetaMissing',
+  BackupMetaCorrupt: 'Brflow:Backup:MetaCorrupt',
+  BackupEncrypted: 'Brflow:Backup:EncryptedNoKey',
+  SstCorrupt: 'Brflow:Backup:SstCorrupt',
+  FilterTargetMissing: 'Brflow:Plan:FilterTargetMissing',
+  UnsupportedTable: 'Brflow:Plan:UnsupportedTable',
+  ColumnIdMismatch: 'Brflow:Restore:ColumnIdMismatch',
+  TableExists: 'Brflow:Restore:TableExists',
+  ChecksumMismatch: 'Brflow:Restore:ChecksumMismatch',
+  ClusterUnavailable: 'Brflow:Cluster:Unavailable',
+  ClusterRejected: 'Brflow:Cluster:Rejected',
+  RegionError: 'Brflow:Cluster:RegionError',
+  Internal: 'Brflow:Internal',
+} as const;
+
+export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
+
+export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
+  ErrorType.InvalidInput,
+  ErrorType.InvalidStorageUrl,
+  ErrorType.StorageNotFound,
+  ErrorType.BackupMetaMissing,
+  ErrorType.BackupMetaCorrupt,
+  ErrorType.BackupEncrypted,
+  ErrorType.SstCorrupt,
+  ErrorType.FilterTargetMissing,
+  ErrorType.UnsupportedTable,
+  ErrorType.ColumnIdMismatch,
+  ErrorType.TableExists,
+  ErrorType.ChecksumMismatch,
+  ErrorType.Internal,
+];
+
+/**
+ * An error with a catalog type and a message that names what is wrong and what to do.
+ * Plain class (no Node APIs) so plan code and workflows can raise it too.
+ */
+export class BrflowError extends Error {
+  constructor(readonly type: ErrorTypeName, message: string) {
+    super(message);
+    this.name = 'BrflowError';
+  }
+}
+
+/** True for BrflowError across module realms (instanceof fails between the workflow VM and Node). */
+export function isBrflowError(e: unknown): e is BrflowError {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'BrflowError' && typeof (e as { type?: unknown }).type === 'string';
+}

@@ -1,0 +1,49 @@
+import {
+  appendTs, decodeBytes, decodeInt64Cmp, decodeMvccKey, decodeTableId, encodeBytes, encodeInt64Cmp, encodeKeyPrefix,
+  fromHex, recordKey, recordPrefix, startsWith, tablePrefix, toHex,
+} from '../../../src/plan/keys';
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+describe('keys', () => {
+  test('i64cmp flips the sign bit, big-endian (tablecodec)', () => {
+    expect(toHex(encodeInt64Cmp(1))).toBe('8000000000000001');
+    expect(toHex(encodeInt64Cmp(0))).toBe('8000000000000000');
+    expect(toHex(encodeInt64Cmp(-1))).toBe('7fffffffffffffff');
+    expect(decodeInt64Cmp(encodeInt64Cmp(-42n))).toBe(-42n);
+  });
+
+  test('table prefix and row key layout', () => {
+    expect(toHex(tablePrefix(45))).toBe('74800000000000002d');
+    expect(toHex(recordKey(45, 1))).toBe('74800000000000002d5f728000000000000001');
+    expect(decodeTableId(recordKey(45, 7))).toBe(45n);
+    expect(decodeTableId(utf8('mDB:'))).toBeUndefined();
+  });
+
+  test('memcomparable bytes: groups of 8 with a 0xFF−pad marker (codec.EncodeBytes)', () => {
+    expect(toHex(encodeBytes(new Uint8Array()))).toBe('0000000000000000f7');
+    expect(toHex(encodeBytes(utf8('abc')))).toBe('6162630000000000fa');
+    expect(toHex(encodeBytes(utf8('12345678')))).toBe('3132333435363738ff0000000000000000f7');
+    const raw = recordKey(1, 99);
+    const { value, read } = decodeBytes(encodeBytes(raw));
+    expect(toHex(value)).toBe(toHex(raw));
+    expect(read).toBe(27);
+    expect(() => decodeBytes(fromHex('6162630000000001fa'))).toThrow(/padding/);
+  });
+
+  test('encodeKeyPrefix is a byte prefix of every encoded key with that raw prefix', () => {
+    const prefix = recordPrefix(45); // 11 bytes
+    const enc = encodeKeyPrefix(prefix);
+    // one whole group (9 bytes encoded) then the 3 raw tail bytes
+    expect(enc.length).toBe(12);
+    for (const h of [1, 1000, -5]) expect(startsWith(encodeBytes(recordKey(45, h)), enc)).toBe(true);
+  });
+
+  test('MVCC keys: z ‖ memcomparable ‖ ^ts big-endian', () => {
+    const raw = recordKey(45, 1);
+    const key = appendTs(new Uint8Array([0x7a, ...encodeBytes(raw)]), 440689413714870273n);
+    const d = decodeMvccKey(key);
+    expect(toHex(d.rawKey)).toBe(toHex(raw));
+    expect(d.ts).toBe(440689413714870273n);
+  });
+});
