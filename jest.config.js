@@ -8,5 +8,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 180000,
   maxWorkers: 2,
+  // Temporal's native bridge keeps a handle open after workers shut down (temporal.md §8.1).
+  forceExit: true,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
