@@ -1,0 +1,185 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { PD_HTTP_RETRY, RESET_TS_RETRY, retry, type RetryPolicy } from './backoff';
+import { ClusterError, classifyError, classifyHttpStatus } from './errors';
+import { parsePdEndpoints, pdHttpBase } from './pd-address';
+import type { TlsOptions } from './tls';
+
+/** BR's PD HTTP client timeout (pdutil: http.Client{Timeout: 30 s}). */
+export const PD_HTTP_TIMEOUT_MS = 30_000;
+/** Largest body we accept from PD: schedule config and scheduler lists are a few KiB. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface PdHttpOptions {
+  endpoints: string | readonly string[];
+  tls?: TlsOptions;
+  /** Deadline of each request. @default PD_HTTP_TIMEOUT_MS */
+  timeoutMs?: number;
+  /** Retry while every endpoint fails with a network error or 5xx. @default PD_HTTP_RETRY */
+  retry?: RetryPolicy;
+}
+
+export interface PdHttpResponse {
+  status: number;
+  body: string;
+}
+
+/** Schedule config values as PD's JSON has them (numbers, "true"/"false" strings, booleans, …). */
+export type ScheduleConfig = Record<string, unknown>;
+
+/** The result of reset-ts: PD moved its TSO, or it was already past the asked value (HTTP 403). */
+export type ResetTsOutcome = 'reset' | 'already-larger';
+
+/**
+ * PD's HTTP API (the part BR uses). Each request has a deadline, goes to the endpoints in turn and is retried
+ * while all of them fail with network errors or 5xx; a 4xx answer fails at once with PD's message.
+ */
+export class PdHttp {
+  private readonly bases: string[];
+  private readonly timeoutMs: number;
+  private readonly policy: RetryPolicy;
+
+  constructor(private readonly opts: PdHttpOptions) {
+    this.bases = parsePdEndpoints(opts.endpoints).map((e) => pdHttpBase(e, opts.tls !== undefined));
+    if (this.bases.length === 0) {
+      throw new ClusterError('(none)', 'PD HTTP', { kind: 'rejected', retryable: false, detail: 'no PD endpoint given; pass --pd host:port' });
+    }
+    this.timeoutMs = opts.timeoutMs ?? PD_HTTP_TIMEOUT_MS;
+    this.policy = opts.retry ?? PD_HTTP_RETRY;
+  }
+
+  /**
+   * One request, retried as described above. `accept` lists non-2xx statuses the caller handles itself.
+   * The path starts with "/pd/api/v1/".
+   */
+  async request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, accept: number[] = [], policy = this.policy): Promise<PdHttpResponse> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const call = `PD HTTP ${method} ${path}`;
+    return retry(
+      async () => {
+        let last: unknown;
+        for (const base of this.bases) {
+          try {
+            const res = await this.once(method, base, path, payload);
+            if ((res.status >= 200 && res.status < 300) || accept.includes(res.status)) return res;
+            throw new ClusterError(base, call, classifyHttpStatus(res.status, `HTTP ${res.status}: ${res.body.trim().slice(0, 500)}`));
+          } catch (e) {
+            last = e instanceof ClusterError ? e : new ClusterError(base, call, classifyError(e));
+            // A 4xx is PD's verdict on the request itself; another member would say the same.
+            if (!classifyError(last).retryable) throw last;
+          }
+        }
+        throw last;
+      },
+      policy,
+      (e) => classifyError(e).retryable,
+    );
+  }
+
+  private once(method: string, base: string, path: string, payload: string | undefined): Promise<PdHttpResponse> {
+    const url = new URL(path, base);
+    const tls = this.opts.tls;
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const signal = AbortSignal.timeout(this.timeoutMs);
+      const req = send(
+        url,
+        {
+          method,
+          signal,
+          headers: payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+          ...(tls ? { ca: tls.ca, ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}) } : {}),
+        },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          let n = 0;
+          res.on('data', (c: Buffer) => {
+            n += c.length;
+            if (n > MAX_BODY_BYTES) req.destroy(new Error(`PD answered more than ${MAX_BODY_BYTES} bytes`));
+            else chunks.push(c);
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (e) => {
+        if (signal.aborted) {
+          reject(new ClusterError(base, `PD HTTP ${method} ${path}`, { kind: 'deadline', retryable: true, detail: `no answer within ${this.timeoutMs} ms` }));
+        } else reject(e);
+      });
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  private async json<T>(path: string): Promise<T> {
+    const res = await this.request('GET', path);
+    try {
+      return JSON.parse(res.body) as T;
+    } catch {
+      throw new ClusterError(this.bases[0] as string, `PD HTTP GET ${path}`, { kind: 'rejected', retryable: false, detail: `not JSON: ${res.body.slice(0, 200)}` });
+    }
+  }
+
+  /** PD's own version, without the leading "v" ("5.3.0"). */
+  async version(): Promise<string> {
+    const v = await this.json<{ version?: string }>('/pd/api/v1/version');
+    return String(v.version ?? '0.0.0').trim().replace(/^v/, '');
+  }
+
+  /** The cluster version PD records (TiKV's), unquoted. */
+  async clusterVersion(): Promise<string> {
+    const res = await this.request('GET', '/pd/api/v1/config/cluster-version');
+    return res.body.trim().replace(/^"|"$/g, '');
+  }
+
+  /** Scheduler names; `status` filters on newer PDs (paused / disabled). */
+  async listSchedulers(status?: 'paused' | 'disabled'): Promise<string[]> {
+    return this.json<string[]>(`/pd/api/v1/schedulers${status ? `?status=${status}` : ''}`);
+  }
+
+  /** Pauses a scheduler for `delaySeconds` SECONDS (PD multiplies by time.Second); 0 resumes it. */
+  async pauseScheduler(name: string, delaySeconds: number): Promise<void> {
+    if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 7 * 24 * 3600) {
+      // The v5.3 BR bug sent nanoseconds (3e11 "seconds"): refuse anything that is not a sane second count.
+      throw new ClusterError(this.bases[0] as string, 'PD pause scheduler', { kind: 'rejected', retryable: false, detail: `delay ${delaySeconds} is not a number of seconds` });
+    }
+    await this.request('POST', `/pd/api/v1/schedulers/${encodeURIComponent(name)}`, { delay: delaySeconds });
+  }
+
+  async removeScheduler(name: string): Promise<void> {
+    await this.request('DELETE', `/pd/api/v1/schedulers/${encodeURIComponent(name)}`);
+  }
+
+  async addScheduler(name: string): Promise<void> {
+    await this.request('POST', '/pd/api/v1/schedulers', { name });
+  }
+
+  async getScheduleConfig(): Promise<ScheduleConfig> {
+    return this.json<ScheduleConfig>('/pd/api/v1/config/schedule');
+  }
+
+  /**
+   * Sets schedule values that expire after `ttlSeconds` (PD ≥ 4.0.8): `POST /pd/api/v1/config?ttlSecond=N` with
+   * keys prefixed "schedule.". ttlSeconds 0 removes the overrides, PD then reads the stored values again.
+   */
+  async setConfigWithTtl(values: ScheduleConfig, ttlSeconds: number): Promise<void> {
+    const body: ScheduleConfig = {};
+    for (const [k, v] of Object.entries(values)) body[`schedule.${k}`] = v;
+    await this.request('POST', `/pd/api/v1/config?ttlSecond=${Math.trunc(ttlSeconds)}`, body);
+  }
+
+  /** Permanent schedule config change (`POST /pd/api/v1/config/schedule`); it ignores any TTL. */
+  async setScheduleConfig(values: ScheduleConfig): Promise<void> {
+    await this.request('POST', '/pd/api/v1/config/schedule', values);
+  }
+
+  /**
+   * Moves PD's TSO to at least `ts` (BR ResetTS before importing data with its original commit ts). PD answers
+   * 403 when its TSO is already larger: that is success too.
+   */
+  async resetTs(ts: bigint): Promise<ResetTsOutcome> {
+    const res = await this.request('POST', '/pd/api/v1/admin/reset-ts', { tso: ts.toString() }, [403], RESET_TS_RETRY);
+    return res.status === 403 ? 'already-larger' : 'reset';
+  }
+}
