@@ -1,0 +1,458 @@
+import { compareBytes } from '../plan/keys';
+import type { Clock } from './clock';
+import { GcSafePoints } from './gc-safepoints';
+import { MvccData } from './mvcc-data';
+import { PdScheduleState } from './pd-schedule-state';
+import type { RegionError } from './region-error';
+import { TsoAllocator } from './tso-allocator';
+
+/**
+ * The simulated cluster as plain data: PD's view (stores, regions, epochs, leaders, operators,
+ * schedulers, safepoints) and each TiKV's view (import mode, staged SSTs, committed KVs).
+ * Pure: no I/O, time only from the injected clock. gRPC/HTTP handlers are thin layers over it.
+ *
+ * Region keys are memcomparable-encoded TiDB keys without 'z' or ts; an empty end key is +∞.
+ */
+
+export type StoreStateName = 'Up' | 'Offline' | 'Tombstone';
+export type ImportMode = 'Normal' | 'Import';
+
+export interface StoreLabel {
+  key: string;
+  value: string;
+}
+
+export interface SimStore {
+  id: number;
+  /** gRPC host:port; filled by the server once it listens. */
+  address: string;
+  statusAddress: string;
+  state: StoreStateName;
+  labels: StoreLabel[];
+  version: string;
+}
+
+export interface RegionEpochState {
+  confVer: number;
+  version: number;
+}
+
+export interface SimPeer {
+  id: number;
+  storeId: number;
+}
+
+export interface SimRegion {
+  id: number;
+  startKey: Uint8Array;
+  endKey: Uint8Array;
+  epoch: RegionEpochState;
+  peers: SimPeer[];
+  leaderStoreId: number;
+}
+
+export type OperatorStatusName = 'RUNNING' | 'SUCCESS';
+
+export interface SimOperator {
+  regionId: number;
+  desc: string;
+  kind: string;
+  status: OperatorStatusName;
+  /** GetOperator polls left until the operator finishes. */
+  pollsLeft: number;
+}
+
+/** KVs downloaded (and already rewritten) onto one store, waiting for Ingest. */
+export interface StagedSst {
+  uuidHex: string;
+  /** Object name the Download read: counters are kept per SST name. */
+  name: string;
+  cfName: string;
+  regionId: number;
+  epoch: RegionEpochState;
+  /** TiKV data keys ('z' ‖ encoded ‖ ^ts) and values, sorted by key. */
+  kvs: { key: Uint8Array; value: Uint8Array }[];
+}
+
+export interface ClusterStateOptions {
+  clock: Clock;
+  /** TiKV stores (each gets peers). @default 3 */
+  stores?: number;
+  /** Extra stores labelled engine=tiflash: listed by PD, hold no peers (BR must skip them). @default 0 */
+  tiflashStores?: number;
+  /** Peers per region. @default min(3, stores) */
+  replicas?: number;
+  /** TiKV import.import-mode-timeout: Import lapses back to Normal unless refreshed. @default 600000 (10 min) */
+  importModeTimeoutMs?: number;
+  /** GetOperator polls that answer RUNNING before a scatter finishes. @default 2 */
+  scatterPolls?: number;
+  /** A finished scatter moves the leader to the next peer, as a real scatter may. @default false */
+  scatterTransfersLeader?: boolean;
+  /** PD cluster id reported in every response header. @default 7211076907329653533 */
+  clusterId?: bigint;
+  /** Version string of TiKV stores. @default '8.5.0' */
+  tikvVersion?: string;
+}
+
+export const DEFAULT_IMPORT_MODE_TIMEOUT_MS = 10 * 60 * 1000;
+const DEFAULT_CLUSTER_ID = 7211076907329653533n;
+/** PD hands out region and peer IDs from one allocator; start above the store IDs like a bootstrapped PD. */
+const FIRST_ALLOCATED_ID = 1000;
+
+interface ImportModeEntry {
+  mode: ImportMode;
+  /** When Import lapses (clock ms). */
+  until: number;
+}
+
+export class ClusterState {
+  readonly clock: Clock;
+  readonly clusterId: bigint;
+  readonly importModeTimeoutMs: number;
+  readonly tso: TsoAllocator;
+  readonly gc: GcSafePoints;
+  readonly schedule: PdScheduleState;
+
+  private readonly storeList: SimStore[] = [];
+  /** Sorted by start key, non-overlapping, covering the whole key space. */
+  private regionList: SimRegion[] = [];
+  /** Regions split off each region (transitively): the candidates for EpochNotMatch.current_regions. */
+  private readonly derived = new Map<number, Set<number>>();
+  private readonly operators = new Map<number, SimOperator>();
+  private readonly importModes = new Map<number, ImportModeEntry>();
+  private readonly speedLimits = new Map<number, number>();
+  private readonly stagedByStore = new Map<number, Map<string, StagedSst>>();
+  private readonly data = new Map<number, MvccData>();
+  private readonly downloadsByName = new Map<string, number>();
+  private readonly ingestsByName = new Map<string, number>();
+  private readonly downloadsByStore = new Map<number, number>();
+  private readonly ingestsByStore = new Map<number, number>();
+  private readonly scatterPolls: number;
+  private readonly scatterTransfersLeader: boolean;
+  private nextId = FIRST_ALLOCATED_ID;
+
+  constructor(opts: ClusterStateOptions) {
+    this.clock = opts.clock;
+    this.clusterId = opts.clusterId ?? DEFAULT_CLUSTER_ID;
+    this.importModeTimeoutMs = opts.importModeTimeoutMs ?? DEFAULT_IMPORT_MODE_TIMEOUT_MS;
+    this.scatterPolls = opts.scatterPolls ?? 2;
+    this.scatterTransfersLeader = opts.scatterTransfersLeader ?? false;
+    this.tso = new TsoAllocator(opts.clock);
+    this.gc = new GcSafePoints(opts.clock);
+    this.schedule = new PdScheduleState(opts.clock);
+    const tikv = opts.stores ?? 3;
+    if (tikv < 1) throw new Error(`stores must be at least 1, got ${tikv}`);
+    const version = opts.tikvVersion ?? '8.5.0';
+    for (let i = 1; i <= tikv; i++) this.addStore({ id: i, labels: [], version });
+    for (let i = 1; i <= (opts.tiflashStores ?? 0); i++) {
+      this.addStore({ id: tikv + i, labels: [{ key: 'engine', value: 'tiflash' }], version });
+    }
+    const replicas = Math.min(opts.replicas ?? 3, tikv);
+    const peers = this.storeList.slice(0, replicas).map((s) => ({ id: this.allocId(), storeId: s.id }));
+    this.regionList = [
+      {
+        id: this.allocId(),
+        startKey: new Uint8Array(0),
+        endKey: new Uint8Array(0),
+        epoch: { confVer: 1, version: 1 },
+        peers,
+        leaderStoreId: peers[0]!.storeId,
+      },
+    ];
+  }
+
+  allocId(): number {
+    return this.nextId++;
+  }
+
+  // ---- stores ----
+
+  private addStore(s: { id: number; labels: StoreLabel[]; version: string }): void {
+    this.storeList.push({ ...s, address: '', statusAddress: '', state: 'Up' });
+    this.data.set(s.id, new MvccData());
+    this.stagedByStore.set(s.id, new Map());
+  }
+
+  stores(): SimStore[] {
+    return this.storeList.map((s) => ({ ...s, labels: s.labels.map((l) => ({ ...l })) }));
+  }
+
+  store(id: number): SimStore | undefined {
+    const s = this.storeList.find((x) => x.id === id);
+    return s && { ...s, labels: s.labels.map((l) => ({ ...l })) };
+  }
+
+  setStoreAddress(id: number, address: string, statusAddress: string): void {
+    const s = this.mustStore(id);
+    s.address = address;
+    s.statusAddress = statusAddress;
+  }
+
+  setStoreState(id: number, state: StoreStateName): void {
+    this.mustStore(id).state = state;
+  }
+
+  private mustStore(id: number): SimStore {
+    const s = this.storeList.find((x) => x.id === id);
+    if (!s) throw new Error(`no store ${id}`);
+    return s;
+  }
+
+  // ---- regions ----
+
+  regions(): SimRegion[] {
+    return this.regionList.map(cloneRegion);
+  }
+
+  regionById(id: number): SimRegion | undefined {
+    const r = this.regionList.find((x) => x.id === id);
+    return r && cloneRegion(r);
+  }
+
+  /** The region containing an encoded key. */
+  regionByKey(key: Uint8Array): SimRegion | undefined {
+    const r = this.regionList.find((x) => containsKey(x, key));
+    return r && cloneRegion(r);
+  }
+
+  /** Regions overlapping [start, end) in key order, at most `limit` (0 = all), like PD ScanRegions. */
+  scanRegions(start: Uint8Array, end: Uint8Array, limit: number): SimRegion[] {
+    const out: SimRegion[] = [];
+    for (const r of this.regionList) {
+      if (r.endKey.length > 0 && compareBytes(r.endKey, start) <= 0) continue;
+      if (end.length > 0 && compareBytes(r.startKey, end) >= 0) break;
+      out.push(cloneRegion(r));
+      if (limit > 0 && out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * Checks a region-addressed request received by `storeId` the way TiKV does before serving it:
+   * the store must hold a peer (else RegionNotFound), be the leader when required (else NotLeader
+   * naming the leader), and the caller's epoch must be current (else EpochNotMatch with the regions
+   * that now cover the old one).
+   */
+  checkRegionRequest(
+    storeId: number,
+    regionId: number,
+    epoch: RegionEpochState | undefined,
+    requireLeader: boolean,
+  ): { region: SimRegion } | { error: RegionError } {
+    const r = this.regionList.find((x) => x.id === regionId);
+    if (!r || !r.peers.some((p) => p.storeId === storeId)) return { error: { kind: 'RegionNotFound', regionId } };
+    if (requireLeader && r.leaderStoreId !== storeId) {
+      return { error: { kind: 'NotLeader', regionId, leader: leaderPeer(r) } };
+    }
+    if (epoch && (epoch.confVer !== r.epoch.confVer || epoch.version !== r.epoch.version)) {
+      return { error: { kind: 'EpochNotMatch', currentRegions: this.currentRegionsOf(regionId) } };
+    }
+    return { region: cloneRegion(r) };
+  }
+
+  /** The region and every region split off it, in key order. */
+  currentRegionsOf(regionId: number): SimRegion[] {
+    const ids = new Set([regionId, ...(this.derived.get(regionId) ?? [])]);
+    return this.regionList.filter((r) => ids.has(r.id)).map(cloneRegion);
+  }
+
+  /**
+   * Batch split as TiKV applies it (right-derive, TiKV's default): the original region keeps the
+   * right-most piece and its ID, each new region gets new region and peer IDs on the same stores, and
+   * every resulting region's epoch version grows by the number of new regions. Keys are encoded,
+   * must lie strictly inside the region; duplicates are dropped. Returns all resulting regions.
+   */
+  split(regionId: number, encodedKeys: Uint8Array[]): { regions: SimRegion[] } | { error: RegionError } {
+    const idx = this.regionList.findIndex((x) => x.id === regionId);
+    const r = this.regionList[idx];
+    if (!r) return { error: { kind: 'RegionNotFound', regionId } };
+    const keys = dedupSorted(encodedKeys);
+    if (keys.length === 0) return { error: { kind: 'Other', message: 'no valid key found for split.' } };
+    for (const k of keys) {
+      const inside = compareBytes(k, r.startKey) > 0 && (r.endKey.length === 0 || compareBytes(k, r.endKey) < 0);
+      if (!inside) {
+        return { error: { kind: 'KeyNotInRegion', key: k, regionId, startKey: r.startKey, endKey: r.endKey } };
+      }
+    }
+    const version = r.epoch.version + keys.length;
+    const pieces: SimRegion[] = [];
+    let start = r.startKey;
+    for (const k of keys) {
+      pieces.push({
+        id: this.allocId(),
+        startKey: start,
+        endKey: k,
+        epoch: { confVer: r.epoch.confVer, version },
+        peers: r.peers.map((p) => ({ id: this.allocId(), storeId: p.storeId })),
+        leaderStoreId: r.leaderStoreId,
+      });
+      start = k;
+    }
+    r.startKey = start;
+    r.epoch = { confVer: r.epoch.confVer, version };
+    pieces.push(r);
+    this.regionList.splice(idx, 1, ...pieces);
+    const mine = this.derived.get(regionId) ?? new Set<number>();
+    for (const p of pieces) if (p.id !== regionId) mine.add(p.id);
+    this.derived.set(regionId, mine);
+    return { regions: pieces.map(cloneRegion) };
+  }
+
+  /** Moves a region's leader to the peer on `storeId` (no epoch change, like a leader transfer). */
+  transferLeader(regionId: number, storeId: number): void {
+    const r = this.regionList.find((x) => x.id === regionId);
+    if (!r) throw new Error(`no region ${regionId}`);
+    if (!r.peers.some((p) => p.storeId === storeId)) throw new Error(`region ${regionId} has no peer on store ${storeId}`);
+    r.leaderStoreId = storeId;
+  }
+
+  // ---- scatter operators ----
+
+  /** Starts a scatter-region operator; false when PD does not know the region. */
+  scatter(regionId: number): boolean {
+    if (!this.regionList.some((x) => x.id === regionId)) return false;
+    this.operators.set(regionId, {
+      regionId,
+      desc: 'scatter-region',
+      kind: 'admin,region',
+      status: this.scatterPolls > 0 ? 'RUNNING' : 'SUCCESS',
+      pollsLeft: this.scatterPolls,
+    });
+    return true;
+  }
+
+  /** One GetOperator poll: RUNNING until the configured polls have passed, then SUCCESS (kept, as PD keeps finished status). */
+  pollOperator(regionId: number): SimOperator | undefined {
+    const op = this.operators.get(regionId);
+    if (!op) return undefined;
+    if (op.status === 'RUNNING') {
+      op.pollsLeft -= 1;
+      if (op.pollsLeft <= 0) {
+        op.status = 'SUCCESS';
+        if (this.scatterTransfersLeader) this.rotateLeader(regionId);
+      }
+    }
+    return { ...op };
+  }
+
+  private rotateLeader(regionId: number): void {
+    const r = this.regionList.find((x) => x.id === regionId);
+    if (!r || r.peers.length < 2) return;
+    const i = r.peers.findIndex((p) => p.storeId === r.leaderStoreId);
+    r.leaderStoreId = r.peers[(i + 1) % r.peers.length]!.storeId;
+  }
+
+  // ---- import mode, speed limit ----
+
+  switchMode(storeId: number, mode: ImportMode): void {
+    this.mustStore(storeId);
+    this.importModes.set(storeId, { mode, until: this.clock.now() + this.importModeTimeoutMs });
+  }
+
+  /** Current mode; Import lapses to Normal once the timeout passed without a refresh (TiKV's auto-revert). */
+  mode(storeId: number): ImportMode {
+    const e = this.importModes.get(storeId);
+    if (!e || e.mode === 'Normal') return 'Normal';
+    if (this.clock.now() >= e.until) {
+      this.importModes.set(storeId, { mode: 'Normal', until: 0 });
+      return 'Normal';
+    }
+    return 'Import';
+  }
+
+  setSpeedLimit(storeId: number, bytesPerSecond: number): void {
+    this.speedLimits.set(storeId, bytesPerSecond);
+  }
+
+  /** Download speed limit in bytes/s; 0 = unlimited. */
+  speedLimit(storeId: number): number {
+    return this.speedLimits.get(storeId) ?? 0;
+  }
+
+  // ---- staged SSTs, ingest, data ----
+
+  stage(storeId: number, sst: StagedSst): void {
+    this.mustStaged(storeId).set(sst.uuidHex, sst);
+    this.downloadsByName.set(sst.name, (this.downloadsByName.get(sst.name) ?? 0) + 1);
+    this.downloadsByStore.set(storeId, (this.downloadsByStore.get(storeId) ?? 0) + 1);
+  }
+
+  /** Counts a download that found nothing to stage (is_empty) too: it still read the object. */
+  countEmptyDownload(storeId: number, name: string): void {
+    this.downloadsByName.set(name, (this.downloadsByName.get(name) ?? 0) + 1);
+    this.downloadsByStore.set(storeId, (this.downloadsByStore.get(storeId) ?? 0) + 1);
+  }
+
+  staged(storeId: number, uuidHex: string): StagedSst | undefined {
+    return this.mustStaged(storeId).get(uuidHex);
+  }
+
+  stagedCount(storeId: number): number {
+    return this.mustStaged(storeId).size;
+  }
+
+  private mustStaged(storeId: number): Map<string, StagedSst> {
+    const m = this.stagedByStore.get(storeId);
+    if (!m) throw new Error(`no store ${storeId}`);
+    return m;
+  }
+
+  /**
+   * Applies staged SSTs to a region as raft would: the leader's staged KVs are written to the data of
+   * every store holding a peer, and each peer's staged copy is consumed (a repeated ingest of the same
+   * uuid then finds nothing, like TiKV's StaleCommand). Callers check leadership/epoch/range first.
+   */
+  ingest(leaderStoreId: number, regionId: number, uuids: string[]): void {
+    const r = this.regionList.find((x) => x.id === regionId);
+    if (!r) throw new Error(`no region ${regionId}`);
+    for (const uuid of uuids) {
+      const sst = this.mustStaged(leaderStoreId).get(uuid);
+      if (!sst) throw new Error(`uuid ${uuid} not staged on store ${leaderStoreId}`);
+      for (const p of r.peers) {
+        const d = this.data.get(p.storeId)!;
+        for (const kv of sst.kvs) d.put(sst.cfName, kv.key, kv.value);
+        this.mustStaged(p.storeId).delete(uuid);
+      }
+      this.ingestsByName.set(sst.name, (this.ingestsByName.get(sst.name) ?? 0) + 1);
+      this.ingestsByStore.set(leaderStoreId, (this.ingestsByStore.get(leaderStoreId) ?? 0) + 1);
+    }
+  }
+
+  /** Committed KVs held by a store. */
+  dataOf(storeId: number): MvccData {
+    const d = this.data.get(storeId);
+    if (!d) throw new Error(`no store ${storeId}`);
+    return d;
+  }
+
+  counters(): {
+    downloadsByName: Record<string, number>;
+    ingestsByName: Record<string, number>;
+    downloadsByStore: Record<string, number>;
+    ingestsByStore: Record<string, number>;
+  } {
+    return {
+      downloadsByName: Object.fromEntries(this.downloadsByName),
+      ingestsByName: Object.fromEntries(this.ingestsByName),
+      downloadsByStore: Object.fromEntries([...this.downloadsByStore].map(([k, v]) => [String(k), v])),
+      ingestsByStore: Object.fromEntries([...this.ingestsByStore].map(([k, v]) => [String(k), v])),
+    };
+  }
+}
+
+export function leaderPeer(r: SimRegion): SimPeer | undefined {
+  return r.peers.find((p) => p.storeId === r.leaderStoreId);
+}
+
+export function containsKey(r: SimRegion, key: Uint8Array): boolean {
+  return compareBytes(key, r.startKey) >= 0 && (r.endKey.length === 0 || compareBytes(key, r.endKey) < 0);
+}
+
+function cloneRegion(r: SimRegion): SimRegion {
+  return { ...r, epoch: { ...r.epoch }, peers: r.peers.map((p) => ({ ...p })) };
+}
+
+function dedupSorted(keys: Uint8Array[]): Uint8Array[] {
+  const sorted = [...keys].filter((k) => k.length > 0).sort(compareBytes);
+  return sorted.filter((k, i) => i === 0 || compareBytes(k, sorted[i - 1]!) !== 0);
+}
