@@ -1,0 +1,175 @@
+import { BrflowError, ErrorType } from '../plan/error-types';
+import type { BackupMeta, File, MetaFile, RawRange, Schema } from '../proto/brpb';
+import { CIPHER_IV_LENGTH, CIPHER_KEY_OPTION, cipherFromKey, decryptCtr, type BackupCipher } from './cipher';
+import {
+  BACKUP_META_NAME, META_V1, META_V2, decodeBackupMeta, decodeMetaFile, isPlausibleBackupMeta, joinDdlEntries,
+} from './meta-decode';
+import { sha256Hex } from './sha256-hex';
+import type { BackupStorage } from './storage';
+
+export interface MetaReadOptions {
+  /** Key of an encrypted backup (16/24/32 bytes → AES128/192/256-CTR). */
+  cipherKey?: Uint8Array;
+}
+
+/** The root BackupMeta and whether it was stored encrypted. */
+export interface RootMeta {
+  meta: BackupMeta;
+  encrypted: boolean;
+}
+
+/**
+ * Index trees deeper than this are treated as corrupt: BR writes one or two levels, and a cycle
+ * in a crafted backup must not recurse forever.
+ */
+export const MAX_METAFILE_DEPTH = 16;
+
+/**
+ * Reads and decodes `backupmeta`. An encrypted one (16-byte IV ‖ AES-CTR ciphertext, newer BR) is
+ * recognised because it does not decode to a plausible BackupMeta; it is then decrypted with the key.
+ *
+ * @throws BrflowError(BackupMetaMissing) when there is no backupmeta, (BackupEncrypted) when it is
+ *   encrypted and no key was given, (BackupMetaCorrupt) when it cannot be decoded.
+ */
+export async function readRootMeta(storage: BackupStorage, opts: MetaReadOptions = {}): Promise<RootMeta> {
+  if (!(await storage.exists(BACKUP_META_NAME))) {
+    throw new BrflowError(ErrorType.BackupMetaMissing,
+      `no ${BACKUP_META_NAME} at ${storage.description}: is this a BR backup folder?`);
+  }
+  const bytes = await storage.read(BACKUP_META_NAME);
+  const where = `${BACKUP_META_NAME} at ${storage.description}`;
+  const plain = tryDecodeRoot(bytes, where);
+  if (plain) {
+    checkVersion(plain, where);
+    return { meta: plain, encrypted: false };
+  }
+  if (!opts.cipherKey) {
+    throw new BrflowError(ErrorType.BackupEncrypted,
+      `${where} is not a readable BackupMeta: the backup is probably encrypted. Supply its key with ${CIPHER_KEY_OPTION} ` +
+      '(hex; 16, 24 or 32 bytes for AES128/192/256-CTR)');
+  }
+  if (bytes.length <= CIPHER_IV_LENGTH) {
+    throw new BrflowError(ErrorType.BackupMetaCorrupt, `${where} is ${bytes.length} bytes: too short for a BackupMeta`);
+  }
+  const cipher = cipherFromKey(opts.cipherKey);
+  const decrypted = decryptCtr(cipher, bytes.subarray(0, CIPHER_IV_LENGTH), bytes.subarray(CIPHER_IV_LENGTH));
+  const meta = tryDecodeRoot(decrypted, where);
+  if (!meta) {
+    throw new BrflowError(ErrorType.BackupMetaCorrupt,
+      `${where} does not decrypt to a BackupMeta with the given key: the key is wrong or the file is corrupt`);
+  }
+  checkVersion(meta, where);
+  return { meta, encrypted: true };
+}
+
+/** Loads one metafile named by an index entry: read, decrypt if it has an IV, check size and SHA-256, decode. */
+export type MetaFileLoader = (entry: File) => Promise<MetaFile>;
+
+/**
+ * Walks a meta v2 index tree depth-first, in stored order, calling `visit` on every leaf: a node
+ * without `meta_files` is a leaf (BR's walkLeafMetaFile does the same, ignoring leaf content of
+ * inner nodes). The root is the MetaFile embedded in backupmeta (file_index, schema_index, …).
+ */
+export async function walkMetaFile(
+  root: MetaFile | undefined, load: MetaFileLoader, visit: (leaf: MetaFile) => void | Promise<void>,
+): Promise<void> {
+  const seen = new Set<string>();
+  const walk = async (node: MetaFile, depth: number): Promise<void> => {
+    if (node.metaFiles.length === 0) {
+      await visit(node);
+      return;
+    }
+    if (depth >= MAX_METAFILE_DEPTH) {
+      throw new BrflowError(ErrorType.BackupMetaCorrupt, `metafile index is deeper than ${MAX_METAFILE_DEPTH} levels`);
+    }
+    for (const entry of node.metaFiles) {
+      if (seen.has(entry.name)) {
+        throw new BrflowError(ErrorType.BackupMetaCorrupt, `metafile ${entry.name} is referenced twice in the index`);
+      }
+      seen.add(entry.name);
+      await walk(await load(entry), depth + 1);
+    }
+  };
+  if (root) await walk(root, 0);
+}
+
+/** The loader meta-reader uses: storage + optional key; checks size and SHA-256 of the plaintext. */
+export function storageMetaFileLoader(storage: BackupStorage, opts: MetaReadOptions = {}): MetaFileLoader {
+  let cipher: BackupCipher | undefined;
+  return async (entry) => {
+    const where = `metafile ${entry.name} at ${storage.description}`;
+    let bytes = await storage.read(entry.name);
+    if (entry.cipherIv.length > 0) {
+      if (!opts.cipherKey) {
+        throw new BrflowError(ErrorType.BackupEncrypted,
+          `${where} is encrypted: supply the backup key with ${CIPHER_KEY_OPTION} (hex; 16, 24 or 32 bytes)`);
+      }
+      cipher ??= cipherFromKey(opts.cipherKey);
+      bytes = decryptCtr(cipher, entry.cipherIv, bytes);
+    }
+    // BR records size and SHA-256 of the plaintext (metautil walkLeafMetaFile checks the hash).
+    if (BigInt(bytes.length) !== entry.size) {
+      throw new BrflowError(ErrorType.BackupMetaCorrupt,
+        `${where} has ${bytes.length} bytes but backupmeta records ${entry.size}: the file is truncated or replaced`);
+    }
+    const actual = sha256Hex(bytes);
+    const expected = Buffer.from(entry.sha256).toString('hex');
+    if (actual !== expected) {
+      throw new BrflowError(ErrorType.BackupMetaCorrupt,
+        `${where} has SHA-256 ${actual} but backupmeta records ${expected}` +
+        (entry.cipherIv.length > 0 ? ': the key is wrong or the file is corrupt' : ': the file is corrupt or replaced'));
+    }
+    return decodeMetaFile(bytes, where);
+  };
+}
+
+/** Everything a backup's metadata lists, gathered from v1 inline fields or v2 index trees. */
+export interface MetaContents {
+  dataFiles: File[];
+  schemas: Schema[];
+  rawRanges: RawRange[];
+  /** The DDL jobs as one JSON array text. */
+  ddlsJson: string;
+  /** True when any metafile entry carried a cipher IV. */
+  encryptedMetafiles: boolean;
+}
+
+/** Collects data files, schemas, raw ranges and DDLs of a backup, v1 or v2. */
+export async function readMetaContents(root: BackupMeta, load: MetaFileLoader): Promise<MetaContents> {
+  if (root.version === META_V1) {
+    return {
+      dataFiles: root.files, schemas: root.schemas, rawRanges: root.rawRanges,
+      ddlsJson: new TextDecoder().decode(root.ddls), encryptedMetafiles: false,
+    };
+  }
+  let encryptedMetafiles = false;
+  const tracked: MetaFileLoader = (entry) => {
+    if (entry.cipherIv.length > 0) encryptedMetafiles = true;
+    return load(entry);
+  };
+  const out: MetaContents = { dataFiles: [], schemas: [], rawRanges: [], ddlsJson: '[]', encryptedMetafiles: false };
+  await walkMetaFile(root.fileIndex, tracked, (leaf) => { out.dataFiles.push(...leaf.dataFiles); });
+  await walkMetaFile(root.schemaIndex, tracked, (leaf) => { out.schemas.push(...leaf.schemas); });
+  await walkMetaFile(root.rawRangeIndex, tracked, (leaf) => { out.rawRanges.push(...leaf.rawRanges); });
+  const ddls: Uint8Array[] = [];
+  await walkMetaFile(root.ddlIndexes, tracked, (leaf) => { ddls.push(...leaf.ddls); });
+  out.ddlsJson = joinDdlEntries(ddls);
+  out.encryptedMetafiles = encryptedMetafiles;
+  return out;
+}
+
+function tryDecodeRoot(bytes: Uint8Array, where: string): BackupMeta | undefined {
+  try {
+    const meta = decodeBackupMeta(bytes, where);
+    return isPlausibleBackupMeta(meta) ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkVersion(meta: BackupMeta, where: string): void {
+  if (meta.version !== META_V1 && meta.version !== META_V2) {
+    throw new BrflowError(ErrorType.BackupMetaCorrupt,
+      `${where} has metadata version ${meta.version}; brflow reads versions ${META_V1} (v1) and ${META_V2} (v2)`);
+  }
+}
