@@ -1,0 +1,87 @@
+import { decodeInt64Cmp, decodeTableId, fromHex, INDEX_SEP, RECORD_PREFIX_LEN, TABLE_PREFIX_LEN } from './keys';
+import { makeRange, type FileRange } from './ranges';
+
+/** TiKV's default region split size, which BR merges small ranges up to (pkg/restore/merge.go). 96 MiB. */
+export const DEFAULT_MERGE_REGION_SIZE_BYTES = 96 * 1024 * 1024;
+/** TiKV's default region split key count (pkg/restore/merge.go). */
+export const DEFAULT_MERGE_REGION_KEY_COUNT = 960_000;
+
+export interface MergeOptions {
+  /** @default 96 MiB */
+  sizeBytes?: number;
+  /** @default 960000 */
+  keyCount?: number;
+}
+
+/** BR's MergeRangesStat (counts only). */
+export interface MergeStat {
+  totalFiles: number;
+  totalWriteCfFiles: number;
+  totalDefaultCfFiles: number;
+  /** Ranges before merging: max(write, default) file count, as BR counts regions. */
+  totalRegions: number;
+  mergedRegions: number;
+}
+
+/** Which key space a range start is in: the table's rows, or one index. */
+function keySpace(startHex: string): { table: bigint | undefined; index: bigint | 'record' | undefined } {
+  const k = fromHex(startHex);
+  const table = decodeTableId(k);
+  if (table === undefined || k.length < RECORD_PREFIX_LEN) return { table, index: undefined };
+  if (k[TABLE_PREFIX_LEN] === INDEX_SEP[0] && k[TABLE_PREFIX_LEN + 1] === INDEX_SEP[1]) {
+    return { table, index: k.length >= RECORD_PREFIX_LEN + 8 ? decodeInt64Cmp(k, RECORD_PREFIX_LEN) : undefined };
+  }
+  return { table, index: 'record' };
+}
+
+function sameKeySpace(a: string, b: string): boolean {
+  const x = keySpace(a);
+  const y = keySpace(b);
+  return x.table !== undefined && x.table === y.table && x.index !== undefined && x.index === y.index;
+}
+
+/**
+ * BR's MergeFileRanges (pkg/restore/merge.go, research §5.1) over grouped, sorted ranges: walking left to
+ * right, the next range joins the current one while their summed bytes stay ≤ sizeBytes and summed kvs
+ * ≤ keyCount and both are in the same table and key space (rows, or the same index), because one
+ * download carries one rewrite rule.
+ *
+ * One deliberate difference: BR merges a zero-byte right range unconditionally, even across tables or
+ * indexes; here it must still share the key space, so a merged range never needs two rewrite rules.
+ */
+export function mergeFileRanges(ranges: readonly FileRange[], opts: MergeOptions = {}): { ranges: FileRange[]; stat: MergeStat } {
+  const sizeBytes = BigInt(opts.sizeBytes ?? DEFAULT_MERGE_REGION_SIZE_BYTES);
+  const keyCount = BigInt(opts.keyCount ?? DEFAULT_MERGE_REGION_KEY_COUNT);
+  let write = 0;
+  let dflt = 0;
+  let files = 0;
+  for (const r of ranges) {
+    for (const f of r.files) {
+      files++;
+      if (f.cf === 'write') write++;
+      else dflt++;
+    }
+  }
+  const out: FileRange[] = [];
+  for (const r of ranges) {
+    const last = out[out.length - 1];
+    if (last && needMerge(last, r, sizeBytes, keyCount)) {
+      out[out.length - 1] = makeRange(last.startKey, r.endKey, [...last.files, ...r.files]);
+    } else {
+      out.push(r);
+    }
+  }
+  return {
+    ranges: out,
+    stat: { totalFiles: files, totalWriteCfFiles: write, totalDefaultCfFiles: dflt, totalRegions: Math.max(write, dflt), mergedRegions: out.length },
+  };
+}
+
+function needMerge(left: FileRange, right: FileRange, sizeBytes: bigint, keyCount: bigint): boolean {
+  if (!sameKeySpace(left.startKey, right.startKey)) return false;
+  const rightBytes = BigInt(right.totalBytes);
+  if (rightBytes === 0n) return true;
+  if (BigInt(left.totalBytes) + rightBytes > sizeBytes) return false;
+  if (BigInt(left.totalKvs) + BigInt(right.totalKvs) > keyCount) return false;
+  return true;
+}
