@@ -2,8 +2,10 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { openStorage } from '../../../src/backup/open-storage';
 import { S3Storage } from '../../../src/backup/s3-storage';
 import { openStorageFromBackend, toStorageBackend } from '../../../src/backup/storage-backend';
+import { readManifest } from '../../../src/backup/read-manifest';
 import { ErrorType } from '../../../src/plan/error-types';
 import { testS3Endpoint } from '../../support/env';
+import { readRealBr } from '../../unit/backup/meta-fixtures';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -89,6 +91,17 @@ describe('S3Storage against a real S3 server', () => {
     const tikvSide = openStorageFromBackend(backend) as S3Storage;
     opened.push(tikvSide);
     expect(text(await tikvSide.readRange('1/2_3_write.sst', 0, 2))).toBe('01');
+  });
+
+  test('readManifest reads a real BR v2 backup from S3 exactly as from a folder', async () => {
+    const s = open(`s3://${bucket}/real/v2?endpoint=${endpoint}`);
+    for (const name of ['backupmeta', 'backupmeta.schema.000000001', 'backup.lock']) await s.write(name, readRealBr(`v2-500tables/${name}`));
+    const m = await readManifest(s);
+    expect([m.metaVersion, m.clusterId, m.endVersion, m.tables.length]).toEqual([2, '7211076907329653533', '440691270926467074', 500]);
+    await expect(readManifest(open(`s3://${bucket}/real/none?endpoint=${endpoint}`))).rejects.toMatchObject({
+      type: ErrorType.BackupMetaMissing,
+      message: `no backupmeta at s3://${bucket}/real/none?endpoint=${endpoint}&force-path-style=true: is this a BR backup folder?`,
+    });
   });
 
   test('an unreachable endpoint fails as StorageUnavailable after bounded retries', async () => {
