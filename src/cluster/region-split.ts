@@ -1,0 +1,193 @@
+import {
+  retry,
+  SCATTER_RETRY,
+  SCATTER_WAIT_RETRY,
+  SPLIT_CHECK_RETRY,
+  SPLIT_REGION_RPC_RETRY,
+  SPLIT_RETRY,
+  type RetryOptions,
+} from './backoff';
+import type { ClusterConnection } from './cluster-connection';
+import { ClusterError, classifyError, classifyRegionError } from './errors';
+import type { RegionInfo } from './pd';
+import { scanAllRegions } from './scan-regions';
+import { tikvRpc } from './tikv-rpc';
+import { concatBytes, encodeBytes, fromHex, toHex } from '../plan/keys';
+import { splitKeysForRegions } from '../plan/split-keys';
+import { OperatorStatus } from '../proto/pdpb';
+import type { Peer, Region } from '../proto/metapb';
+
+/** Keys per SplitRegion RPC (newer BR splitBatchKeyCnt); a region rarely needs more. */
+export const SPLIT_BATCH_KEYS = 10_240;
+
+/** The peer to send region commands to: PD's leader, else the first peer (BR does the same). */
+export function leaderOrFirstPeer(r: RegionInfo): Peer {
+  const p = r.leader ?? r.region.peers[0];
+  if (!p) throw new ClusterError('PD', 'region leader', { kind: 'region-not-found', retryable: true, detail: `region ${r.region.id} has no peers` });
+  return p;
+}
+
+/**
+ * One SplitRegion RPC batch against the region's leader (BR BatchSplitRegions): up to
+ * splitRegionMaxRetryTime tries; NotLeader → retry on the named leader (or re-ask PD); ServerIsBusy /
+ * StaleCommand → retry; other region errors (EpochNotMatch, KeyNotInRegion, …) end it so the caller rescans.
+ * Keys are raw (TiKV encodes them). Returns every region the split produced, the original included.
+ */
+export async function splitRegion(conn: ClusterConnection, info: RegionInfo, rawKeys: readonly Uint8Array[], opts: RetryOptions = {}): Promise<Region[]> {
+  let leader = leaderOrFirstPeer(info);
+  let askPd = false;
+  return retry(
+    async () => {
+      if (askPd) {
+        askPd = false;
+        const now = await conn.pd.getRegionById(info.region.id);
+        if (!now || !sameEpoch(now.region, info.region)) {
+          throw new ClusterError(conn.pd.leaderAddress, 'TiKV SplitRegion', {
+            kind: 'epoch-not-match',
+            // Not for this loop (its shouldRetry stops on it) but for the caller, which rescans.
+            retryable: true,
+            detail: `region ${info.region.id} changed while its leader was unknown`,
+          });
+        }
+        leader = leaderOrFirstPeer(now);
+      }
+      const address = await conn.stores.address(leader.storeId);
+      const res = await tikvRpc(conn.channels, address).splitRegion({
+        context: { regionId: info.region.id, regionEpoch: info.region.regionEpoch, peer: leader },
+        splitKeys: rawKeys.map((k) => Buffer.from(k)),
+      });
+      if (res.regionError) throw new ClusterError(address, 'TiKV SplitRegion', classifyRegionError(res.regionError));
+      if (res.errors.length > 0) {
+        throw new ClusterError(address, 'TiKV SplitRegion', { kind: 'rejected', retryable: false, detail: res.errors.map((e) => e.abort || e.retryable).join('; ') });
+      }
+      return res.regions;
+    },
+    SPLIT_REGION_RPC_RETRY,
+    (e) => {
+      const c = classifyError(e);
+      if (c.kind === 'not-leader') {
+        if (c.leader) leader = c.leader;
+        else askPd = true;
+        return true;
+      }
+      if (c.kind === 'server-busy' || c.kind === 'stale-command' || c.kind === 'unavailable') {
+        return c.backoffMs !== undefined ? { delayMs: c.backoffMs } : true;
+      }
+      return false;
+    },
+    opts,
+  );
+}
+
+function sameEpoch(a: Region, b: Region): boolean {
+  return a.regionEpoch?.version === b.regionEpoch?.version && a.regionEpoch?.confVer === b.regionEpoch?.confVer;
+}
+
+export interface SplitScatterResult {
+  /** Regions created by splitting. */
+  newRegionIds: string[];
+  /** How many split rounds ran (1 = all at once; more = region errors made us rescan). */
+  rounds: number;
+  /** Regions whose scatter did not finish within BR's wait cap (not an error: BR proceeds too). */
+  scatterUnfinished: string[];
+}
+
+/**
+ * Splits the cluster at the given raw keys (hex) and scatters the new regions (BR RegionSplitter.Split,
+ * research §5.3): scan regions over the keys' span, group keys by region, split each group on its leader,
+ * wait until PD sees the new regions, scatter them; on any failure rescan and go again (SplitRetryTimes).
+ * Then wait for the scatter operators (ScatterWait). Keys already on a region boundary are skipped, so a
+ * repeated call is a no-op.
+ */
+export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: readonly string[], opts: RetryOptions = {}): Promise<SplitScatterResult> {
+  const keys = [...new Set(rawKeysHex.filter((k) => k !== ''))].sort();
+  const result: SplitScatterResult = { newRegionIds: [], rounds: 0, scatterUnfinished: [] };
+  if (keys.length === 0) return result;
+  const scanStart = encodeBytes(fromHex(keys[0] as string));
+  // Just past the largest encoded key, so the region holding it is in the scan.
+  const scanEnd = concatBytes(encodeBytes(fromHex(keys[keys.length - 1] as string)), new Uint8Array([0]));
+  const scattered: bigint[] = [];
+  await retry(
+    async () => {
+      result.rounds++;
+      const regions = await scanAllRegions(conn.pd, scanStart, scanEnd);
+      const byId = new Map(regions.map((r) => [r.region.id.toString(), r]));
+      const plan = splitKeysForRegions(
+        keys,
+        regions.map((r) => ({ id: r.region.id.toString(), startKey: toHex(r.region.startKey), endKey: toHex(r.region.endKey) })),
+      );
+      for (const p of plan) {
+        let info = byId.get(p.regionId) as RegionInfo;
+        for (let i = 0; i < p.keys.length; i += SPLIT_BATCH_KEYS) {
+          const batch = p.keys.slice(i, i + SPLIT_BATCH_KEYS).map(fromHex);
+          const after = await splitRegion(conn, info, batch, opts);
+          const created = after.filter((r) => r.id !== info.region.id);
+          for (const r of created) {
+            result.newRegionIds.push(r.id.toString());
+            await waitRegionVisible(conn, r.id, opts);
+            await scatterRegion(conn, r.id, opts);
+            scattered.push(r.id);
+          }
+          // The next batch of keys lies in the last region of this split (keys are sorted).
+          const last = after[after.length - 1];
+          if (last) info = { region: last, ...(info.leader ? { leader: info.leader } : {}) };
+        }
+      }
+    },
+    SPLIT_RETRY,
+    (e) => classifyError(e).retryable,
+    opts,
+  );
+  result.scatterUnfinished = (await waitScatterFinished(conn, scattered, opts)).map(String);
+  return result;
+}
+
+/** Waits until PD knows a freshly split region (BR: GetRegionByID up to 64×, 8 ms → 1 s). */
+async function waitRegionVisible(conn: ClusterConnection, regionId: bigint, opts: RetryOptions): Promise<void> {
+  await retry(
+    async () => {
+      if (!(await conn.pd.getRegionById(regionId))) {
+        throw new ClusterError(conn.pd.leaderAddress, 'PD GetRegionByID', { kind: 'region-not-found', retryable: true, detail: `new region ${regionId} not reported yet` });
+      }
+    },
+    SPLIT_CHECK_RETRY,
+    (e) => classifyError(e).retryable,
+    opts,
+  );
+}
+
+/** ScatterRegion, retried while PD says the region is not fully replicated / has no leader (BR: 7 × 100 ms). */
+async function scatterRegion(conn: ClusterConnection, regionId: bigint, opts: RetryOptions): Promise<void> {
+  await retry(() => conn.pd.scatterRegion(regionId), SCATTER_RETRY, (e) => classifyError(e).kind === 'not-leader', opts);
+}
+
+/**
+ * Polls GetOperator until no scatter operator runs on any of the regions (finished when PD has no operator,
+ * its desc is not "scatter-region", or it is not RUNNING), within ScatterWait limits. Returns the regions still
+ * scattering when the cap was reached.
+ */
+export async function waitScatterFinished(conn: ClusterConnection, regionIds: readonly bigint[], opts: RetryOptions = {}): Promise<bigint[]> {
+  let pending = [...regionIds];
+  try {
+    await retry(
+      async () => {
+        const still: bigint[] = [];
+        for (const id of pending) {
+          const op = await conn.pd.getOperator(id);
+          if (op && op.desc === 'scatter-region' && op.status === OperatorStatus.RUNNING) still.push(id);
+        }
+        pending = still;
+        if (pending.length > 0) {
+          throw new ClusterError(conn.pd.leaderAddress, 'PD GetOperator', { kind: 'server-busy', retryable: true, detail: `${pending.length} regions still scattering` });
+        }
+      },
+      SCATTER_WAIT_RETRY,
+      (e) => classifyError(e).retryable,
+      opts,
+    );
+  } catch (e) {
+    // Past the cap BR moves on: unfinished scatter only costs balance, not correctness.
+    if (classifyError(e).kind !== 'server-busy') throw e;
+  }
+  return pending;
+}
