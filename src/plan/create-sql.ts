@@ -299,7 +299,7 @@ export interface CreateTableOptions {
 export function createTableSql(t: TableInfo, opts: CreateTableOptions = {}): string {
   const tblCharset = t.charset || 'utf8mb4';
   const tblCollate = t.collate || DEFAULT_COLLATION[tblCharset] || '';
-  const cols = opts.columns ?? [...t.cols].sort((a, b) => a.offset - b.offset).map((col) => ({ col }));
+  const cols: { col: ColumnInfo; opts?: ColumnDefOptions }[] = opts.columns ?? [...t.cols].sort((a, b) => a.offset - b.offset).map((col) => ({ col }));
   const lines: string[] = [];
   let pkCol: ColumnInfo | undefined;
   for (const { col, opts: o } of cols) {
