@@ -1,0 +1,97 @@
+import type { BackupFile, DdlJob, Manifest } from '../backup/manifest';
+import type { PdSchedulingSnapshot } from '../cluster/pd-config';
+import type { RewriteRule } from '../plan/rewrite-rules';
+import type { DBInfo, TableInfo } from '../plan/table-info';
+
+/**
+ * What the restore activities need from the outside world, one narrow interface per component
+ * (STYLE.md rule 4). The worker builds them from real clients (src/cluster, src/backup); tests build them
+ * over the cluster simulator or an in-memory cluster. Activities never reach past these.
+ */
+
+/** Reads and decodes a backup's metadata. */
+export interface BackupReader {
+  readManifest(storageUrl: string): Promise<Manifest>;
+}
+
+/** PD's gRPC side: timestamps and the service GC safepoint (a subset of src/cluster/pd.ts PdClient). */
+export interface TsoAndGc {
+  getTs(): Promise<bigint>;
+  getGcSafePoint(): Promise<bigint>;
+  /** ttlSeconds ≤ 0 removes the service safepoint. Returns PD's min service safepoint. */
+  updateServiceGcSafePoint(serviceId: string, ttlSeconds: number, safePoint: bigint): Promise<bigint>;
+}
+
+/**
+ * PD's HTTP side: schedulers, schedule config, reset-ts (BR pdutil). The snapshot is plain JSON holding the
+ * original values, so undo is data (src/cluster/pd-config.ts PdSchedulingSnapshot).
+ */
+export interface ScheduleControl {
+  /** Reads what would change (running schedulers, current config values) without changing anything. */
+  plan(ttlSec: number): Promise<PdSchedulingSnapshot>;
+  /** Pauses the schedulers and applies the config overrides for their TTL; repeating it renews them. */
+  apply(snapshot: PdSchedulingSnapshot): Promise<void>;
+  /** Resumes the schedulers and puts the original config values back; idempotent. */
+  restore(snapshot: PdSchedulingSnapshot): Promise<void>;
+  /** POST /pd/api/v1/admin/reset-ts; a smaller TSO than the current one (HTTP 403) counts as success. */
+  resetTs(ts: bigint): Promise<void>;
+}
+
+export type StoreMode = 'import' | 'normal';
+
+/** Per-store ImportSST admin calls, sent to every TiKV store. */
+export interface StoreControl {
+  switchMode(mode: StoreMode): Promise<void>;
+  /** Each TiKV store's current mode, for checking compensation reached the cluster. */
+  modes(): Promise<{ storeId: string; mode: StoreMode }[]>;
+  /** ImportSST.SetDownloadSpeedLimit on every store; 0 = unlimited. */
+  setDownloadSpeedLimit(bytesPerSec: number): Promise<void>;
+}
+
+
+/** Moving data: split/scatter regions and download+ingest one backup file. */
+export interface DataImporter {
+  /** Splits regions at these raw keys (hex) and scatters the new regions; idempotent. */
+  splitAndScatter(rawKeys: readonly string[]): Promise<void>;
+  /**
+   * Downloads one backup file into the stores holding its range, rewritten by `rules`, and ingests it;
+   * idempotent (ingesting the same file twice leaves the same data).
+   */
+  importFile(file: BackupFile, rules: readonly RewriteRule[], opts: { storageUrl: string; newTs: bigint; rateLimitBytesPerSec: number }): Promise<void>;
+}
+
+/** TiDB's side: schema objects. All creation is "if not exists". */
+export interface SchemaControl {
+  createDatabase(info: DBInfo): Promise<void>;
+  /** Creates the table (if missing) and returns its TableInfo as TiDB holds it (new ids). */
+  createTable(db: string, info: TableInfo): Promise<TableInfo>;
+  getTable(db: string, name: string): Promise<TableInfo | undefined>;
+  /** Replays one DDL job of an incremental backup. */
+  execDdl(job: DdlJob): Promise<void>;
+  /** Moves restored `__TiDB_BR_Temporary_mysql` tables into `mysql` (BR RestoreSystemSchemas). */
+  restoreSystemTables(tables: readonly { db: string; name: string }[]): Promise<void>;
+}
+
+export interface TableChecksum {
+  crc64xor: string;
+  totalKvs: string;
+  totalBytes: string;
+}
+
+/**
+ * Coprocessor checksum of one restored table (all its physical tables and indexes), computed with the
+ * old→new rewrite so it compares with the checksum the backup recorded.
+ */
+export interface ChecksumControl {
+  checksumTable(oldInfo: TableInfo, newInfo: TableInfo, ts: bigint): Promise<TableChecksum>;
+}
+
+export interface ActivityDeps {
+  backup: BackupReader;
+  pd: TsoAndGc;
+  schedules: ScheduleControl;
+  stores: StoreControl;
+  importer: DataImporter;
+  schema: SchemaControl;
+  checksum: ChecksumControl;
+}

@@ -1,0 +1,30 @@
+import { clusterModeActivities } from './cluster-mode';
+import type { ActivityDeps } from './deps';
+import { ingestActivities } from './ingest';
+import { keeperActivities } from './keeper';
+import { PlanCache } from './plan-cache';
+import { planRestoreActivities } from './plan-restore';
+import { safepointActivities } from './safepoint';
+import { schemaActivities } from './schema';
+import { verifyActivities } from './verify';
+
+/**
+ * Every restore activity, built over narrow deps: the single registration point for workers (and for tests,
+ * which pass deps backed by the simulator). Workflows see only `import type` of this.
+ */
+export function createActivities(deps: ActivityDeps, plans = new PlanCache(deps.backup)) {
+  return {
+    ...planRestoreActivities(plans),
+    ...safepointActivities(deps.pd),
+    ...clusterModeActivities(deps.schedules, deps.stores),
+    ...keeperActivities(deps.pd, deps.schedules, deps.stores),
+    ...schemaActivities(deps.schema, plans),
+    ...ingestActivities(deps.importer, deps.schema, plans),
+    ...verifyActivities(deps.checksum, deps.schema, deps.pd, plans),
+  };
+}
+
+export type RestoreActivities = ReturnType<typeof createActivities>;
+
+export type { ActivityDeps } from './deps';
+export { PlanCache } from './plan-cache';

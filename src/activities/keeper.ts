@@ -1,0 +1,50 @@
+import { Context, heartbeat, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorType } from '../plan/error-types';
+import type { KeeperSpec } from '../workflows/types';
+import type { ScheduleControl, StoreControl, TsoAndGc } from './deps';
+
+/**
+ * The keeper: one long heartbeating activity that renews what the restore holds on the cluster, so nothing
+ * lapses while the restore runs and everything expires on its own if brflow disappears. BR runs three
+ * goroutines for this (GC safepoint every TTL/3, import mode every 5 min, scheduler pause every 100 s).
+ *
+ * It runs until cancelled and confirms the stop by rethrowing the cancellation; the workflow waits for that
+ * (WAIT_CANCELLATION_COMPLETED) before compensating, so a late renewal can never re-apply import mode or a
+ * pause after the undo.
+ */
+export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, stores: StoreControl) {
+  return {
+    async keeper(spec: KeeperSpec): Promise<never> {
+      const ctx = Context.current();
+      let ticks = (ctx.info.heartbeatDetails as { ticks?: number } | undefined)?.ticks ?? 0;
+      for (;;) {
+        try {
+          await renew(spec);
+        } catch (e) {
+          if (e instanceof ApplicationFailure && e.nonRetryable) throw e;
+          // A failed renewal is retried on the next tick; TTLs are ≥ 3 intervals (BR only logs these too).
+          log.warn('keeper renewal failed', { error: e instanceof Error ? e.message : String(e) });
+        }
+        ticks++;
+        heartbeat({ ticks });
+        // Rejects with CancelledFailure when the workflow stops the keeper.
+        await ctx.sleep(spec.intervalMs);
+      }
+    },
+  };
+
+  async function renew(spec: KeeperSpec): Promise<void> {
+    if (spec.safepoint) {
+      const sp = BigInt(spec.safepoint.safePoint);
+      const gc = await pd.getGcSafePoint();
+      if (gc > sp) {
+        // BR panics here: data the restore needs may already be gone.
+        throw ApplicationFailure.nonRetryable(`GC safepoint ${gc} passed the restore's ${sp}; the restore cannot be trusted: start it again`, ErrorType.ClusterRejected);
+      }
+      await pd.updateServiceGcSafePoint(spec.safepoint.serviceId, spec.safepoint.ttlSec, sp);
+    }
+    if (spec.importMode) await stores.switchMode('import');
+    if (spec.schedules) await schedules.apply(spec.schedules);
+  }
+}

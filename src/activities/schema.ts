@@ -1,0 +1,61 @@
+import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorType } from '../plan/error-types';
+import type { PlanRef } from '../workflows/types';
+import type { SchemaControl } from './deps';
+import type { PlanCache } from './plan-cache';
+import { typed } from './to-failure';
+
+/** DDL side (BR ExecDDLs, CreateDatabase, GoCreateTables): every step is "if not exists", so safe to repeat. */
+export function schemaActivities(schema: SchemaControl, plans: PlanCache) {
+  return {
+    /** Replays an incremental backup's DDL jobs in schema-version order (BR ExecDDLs). */
+    async execDdlJobs(input: { planRef: PlanRef }): Promise<number> {
+      return typed(async () => {
+        const plan = await plans.load(input.planRef);
+        const jobs = [...plan.ddlJobs].sort((a, b) => (a.binlog?.SchemaVersion ?? 0) - (b.binlog?.SchemaVersion ?? 0));
+        for (const job of jobs) {
+          await schema.execDdl(job);
+          heartbeat();
+        }
+        return jobs.length;
+      });
+    },
+
+    async createDatabases(input: { planRef: PlanRef }): Promise<number> {
+      return typed(async () => {
+        const plan = await plans.load(input.planRef);
+        for (const db of plan.databases) {
+          await schema.createDatabase(db);
+          heartbeat();
+        }
+        return plan.databases.length;
+      });
+    },
+
+    /** Creates the tables of one group; returns how many exist afterwards. */
+    async createTables(input: { planRef: PlanRef; group: number }): Promise<number> {
+      return typed(async () => {
+        const plan = await plans.load(input.planRef);
+        const group = plan.groups[input.group];
+        if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash.slice(0, 12)}`, ErrorType.Internal);
+        for (const ti of group) {
+          const t = plan.tables[ti]!;
+          await schema.createTable(t.db, t.info);
+          heartbeat();
+        }
+        return group.length;
+      });
+    },
+
+    /** Moves restored system tables into `mysql` (BR RestoreSystemSchemas). */
+    async restoreSystemTables(input: { planRef: PlanRef }): Promise<number> {
+      return typed(async () => {
+        const plan = await plans.load(input.planRef);
+        const sys = plan.tables.filter((t) => t.isSystem).map((t) => ({ db: t.db, name: t.name }));
+        if (sys.length > 0) await schema.restoreSystemTables(sys);
+        return sys.length;
+      });
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorType } from '../plan/error-types';
+import type { ChecksumGroupResult, ChecksumMismatch, PlanRef } from '../workflows/types';
+import type { ChecksumControl, SchemaControl, TsoAndGc } from './deps';
+import type { PlanCache } from './plan-cache';
+import { resolveTable } from './table-rewrites';
+import { typed } from './to-failure';
+
+/** Checksums every table of one group against the backup (BR GoValidateChecksum). */
+export function verifyActivities(checksum: ChecksumControl, schema: SchemaControl, pd: TsoAndGc, plans: PlanCache) {
+  return {
+    async checksumGroup(input: { planRef: PlanRef; group: number }): Promise<ChecksumGroupResult> {
+      return typed(async () => {
+        const plan = await plans.load(input.planRef);
+        const group = plan.groups[input.group];
+        if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash.slice(0, 12)}`, ErrorType.Internal);
+        // A fresh TS per group, as BR's execChecksum takes one: it must see everything ingested so far.
+        const ts = await pd.getTs();
+        let passed = 0;
+        const mismatches: ChecksumMismatch[] = [];
+        for (const ti of group) {
+          const t = plan.tables[ti]!;
+          const { newInfo } = await resolveTable(schema, t);
+          const actual = await checksum.checksumTable(t.info, newInfo, ts);
+          const e = t.expected;
+          if (actual.crc64xor === e.crc64xor && actual.totalKvs === e.totalKvs && actual.totalBytes === e.totalBytes) passed++;
+          else mismatches.push({ table: `${t.db}.${t.name}`, expected: e, actual });
+          heartbeat({ table: ti });
+        }
+        return { passed, mismatches };
+      });
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { tryParseTableFilter, formatFilterError } from '../plan/table-filter';
+import type { RestoreRequest, RestoreTimings } from './types';
+
+/** BR-derived defaults (research br-restore-internals §11); durations are inputs so tests can shrink them. */
+export const DEFAULT_TIMINGS: RestoreTimings = {
+  keeperIntervalMs: 100_000,
+  gcTtlSec: 300,
+  pauseTtlSec: 300,
+  heartbeatTimeoutMs: 30_000,
+  compensationMaxIntervalMs: 60_000,
+};
+
+export const DEFAULT_REQUEST = {
+  filters: [] as string[],
+  online: false,
+  checksum: true,
+  concurrency: 4,
+  rateLimitBytesPerSec: 0,
+  batchFiles: 64,
+  // BR --ddl-batch-size (v6.0+).
+  tableGroupSize: 128,
+  // 200 batches × (split + ingest) ≈ 2.4k events: under the 4,096-event continue-as-new hint (temporal.md §2.1).
+  maxBatchesPerRun: 200,
+};
+
+/** Query keys that carry credentials in BR storage URLs; they must come from the worker's environment instead. */
+const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'sas-token', 'credentials-file'];
+
+const KNOWN_KEYS = new Set(['storage', 'filters', 'online', 'checksum', 'concurrency', 'rateLimitBytesPerSec', 'batchFiles', 'tableGroupSize', 'maxBatchesPerRun', 'timings']);
+
+/**
+ * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
+ * field and the fix, so one round trip shows the operator everything to correct.
+ */
+export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest } | { problems: string[] } {
+  const problems: string[] = [];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { problems: ['input: expected one JSON object like {"storage":"s3://bucket/prefix"}'] };
+  }
+  const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r)) if (!KNOWN_KEYS.has(k)) problems.push(`${k}: unknown field; remove it (known: ${[...KNOWN_KEYS].join(', ')})`);
+
+  let storage = '';
+  if (typeof r.storage !== 'string' || r.storage.length === 0) {
+    problems.push('storage: required; give the backup URL, e.g. s3://bucket/prefix or local:///path');
+  } else {
+    storage = r.storage;
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(storage)) problems.push(`storage: ${JSON.stringify(storage)} is not a URL; use s3://bucket/prefix or local:///path`);
+    const lower = storage.toLowerCase();
+    if (SECRET_KEYS.some((k) => lower.includes(`${k}=`)) || /^[a-z0-9+.-]+:\/\/[^/@]*:[^/@]*@/i.test(storage)) {
+      // Never echo the URL here: it holds the secret.
+      problems.push('storage: the URL carries credentials; remove them and give them to the worker through its environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)');
+    }
+  }
+
+  let filters = DEFAULT_REQUEST.filters;
+  if (r.filters !== undefined) {
+    if (!Array.isArray(r.filters) || r.filters.some((f) => typeof f !== 'string')) {
+      problems.push('filters: expected an array of table-filter rules like ["db.*", "!db.tmp_*"]');
+    } else {
+      filters = r.filters as string[];
+      const parsed = tryParseTableFilter(filters);
+      if ('errors' in parsed) for (const e of parsed.errors) problems.push(`filters: ${formatFilterError(e)}`);
+    }
+  }
+
+  const bool = (name: 'online' | 'checksum', dflt: boolean): boolean => {
+    const v = r[name];
+    if (v === undefined) return dflt;
+    if (typeof v !== 'boolean') {
+      problems.push(`${name}: expected true or false`);
+      return dflt;
+    }
+    return v;
+  };
+  const int = (obj: Record<string, unknown>, path: string, name: string, dflt: number, min: number, max: number): number => {
+    const v = obj[name];
+    if (v === undefined) return dflt;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      problems.push(`${path}${name}: expected an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+      return dflt;
+    }
+    return v;
+  };
+
+  const online = bool('online', DEFAULT_REQUEST.online);
+  const checksum = bool('checksum', DEFAULT_REQUEST.checksum);
+  const concurrency = int(r, '', 'concurrency', DEFAULT_REQUEST.concurrency, 1, 512);
+  const rateLimitBytesPerSec = int(r, '', 'rateLimitBytesPerSec', DEFAULT_REQUEST.rateLimitBytesPerSec, 0, Number.MAX_SAFE_INTEGER);
+  const batchFiles = int(r, '', 'batchFiles', DEFAULT_REQUEST.batchFiles, 1, 1024);
+  const tableGroupSize = int(r, '', 'tableGroupSize', DEFAULT_REQUEST.tableGroupSize, 1, 1024);
+  const maxBatchesPerRun = int(r, '', 'maxBatchesPerRun', DEFAULT_REQUEST.maxBatchesPerRun, 1, 1000);
+
+  const timings: RestoreTimings = { ...DEFAULT_TIMINGS };
+  if (r.timings !== undefined) {
+    if (typeof r.timings !== 'object' || r.timings === null || Array.isArray(r.timings)) {
+      problems.push('timings: expected an object like {"keeperIntervalMs": 100000}');
+    } else {
+      const t = r.timings as Record<string, unknown>;
+      for (const k of Object.keys(t)) if (!(k in DEFAULT_TIMINGS)) problems.push(`timings.${k}: unknown field; known: ${Object.keys(DEFAULT_TIMINGS).join(', ')}`);
+      timings.keeperIntervalMs = int(t, 'timings.', 'keeperIntervalMs', DEFAULT_TIMINGS.keeperIntervalMs, 100, 3_600_000);
+      timings.gcTtlSec = int(t, 'timings.', 'gcTtlSec', DEFAULT_TIMINGS.gcTtlSec, 1, 86_400);
+      timings.pauseTtlSec = int(t, 'timings.', 'pauseTtlSec', DEFAULT_TIMINGS.pauseTtlSec, 1, 86_400);
+      timings.heartbeatTimeoutMs = int(t, 'timings.', 'heartbeatTimeoutMs', DEFAULT_TIMINGS.heartbeatTimeoutMs, 500, 600_000);
+      timings.compensationMaxIntervalMs = int(t, 'timings.', 'compensationMaxIntervalMs', DEFAULT_TIMINGS.compensationMaxIntervalMs, 100, 3_600_000);
+    }
+  }
+  // A keeper slower than a TTL lets the safepoint or a pause lapse mid-restore.
+  if (timings.keeperIntervalMs >= timings.gcTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.gcTtlSec (${timings.gcTtlSec} s); use at most a third of it`);
+  if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
+
+  if (problems.length > 0) return { problems };
+  return { value: { storage, filters, online, checksum, concurrency, rateLimitBytesPerSec, batchFiles, tableGroupSize, maxBatchesPerRun, timings } };
+}

@@ -1,0 +1,502 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  TemporalFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RestoreActivities } from '../activities';
+import { ErrorType } from '../plan/error-types';
+import { restoreActivityOptions } from './activity-options';
+import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
+import { normalizeRestoreRequest } from './normalize-request';
+import { Saga } from './saga';
+import type { KeeperSpec, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest, UndoRecord } from './types';
+
+export const BrRestorePhase = defineSearchAttributeKey('BrRestorePhase', SearchAttributeType.KEYWORD);
+export const BrRestoreProgress = defineSearchAttributeKey('BrRestoreProgress', SearchAttributeType.INT);
+
+export interface RestoreResult {
+  restoreTs: string;
+  databases: number;
+  tables: number;
+  files: number;
+  bytes: number;
+  checksum: { enabled: boolean; passed: number };
+  runs: number;
+}
+
+/** Undo kinds that hand the cluster back while the restore is paused; the GC safepoint and rate limit stay. */
+const CLUSTER_MODE_UNDO: UndoRecord['kind'][] = ['normalMode', 'restoreSchedules'];
+
+/**
+ * A TiDB BR snapshot restore (BR task.RunRestore) as a durable workflow. Phases: validate → plan (in an
+ * activity; history keeps a reference and counts) → restore TS → GC safepoint → DDL jobs → databases →
+ * import mode + scheduler pauses (not when online) → reset TS (not for incremental) → a pipeline in which
+ * table groups are created, batches split/scattered and ingested as soon as their tables exist, and each
+ * group checksummed once ingested → system tables → cluster handed back.
+ *
+ * Every change to the cluster is undone by the saga (undo records pushed before each step) on success,
+ * failure and cancellation; a keeper activity renews what the restore holds while it runs. Long restores
+ * continue as new every `maxBatchesPerRun` batches, carrying a small cursor. No run or execution timeout.
+ */
+export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuation): Promise<RestoreResult> {
+  const normalized = normalizeRestoreRequest(rawInput);
+  if ('problems' in normalized) {
+    throw ApplicationFailure.create({
+      message: `invalid restore input: ${normalized.problems.join('; ')}`,
+      type: ErrorType.InvalidInput,
+      nonRetryable: true,
+      details: [normalized.problems],
+    });
+  }
+  const req: RestoreRequest = normalized.value;
+  const info = workflowInfo();
+  const o = restoreActivityOptions(req.timings, `${info.taskQueue}-control`);
+  const planning = proxyActivities<RestoreActivities>(o.planning);
+  const pd = proxyActivities<RestoreActivities>(o.pdCall);
+  const resetTsAct = proxyActivities<RestoreActivities>(o.resetTs);
+  const schema = proxyActivities<RestoreActivities>(o.schema);
+  const split = proxyActivities<RestoreActivities>(o.split);
+  const ingest = proxyActivities<RestoreActivities>(o.ingest);
+  const verify = proxyActivities<RestoreActivities>(o.checksum);
+  const mode = proxyActivities<RestoreActivities>(o.clusterMode);
+  const undoActs = proxyActivities<RestoreActivities>(o.compensation);
+  const keeperAct = proxyActivities<RestoreActivities>(o.keeper);
+
+  const saga = new Saga(cont?.undo);
+  // Mutable run state; the continuation carries the parts a later run needs.
+  const st = {
+    phase: (cont ? 'ingest' : 'validate') as RestorePhase,
+    summary: cont?.summary as PlanSummary | undefined,
+    restoreTs: cont?.restoreTs ?? '',
+    safepoint: cont?.safepoint,
+    prepared: cont?.prepared ?? false,
+    groupsCreated: cont?.groupsCreated ?? 0,
+    tablesCreated: cont?.tablesCreated ?? 0,
+    groupsChecksummed: cont?.groupsChecksummed ?? 0,
+    doneLow: cont?.doneLow ?? 0,
+    doneAbove: new Set<number>(cont?.doneAbove ?? []),
+    filesIngested: cont?.filesIngested ?? 0,
+    bytesIngested: cont?.bytesIngested ?? 0,
+    checksumPassed: cont?.checksumPassed ?? 0,
+    checksumMismatches: cont?.checksumMismatches ?? [],
+    concurrency: cont?.concurrency ?? req.concurrency,
+    rateLimitBytesPerSec: cont?.rateLimitBytesPerSec ?? req.rateLimitBytesPerSec,
+    paused: cont?.paused ?? false,
+    pauseRequested: false,
+    resumeRequested: false,
+    ingestStartedAtMs: cont?.ingestStartedAtMs,
+    bytesAtIngestStart: cont?.bytesAtIngestStart ?? 0,
+    runs: (cont?.runs ?? 0) + 1,
+    lastProgressPct: -1,
+  };
+  const terminal = (): boolean => st.phase === 'done' || st.phase === 'failed' || st.phase === 'cancelled' || st.phase === 'compensating';
+
+  const progress = (): RestoreProgress => {
+    const s = st.summary;
+    const elapsedSec = st.ingestStartedAtMs !== undefined ? (Date.now() - st.ingestStartedAtMs) / 1000 : 0;
+    const rate = elapsedSec > 0 ? Math.round((st.bytesIngested - st.bytesAtIngestStart) / elapsedSec) : 0;
+    const left = (s?.bytes ?? 0) - st.bytesIngested;
+    const batchesDone = st.doneLow + st.doneAbove.size;
+    return {
+      phase: st.phase,
+      paused: st.paused,
+      tables: { created: st.tablesCreated, total: s?.tables ?? 0 },
+      files: { ingested: st.filesIngested, total: s?.files ?? 0 },
+      bytes: { ingested: st.bytesIngested, total: s?.bytes ?? 0 },
+      batches: { done: batchesDone, total: s?.batches ?? 0 },
+      checksum: { passed: st.checksumPassed, failed: st.checksumMismatches.length, enabled: req.checksum, mismatches: st.checksumMismatches.slice(0, 20) },
+      concurrency: st.concurrency,
+      rateLimitBytesPerSec: st.rateLimitBytesPerSec,
+      rateBytesPerSec: rate,
+      etaSeconds: rate > 0 ? Math.ceil(left / rate) : undefined,
+      runsSoFar: st.runs,
+    };
+  };
+
+  const setPhase = (p: RestorePhase): void => {
+    st.phase = p;
+    upsertSearchAttributes([{ key: BrRestorePhase, value: p }]);
+    log.info('restore phase', { phase: p });
+  };
+  const reportProgress = (): void => {
+    const total = st.summary?.bytes ?? 0;
+    const pct = total > 0 ? Math.floor((st.bytesIngested * 100) / total) : 100;
+    // Every 5 %: each upsert is a history event.
+    if (pct >= st.lastProgressPct + 5 || (pct === 100 && st.lastProgressPct !== 100)) {
+      st.lastProgressPct = pct;
+      upsertSearchAttributes([{ key: BrRestoreProgress, value: pct }]);
+    }
+  };
+
+  setHandler(progressQuery, progress);
+  setHandler(setConcurrencyUpdate, (n: number) => {
+    st.concurrency = n;
+    return n;
+  }, {
+    validator: (n: number) => {
+      if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new Error(`concurrency must be an integer in [1, ${MAX_CONCURRENCY}], got ${n}`);
+      if (terminal()) throw new Error(`the restore is ${st.phase}; nothing to change`);
+    },
+  });
+  setHandler(setRateLimitUpdate, async (n: number) => {
+    if (n > 0 && !saga.snapshot().some((r) => r.kind === 'clearRateLimit')) saga.push({ kind: 'clearRateLimit' });
+    await mode.setRateLimit({ bytesPerSec: n });
+    st.rateLimitBytesPerSec = n;
+    return n;
+  }, {
+    validator: (n: number) => {
+      if (!Number.isSafeInteger(n) || n < 0) throw new Error(`rate limit must be a whole number of bytes/s ≥ 0 (0 = unlimited), got ${n}`);
+      if (terminal()) throw new Error(`the restore is ${st.phase}; nothing to change`);
+    },
+  });
+  setHandler(pauseUpdate, async () => {
+    st.pauseRequested = true;
+    await condition(() => st.paused || terminal());
+    return progress();
+  }, {
+    validator: () => {
+      if (terminal()) throw new Error(`the restore is ${st.phase}; it cannot be paused`);
+      if (st.paused || st.pauseRequested) throw new Error('the restore is already paused or pausing');
+    },
+  });
+  setHandler(resumeUpdate, async () => {
+    st.resumeRequested = true;
+    await condition(() => (!st.paused && !st.resumeRequested) || terminal());
+    return progress();
+  }, {
+    validator: () => {
+      if (terminal()) throw new Error(`the restore is ${st.phase}; it cannot be resumed`);
+      if (!st.paused && !st.pauseRequested) throw new Error('the restore is not paused');
+    },
+  });
+
+  // ---- keeper -------------------------------------------------------------------------------------
+  let keeper: { scope: CancellationScope; done: Promise<void> } | undefined;
+  let keeperError: unknown;
+  const mainScope = new CancellationScope();
+  const keeperSpec = (): KeeperSpec => {
+    const schedules = st.prepared ? saga.snapshot().find((r) => r.kind === 'restoreSchedules') : undefined;
+    return {
+      safepoint: st.safepoint ? { ...st.safepoint, ttlSec: req.timings.gcTtlSec } : undefined,
+      schedules: schedules?.kind === 'restoreSchedules' ? schedules.snapshot : undefined,
+      importMode: st.prepared && !req.online,
+      intervalMs: req.timings.keeperIntervalMs,
+    };
+  };
+  const startKeeper = (): void => {
+    const scope = new CancellationScope();
+    const done = scope.run(() => keeperAct.keeper(keeperSpec())).then(
+      () => undefined,
+      (e: unknown) => {
+        if (isCancellation(e) && scope.consideredCancelled) return;
+        // The keeper failed for good (e.g. GC passed the restore TS): the restore cannot go on.
+        keeperError = e;
+        mainScope.cancel();
+      },
+    );
+    keeper = { scope, done };
+  };
+  /** Cancels the keeper and waits until its activity confirmed it stopped (WAIT_CANCELLATION_COMPLETED). */
+  const stopKeeper = async (): Promise<void> => {
+    const k = keeper;
+    keeper = undefined;
+    if (!k) return;
+    await CancellationScope.nonCancellable(async () => {
+      k.scope.cancel();
+      await k.done;
+    });
+  };
+
+  const undo = async (r: UndoRecord): Promise<void> => {
+    switch (r.kind) {
+      case 'removeGcSafepoint':
+        return undoActs.removeGcSafepoint({ serviceId: r.serviceId });
+      case 'restoreSchedules':
+        return undoActs.restoreSchedules(r.snapshot);
+      case 'normalMode':
+        return undoActs.restoreNormalMode();
+      case 'clearRateLimit':
+        return undoActs.clearRateLimit();
+    }
+  };
+
+  /** Import mode and scheduler pauses (BR restorePreWork); each undo recorded before its step. */
+  const prepareCluster = async (): Promise<void> => {
+    if (req.online) return;
+    const snapshot = await mode.planSchedules({ ttlSec: req.timings.pauseTtlSec });
+    saga.push({ kind: 'restoreSchedules', snapshot });
+    await mode.applySchedules(snapshot);
+    saga.push({ kind: 'normalMode' });
+    await mode.enterImportMode();
+    st.prepared = true;
+    await stopKeeper();
+    startKeeper();
+  };
+
+  /** Gives the cluster back while paused: keeper stopped first, then normal mode and schedules restored. */
+  const handBack = async (): Promise<void> => {
+    await stopKeeper();
+    st.prepared = false;
+    await saga.compensate(undo, CLUSTER_MODE_UNDO);
+    startKeeper();
+  };
+
+  // ---- phases -------------------------------------------------------------------------------------
+  const setup = async (): Promise<PlanSummary> => {
+    setPhase('plan');
+    const s = await planning.planRestore({ storage: req.storage, filters: req.filters, batchFiles: req.batchFiles, tableGroupSize: req.tableGroupSize });
+    st.summary = s;
+    if (s.backup.isRawKv) {
+      throw ApplicationFailure.nonRetryable(`${req.storage} is a raw KV backup; brflow restores transactional (TiDB) backups only`, ErrorType.InvalidInput);
+    }
+    upsertMemo({
+      backup: { storage: req.storage, clusterVersion: s.backup.clusterVersion, brVersion: s.backup.brVersion, endVersion: s.backup.endVersion, incremental: s.backup.incremental },
+      plan: { hash: s.planRef.hash, databases: s.databases, tables: s.tables, files: s.files, bytes: s.bytes, batches: s.batches },
+    });
+
+    st.restoreTs = await pd.getRestoreTs();
+    const safePoint = (BigInt(st.restoreTs) - 1n).toString();
+    st.safepoint = { serviceId: `brflow-${uuid4()}`, safePoint };
+    saga.push({ kind: 'removeGcSafepoint', serviceId: st.safepoint.serviceId });
+    await pd.registerGcSafepoint({ ...st.safepoint, ttlSec: req.timings.gcTtlSec });
+    startKeeper();
+
+    setPhase('schema');
+    if (s.ddlJobs > 0) await schema.execDdlJobs({ planRef: s.planRef });
+    await schema.createDatabases({ planRef: s.planRef });
+
+    setPhase('prepare');
+    await prepareCluster();
+    // Incremental restores keep the cluster's TSO (they write at the new restore TS instead; BR newTS).
+    if (!s.backup.incremental) await resetTsAct.resetTs({ ts: s.backup.endVersion });
+    if (st.rateLimitBytesPerSec > 0) {
+      saga.push({ kind: 'clearRateLimit' });
+      await mode.setRateLimit({ bytesPerSec: st.rateLimitBytesPerSec });
+    }
+    return s;
+  };
+
+  /** The create/ingest/checksum pipeline; returns 'continue' when this run should continue as new. */
+  const pipeline = async (s: PlanSummary): Promise<'done' | 'continue'> => {
+    setPhase(st.paused ? 'paused' : 'ingest');
+    st.ingestStartedAtMs ??= Date.now();
+    const newTs = s.backup.incremental ? st.restoreTs : '0';
+    const running = new Set<Promise<void>>();
+    const inflight = new Set<number>();
+    let creating = false;
+    let checksumming = false;
+    let dispatched = 0;
+    let failure: unknown;
+    const scope = new CancellationScope();
+    const track = (p: Promise<void>): void => {
+      const q = p.catch((e: unknown) => {
+        if (failure === undefined) {
+          failure = e;
+          scope.cancel();
+        }
+      }).finally(() => running.delete(q));
+      running.add(q);
+    };
+    const markDone = (b: number): void => {
+      st.doneAbove.add(b);
+      while (st.doneAbove.delete(st.doneLow)) st.doneLow++;
+    };
+    const readyUpTo = (): number => (st.groupsCreated > 0 ? s.readyBatches[st.groupsCreated - 1]! : 0);
+    const wantContinue = (): boolean => dispatched >= req.maxBatchesPerRun || workflowInfo().continueAsNewSuggested;
+    const idle = (): boolean => !creating && !checksumming && inflight.size === 0;
+    const holding = (): boolean => st.paused || st.pauseRequested || wantContinue();
+    const canCreate = (): boolean => !creating && st.groupsCreated < s.tableGroups && !wantContinue();
+    const canIngest = (): boolean => !holding() && inflight.size < st.concurrency && nextBatch() < readyUpTo();
+    const canChecksum = (): boolean =>
+      req.checksum && !checksumming && !wantContinue() && st.groupsChecksummed < st.groupsCreated && st.doneLow >= s.groupBatchEnd[st.groupsChecksummed]!;
+    const allDone = (): boolean =>
+      idle() && st.groupsCreated === s.tableGroups && st.doneLow === s.batches && (!req.checksum || st.groupsChecksummed === s.tableGroups);
+    // Batches below doneLow are done; in-flight and done-above ones are skipped.
+    let cursor = st.doneLow;
+    const nextBatch = (): number => {
+      while (cursor < s.batches && (cursor < st.doneLow || inflight.has(cursor) || st.doneAbove.has(cursor))) cursor++;
+      return cursor;
+    };
+
+    const settle = (): Promise<unknown> => CancellationScope.nonCancellable(() => Promise.allSettled([...running]));
+    let outcome: 'done' | 'continue' | 'failed';
+    try {
+      outcome = await scope.run(async (): Promise<'done' | 'continue' | 'failed'> => {
+        for (;;) {
+          await condition(() => failure !== undefined || (st.pauseRequested && !st.paused) || (st.resumeRequested && st.paused)
+            || canCreate() || canIngest() || canChecksum() || allDone() || (wantContinue() && idle() && !st.pauseRequested && !st.resumeRequested));
+          if (failure !== undefined) return 'failed';
+          if (st.pauseRequested && !st.paused) {
+            await condition(() => inflight.size === 0 || failure !== undefined);
+            if (failure !== undefined) return 'failed';
+            await handBack();
+            st.paused = true;
+            st.pauseRequested = false;
+            setPhase('paused');
+            continue;
+          }
+          if (st.resumeRequested && st.paused) {
+            setPhase('prepare');
+            await prepareCluster();
+            st.paused = false;
+            st.resumeRequested = false;
+            setPhase('ingest');
+            continue;
+          }
+          if (allDone()) return 'done';
+          if (wantContinue() && idle()) return 'continue';
+          if (canCreate()) {
+            creating = true;
+            const group = st.groupsCreated;
+            track(schema.createTables({ planRef: s.planRef, group }).then((n) => {
+              st.groupsCreated = group + 1;
+              st.tablesCreated += n;
+            }).finally(() => {
+              creating = false;
+            }));
+          }
+          while (canIngest()) {
+            const b = nextBatch();
+            inflight.add(b);
+            dispatched++;
+            track((async () => {
+              try {
+                await split.splitAndScatter({ planRef: s.planRef, batchNo: b });
+                const r = await ingest.ingestBatch({ planRef: s.planRef, batchNo: b, newTs, rateLimitBytesPerSec: st.rateLimitBytesPerSec });
+                st.filesIngested += r.files;
+                st.bytesIngested += r.bytes;
+                markDone(b);
+                reportProgress();
+              } finally {
+                inflight.delete(b);
+              }
+            })());
+          }
+          if (canChecksum()) {
+            checksumming = true;
+            const group = st.groupsChecksummed;
+            track(verify.checksumGroup({ planRef: s.planRef, group }).then((r) => {
+              st.checksumPassed += r.passed;
+              st.checksumMismatches.push(...r.mismatches);
+              if (r.mismatches.length > 0) {
+                const m = r.mismatches[0]!;
+                throw ApplicationFailure.nonRetryable(
+                  `checksum mismatch on ${r.mismatches.length} table(s), first ${m.table}: backup crc64xor=${m.expected.crc64xor} kvs=${m.expected.totalKvs} bytes=${m.expected.totalBytes}, restored crc64xor=${m.actual.crc64xor} kvs=${m.actual.totalKvs} bytes=${m.actual.totalBytes}; the restored data differs from the backup: check the backup files and the target cluster, then restore again`,
+                  ErrorType.ChecksumMismatch,
+                  r.mismatches,
+                );
+              }
+              st.groupsChecksummed = group + 1;
+            }).finally(() => {
+              checksumming = false;
+            }));
+          }
+        }
+      });
+    } catch (e) {
+      // Cancelled from outside: let in-flight work confirm it stopped (ingest waits for its activity).
+      await settle();
+      throw e;
+    }
+    if (outcome === 'failed') {
+      // Let cancelled siblings confirm (ingest waits for its activity to stop) before compensating.
+      await settle();
+      throw failure;
+    }
+    return outcome;
+  };
+
+  // ---- run ----------------------------------------------------------------------------------------
+  let outcome: 'done' | 'continue';
+  try {
+    outcome = await mainScope.run(async () => {
+      let s: PlanSummary;
+      if (cont) {
+        s = cont.summary;
+        startKeeper();
+      } else {
+        s = await setup();
+      }
+      const o = await pipeline(s);
+      if (o === 'continue') return o;
+      if (s.systemTables > 0) {
+        setPhase('system-tables');
+        await schema.restoreSystemTables({ planRef: s.planRef });
+      }
+      return o;
+    });
+  } catch (err) {
+    const cause = keeperError ?? err;
+    const cancelled = keeperError === undefined && isCancellation(err);
+    st.phase = 'compensating';
+    upsertSearchAttributes([{ key: BrRestorePhase, value: 'compensating' }]);
+    await CancellationScope.nonCancellable(async () => {
+      await stopKeeper();
+      await saga.compensate(undo);
+    });
+    setPhase(cancelled ? 'cancelled' : 'failed');
+    if (cancelled) throw err;
+    if (cause instanceof TemporalFailure) throw cause;
+    // A plain Error would fail only the workflow task and retry forever; close the run instead.
+    throw ApplicationFailure.create({ message: cause instanceof Error ? cause.message : String(cause), type: ErrorType.Internal, nonRetryable: true });
+  }
+
+  const s = st.summary!;
+  if (outcome === 'continue') {
+    await stopKeeper();
+    await condition(allHandlersFinished);
+    const next: RestoreContinuation = {
+      summary: s,
+      restoreTs: st.restoreTs,
+      undo: saga.snapshot(),
+      safepoint: st.safepoint!,
+      prepared: st.prepared,
+      groupsCreated: st.groupsCreated,
+      tablesCreated: st.tablesCreated,
+      groupsChecksummed: st.groupsChecksummed,
+      doneLow: st.doneLow,
+      doneAbove: [...st.doneAbove],
+      filesIngested: st.filesIngested,
+      bytesIngested: st.bytesIngested,
+      checksumPassed: st.checksumPassed,
+      checksumMismatches: st.checksumMismatches,
+      concurrency: st.concurrency,
+      rateLimitBytesPerSec: st.rateLimitBytesPerSec,
+      paused: st.paused,
+      ingestStartedAtMs: st.ingestStartedAtMs,
+      bytesAtIngestStart: st.bytesAtIngestStart,
+      runs: st.runs,
+    };
+    log.info('continuing as new', { doneLow: st.doneLow, runs: st.runs });
+    return await continueAsNew<typeof restoreWorkflow>(rawInput, next);
+  }
+
+  // Success: hand everything back (the same saga, so the same undo steps as on failure).
+  setPhase('finalize');
+  await CancellationScope.nonCancellable(async () => {
+    await stopKeeper();
+    await saga.compensate(undo);
+  });
+  setPhase('done');
+  return {
+    restoreTs: st.restoreTs,
+    databases: s.databases,
+    tables: s.tables,
+    files: st.filesIngested,
+    bytes: st.bytesIngested,
+    checksum: { enabled: req.checksum, passed: st.checksumPassed },
+    runs: st.runs,
+  };
+}

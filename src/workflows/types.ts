@@ -1,0 +1,173 @@
+import type { PdSchedulingSnapshot } from '../cluster/pd-config';
+
+/**
+ * Plain data crossing the workflow ↔ activity boundary. Everything here is JSON-safe and small: history
+ * holds references and counts, never file or table lists (STYLE.md rule 3).
+ */
+
+/** Durations and TTLs the restore uses; each is an input so tests run in seconds (no time skipping, temporal.md §0.4). */
+export interface RestoreTimings {
+  /** How often the keeper renews the GC safepoint, import mode and scheduler pauses. @default 100000 (BR: TTL/3) */
+  keeperIntervalMs: number;
+  /** Service GC safepoint TTL. @default 300 (BR DefaultBRGCSafePointTTL) */
+  gcTtlSec: number;
+  /** Scheduler-pause and schedule-config override TTL. @default 300 (BR pauseTimeout) */
+  pauseTtlSec: number;
+  /** Heartbeat timeout of the keeper and of ingest batches. @default 30000 */
+  heartbeatTimeoutMs: number;
+  /** Cap on the backoff between compensation retries. @default 60000 */
+  compensationMaxIntervalMs: number;
+}
+
+/** The validated, defaulted restore request. */
+export interface RestoreRequest {
+  /** Backup location URL (`local:///path`, `s3://bucket/prefix?endpoint=…`); never carries credentials. */
+  storage: string;
+  /** BR table-filter rules; empty = BR's default (everything but system schemas). */
+  filters: string[];
+  /** Skip import mode and scheduler pauses (BR --online). */
+  online: boolean;
+  /** Verify every table's checksum against the backup. @default true */
+  checksum: boolean;
+  /** Ingest batches in flight at once. @default 4 */
+  concurrency: number;
+  /** Per-store download rate limit in bytes/s; 0 = unlimited. @default 0 */
+  rateLimitBytesPerSec: number;
+  /** Most files in one ingest batch. @default 64 */
+  batchFiles: number;
+  /** Tables per create-tables activity (BR --ddl-batch-size). @default 128 */
+  tableGroupSize: number;
+  /** Ingest batches one run dispatches before it continues as new. @default 200 */
+  maxBatchesPerRun: number;
+  timings: RestoreTimings;
+}
+
+/** Names the plan every worker can rebuild (or load) and checks it by hash. */
+export interface PlanRef {
+  storage: string;
+  filters: string[];
+  batchFiles: number;
+  tableGroupSize: number;
+  /** Hex SHA-256 of the plan's canonical JSON. */
+  hash: string;
+}
+
+/** What planning returns to the workflow: counts and small per-group indexes, never lists of files. */
+export interface PlanSummary {
+  planRef: PlanRef;
+  backup: {
+    clusterId: string;
+    clusterVersion: string;
+    brVersion: string;
+    startVersion: string;
+    endVersion: string;
+    incremental: boolean;
+    isRawKv: boolean;
+  };
+  databases: number;
+  tables: number;
+  systemTables: number;
+  files: number;
+  bytes: number;
+  kvs: number;
+  ddlJobs: number;
+  tableGroups: number;
+  batches: number;
+  /** readyBatches[g]: ingest batches 0..n-1 can run once table groups 0..g exist (monotone). */
+  readyBatches: number[];
+  /** groupBatchEnd[g]: table group g is fully ingested once batches 0..n-1 are done (monotone). */
+  groupBatchEnd: number[];
+}
+
+/** Schedulers paused and schedule-config values changed, with the originals to put back (BR ClusterConfig). */
+export type ScheduleSnapshot = PdSchedulingSnapshot;
+
+/** What the keeper activity keeps alive; each part is optional. */
+export interface KeeperSpec {
+  safepoint?: { serviceId: string; safePoint: string; ttlSec: number };
+  schedules?: ScheduleSnapshot;
+  importMode: boolean;
+  intervalMs: number;
+}
+
+export interface ChecksumMismatch {
+  table: string;
+  expected: { crc64xor: string; totalKvs: string; totalBytes: string };
+  actual: { crc64xor: string; totalKvs: string; totalBytes: string };
+}
+
+export interface ChecksumGroupResult {
+  passed: number;
+  mismatches: ChecksumMismatch[];
+}
+
+export interface IngestResult {
+  files: number;
+  bytes: number;
+  /** Files skipped because an earlier attempt had finished them (heartbeat resume). */
+  resumedFrom: number;
+}
+
+export type RestorePhase =
+  | 'validate'
+  | 'plan'
+  | 'prepare'
+  | 'schema'
+  | 'ingest'
+  | 'paused'
+  | 'system-tables'
+  | 'finalize'
+  | 'compensating'
+  | 'done'
+  | 'failed'
+  | 'cancelled';
+
+/** The `progress` query's answer. */
+export interface RestoreProgress {
+  phase: RestorePhase;
+  paused: boolean;
+  tables: { created: number; total: number };
+  files: { ingested: number; total: number };
+  bytes: { ingested: number; total: number };
+  batches: { done: number; total: number };
+  checksum: { passed: number; failed: number; enabled: boolean; mismatches: ChecksumMismatch[] };
+  concurrency: number;
+  rateLimitBytesPerSec: number;
+  /** Bytes/s since ingest started in this workflow (across continue-as-new). */
+  rateBytesPerSec: number;
+  /** Seconds left at the current rate; undefined until a rate is known. */
+  etaSeconds?: number;
+  runsSoFar: number;
+}
+
+/** Carried across continue-as-new: a cursor, never lists of files. */
+export interface RestoreContinuation {
+  summary: PlanSummary;
+  restoreTs: string;
+  /** Undo records still owed (saga), oldest first. */
+  undo: UndoRecord[];
+  safepoint: { serviceId: string; safePoint: string };
+  prepared: boolean;
+  groupsCreated: number;
+  tablesCreated: number;
+  groupsChecksummed: number;
+  doneLow: number;
+  doneAbove: number[];
+  filesIngested: number;
+  bytesIngested: number;
+  checksumPassed: number;
+  checksumMismatches: ChecksumMismatch[];
+  concurrency: number;
+  rateLimitBytesPerSec: number;
+  paused: boolean;
+  ingestStartedAtMs?: number;
+  bytesAtIngestStart?: number;
+  runs: number;
+}
+
+/** Undo as data (saga.ts), so it survives crashes and continue-as-new. */
+export type UndoRecord =
+  | { kind: 'removeGcSafepoint'; serviceId: string }
+  | { kind: 'restoreSchedules'; snapshot: ScheduleSnapshot }
+  | { kind: 'normalMode' }
+  | { kind: 'clearRateLimit' };
