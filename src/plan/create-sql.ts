@@ -242,7 +242,8 @@ export function columnDefinition(t: TableInfo, c: ColumnInfo, opts: ColumnDefOpt
   return s;
 }
 
-function indexDefinition(t: TableInfo, idx: IndexInfo): string {
+/** One index as SHOW CREATE TABLE prints it (also valid after `ALTER TABLE … ADD`). */
+export function indexDefinition(t: TableInfo, idx: IndexInfo): string {
   let s = isPrimaryIndex(idx) ? 'PRIMARY KEY ' : isUniqueIndex(idx) ? `UNIQUE KEY ${quoteIdent(idx.idx_name.O)} ` : `KEY ${quoteIdent(idx.idx_name.O)} `;
   const cols = idx.idx_cols.map((ic) => {
     const col = t.cols[ic.offset];
