@@ -42,6 +42,12 @@ export const RESET_TS_RETRY: RetryPolicy = { name: 'resetTS', attempts: 16, init
 export const PD_HTTP_RETRY: RetryPolicy = { name: 'pdRequest', attempts: 10, initialMs: 1_000, maxMs: 1_000 };
 /** PD gRPC calls: the pd client retries across members; 10 tries, 100 ms → 1 s (pd client's updateMember loop). */
 export const PD_GRPC_RETRY: RetryPolicy = { name: 'pdGrpc', attempts: 10, initialMs: 100, maxMs: 1_000 };
+/**
+ * Ingest on one region's leader: re-sent at once on NotLeader, after a pause on ServerIsBusy. BR loops without
+ * a bound until its context ends; 8 tries keep a flapping leader from stalling the file, whose outer
+ * IMPORT_SST_RETRY then starts over from a fresh region scan.
+ */
+export const INGEST_LEADER_RETRY: RetryPolicy = { name: 'ingestLeader', attempts: 8, initialMs: 50, maxMs: 1_000 };
 /** SwitchMode / SetDownloadSpeedLimit per store (newer BR ResetSpeedLimit: 3 tries). */
 export const STORE_ADMIN_RETRY: RetryPolicy = { name: 'storeAdmin', attempts: 3, initialMs: 100, maxMs: 1_000 };
 /** A coprocessor checksum request on one region, retried on region errors (client-go's region-miss backoff). */
