@@ -1,13 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { realBrFixturesDir } from '../../support/real-fixtures';
 
-/**
- * Folder of the real BR metadata fixtures (README there). A copy inside the repo wins, so the
- * tests run on machines without the shared folder.
- */
+/** Folder of the real BR metadata fixtures (README there). */
 export function realBrFixtures(): string {
-  const inRepo = join(__dirname, '..', '..', 'fixtures', 'real-br');
-  return existsSync(inRepo) ? inRepo : '/work/shared/fixtures/real-br';
+  return realBrFixturesDir();
 }
 
 export function readRealBr(relative: string): Buffer {
