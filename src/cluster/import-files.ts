@@ -15,6 +15,9 @@ import { type SSTMeta, RewriteRule as RewriteRulePb } from '../proto/import_sstp
 import { Context } from '../proto/kvrpcpb';
 import type { Peer } from '../proto/metapb';
 
+/** Errors after which this region view is stale and only a fresh scan helps. */
+const REGION_CHANGED: ReadonlySet<ClusterErrorKind> = new Set(['epoch-not-match', 'key-not-in-region', 'region-not-found', 'store-not-match']);
+
 /** TiKV returns Download ranges with the 8-byte ts suffix; SSTMeta ranges carry none (BR truncateTS). */
 const TS_SUFFIX_LEN = 8;
 /** BR appends ten 0xFF to the new prefix for the SST range end, so every key under the prefix is inside it. */
@@ -200,7 +203,11 @@ async function downloadToPeers(conn: ClusterConnection, region: RegionInfo, plan
       }
     },
     DOWNLOAD_SST_RETRY,
-    (e) => classifyError(e).retryable,
+    (e) => {
+      const c = classifyError(e);
+      // The region itself moved: retrying it cannot help, the unit loop rescans instead.
+      return c.retryable && !REGION_CHANGED.has(c.kind);
+    },
     opts,
   );
   return plans.flatMap((p) => {
