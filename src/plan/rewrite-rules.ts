@@ -1,5 +1,7 @@
 import { BrflowError, ErrorType } from './error-types';
-import { concatBytes, encodeKeyPrefix, fromHex, indexPrefix, recordPrefix, tablePrefix, toHex } from './keys';
+import { concatBytes, encodeKeyPrefix, fromHex, INDEX_SEP, indexPrefix, recordPrefix, tablePrefix, toHex } from './keys';
+
+const INDEX_SEP_HEX = toHex(INDEX_SEP);
 import type { TableInfo } from './table-info';
 import { publicIndexes } from './table-info-read';
 
@@ -106,14 +108,17 @@ export function findRuleByNewKey(rules: readonly RewriteRule[], rawKeyHex: strin
 /**
  * Rewrites a raw key (hex) into the new table: by its record/index rule, else (range bounds such as
  * `t{id}_s` or a bare table prefix) by the table-prefix pair of its physical table. Undefined when the key
- * belongs to no restored physical table.
+ * belongs to no restored physical table or to an index the restored table does not have.
  */
 export function rewriteRawKey(rw: TableRewrite, rawKeyHex: string): string | undefined {
   const rule = findRuleByOldKey(rw.rules, rawKeyHex);
   if (rule) return rule.newKeyPrefix + rawKeyHex.slice(rule.oldKeyPrefix.length);
   for (const p of rw.physical) {
     const oldT = toHex(tablePrefix(p.oldId));
-    if (rawKeyHex.startsWith(oldT)) return toHex(tablePrefix(p.newId)) + rawKeyHex.slice(oldT.length);
+    if (!rawKeyHex.startsWith(oldT)) continue;
+    // Keys of an index the table does not have (or of no public index) must not be restored: BR fails them.
+    if (rawKeyHex.startsWith(INDEX_SEP_HEX, oldT.length)) return undefined;
+    return toHex(tablePrefix(p.newId)) + rawKeyHex.slice(oldT.length);
   }
   return undefined;
 }

@@ -61,6 +61,7 @@ describe('buildTableRewrite (BR GetRewriteRules)', () => {
     expect(rewriteRawKey(rw, ind(100, 3) + '01')).toBe(ind(500, 2) + '01');
     expect(rewriteRawKey(rw, '74' + (0x8000000000000000n + 100n).toString(16) + '5f73')).toBe('74' + (0x8000000000000000n + 500n).toString(16) + '5f73');
     expect(rewriteRawKey(rw, rec(7))).toBeUndefined();
+    expect(rewriteRawKey(rw, ind(100, 2) + '01')).toBeUndefined(); // index 2 is not public
   });
 
   it('fails naming the partition or index the restored table lacks', () => {

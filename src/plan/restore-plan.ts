@@ -1,0 +1,217 @@
+import type { BackupFile, DdlJob, Manifest } from '../backup/manifest';
+import { planBatches, type BatchOptions, type ImportBatch } from './batches';
+import { planColumnLayout, type ColumnLayoutPlan } from './column-ids';
+import { contentHash } from './content-hash';
+import { createDatabaseSql } from './create-sql';
+import { BrflowError, ErrorType } from './error-types';
+import { mergeFileRanges, type MergeOptions } from './merge-ranges';
+import { groupFileRanges, rewriteRanges, type RewrittenRange } from './ranges';
+import type { RestoreInput } from './restore-input';
+import type { TableRewrite } from './rewrite-rules';
+import { selectTables, type TableSelection } from './select-tables';
+import { splitCandidates } from './split-keys';
+import type { TableInfo } from './table-info';
+import { realSchemaName } from './table-filter';
+
+export interface PlanOptions extends TableSelection {
+  merge?: MergeOptions;
+  batch?: BatchOptions;
+  /** BR `--no-schema`: the tables exist already, so no DDL is planned. */
+  noSchema?: boolean;
+}
+
+export interface PlanDatabase {
+  /** Name in the backup, which is also the name it is created under (`mysql` stays `__TiDB_BR_Temporary_mysql`, as in BR). */
+  name: string;
+  /** Name the filter matched (`mysql` for BR's temporary system database). */
+  realName: string;
+  id: number;
+  createSql: string;
+}
+
+export interface PlanTable {
+  /** Position in RestorePlan.tables (batches and ranges refer to it). */
+  index: number;
+  db: string;
+  name: string;
+  /** The backup's table ID and all its physical (partition) IDs. */
+  oldId: number;
+  physicalIds: number[];
+  /** The backup's TableInfo: rewrite rules are built from it and the created table's TableInfo. */
+  info: TableInfo;
+  /** DDL to create it with the backup's column IDs, or why that is impossible. Absent with noSchema. */
+  layout?: ColumnLayoutPlan;
+  /** What the backup recorded; the post-restore checksum must equal it (all "0" = no checksum recorded). */
+  checksum: { crc64xor: string; totalKvs: string; totalBytes: string };
+  /** Its ranges [rangeStart, rangeEnd) and batches [batchStart, batchEnd). */
+  rangeStart: number;
+  rangeEnd: number;
+  batchStart: number;
+  batchEnd: number;
+  files: number;
+  bytes: string;
+  kvs: string;
+}
+
+/** A merged range of one table in the backup's key space, with its files. */
+export interface PlanRange {
+  table: number;
+  startKey: string;
+  endKey: string;
+  files: BackupFile[];
+  totalBytes: string;
+  totalKvs: string;
+}
+
+export interface PlanSummary {
+  databases: number;
+  tables: number;
+  files: number;
+  /** Σ File.total_bytes: logical key+value bytes, what the checksum counts. Decimal string. */
+  bytes: string;
+  /** Σ File.size: SST bytes to download. Decimal string. */
+  sstBytes: string;
+  kvs: string;
+  ranges: number;
+  batches: number;
+  ddlJobs: number;
+  /** Tables whose column layout SQL cannot reproduce (the restore refuses them). */
+  unsupportedTables: number;
+}
+
+/**
+ * Everything a restore will do, derived only from the backup and the options: plain JSON, deterministic,
+ * and named by a content hash so a resumed run can check it is working on the same plan.
+ */
+export interface RestorePlan {
+  version: 1;
+  backup: { clusterId: string; startVersion: string; endVersion: string; incremental: boolean; newCollationsEnabled: string };
+  databases: PlanDatabase[];
+  tables: PlanTable[];
+  ranges: PlanRange[];
+  batches: ImportBatch[];
+  ddlJobs: DdlJob[];
+  summary: PlanSummary;
+  /** contentHash of every other field. */
+  hash: string;
+}
+
+/** Plan options from the workflow input. */
+export function planOptionsFromInput(input: RestoreInput): PlanOptions {
+  return {
+    filters: input.filters,
+    ...(input.db !== undefined ? { db: input.db } : {}),
+    ...(input.table !== undefined ? { table: input.table } : {}),
+    caseSensitive: input.caseSensitive,
+    merge: { sizeBytes: input.mergeRegionSizeBytes, keyCount: input.mergeRegionKeyCount },
+    batch: { maxFiles: input.batchMaxFiles, maxBytes: input.batchMaxBytes },
+    noSchema: input.noSchema,
+  };
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * BR's planning steps of RunRestore (raw-KV guard, CheckRestoreDBAndTable, filterRestoreFiles,
+ * FilterDDLJobs, MergeFileRanges, batching) plus the SQL to create each object.
+ * Incremental = NOT (start_version == end_version OR start_version == 0), as in BR.
+ */
+export function planRestore(manifest: Manifest, opts: PlanOptions = {}): RestorePlan {
+  if (manifest.isRawKv) {
+    throw new BrflowError(ErrorType.InvalidInput, 'cannot do transactional restore from raw kv data: the backup was taken with `br backup raw`; restore it with `br restore raw`');
+  }
+  const sel = selectTables(manifest, opts);
+  const databases: PlanDatabase[] = [...sel.databases]
+    .sort((a, b) => cmp(a.name, b.name))
+    .map((d) => ({ name: d.name, realName: realSchemaName(d.name), id: d.id, createSql: createDatabaseSql(d.info) }));
+
+  const selected = [...sel.tables].sort((a, b) => cmp(a.db, b.db) || cmp(a.name, b.name) || a.id - b.id);
+  const ranges: PlanRange[] = [];
+  const tables: PlanTable[] = selected.map((t, index) => {
+    const merged = mergeFileRanges(groupFileRanges(t.files), opts.merge).ranges;
+    const rangeStart = ranges.length;
+    for (const r of merged) ranges.push({ table: index, ...r });
+    let bytes = 0n;
+    let kvs = 0n;
+    for (const f of t.files) {
+      bytes += BigInt(f.totalBytes || '0');
+      kvs += BigInt(f.totalKvs || '0');
+    }
+    return {
+      index, db: t.db, name: t.name, oldId: t.id, physicalIds: t.physicalIds, info: t.info,
+      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info) }),
+      checksum: { crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes },
+      rangeStart, rangeEnd: ranges.length, batchStart: 0, batchEnd: 0, files: t.files.length, bytes: bytes.toString(), kvs: kvs.toString(),
+    };
+  });
+  const batches = planBatches(ranges, opts.batch);
+  for (const t of tables) {
+    const mine = batches.filter((b) => b.table === t.index);
+    t.batchStart = mine[0]?.index ?? batches.filter((b) => b.table < t.index).length;
+    t.batchEnd = mine.length > 0 ? mine[mine.length - 1]!.index + 1 : t.batchStart;
+  }
+
+  let bytes = 0n;
+  let sstBytes = 0n;
+  let kvs = 0n;
+  let files = 0;
+  for (const t of selected) {
+    for (const f of t.files) {
+      files++;
+      bytes += BigInt(f.totalBytes || '0');
+      sstBytes += BigInt(f.size || '0');
+      kvs += BigInt(f.totalKvs || '0');
+    }
+  }
+  const start = manifest.startVersion;
+  const body: Omit<RestorePlan, 'hash'> = {
+    version: 1,
+    backup: {
+      clusterId: manifest.clusterId, startVersion: start, endVersion: manifest.endVersion,
+      incremental: !(start === manifest.endVersion || start === '0' || start === ''),
+      newCollationsEnabled: manifest.newCollationsEnabled,
+    },
+    databases,
+    tables,
+    ranges,
+    batches,
+    ddlJobs: sel.ddlJobs,
+    summary: {
+      databases: databases.length, tables: tables.length, files, bytes: bytes.toString(), sstBytes: sstBytes.toString(), kvs: kvs.toString(),
+      ranges: ranges.length, batches: batches.length, ddlJobs: sel.ddlJobs.length,
+      unsupportedTables: tables.filter((t) => t.layout && !t.layout.reproducible).length,
+    },
+  };
+  return { ...body, hash: contentHash(body) };
+}
+
+/** Throws one UnsupportedTable error naming every table the plan cannot recreate, and why. */
+export function assertPlanRestorable(plan: RestorePlan): void {
+  const bad = plan.tables.flatMap((t) => (t.layout && !t.layout.reproducible ? [`\`${t.db}\`.\`${t.name}\`: ${t.layout.reason}`] : []));
+  if (bad.length === 0) return;
+  throw new BrflowError(
+    ErrorType.UnsupportedTable,
+    `cannot restore ${bad.length} table(s) with their column IDs intact: ${bad.join('; ')}. Exclude them with --filter '!db.table', or create them yourself and restore with noSchema`,
+  );
+}
+
+/** Whether the plan's hash still matches its content (a stored plan was not altered). */
+export function verifyPlanHash(plan: RestorePlan): boolean {
+  const { hash, ...body } = plan;
+  return contentHash(body) === hash;
+}
+
+/**
+ * What one batch needs once its table exists: its ranges in the new key space and the raw split keys
+ * (rule prefixes + range ends, BR getSplitKeys candidates). Pure, so an activity can call it per batchRef.
+ */
+export function rewriteBatch(plan: RestorePlan, batchRef: number, rw: TableRewrite): { ranges: RewrittenRange[]; splitKeys: string[] } {
+  const batch = plan.batches[batchRef];
+  if (!batch) throw new BrflowError(ErrorType.Internal, `batch ${batchRef} does not exist; the plan has ${plan.batches.length}`);
+  const table = plan.tables[batch.table]!;
+  if (rw.oldTableId !== table.oldId) {
+    throw new BrflowError(ErrorType.Internal, `batch ${batchRef} belongs to table ID ${table.oldId}, but the rewrite given is for table ID ${rw.oldTableId}`);
+  }
+  const ranges = rewriteRanges(plan.ranges.slice(batch.rangeStart, batch.rangeEnd), rw);
+  return { ranges, splitKeys: splitCandidates(rw.rules.map((r) => r.newKeyPrefix), ranges.map((r) => r.newEndKey)) };
+}
