@@ -1,0 +1,173 @@
+import { crc32 } from 'node:zlib';
+import type { BackupStorage } from '../backup/storage';
+import { compareBytes } from '../plan/keys';
+import type { StorageBackend } from '../proto/brpb';
+import {
+  DownloadRequestType,
+  SwitchMode,
+  type DownloadRequest,
+  type DownloadResponse,
+  type ImportSSTServer,
+  type IngestResponse,
+  type SSTMeta,
+} from '../proto/import_sstpb';
+import type { Context } from '../proto/kvrpcpb';
+import type { ClusterState, SimRegion } from './cluster-state';
+import type { Faults, ScriptedRegionErrorKind } from './faults';
+import { sleep, unary } from './grpc-call';
+import { fromEpoch, toErrorpb } from './proto-convert';
+import type { RegionError } from './region-error';
+import { scriptedRegionError } from './scripted-region-error';
+import { rewriteSstEntries, ruleForRequest, type SstEntry } from './sst-rewrite';
+
+export interface ImportServiceDeps {
+  state: ClusterState;
+  faults: Faults;
+  storeId: number;
+  /** Opens the storage a DownloadRequest names (TiKV's own credentials, never the request's). */
+  openStorage: (backend: StorageBackend) => BackupStorage;
+  /** Decodes SST bytes into TiKV data keys and values. */
+  decodeSst: (bytes: Uint8Array) => Promise<SstEntry[]>;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * import_sstpb.ImportSST for one store: import mode, download speed limit, Download (fetch, decode,
+ * rewrite, stage under the SSTMeta uuid) and Ingest/MultiIngest (leader, epoch and range checks,
+ * then apply the staged KVs to every peer's data).
+ */
+export function createImportService(deps: ImportServiceDeps): ImportSSTServer {
+  const { state, faults, storeId } = deps;
+  // The speed limit is store-wide: downloads queue behind each other's byte budget.
+  let nextFreeAt = 0;
+  const throttle = async (bytes: number): Promise<void> => {
+    const limit = state.speedLimit(storeId);
+    if (limit <= 0) return;
+    const now = Date.now();
+    const start = Math.max(now, nextFreeAt);
+    nextFreeAt = start + (bytes / limit) * 1000;
+    await sleep(nextFreeAt - now);
+  };
+
+  const downloadError = (message: string, storeError?: RegionError): DownloadResponse => ({
+    range: undefined,
+    isEmpty: false,
+    error: { message, storeError: storeError && toErrorpb(storeError) },
+    crc32: 0,
+    length: 0n,
+    ssts: [],
+  });
+
+  const download = async (req: DownloadRequest, fault: ScriptedRegionErrorKind | undefined): Promise<DownloadResponse> => {
+    const sst = req.sst;
+    if (!sst) return downloadError('DownloadRequest has no sst meta');
+    const regionId = Number(sst.regionId);
+    if (fault) {
+      const e = scriptedRegionError(state, fault, regionId, sst.range?.start);
+      return downloadError(`download rejected: ${e.kind}`, e);
+    }
+    const check = state.checkRegionRequest(storeId, regionId, fromEpoch(sst.regionEpoch), false);
+    if ('error' in check) return downloadError(`download rejected: ${check.error.kind}`, check.error);
+    if (!req.storageBackend) return downloadError('DownloadRequest has no storage_backend');
+    let bytes: Uint8Array;
+    try {
+      bytes = await deps.openStorage(req.storageBackend).read(req.name);
+    } catch (e) {
+      return downloadError(`failed to read ${req.name} from external storage: ${(e as Error).message}`);
+    }
+    await throttle(bytes.length);
+    let entries: SstEntry[];
+    try {
+      entries = await deps.decodeSst(bytes);
+    } catch (e) {
+      return downloadError(`Engine Corruption: cannot read SST ${req.name}: ${(e as Error).message}`);
+    }
+    const rule = ruleForRequest(
+      {
+        oldKeyPrefix: req.rewriteRule?.oldKeyPrefix ?? EMPTY,
+        newKeyPrefix: req.rewriteRule?.newKeyPrefix ?? EMPTY,
+        newTimestamp: req.rewriteRule?.newTimestamp ?? 0n,
+        ignoreAfterTimestamp: req.rewriteRule?.ignoreAfterTimestamp ?? 0n,
+        ignoreBeforeTimestamp: req.rewriteRule?.ignoreBeforeTimestamp ?? 0n,
+      },
+      req.requestType === DownloadRequestType.Keyspace,
+    );
+    const cf = sst.cfName || (req.name.includes('default') ? 'default' : 'write');
+    const r = rewriteSstEntries(entries, cf, rule, { start: sst.range?.start ?? EMPTY, end: sst.range?.end ?? EMPTY, endExclusive: sst.endKeyExclusive });
+    if ('error' in r) return downloadError(r.error);
+    if (r.kvs.length === 0) {
+      state.countEmptyDownload(storeId, req.name);
+      return { range: undefined, isEmpty: true, error: undefined, crc32: 0, length: 0n, ssts: [] };
+    }
+    let crc = 0;
+    let length = 0;
+    for (const kv of r.kvs) {
+      crc = crc32(kv.value, crc32(kv.key, crc));
+      length += kv.key.length + kv.value.length;
+    }
+    state.stage(storeId, {
+      uuidHex: Buffer.from(sst.uuid).toString('hex'),
+      name: req.name,
+      cfName: cf,
+      regionId,
+      epoch: fromEpoch(sst.regionEpoch) ?? { confVer: 0, version: 0 },
+      kvs: r.kvs,
+    });
+    return {
+      range: { start: Buffer.from(r.first!), end: Buffer.from(r.last!) },
+      isEmpty: false,
+      error: undefined,
+      crc32: crc,
+      length: BigInt(length),
+      ssts: [],
+    };
+  };
+
+  const ingest = (ctx: Context | undefined, ssts: SSTMeta[], fault: ScriptedRegionErrorKind | undefined): IngestResponse => {
+    const fail = (e: RegionError): IngestResponse => ({ error: toErrorpb(e) });
+    const regionId = Number(ctx?.regionId ?? ssts[0]?.regionId ?? 0n);
+    if (fault) return fail(scriptedRegionError(state, fault, regionId, ssts[0]?.range?.start));
+    const check = state.checkRegionRequest(storeId, regionId, fromEpoch(ctx?.regionEpoch), true);
+    if ('error' in check) return fail(check.error);
+    const region = check.region;
+    for (const m of ssts) {
+      const ep = fromEpoch(m.regionEpoch);
+      if (Number(m.regionId) !== region.id || !ep || ep.confVer !== region.epoch.confVer || ep.version !== region.epoch.version) {
+        return fail({ kind: 'EpochNotMatch', currentRegions: state.currentRegionsOf(region.id) });
+      }
+      const staged = state.staged(storeId, Buffer.from(m.uuid).toString('hex'));
+      if (!staged) return fail({ kind: 'StaleCommand', message: 'The file which would be ingested doest not exist.' });
+      const outside = firstKeyOutside(region, staged.kvs);
+      if (outside) return fail({ kind: 'KeyNotInRegion', key: outside, regionId: region.id, startKey: region.startKey, endKey: region.endKey });
+    }
+    state.ingest(storeId, region.id, ssts.map((m) => Buffer.from(m.uuid).toString('hex')));
+    return { error: undefined };
+  };
+
+  return {
+    switchMode: unary(faults, storeId, 'SwitchMode', (req) => {
+      state.switchMode(storeId, req.mode === SwitchMode.Import ? 'Import' : 'Normal');
+      return {};
+    }),
+    getMode: unary(faults, storeId, 'GetMode', () => ({ mode: state.mode(storeId) === 'Import' ? SwitchMode.Import : SwitchMode.Normal })),
+    setDownloadSpeedLimit: unary(faults, storeId, 'SetDownloadSpeedLimit', (req) => {
+      state.setSpeedLimit(storeId, Number(req.speedLimit));
+      return {};
+    }),
+    download: unary(faults, storeId, 'Download', download),
+    ingest: unary(faults, storeId, 'Ingest', (req, fault) => ingest(req.context, req.sst ? [req.sst] : [], fault)),
+    multiIngest: unary(faults, storeId, 'MultiIngest', (req, fault) => ingest(req.context, req.ssts, fault)),
+  };
+}
+
+/** The encoded user key (no ts) of the first staged KV outside the region, if any. */
+function firstKeyOutside(region: SimRegion, kvs: { key: Uint8Array }[]): Uint8Array | undefined {
+  for (const kv of [kvs[0], kvs[kvs.length - 1]]) {
+    if (!kv) continue;
+    const enc = kv.key.subarray(1, kv.key.length - 8);
+    const inside = compareBytes(enc, region.startKey) >= 0 && (region.endKey.length === 0 || compareBytes(enc, region.endKey) < 0);
+    if (!inside) return enc;
+  }
+  return undefined;
+}

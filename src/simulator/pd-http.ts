@@ -1,0 +1,201 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { compareBytes } from '../plan/keys';
+import type { ClusterState } from './cluster-state';
+import { ConfigError } from './pd-schedule-state';
+import { HttpError, pathAndQuery, queryBytes, readJsonObject, sendJson, sendText } from './http-util';
+
+/**
+ * The PD HTTP API a restore uses (research §7.3, formats §4), answering with PD's JSON shapes:
+ * success and error messages are JSON strings, config keys are dashed, booleans are "true"/"false".
+ */
+export interface PdHttpOptions {
+  /** What GET /pd/api/v1/version reports; selects old vs new behaviour. @default 'v8.5.0' */
+  pdVersion?: string;
+}
+
+export const DEFAULT_PD_VERSION = 'v8.5.0';
+/**
+ * PD added scheduler pause and TTL config in v4.0.8 (tikv/pd#3088, BR's pauseConfigVersion).
+ * Older PDs have neither: clients must remove and re-add schedulers and change config permanently.
+ */
+const PAUSE_AND_TTL_MIN_VERSION: readonly number[] = [4, 0, 8];
+
+export function parsePdVersion(v: string): number[] {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v);
+  if (!m) throw new Error(`PD version "${v}" is not like v8.5.0`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+function atLeast(v: number[], min: readonly number[]): boolean {
+  for (let i = 0; i < min.length; i++) {
+    const a = v[i] ?? 0;
+    const b = min[i]!;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
+export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const version = opts.pdVersion ?? DEFAULT_PD_VERSION;
+  const modern = atLeast(parsePdVersion(version), PAUSE_AND_TTL_MIN_VERSION);
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const { path, query } = pathAndQuery(req);
+    const method = req.method ?? 'GET';
+    const api = '/pd/api/v1';
+
+    if (method === 'GET' && path === `${api}/version`) return sendJson(res, 200, { version });
+    if (method === 'GET' && path === `${api}/config/cluster-version`) return sendJson(res, 200, version.replace(/^v/, ''));
+
+    if (path === `${api}/schedulers`) {
+      if (method === 'GET') {
+        const st = query.get('status');
+        const all = state.schedule.schedulers();
+        if (st === 'paused') return sendJson(res, 200, all.filter((s) => s.paused).map((s) => s.name));
+        if (st === 'disabled') return sendJson(res, 200, []);
+        return sendJson(res, 200, all.map((s) => s.name));
+      }
+      if (method === 'POST') {
+        const body = await readJsonObject(req);
+        const name = body.name;
+        if (typeof name !== 'string' || name === '') return sendJson(res, 400, 'missing scheduler name');
+        if (!state.schedule.add(name)) return sendJson(res, 500, '[PD:scheduler:ErrSchedulerExisted]scheduler existed');
+        return sendJson(res, 200, 'The scheduler is created.');
+      }
+    }
+    const sched = new RegExp(`^${api}/schedulers/([^/]+)$`).exec(path);
+    if (sched) {
+      const name = decodeURIComponent(sched[1]!);
+      if (method === 'DELETE') {
+        if (!state.schedule.remove(name)) return sendJson(res, 404, '[PD:scheduler:ErrSchedulerNotFound]scheduler not found');
+        return sendJson(res, 200, 'The scheduler is removed.');
+      }
+      if (method === 'POST' && modern) {
+        const body = await readJsonObject(req);
+        const delay = body.delay;
+        if (delay === undefined) return sendJson(res, 400, 'missing pause time');
+        if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0) return sendJson(res, 400, 'delay must be a non-negative integer (seconds)');
+        if (!state.schedule.pause(name, delay)) return sendJson(res, 500, '[PD:scheduler:ErrSchedulerNotFound]scheduler not found');
+        return sendJson(res, 200, delay === 0 ? 'Resume the scheduler successfully.' : 'Pause the scheduler successfully.');
+      }
+    }
+
+    if (path === `${api}/config/schedule`) {
+      if (method === 'GET') return sendJson(res, 200, state.schedule.effectiveConfig());
+      if (method === 'POST') {
+        // PD ignores ?ttlSecond on this endpoint (pingcap/tidb#31733): the change is permanent.
+        state.schedule.update(await readJsonObject(req));
+        return sendJson(res, 200, 'The config is updated.');
+      }
+    }
+    if (path === `${api}/config`) {
+      if (method === 'GET') return sendJson(res, 200, fullConfig(state));
+      if (method === 'POST') return postConfig(req, res, query.get('ttlSecond'));
+    }
+    if (method === 'POST' && path === `${api}/admin/reset-ts`) {
+      const body = await readJsonObject(req);
+      const tso = body.tso;
+      if (typeof tso !== 'string' || !/^\d+$/.test(tso)) return sendJson(res, 400, 'invalid tso value');
+      if (!state.tso.reset(BigInt(tso))) return sendJson(res, 403, `the specified ts ${tso} is not larger than the current ts`);
+      return sendJson(res, 200, 'Reset ts successfully.');
+    }
+    if (method === 'GET' && path === `${api}/stores`) {
+      const stores = state.stores().map((s) => storeJson(state, s.id));
+      return sendJson(res, 200, { count: stores.length, stores });
+    }
+    const store = new RegExp(`^${api}/store/(\\d+)$`).exec(path);
+    if (method === 'GET' && store) {
+      const id = Number(store[1]);
+      if (!state.store(id)) return sendJson(res, 404, '[PD:core:ErrStoreNotFound]store not found');
+      return sendJson(res, 200, storeJson(state, id));
+    }
+    if (method === 'GET' && path === `${api}/stats/region`) {
+      return sendJson(res, 200, regionStats(state, queryBytes(req.url ?? '', 'start_key') ?? new Uint8Array(0), queryBytes(req.url ?? '', 'end_key') ?? new Uint8Array(0)));
+    }
+    return sendText(res, 404, '404 page not found\n');
+  };
+
+  const postConfig = async (req: IncomingMessage, res: ServerResponse, ttl: string | null): Promise<void> => {
+    const body = await readJsonObject(req);
+    const schedule: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(body)) {
+      if (k === 'schedule' && typeof v === 'object' && v !== null) Object.assign(schedule, v);
+      else if (k.startsWith('schedule.')) schedule[k.slice('schedule.'.length)] = v;
+      else return sendJson(res, 400, `config item ${k} not found`);
+    }
+    if (ttl !== null && modern) {
+      const n = Number(ttl);
+      if (!Number.isInteger(n) || n < 0) return sendJson(res, 400, `invalid ttlSecond ${ttl}`);
+      state.schedule.updateWithTtl(schedule, n);
+      return sendJson(res, 200, 'The ttl config is updated.');
+    }
+    state.schedule.update(schedule);
+    return sendJson(res, 200, 'The config is updated.');
+  };
+
+  return (req, res) => {
+    route(req, res).catch((e: unknown) => {
+      if (e instanceof HttpError) return sendJson(res, e.code, e.message);
+      if (e instanceof ConfigError) return sendJson(res, 400, e.message);
+      return sendJson(res, 500, e instanceof Error ? e.message : String(e));
+    });
+  };
+}
+
+function fullConfig(state: ClusterState): Record<string, unknown> {
+  return {
+    'cluster-version': '',
+    schedule: state.schedule.effectiveConfig(),
+    replication: { 'max-replicas': 3, 'location-labels': '', 'strictly-match-label': 'false', 'enable-placement-rules': 'true', 'isolation-level': '' },
+  };
+}
+
+function storeJson(state: ClusterState, id: number): Record<string, unknown> {
+  const s = state.store(id)!;
+  const regions = state.regions();
+  const leaders = regions.filter((r) => r.leaderStoreId === id).length;
+  const peers = regions.filter((r) => r.peers.some((p) => p.storeId === id)).length;
+  return {
+    store: {
+      id: s.id,
+      address: s.address,
+      labels: s.labels,
+      version: s.version,
+      status_address: s.statusAddress,
+      state_name: s.state === 'Up' ? 'Up' : s.state,
+      ...(s.state === 'Up' ? {} : { state: s.state === 'Offline' ? 1 : 2 }),
+    },
+    status: {
+      capacity: '100GiB',
+      available: '90GiB',
+      used_size: '1GiB',
+      leader_count: leaders,
+      leader_weight: 1,
+      region_count: peers,
+      region_weight: 1,
+    },
+  };
+}
+
+/** PD's region statistics over [start, end) of encoded keys. */
+function regionStats(state: ClusterState, start: Uint8Array, end: Uint8Array): Record<string, unknown> {
+  const rs = state.scanRegions(start, end, 0).filter((r) => end.length === 0 || compareBytes(r.startKey, end) < 0);
+  const leaderCount: Record<string, number> = {};
+  const peerCount: Record<string, number> = {};
+  for (const r of rs) {
+    leaderCount[r.leaderStoreId] = (leaderCount[r.leaderStoreId] ?? 0) + 1;
+    for (const p of r.peers) peerCount[p.storeId] = (peerCount[p.storeId] ?? 0) + 1;
+  }
+  return {
+    count: rs.length,
+    empty_count: rs.length,
+    storage_size: 0,
+    storage_keys: 0,
+    store_leader_count: leaderCount,
+    store_peer_count: peerCount,
+    store_leader_size: {},
+    store_leader_keys: {},
+    store_peer_size: {},
+    store_peer_keys: {},
+  };
+}

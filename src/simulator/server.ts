@@ -1,0 +1,204 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { openStorageFromBackend } from '../backup/storage-backend';
+import type { BackupStorage } from '../backup/storage';
+import type { StorageBackend } from '../proto/brpb';
+import { ImportSSTService } from '../proto/import_sstpb';
+import { PDService } from '../proto/pdpb';
+import { TikvService } from '../proto/tikvpb';
+import { createAdminHandler } from './admin-http';
+import { systemClock, type Clock } from './clock';
+import { ClusterState } from './cluster-state';
+import { Faults } from './faults';
+import { createImportService } from './import-service';
+import { Inspector } from './inspector';
+import { createPdHttpHandler, DEFAULT_PD_VERSION } from './pd-http';
+import { PdMembership } from './pd-membership';
+import { createPdService } from './pd-service';
+import { startPortMux, type PortMux } from './port-mux';
+import { readSstWithSstDump } from './sst-dump-reader';
+import type { SstEntry } from './sst-rewrite';
+import { createTikvService } from './tikv-service';
+import { createTikvStatusHandler } from './tikv-status-http';
+
+const HOST = '127.0.0.1';
+/** BR's PD client allows 128 MiB messages (research §7.1); ScanRegions answers can be large. */
+const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The seam for the TiDB SQL front (src/simulator/tidb): started after PD and TiKV, given the PD
+ * address and the shared model, stopped before them.
+ */
+export type TidbFrontStarter = (ctx: { pdAddress: string; state: ClusterState }) => Promise<{ address: string; statusAddress: string; stop(): Promise<void> }>;
+
+export interface SimulatorOptions {
+  /** TiKV stores. @default 3 */
+  stores?: number;
+  /** Extra stores labelled engine=tiflash. @default 0 */
+  tiflashStores?: number;
+  /** TiKV import-mode-timeout in ms. @default 600000 */
+  importModeTimeoutMs?: number;
+  clock?: Clock;
+  /** Reported by PD; below v4.0.8 there is no scheduler pause or TTL config. @default 'v8.5.0' */
+  pdVersion?: string;
+  /** PD members (≥ 2 allows a leader change). @default 2 */
+  pdMembers?: number;
+  clusterId?: bigint;
+  /** GetOperator polls before a scatter finishes. @default 2 */
+  scatterPolls?: number;
+  scatterTransfersLeader?: boolean;
+  /** How a store opens the StorageBackend of a Download. @default openStorageFromBackend */
+  openStorage?: (backend: StorageBackend) => BackupStorage;
+  /** How a store decodes SST bytes. @default RocksDB's sst_dump */
+  decodeSst?: (bytes: Uint8Array) => Promise<SstEntry[]>;
+  /** Starts the TiDB front; omitted = no TiDB. */
+  tidb?: TidbFrontStarter;
+}
+
+export interface SimulatorHandle {
+  /** host:port of the PD leader at start: gRPC and HTTP on the same port. */
+  pdAddress: string;
+  /** Every PD member's host:port (members answer "not leader" unless elected). */
+  pdAddresses: string[];
+  stores: { id: number; address: string; statusAddress: string }[];
+  /** http://host:port of the simulator's admin API. */
+  adminUrl: string;
+  tidb?: { address: string; statusAddress: string };
+  state: ClusterState;
+  faults: Faults;
+  inspector: Inspector;
+  /** Simulated PD election; returns the new leader's host:port. */
+  changePdLeader(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts PD (gRPC+HTTP per member), one TiKV per store (gRPC + status HTTP), the admin API and optionally TiDB, all on 127.0.0.1 free ports. */
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  const clock = opts.clock ?? systemClock;
+  const state = new ClusterState({
+    clock,
+    ...(opts.stores !== undefined ? { stores: opts.stores } : {}),
+    ...(opts.tiflashStores !== undefined ? { tiflashStores: opts.tiflashStores } : {}),
+    ...(opts.importModeTimeoutMs !== undefined ? { importModeTimeoutMs: opts.importModeTimeoutMs } : {}),
+    ...(opts.clusterId !== undefined ? { clusterId: opts.clusterId } : {}),
+    ...(opts.scatterPolls !== undefined ? { scatterPolls: opts.scatterPolls } : {}),
+    ...(opts.scatterTransfersLeader !== undefined ? { scatterTransfersLeader: opts.scatterTransfersLeader } : {}),
+  });
+  const faults = new Faults();
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await s().catch(() => undefined);
+    stoppers.length = 0;
+  };
+
+  try {
+    // PD members: reserve each public port first, so every member's GetMembers can name all client URLs.
+    const memberCount = Math.max(1, opts.pdMembers ?? 2);
+    const pdHttp = createPdHttpHandler(state, { pdVersion: opts.pdVersion ?? DEFAULT_PD_VERSION });
+    const members: { name: string; grpc: Server; http: HttpServer; grpcPort: number }[] = [];
+    for (let i = 1; i <= memberCount; i++) {
+      const grpc = newGrpcServer();
+      const grpcPort = await bind(grpc);
+      stoppers.push(() => shutdownGrpc(grpc));
+      const http = createServer(pdHttp);
+      stoppers.push(() => closeHttp(http));
+      members.push({ name: `pd-${i}`, grpc, http, grpcPort });
+    }
+    const muxes: PortMux[] = [];
+    for (const m of members) {
+      const mux = await startPortMux({ host: HOST, grpcPort: m.grpcPort, http: m.http });
+      stoppers.push(() => mux.close());
+      muxes.push(mux);
+    }
+    const membership = new PdMembership(
+      members.map((m, i) => ({ name: m.name, memberId: BigInt(1000 + i), clientUrl: `http://${HOST}:${muxes[i]!.port}` })),
+    );
+    members.forEach((m) => m.grpc.addService(PDService, createPdService(state, faults, membership, m.name)));
+
+    const openStorage = opts.openStorage ?? openStorageFromBackend;
+    const decodeSst = opts.decodeSst ?? ((b: Uint8Array) => readSstWithSstDump(b));
+    const stores = [];
+    for (const s of state.stores()) {
+      const grpc = newGrpcServer();
+      grpc.addService(ImportSSTService, createImportService({ state, faults, storeId: s.id, openStorage, decodeSst }));
+      grpc.addService(TikvService, createTikvService(state, faults, s.id));
+      const port = await bind(grpc);
+      stoppers.push(() => shutdownGrpc(grpc));
+      const status = await listenHttp(createTikvStatusHandler(state, s.id));
+      stoppers.push(() => closeHttp(status.server));
+      const address = `${HOST}:${port}`;
+      const statusAddress = `${HOST}:${status.port}`;
+      state.setStoreAddress(s.id, address, statusAddress);
+      stores.push({ id: s.id, address, statusAddress });
+    }
+
+    const inspector = new Inspector(state, faults, membership);
+    const admin = await listenHttp(createAdminHandler(faults, inspector, membership));
+    stoppers.push(() => closeHttp(admin.server));
+
+    const pdAddresses = muxes.map((m) => `${HOST}:${m.port}`);
+    const pdAddress = pdAddresses[0]!;
+    let tidb: SimulatorHandle['tidb'];
+    if (opts.tidb) {
+      const front = await opts.tidb({ pdAddress, state });
+      stoppers.push(() => front.stop());
+      tidb = { address: front.address, statusAddress: front.statusAddress };
+    }
+    return {
+      pdAddress,
+      pdAddresses,
+      stores,
+      adminUrl: `http://${HOST}:${admin.port}`,
+      ...(tidb ? { tidb } : {}),
+      state,
+      faults,
+      inspector,
+      changePdLeader: () => membership.changeLeader().clientUrl.replace(/^http:\/\//, ''),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function newGrpcServer(): Server {
+  return new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
+}
+
+function bind(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${HOST}:0`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+function shutdownGrpc(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    // Streams (Tso) would hold a graceful shutdown open: give them a moment, then force.
+    const t = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 200);
+    server.tryShutdown(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+async function listenHttp(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: HttpServer; port: number }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, HOST, () => resolve());
+  });
+  const a = server.address();
+  return { server, port: typeof a === 'object' && a ? a.port : 0 };
+}
+
+function closeHttp(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
