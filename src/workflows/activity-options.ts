@@ -25,7 +25,7 @@ export const RetryPolicies = {
 
 /** Compensation and the keeper never give up: the cluster must end up normal (saga rule, STYLE.md rule 6). */
 export function unlimitedRetry(maxIntervalMs: number): RetryPolicy {
-  return { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: maxIntervalMs, nonRetryableErrorTypes };
+  return { initialInterval: Math.min(1000, maxIntervalMs), backoffCoefficient: 2, maximumInterval: maxIntervalMs, nonRetryableErrorTypes };
 }
 
 /**

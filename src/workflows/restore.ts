@@ -406,9 +406,10 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
         }
       });
     } catch (e) {
-      // Cancelled from outside: let in-flight work confirm it stopped (ingest waits for its activity).
+      // Let in-flight work confirm it stopped (ingest waits for its activity), then report the first real
+      // failure: a sibling's failure cancels this scope, so `e` may only be the echo of it.
       await settle();
-      throw e;
+      throw failure ?? e;
     }
     if (outcome === 'failed') {
       // Let cancelled siblings confirm (ingest waits for its activity to stop) before compensating.

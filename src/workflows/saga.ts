@@ -52,7 +52,7 @@ export class Saga {
       }
       if (failures.length > 0) {
         throw ApplicationFailure.nonRetryable(
-          `compensation did not finish: ${failures.join('; ')}; the cluster may not be back to normal: fix the cause and run \`brflow restore\` cleanup or undo by hand`,
+          `compensation did not finish: ${failures.join('; ')}; the cluster may not be back to normal: fix the cause, then resume the schedulers, restore the schedule config and switch TiKV to normal mode by hand`,
           ErrorType.ClusterRejected,
           { failures },
         );

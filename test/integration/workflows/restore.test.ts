@@ -1,0 +1,227 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { ErrorType } from '../../../src/plan/error-types';
+import { pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate } from '../../../src/workflows/messages';
+import { restoreWorkflow } from '../../../src/workflows/restore';
+import { testTemporalAddress } from '../../support/env';
+import { generateManifest } from '../../support/worker-backup';
+import { FakeCluster, initialFakeState, type FakeFault } from '../../support/worker-fake-cluster';
+import { bundleRestoreWorkflows, startRestoreWorkers, type RunningWorkers } from '../../support/worker-harness';
+
+const FAST_TIMINGS = { keeperIntervalMs: 200, gcTtlSec: 5, pauseTtlSec: 5, heartbeatTimeoutMs: 2000, compensationMaxIntervalMs: 500 };
+
+let bundle: WorkflowBundle;
+let nativeConnection: NativeConnection;
+let connection: Connection;
+let client: Client;
+const dir = mkdtempSync(join(tmpdir(), 'brflow-wf-'));
+let seq = 0;
+
+beforeAll(async () => {
+  const address = testTemporalAddress();
+  [bundle, nativeConnection, connection] = await Promise.all([
+    bundleRestoreWorkflows(),
+    NativeConnection.connect({ address }),
+    Connection.connect({ address }),
+  ]);
+  client = new Client({ connection });
+});
+
+afterAll(async () => {
+  await nativeConnection?.close();
+  await connection?.close();
+});
+
+async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; tablesPerDb?: number; filesPerTable?: number } = {}) {
+  const id = `${Date.now()}-${++seq}`;
+  const manifest = generateManifest({ dbs: 2, tablesPerDb: opts.tablesPerDb ?? 2, filesPerTable: opts.filesPerTable ?? 3 });
+  const state = initialFakeState(manifest);
+  state.faults = opts.faults ?? [];
+  state.importDelayMs = opts.importDelayMs ?? 0;
+  const cluster = FakeCluster.create(join(dir, `cluster-${id}.json`), state);
+  const taskQueue = `restore-${id}`;
+  const workers: RunningWorkers = await startRestoreWorkers({ connection: nativeConnection, taskQueue, deps: cluster.deps(), bundle });
+  return { cluster, taskQueue, workers, workflowId: `restore-test-${id}` };
+}
+
+function expectNormal(cluster: FakeCluster): void {
+  expect(cluster.normality()).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: [], speedLimit: 0 });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('restores every table and file once, checksums match, and the cluster ends normal', async () => {
+  const { cluster, taskQueue, workers, workflowId } = await setup();
+  try {
+    const input = { storage: 'local:///backups/full', batchFiles: 4, tableGroupSize: 2, rateLimitBytesPerSec: 1048576, timings: FAST_TIMINGS };
+    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [input] });
+    const result = await handle.result();
+    expect(result).toMatchObject({ databases: 2, tables: 4, files: 12, checksum: { enabled: true, passed: 4 }, runs: 1 });
+    const s = cluster.read();
+    expect(Object.keys(s.ingests)).toHaveLength(12);
+    expect(Object.values(s.ingests).every((f) => f.count === 1)).toBe(true);
+    expect(Object.keys(s.tables).sort()).toEqual(['db0.t0', 'db0.t1', 'db1.t0', 'db1.t1']);
+    // A full restore moves the TSO to the backup's end version (BR ResetTS).
+    expect(s.resetTs).toBe('900');
+    expectNormal(cluster);
+    const p = await handle.query(progressQuery);
+    expect(p).toMatchObject({ phase: 'done', tables: { created: 4, total: 4 }, files: { ingested: 12, total: 12 }, batches: { done: 3, total: 3 } });
+    const desc = await handle.describe();
+    expect(desc.searchAttributes.BrRestorePhase).toEqual(['done']);
+    expect(desc.searchAttributes.BrRestoreProgress).toEqual([100]);
+    const memo = desc.memo as { plan?: { tables?: number } };
+    expect(memo.plan?.tables).toBe(4);
+  } finally {
+    await workers.stop();
+  }
+});
+
+test('rejects a bad input with every problem at once and touches nothing', async () => {
+  const { cluster, taskQueue, workers, workflowId } = await setup();
+  try {
+    const err = await client.workflow
+      .execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 's3://b/p?access-key=AKIA&secret-access-key=x', concurrency: 0, filters: ['db.%x'], bogus: 1 }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause.type).toBe(ErrorType.InvalidInput);
+    const problems = cause.details?.[0] as string[];
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['bogus', 'storage', 'filters', 'concurrency']);
+    // The secret is never echoed back into history.
+    expect(cause.message).not.toContain('AKIA');
+    expect(cluster.read().safepoints).toEqual({});
+  } finally {
+    await workers.stop();
+  }
+});
+
+test('a permanent ingest failure compensates: import mode, schedulers, config, safepoint and rate limit are undone', async () => {
+  const { cluster, taskQueue, workers, workflowId } = await setup({ faults: [{ op: 'importFile', match: '_1_write', kind: 'permanent' }] });
+  try {
+    const err = await client.workflow
+      .execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', rateLimitBytesPerSec: 1000, timings: FAST_TIMINGS }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const af = (err as WorkflowFailedError).cause;
+    expect(af).toBeInstanceOf(ActivityFailure);
+    expect((af as ActivityFailure).cause).toBeInstanceOf(ApplicationFailure);
+    expect(((af as ActivityFailure).cause as ApplicationFailure).type).toBe(ErrorType.SstCorrupt);
+    expectNormal(cluster);
+    const desc = await client.workflow.getHandle(workflowId).describe();
+    expect(desc.searchAttributes.BrRestorePhase).toEqual(['failed']);
+  } finally {
+    await workers.stop();
+  }
+});
+
+test('a transient failure at a step is retried and the restore completes', async () => {
+  const { cluster, taskQueue, workers, workflowId } = await setup({ faults: [{ op: 'createTable', match: 't1', kind: 'transient', times: 2 }] });
+  try {
+    const result = await client.workflow.execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', timings: FAST_TIMINGS }] });
+    expect(result.tables).toBe(4);
+    expect(cluster.read().faults).toEqual([]);
+    expectNormal(cluster);
+  } finally {
+    await workers.stop();
+  }
+});
+
+test('a checksum mismatch fails the restore and still hands the cluster back', async () => {
+  const { cluster, taskQueue, workers, workflowId } = await setup();
+  try {
+    cluster.update((s) => {
+      s.manifest.tables[1]!.crc64xor = '12345';
+    });
+    const err = await client.workflow
+      .execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', timings: FAST_TIMINGS }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe(ErrorType.ChecksumMismatch);
+    expect(cause.message).toContain('db0.t1');
+    expectNormal(cluster);
+  } finally {
+    await workers.stop();
+  }
+});
+
+test('cancel during ingest waits for the in-flight batch, compensates and ends Cancelled', async () => {
+  const { cluster, taskQueue, workers, workflowId } = await setup({ importDelayMs: 300, filesPerTable: 4 });
+  try {
+    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', batchFiles: 2, concurrency: 2, timings: FAST_TIMINGS }] });
+    await waitFor('a batch to finish', async () => ((await handle.query(progressQuery)).batches.done >= 1 ? true : undefined));
+    // While ingesting, the cluster is in restore mode (the thing compensation must undo).
+    expect(cluster.normality().importStores).toEqual(['1', '2', '3']);
+    expect(cluster.normality().pausedSchedulers.length).toBeGreaterThan(0);
+    await handle.cancel();
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expectNormal(cluster);
+    // Not every file was ingested: the restore really stopped.
+    expect(Object.keys(cluster.read().ingests).length).toBeLessThan(16);
+    expect((await handle.query(progressQuery)).phase).toBe('cancelled');
+  } finally {
+    await workers.stop();
+  }
+});
+
+test('pause hands the cluster back, resume re-applies it, and the restore completes', async () => {
+  const { cluster, taskQueue, workers, workflowId } = await setup({ importDelayMs: 150, filesPerTable: 4 });
+  try {
+    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', batchFiles: 2, concurrency: 1, timings: FAST_TIMINGS }] });
+    await waitFor('a batch to finish', async () => ((await handle.query(progressQuery)).batches.done >= 1 ? true : undefined));
+    const paused = await handle.executeUpdate(pauseUpdate);
+    expect(paused.paused).toBe(true);
+    expect(paused.phase).toBe('paused');
+    const n = cluster.normality();
+    // Handed back; only the GC safepoint stays (the restore still needs its snapshot).
+    expect({ ...n, brflowSafepoints: n.brflowSafepoints.length }).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: 1, speedLimit: 0 });
+    // Nothing is ingested while paused.
+    const before = Object.keys(cluster.read().ingests).length;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(Object.keys(cluster.read().ingests).length).toBe(before);
+    expect(before).toBeLessThan(16);
+    await expect(handle.executeUpdate(pauseUpdate)).rejects.toMatchObject({ cause: { message: expect.stringMatching(/already paused/) } });
+    const resumed = await handle.executeUpdate(resumeUpdate);
+    expect(resumed.paused).toBe(false);
+    expect(cluster.normality().importStores).toEqual(['1', '2', '3']);
+    expect(await handle.executeUpdate(setConcurrencyUpdate, { args: [4] })).toBe(4);
+    await expect(handle.executeUpdate(setConcurrencyUpdate, { args: [0] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/concurrency must be/) } });
+    const result = await handle.result();
+    expect(result.files).toBe(16);
+    expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
+    expectNormal(cluster);
+  } finally {
+    await workers.stop();
+  }
+});
+
+test('continues as new every maxBatchesPerRun batches and finishes with nothing redone', async () => {
+  const { cluster, taskQueue, workers, workflowId } = await setup({ filesPerTable: 4 });
+  try {
+    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', batchFiles: 2, maxBatchesPerRun: 3, timings: FAST_TIMINGS }] });
+    const result = await handle.result();
+    // 8 batches, 3 per run → 3 runs.
+    expect(result.runs).toBe(3);
+    expect(result.files).toBe(16);
+    expect(result.checksum.passed).toBe(4);
+    expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
+    expectNormal(cluster);
+  } finally {
+    await workers.stop();
+  }
+});

@@ -1,0 +1,291 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { BrflowError, ErrorType } from '../../src/plan/error-types';
+import type { ActivityDeps, StoreMode } from '../../src/activities/deps';
+import type { Manifest } from '../../src/backup/manifest';
+import { restoreScheduleValues, SCHEDULERS_TO_PAUSE, type PdSchedulingSnapshot } from '../../src/cluster/pd-config';
+import { decodeTableId, fromHex } from '../../src/plan/keys';
+import { findRuleByOldKey } from '../../src/plan/rewrite-rules';
+import type { DBInfo, TableInfo } from '../../src/plan/table-info';
+
+/**
+ * An in-memory cluster (PD + TiKV stores + TiDB schema) that keeps its whole state in one JSON file, so a
+ * worker in a child process and the test observe and change the same cluster, and a SIGKILLed worker's
+ * effects survive for the next one. It implements the activities' narrow deps with real behaviour (TTL
+ * expiry, idempotent creates, checksums computed from what was really ingested), like BR's split_test
+ * TestClient — not a mock of an SDK.
+ *
+ * TODO: switch these tests to src/simulator (real gRPC wire) once its server lands.
+ */
+export interface FakeFault {
+  /** Operation name: importFile, createTable, splitAndScatter, switchMode, applySchedules, checksumTable, … */
+  op: string;
+  /** Only when the operation's subject (file name, table name) contains this. */
+  match?: string;
+  /** 'permanent' throws a non-retryable error; 'transient' a retryable one `times` times. */
+  kind: 'permanent' | 'transient';
+  times?: number;
+}
+
+export interface FakeClusterState {
+  nowOffsetMs: number;
+  stores: { id: string; mode: StoreMode }[];
+  schedulers: Record<string, { pausedUntilMs: number }>;
+  config: Record<string, number | string>;
+  overrides: Record<string, { value: unknown; expiresAtMs: number }>;
+  gcSafePoint: string;
+  safepoints: Record<string, { safePoint: string; expiresAtMs: number }>;
+  tso: number;
+  resetTs?: string;
+  speedLimit: number;
+  databases: string[];
+  tables: Record<string, TableInfo>;
+  nextId: number;
+  ddlJobs: number;
+  /** Per file name: how many times it was ingested, and into which new table. */
+  ingests: Record<string, { count: number; newTableId: number; crc64xor: string; totalKvs: string; totalBytes: string }>;
+  splitKeys: number;
+  systemTablesRestored: string[];
+  faults: FakeFault[];
+  /** Delay each importFile by this many ms (to catch a batch mid-flight). */
+  importDelayMs: number;
+  manifest: Manifest;
+}
+
+export const INITIAL_SCHEDULE_CONFIG: Record<string, number | string> = {
+  'max-snapshot-count': 64,
+  'max-pending-peer-count': 64,
+  'merge-schedule-limit': 8,
+  'leader-schedule-limit': 4,
+  'region-schedule-limit': 2048,
+  'enable-location-replacement': 'true',
+};
+
+export function initialFakeState(manifest: Manifest, stores = 3): FakeClusterState {
+  return {
+    nowOffsetMs: 0,
+    stores: Array.from({ length: stores }, (_, i) => ({ id: String(i + 1), mode: 'normal' as StoreMode })),
+    schedulers: Object.fromEntries(['balance-leader-scheduler', 'balance-region-scheduler', 'balance-hot-region-scheduler'].map((n) => [n, { pausedUntilMs: 0 }])),
+    config: { ...INITIAL_SCHEDULE_CONFIG },
+    overrides: {},
+    gcSafePoint: '1000',
+    safepoints: {},
+    tso: 1_000_000,
+    speedLimit: 0,
+    databases: [],
+    tables: {},
+    nextId: 5000,
+    ddlJobs: 0,
+    ingests: {},
+    splitKeys: 0,
+    systemTablesRestored: [],
+    faults: [],
+    importDelayMs: 0,
+    manifest,
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class FakeCluster {
+  constructor(readonly file: string) {}
+
+  static create(file: string, state: FakeClusterState): FakeCluster {
+    const c = new FakeCluster(file);
+    c.write(state);
+    return c;
+  }
+
+  read(): FakeClusterState {
+    return JSON.parse(readFileSync(this.file, 'utf8')) as FakeClusterState;
+  }
+
+  private write(s: FakeClusterState): void {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(s));
+    renameSync(tmp, this.file);
+  }
+
+  /** Read-modify-write in one synchronous step (no await inside), so concurrent activities never lose updates. */
+  update<T>(fn: (s: FakeClusterState) => T): T {
+    const s = this.read();
+    const r = fn(s);
+    this.write(s);
+    return r;
+  }
+
+  now(): number {
+    return Date.now() + this.read().nowOffsetMs;
+  }
+
+  /** Throws when a scripted fault matches. */
+  private fault(op: string, subject = ''): void {
+    const hit = this.update((s) => {
+      const i = s.faults.findIndex((f) => f.op === op && (!f.match || subject.includes(f.match)));
+      if (i < 0) return undefined;
+      const f = s.faults[i]!;
+      if (f.kind === 'transient') {
+        f.times = (f.times ?? 1) - 1;
+        if (f.times <= 0) s.faults.splice(i, 1);
+      }
+      return f;
+    });
+    if (!hit) return;
+    if (hit.kind === 'permanent') throw new BrflowError(ErrorType.SstCorrupt, `injected permanent fault in ${op} ${subject}`);
+    throw new BrflowError(ErrorType.ClusterUnavailable, `injected transient fault in ${op} ${subject}`);
+  }
+
+  /** What "the cluster is back to normal" means for a restore: everything the restore changed is undone. */
+  normality(): { importStores: string[]; pausedSchedulers: string[]; overrides: string[]; configChanged: string[]; brflowSafepoints: string[]; speedLimit: number } {
+    const s = this.read();
+    const now = Date.now() + s.nowOffsetMs;
+    return {
+      importStores: s.stores.filter((x) => x.mode !== 'normal').map((x) => x.id),
+      pausedSchedulers: Object.entries(s.schedulers).filter(([, v]) => v.pausedUntilMs > now).map(([k]) => k),
+      overrides: Object.entries(s.overrides).filter(([, v]) => v.expiresAtMs > now).map(([k]) => k),
+      configChanged: Object.keys(INITIAL_SCHEDULE_CONFIG).filter((k) => s.config[k] !== INITIAL_SCHEDULE_CONFIG[k]),
+      brflowSafepoints: Object.entries(s.safepoints).filter(([k, v]) => k.startsWith('brflow-') && v.expiresAtMs > now).map(([k]) => k),
+      speedLimit: s.speedLimit,
+    };
+  }
+
+  deps(): ActivityDeps {
+    return {
+      backup: {
+        readManifest: async () => this.read().manifest,
+      },
+      pd: {
+        getTs: async () => BigInt(this.update((s) => (s.tso += 10))),
+        getGcSafePoint: async () => BigInt(this.read().gcSafePoint),
+        updateServiceGcSafePoint: async (id, ttl, sp) => {
+          const now = this.now();
+          return BigInt(this.update((s) => {
+            if (ttl <= 0) delete s.safepoints[id];
+            else s.safepoints[id] = { safePoint: sp.toString(), expiresAtMs: now + ttl * 1000 };
+            return s.gcSafePoint;
+          }));
+        },
+      },
+      schedules: {
+        plan: async (ttlSec): Promise<PdSchedulingSnapshot> => {
+          const s = this.read();
+          const now = this.now();
+          const effective = { ...s.config } as Record<string, unknown>;
+          const { original, restore } = restoreScheduleValues(effective, s.stores.length);
+          return {
+            pdVersion: '8.5.0',
+            schedulerMode: 'pause-with-ttl',
+            schedulers: SCHEDULERS_TO_PAUSE.filter((n) => s.schedulers[n] && s.schedulers[n]!.pausedUntilMs <= now),
+            configMode: 'ttl',
+            originalConfig: original,
+            restoreConfig: restore,
+            ttlSeconds: ttlSec,
+          };
+        },
+        apply: async (snap) => {
+          this.fault('applySchedules');
+          const now = this.now();
+          this.update((s) => {
+            for (const n of snap.schedulers) if (s.schedulers[n]) s.schedulers[n]!.pausedUntilMs = now + snap.ttlSeconds * 1000;
+            for (const [k, v] of Object.entries(snap.restoreConfig)) s.overrides[k] = { value: v, expiresAtMs: now + snap.ttlSeconds * 1000 };
+          });
+        },
+        restore: async (snap) => {
+          this.fault('restoreSchedules');
+          this.update((s) => {
+            for (const n of snap.schedulers) if (s.schedulers[n]) s.schedulers[n]!.pausedUntilMs = 0;
+            for (const [k, v] of Object.entries(snap.originalConfig)) {
+              delete s.overrides[k];
+              s.config[k] = v as number | string;
+            }
+          });
+        },
+        resetTs: async (ts) => {
+          this.update((s) => {
+            if (BigInt(s.tso) < ts) s.tso = Number(ts);
+            s.resetTs = ts.toString();
+          });
+        },
+      },
+      stores: {
+        switchMode: async (mode) => {
+          this.fault('switchMode', mode);
+          this.update((s) => {
+            for (const st of s.stores) st.mode = mode;
+          });
+        },
+        modes: async () => this.read().stores.map((s) => ({ storeId: s.id, mode: s.mode })),
+        setDownloadSpeedLimit: async (n) => {
+          this.update((s) => {
+            s.speedLimit = n;
+          });
+        },
+      },
+      importer: {
+        splitAndScatter: async (keys) => {
+          this.fault('splitAndScatter');
+          this.update((s) => {
+            s.splitKeys += keys.length;
+          });
+        },
+        importFile: async (file, rules) => {
+          const delay = this.read().importDelayMs;
+          if (delay > 0) await sleep(delay);
+          this.fault('importFile', file.name);
+          const rule = findRuleByOldKey(rules, file.startKey);
+          if (!rule) throw new BrflowError(ErrorType.Internal, `no rewrite rule for ${file.name}`);
+          const newTableId = Number(decodeTableId(fromHex(rule.newKeyPrefix)));
+          this.update((s) => {
+            const prev = s.ingests[file.name];
+            s.ingests[file.name] = { count: (prev?.count ?? 0) + 1, newTableId, crc64xor: file.crc64xor, totalKvs: file.totalKvs, totalBytes: file.totalBytes };
+          });
+        },
+      },
+      schema: {
+        createDatabase: async (info: DBInfo) => {
+          this.update((s) => {
+            if (!s.databases.includes(info.db_name.L)) s.databases.push(info.db_name.L);
+          });
+        },
+        createTable: async (db, info) => {
+          this.fault('createTable', info.name.O);
+          return this.update((s) => {
+            const key = `${db}.${info.name.L}`;
+            if (!s.tables[key]) {
+              const id = s.nextId++;
+              const partition = info.partition ? { ...info.partition, definitions: info.partition.definitions.map((d) => ({ ...d, id: s.nextId++ })) } : null;
+              s.tables[key] = { ...info, id, partition };
+            }
+            return s.tables[key]!;
+          });
+        },
+        getTable: async (db, name) => this.read().tables[`${db}.${name.toLowerCase()}`],
+        execDdl: async () => {
+          this.update((s) => {
+            s.ddlJobs++;
+          });
+        },
+        restoreSystemTables: async (tables) => {
+          this.update((s) => {
+            for (const t of tables) if (!s.systemTablesRestored.includes(`${t.db}.${t.name}`)) s.systemTablesRestored.push(`${t.db}.${t.name}`);
+          });
+        },
+      },
+      checksum: {
+        checksumTable: async (_old, newInfo) => {
+          this.fault('checksumTable', newInfo.name.O);
+          const ids = new Set([newInfo.id, ...(newInfo.partition?.definitions ?? []).map((d) => d.id)]);
+          let crc = 0n;
+          let kvs = 0n;
+          let bytes = 0n;
+          for (const f of Object.values(this.read().ingests)) {
+            if (!ids.has(f.newTableId)) continue;
+            crc ^= BigInt(f.crc64xor);
+            kvs += BigInt(f.totalKvs);
+            bytes += BigInt(f.totalBytes);
+          }
+          return { crc64xor: crc.toString(), totalKvs: kvs.toString(), totalBytes: bytes.toString() };
+        },
+      },
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../src/activities';
+import { PlanCache } from '../../src/activities/plan-cache';
+
+/** Bundles src/workflows once (about 2 s); reuse the result for every worker in a test file. */
+export async function bundleRestoreWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m: string, meta?: Record<string, unknown>) => console.error(m, meta),
+};
+
+export interface RunningWorkers {
+  /** Stops both workers and waits until they are done. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The two workers a restore needs, as the worker process runs them: `taskQueue` (workflows + data
+ * activities) and `<taskQueue>-control` (keeper and compensation activities only).
+ */
+export async function startRestoreWorkers(opts: {
+  connection: NativeConnection;
+  taskQueue: string;
+  deps: ActivityDeps;
+  bundle: WorkflowBundle;
+  namespace?: string;
+}): Promise<RunningWorkers> {
+  const activities = createActivities(opts.deps, new PlanCache(opts.deps.backup));
+  const common = { connection: opts.connection, namespace: opts.namespace ?? 'default', activities, shutdownGraceTime: '2s' };
+  const main = await Worker.create({ ...common, taskQueue: opts.taskQueue, workflowBundle: opts.bundle, stickyQueueScheduleToStartTimeout: '1s' });
+  const control = await Worker.create({ ...common, taskQueue: `${opts.taskQueue}-control` });
+  const runs = [main.run(), control.run()];
+  return {
+    async stop() {
+      for (const w of [main, control]) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.allSettled(runs);
+    },
+  };
+}
