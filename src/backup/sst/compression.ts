@@ -1,0 +1,120 @@
+/**
+ * Block compression as RocksDB's block-based table stores it (util/compression.h, format_version ≥ 2):
+ * snappy is raw snappy (it carries its own length); zlib, lz4, lz4hc and zstd are `varint32 uncompressed_len`
+ * followed by raw deflate / a raw LZ4 block / a zstd frame.
+ *
+ * zstd comes from a WebAssembly module that must be instantiated asynchronously once per process:
+ * call {@link initSstCodecs} (idempotent) before reading or writing zstd SSTs. Everything else is synchronous.
+ */
+
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import * as snappy from 'snappyjs';
+import * as zstd from '@bokuweb/zstd-wasm';
+import { BrflowError, ErrorType } from '../../plan/error-types';
+import { ByteWriter, readVarint } from './byte-writer';
+import { lz4CompressBlock, lz4DecompressBlock } from './lz4-block';
+
+/** RocksDB `CompressionType` byte values found in block trailers. */
+export const CompressionType = {
+  none: 0,
+  snappy: 1,
+  zlib: 2,
+  bzip2: 3,
+  lz4: 4,
+  lz4hc: 5,
+  xpress: 6,
+  zstd: 7,
+} as const;
+
+/** Compressions the writer can produce. */
+export type SstCompression = 'none' | 'snappy' | 'zlib' | 'lz4' | 'zstd';
+
+/** The `rocksdb.compression` property value RocksDB writes for each type (CompressionTypeToString). */
+export const COMPRESSION_NAME: Record<SstCompression, string> = {
+  none: 'NoCompression',
+  snappy: 'Snappy',
+  zlib: 'Zlib',
+  lz4: 'LZ4',
+  zstd: 'ZSTD',
+};
+
+/** RocksDB's default zstd level (ZSTD_CLEVEL_DEFAULT); what TiKV uses when BR sends compression_level 0. */
+export const ZSTD_DEFAULT_LEVEL = 3;
+
+let zstdReady = false;
+let zstdInit: Promise<void> | undefined;
+
+/** Instantiates the zstd WebAssembly module. Idempotent and safe to call concurrently. */
+export async function initSstCodecs(): Promise<void> {
+  if (zstdReady) return;
+  zstdInit ??= zstd.init().then(() => {
+    zstdReady = true;
+  });
+  await zstdInit;
+}
+
+function requireZstd(): void {
+  if (!zstdReady) {
+    throw new BrflowError(ErrorType.Internal, 'zstd codec used before initialisation: await initSstCodecs() once at start-up');
+  }
+}
+
+function withLengthPrefix(rawLen: number, body: Uint8Array): Uint8Array {
+  const w = new ByteWriter(body.length + 5);
+  w.varint(rawLen);
+  w.bytes(body);
+  return w.finish();
+}
+
+/** Compresses one block payload in RocksDB's stored form for `kind` (format_version ≥ 2). */
+export function compressBlockPayload(kind: Exclude<SstCompression, 'none'>, raw: Uint8Array, zstdLevel = ZSTD_DEFAULT_LEVEL): Uint8Array {
+  switch (kind) {
+    case 'snappy':
+      return snappy.compress(raw);
+    case 'lz4':
+      return withLengthPrefix(raw.length, lz4CompressBlock(raw));
+    case 'zlib':
+      // RocksDB's zlib uses window_bits -14: a raw deflate stream without zlib header.
+      return withLengthPrefix(raw.length, deflateRawSync(raw, { windowBits: 14 }));
+    case 'zstd':
+      requireZstd();
+      return withLengthPrefix(raw.length, zstd.compress(raw, zstdLevel));
+  }
+}
+
+/**
+ * Decompresses a stored block payload of trailer type `type`. Returns the raw block, or an error message the caller
+ * turns into SstCorrupt naming the block.
+ */
+export function decompressBlockPayload(type: number, payload: Uint8Array): Uint8Array | string {
+  if (type === CompressionType.none) return payload;
+  if (type === CompressionType.snappy) {
+    try {
+      return snappy.uncompress(payload);
+    } catch (e) {
+      return `snappy decompression failed (${(e as Error).message})`;
+    }
+  }
+  if (type === CompressionType.zlib || type === CompressionType.lz4 || type === CompressionType.lz4hc || type === CompressionType.zstd) {
+    const len = readVarint(payload, 0, Math.min(payload.length, 5));
+    if (!len || len.value > 0xffffffff) return 'uncompressed-length prefix is malformed';
+    const body = payload.subarray(len.next);
+    if (type === CompressionType.lz4 || type === CompressionType.lz4hc) return lz4DecompressBlock(body, len.value);
+    let out: Uint8Array;
+    try {
+      if (type === CompressionType.zlib) {
+        out = new Uint8Array(inflateRawSync(body, { windowBits: 15, maxOutputLength: Math.max(len.value, 1) }));
+      } else {
+        requireZstd();
+        out = zstd.decompress(body, { defaultHeapSize: Math.max(len.value, 1) });
+      }
+    } catch (e) {
+      if (e instanceof BrflowError) throw e;
+      return `${type === CompressionType.zstd ? 'zstd' : 'zlib'} decompression failed (${(e as Error).message})`;
+    }
+    if (out.length !== len.value) return `decompressed to ${out.length} bytes, the block declares ${len.value}`;
+    return out;
+  }
+  const names: Record<number, string> = { 3: 'bzip2', 6: 'xpress' };
+  return `compression type ${type}${names[type] ? ` (${names[type]})` : ''} is not supported`;
+}
