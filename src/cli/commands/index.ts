@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerPlan } from './plan';
 
 /**
  * Every subcommand registers itself here, one line each, so `brflow --help` lists them all.
@@ -6,4 +7,5 @@ import type { Command } from 'commander';
  */
 export function registerCommands(program: Command): void {
   void program;
+  registerPlan(program);
 }

@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { openStorage } from '../../backup/open-storage';
+import { readManifest } from '../../backup/read-manifest';
+import { planRestore, type RestorePlan } from '../../plan/restore-plan';
+
+export interface PlanCommandOptions {
+  filter?: string[];
+  db?: string;
+  table?: string;
+  caseSensitive?: boolean;
+  json?: boolean;
+}
+
+/** One row per table: what `brflow plan` shows and what `--json` prints. */
+export interface PlanTableRow {
+  db: string;
+  table: string;
+  files: number;
+  bytes: string;
+  kvs: string;
+  ranges: number;
+  batches: number;
+  /** Absent when the table can be recreated with its column IDs. */
+  unsupported?: string;
+}
+
+export function planRows(plan: RestorePlan): PlanTableRow[] {
+  return plan.tables.map((t) => ({
+    db: t.db,
+    table: t.name,
+    files: t.files,
+    bytes: t.bytes,
+    kvs: t.kvs,
+    ranges: t.rangeEnd - t.rangeStart,
+    batches: t.batchEnd - t.batchStart,
+    ...(t.layout && !t.layout.reproducible ? { unsupported: t.layout.reason } : {}),
+  }));
+}
+
+/** The JSON `brflow plan --json` prints: the summary and per-table rows, not the (possibly huge) file lists. */
+export function planJson(plan: RestorePlan): object {
+  return { hash: plan.hash, backup: plan.backup, summary: plan.summary, tables: planRows(plan) };
+}
+
+function humanBytes(decimal: string): string {
+  const n = Number(decimal);
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** A fixed-width table for terminals. */
+export function renderPlanTable(plan: RestorePlan): string {
+  const header = ['DATABASE', 'TABLE', 'FILES', 'SIZE', 'KVS', 'RANGES', 'BATCHES'];
+  const rows = planRows(plan).map((r) => [r.db, r.table + (r.unsupported ? ' (!)' : ''), String(r.files), humanBytes(r.bytes), r.kvs, String(r.ranges), String(r.batches)]);
+  const s = plan.summary;
+  rows.push(['TOTAL', `${s.tables} tables`, String(s.files), humanBytes(s.bytes), s.kvs, String(s.ranges), String(s.batches)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const out = [
+    `backup: cluster ${plan.backup.clusterId}, ${plan.backup.incremental ? `incremental ${plan.backup.startVersion}..` : 'full at '}${plan.backup.endVersion}`,
+    `plan ${plan.hash}: ${s.databases} databases, ${s.tables} tables, ${s.files} files, ${humanBytes(s.bytes)} (${humanBytes(s.sstBytes)} of SST), ${s.kvs} kvs, ${s.ranges} ranges, ${s.batches} batches${s.ddlJobs ? `, ${s.ddlJobs} DDL jobs` : ''}`,
+    '',
+    line(header),
+    ...rows.map(line),
+  ];
+  const bad = planRows(plan).filter((r) => r.unsupported);
+  if (bad.length > 0) {
+    out.push('', `(!) ${bad.length} table(s) cannot be recreated with their column IDs; a restore refuses them unless filtered out:`);
+    for (const r of bad) out.push(`  \`${r.db}\`.\`${r.table}\`: ${r.unsupported}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** Reads the backup's metadata and prints its restore plan; nothing is changed anywhere. */
+export async function runPlanCommand(storageUrl: string, opts: PlanCommandOptions, write: (s: string) => void): Promise<RestorePlan> {
+  const manifest = await readManifest(openStorage(storageUrl));
+  const plan = planRestore(manifest, {
+    filters: opts.filter ?? [],
+    ...(opts.db !== undefined ? { db: opts.db } : {}),
+    ...(opts.table !== undefined ? { table: opts.table } : {}),
+    caseSensitive: opts.caseSensitive ?? false,
+  });
+  write(opts.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlanTable(plan));
+  return plan;
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+export function register(program: Command): void {
+  program
+    .command('plan')
+    .description('show what a restore of STORAGE would do: tables, files, bytes, kvs, ranges, batches (reads metadata only)')
+    .argument('<storage>', 'backup location: path, local:///abs/path or s3://bucket/prefix?endpoint=…')
+    .option('-f, --filter <rule>', 'table filter rule (repeatable), e.g. -f "db.*" -f "!db.tmp_*"', collect)
+    .option('--db <name>', 'restore only this database (like `br restore db --db`)')
+    .option('--table <name>', 'restore only this table of --db (like `br restore table`)')
+    .option('--case-sensitive', 'match filter names case-sensitively', false)
+    .option('--json', 'print JSON instead of a table', false)
+    .action(async (storage: string, opts: PlanCommandOptions) => {
+      await runPlanCommand(storage, opts, (s) => process.stdout.write(s));
+    });
+}
