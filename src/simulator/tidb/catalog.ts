@@ -1,0 +1,301 @@
+import type { DBInfo, TableInfo } from '../../plan/table-info';
+import { charsetOfCollation, defaultCollation } from './field-type';
+import type { Statement, TableName } from './sql-ast';
+import { SqlError } from './sql-error';
+import { parseStatement } from './sql-parser';
+import { applyAlterSpec } from './table-alter';
+import { buildTableInfo, ciStr, reassignIds, STATE_PUBLIC, type ClusteredIndexMode } from './table-builder';
+
+export interface CatalogOptions {
+  /**
+   * The first global ID handed to user objects after bootstrap (a fresh TiDB has used a few dozen for its
+   * system schema). @default 100
+   */
+  firstUserId?: number;
+  /** @@tidb_enable_clustered_index: the layout of a primary key written without CLUSTERED/NONCLUSTERED. @default 'ON' */
+  clusteredIndexDefault?: ClusteredIndexMode;
+}
+
+/** One finished DDL job, as `ADMIN SHOW DDL JOBS` would list it. */
+export interface DdlJobRecord {
+  id: number;
+  /** The statement kind, e.g. "create table", "alter table", "truncate table". */
+  type: string;
+  schemaName: string;
+  tableName: string;
+  query: string;
+  schemaVersion: number;
+}
+
+/** A `REPLACE INTO mysql.x SELECT * FROM <temp>.x` the front executed (system-table restore). */
+export interface SystemTableReplace {
+  target: { db: string; table: string };
+  source: { db: string; table: string };
+}
+
+interface DbEntry {
+  info: DBInfo;
+  tables: Map<string, TableInfo>;
+}
+
+/** The DDL statement kinds the catalog executes. */
+export type DdlStatement = Extract<
+  Statement,
+  { kind: 'create-database' | 'drop-database' | 'create-table' | 'create-table-like' | 'create-index' | 'alter-table' | 'rename-table' | 'drop-table' | 'truncate-table' }
+>;
+
+/**
+ * The schema state of the simulated TiDB: databases and tables as TiDB's meta holds them, with IDs assigned
+ * the way TiDB does (one global allocator, meta.GenGlobalID, for schema, table, partition and DDL job IDs;
+ * per-table column and index IDs). Names compare case-insensitively (lower_case_table_names = 2).
+ * Every accessor returns copies, so callers can keep results without seeing later changes.
+ */
+export class Catalog {
+  private nextId = 1;
+  private readonly dbs = new Map<string, DbEntry>();
+  private version = 0;
+  private readonly jobs: DdlJobRecord[] = [];
+  private readonly replaces: SystemTableReplace[] = [];
+  readonly clusteredIndexDefault: ClusteredIndexMode;
+
+  constructor(opts: CatalogOptions = {}) {
+    this.clusteredIndexDefault = opts.clusteredIndexDefault ?? 'ON';
+    bootstrapSystemSchema(this);
+    this.nextId = Math.max(this.nextId, opts.firstUserId ?? 100);
+  }
+
+  /** TiDB's meta.GenGlobalID: the next ID of the one cluster-wide allocator. */
+  genGlobalId(): number {
+    return this.nextId++;
+  }
+
+  /** The largest global ID handed out so far (meta key NextGlobalID holds the last used one). */
+  get lastGlobalId(): number {
+    return this.nextId - 1;
+  }
+
+  get schemaVersion(): number {
+    return this.version;
+  }
+
+  databases(): DBInfo[] {
+    return [...this.dbs.values()].map((d) => structuredClone(d.info));
+  }
+
+  database(name: string): DBInfo | undefined {
+    const d = this.dbs.get(name.toLowerCase());
+    return d ? structuredClone(d.info) : undefined;
+  }
+
+  tables(db: string): TableInfo[] {
+    const d = this.dbs.get(db.toLowerCase());
+    return d ? [...d.tables.values()].map((t) => structuredClone(t)) : [];
+  }
+
+  table(db: string, name: string): TableInfo | undefined {
+    const t = this.dbs.get(db.toLowerCase())?.tables.get(name.toLowerCase());
+    return t ? structuredClone(t) : undefined;
+  }
+
+  /** Finds a table by its ID or one of its partition IDs. */
+  tableById(id: number): { db: DBInfo; table: TableInfo } | undefined {
+    for (const d of this.dbs.values()) {
+      for (const t of d.tables.values()) {
+        if (t.id === id || t.partition?.definitions.some((p) => p.id === id)) return { db: structuredClone(d.info), table: structuredClone(t) };
+      }
+    }
+    return undefined;
+  }
+
+  /** Finished DDL jobs, oldest first. */
+  ddlJobs(): DdlJobRecord[] {
+    return structuredClone(this.jobs);
+  }
+
+  /** System-table REPLACEs executed, in order. */
+  systemTableReplaces(): SystemTableReplace[] {
+    return structuredClone(this.replaces);
+  }
+
+  /** Parses and executes one DDL statement in the context of `currentDb` (the session's USE). */
+  executeSql(sql: string, currentDb?: string): void {
+    const stmt = parseStatement(sql);
+    if (!isDdl(stmt)) throw SqlError.unsupported(`${stmt.kind} through Catalog.executeSql`);
+    this.executeDdl(stmt, sql, currentDb);
+  }
+
+  /** Executes a parsed DDL statement; `query` is recorded in the DDL history. */
+  executeDdl(stmt: DdlStatement, query: string, currentDb?: string): void {
+    const resolve = (n: TableName): { db: string; name: string } => {
+      const db = n.db ?? currentDb;
+      if (db === undefined) throw SqlError.noDatabaseSelected();
+      return { db, name: n.name };
+    };
+    switch (stmt.kind) {
+      case 'create-database': {
+        if (this.dbs.has(stmt.name.toLowerCase())) {
+          if (stmt.ifNotExists) return;
+          throw SqlError.databaseExists(stmt.name);
+        }
+        const charset = stmt.charset ?? (stmt.collate ? charsetOfCollation(stmt.collate) : 'utf8mb4');
+        const collate = stmt.collate ?? defaultCollation(charset);
+        const info: DBInfo = { id: this.genGlobalId(), db_name: ciStr(stmt.name), charset, collate, state: STATE_PUBLIC };
+        this.dbs.set(stmt.name.toLowerCase(), { info, tables: new Map() });
+        return this.record('create schema', stmt.name, '', query);
+      }
+      case 'drop-database': {
+        const key = stmt.name.toLowerCase();
+        if (!this.dbs.has(key)) {
+          if (stmt.ifExists) return;
+          throw SqlError.cannotDropDatabase(stmt.name);
+        }
+        if (key === 'mysql' || key === 'information_schema') throw new SqlError(1105, `Drop '${stmt.name}' database is forbidden`);
+        this.dbs.delete(key);
+        return this.record('drop schema', stmt.name, '', query);
+      }
+      case 'create-table': {
+        const { db, name } = resolve(stmt.table);
+        const entry = this.entry(db);
+        if (entry.tables.has(name.toLowerCase())) {
+          if (stmt.ifNotExists) return;
+          throw SqlError.tableExists(name);
+        }
+        const info = buildTableInfo(
+          { genId: () => this.genGlobalId(), dbCharset: entry.info.charset, dbCollate: entry.info.collate, clusteredDefault: this.clusteredIndexDefault },
+          name,
+          stmt.columns,
+          stmt.indexes,
+          stmt.options,
+          stmt.partition,
+        );
+        entry.tables.set(name.toLowerCase(), info);
+        return this.record('create table', entry.info.db_name.O, name, query);
+      }
+      case 'create-table-like': {
+        const { db, name } = resolve(stmt.table);
+        const src = resolve(stmt.like);
+        const from = this.tableRef(src.db, src.name);
+        const entry = this.entry(db);
+        if (entry.tables.has(name.toLowerCase())) {
+          if (stmt.ifNotExists) return;
+          throw SqlError.tableExists(name);
+        }
+        const info = structuredClone(from);
+        info.name = ciStr(name);
+        info.auto_inc_id = 0;
+        info.auto_rand_id = 0;
+        reassignIds(info, () => this.genGlobalId());
+        entry.tables.set(name.toLowerCase(), info);
+        return this.record('create table', entry.info.db_name.O, name, query);
+      }
+      case 'create-index': {
+        const { db, name } = resolve(stmt.table);
+        return this.alter(db, name, query, (t) => applyAlterSpec(t, { kind: 'add-index', index: stmt.index }, this.clusteredIndexDefault));
+      }
+      case 'alter-table': {
+        const { db, name } = resolve(stmt.table);
+        const renames = stmt.specs.filter((s) => s.kind === 'rename');
+        const others = stmt.specs.flatMap((s) => (s.kind === 'rename' ? [] : [s]));
+        if (others.length > 0) this.alter(db, name, query, (t) => others.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault)));
+        for (const r of renames) {
+          if (r.kind === 'rename') this.renameOne({ db, name }, resolve(r.to), query);
+        }
+        return;
+      }
+      case 'rename-table':
+        for (const p of stmt.pairs) this.renameOne(resolve(p.from), resolve(p.to), query);
+        return;
+      case 'drop-table': {
+        const targets = stmt.tables.map(resolve);
+        const missing = targets.filter((t) => !this.dbs.get(t.db.toLowerCase())?.tables.has(t.name.toLowerCase()));
+        if (missing.length > 0 && !stmt.ifExists) throw SqlError.unknownTable(missing.map((t) => `${t.db}.${t.name}`).join(','));
+        for (const t of targets) {
+          const entry = this.dbs.get(t.db.toLowerCase());
+          if (entry?.tables.delete(t.name.toLowerCase())) this.record('drop table', entry.info.db_name.O, t.name, query);
+        }
+        return;
+      }
+      case 'truncate-table': {
+        const { db, name } = resolve(stmt.table);
+        const t = this.tableRef(db, name);
+        reassignIds(t, () => this.genGlobalId());
+        t.auto_inc_id = 0;
+        t.auto_rand_id = 0;
+        return this.record('truncate table', db, name, query);
+      }
+    }
+  }
+
+  /**
+   * `REPLACE INTO target SELECT * FROM source`: the simulator keeps no rows, so it checks what MySQL would
+   * (both tables exist, same column count) and records the copy for tests to observe.
+   */
+  replaceSelect(target: { db: string; name: string }, source: { db: string; name: string }): void {
+    const to = this.tableRef(target.db, target.name);
+    const from = this.tableRef(source.db, source.name);
+    if (to.cols.length !== from.cols.length) throw SqlError.columnCountMismatch();
+    this.replaces.push({ target: { db: target.db, table: to.name.O }, source: { db: source.db, table: from.name.O } });
+  }
+
+  private entry(db: string): DbEntry {
+    const e = this.dbs.get(db.toLowerCase());
+    if (!e) throw SqlError.unknownDatabase(db);
+    return e;
+  }
+
+  private tableRef(db: string, name: string): TableInfo {
+    const t = this.entry(db).tables.get(name.toLowerCase());
+    if (!t) throw SqlError.noSuchTable(db, name);
+    return t;
+  }
+
+  /** Changes a copy and swaps it in only when every spec succeeded, so a failed ALTER changes nothing. */
+  private alter(db: string, name: string, query: string, change: (t: TableInfo) => void): void {
+    const current = this.tableRef(db, name);
+    const next = structuredClone(current);
+    change(next);
+    this.entry(db).tables.set(name.toLowerCase(), next);
+    this.record('alter table', db, name, query);
+  }
+
+  private renameOne(from: { db: string; name: string }, to: { db: string; name: string }, query: string): void {
+    const t = this.tableRef(from.db, from.name);
+    const target = this.entry(to.db);
+    if (target.tables.has(to.name.toLowerCase())) throw SqlError.tableExists(to.name);
+    this.entry(from.db).tables.delete(from.name.toLowerCase());
+    t.name = ciStr(to.name);
+    target.tables.set(to.name.toLowerCase(), t);
+    this.record('rename table', to.db, to.name, query);
+  }
+
+  private record(type: string, schemaName: string, tableName: string, query: string): void {
+    this.version++;
+    // TiDB takes DDL job IDs from the same global allocator, after the IDs of the objects the job creates.
+    this.jobs.push({ id: this.genGlobalId(), type, schemaName, tableName, query, schemaVersion: this.version });
+  }
+}
+
+export function isDdl(stmt: Statement): stmt is DdlStatement {
+  return ['create-database', 'drop-database', 'create-table', 'create-table-like', 'create-index', 'alter-table', 'rename-table', 'drop-table', 'truncate-table'].includes(stmt.kind);
+}
+
+/**
+ * A small stand-in for TiDB's bootstrap: the `mysql` schema with the system tables BR's system-table restore
+ * touches, with their real leading columns (not every column of every version), and the `test` schema.
+ */
+function bootstrapSystemSchema(c: Catalog): void {
+  const ddl = [
+    'CREATE DATABASE mysql',
+    'CREATE TABLE mysql.tidb (VARIABLE_NAME varchar(64) NOT NULL, VARIABLE_VALUE varchar(1024) DEFAULT NULL, COMMENT varchar(1024) DEFAULT NULL, PRIMARY KEY (VARIABLE_NAME) /*T![clustered_index] NONCLUSTERED */)',
+    'CREATE TABLE mysql.global_variables (VARIABLE_NAME varchar(64) NOT NULL, VARIABLE_VALUE varchar(16383) DEFAULT NULL, PRIMARY KEY (VARIABLE_NAME) /*T![clustered_index] NONCLUSTERED */)',
+    "CREATE TABLE mysql.user (Host char(255) NOT NULL DEFAULT '', User char(32) NOT NULL DEFAULT '', authentication_string text DEFAULT NULL, plugin char(64) DEFAULT NULL, Select_priv enum('N','Y') NOT NULL DEFAULT 'N', PRIMARY KEY (Host, User) /*T![clustered_index] NONCLUSTERED */)",
+    "CREATE TABLE mysql.db (Host char(255) NOT NULL DEFAULT '', DB char(64) NOT NULL DEFAULT '', User char(32) NOT NULL DEFAULT '', Select_priv enum('N','Y') NOT NULL DEFAULT 'N', PRIMARY KEY (Host, DB, User) /*T![clustered_index] NONCLUSTERED */)",
+    'CREATE TABLE mysql.bind_info (original_sql text NOT NULL, bind_sql text NOT NULL, default_db text NOT NULL, status text NOT NULL, create_time timestamp(3) NOT NULL, update_time timestamp(3) NOT NULL, charset text NOT NULL, collation text NOT NULL, source varchar(10) NOT NULL DEFAULT \'unknown\', sql_digest varchar(64) DEFAULT NULL, plan_digest varchar(64) DEFAULT NULL)',
+    'CREATE TABLE mysql.stats_meta (version bigint(64) unsigned NOT NULL, table_id bigint(64) NOT NULL, modify_count bigint(64) NOT NULL DEFAULT 0, count bigint(64) unsigned NOT NULL DEFAULT 0, snapshot bigint(64) unsigned NOT NULL DEFAULT 0, UNIQUE KEY tbl (table_id))',
+    'CREATE TABLE mysql.gc_delete_range (job_id bigint NOT NULL, element_id bigint NOT NULL, start_key varchar(255) NOT NULL, end_key varchar(255) NOT NULL, ts bigint NOT NULL, UNIQUE KEY delete_range_index (job_id, element_id))',
+    "CREATE TABLE mysql.opt_rule_blacklist (name char(100) NOT NULL)",
+    "CREATE TABLE mysql.expr_pushdown_blacklist (name char(100) NOT NULL, store_type char(100) NOT NULL DEFAULT 'tikv,tiflash,tidb', reason varchar(200) DEFAULT NULL)",
+    'CREATE DATABASE test',
+  ];
+  for (const sql of ddl) c.executeSql(sql);
+}

@@ -1,0 +1,194 @@
+import type { TableInfo } from '../../plan/table-info';
+import type { Catalog } from './catalog';
+import type { Condition, SelectStmt } from './sql-ast';
+import { SqlError } from './sql-error';
+import { isPrimaryIndex, isUniqueIndex } from './table-builder';
+
+/** A result set: typed columns and rows of text-protocol values. */
+export interface ResultSet {
+  columns: { name: string; type: 'int' | 'string' }[];
+  rows: (string | number | null)[][];
+}
+
+type Row = Record<string, string | number | null>;
+
+interface MemTable {
+  columns: { name: string; type: 'int' | 'string' }[];
+  rows: (c: Catalog) => Row[];
+}
+
+const str = (name: string) => ({ name, type: 'string' as const });
+const int = (name: string) => ({ name, type: 'int' as const });
+
+function pkType(t: TableInfo): string {
+  return t.pk_is_handle || t.is_common_handle ? 'CLUSTERED' : 'NONCLUSTERED';
+}
+
+/**
+ * The information_schema memtables brflow reads, with TiDB's column names: TABLES (TIDB_TABLE_ID), TIDB_INDEXES
+ * (INDEX_ID; the integer handle key shows as PRIMARY with INDEX_ID 0, as TiDB lists it), PARTITIONS
+ * (TIDB_PARTITION_ID; a table without partitions has one row with NULL partition columns) and SCHEMATA.
+ */
+const MEMTABLES: Record<string, MemTable> = {
+  schemata: {
+    columns: [str('CATALOG_NAME'), str('SCHEMA_NAME'), str('DEFAULT_CHARACTER_SET_NAME'), str('DEFAULT_COLLATION_NAME'), str('SQL_PATH')],
+    rows: (c) =>
+      [{ id: 0, name: 'INFORMATION_SCHEMA', charset: 'utf8mb4', collate: 'utf8mb4_bin' }, ...c.databases().map((d) => ({ id: d.id, name: d.db_name.O, charset: d.charset, collate: d.collate }))].map((d) => ({
+        CATALOG_NAME: 'def',
+        SCHEMA_NAME: d.name,
+        DEFAULT_CHARACTER_SET_NAME: d.charset,
+        DEFAULT_COLLATION_NAME: d.collate,
+        SQL_PATH: null,
+      })),
+  },
+  tables: {
+    columns: [
+      str('TABLE_CATALOG'), str('TABLE_SCHEMA'), str('TABLE_NAME'), str('TABLE_TYPE'), str('ENGINE'), int('AUTO_INCREMENT'),
+      str('TABLE_COLLATION'), str('TABLE_COMMENT'), int('TIDB_TABLE_ID'), str('TIDB_PK_TYPE'),
+    ],
+    rows: (c) =>
+      c.databases().flatMap((d) =>
+        c.tables(d.db_name.O).map((t) => ({
+          TABLE_CATALOG: 'def',
+          TABLE_SCHEMA: d.db_name.O,
+          TABLE_NAME: t.name.O,
+          TABLE_TYPE: 'BASE TABLE',
+          ENGINE: 'InnoDB',
+          AUTO_INCREMENT: t.auto_inc_id,
+          TABLE_COLLATION: t.collate,
+          TABLE_COMMENT: t.comment,
+          TIDB_TABLE_ID: t.id,
+          TIDB_PK_TYPE: pkType(t),
+        })),
+      ),
+  },
+  tidb_indexes: {
+    columns: [
+      str('TABLE_SCHEMA'), str('TABLE_NAME'), int('NON_UNIQUE'), str('KEY_NAME'), int('SEQ_IN_INDEX'), str('COLUMN_NAME'),
+      int('SUB_PART'), str('INDEX_COMMENT'), str('Expression'), int('INDEX_ID'), str('IS_VISIBLE'), str('CLUSTERED'),
+    ],
+    rows: (c) =>
+      c.databases().flatMap((d) =>
+        c.tables(d.db_name.O).flatMap((t) => {
+          const rows: Row[] = [];
+          const base = { TABLE_SCHEMA: d.db_name.O, TABLE_NAME: t.name.O };
+          if (t.pk_is_handle) {
+            const pk = t.cols.find((col) => (col.type.Flag & 2) !== 0);
+            rows.push({ ...base, NON_UNIQUE: 0, KEY_NAME: 'PRIMARY', SEQ_IN_INDEX: 1, COLUMN_NAME: pk?.name.O ?? null, SUB_PART: null, INDEX_COMMENT: '', Expression: null, INDEX_ID: 0, IS_VISIBLE: 'YES', CLUSTERED: 'YES' });
+          }
+          for (const idx of t.index_info ?? []) {
+            idx.idx_cols.forEach((ic, k) =>
+              rows.push({
+                ...base,
+                NON_UNIQUE: isUniqueIndex(idx) ? 0 : 1,
+                KEY_NAME: idx.idx_name.O,
+                SEQ_IN_INDEX: k + 1,
+                COLUMN_NAME: ic.name.O,
+                SUB_PART: ic.length > 0 ? ic.length : null,
+                INDEX_COMMENT: idx.comment ?? '',
+                Expression: null,
+                INDEX_ID: idx.id,
+                IS_VISIBLE: (idx as { is_invisible?: boolean }).is_invisible ? 'NO' : 'YES',
+                CLUSTERED: isPrimaryIndex(idx) && t.is_common_handle ? 'YES' : 'NO',
+              }),
+            );
+          }
+          return rows;
+        }),
+      ),
+  },
+  partitions: {
+    columns: [
+      str('TABLE_CATALOG'), str('TABLE_SCHEMA'), str('TABLE_NAME'), str('PARTITION_NAME'), int('PARTITION_ORDINAL_POSITION'),
+      str('PARTITION_METHOD'), str('PARTITION_EXPRESSION'), str('PARTITION_DESCRIPTION'), int('TIDB_PARTITION_ID'),
+    ],
+    rows: (c) =>
+      c.databases().flatMap((d) =>
+        c.tables(d.db_name.O).flatMap((t): Row[] => {
+          const base = { TABLE_CATALOG: 'def', TABLE_SCHEMA: d.db_name.O, TABLE_NAME: t.name.O };
+          const p = t.partition;
+          if (!p) return [{ ...base, PARTITION_NAME: null, PARTITION_ORDINAL_POSITION: null, PARTITION_METHOD: null, PARTITION_EXPRESSION: null, PARTITION_DESCRIPTION: null, TIDB_PARTITION_ID: null }];
+          const method = { 1: 'RANGE', 2: 'HASH', 3: 'LIST', 4: 'KEY' }[p.type as 1] ?? 'UNKNOWN';
+          const columnsSuffix = p.columns && p.type !== 4 ? ' COLUMNS' : '';
+          return p.definitions.map((def, k) => ({
+            ...base,
+            PARTITION_NAME: def.name.O,
+            PARTITION_ORDINAL_POSITION: k + 1,
+            PARTITION_METHOD: method + columnsSuffix,
+            PARTITION_EXPRESSION: p.columns ? p.columns.map((x) => `\`${x.O}\``).join(',') : p.expr,
+            PARTITION_DESCRIPTION: def.less_than ? def.less_than.join(',') : def.in_values ? def.in_values.map((v) => v.join(',')).join(',') : '',
+            TIDB_PARTITION_ID: def.id,
+          }));
+        }),
+      ),
+  },
+};
+
+/** Whether `name` (lower-case) is a memtable this front serves. */
+export function isInfoSchemaTable(name: string): boolean {
+  return Object.hasOwn(MEMTABLES, name.toLowerCase());
+}
+
+/** Answers a SELECT over one information_schema memtable: projection, WHERE conjunction, ORDER BY, LIMIT. */
+export function selectInfoSchema(c: Catalog, stmt: SelectStmt): ResultSet {
+  const tableName = stmt.from?.name.toLowerCase() ?? '';
+  const mt = MEMTABLES[tableName];
+  if (!mt) throw SqlError.noSuchTable('information_schema', stmt.from?.name ?? '');
+  const colOf = (name: string): { name: string; type: 'int' | 'string' } => {
+    const col = mt.columns.find((x) => x.name.toLowerCase() === name.toLowerCase());
+    if (!col) throw SqlError.unknownColumn(name, 'field list');
+    return col;
+  };
+  let rows = mt.rows(c).filter((r) => stmt.where.every((cond) => matches(r[colOf(cond.column).name] ?? null, cond)));
+  for (const o of [...stmt.orderBy].reverse()) {
+    const key = colOf(o.column).name;
+    rows = [...rows].sort((a, b) => compare(a[key] ?? null, b[key] ?? null) * (o.desc ? -1 : 1));
+  }
+  if (stmt.limit !== undefined) rows = rows.slice(0, stmt.limit);
+  const out: ResultSet['columns'] = [];
+  const keys: string[] = [];
+  for (const item of stmt.items) {
+    if (item.kind === 'star') {
+      for (const col of mt.columns) {
+        out.push(col);
+        keys.push(col.name);
+      }
+    } else if (item.kind === 'column') {
+      const col = colOf(item.name);
+      out.push({ name: item.alias ?? item.name, type: col.type });
+      keys.push(col.name);
+    } else {
+      throw SqlError.unsupported(`${item.text} in a SELECT from information_schema`);
+    }
+  }
+  return { columns: out, rows: rows.map((r) => keys.map((k) => r[k] ?? null)) };
+}
+
+function compare(a: string | number | null, b: string | number | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : 1;
+}
+
+/** MySQL string comparison under the default *_bin-insensitive rules of information_schema (case-insensitive). */
+function matches(v: string | number | null, cond: Condition): boolean {
+  const eq = (x: string): boolean => v !== null && String(v).toLowerCase() === x.toLowerCase();
+  switch (cond.op) {
+    case '=':
+      return eq(cond.values[0] ?? '');
+    case '!=':
+      return v !== null && !eq(cond.values[0] ?? '');
+    case 'in':
+      return cond.values.some(eq);
+    case 'like': {
+      const pattern = (cond.values[0] ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+      return v !== null && new RegExp(`^${pattern}$`, 'i').test(String(v));
+    }
+    case 'is-null':
+      return v === null;
+    case 'is-not-null':
+      return v !== null;
+  }
+}

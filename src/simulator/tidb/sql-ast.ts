@@ -1,0 +1,128 @@
+/** The statements the simulated TiDB front understands, as parsed (names as written, not yet resolved). */
+
+export interface TableName {
+  /** Absent when the statement names no schema (the session's current database applies). */
+  db?: string;
+  name: string;
+}
+
+export interface TypeSpec {
+  /** Lower-case type name: int, varchar, decimal, enum … */
+  name: string;
+  length?: number;
+  decimal?: number;
+  /** ENUM / SET members. */
+  elems?: string[];
+  unsigned: boolean;
+  zerofill: boolean;
+  binary: boolean;
+  charset?: string;
+  collate?: string;
+}
+
+export interface ColumnDef {
+  name: string;
+  type: TypeSpec;
+  notNull?: boolean;
+  /** Raw default: a literal value, null for DEFAULT NULL, or an expression text (`isExpr`). */
+  default?: { value: string | null; isExpr: boolean };
+  autoIncrement: boolean;
+  /** AUTO_RANDOM(shard bits[, range bits]). */
+  autoRandom?: { shardBits: number; rangeBits: number };
+  primaryKey: boolean;
+  /** CLUSTERED / NONCLUSTERED written after a column-level PRIMARY KEY. */
+  clustered?: boolean;
+  unique: boolean;
+  comment?: string;
+  onUpdateNow: boolean;
+  generated?: { expr: string; stored: boolean };
+}
+
+export interface IndexDef {
+  kind: 'primary' | 'unique' | 'key' | 'fulltext';
+  name?: string;
+  columns: { name: string; length?: number }[];
+  clustered?: boolean;
+  comment?: string;
+  invisible: boolean;
+}
+
+export interface PartitionSpec {
+  type: 'range' | 'hash' | 'list' | 'key';
+  /** RANGE/LIST COLUMNS and KEY name columns instead of an expression. */
+  columns?: string[];
+  expr?: string;
+  num?: number;
+  definitions: { name: string; lessThan?: string[]; inValues?: string[][]; comment?: string }[];
+}
+
+export interface TableOptions {
+  charset?: string;
+  collate?: string;
+  comment?: string;
+  autoIncrement?: string;
+  autoRandomBase?: string;
+  autoIdCache?: string;
+  shardRowIdBits?: number;
+  preSplitRegions?: number;
+}
+
+export type ColumnPosition = { kind: 'first' } | { kind: 'after'; column: string } | { kind: 'none' };
+
+export type AlterSpec =
+  | { kind: 'add-column'; column: ColumnDef; position: ColumnPosition }
+  | { kind: 'drop-column'; name: string }
+  | { kind: 'modify-column'; oldName: string; column: ColumnDef; position: ColumnPosition }
+  | { kind: 'add-index'; index: IndexDef }
+  | { kind: 'drop-index'; name: string }
+  | { kind: 'drop-primary-key' }
+  | { kind: 'rename'; to: TableName }
+  | { kind: 'options'; options: TableOptions }
+  | { kind: 'rename-index'; from: string; to: string };
+
+export type Statement =
+  | { kind: 'create-database'; ifNotExists: boolean; name: string; charset?: string; collate?: string }
+  | { kind: 'drop-database'; ifExists: boolean; name: string }
+  | {
+      kind: 'create-table';
+      ifNotExists: boolean;
+      table: TableName;
+      columns: ColumnDef[];
+      indexes: IndexDef[];
+      options: TableOptions;
+      partition?: PartitionSpec;
+    }
+  | { kind: 'create-table-like'; ifNotExists: boolean; table: TableName; like: TableName }
+  | { kind: 'create-index'; table: TableName; index: IndexDef }
+  | { kind: 'alter-table'; table: TableName; specs: AlterSpec[] }
+  | { kind: 'rename-table'; pairs: { from: TableName; to: TableName }[] }
+  | { kind: 'drop-table'; ifExists: boolean; tables: TableName[] }
+  | { kind: 'truncate-table'; table: TableName }
+  | { kind: 'use'; db: string }
+  | { kind: 'set'; assignments: { name: string; scope: 'session' | 'global' | 'user'; value: string }[] }
+  | { kind: 'select'; select: SelectStmt }
+  | { kind: 'replace-select'; target: TableName; source: TableName }
+  | { kind: 'begin' | 'commit' | 'rollback' };
+
+/** A SELECT of scalar items (functions, @@variables, literals) or of information_schema columns. */
+export interface SelectStmt {
+  items: SelectItem[];
+  from?: TableName;
+  where: Condition[];
+  orderBy: { column: string; desc: boolean }[];
+  limit?: number;
+}
+
+export type SelectItem =
+  | { kind: 'star' }
+  | { kind: 'column'; name: string; alias?: string }
+  | { kind: 'function'; name: string; text: string; alias?: string }
+  | { kind: 'variable'; name: string; text: string; alias?: string }
+  | { kind: 'literal'; value: string | null; text: string; alias?: string };
+
+/** WHERE is a conjunction of `col = v`, `col IN (…)`, `col LIKE v`, `col IS [NOT] NULL`; values are literals. */
+export interface Condition {
+  column: string;
+  op: '=' | '!=' | 'in' | 'like' | 'is-null' | 'is-not-null';
+  values: string[];
+}

@@ -1,0 +1,56 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Catalog } from './catalog';
+import { SIMULATED_SERVER_VERSION } from './tidb-session';
+
+/**
+ * TiDB's status HTTP API (port 10080), the part brflow reads: GET /status, GET /schema, GET /schema/{db},
+ * GET /schema/{db}/{table} (the full TableInfo JSON, the only place column IDs are visible) and
+ * GET /db-table/{tableID}. Errors come back as TiDB writes them: HTTP 400 with "[schema:1146]…".
+ */
+export async function startStatusApi(catalog: Catalog, host: string, port: number, connections: () => number): Promise<{ server: Server; address: string }> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET') return send(res, 405, 'only GET is served');
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/\/+$/, '');
+    const parts = path.split('/').filter(Boolean);
+    if (path === '/status') {
+      return json(res, { connections: connections(), version: SIMULATED_SERVER_VERSION, git_hash: 'brflow-simulator', status: { init_stats_percentage: 100 } });
+    }
+    if (parts[0] === 'schema' && parts.length === 1) return json(res, catalog.databases());
+    if (parts[0] === 'schema' && parts.length === 2) {
+      const db = parts[1] as string;
+      if (!catalog.database(db)) return send(res, 400, `[schema:1049]Unknown database '${db}'`);
+      return json(res, catalog.tables(db));
+    }
+    if (parts[0] === 'schema' && parts.length === 3) {
+      const [, db, table] = parts as [string, string, string];
+      if (!catalog.database(db)) return send(res, 400, `[schema:1049]Unknown database '${db}'`);
+      const t = catalog.table(db, table);
+      if (!t) return send(res, 400, `[schema:1146]Table '${db}.${table}' doesn't exist`);
+      return json(res, t);
+    }
+    if (parts[0] === 'db-table' && parts.length === 2 && /^\d+$/.test(parts[1] as string)) {
+      const found = catalog.tableById(Number(parts[1]));
+      if (!found) return send(res, 400, `[schema:1146]Table which ID = ${parts[1]} does not exist.`);
+      return json(res, { db_info: found.db, table_info: found.table });
+    }
+    return send(res, 404, '404 page not found');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const a = server.address() as AddressInfo;
+  return { server, address: `${host}:${a.port}` };
+}
+
+function json(res: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function send(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
