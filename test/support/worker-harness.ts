@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
 import { PlanCache } from '../../src/activities/plan-cache';
 
@@ -16,6 +16,12 @@ const quietBundlerLogger = {
   error: (m: string, meta?: Record<string, unknown>) => console.error(m, meta),
 };
 
+/** A worker connection, with the quiet runtime installed first (it must precede any native connection). */
+export async function connectWorkerConnection(address: string): Promise<NativeConnection> {
+  quietRuntime();
+  return NativeConnection.connect({ address });
+}
+
 export interface RunningWorkers {
   /** Stops both workers and waits until they are done. */
   stop(): Promise<void>;
@@ -29,9 +35,10 @@ export async function startRestoreWorkers(opts: {
   connection: NativeConnection;
   taskQueue: string;
   deps: ActivityDeps;
-  bundle: WorkflowBundle;
+  bundle: WorkflowBundleOption;
   namespace?: string;
 }): Promise<RunningWorkers> {
+  quietRuntime();
   const activities = createActivities(opts.deps, new PlanCache(opts.deps.backup));
   const common = { connection: opts.connection, namespace: opts.namespace ?? 'default', activities, shutdownGraceTime: '2s' };
   const main = await Worker.create({ ...common, taskQueue: opts.taskQueue, workflowBundle: opts.bundle, stickyQueueScheduleToStartTimeout: '1s' });
@@ -43,4 +50,17 @@ export async function startRestoreWorkers(opts: {
       await Promise.allSettled(runs);
     },
   };
+}
+
+let runtimeInstalled = false;
+
+/** Worker logs at WARN so test output shows problems, not state changes (once per process, before any Worker). */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by someone else in this process: keep theirs.
+  }
 }

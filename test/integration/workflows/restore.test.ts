@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { ErrorType } from '../../../src/plan/error-types';
 import { pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate } from '../../../src/workflows/messages';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { testTemporalAddress } from '../../support/env';
 import { generateManifest } from '../../support/worker-backup';
 import { FakeCluster, initialFakeState, type FakeFault } from '../../support/worker-fake-cluster';
-import { bundleRestoreWorkflows, startRestoreWorkers, type RunningWorkers } from '../../support/worker-harness';
+import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers, type RunningWorkers } from '../../support/worker-harness';
 
 const FAST_TIMINGS = { keeperIntervalMs: 200, gcTtlSec: 5, pauseTtlSec: 5, heartbeatTimeoutMs: 2000, compensationMaxIntervalMs: 500 };
 
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const address = testTemporalAddress();
   [bundle, nativeConnection, connection] = await Promise.all([
     bundleRestoreWorkflows(),
-    NativeConnection.connect({ address }),
+    connectWorkerConnection(address),
     Connection.connect({ address }),
   ]);
   client = new Client({ connection });

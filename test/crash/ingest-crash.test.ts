@@ -1,0 +1,111 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { restoreWorkflow } from '../../src/workflows/restore';
+import { testTemporalAddress } from '../support/env';
+import { generateManifest } from '../support/worker-backup';
+import { FakeCluster, initialFakeState } from '../support/worker-fake-cluster';
+import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../support/worker-harness';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+function decode(p: { data?: Uint8Array | null } | undefined | null): unknown {
+  return p?.data ? JSON.parse(Buffer.from(p.data).toString('utf8')) : undefined;
+}
+
+/** ingestBatch attempts that completed, by batch number, read from the workflow's history. */
+function completedIngests(events: HistoryEvent[]): { batchNo: number; result: { files: number; resumedFrom: number } }[] {
+  const scheduled = new Map<string, number>();
+  const out: { batchNo: number; result: { files: number; resumedFrom: number } }[] = [];
+  for (const e of events) {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s && s.activityType?.name === 'ingestBatch') scheduled.set(String(e.eventId), (decode(s.input?.payloads?.[0]) as { batchNo: number }).batchNo);
+    const c = e.activityTaskCompletedEventAttributes;
+    if (c) {
+      const batchNo = scheduled.get(String(c.scheduledEventId));
+      if (batchNo !== undefined) out.push({ batchNo, result: decode(c.result?.payloads?.[0]) as { files: number; resumedFrom: number } });
+    }
+  }
+  return out;
+}
+
+test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is redone, the cut batch resumes after its finished files', async () => {
+  const address = testTemporalAddress();
+  const dir = mkdtempSync(join(tmpdir(), 'brflow-crash-'));
+  const bundle = await bundleRestoreWorkflows();
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  const state = initialFakeState(generateManifest({ dbs: 2, tablesPerDb: 2, filesPerTable: 6 }));
+  state.importDelayMs = 250;
+  const cluster = FakeCluster.create(join(dir, 'cluster.json'), state);
+  const taskQueue = `crash-${Date.now()}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  let child: ChildProcess | undefined;
+  const native = await connectWorkerConnection(address);
+  try {
+    child = fork(join(__dirname, '../support/worker-process.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, BRFLOW_TEST_TASK_QUEUE: taskQueue, BRFLOW_TEST_CLUSTER_FILE: cluster.file, BRFLOW_TEST_BUNDLE: bundlePath },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child!.once('message', () => resolve());
+      child!.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
+    });
+    const handle = await client.workflow.start(restoreWorkflow, {
+      taskQueue,
+      workflowId: `crash-${taskQueue}`,
+      args: [{ storage: 'local:///b', batchFiles: 4, concurrency: 1, timings: { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 2000, compensationMaxIntervalMs: 500 } }],
+    });
+
+    // Kill once two batches completed and the third has finished at least two files (a heartbeat went out).
+    let before: ReturnType<typeof completedIngests> = [];
+    for (const end = Date.now() + 40000; ; ) {
+      if (Date.now() > end) throw new Error('the workflow never reached the kill point');
+      before = completedIngests((await handle.fetchHistory()).events ?? []);
+      const ingestedFiles = Object.keys(cluster.read().ingests).length;
+      if (before.length >= 2 && ingestedFiles >= before.length * 4 + 2) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+    const countsAtKill = Object.fromEntries(Object.entries(cluster.read().ingests).map(([k, v]) => [k, v.count]));
+    expect(cluster.normality().importStores).toEqual(['1', '2', '3']);
+
+    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cluster.deps(), bundle });
+    try {
+      const result = await handle.result();
+      expect(result.files).toBe(24);
+    } finally {
+      await workers.stop();
+    }
+
+    const after = completedIngests((await handle.fetchHistory()).events ?? []);
+    // Every batch completed exactly once over the whole restore.
+    expect(after.map((c) => c.batchNo).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+    const s = cluster.read();
+    const batchFiles = (b: number): string[] => Object.keys(s.ingests).sort((x, y) => fileOrder(x) - fileOrder(y)).slice(b * 4, b * 4 + 4);
+    // Files of batches completed before the kill were ingested exactly once: not redone.
+    for (const { batchNo } of before) for (const f of batchFiles(batchNo)) expect([f, s.ingests[f]!.count]).toEqual([f, 1]);
+    // The batch cut by the kill resumed after the files its heartbeat recorded.
+    const cut = after.find((c) => !before.some((b) => b.batchNo === c.batchNo) && c.result.resumedFrom > 0);
+    expect(cut).toBeDefined();
+    for (const f of batchFiles(cut!.batchNo).slice(0, cut!.result.resumedFrom)) expect([f, s.ingests[f]!.count]).toEqual([f, countsAtKill[f]]);
+    expect(Object.values(s.ingests).every((f) => f.count >= 1)).toBe(true);
+    expect(cluster.normality()).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: [], speedLimit: 0 });
+  } finally {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await native.close();
+    await connection.close();
+  }
+});
+
+/** Plan order of the generated files: table id, then file index (`1/<tableId>_<n>_write.sst`). */
+function fileOrder(name: string): number {
+  const m = /\/(\d+)_(\d+)_/.exec(name)!;
+  return Number(m[1]) * 1000 + Number(m[2]);
+}
