@@ -1,5 +1,5 @@
 import { decodeInt64Cmp, decodeTableId, fromHex, INDEX_SEP, RECORD_PREFIX_LEN, TABLE_PREFIX_LEN } from './keys';
-import { makeRange, type FileRange } from './ranges';
+import type { FileRange } from './ranges';
 
 /** TiKV's default region split size, which BR merges small ranges up to (pkg/restore/merge.go). 96 MiB. */
 export const DEFAULT_MERGE_REGION_SIZE_BYTES = 96 * 1024 * 1024;
@@ -34,12 +34,6 @@ function keySpace(startHex: string): { table: bigint | undefined; index: bigint 
   return { table, index: 'record' };
 }
 
-function sameKeySpace(a: string, b: string): boolean {
-  const x = keySpace(a);
-  const y = keySpace(b);
-  return x.table !== undefined && x.table === y.table && x.index !== undefined && x.index === y.index;
-}
-
 /**
  * BR's MergeFileRanges (pkg/restore/merge.go, research §5.1) over grouped, sorted ranges: walking left to
  * right, the next range joins the current one while their summed bytes stay ≤ sizeBytes and summed kvs
@@ -62,26 +56,35 @@ export function mergeFileRanges(ranges: readonly FileRange[], opts: MergeOptions
       else dflt++;
     }
   }
-  const out: FileRange[] = [];
+  // Sums are carried along rather than recomputed per merge: BR's loop is quadratic, plans of 100k files are not.
+  type Acc = { startKey: string; endKey: string; files: FileRange['files']; bytes: bigint; kvs: bigint; space: string | undefined };
+  const acc: Acc[] = [];
   for (const r of ranges) {
-    const last = out[out.length - 1];
-    if (last && needMerge(last, r, sizeBytes, keyCount)) {
-      out[out.length - 1] = makeRange(last.startKey, r.endKey, [...last.files, ...r.files]);
+    const last = acc[acc.length - 1];
+    const space = keySpaceId(r.startKey);
+    const bytes = BigInt(r.totalBytes);
+    const kvs = BigInt(r.totalKvs);
+    const merge = last !== undefined && space !== undefined && space === last.space &&
+      (bytes === 0n || (last.bytes + bytes <= sizeBytes && last.kvs + kvs <= keyCount));
+    if (merge) {
+      last.endKey = r.endKey;
+      for (const f of r.files) last.files.push(f);
+      last.bytes += bytes;
+      last.kvs += kvs;
     } else {
-      out.push(r);
+      acc.push({ startKey: r.startKey, endKey: r.endKey, files: [...r.files], bytes, kvs, space });
     }
   }
+  const out: FileRange[] = acc.map((a) => ({ startKey: a.startKey, endKey: a.endKey, files: a.files, totalBytes: a.bytes.toString(), totalKvs: a.kvs.toString() }));
   return {
     ranges: out,
     stat: { totalFiles: files, totalWriteCfFiles: write, totalDefaultCfFiles: dflt, totalRegions: Math.max(write, dflt), mergedRegions: out.length },
   };
 }
 
-function needMerge(left: FileRange, right: FileRange, sizeBytes: bigint, keyCount: bigint): boolean {
-  if (!sameKeySpace(left.startKey, right.startKey)) return false;
-  const rightBytes = BigInt(right.totalBytes);
-  if (rightBytes === 0n) return true;
-  if (BigInt(left.totalBytes) + rightBytes > sizeBytes) return false;
-  if (BigInt(left.totalKvs) + BigInt(right.totalKvs) > keyCount) return false;
-  return true;
+/** "table/record" or "table/index id" of a range start; undefined when it is not a row or index key. */
+function keySpaceId(startHex: string): string | undefined {
+  const s = keySpace(startHex);
+  if (s.table === undefined || s.index === undefined) return undefined;
+  return `${s.table}/${s.index}`;
 }
