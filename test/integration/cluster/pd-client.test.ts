@@ -28,7 +28,19 @@ describe('PdClient', () => {
     expect(pd.leaderAddress).toBe(sim.pdAddress);
   });
 
-  it('hands out unique, increasing timestamps to concurrent callers through one stream', async () => {
+  it('batches concurrent TSO callers into few requests (100 callers, 100 ms per request, well under 1 s)', async () => {
+    await pd.getTs();
+    sim.faults.addLatency({ rpc: 'Tso', ms: 100, target: 'pd' });
+    const t0 = Date.now();
+    const got = await Promise.all(Array.from({ length: 100 }, () => pd.getTs()));
+    const elapsed = Date.now() - t0;
+    sim.faults.clear();
+    expect(new Set(got.map(String)).size).toBe(100);
+    // One request per caller would take 10 s; batching needs one or two round trips.
+    expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('hands out unique, increasing timestamps to concurrent callers', async () => {
     const before = await pd.getTs();
     const many = await Promise.all(Array.from({ length: 200 }, () => pd.getTs()));
     expect(new Set(many.map(String)).size).toBe(200);
