@@ -102,12 +102,20 @@ export function restoreScheduleValues(current: ScheduleConfig, storeCount: numbe
  * so a crash between the two still leaves the undo data behind.
  */
 export async function planPdScheduling(pd: PdHttp, opts: PlanSchedulingOptions): Promise<PdSchedulingSnapshot> {
-  const [pdVersion, present, current] = await Promise.all([pd.version(), pd.listSchedulers(), pd.getScheduleConfig()]);
+  const [pdVersion, present, current, pausedAlready] = await Promise.all([
+    pd.version(),
+    pd.listSchedulers(),
+    pd.getScheduleConfig(),
+    pd.listSchedulers('paused').catch(() => [] as string[]),
+  ]);
+  // A scheduler someone else paused stays theirs: not in our snapshot, so our restore will not resume it.
+  // PDs without the status filter answer the full list; then nobody's pause can be told apart, pause all.
+  const othersPaused = pausedAlready.length < present.length ? new Set(pausedAlready) : new Set<string>();
   const { original, restore } = restoreScheduleValues(current, opts.storeCount);
   return {
     pdVersion,
     schedulerMode: opts.schedulerMode ?? (compareVersions(pdVersion, MIN_PD_VERSION_PAUSE_SCHEDULER) >= 0 ? 'pause-with-ttl' : 'remove-and-add'),
-    schedulers: SCHEDULERS_TO_PAUSE.filter((s) => present.includes(s)),
+    schedulers: SCHEDULERS_TO_PAUSE.filter((s) => present.includes(s) && !othersPaused.has(s)),
     configMode: opts.configMode ?? (compareVersions(pdVersion, MIN_PD_VERSION_TTL_CONFIG) >= 0 ? 'ttl' : 'plain'),
     originalConfig: original,
     restoreConfig: restore,
