@@ -80,3 +80,74 @@ describe('planColumnLayout', () => {
     expect(p.warnings).toEqual(['foreign keys are not recreated']);
   });
 });
+
+/**
+ * A model of how TiDB numbers columns (research §8.1): CREATE TABLE gives 1..N in order and sets
+ * max_col_id = N; ADD COLUMN appends with ++max_col_id; DROP removes; MODIFY … FIRST/AFTER only moves.
+ * Running the planned statements through it must give back the backup's IDs in the backup's order.
+ */
+function applyTidbIdRules(statements: string[], added = new Set<string>()): { name: string; id: number }[] {
+  let cols: { name: string; id: number }[] = [];
+  let maxId = 0;
+  const colName = (s: string) => /^`((?:[^`]|``)+)`/.exec(s)![1]!.replace(/``/g, '`');
+  for (const st of statements) {
+    if (st.startsWith('CREATE TABLE')) {
+      const body = st.slice(st.indexOf('(\n') + 2, st.lastIndexOf('\n)'));
+      for (const line of body.split(',\n')) {
+        const l = line.trim();
+        if (/^(PRIMARY KEY|UNIQUE KEY|KEY) /.test(l)) continue;
+        cols.push({ name: colName(l), id: ++maxId });
+      }
+      continue;
+    }
+    const m = /^ALTER TABLE `(?:[^`]|``)+` (ADD COLUMN|DROP COLUMN|MODIFY COLUMN|ADD|ALTER COLUMN) (.*)$/s.exec(st);
+    if (!m) throw new Error(`unexpected statement ${st}`);
+    const [, op, rest] = m as unknown as [string, string, string];
+    if (op === 'ADD COLUMN') {
+      cols.push({ name: colName(rest), id: ++maxId });
+      added.add(colName(rest));
+    }
+    else if (op === 'DROP COLUMN') cols = cols.filter((c) => c.name !== colName(rest));
+    else if (op === 'MODIFY COLUMN') {
+      const name = colName(rest);
+      const moved = cols.find((c) => c.name === name)!;
+      cols = cols.filter((c) => c !== moved);
+      const after = / AFTER `((?:[^`]|``)+)`$/.exec(rest);
+      cols.splice(after ? cols.findIndex((c) => c.name === after[1]) + 1 : 0, 0, moved);
+    }
+  }
+  return cols;
+}
+
+describe('planned DDL under TiDB column-ID rules', () => {
+  // Deterministic pseudo-random tables: dropped IDs, reordered columns, columns added with defaults.
+  let seed = 42;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  it.each(Array.from({ length: 40 }, (_, i) => i))('random layout %i', () => {
+    const ids: number[] = [];
+    let next = 1;
+    const n = 1 + rnd(8);
+    while (ids.length < n) {
+      if (rnd(3) === 0) next++; // a dropped column leaves a gap
+      ids.push(next++);
+    }
+    const offsets = ids.map((_, i) => i);
+    for (let i = offsets.length - 1; i > 0; i--) {
+      if (rnd(2) === 0) continue;
+      const j = rnd(i + 1);
+      [offsets[i], offsets[j]] = [offsets[j]!, offsets[i]!];
+    }
+    const firstAdded = rnd(2) === 0 ? ids.length : rnd(ids.length);
+    const cols = ids.map((id, i) => col(id, `c${id}`, offsets[i]!, i >= firstAdded && rnd(2) === 0 ? { origin_default: String(id), default: String(id + 1) } : {}));
+    const t = tableInfo(1, 't', { pk_is_handle: false, cols, max_col_id: next - 1 });
+    const p = ok(planColumnLayout(t));
+    const want = [...cols].sort((a, b) => a.offset - b.offset).map((c) => ({ name: c.name.O, id: c.id }));
+    const added = new Set<string>();
+    expect(applyTidbIdRules(p.statements, added)).toEqual(want);
+    // Rows older than a column read its origin default only if TiDB got it from ADD COLUMN.
+    for (const c of cols) if (c.origin_default !== null) expect([c.name.O, added.has(c.name.O)]).toEqual([c.name.O, true]);
+  });
+});
