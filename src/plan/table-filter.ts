@@ -328,7 +328,7 @@ export function realSchemaName(storedName: string): string {
 /**
  * The filter a restore uses: BR's default for no rules; otherwise the user's rules, still keeping system
  * schemas out unless one of the user's positive rules names the schema literally (`-f 'mysql.*'`), so
- * `-f '*.*'` does not pull `mysql` into a restore by accident.
+ * `-f '*.*'` does not pull `mysql` (or BR's own `__TiDB_BR_Temporary_*` databases) into a restore by accident.
  */
 export function effectiveRestoreFilter(userRules: readonly string[], opts: { caseSensitive?: boolean } = {}): TableFilter {
   if (userRules.length === 0) return parseTableFilter(DEFAULT_RESTORE_FILTER, opts);
@@ -336,6 +336,8 @@ export function effectiveRestoreFilter(userRules: readonly string[], opts: { cas
   const named = new Set<string>();
   for (const r of f.rules) if (r.positive && r.schema.kind === 'literal') named.add(r.schema.value.toLowerCase());
   const extra = SYSTEM_SCHEMAS.filter((s) => !named.has(s)).map((s) => `!${s}.*`);
+  // BR's own temporary databases (e.g. checkpoint schemas) are never user data.
+  if (![...named].some((n) => n.startsWith(TEMPORARY_DB_PREFIX.toLowerCase()))) extra.push(`!${TEMPORARY_DB_PREFIX}*.*`);
   if (extra.length === 0) return f;
   return { rules: [...f.rules, ...parseTableFilter(extra, opts).rules], caseSensitive: f.caseSensitive };
 }

@@ -134,6 +134,8 @@ describe('BR defaults and shorthands', () => {
     expect(matchTable(effectiveRestoreFilter(['*.*']), 'db1', 't')).toBe(true);
     expect(matchTable(effectiveRestoreFilter(['mysql.*']), 'mysql', 'user')).toBe(true);
     expect(matchTable(effectiveRestoreFilter([]), 'mysql', 'user')).toBe(false);
+    expect(matchTable(effectiveRestoreFilter(['*.*']), '__TiDB_BR_Temporary_Snapshot_Restore_Checkpoint', 'cpt_data')).toBe(false);
+    expect(matchTable(effectiveRestoreFilter(['`__TiDB_BR_Temporary_x`.*']), '__TiDB_BR_Temporary_x', 't')).toBe(true);
   });
 
   it('--db and --table are exact, case-insensitive names, not patterns', () => {
