@@ -268,7 +268,11 @@ export function partitionClause(p: PartitionInfo): string {
     const expr = p.type === 4 ? (p.columns ?? []).map((c) => quoteIdent(c.O)).join(',') : p.expr;
     return `\nPARTITION BY ${type} (${expr}) PARTITIONS ${p.num ?? p.definitions.length}`;
   }
-  let s = p.columns && p.columns.length > 0
+  const keyCols = (p.columns ?? []).map((c) => quoteIdent(c.O)).join(',');
+  // KEY partitioning names its columns in plain parentheses; `KEY COLUMNS(…)` is not valid SQL.
+  let s = p.type === 4
+    ? `\nPARTITION BY KEY (${keyCols})\n(`
+    : p.columns && p.columns.length > 0
     ? `\nPARTITION BY ${type} COLUMNS(${p.columns.map((c) => quoteIdent(c.O)).join(',')})\n(`
     : `\nPARTITION BY ${type} (${p.expr})\n(`;
   s += p.definitions

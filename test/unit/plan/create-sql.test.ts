@@ -136,6 +136,8 @@ describe('createTableSql', () => {
       '\nPARTITION BY LIST (`c`)\n(PARTITION `p0` VALUES IN (1,2),\n PARTITION `pd` DEFAULT)',
     );
     expect(partitionClause({ type: 2, expr: '`id`', columns: null, enable: true, num: 2, definitions: [def(1, 'p0'), def(2, 'p1')] })).toBe('\nPARTITION BY HASH (`id`) PARTITIONS 2');
+    expect(partitionClause({ type: 4, expr: '', columns: [{ O: 'a', L: 'a' }], enable: true, num: 3, definitions: [def(1, 'p0'), def(2, 'p1'), def(3, 'p2')] })).toBe('\nPARTITION BY KEY (`a`) PARTITIONS 3');
+    expect(partitionClause({ type: 4, expr: '', columns: [{ O: 'a', L: 'a' }], enable: true, num: 1, definitions: [def(1, 'x')] })).toBe('\nPARTITION BY KEY (`a`)\n(PARTITION `x`)');
     expect(partitionClause({ type: 2, expr: '`id`', columns: null, enable: true, num: 2, definitions: [def(1, 'a'), def(2, 'b')] })).toBe(
       '\nPARTITION BY HASH (`id`)\n(PARTITION `a`,\n PARTITION `b`)',
     );
