@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as registerPlan } from './plan';
+import { register as registerSim } from './sim';
 
 /**
  * Every subcommand registers itself here, one line each, so `brflow --help` lists them all.
@@ -8,4 +9,5 @@ import { register as registerPlan } from './plan';
 export function registerCommands(program: Command): void {
   void program;
   registerPlan(program);
+  registerSim(program);
 }
