@@ -1,0 +1,68 @@
+import { connectCluster, type ClusterConnection } from '../../../src/cluster/cluster-connection';
+import { splitAndScatter } from '../../../src/cluster/region-split';
+import { encodeBytes, indexPrefix, recordKey, recordPrefix, toHex } from '../../../src/plan/keys';
+import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
+
+/** Split at raw keys on the leaders, wait for PD, scatter; region errors from TiKV make it rescan and finish. */
+describe('splitAndScatter', () => {
+  let sim: SimulatorHandle;
+  let conn: ClusterConnection;
+
+  beforeEach(async () => {
+    sim = await startSimulator({ stores: 3, scatterPolls: 2 });
+    conn = await connectCluster({ pdEndpoints: sim.pdAddress });
+  });
+  afterEach(async () => {
+    conn.close();
+    await sim.stop();
+  });
+
+  const boundaries = () => new Set(sim.inspector.snapshot().regions.map((r) => r.startKey));
+  const keysOf = (table: number) => [
+    toHex(recordPrefix(table)),
+    toHex(recordKey(table, 1000)),
+    toHex(recordKey(table, 2000)),
+    toHex(indexPrefix(table, 1)),
+  ];
+
+  it('makes every key a region boundary, scatters the new regions, and is a no-op the second time', async () => {
+    const keys = keysOf(100);
+    const res = await splitAndScatter(conn, keys);
+    expect(res.newRegionIds.length).toBe(keys.length);
+    expect(res.scatterUnfinished).toEqual([]);
+    const b = boundaries();
+    for (const k of keys) expect(b.has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
+    // Scatter ran to completion for every new region: PD has no running operator on them.
+    for (const id of res.newRegionIds) expect(await conn.pd.getOperator(BigInt(id)).then((o) => o?.status !== 4)).toBe(true);
+    const again = await splitAndScatter(conn, keys);
+    expect(again.newRegionIds).toEqual([]);
+    expect(sim.inspector.snapshot().regions.length).toBe(keys.length + 1);
+  });
+
+  it.each(['NotLeader', 'ServerIsBusy'] as const)('retries SplitRegion on %s without rescanning', async (kind) => {
+    sim.faults.injectRegionError({ rpc: 'SplitRegion', kind, count: 1 });
+    const keys = keysOf(200);
+    const res = await splitAndScatter(conn, keys);
+    expect(res.rounds).toBe(1);
+    expect(sim.faults.snapshot().regionErrors).toEqual([]);
+    for (const k of keys) expect(boundaries().has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
+  });
+
+  it.each(['EpochNotMatch', 'RegionNotFound', 'KeyNotInRegion'] as const)('rescans after %s and still splits every key', async (kind) => {
+    sim.faults.injectRegionError({ rpc: 'SplitRegion', kind, count: 1 });
+    const keys = keysOf(300);
+    const res = await splitAndScatter(conn, keys);
+    expect(res.rounds).toBe(2);
+    for (const k of keys) expect(boundaries().has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
+    expect(sim.inspector.snapshot().regions.length).toBe(keys.length + 1);
+  });
+
+  it('survives a leader store being UNAVAILABLE once and PD GetRegionByID failing once', async () => {
+    const leader = sim.state.regions()[0]!.leaderStoreId;
+    sim.faults.injectUnavailable({ rpc: 'SplitRegion', count: 1, target: leader });
+    sim.faults.injectUnavailable({ rpc: 'GetRegionByID', count: 1, target: 'pd' });
+    const keys = keysOf(400);
+    await splitAndScatter(conn, keys);
+    for (const k of keys) expect(boundaries().has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
+  });
+});
