@@ -88,6 +88,19 @@ function checkNamedTargets(manifest: Manifest, sel: TableSelection): void {
   }
 }
 
+/** TiDB model.ActionType codes brflow looks at (pkg/meta/model/job.go). */
+export const DdlActionType = {
+  CreateSchema: 1, CreateTable: 3, LockTable: 27, UnlockTable: 28, SetTiFlashReplica: 30, UpdateTiFlashReplicaStatus: 31,
+} as const;
+
+/**
+ * Jobs newer BR never replays on incremental restore (task/restore.go incrementalRestoreActionBlockList):
+ * they describe cluster-local state (TiFlash replicas, table locks), not the schema.
+ */
+export const BLOCKED_DDL_ACTIONS: readonly number[] = [
+  DdlActionType.SetTiFlashReplica, DdlActionType.UpdateTiFlashReplicaStatus, DdlActionType.LockTable, DdlActionType.UnlockTable,
+];
+
 function schemaVersion(j: DdlJob): number {
   return j.binlog?.SchemaVersion ?? 0;
 }
@@ -100,7 +113,7 @@ function nameOf(info: unknown, key: 'db_name' | 'name'): string | undefined {
 /**
  * BR restore.FilterDDLJobs (research §8.4): walking jobs newest first, a job belongs to the selection when it
  * touches a selected database or table by ID or by name; its own IDs/names then join the known sets, so
- * chains of renames and drop/re-create are followed back in time.
+ * chains of renames and drop/re-create are followed back in time. Blocked action types are dropped.
  */
 export function filterDdlJobs(jobs: readonly DdlJob[], databases: readonly ManifestDatabase[], tables: readonly ManifestTable[]): DdlJob[] {
   const byVersionDesc = [...jobs].sort((a, b) => schemaVersion(b) - schemaVersion(a) || b.id - a.id);
@@ -132,5 +145,5 @@ export function filterDdlJobs(jobs: readonly DdlJob[], databases: readonly Manif
       }
     }
   }
-  return [...picked].sort((a, b) => schemaVersion(a) - schemaVersion(b) || a.id - b.id);
+  return [...picked].filter((j) => !BLOCKED_DDL_ACTIONS.includes(j.type)).sort((a, b) => schemaVersion(a) - schemaVersion(b) || a.id - b.id);
 }

@@ -75,6 +75,8 @@ describe('selectTables', () => {
       job(4, 40, { table_id: 12, schema_name: 'shop', binlog: { TableInfo: { name: { O: 'items', L: 'items' } } } }),
       job(5, 5, { schema_id: 10, binlog: { DBInfo: { db_name: { O: 'shop', L: 'shop' } } } }),
       job(6, 50, { schema_id: 30, binlog: { DBInfo: { db_name: { O: 'Other', L: 'other' } } } }),
+      // ALTER TABLE … SET TIFLASH REPLICA (ActionSetTiFlashReplica = 30) is never replayed.
+      job(7, 60, { type: 30, table_id: 11, schema_name: 'shop', binlog: { TableInfo: { name: { O: 'orders', L: 'orders' } } } }),
     ];
     const s = selectTables(m, { db: 'shop', table: 'orders' });
     expect(s.ddlJobs.map((j) => j.id)).toEqual([5, 1, 2, 3]);
