@@ -127,7 +127,8 @@ export function buildTableInfo(spec: TableSpec, ids: TableIds, updateTs: bigint)
     common_handle_version: spec.handle === 'clustered' ? 1 : 0,
     comment: spec.comment ?? '', auto_inc_id: 0, auto_id_cache: 0, auto_rand_id: 0,
     max_col_id: cols.length, max_idx_id: indexes.length, max_fk_id: 0, max_cst_id: 0,
-    update_timestamp: Number(updateTs),
+    // A TSO: kept as bigint so the JSON writer emits it exactly (json-text.ts).
+    update_timestamp: updateTs,
     ShardRowIDBits: 0, max_shard_row_id_bits: 0, auto_random_bits: 0, auto_random_range_bits: 0, pre_split_regions: 0,
     partition: spec.partition ? buildPartition(spec, ids) : null,
     compression: '', view: null, sequence: null, Lock: null, version: TABLE_INFO_VERSION, tiflash_replica: null,

@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import { appendTs, compareBytes, concatBytes, encodeBytes, recordPrefix, tablePrefix } from '../../plan/keys';
+import { KvChecksum } from '../crc64';
+import { encodeMvccWrite, SHORT_VALUE_MAX_LEN } from '../mvcc-write';
+import { type SstCompression, type SstEntryInput, writeSst } from '../sst';
+import type { Dataset, KvVersion } from './dataset';
+import type { Prng } from './prng';
+
+/**
+ * Lays a dataset out as TiKV's backup writes it: per physical table one backup range for the records and one
+ * per index, each range cut into "regions", each region one write-CF SST plus a default-CF SST when some value
+ * exceeds 255 bytes. Keys in the SSTs are 'z' ‖ memcomparable(raw) ‖ ^ts; file checksums count each version
+ * once, in the default-CF file when its value lives there (TiKV components/backup writer.rs).
+ */
+export interface DataFile {
+  name: string;
+  cf: 'default' | 'write';
+  bytes: Uint8Array;
+  sha256: Uint8Array;
+  /** Raw TiDB keys; end exclusive. */
+  startKey: Uint8Array;
+  endKey: Uint8Array;
+  startVersion: bigint;
+  endVersion: bigint;
+  crc64xor: bigint;
+  totalKvs: bigint;
+  totalBytes: bigint;
+  physicalId: number;
+}
+
+export interface DataFileOptions {
+  compression: SstCompression;
+  /** Unix ms written into file names (the fake clock's backup time). */
+  unixMs: number;
+  /** At most this many regions per backup range. @default 3 */
+  regionsPerRange?: number;
+}
+
+const DATA_KEY_PREFIX = new Uint8Array([0x7a]); // 'z'
+const STORES = 3;
+const FIRST_REGION_ID = 1000;
+
+interface Range {
+  start: Uint8Array;
+  end: Uint8Array;
+  versions: KvVersion[];
+}
+
+function prefixNext(p: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(p);
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i] !== 0xff) {
+      out[i] = (out[i] as number) + 1;
+      return out.subarray(0, i + 1);
+    }
+  }
+  throw new Error('prefixNext of an all-0xff prefix');
+}
+
+/** Backup ranges of one physical table: [t{id}_r, t{id}_s) and [t{id}_i{idx}, t{id}_i{idx+1}) per index with data. */
+function rangesOf(pid: number, versions: KvVersion[]): Range[] {
+  const rec = recordPrefix(pid);
+  const byIndex = new Map<string, Range>();
+  const records: KvVersion[] = [];
+  const tp = tablePrefix(pid);
+  for (const v of versions) {
+    if (v.key[tp.length + 1] === 0x72) {
+      records.push(v);
+      continue;
+    }
+    const prefix = v.key.subarray(0, tp.length + 10);
+    const k = Buffer.from(prefix).toString('hex');
+    let r = byIndex.get(k);
+    if (!r) byIndex.set(k, (r = { start: Uint8Array.from(prefix), end: prefixNext(prefix), versions: [] }));
+    r.versions.push(v);
+  }
+  const out: Range[] = [];
+  if (records.length > 0) out.push({ start: rec, end: prefixNext(rec), versions: records });
+  out.push(...[...byIndex.values()].sort((a, b) => compareBytes(a.start, b.start)));
+  return out;
+}
+
+/** SST order: raw key ascending, then newer commit first (the ^ts suffix). */
+function sortVersions(vs: KvVersion[]): KvVersion[] {
+  return [...vs].sort((a, b) => compareBytes(a.key, b.key) || (a.commitTs > b.commitTs ? -1 : a.commitTs < b.commitTs ? 1 : 0));
+}
+
+function sha256(b: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(b).digest());
+}
+
+/** Builds every data file of the dataset, in backup-range order. */
+export function buildDataFiles(ds: Dataset, opts: DataFileOptions, rng: Prng): DataFile[] {
+  const out: DataFile[] = [];
+  let regionId = FIRST_REGION_ID;
+  const maxRegions = opts.regionsPerRange ?? 3;
+  const pids = ds.tables.flatMap((t) => t.physicalIds);
+  for (const pid of pids) {
+    for (const range of rangesOf(pid, ds.versions.get(pid) ?? [])) {
+      const sorted = sortVersions(range.versions);
+      // Region cuts fall between distinct keys, so all versions of a key stay in one file.
+      const keys: number[] = [];
+      sorted.forEach((v, i) => {
+        if (i === 0 || compareBytes(sorted[i - 1]!.key, v.key) !== 0) keys.push(i);
+      });
+      const regions = Math.min(maxRegions, keys.length);
+      const per = Math.ceil(keys.length / regions);
+      for (let r = 0; r < regions; r++) {
+        const from = keys[r * per]!;
+        const to = r + 1 < regions ? keys[(r + 1) * per]! : sorted.length;
+        if (from >= to) continue;
+        const chunk = sorted.slice(from, to);
+        const start = r === 0 ? range.start : chunk[0]!.key;
+        const end = to < sorted.length ? sorted[to]!.key : range.end;
+        regionId += rng.int(1, 7);
+        const store = (regionId % STORES) + 1;
+        const epochVersion = rng.int(1, 60);
+        const base = `${store}/${regionId}_${epochVersion}_${Buffer.from(sha256(encodeBytes(start))).toString('hex')}_${opts.unixMs}`;
+        out.push(...regionFiles(chunk, { base, start, end, pid, ds, compression: opts.compression }));
+      }
+    }
+  }
+  return out;
+}
+
+function regionFiles(chunk: KvVersion[], f: { base: string; start: Uint8Array; end: Uint8Array; pid: number; ds: Dataset; compression: SstCompression }): DataFile[] {
+  const write: SstEntryInput[] = [];
+  const deflt: SstEntryInput[] = [];
+  const writeSum = new KvChecksum();
+  const defaultSum = new KvChecksum();
+  for (const v of chunk) {
+    const encoded = concatBytes(DATA_KEY_PREFIX, encodeBytes(v.key));
+    if (v.value === null) {
+      write.push({ key: appendTs(encoded, v.commitTs), value: encodeMvccWrite({ type: 'delete', startTs: v.startTs }) });
+      writeSum.update(v.key, new Uint8Array(0));
+    } else if (v.value.length > SHORT_VALUE_MAX_LEN) {
+      write.push({ key: appendTs(encoded, v.commitTs), value: encodeMvccWrite({ type: 'put', startTs: v.startTs }) });
+      deflt.push({ key: appendTs(encoded, v.startTs), value: v.value });
+      defaultSum.update(v.key, v.value);
+    } else {
+      write.push({ key: appendTs(encoded, v.commitTs), value: encodeMvccWrite({ type: 'put', startTs: v.startTs, shortValue: v.value }) });
+      writeSum.update(v.key, v.value);
+    }
+  }
+  // Default-CF keys carry start_ts, so their order can differ from the write CF's.
+  deflt.sort((a, b) => compareBytes(a.key, b.key));
+  const file = (cf: 'default' | 'write', entries: SstEntryInput[], sum: KvChecksum): DataFile => {
+    const bytes = writeSst(entries, { compression: f.compression });
+    return {
+      name: `${f.base}_${cf}.sst`, cf, bytes, sha256: sha256(bytes), startKey: f.start, endKey: f.end,
+      startVersion: f.ds.startVersion, endVersion: f.ds.endVersion,
+      crc64xor: sum.crc64xor, totalKvs: sum.totalKvs, totalBytes: sum.totalBytes, physicalId: f.pid,
+    };
+  };
+  const files: DataFile[] = [];
+  if (deflt.length > 0) files.push(file('default', deflt, defaultSum));
+  files.push(file('write', write, writeSum));
+  return files;
+}

@@ -1,0 +1,277 @@
+import { composeTs } from '../../plan/keys';
+import type { DBInfo, TableInfo } from '../../plan/table-info';
+import { backupClock } from './clock';
+import { catalogTables, type GenColumn, type GenTable, SHOP_DB } from './catalog';
+import type { Datum } from './datum';
+import { intDatum, stringDatum } from './datum';
+import { createPrng, type Prng } from './prng';
+import { buildDbInfo, buildTableInfo, ciStr, ColumnTypes, type TableSpec } from './schema-builder';
+import { MYSQL_DB, SYS_TABLES } from './sys-tables';
+import { type RawKv, rowKvs, type TableRow } from './table-kv';
+
+/**
+ * The logical content of a generated backup: schemas as they are at the backup's end_version, every MVCC
+ * version of every key per physical table, and (incremental) the DDL jobs. Pure and deterministic in the seed.
+ */
+export interface DatasetOptions {
+  seed: number;
+  tables: number;
+  rowsPerTable: number;
+  incremental: boolean;
+  withSysTables: boolean;
+}
+
+/** One committed version of a raw key. `value` null is a delete. */
+export interface KvVersion {
+  key: Uint8Array;
+  value: Uint8Array | null;
+  startTs: bigint;
+  commitTs: bigint;
+}
+
+export interface DatasetTable {
+  db: DBInfo;
+  info: TableInfo;
+  /** The table ID, or its partition IDs when partitioned (the physical tables that hold its keys). */
+  physicalIds: number[];
+  rowCount: number;
+  features: string[];
+}
+
+export interface Dataset {
+  clusterId: bigint;
+  startVersion: bigint;
+  endVersion: bigint;
+  databases: DBInfo[];
+  tables: DatasetTable[];
+  /** Versions per physical table ID. */
+  versions: Map<number, KvVersion[]>;
+  /** model.Job objects (bigint fields for TSOs), in execution order. */
+  ddlJobs: Record<string, unknown>[];
+}
+
+/** TiDB hands out database, table, partition and job IDs from one global counter; user objects start here. */
+const FIRST_USER_ID = 100;
+/** mysql is database 1 in every TiDB cluster; its tables get small IDs too. */
+const MYSQL_DB_ID = 1;
+const FIRST_SYS_TABLE_ID = 5;
+const CLUSTER_ID_BASE = 7_000_000_000_000_000_000n;
+
+interface LiveTable {
+  gen: GenTable;
+  db: DBInfo;
+  info: TableInfo;
+  physicalIds: number[];
+  rows: TableRow[];
+  dropped?: boolean;
+}
+
+class IdAllocator {
+  constructor(private next: number) {}
+  take(): number {
+    return this.next++;
+  }
+}
+
+/** Physical table (partition) of a row, by TiDB's range / hash partition rules on an int column. */
+function physicalIdOf(t: LiveTable, row: TableRow): number {
+  const p = t.gen.spec.partition;
+  if (!p) return t.info.id;
+  const col = t.info.cols.findIndex((c) => c.name.L === p.column.toLowerCase());
+  const d = row.datums[col];
+  if (d?.kind !== 'int') throw new Error(`partition column ${p.column} of ${t.info.name.O} is not an int`);
+  if (p.kind === 'hash') {
+    const n = BigInt(p.count ?? 1);
+    const v = d.value < 0n ? -d.value : d.value;
+    return t.physicalIds[Number(v % n)]!;
+  }
+  const i = (p.lessThan ?? []).findIndex((lt) => lt === 'MAXVALUE' || d.value < BigInt(lt));
+  if (i < 0) throw new Error(`row value ${d.value} of ${t.info.name.O} is beyond the last range partition`);
+  return t.physicalIds[i]!;
+}
+
+function genRow(cols: readonly GenColumn[], rng: Prng, n: number, total: number, rowId: bigint): TableRow {
+  return { datums: cols.map((c) => c.gen(rng, n, total)), rowId };
+}
+
+/** A TSO `backMs` before `endMs` with a random logical part, and a start_ts just before it. */
+function commitPair(rng: Prng, physicalMs: number): { startTs: bigint; commitTs: bigint } {
+  const commitTs = composeTs(physicalMs, rng.int(1, 1000));
+  const startTs = composeTs(physicalMs - rng.int(1, 500), rng.int(0, 1000));
+  return { startTs, commitTs };
+}
+
+function pushVersions(versions: Map<number, KvVersion[]>, pid: number, kvs: RawKv[], ts: { startTs: bigint; commitTs: bigint }, del = false): void {
+  let list = versions.get(pid);
+  if (!list) versions.set(pid, (list = []));
+  for (const kv of kvs) list.push({ key: kv.key, value: del ? null : kv.value, ...ts });
+}
+
+function buildTables(gens: GenTable[], ids: IdAllocator, dbs: Map<string, DBInfo>, updateTs: bigint, rowsPerTable: number, rng: Prng, sys = false): LiveTable[] {
+  return gens.map((g) => {
+    let db = dbs.get(g.db);
+    if (!db) dbs.set(g.db, (db = buildDbInfo(sys ? MYSQL_DB_ID : ids.take(), g.db)));
+    const id = ids.take();
+    const n = g.spec.partition ? (g.spec.partition.kind === 'range' ? (g.spec.partition.lessThan ?? []).length : (g.spec.partition.count ?? 0)) : 0;
+    const partitionIds = Array.from({ length: n }, () => ids.take());
+    const info = buildTableInfo(g.spec, { id, partitionIds }, updateTs);
+    const total = g.rowCount(rowsPerTable);
+    const trng = rng.fork(`rows:${g.db}.${g.spec.name}`);
+    const rows = Array.from({ length: total }, (_, i) => genRow(g.spec.columns, trng, i, total, BigInt(i + 1)));
+    return { gen: g, db, info, physicalIds: partitionIds.length > 0 ? partitionIds : [id], rows };
+  });
+}
+
+/** Generates the dataset of a full backup or, with `incremental`, of the incremental backup that follows it. */
+export function generateDataset(opts: DatasetOptions): Dataset {
+  const root = createPrng(opts.seed);
+  const clock = backupClock(opts.seed);
+  const ids = new IdAllocator(FIRST_USER_ID);
+  const dbs = new Map<string, DBInfo>();
+  const updateTs = composeTs(clock.fullEndMs - 7_200_000, 0);
+  const live = buildTables(catalogTables(opts.tables), ids, dbs, updateTs, opts.rowsPerTable, root);
+  const sysDbs = new Map<string, DBInfo>();
+  const sys = opts.withSysTables
+    ? buildTables(SYS_TABLES, new IdAllocator(FIRST_SYS_TABLE_ID), sysDbs, updateTs, opts.rowsPerTable, root.fork('sys'), true)
+    : [];
+  const versions = new Map<number, KvVersion[]>();
+  const ddlJobs: Record<string, unknown>[] = [];
+
+  if (!opts.incremental) {
+    const vr = root.fork('versions');
+    for (const t of [...live, ...sys]) {
+      for (const row of t.rows) {
+        const ts = commitPair(vr, clock.fullEndMs - vr.int(1_000, 3_600_000));
+        pushVersions(versions, physicalIdOf(t, row), rowKvs(t.info, physicalIdOf(t, row), row), ts);
+      }
+    }
+  } else {
+    applyIncremental(live, ids, dbs, root.fork('incremental'), clock.fullEndMs, versions, ddlJobs, opts.rowsPerTable);
+  }
+
+  const current = [...live, ...sys].filter((t) => !t.dropped);
+  const allDbs = [...dbs.values(), ...sysDbs.values()];
+  return {
+    clusterId: CLUSTER_ID_BASE + BigInt(Math.abs(opts.seed) % 1_000_000),
+    startVersion: opts.incremental ? clock.fullEndTs : 0n,
+    endVersion: opts.incremental ? clock.incrementalEndTs : clock.fullEndTs,
+    databases: allDbs,
+    tables: current.map((t) => ({ db: t.db, info: t.info, physicalIds: t.physicalIds, rowCount: t.rows.length, features: t.gen.features })),
+    versions,
+    ddlJobs,
+  };
+}
+
+/** model.ActionType values used by the incremental DDL jobs (TiDB pkg/meta/model/job.go). */
+export const ActionType = { CreateSchema: 1, CreateTable: 3, DropTable: 4, AddColumn: 5, RenameTable: 14 } as const;
+/** model.JobStateSynced: BR keeps Done and Synced jobs. */
+const JOB_STATE_SYNCED = 6;
+const SCHEMA_STATE_PUBLIC = 5;
+const FIRST_SCHEMA_VERSION = 60;
+
+const NEW_ITEMS_SPEC: TableSpec & { columns: GenColumn[] } = {
+  name: 'new_items', handle: 'int-pk',
+  columns: [
+    { name: 'id', type: ColumnTypes.int(), gen: (_r, n) => intDatum(n + 1) },
+    { name: 'label', type: ColumnTypes.varchar(30), gen: (r, n) => stringDatum(`item-${n}-${r.string(4, 'xyz')}`) },
+    { name: 'qty', type: ColumnTypes.int(), gen: (r) => intDatum(r.int(0, 500)) },
+  ],
+  indexes: [{ name: 'PRIMARY', columns: ['id'], primary: true }, { name: 'idx_label', columns: ['label'] }],
+};
+const EXTRA_COLUMN: GenColumn = { name: 'extra', type: ColumnTypes.varchar(20), gen: (r) => stringDatum(r.string(6, 'klmnop')) };
+
+/**
+ * The incremental window: DDL first (create database + table, add column, rename, drop), then data changes
+ * on every remaining table: updates (some twice), deletes and inserts, all committed in (start, end].
+ */
+function applyIncremental(
+  live: LiveTable[], ids: IdAllocator, dbs: Map<string, DBInfo>, rng: Prng, fullEndMs: number,
+  versions: Map<number, KvVersion[]>, jobs: Record<string, unknown>[], rowsPerTable: number,
+): void {
+  let schemaVersion = FIRST_SCHEMA_VERSION;
+  let ms = fullEndMs + 1_000;
+  const job = (type: number, db: DBInfo, table: TableInfo | null, query: string, dbInfo: DBInfo | null): void => {
+    ms += 1_000;
+    const startTs = composeTs(ms, 0);
+    const finishedTs = composeTs(ms + 200, 0);
+    schemaVersion += 1;
+    jobs.push({
+      id: ids.take(), type, schema_id: db.id, table_id: table?.id ?? 0, schema_name: db.db_name.O, table_name: table?.name.O ?? '',
+      state: JOB_STATE_SYNCED, warning: null, err: null, err_count: 0, row_count: 0, raw_args: null, schema_state: SCHEMA_STATE_PUBLIC,
+      snapshot_ver: 0, real_start_ts: startTs, start_ts: startTs, dependency_id: 0, query,
+      binlog: { SchemaVersion: schemaVersion, DBInfo: dbInfo, TableInfo: table, FinishedTS: finishedTs, MultipleTableInfos: null },
+      version: 1, reorg_meta: null, multi_schema_info: null, priority: 0, seq_num: jobs.length + 1, charset: '', collate: '',
+      involving_schema_info: null, trace_info: null,
+    });
+  };
+
+  // CREATE DATABASE + CREATE TABLE: a table that exists only in the incremental backup.
+  const incDb = buildDbInfo(ids.take(), 'inc_db');
+  dbs.set(incDb.db_name.O, incDb);
+  job(ActionType.CreateSchema, incDb, null, 'CREATE DATABASE `inc_db`', incDb);
+  const itemsId = ids.take();
+  const itemsInfo = buildTableInfo(NEW_ITEMS_SPEC, { id: itemsId, partitionIds: [] }, composeTs(ms, 0));
+  live.push({ gen: { db: 'inc_db', spec: NEW_ITEMS_SPEC, rowCount: (r) => r, features: ['created by an incremental DDL job'] }, db: incDb, info: itemsInfo, physicalIds: [itemsId], rows: [] });
+  job(ActionType.CreateTable, incDb, itemsInfo, 'CREATE TABLE `new_items` (`id` INT PRIMARY KEY, `label` VARCHAR(30), `qty` INT, KEY `idx_label` (`label`))', null);
+
+  const find = (db: string, name: string) => live.find((t) => t.db.db_name.O === db && t.info.name.O === name);
+  const order = find(SHOP_DB, 'order');
+  if (order) {
+    const spec = { ...order.gen.spec, columns: [...order.gen.spec.columns, EXTRA_COLUMN] };
+    order.gen = { ...order.gen, spec };
+    order.info = buildTableInfo(spec, { id: order.info.id, partitionIds: [] }, composeTs(ms, 0));
+    for (const row of order.rows) row.datums.push({ kind: 'null' });
+    job(ActionType.AddColumn, order.db, order.info, 'ALTER TABLE `order` ADD COLUMN `extra` VARCHAR(20)', null);
+  }
+  const docs = find(SHOP_DB, 'documents');
+  if (docs) {
+    docs.info = { ...docs.info, name: ciStr('documents_v2') };
+    job(ActionType.RenameTable, docs.db, docs.info, 'RENAME TABLE `shop`.`documents` TO `shop`.`documents_v2`', null);
+  }
+  const empty = find(SHOP_DB, 'empty_table');
+  if (empty) {
+    empty.dropped = true;
+    job(ActionType.DropTable, empty.db, empty.info, 'DROP TABLE `empty_table`', null);
+  }
+
+  // Data changes, committed after the DDL.
+  const dataStartMs = ms + 1_000;
+  const spanMs = fullEndMs + 3_500_000 - dataStartMs;
+  for (const t of live) {
+    if (t.dropped) continue;
+    const trng = rng.fork(`changes:${t.db.db_name.O}.${t.info.name.O}`);
+    const indexed = new Set((t.info.index_info ?? []).flatMap((i) => i.idx_cols.map((c) => c.offset)));
+    const cols = t.gen.spec.columns;
+    const when = () => commitPair(trng, dataStartMs + trng.int(0, spanMs));
+    const write = (row: TableRow, del = false, ts = when()) => {
+      const pid = physicalIdOf(t, row);
+      pushVersions(versions, pid, rowKvs(t.info, pid, row), ts, del);
+    };
+    const original = t.rows.length;
+    const deleted = new Set<TableRow>();
+    for (let i = 0; i < original; i++) {
+      const row = t.rows[i]!;
+      const p = trng.nextU32() / 0x1_0000_0000;
+      if (p < 0.05) {
+        write(row, true);
+        deleted.add(row);
+      } else if (p < 0.2) {
+        // Update only columns outside every index, so the index entries stay valid and only the record changes.
+        const times = trng.chance(0.3) ? 2 : 1;
+        const stamps = Array.from({ length: times }, when).sort((a, b) => (a.commitTs < b.commitTs ? -1 : 1));
+        for (const ts of stamps) {
+          row.datums = row.datums.map((d, c): Datum => (indexed.has(c) || !cols[c] ? d : cols[c]!.gen(trng, i, original)));
+          write(row, false, ts);
+        }
+      }
+    }
+    const inserts = t.info.id === itemsId ? rowsPerTable : Math.ceil(original * 0.05);
+    for (let k = 0; k < inserts; k++) {
+      const n = original + k;
+      const row = genRow(cols, trng, n, Math.max(original, 1), BigInt(n + 1));
+      t.rows.push(row);
+      write(row);
+    }
+    t.rows = t.rows.filter((r) => !deleted.has(r));
+  }
+}
