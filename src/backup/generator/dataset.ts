@@ -6,7 +6,7 @@ import type { Datum } from './datum';
 import { intDatum, stringDatum } from './datum';
 import { createPrng, type Prng } from './prng';
 import { buildDbInfo, buildTableInfo, ciStr, ColumnTypes, type TableSpec } from './schema-builder';
-import { MYSQL_DB, SYS_TABLES } from './sys-tables';
+import { SYS_TABLES } from './sys-tables';
 import { type RawKv, rowKvs, type TableRow } from './table-kv';
 
 /**
