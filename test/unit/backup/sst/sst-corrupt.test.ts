@@ -13,6 +13,10 @@ function build(compression: SstCompression): Uint8Array {
   return writeSst(kvs, { compression, blockSize: 2048 });
 }
 
+function flip(b: Uint8Array, i: number, mask: number): void {
+  b[i] = (b[i] as number) ^ mask;
+}
+
 function sstError(f: () => unknown): { type: string; message: string } {
   try {
     f();
@@ -28,7 +32,7 @@ describe('SST corruption is reported naming the block and the failed check', () 
     const h = openSst(sst).dataBlocks[3];
     if (!h) throw new Error('test table has fewer than 4 blocks');
     const bad = sst.slice();
-    bad[h.offset + Math.floor(h.size / 2)] ^= 0x20;
+    flip(bad, h.offset + Math.floor(h.size / 2), 0x20);
     const e = sstError(() => readSst(bad, { name: '1/7_2_write.sst' }));
     expect(e.type).toBe(ErrorType.SstCorrupt);
     expect(e.message).toMatch(new RegExp(`^SST 1/7_2_write\\.sst is corrupt: data block 3 at offset ${h.offset}: crc32c mismatch \\(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\\)`));
@@ -42,7 +46,7 @@ describe('SST corruption is reported naming the block and the failed check', () 
     const sst = build('zstd');
     const h = openSst(sst).dataBlocks[0] as { offset: number; size: number };
     const bad = sst.slice();
-    bad[h.offset + h.size + 2] ^= 1;
+    flip(bad, h.offset + h.size + 2, 1);
     expect(() => readSst(bad)).toThrow(new RegExp(`data block 0 at offset ${h.offset}: crc32c mismatch`));
   });
 
@@ -52,7 +56,7 @@ describe('SST corruption is reported naming the block and the failed check', () 
     const i = t.dataBlocks.findIndex((h) => sst[h.offset + h.size] === 7);
     const h = t.dataBlocks[i] as { offset: number; size: number };
     const bad = sst.slice();
-    for (let k = 8; k < 24; k++) bad[h.offset + k] ^= 0xff;
+    for (let k = 8; k < 24; k++) flip(bad, h.offset + k, 0xff);
     const crc = crc32c(bad, 0, h.offset, h.offset + h.size + 1);
     new DataView(bad.buffer).setUint32(h.offset + h.size + 1, maskCrc32c(crc), true);
     const e = sstError(() => readSst(bad));
@@ -66,11 +70,11 @@ describe('SST corruption is reported naming the block and the failed check', () 
     const footerStart = n - 53;
     const metaOff = sst.length - 53 - 5 - 1; // inside the metaindex block, which ends right before the footer
     const bad1 = sst.slice();
-    bad1[metaOff] ^= 1;
+    flip(bad1, metaOff, 1);
     expect(() => openSst(bad1)).toThrow(/metaindex block at offset \d+: crc32c mismatch/);
 
     const bad2 = sst.slice();
-    bad2[n - 1] ^= 1;
+    flip(bad2, n - 1, 1);
     expect(() => openSst(bad2)).toThrow(/footer magic 0x[0-9a-f]{16} is not a block-based table/);
 
     expect(() => openSst(sst.subarray(0, 30))).toThrow(/shorter than an SST footer/);
