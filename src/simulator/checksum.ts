@@ -1,5 +1,5 @@
 import { decodeTableId, startsWith, toHex } from '../plan/keys';
-import { Crc64 } from './crc64-xz';
+import { KvChecksum } from '../backup/crc64';
 import type { VisibleKv } from './mvcc-data';
 
 export interface KvChecksumResult {
@@ -23,30 +23,25 @@ export class WrongPrefixError extends Error {}
 export function checksumKvs(kvs: Iterable<VisibleKv>, rule?: ChecksumRule): KvChecksumResult {
   const oldP = rule?.oldPrefix ?? new Uint8Array(0);
   const newP = rule?.newPrefix ?? new Uint8Array(0);
-  let crc = 0n;
-  let n = 0n;
-  let bytes = 0n;
+  const sum = new KvChecksum();
   for (const kv of kvs) {
+    // Checked here so the coprocessor can answer TiKV's other_error instead of failing the call.
     if (!startsWith(kv.rawKey, newP)) throw new WrongPrefixError(`Wrong prefix expect: ${toHex(newP)}, key: ${toHex(kv.rawKey)}`);
-    crc ^= new Crc64().update(oldP).update(kv.rawKey.subarray(newP.length)).update(kv.value).digest();
-    n += 1n;
-    bytes += BigInt(kv.rawKey.length + kv.value.length + oldP.length - newP.length);
+    sum.update(kv.rawKey, kv.value, { oldPrefix: oldP, newPrefix: newP });
   }
-  return { crc64xor: crc, totalKvs: n, totalBytes: bytes };
+  return { crc64xor: sum.crc64xor, totalKvs: sum.totalKvs, totalBytes: sum.totalBytes };
 }
 
 /** Per physical table ID checksums (no rule) over the given KVs: the inspector's view of restored data. */
 export function checksumByTable(kvs: Iterable<VisibleKv>): Map<string, KvChecksumResult> {
-  const out = new Map<string, KvChecksumResult>();
+  const sums = new Map<string, KvChecksum>();
   for (const kv of kvs) {
     const id = decodeTableId(kv.rawKey);
     if (id === undefined) continue;
     const k = id.toString();
-    const cur = out.get(k) ?? { crc64xor: 0n, totalKvs: 0n, totalBytes: 0n };
-    cur.crc64xor ^= new Crc64().update(kv.rawKey).update(kv.value).digest();
-    cur.totalKvs += 1n;
-    cur.totalBytes += BigInt(kv.rawKey.length + kv.value.length);
-    out.set(k, cur);
+    const cur = sums.get(k) ?? new KvChecksum();
+    cur.update(kv.rawKey, kv.value);
+    sums.set(k, cur);
   }
-  return out;
+  return new Map([...sums].map(([k, s]) => [k, { crc64xor: s.crc64xor, totalKvs: s.totalKvs, totalBytes: s.totalBytes }]));
 }

@@ -1,5 +1,5 @@
 import { compareBytes, decodeBytes, decodeUint64BE, toHex } from '../plan/keys';
-import { decodeWriteRecord } from './write-record';
+import { decodeMvccWrite } from '../backup/mvcc-write';
 
 /** One visible row: raw TiDB key (no 'z', no ts) and the row value. */
 export interface VisibleKv {
@@ -65,10 +65,10 @@ export class MvccData {
         if (decided) continue;
         const commitTs = ~decodeUint64BE(v.key, v.key.length - 8) & U64_MASK;
         if (commitTs > readTs) continue;
-        const w = decodeWriteRecord(v.value);
-        if (w.type === 'Lock' || w.type === 'Rollback') continue;
+        const w = decodeMvccWrite(v.value);
+        if (w.type === 'lock' || w.type === 'rollback') continue;
         decided = true;
-        if (w.type === 'Delete') continue;
+        if (w.type === 'delete') continue;
         let value = w.shortValue;
         if (!value) {
           const dk = new Uint8Array(v.key.length);

@@ -16,7 +16,7 @@ import { createPdHttpHandler, DEFAULT_PD_VERSION } from './pd-http';
 import { PdMembership } from './pd-membership';
 import { createPdService } from './pd-service';
 import { startPortMux, type PortMux } from './port-mux';
-import { readSstWithSstDump } from './sst-dump-reader';
+import { decodeBackupSst } from './sst-decode';
 import type { SstEntry } from './sst-rewrite';
 import { createTikvService } from './tikv-service';
 import { createTikvStatusHandler } from './tikv-status-http';
@@ -49,7 +49,7 @@ export interface SimulatorOptions {
   scatterTransfersLeader?: boolean;
   /** How a store opens the StorageBackend of a Download. @default openStorageFromBackend */
   openStorage?: (backend: StorageBackend) => BackupStorage;
-  /** How a store decodes SST bytes. @default RocksDB's sst_dump */
+  /** How a store decodes SST bytes. @default decodeBackupSst (src/backup/sst) */
   decodeSst?: (bytes: Uint8Array) => Promise<SstEntry[]>;
   /** Starts the TiDB front; omitted = no TiDB. */
   tidb?: TidbFrontStarter;
@@ -116,7 +116,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     members.forEach((m) => m.grpc.addService(PDService, createPdService(state, faults, membership, m.name)));
 
     const openStorage = opts.openStorage ?? openStorageFromBackend;
-    const decodeSst = opts.decodeSst ?? ((b: Uint8Array) => readSstWithSstDump(b));
+    const decodeSst = opts.decodeSst ?? ((b: Uint8Array) => decodeBackupSst(b));
     const stores = [];
     for (const s of state.stores()) {
       const grpc = newGrpcServer();

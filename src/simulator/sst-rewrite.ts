@@ -1,5 +1,5 @@
 import { compareBytes, concatBytes, encodeKeyPrefix, encodeUint64BE, decodeUint64BE, startsWith } from '../plan/keys';
-import { rewriteWriteStartTs } from './write-record';
+import { decodeMvccWrite, encodeMvccWrite } from '../backup/mvcc-write';
 
 /** One SST entry as the SST reader returns it: TiKV data key ('z' ‖ encoded ‖ ^ts) and value. */
 export interface SstEntry {
@@ -66,7 +66,7 @@ export function rewriteSstEntries(entries: SstEntry[], cf: string, rule: Downloa
       if (c > 0 || (c === 0 && range.endExclusive)) continue;
     }
     let value = e.value;
-    if (rule.newTimestamp !== 0n && cf === 'write') value = rewriteWriteStartTs(value, rule.newTimestamp);
+    if (rule.newTimestamp !== 0n && cf === 'write') value = encodeMvccWrite({ ...decodeMvccWrite(value), startTs: rule.newTimestamp });
     out.push({ key: concatBytes(new Uint8Array([DATA_PREFIX]), newKey), value });
   }
   out.sort((a, b) => compareBytes(a.key, b.key));

@@ -9,12 +9,12 @@ import { SwitchMode, type ImportSSTClient, type SSTMeta } from '../../../src/pro
 import { Context } from '../../../src/proto/kvrpcpb';
 import type { Region } from '../../../src/proto/metapb';
 import { ManualClock } from '../../../src/simulator/clock';
-import { crc64 } from '../../../src/simulator/crc64-xz';
+import { crc64 } from '../../../src/backup/crc64';
+import { encodeMvccWrite } from '../../../src/backup/mvcc-write';
+import { initSstCodecs, writeSst } from '../../../src/backup/sst';
 import type { ScriptedRegionErrorKind } from '../../../src/simulator/faults';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
-import { encodeWriteRecord } from '../../../src/simulator/write-record';
 import { call, grpcCode, importClient, tikvClient } from './support/grpc-clients';
-import { buildSst } from './support/sst-bytes';
 
 const OLD_ID = 100;
 const NEW_ID = 200;
@@ -28,11 +28,11 @@ function backupRows(): { rows: { key: Uint8Array; value: Uint8Array }[]; write: 
   const big = { key: recordKey(OLD_ID, 6), value: new Uint8Array(300).fill(7) };
   const write = rows.map((r) => ({
     key: z(appendTs(encodeBytes(r.key), COMMIT_TS)),
-    value: encodeWriteRecord({ type: 'Put', startTs: START_TS, shortValue: r.value }),
+    value: encodeMvccWrite({ type: 'put', startTs: START_TS, shortValue: r.value }),
   }));
-  write.push({ key: z(appendTs(encodeBytes(big.key), COMMIT_TS)), value: encodeWriteRecord({ type: 'Put', startTs: START_TS }) });
+  write.push({ key: z(appendTs(encodeBytes(big.key), COMMIT_TS)), value: encodeMvccWrite({ type: 'put', startTs: START_TS }) });
   const dflt = [{ key: z(appendTs(encodeBytes(big.key), START_TS)), value: big.value }];
-  return { rows: [...rows, big], write: buildSst(write), dflt: buildSst(dflt) };
+  return { rows: [...rows, big], write: writeSst(write), dflt: writeSst(dflt) };
 }
 
 describe('simulated TiKV over real sockets', () => {
@@ -50,6 +50,7 @@ describe('simulated TiKV over real sockets', () => {
   const ctx = (r: Region, storeId: number) =>
     Context.fromPartial({ regionId: r.id, regionEpoch: r.regionEpoch, peer: r.peers.find((p) => Number(p.storeId) === storeId) });
 
+  beforeAll(() => initSstCodecs());
   beforeEach(async () => {
     clock = new ManualClock();
     sim = await startSimulator({ clock, stores: 3, importModeTimeoutMs: 2000, pdMembers: 1 });
@@ -160,7 +161,7 @@ describe('simulated TiKV over real sockets', () => {
     let crc = 0n;
     let bytes = 0n;
     for (const r of rows) {
-      crc ^= crc64(r.key, r.value);
+      crc ^= crc64(r.value, crc64(r.key));
       bytes += BigInt(r.key.length + r.value.length);
     }
     const resp = await checksumOnLeader(region);

@@ -1,7 +1,7 @@
 import { appendTs, concatBytes, encodeBytes, recordKey } from '../../../src/plan/keys';
 import { ManualClock } from '../../../src/simulator/clock';
 import { ClusterState } from '../../../src/simulator/cluster-state';
-import { encodeWriteRecord } from '../../../src/simulator/write-record';
+import { encodeMvccWrite } from '../../../src/backup/mvcc-write';
 
 const enc = (tableId: number, handle: number) => encodeBytes(recordKey(tableId, handle));
 const dataKey = (tableId: number, handle: number, ts: bigint) => concatBytes(new Uint8Array([0x7a]), appendTs(enc(tableId, handle), ts));
@@ -159,12 +159,12 @@ describe('MVCC data', () => {
   it('returns the newest committed Put at or before the read ts, honouring Delete and default CF values', () => {
     const { state } = newState();
     const d = state.dataOf(1);
-    d.put('write', dataKey(5, 1, 20n), encodeWriteRecord({ type: 'Put', startTs: 19n, shortValue: new Uint8Array([1]) }));
-    d.put('write', dataKey(5, 1, 30n), encodeWriteRecord({ type: 'Put', startTs: 29n, shortValue: new Uint8Array([2]) }));
-    d.put('write', dataKey(5, 2, 20n), encodeWriteRecord({ type: 'Put', startTs: 19n }));
+    d.put('write', dataKey(5, 1, 20n), encodeMvccWrite({ type: 'put', startTs: 19n, shortValue: new Uint8Array([1]) }));
+    d.put('write', dataKey(5, 1, 30n), encodeMvccWrite({ type: 'put', startTs: 29n, shortValue: new Uint8Array([2]) }));
+    d.put('write', dataKey(5, 2, 20n), encodeMvccWrite({ type: 'put', startTs: 19n }));
     d.put('default', dataKey(5, 2, 19n), new Uint8Array(300).fill(9));
-    d.put('write', dataKey(5, 3, 25n), encodeWriteRecord({ type: 'Delete', startTs: 24n }));
-    d.put('write', dataKey(5, 3, 10n), encodeWriteRecord({ type: 'Put', startTs: 9n, shortValue: new Uint8Array([3]) }));
+    d.put('write', dataKey(5, 3, 25n), encodeMvccWrite({ type: 'delete', startTs: 24n }));
+    d.put('write', dataKey(5, 3, 10n), encodeMvccWrite({ type: 'put', startTs: 9n, shortValue: new Uint8Array([3]) }));
     const at = (ts: bigint) => [...d.visible(new Uint8Array(0), new Uint8Array(0), ts)].map((kv) => [kv.rawKey[kv.rawKey.length - 1], kv.value.length, kv.value[0]]);
     expect(at(25n)).toEqual([[1, 1, 1], [2, 300, 9]]);
     expect(at(100n)).toEqual([[1, 1, 2], [2, 300, 9]]);

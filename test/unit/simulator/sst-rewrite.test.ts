@@ -1,11 +1,11 @@
 import { appendTs, concatBytes, decodeMvccKey, encodeBytes, encodeKeyPrefix, recordKey, recordPrefix, indexPrefix } from '../../../src/plan/keys';
 import { rewriteSstEntries, ruleForRequest, type DownloadRule } from '../../../src/simulator/sst-rewrite';
-import { decodeWriteRecord, encodeWriteRecord } from '../../../src/simulator/write-record';
+import { decodeMvccWrite, encodeMvccWrite } from '../../../src/backup/mvcc-write';
 
 const z = (b: Uint8Array) => concatBytes(new Uint8Array([0x7a]), b);
 const entry = (tableId: number, handle: number, ts: bigint, startTs = ts - 1n) => ({
   key: z(appendTs(encodeBytes(recordKey(tableId, handle)), ts)),
-  value: encodeWriteRecord({ type: 'Put', startTs, shortValue: new Uint8Array([handle]) }),
+  value: encodeMvccWrite({ type: 'put', startTs, shortValue: new Uint8Array([handle]) }),
 });
 const rule = (over: Partial<DownloadRule> = {}): DownloadRule => ({
   oldKeyPrefix: encodeKeyPrefix(recordPrefix(100)),
@@ -34,7 +34,7 @@ describe('rewriteSstEntries (TiKV download rewrite)', () => {
     const r = rewriteSstEntries([entry(100, 1, 50n, 40n)], 'write', rule({ newTimestamp: 999n }), all);
     if ('error' in r) throw new Error(r.error);
     expect(decoded(r.kvs)[0]!.ts).toBe(999n);
-    expect(decodeWriteRecord(r.kvs[0]!.value)).toMatchObject({ type: 'Put', startTs: 999n, shortValue: new Uint8Array([1]) });
+    expect(decodeMvccWrite(r.kvs[0]!.value)).toMatchObject({ type: 'put', startTs: 999n, shortValue: new Uint8Array([1]) });
   });
 
   it('drops versions outside the ignore-before/after window', () => {
