@@ -1,0 +1,96 @@
+import { BrflowError, ErrorType } from '../plan/error-types';
+import { readTlsFiles, type TlsOptions } from './tls';
+
+/** BR's default TiDB ports: SQL 4000, status HTTP 10080. */
+export const TIDB_DEFAULT_PORT = 4000;
+export const TIDB_DEFAULT_STATUS_PORT = 10080;
+
+/**
+ * How to reach TiDB. The password is the worker's secret: it comes from the environment, stays in this
+ * object, and is never put in logs, workflow input or error messages.
+ */
+export interface TidbConnectionConfig {
+  host: string;
+  port: number;
+  /** host:port of TiDB's status HTTP API (GET /schema/{db}/{table}). */
+  statusAddress: string;
+  user: string;
+  password: string;
+  tls?: TlsOptions;
+  /** Deadline of each SQL statement and HTTP request, and of connecting. @default TIDB_CALL_TIMEOUT_MS */
+  timeoutMs?: number;
+}
+
+/** Environment variables the worker reads (all optional; defaults in brackets). */
+export const TIDB_ENV = {
+  /** host:port of TiDB's SQL port [127.0.0.1:4000] */
+  address: 'BRFLOW_TIDB_ADDRESS',
+  /** host:port of TiDB's status port [<host>:10080] */
+  statusAddress: 'BRFLOW_TIDB_STATUS_ADDRESS',
+  /** [root] */
+  user: 'BRFLOW_TIDB_USER',
+  /** [empty] */
+  password: 'BRFLOW_TIDB_PASSWORD',
+  /** PEM paths; CA alone = server-verified TLS, with cert+key = mutual TLS. */
+  ca: 'BRFLOW_TIDB_CA',
+  cert: 'BRFLOW_TIDB_CERT',
+  key: 'BRFLOW_TIDB_KEY',
+  /** Per-call deadline in ms [30000] */
+  timeoutMs: 'BRFLOW_TIDB_TIMEOUT_MS',
+} as const;
+
+/** Parses "host:port" (IPv6 in brackets); every problem names the variable and the fix. */
+export function parseHostPort(value: string, what: string, defaultPort: number): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:/\s]+))(?::(\d{1,5}))?$/.exec(value.trim());
+  if (!m) throw new BrflowError(ErrorType.InvalidInput, `${what}: "${value}" is not host:port; write e.g. 127.0.0.1:${defaultPort}`);
+  const host = (m[1] ?? m[2]) as string;
+  const port = m[3] === undefined ? defaultPort : Number(m[3]);
+  if (port < 1 || port > 65535) throw new BrflowError(ErrorType.InvalidInput, `${what}: port ${port} is out of range 1-65535`);
+  return { host, port };
+}
+
+/**
+ * The TiDB connection from the worker environment. All problems are reported at once, each naming the
+ * variable and the fix (STYLE rule 8).
+ */
+export function tidbConfigFromEnv(env: Record<string, string | undefined>): TidbConnectionConfig {
+  const problems: string[] = [];
+  const attempt = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      problems.push((e as Error).message);
+      return undefined;
+    }
+  };
+  const sql = attempt(() => parseHostPort(env[TIDB_ENV.address] ?? `127.0.0.1:${TIDB_DEFAULT_PORT}`, TIDB_ENV.address, TIDB_DEFAULT_PORT));
+  const statusRaw = env[TIDB_ENV.statusAddress] ?? `${sql?.host.includes(':') ? `[${sql.host}]` : (sql?.host ?? '127.0.0.1')}:${TIDB_DEFAULT_STATUS_PORT}`;
+  const status = attempt(() => parseHostPort(statusRaw, TIDB_ENV.statusAddress, TIDB_DEFAULT_STATUS_PORT));
+  let timeoutMs: number | undefined;
+  const rawTimeout = env[TIDB_ENV.timeoutMs];
+  if (rawTimeout !== undefined) {
+    timeoutMs = Number(rawTimeout);
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) problems.push(`${TIDB_ENV.timeoutMs}: "${rawTimeout}" is not a positive number of milliseconds`);
+  }
+  const ca = env[TIDB_ENV.ca];
+  const cert = env[TIDB_ENV.cert];
+  const key = env[TIDB_ENV.key];
+  let tls: TlsOptions | undefined;
+  if (ca !== undefined) {
+    tls = attempt(() => readTlsFiles({ ca, ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) }));
+  } else if (cert !== undefined || key !== undefined) {
+    problems.push(`${TIDB_ENV.cert}/${TIDB_ENV.key} need ${TIDB_ENV.ca} too; give the CA that signed TiDB's certificate`);
+  }
+  if (problems.length > 0 || !sql || !status) {
+    throw new BrflowError(ErrorType.InvalidInput, `TiDB connection settings: ${problems.join('; ')}`);
+  }
+  return {
+    host: sql.host,
+    port: sql.port,
+    statusAddress: `${status.host.includes(':') ? `[${status.host}]` : status.host}:${status.port}`,
+    user: env[TIDB_ENV.user] ?? 'root',
+    password: env[TIDB_ENV.password] ?? '',
+    ...(tls ? { tls } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  };
+}

@@ -1,0 +1,395 @@
+import { createConnection, format, type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { DdlJob } from '../backup/manifest';
+import { BrflowError, ErrorType } from '../plan/error-types';
+import type { TableInfo } from '../plan/table-info';
+import { retry, type RetryPolicy } from './backoff';
+import { ClusterError, type ErrorClass } from './errors';
+import { checkColumnIds, columnIdProblems, handleLayout } from './tidb-column-ids';
+import type { TidbConnectionConfig } from './tidb-config';
+import { classifyMysqlError, mysqlErrno } from './tidb-errors';
+import { TidbStatusApi } from './tidb-status';
+
+/** Deadline of one SQL statement, one status request and of connecting (BR's TiDB session has none; DDL on a big cluster takes seconds). */
+export const TIDB_CALL_TIMEOUT_MS = 30_000;
+
+/**
+ * Retries of TiDB calls. BR v5.3 runs DDL once through its embedded TiDB, so there is no BR number to copy;
+ * this is brflow's: 5 tries, 100 ms doubling to 2 s, applied only where a retry cannot double-apply a
+ * statement (connecting, reads, and statements that are idempotent by construction).
+ */
+export const TIDB_SQL_RETRY: RetryPolicy = { name: 'tidbSql', attempts: 5, initialMs: 100, maxMs: 2_000 };
+
+/** The schema BR backs `mysql` up under and restores it into first (BR utils temporaryDBNamePrefix + "mysql"). */
+export const TEMPORARY_MYSQL_DB = '__TiDB_BR_Temporary_mysql';
+
+/** System tables BR v5.3 does not restore: statistics (unsupported) and tables a restore must not overwrite. */
+export const UNSUPPORTED_SYSTEM_TABLES = ['stats_buckets', 'stats_extended', 'stats_feedback', 'stats_fm_sketch', 'stats_histograms', 'stats_meta', 'stats_top_n'];
+export const UNRECOVERABLE_SYSTEM_TABLES = [
+  'tidb', 'global_variables', 'columns_priv', 'db', 'default_roles', 'global_grants', 'global_priv', 'role_edges',
+  'tables_priv', 'user', 'gc_delete_range', 'gc_delete_range_done', 'schema_index_usage',
+];
+
+/** TiDB ActionType values of DDL jobs BR replays specially or skips (TiDB pkg/meta/model ActionType). */
+const ACTION_CREATE_SCHEMA = 1;
+const ACTION_CREATE_TABLE = 3;
+/** LockTable 27, UnlockTable 28, SetTiFlashReplica 30, UpdateTiFlashReplicaStatus 31: newer BR's block list. */
+const SKIPPED_DDL_ACTIONS = new Set([27, 28, 30, 31]);
+
+const ER_DB_CREATE_EXISTS = 1007;
+const ER_TABLE_EXISTS = 1050;
+const ER_DUP_FIELDNAME = 1060;
+const ER_CANT_DROP_FIELD_OR_KEY = 1091;
+
+/** A failed TiDB call: a ClusterError that also carries TiDB's error number when TiDB answered one. */
+export class TidbError extends ClusterError {
+  readonly errno?: number;
+  constructor(address: string, call: string, cls: ErrorClass, errno?: number) {
+    super(address, call, cls);
+    if (errno !== undefined) this.errno = errno;
+  }
+}
+
+export interface TidbVersion {
+  /** `SELECT VERSION()`, e.g. "8.0.11-TiDB-v7.5.0". */
+  serverVersion: string;
+  /** The release from `tidb_version()`, e.g. "v7.5.0". */
+  release: string;
+}
+
+export interface TableIds {
+  db: string;
+  table: string;
+  tableId: number;
+  /** Partition name → physical table ID, in definition order. */
+  partitions: { name: string; id: number }[];
+  /** Index name → index ID (the integer handle key shows as PRIMARY with ID 0, as TiDB lists it). */
+  indexes: { name: string; id: number }[];
+}
+
+export interface TableToCreate {
+  db: string;
+  table: string;
+  /**
+   * CREATE TABLE [IF NOT EXISTS] … first, then any statements that finish the layout (e.g. dropping the
+   * placeholder columns that leave the backup's column-ID gaps). Unqualified names resolve in `db`.
+   */
+  statements: string[];
+  /** The backup's TableInfo: the created table must carry its column IDs. */
+  backup: TableInfo;
+  /** Placeholder columns the statements add and then drop; lets a retry finish a half-done creation. */
+  placeholderColumns?: string[];
+}
+
+export interface CreatedTable {
+  /** created: by this call; existed: already there with the backup's layout; resumed: finished a half-done creation. */
+  outcome: 'created' | 'existed' | 'resumed';
+  /** The TableInfo TiDB holds now (new table/partition IDs, the backup's column IDs). */
+  info: TableInfo;
+}
+
+export interface SystemTableRestore {
+  /** `REPLACE INTO mysql.t SELECT * FROM <temp>.t` (mysql.t existed). */
+  replaced: string[];
+  /** `RENAME TABLE <temp>.t TO mysql.t` (mysql.t did not exist). */
+  renamed: string[];
+  skipped: { table: string; reason: 'unsupported' | 'unrecoverable' | 'not-in-temporary-db' }[];
+}
+
+export interface TidbClientOptions {
+  /** @default TIDB_SQL_RETRY */
+  retry?: RetryPolicy;
+}
+
+/**
+ * brflow's TiDB client (the SQL half of BR's glue): mysql2's promise API over the text protocol (`query()`
+ * only), one connection re-opened when it breaks, a deadline on every call. Credentials come from the worker
+ * environment (tidb-config.ts) and appear in no message: errors name the address and the call.
+ */
+export class TidbClient {
+  readonly address: string;
+  private readonly timeoutMs: number;
+  private readonly policy: RetryPolicy;
+  private readonly status: TidbStatusApi;
+  private current: Connection | undefined;
+  private pending: Promise<Connection> | undefined;
+  /** Serialises statement sequences that depend on the session's current database (USE). */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly cfg: TidbConnectionConfig,
+    opts: TidbClientOptions = {},
+  ) {
+    this.address = `${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`;
+    this.timeoutMs = cfg.timeoutMs ?? TIDB_CALL_TIMEOUT_MS;
+    this.policy = opts.retry ?? TIDB_SQL_RETRY;
+    this.status = new TidbStatusApi(cfg.statusAddress, { timeoutMs: this.timeoutMs, retry: this.policy, ...(cfg.tls ? { tls: cfg.tls } : {}) });
+  }
+
+  /** `SELECT VERSION(), tidb_version()`. */
+  async version(): Promise<TidbVersion> {
+    const rows = await this.rows('SELECT VERSION() AS v, tidb_version() AS t', 'version', true);
+    const row = rows[0] ?? {};
+    const t = String(row.t ?? '');
+    return { serverVersion: String(row.v ?? ''), release: /Release Version:\s*(\S+)/.exec(t)?.[1] ?? '' };
+  }
+
+  /** Runs statements in order, after `USE db` when db is given. Not retried after sending: DDL is not idempotent in general. */
+  async executeStatements(db: string | undefined, statements: readonly string[], tolerate: readonly number[] = []): Promise<void> {
+    await this.exclusive(async () => {
+      if (db !== undefined) await this.exec(`USE ${quoteId(db)}`, 'USE', true);
+      for (const sql of statements) {
+        try {
+          await this.exec(sql, 'execute statement', false);
+        } catch (e) {
+          if (!(e instanceof TidbError && e.errno !== undefined && tolerate.includes(e.errno))) throw e;
+        }
+      }
+    });
+  }
+
+  /** CREATE DATABASE statements (from the backup's DBInfo); a database that exists already counts as created. */
+  async createDatabases(statements: readonly string[]): Promise<void> {
+    for (const sql of statements) await this.executeStatements(undefined, [sql], [ER_DB_CREATE_EXISTS]);
+  }
+
+  /**
+   * Creates one table and proves it has the backup's column IDs. Safe to repeat: a table already there with
+   * the backup's layout is left alone; a table half-created by an earlier try (only placeholder columns
+   * left) is finished; any other existing table is refused (TableExists), and a created table whose IDs
+   * differ is refused (ColumnIdMismatch).
+   */
+  async createTable(t: TableToCreate): Promise<CreatedTable> {
+    const name = `${t.db}.${t.table}`;
+    const existing = await this.tableInfo(t.db, t.table);
+    if (existing) return this.adoptExisting(t, existing);
+    try {
+      await this.executeStatements(t.db, t.statements.slice(0, 1));
+    } catch (e) {
+      // Someone (or our own earlier, timed-out try) created it between our check and our CREATE.
+      if (!(e instanceof TidbError && e.errno === ER_TABLE_EXISTS)) throw e;
+      const now = await this.tableInfo(t.db, t.table);
+      if (!now) throw e;
+      return this.adoptExisting(t, now);
+    }
+    await this.executeStatements(t.db, t.statements.slice(1));
+    const info = await this.tableInfo(t.db, t.table);
+    if (!info) throw new TidbError(this.address, `create table ${name}`, { kind: 'rejected', retryable: false, detail: `TiDB accepted the statements but ${name} is not in its schema` });
+    checkColumnIds(t.backup, info, t.db);
+    return { outcome: 'created', info };
+  }
+
+  private async adoptExisting(t: TableToCreate, existing: TableInfo): Promise<CreatedTable> {
+    const name = `${t.db}.${t.table}`;
+    if (handleLayout(existing) !== handleLayout(t.backup)) {
+      throw new BrflowError(
+        ErrorType.TableExists,
+        `table ${name} exists with row handle "${handleLayout(existing)}" but the backup's is "${handleLayout(t.backup)}" (clustered index option mismatch); drop it or exclude it from the restore`,
+      );
+    }
+    const problems = columnIdProblems(t.backup, existing);
+    if (problems.length === 0) return { outcome: 'existed', info: existing };
+    const placeholders = new Set((t.placeholderColumns ?? []).map((c) => c.toLowerCase()));
+    const backupCols = new Set(t.backup.cols.map((c) => c.name.L));
+    const extra = existing.cols.filter((c) => !backupCols.has(c.name.L));
+    const onlyPlaceholdersLeft = placeholders.size > 0 && extra.length > 0 && extra.every((c) => placeholders.has(c.name.L)) && t.backup.cols.every((c) => existing.cols.some((e) => e.name.L === c.name.L && e.id === c.id));
+    if (!onlyPlaceholdersLeft) {
+      const list = problems.map((p) => p.column).join(', ');
+      throw new BrflowError(ErrorType.TableExists, `table ${name} already exists with a different layout (columns ${list} differ from the backup); drop it or exclude it from the restore`);
+    }
+    // Our earlier try created the table but did not finish: replay the rest; drops already done answer 1091.
+    await this.executeStatements(t.db, t.statements.slice(1), [ER_CANT_DROP_FIELD_OR_KEY, ER_DUP_FIELDNAME]);
+    const info = await this.tableInfo(t.db, t.table);
+    if (!info) throw new TidbError(this.address, `create table ${name}`, { kind: 'rejected', retryable: false, detail: `${name} vanished while brflow finished creating it` });
+    checkColumnIds(t.backup, info, t.db);
+    return { outcome: 'resumed', info };
+  }
+
+  /**
+   * New table, partition and index IDs from information_schema (TABLES.TIDB_TABLE_ID,
+   * PARTITIONS.TIDB_PARTITION_ID, TIDB_INDEXES.INDEX_ID), for the rewrite rules. Tables not found are absent.
+   */
+  async readTableIds(db: string, tables: readonly string[]): Promise<TableIds[]> {
+    if (tables.length === 0) return [];
+    const where = format('TABLE_SCHEMA = ? AND TABLE_NAME IN (?)', [db, [...tables]]);
+    const t = await this.rows(`SELECT TABLE_NAME, TIDB_TABLE_ID FROM information_schema.TABLES WHERE ${where}`, 'read table IDs', true);
+    const p = await this.rows(`SELECT TABLE_NAME, PARTITION_NAME, TIDB_PARTITION_ID FROM information_schema.PARTITIONS WHERE ${where} ORDER BY PARTITION_ORDINAL_POSITION`, 'read partition IDs', true);
+    const i = await this.rows(`SELECT TABLE_NAME, KEY_NAME, INDEX_ID FROM information_schema.TIDB_INDEXES WHERE ${where}`, 'read index IDs', true);
+    const lower = (v: unknown): string => String(v).toLowerCase();
+    return t.map((row) => {
+      const name = lower(row.TABLE_NAME);
+      const indexes: TableIds['indexes'] = [];
+      for (const r of i.filter((x) => lower(x.TABLE_NAME) === name)) {
+        // TIDB_INDEXES has a row per index column; keep one per index.
+        if (!indexes.some((x) => x.name === String(r.KEY_NAME))) indexes.push({ name: String(r.KEY_NAME), id: Number(r.INDEX_ID) });
+      }
+      return {
+        db,
+        table: String(row.TABLE_NAME),
+        tableId: Number(row.TIDB_TABLE_ID),
+        partitions: p.filter((x) => lower(x.TABLE_NAME) === name && x.PARTITION_NAME !== null).map((x) => ({ name: String(x.PARTITION_NAME), id: Number(x.TIDB_PARTITION_ID) })),
+        indexes,
+      };
+    });
+  }
+
+  /** `ALTER TABLE db.t AUTO_INCREMENT = base` (BR after create when the table needs an auto ID). Idempotent. */
+  async rebaseAutoIncrement(db: string, table: string, base: number | string): Promise<void> {
+    await this.exec(`ALTER TABLE ${quoteId(db)}.${quoteId(table)} AUTO_INCREMENT = ${decimal(base)}`, 'rebase auto_increment', true);
+  }
+
+  /** `ALTER TABLE db.t AUTO_RANDOM_BASE = base` (a separate statement: TiDB has no multi-schema change for it). Idempotent. */
+  async rebaseAutoRandom(db: string, table: string, base: number | string): Promise<void> {
+    await this.exec(`ALTER TABLE ${quoteId(db)}.${quoteId(table)} AUTO_RANDOM_BASE = ${decimal(base)}`, 'rebase auto_random', true);
+  }
+
+  /**
+   * Replays DDL jobs of an incremental backup (BR ExecDDLs): ascending schema version, `USE <schema>` then
+   * `job.query`; create jobs tolerate "exists" (BR creates with OnExistIgnore); lock and TiFlash-replica jobs
+   * are skipped. `startAt` resumes after the jobs an earlier try finished (report them through `onDone`).
+   */
+  async replayDdlJobs(jobs: readonly DdlJob[], opts: { startAt?: number; onDone?: (index: number, job: DdlJob) => void } = {}): Promise<{ executed: number; skipped: number }> {
+    const ordered = [...jobs].sort((a, b) => (a.binlog?.SchemaVersion ?? 0) - (b.binlog?.SchemaVersion ?? 0));
+    let executed = 0;
+    let skipped = 0;
+    for (let i = opts.startAt ?? 0; i < ordered.length; i++) {
+      const job = ordered[i] as DdlJob;
+      if (await this.execDdlJob(job)) executed++;
+      else skipped++;
+      opts.onDone?.(i, job);
+    }
+    return { executed, skipped };
+  }
+
+  /** Replays one DDL job; false when it is a kind BR skips. */
+  async execDdlJob(job: DdlJob): Promise<boolean> {
+    if (SKIPPED_DDL_ACTIONS.has(job.type) || !job.query) return false;
+    const dbInfo = job.binlog?.DBInfo as { db_name?: { O?: string } } | undefined;
+    const schema = job.schema_name ?? dbInfo?.db_name?.O;
+    const tolerate = job.type === ACTION_CREATE_SCHEMA ? [ER_DB_CREATE_EXISTS] : job.type === ACTION_CREATE_TABLE ? [ER_TABLE_EXISTS] : [];
+    await this.executeStatements(job.type === ACTION_CREATE_SCHEMA ? undefined : schema, [job.query], tolerate);
+    return true;
+  }
+
+  /** The TableInfo TiDB holds (status API GET /schema/{db}/{table}); undefined when absent. */
+  async tableInfo(db: string, table: string): Promise<TableInfo | undefined> {
+    return this.status.tableInfo(db, table);
+  }
+
+  /**
+   * Moves restored system tables from the temporary schema into `mysql` (BR RestoreSystemSchemas): statistics
+   * and privilege/bootstrap tables are skipped; an existing mysql.t gets `REPLACE INTO … SELECT *`, a missing
+   * one the table itself by RENAME; then the temporary schema is dropped. Safe to repeat: a table no longer
+   * in the temporary schema was moved by an earlier try.
+   */
+  async restoreSystemTables(tables: readonly string[], tempDb = TEMPORARY_MYSQL_DB): Promise<SystemTableRestore> {
+    const out: SystemTableRestore = { replaced: [], renamed: [], skipped: [] };
+    for (const raw of tables) {
+      const t = raw.toLowerCase();
+      if (UNSUPPORTED_SYSTEM_TABLES.includes(t)) {
+        out.skipped.push({ table: raw, reason: 'unsupported' });
+        continue;
+      }
+      if (UNRECOVERABLE_SYSTEM_TABLES.includes(t)) {
+        out.skipped.push({ table: raw, reason: 'unrecoverable' });
+        continue;
+      }
+      if (!(await this.tableInfo(tempDb, raw))) {
+        out.skipped.push({ table: raw, reason: 'not-in-temporary-db' });
+        continue;
+      }
+      if (await this.tableInfo('mysql', raw)) {
+        await this.exec(`REPLACE INTO mysql.${quoteId(raw)} SELECT * FROM ${quoteId(tempDb)}.${quoteId(raw)}`, `restore system table mysql.${raw}`, true);
+        out.replaced.push(raw);
+      } else {
+        await this.exec(`RENAME TABLE ${quoteId(tempDb)}.${quoteId(raw)} TO mysql.${quoteId(raw)}`, `restore system table mysql.${raw}`, false);
+        out.renamed.push(raw);
+      }
+    }
+    await this.exec(`DROP DATABASE IF EXISTS ${quoteId(tempDb)}`, 'drop temporary system schema', true);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    const c = this.current ?? (await this.pending?.catch(() => undefined));
+    this.current = undefined;
+    if (c) await c.end().catch(() => c.destroy());
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async rows(sql: string, call: string, idempotent: boolean): Promise<Record<string, unknown>[]> {
+    return (await this.exec(sql, call, idempotent)) as Record<string, unknown>[];
+  }
+
+  /**
+   * One statement with a deadline. Failing to connect is always retried (nothing was sent); a statement that
+   * failed after sending is retried only when `idempotent`, since a lost answer does not mean it did not run.
+   */
+  private exec(sql: string, call: string, idempotent: boolean): Promise<unknown> {
+    return retry(
+      async () => {
+        const conn = await this.connection(call);
+        try {
+          const [result] = await conn.query<RowDataPacket[]>({ sql, timeout: this.timeoutMs });
+          return result;
+        } catch (e) {
+          if (mysqlErrno(e) === undefined) this.drop(conn);
+          const cls = classifyMysqlError(e);
+          throw new TidbError(this.address, call, idempotent ? cls : { ...cls, retryable: false }, mysqlErrno(e));
+        }
+      },
+      this.policy,
+      (e) => e instanceof TidbError && e.retryable,
+    );
+  }
+
+  private async connection(call: string): Promise<Connection> {
+    if (this.current) return this.current;
+    const cfg = this.cfg;
+    this.pending ??= createConnection({
+      host: cfg.host,
+      port: cfg.port,
+      user: cfg.user,
+      password: cfg.password,
+      connectTimeout: this.timeoutMs,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+      multipleStatements: false,
+      ...(cfg.tls ? { ssl: { ca: cfg.tls.ca, ...(cfg.tls.cert ? { cert: cfg.tls.cert } : {}), ...(cfg.tls.key ? { key: cfg.tls.key } : {}) } } : {}),
+    }).finally(() => {
+      this.pending = undefined;
+    });
+    try {
+      const c = await this.pending;
+      if (this.current !== c) {
+        this.current = c;
+        // A broken connection is replaced on the next call rather than reused.
+        c.on('error', () => this.drop(c));
+      }
+      return c;
+    } catch (e) {
+      throw new TidbError(this.address, `${call} (connect)`, classifyMysqlError(e), mysqlErrno(e));
+    }
+  }
+
+  private drop(c: Connection): void {
+    if (this.current === c) this.current = undefined;
+    c.destroy();
+  }
+}
+
+/** Backquotes an identifier (MySQL rules: a backquote inside is doubled). */
+export function quoteId(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
+function decimal(v: number | string): string {
+  const s = String(v);
+  if (!/^\d+$/.test(s)) throw new BrflowError(ErrorType.Internal, `auto ID base "${s}" is not a non-negative integer`);
+  return s;
+}
