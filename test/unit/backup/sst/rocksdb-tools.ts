@@ -89,3 +89,22 @@ export function makeRealRocksDbSsts(dir: string, o: RealDbOptions): string[] {
   run('ldb', [`--db=${db}`, '--try_load_options', 'compact']);
   return readdirSync(db).filter((f) => f.endsWith('.sst')).map((f) => join(db, f));
 }
+
+/**
+ * Ingests `sstFile` into a fresh real RocksDB with `ldb ingest_extern_sst` (the SstFileWriter contract: external
+ * file version property, global seqno, sorted internal keys) and returns the DB's contents as hex pairs.
+ */
+export function ldbIngestAndScan(dir: string, sstFile: string): Array<[string, string]> {
+  const db = join(dir, 'ingest-db');
+  mkdirSync(dir, { recursive: true });
+  run('ldb', [`--db=${db}`, '--create_if_missing', 'put', 'seed', 'x']);
+  run('ldb', [`--db=${db}`, 'delete', 'seed']);
+  run('ldb', [`--db=${db}`, 'ingest_extern_sst', sstFile]);
+  const out = run('ldb', [`--db=${db}`, 'scan', '--hex']);
+  const rows: Array<[string, string]> = [];
+  for (const line of out.split('\n')) {
+    const m = /^0x([0-9A-F]*) : 0x([0-9A-F]*)$/.exec(line);
+    if (m) rows.push([(m[1] as string).toLowerCase(), (m[2] as string).toLowerCase()]);
+  }
+  return rows;
+}

@@ -1,13 +1,14 @@
 /**
- * RocksDB itself (Debian rocksdb-tools 7.8 sst_dump) must accept brflow's SSTs: block checksums verify, every
- * entry scans back as (user key, seq 0, Put, value), and the properties read as written.
+ * RocksDB itself (Debian rocksdb-tools 7.8 sst_dump and ldb) must accept brflow's SSTs: block checksums verify,
+ * every entry scans back as (user key, seq 0, Put, value), the properties read as written, and a real DB ingests
+ * the file as an external SST.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initSstCodecs, openSst, writeSst, type SstCompression } from '../../../../src/backup/sst';
 import { hex, mixedKvs } from './sst-fixtures';
-import { sstDumpProperties, sstDumpScan, sstDumpVerify } from './rocksdb-tools';
+import { ldbIngestAndScan, sstDumpProperties, sstDumpScan, sstDumpVerify } from './rocksdb-tools';
 
 const EXPECTED_ALGO: Record<SstCompression, string> = { none: 'NoCompression', snappy: 'Snappy', zlib: 'Zlib', lz4: 'LZ4', zstd: 'ZSTD' };
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('sst_dump accepts brflow SSTs', () => {
+describe('RocksDB tools accept brflow SSTs', () => {
   const kvs = mixedKvs(2500);
 
   test.each(['none', 'snappy', 'zlib', 'lz4', 'zstd'] as SstCompression[])('%s: verify passes, scan returns every entry, properties match', (compression) => {
@@ -39,6 +40,13 @@ describe('sst_dump accepts brflow SSTs', () => {
     expect(props.get('column family name')).toBe('write');
     expect(props.get('comparator name')).toBe('leveldb.BytewiseComparator');
     expect(props.get('# rocksdb.external_sst_file.version')).toBe('0x02000000');
+  });
+
+  test.each(['none', 'zstd', 'lz4'] as SstCompression[])('%s: real RocksDB ingests the file as an external SST and serves every KV', (compression) => {
+    const file = join(dir, `ingest-${compression}.sst`);
+    writeFileSync(file, writeSst(kvs, { compression, blockSize: 8192 }));
+    const rows = ldbIngestAndScan(join(dir, `ingest-${compression}`), file);
+    expect(rows.map(([k, v]) => `${k}:${v}`)).toEqual(kvs.map((kv) => `${hex(kv.key)}:${hex(kv.value)}`));
   });
 
   test('lz4 with tiny blocks of low-entropy values decodes in real liblz4', () => {
