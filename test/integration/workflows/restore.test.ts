@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { ErrorType } from '../../../src/plan/error-types';
 import { pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate } from '../../../src/workflows/messages';
@@ -48,6 +49,20 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
   return { cluster, taskQueue, workers, workflowId: `restore-test-${id}` };
 }
 
+/**
+ * With BRFLOW_RECORD_HISTORIES=1, keeps this run's history as a replay fixture (test/replay): each shipped
+ * workflow version must keep replaying the histories of the versions before it.
+ */
+async function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
+  if (process.env.BRFLOW_RECORD_HISTORIES !== '1') return;
+  // Binary protobuf: the JSON route (historyToJSON/historyFromJSON) fails here because two copies of
+  // protobufjs are installed under @temporalio/common and @temporalio/proto.
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const out = join(__dirname, '../../fixtures/histories');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, `${name}.bin`), temporal.api.history.v1.History.encode(history).finish());
+}
+
 function expectNormal(cluster: FakeCluster): void {
   expect(cluster.normality()).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: [], speedLimit: 0 });
 }
@@ -83,6 +98,7 @@ test('restores every table and file once, checksums match, and the cluster ends 
     expect(desc.searchAttributes.BrRestoreProgress).toEqual([100]);
     const memo = desc.memo as { plan?: { tables?: number } };
     expect(memo.plan?.tables).toBe(4);
+    await recordHistory('v1-success', workflowId);
   } finally {
     await workers.stop();
   }
@@ -122,6 +138,7 @@ test('a permanent ingest failure compensates: import mode, schedulers, config, s
     expectNormal(cluster);
     const desc = await client.workflow.getHandle(workflowId).describe();
     expect(desc.searchAttributes.BrRestorePhase).toEqual(['failed']);
+    await recordHistory('v1-ingest-failure-compensated', workflowId);
   } finally {
     await workers.stop();
   }
@@ -174,6 +191,7 @@ test('cancel during ingest waits for the in-flight batch, compensates and ends C
     // Not every file was ingested: the restore really stopped.
     expect(Object.keys(cluster.read().ingests).length).toBeLessThan(16);
     expect((await handle.query(progressQuery)).phase).toBe('cancelled');
+    await recordHistory('v1-cancel-during-ingest', workflowId);
   } finally {
     await workers.stop();
   }
@@ -205,6 +223,7 @@ test('pause hands the cluster back, resume re-applies it, and the restore comple
     expect(result.files).toBe(16);
     expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
     expectNormal(cluster);
+    await recordHistory('v1-pause-resume', workflowId);
   } finally {
     await workers.stop();
   }
@@ -217,6 +236,8 @@ test('continues as new every maxBatchesPerRun batches and finishes with nothing 
     const result = await handle.result();
     // 8 batches, 3 per run → 3 runs.
     expect(result.runs).toBe(3);
+    await recordHistory('v1-continue-as-new-first-run', workflowId, handle.firstExecutionRunId);
+    await recordHistory('v1-continue-as-new-last-run', workflowId);
     expect(result.files).toBe(16);
     expect(result.checksum.passed).toBe(4);
     expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
