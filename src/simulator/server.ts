@@ -20,16 +20,11 @@ import { decodeBackupSst } from './sst-decode';
 import type { SstEntry } from './sst-rewrite';
 import { createTikvService } from './tikv-service';
 import { createTikvStatusHandler } from './tikv-status-http';
+import { startTidbFront, type TidbFront, type TidbFrontOptions } from './tidb/tidb-front';
 
 const HOST = '127.0.0.1';
 /** BR's PD client allows 128 MiB messages (research §7.1); ScanRegions answers can be large. */
 const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
-
-/**
- * The seam for the TiDB SQL front (src/simulator/tidb): started after PD and TiKV, given the PD
- * address and the shared model, stopped before them.
- */
-export type TidbFrontStarter = (ctx: { pdAddress: string; state: ClusterState }) => Promise<{ address: string; statusAddress: string; stop(): Promise<void> }>;
 
 export interface SimulatorOptions {
   /** TiKV stores. @default 3 */
@@ -51,8 +46,8 @@ export interface SimulatorOptions {
   openStorage?: (backend: StorageBackend) => BackupStorage;
   /** How a store decodes SST bytes. @default decodeBackupSst (src/backup/sst) */
   decodeSst?: (bytes: Uint8Array) => Promise<SstEntry[]>;
-  /** Starts the TiDB front; omitted = no TiDB. */
-  tidb?: TidbFrontStarter;
+  /** The simulated TiDB SQL front (src/simulator/tidb) and its options; false = no TiDB. @default {} */
+  tidb?: false | TidbFrontOptions;
 }
 
 export interface SimulatorHandle {
@@ -64,6 +59,8 @@ export interface SimulatorHandle {
   /** http://host:port of the simulator's admin API. */
   adminUrl: string;
   tidb?: { address: string; statusAddress: string };
+  /** The TiDB front itself (catalog, SQL faults), when started. */
+  tidbFront?: TidbFront;
   state: ClusterState;
   faults: Faults;
   inspector: Inspector;
@@ -72,7 +69,7 @@ export interface SimulatorHandle {
   stop(): Promise<void>;
 }
 
-/** Starts PD (gRPC+HTTP per member), one TiKV per store (gRPC + status HTTP), the admin API and optionally TiDB, all on 127.0.0.1 free ports. */
+/** Starts PD (gRPC+HTTP per member), one TiKV per store (gRPC + status HTTP), the admin API and the TiDB front, all on 127.0.0.1 free ports. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const clock = opts.clock ?? systemClock;
   const state = new ClusterState({
@@ -138,18 +135,18 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     const pdAddresses = muxes.map((m) => `${HOST}:${m.port}`);
     const pdAddress = pdAddresses[0]!;
-    let tidb: SimulatorHandle['tidb'];
-    if (opts.tidb) {
-      const front = await opts.tidb({ pdAddress, state });
+    let tidbFront: TidbFront | undefined;
+    if (opts.tidb !== false) {
+      const front = await startTidbFront({ host: HOST, ...(opts.tidb ?? {}) });
       stoppers.push(() => front.stop());
-      tidb = { address: front.address, statusAddress: front.statusAddress };
+      tidbFront = front;
     }
     return {
       pdAddress,
       pdAddresses,
       stores,
       adminUrl: `http://${HOST}:${admin.port}`,
-      ...(tidb ? { tidb } : {}),
+      ...(tidbFront ? { tidb: { address: tidbFront.address, statusAddress: tidbFront.statusAddress }, tidbFront } : {}),
       state,
       faults,
       inspector,

@@ -8,6 +8,8 @@ export interface SimCommandOptions {
   importModeTimeout: string;
   pdVersion: string;
   json?: boolean;
+  /** commander's --no-tidb */
+  tidb: boolean;
 }
 
 /** What `brflow sim --json` prints: every address a restore (or an operator) needs. */
@@ -29,6 +31,7 @@ export function register(program: Command): void {
     .option('--tiflash-stores <n>', 'extra stores labelled engine=tiflash', '0')
     .option('--import-mode-timeout <ms>', 'TiKV import-mode-timeout in milliseconds', '600000')
     .option('--pd-version <v>', 'version PD reports (below v4.0.8: no scheduler pause, no TTL config)', 'v8.5.0')
+    .option('--no-tidb', 'do not start the simulated TiDB SQL front')
     .option('--json', 'print the addresses as one JSON line')
     .action(async (o: SimCommandOptions) => {
       const handle = await startSimulator({
@@ -36,6 +39,7 @@ export function register(program: Command): void {
         tiflashStores: positiveInt('tiflash-stores', o.tiflashStores, 0),
         importModeTimeoutMs: positiveInt('import-mode-timeout', o.importModeTimeout, 1),
         pdVersion: o.pdVersion,
+        ...(o.tidb ? {} : { tidb: false as const }),
       });
       if (o.json) process.stdout.write(`${JSON.stringify(simAddresses(handle))}\n`);
       else {

@@ -44,7 +44,7 @@ describe('simulated PD over real sockets', () => {
 
   beforeEach(async () => {
     clock = new ManualClock();
-    sim = await startSimulator({ clock, stores: 3, scatterPolls: 2 });
+    sim = await startSimulator({ clock, stores: 3, scatterPolls: 2, tidb: false });
     pd = pdClient(sim.pdAddress);
   });
   afterEach(async () => {
@@ -116,7 +116,7 @@ describe('simulated PD over real sockets', () => {
 
   it('lists stores with their addresses and tiflash labels, excluding tombstones on request', async () => {
     await sim.stop();
-    sim = await startSimulator({ clock, stores: 2, tiflashStores: 1, pdMembers: 1 });
+    sim = await startSimulator({ clock, stores: 2, tiflashStores: 1, pdMembers: 1, tidb: false });
     pd.close();
     pd = pdClient(sim.pdAddress);
     sim.state.setStoreState(2, 'Tombstone');
@@ -219,7 +219,7 @@ describe('simulated PD over real sockets', () => {
 
 describe('simulated PD before v4.0.8', () => {
   it('has no pause endpoint, so clients remove and re-add schedulers', async () => {
-    const sim = await startSimulator({ pdVersion: 'v4.0.0', pdMembers: 1 });
+    const sim = await startSimulator({ pdVersion: 'v4.0.0', pdMembers: 1, tidb: false });
     try {
       expect((await http(sim.pdAddress, 'POST', '/pd/api/v1/schedulers/balance-leader-scheduler', { delay: 5 })).status).toBe(404);
       expect((await http(sim.pdAddress, 'DELETE', '/pd/api/v1/schedulers/balance-leader-scheduler')).status).toBe(200);

@@ -53,7 +53,7 @@ describe('simulated TiKV over real sockets', () => {
   beforeAll(() => initSstCodecs());
   beforeEach(async () => {
     clock = new ManualClock();
-    sim = await startSimulator({ clock, stores: 3, importModeTimeoutMs: 2000, pdMembers: 1 });
+    sim = await startSimulator({ clock, stores: 3, importModeTimeoutMs: 2000, pdMembers: 1, tidb: false });
     dir = await mkdtemp(join(tmpdir(), 'brflow-sim-test-'));
     const b = backupRows();
     await mkdir(join(dir, '1'));
