@@ -71,10 +71,15 @@ export function createImportService(deps: ImportServiceDeps): ImportSSTServer {
     if ('error' in check) return downloadError(`download rejected: ${check.error.kind}`, check.error);
     if (!req.storageBackend) return downloadError('DownloadRequest has no storage_backend');
     let bytes: Uint8Array;
+    let storage: (BackupStorage & { close?: () => void }) | undefined;
     try {
-      bytes = await deps.openStorage(req.storageBackend).read(req.name);
+      storage = deps.openStorage(req.storageBackend);
+      bytes = await storage.read(req.name);
     } catch (e) {
       return downloadError(`failed to read ${req.name} from external storage: ${(e as Error).message}`);
+    } finally {
+      // An S3 storage holds an SDK client with pooled sockets; one per download must not pile up.
+      storage?.close?.();
     }
     await throttle(bytes.length);
     let entries: SstEntry[];
