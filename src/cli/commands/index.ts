@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { register as registerMakeBackup } from './make-backup';
 import { register as registerPlan } from './plan';
+import { register as registerVerifyBackup } from './verify-backup';
 import { register as registerSim } from './sim';
 
 /**
@@ -9,5 +11,7 @@ import { register as registerSim } from './sim';
 export function registerCommands(program: Command): void {
   void program;
   registerPlan(program);
+  registerMakeBackup(program);
+  registerVerifyBackup(program);
   registerSim(program);
 }
