@@ -188,6 +188,11 @@ export class ClusterState {
     s.statusAddress = statusAddress;
   }
 
+  /** Replaces a store's labels (e.g. exclusive=restore for online-restore tests). */
+  setStoreLabels(id: number, labels: StoreLabel[]): void {
+    this.mustStore(id).labels = labels.map((l) => ({ ...l }));
+  }
+
   setStoreState(id: number, state: StoreStateName): void {
     this.mustStore(id).state = state;
   }

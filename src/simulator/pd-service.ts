@@ -32,10 +32,12 @@ export function createPdService(state: ClusterState, faults: Faults, membership:
     }
   };
 
+  // PD learns from heartbeats that a store stopped answering: its peers are reported down.
+  const downPeers = (r: SimRegion) => r.peers.filter((p) => faults.isStoreDown(p.storeId)).map((p) => ({ peer: toPeer(p), downSeconds: 60n }));
   const regionAnswer = (r: SimRegion | undefined) => {
     if (!r) return { header: ok(), region: undefined, leader: undefined, downPeers: [], pendingPeers: [] };
     const leader = leaderPeer(r);
-    return { header: ok(), region: toRegion(r), leader: leader && toPeer(leader), downPeers: [], pendingPeers: [] };
+    return { header: ok(), region: toRegion(r), leader: leader && toPeer(leader), downPeers: downPeers(r), pendingPeers: [] };
   };
 
   return {
@@ -118,7 +120,7 @@ export function createPdService(state: ClusterState, faults: Faults, membership:
         header: ok(),
         regionMetas: metas,
         leaders,
-        regions: metas.map((m, i) => ({ region: m, leader: leaders[i], downPeers: [], pendingPeers: [] })),
+        regions: metas.map((m, i) => ({ region: m, leader: leaders[i], downPeers: downPeers(rs[i]!), pendingPeers: [] })),
       };
     }),
 

@@ -31,6 +31,8 @@ export interface SimulatorOptions {
   stores?: number;
   /** Extra stores labelled engine=tiflash. @default 0 */
   tiflashStores?: number;
+  /** Version TiKV stores report to PD (BR checks it against the backup's). @default '8.5.0' */
+  tikvVersion?: string;
   /** TiKV import-mode-timeout in ms. @default 600000 */
   importModeTimeoutMs?: number;
   clock?: Clock;
@@ -78,6 +80,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     ...(opts.tiflashStores !== undefined ? { tiflashStores: opts.tiflashStores } : {}),
     ...(opts.importModeTimeoutMs !== undefined ? { importModeTimeoutMs: opts.importModeTimeoutMs } : {}),
     ...(opts.clusterId !== undefined ? { clusterId: opts.clusterId } : {}),
+    ...(opts.tikvVersion !== undefined ? { tikvVersion: opts.tikvVersion } : {}),
     ...(opts.scatterPolls !== undefined ? { scatterPolls: opts.scatterPolls } : {}),
     ...(opts.scatterTransfersLeader !== undefined ? { scatterTransfersLeader: opts.scatterTransfersLeader } : {}),
   });

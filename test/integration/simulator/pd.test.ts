@@ -206,6 +206,28 @@ describe('simulated PD over real sockets', () => {
     expect(stores.stores).toHaveLength(3);
   });
 
+  it('scatters a batch of regions, reporting unknown ones as failed', async () => {
+    const r = sim.state.regions()[0]!;
+    const res = await call(pd.scatterRegion.bind(pd), { header: header(sim), regionId: 0n, region: undefined, leader: undefined, group: '', regionsId: [BigInt(r.id), 424242n], retryLimit: 3n, skipStoreLimit: true });
+    expect(res.finishedPercentage).toBe(50n);
+    expect(res.failedRegionsId).toEqual([424242n]);
+    expect((await call(pd.getOperator.bind(pd), { header: header(sim), regionId: BigInt(r.id) })).status).toBe(OperatorStatus.RUNNING);
+  });
+
+  it('reports region stats over an encoded key range and the peers of a down store', async () => {
+    const r0 = sim.state.regions()[0]!;
+    sim.state.split(r0.id, [encodeBytes(recordKey(5, 0))]);
+    const q = (b: Uint8Array) => [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join('');
+    const stats = (await http(sim.pdAddress, 'GET', `/pd/api/v1/stats/region?start_key=${q(encodeBytes(recordKey(6, 0)))}&end_key=`)).json as { count: number };
+    expect(stats.count).toBe(1);
+    const all = (await http(sim.pdAddress, 'GET', '/pd/api/v1/stats/region?start_key=&end_key=')).json as { count: number; store_peer_count: Record<string, number> };
+    expect(all.count).toBe(2);
+    expect(all.store_peer_count).toEqual({ 1: 2, 2: 2, 3: 2 });
+    sim.faults.storeDown(2);
+    const got = await call(pd.getRegion.bind(pd), { header: header(sim), regionKey: Buffer.from(encodeBytes(recordKey(6, 1))), needBuckets: false });
+    expect(got.downPeers.map((d) => Number(d.peer!.storeId))).toEqual([2]);
+  });
+
   it('answers scripted PD faults: UNAVAILABLE and latency', async () => {
     sim.faults.injectUnavailable({ rpc: 'GetAllStores', count: 1, target: 'pd' });
     expect(await grpcCode(call(pd.getAllStores.bind(pd), { header: header(sim), excludeTombstoneStores: false }))).toBe(status.UNAVAILABLE);
