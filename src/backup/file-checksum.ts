@@ -12,10 +12,9 @@
  * So for a backup range, XOR/sum over its [default?, write] pair equals the coprocessor checksum of the same rows.
  */
 
-import { decodeMvccKey } from '../plan/keys';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import { KvChecksum } from './crc64';
-import { decodeMvccWrite } from './mvcc-write';
+import { peekMvccWrite } from './mvcc-write';
 import { openSst } from './sst';
 
 export type BackupCf = 'default' | 'write';
@@ -28,24 +27,50 @@ export interface FileChecksum {
 }
 
 const EMPTY = new Uint8Array(0);
+const GROUP = 8;
+
+/**
+ * Decodes a data key 'z' ‖ memcomparable(raw) ‖ u64 ts into `out` (grown as needed) and returns the raw length,
+ * or an error message. Same rules as plan/keys decodeMvccKey, without per-byte allocation: this runs per KV.
+ */
+function decodeDataKeyInto(key: Uint8Array, scratch: { buf: Uint8Array }): number | string {
+  if (key[0] !== 0x7a) return "does not start with 'z'";
+  let o = 1;
+  let n = 0;
+  const need = Math.ceil(key.length / (GROUP + 1)) * GROUP;
+  if (scratch.buf.length < need) scratch.buf = new Uint8Array(need * 2);
+  const out = scratch.buf;
+  for (;;) {
+    if (key.length < o + GROUP + 1) return 'memcomparable key is truncated';
+    const pad = 0xff - (key[o + GROUP] as number);
+    if (pad > GROUP) return `invalid memcomparable marker byte ${key[o + GROUP]}`;
+    const real = GROUP - pad;
+    for (let i = 0; i < real; i++) out[n++] = key[o + i] as number;
+    for (let i = real; i < GROUP; i++) if (key[o + i] !== 0) return 'invalid memcomparable padding byte';
+    o += GROUP + 1;
+    if (pad !== 0) break;
+  }
+  if (key.length !== o + 8) return 'no 8-byte timestamp after the key';
+  return n;
+}
 
 /** Accumulates the KVs of one backup SST into `into` (see module doc for what counts). */
 export function accumulateBackupSst(sst: Uint8Array, cf: BackupCf, into: KvChecksum, name?: string): void {
   const table = openSst(sst, { name });
+  const scratch = { buf: new Uint8Array(256) };
   let index = 0;
   table.forEach((key, value) => {
-    let rawKey: Uint8Array;
-    try {
-      rawKey = decodeMvccKey(key, true).rawKey;
-    } catch (e) {
-      throw new BrflowError(ErrorType.SstCorrupt, `${name ? `SST ${name}` : 'SST'} entry ${index} is not a TiKV data key ('z' ‖ memcomparable key ‖ ts): ${(e as Error).message}; the file is not a TiKV backup file`);
+    const len = decodeDataKeyInto(key, scratch);
+    if (typeof len === 'string') {
+      throw new BrflowError(ErrorType.SstCorrupt, `${name ? `SST ${name}` : 'SST'} entry ${index} is not a TiKV data key ('z' ‖ memcomparable key ‖ ts): ${len}; the file is not a TiKV backup file`);
     }
     index++;
+    const rawKey = scratch.buf.subarray(0, len);
     if (cf === 'default') {
       into.update(rawKey, value);
       return;
     }
-    const w = decodeMvccWrite(value);
+    const w = peekMvccWrite(value);
     if (w.type === 'put' && w.shortValue === undefined) return;
     into.update(rawKey, w.shortValue ?? EMPTY);
   });

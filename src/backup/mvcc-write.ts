@@ -138,3 +138,46 @@ export function encodeMvccWrite(w: MvccWrite): Uint8Array {
   }
   return Uint8Array.from(out);
 }
+
+/**
+ * The write type and short value only, without allocating or using BigInt: the per-KV hot path of file
+ * checksums. Same validation as {@link decodeMvccWrite} for the parts it reads.
+ */
+export function peekMvccWrite(b: Uint8Array): { type: WriteType; shortValue: Uint8Array | undefined } {
+  const type = b.length >= 2 ? BYTE_TO_TYPE[b[0] as number] : undefined;
+  if (!type) return decodeMvccWrite(b) as never; // throws the precise error
+  let pos = 1;
+  const skipVar = (): void => {
+    for (let i = 0; i < 10; i++) {
+      if (pos >= b.length) throw bad('varint runs past the end');
+      if (((b[pos++] as number) & 0x80) === 0) return;
+    }
+    throw bad('varint longer than 10 bytes');
+  };
+  skipVar();
+  let shortValue: Uint8Array | undefined;
+  while (pos < b.length) {
+    const tag = b[pos++] as number;
+    if (tag === SHORT_VALUE_PREFIX) {
+      if (pos >= b.length) throw bad('short value length missing');
+      const len = b[pos++] as number;
+      if (pos + len > b.length) throw bad(`short value of ${len} bytes but only ${b.length - pos} remain`);
+      shortValue = b.subarray(pos, pos + len);
+      pos += len;
+    } else if (tag === OVERLAPPED_ROLLBACK) {
+      continue;
+    } else if (tag === GC_FENCE_PREFIX) {
+      if (pos + 8 > b.length) throw bad('u64 runs past the end');
+      pos += 8;
+    } else if (tag === LAST_CHANGE_PREFIX) {
+      if (pos + 8 > b.length) throw bad('u64 runs past the end');
+      pos += 8;
+      skipVar();
+    } else if (tag === TXN_SOURCE_PREFIX) {
+      skipVar();
+    } else {
+      break;
+    }
+  }
+  return { type, shortValue };
+}
