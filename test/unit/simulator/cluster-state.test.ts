@@ -73,6 +73,20 @@ describe('ClusterState regions', () => {
   });
 });
 
+describe('ClusterState scatter with leader transfer', () => {
+  it('moves the leader to the next peer when the scatter finishes, without an epoch change', () => {
+    const { state } = newState({ scatterPolls: 1, scatterTransfersLeader: true });
+    const r = state.regions()[0]!;
+    state.scatter(r.id);
+    state.pollOperator(r.id);
+    const after = state.regionById(r.id)!;
+    expect(after.leaderStoreId).not.toBe(r.leaderStoreId);
+    expect(after.epoch).toEqual(r.epoch);
+    const check = state.checkRegionRequest(r.leaderStoreId, r.id, r.epoch, true);
+    expect('error' in check && check.error.kind).toBe('NotLeader');
+  });
+});
+
 describe('ClusterState import mode', () => {
   it('lapses back to Normal after the timeout unless refreshed', () => {
     const { clock, state } = newState({ importModeTimeoutMs: 1000 });
