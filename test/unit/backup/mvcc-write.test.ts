@@ -1,4 +1,4 @@
-import { decodeMvccWrite, encodeMvccWrite, type MvccWrite } from '../../../src/backup/mvcc-write';
+import { decodeMvccWrite, encodeMvccWrite, peekMvccWrite, type MvccWrite } from '../../../src/backup/mvcc-write';
 import { ErrorType } from '../../../src/plan/error-types';
 import { fromHex, toHex } from '../../../src/plan/keys';
 
@@ -22,7 +22,12 @@ describe('TiKV write-CF record', () => {
       { type: 'put', startTs: 456n, shortValue: new Uint8Array(255).fill(7), hasOverlappedRollback: true, gcFence: 0n, lastChangeTs: 99n, versionsToLastChange: 3n, txnSource: 1n },
       { type: 'put', startTs: 5n, shortValue: new Uint8Array(0) },
     ];
-    for (const w of cases) expect(decodeMvccWrite(encodeMvccWrite(w))).toEqual(w);
+    for (const w of cases) {
+      const bytes = encodeMvccWrite(w);
+      expect(decodeMvccWrite(bytes)).toEqual(w);
+      // The allocation-free peek used by file checksums agrees on type and short value, past any tail.
+      expect(peekMvccWrite(bytes)).toEqual({ type: w.type, shortValue: w.shortValue });
+    }
   });
 
   test('exact bytes: Put with empty short value, Delete with gc fence', () => {
@@ -41,6 +46,9 @@ describe('TiKV write-CF record', () => {
     expect(() => decodeMvccWrite(fromHex('5005760a0102'))).toThrow(/short value of 10 bytes but only 2 remain/);
     expect(() => decodeMvccWrite(fromHex('50ff'))).toThrow(/varint runs past the end/);
     expect(() => decodeMvccWrite(fromHex('500546000001'))).toThrow(/u64 runs past the end/);
+    for (const h of ['58', '5805', '5005760a0102', '50ff', '500546000001', '50056c0000000000000001']) {
+      expect(() => peekMvccWrite(fromHex(h))).toThrow(expect.objectContaining({ type: ErrorType.SstCorrupt }));
+    }
   });
 
   test('a short value over 255 bytes cannot be encoded inline', () => {

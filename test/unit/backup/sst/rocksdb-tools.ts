@@ -57,6 +57,8 @@ export interface RealDbOptions {
   blockSize: number;
   /** RocksDB's default is 1; above 1, format_version ≥ 4 index entries after a restart carry only a size delta. */
   indexBlockRestartInterval?: number;
+  /** kDataBlockBinaryAndHash appends a hash map to each data block and flags the restart count's top bit. */
+  dataBlockIndexType?: 'kDataBlockBinarySearch' | 'kDataBlockBinaryAndHash';
   /** Keys and values as hex strings; loaded through `ldb load` and compacted into SSTs. */
   kvs: Array<[string, string]>;
 }
@@ -83,6 +85,7 @@ export function makeRealRocksDbSsts(dir: string, o: RealDbOptions): string[] {
   set('compression', o.compression);
   set('block_size', String(o.blockSize));
   set('index_block_restart_interval', String(o.indexBlockRestartInterval ?? 1));
+  set('data_block_index_type', o.dataBlockIndexType ?? 'kDataBlockBinarySearch');
   writeFileSync(join(db, optFile), opts);
   const input = o.kvs.map(([k, v]) => `0x${k} ==> 0x${v}`).join('\n') + '\n';
   run('ldb', [`--db=${db}`, '--try_load_options', '--hex', 'load'], input);

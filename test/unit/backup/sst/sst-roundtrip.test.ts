@@ -70,6 +70,19 @@ describe('writeSst → readSst', () => {
     expect(propString(r.properties, Prop.compression)).toBe('ZSTD');
   });
 
+  test('a legacy (format_version 0) footer is read: 48 bytes, legacy magic, CRC32C implied', () => {
+    const sst = writeSst(kvs.slice(0, 500), { compression: 'snappy', blockSize: 1024 });
+    const footer = sst.subarray(sst.length - 53);
+    // Same handles (bytes 1..40 of the new footer), then the legacy magic 0xdb4775248b80fb57.
+    const legacy = new Uint8Array(sst.length - 5);
+    legacy.set(sst.subarray(0, sst.length - 53));
+    legacy.set(footer.subarray(1, 41), sst.length - 53);
+    legacy.set([0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb], legacy.length - 8);
+    const r = readSst(legacy);
+    expect(r.formatVersion).toBe(0);
+    expect(r.entries.map((e) => hex(e.key))).toEqual(kvs.slice(0, 500).map((kv) => hex(kv.key)));
+  });
+
   test('an empty table is readable', () => {
     const r = readSst(writeSst([], { compression: 'zstd' }));
     expect(r.entries).toEqual([]);
