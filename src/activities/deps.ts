@@ -1,7 +1,8 @@
 import type { BackupFile, DdlJob, Manifest } from '../backup/manifest';
 import type { PdSchedulingSnapshot } from '../cluster/pd-config';
 import type { RewriteRule } from '../plan/rewrite-rules';
-import type { DBInfo, TableInfo } from '../plan/table-info';
+import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
+import type { TableInfo } from '../plan/table-info';
 
 /**
  * What the restore activities need from the outside world, one narrow interface per component
@@ -49,27 +50,27 @@ export interface StoreControl {
 }
 
 
-/** Moving data: split/scatter regions and download+ingest one backup file. */
+/** Moving data: split/scatter regions and download+ingest backup files (src/cluster region-split, import-files). */
 export interface DataImporter {
   /** Splits regions at these raw keys (hex) and scatters the new regions; idempotent. */
   splitAndScatter(rawKeys: readonly string[]): Promise<void>;
   /**
-   * Downloads one backup file into the stores holding its range, rewritten by `rules`, and ingests it;
-   * idempotent (ingesting the same file twice leaves the same data).
+   * Downloads the files of one backup range (its write and default CF files) into the stores holding the
+   * rewritten range and ingests them; idempotent (ingesting the same files twice leaves the same data).
    */
-  importFile(file: BackupFile, rules: readonly RewriteRule[], opts: { storageUrl: string; newTs: bigint; rateLimitBytesPerSec: number }): Promise<void>;
+  importFiles(files: readonly BackupFile[], rules: readonly RewriteRule[], opts: { storageUrl: string; newTs: bigint }): Promise<void>;
 }
 
 /** TiDB's side: schema objects. All creation is "if not exists". */
 export interface SchemaControl {
-  createDatabase(info: DBInfo): Promise<void>;
-  /** Creates the table (if missing) and returns its TableInfo as TiDB holds it (new ids). */
-  createTable(db: string, info: TableInfo): Promise<TableInfo>;
+  createDatabase(db: PlanDatabase): Promise<void>;
+  /** Creates the table (if missing) with the backup's column IDs and returns its TableInfo as TiDB holds it (new ids). */
+  createTable(t: PlanTable): Promise<TableInfo>;
   getTable(db: string, name: string): Promise<TableInfo | undefined>;
   /** Replays one DDL job of an incremental backup. */
   execDdl(job: DdlJob): Promise<void>;
   /** Moves restored `__TiDB_BR_Temporary_mysql` tables into `mysql` (BR RestoreSystemSchemas). */
-  restoreSystemTables(tables: readonly { db: string; name: string }[]): Promise<void>;
+  restoreSystemTables(tables: readonly string[]): Promise<void>;
 }
 
 export interface TableChecksum {

@@ -1,11 +1,10 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
-import { rewriteRawKey, type RewriteRule } from '../plan/rewrite-rules';
+import { rewriteBatch, type RestorePlan } from '../plan/restore-plan';
 import type { IngestResult, PlanRef } from '../workflows/types';
 import type { DataImporter, SchemaControl } from './deps';
 import type { PlanCache } from './plan-cache';
-import type { PlannedBatch, RestorePlanView } from './plan-view';
 import { resolveTable } from './table-rewrites';
 import { typed } from './to-failure';
 
@@ -14,76 +13,51 @@ export interface BatchRef {
   batchNo: number;
 }
 
-function batchOf(plan: RestorePlanView, ref: BatchRef): PlannedBatch {
+function batchOf(plan: RestorePlan, ref: BatchRef) {
   const b = plan.batches[ref.batchNo];
-  if (!b) throw ApplicationFailure.nonRetryable(`batch ${ref.batchNo} is not in plan ${ref.planRef.hash.slice(0, 12)}`, ErrorType.Internal);
+  if (!b) throw ApplicationFailure.nonRetryable(`batch ${ref.batchNo} is not in plan ${ref.planRef.hash}`, ErrorType.Internal);
   return b;
-}
-
-async function rulesFor(schema: SchemaControl, plan: RestorePlanView, batch: PlannedBatch) {
-  const byTable = new Map<number, RewriteRule[]>();
-  const rewrites = new Map<number, Awaited<ReturnType<typeof resolveTable>>['rewrite']>();
-  for (const ti of batch.tables) {
-    const { rewrite } = await resolveTable(schema, plan.tables[ti]!);
-    byTable.set(ti, rewrite.rules);
-    rewrites.set(ti, rewrite);
-  }
-  return { byTable, rewrites };
 }
 
 /** Split & scatter and download & ingest of one batch, addressed by reference (the file list stays out of history). */
 export function ingestActivities(importer: DataImporter, schema: SchemaControl, plans: PlanCache) {
   return {
-    /** Splits regions at the batch's rewritten file boundaries and scatters them (BR SplitRanges). */
+    /** Splits regions at the batch's rewritten range boundaries and scatters them (BR SplitRanges). */
     async splitAndScatter(ref: BatchRef): Promise<number> {
       return typed(async () => {
-        const plan = await plans.load(ref.planRef);
+        const { plan } = await plans.load(ref.planRef);
         const batch = batchOf(plan, ref);
-        const { rewrites } = await rulesFor(schema, plan, batch);
-        const keys = new Set<string>();
-        for (const { table, file } of batch.files) {
-          const rw = rewrites.get(table)!;
-          for (const k of [file.startKey, file.endKey]) {
-            const nk = k ? rewriteRawKey(rw, k) : undefined;
-            if (nk) keys.add(nk);
-          }
-        }
-        const sorted = [...keys].sort();
-        await importer.splitAndScatter(sorted);
-        return sorted.length;
+        const { rewrite } = await resolveTable(schema, plan.tables[batch.table]!);
+        const { splitKeys } = rewriteBatch(plan, ref.batchNo, rewrite);
+        await importer.splitAndScatter(splitKeys);
+        return splitKeys.length;
       });
     },
 
     /**
-     * Downloads and ingests the batch's files in order. Heartbeats the index of the next file, and a retry
-     * (after a crash or a worker restart) resumes there, so finished files are not ingested again, except
+     * Downloads and ingests the batch's ranges in order. Heartbeats the index of the next range; a retry
+     * (after a crash or a worker restart) resumes there, so finished ranges are not ingested again, except
      * those done after the last heartbeat that reached the server (harmless: ingest is idempotent).
-     * Cancellation is honoured between files, never mid-file, so compensation never overlaps an ingest.
+     * Cancellation is honoured between ranges, never mid-range, so compensation never overlaps an ingest.
      */
-    async ingestBatch(input: BatchRef & { newTs: string; rateLimitBytesPerSec: number }): Promise<IngestResult> {
+    async ingestBatch(input: BatchRef & { newTs: string }): Promise<IngestResult> {
       return typed(async () => {
         const ctx = Context.current();
         let cancelled: unknown;
         ctx.cancelled.catch((e: unknown) => {
           cancelled = e;
         });
-        const plan = await plans.load(input.planRef);
+        const { plan } = await plans.load(input.planRef);
         const batch = batchOf(plan, input);
-        const { byTable } = await rulesFor(schema, plan, batch);
+        const { rewrite } = await resolveTable(schema, plan.tables[batch.table]!);
+        const ranges = plan.ranges.slice(batch.rangeStart, batch.rangeEnd);
         const resumedFrom = (ctx.info.heartbeatDetails as { next?: number } | undefined)?.next ?? 0;
-        for (let i = resumedFrom; i < batch.files.length; i++) {
+        for (let i = resumedFrom; i < ranges.length; i++) {
           if (cancelled) throw cancelled;
-          const { table, file } = batch.files[i]!;
-          await importer.importFile(file, byTable.get(table)!, {
-            storageUrl: input.planRef.storage,
-            newTs: BigInt(input.newTs),
-            rateLimitBytesPerSec: input.rateLimitBytesPerSec,
-          });
+          await importer.importFiles(ranges[i]!.files, rewrite.rules, { storageUrl: input.planRef.storage, newTs: BigInt(input.newTs) });
           heartbeat({ next: i + 1 });
         }
-        let total = 0;
-        for (const { file } of batch.files) total += Number(file.size || file.totalBytes);
-        return { files: batch.files.length, bytes: total, resumedFrom };
+        return { files: batch.files, bytes: Number(batch.bytes), resumedFrom };
       });
     },
   };

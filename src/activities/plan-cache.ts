@@ -1,42 +1,55 @@
-import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
+import { assertPlanRestorable, planRestore, type PlanOptions } from '../plan/restore-plan';
 import type { PlanRef } from '../workflows/types';
 import type { BackupReader } from './deps';
-import { buildPlanView, type PlanOptions, type RestorePlanView } from './plan-view';
+import { viewOfPlan, type RestorePlanView } from './plan-view';
+
+/** The planning inputs a PlanRef carries (everything planRestore depends on besides the backup). */
+export type PlanInputs = Omit<PlanRef, 'hash'>;
+
+export function planOptions(p: PlanInputs): PlanOptions {
+  return {
+    filters: p.filters,
+    caseSensitive: p.caseSensitive,
+    merge: { sizeBytes: p.mergeRegionSizeBytes, keyCount: p.mergeRegionKeyCount },
+    batch: { maxFiles: p.batchFiles },
+  };
+}
 
 /**
  * Where the plan lives: out of history, rebuilt deterministically from the backup by each worker and cached
- * per worker, checked against the hash the workflow recorded.
+ * per worker, checked against the content hash the workflow recorded.
  *
  * Why rebuild rather than store `<storage>/.brflow/plans/<hash>.json`: restore needs only read access to the
- * backup (BR never writes there), so a content-addressed copy would need a second writable store that every
- * worker can reach; rebuilding costs one metadata read per worker and the hash check still catches a backup
- * that changed under a running restore.
+ * backup (BR never writes there), so a stored copy would need a second writable store every worker can
+ * reach; rebuilding costs one metadata read per worker, and the hash check still catches a backup that
+ * changed under a running restore.
  */
 export class PlanCache {
   private readonly entries = new Map<string, Promise<RestorePlanView>>();
 
   constructor(private readonly reader: BackupReader, private readonly maxEntries = 4) {}
 
-  /** Builds the plan for a request (first call of a restore) and returns it with its hash. */
-  async build(storage: string, opts: PlanOptions): Promise<{ view: RestorePlanView; hash: string }> {
-    const manifest = await this.reader.readManifest(storage);
-    const view = buildPlanView(manifest, opts);
-    const hash = planHash(view);
-    this.remember(hash, Promise.resolve(view));
-    return { view, hash };
+  /** Plans a restore (its first step) and caches the result under its hash. */
+  async build(p: PlanInputs): Promise<RestorePlanView> {
+    const manifest = await this.reader.readManifest(p.storage);
+    const plan = planRestore(manifest, planOptions(p));
+    assertPlanRestorable(plan);
+    const view = viewOfPlan(plan, p.tableGroupSize, { clusterVersion: manifest.clusterVersion, brVersion: manifest.brVersion, isRawKv: manifest.isRawKv });
+    this.remember(plan.hash, Promise.resolve(view));
+    return view;
   }
 
-  /** The plan a workflow refers to; rebuilt on a cache miss and rejected when the backup no longer matches. */
+  /** The plan a workflow refers to; rebuilt on a miss and refused when the backup no longer matches. */
   async load(ref: PlanRef): Promise<RestorePlanView> {
     const hit = this.entries.get(ref.hash);
     if (hit) return hit;
     const p = (async () => {
-      const { view, hash } = await this.build(ref.storage, ref);
-      if (hash !== ref.hash) {
+      const view = await this.build(ref);
+      if (view.plan.hash !== ref.hash) {
         throw ApplicationFailure.nonRetryable(
-          `the backup at ${ref.storage} changed since this restore planned it (plan ${ref.hash.slice(0, 12)}, now ${hash.slice(0, 12)}); cancel this restore and start a new one`,
+          `the backup at ${ref.storage} changed since this restore planned it (plan ${ref.hash}, now ${view.plan.hash}); cancel this restore and start a new one`,
           ErrorType.BackupMetaCorrupt,
         );
       }
@@ -50,14 +63,6 @@ export class PlanCache {
   private remember(hash: string, p: Promise<RestorePlanView>): void {
     this.entries.delete(hash);
     this.entries.set(hash, p);
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
+    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
   }
-}
-
-/** SHA-256 of the plan's JSON; buildPlanView emits keys in a fixed order, so equal plans hash equal. */
-export function planHash(view: RestorePlanView): string {
-  return createHash('sha256').update(JSON.stringify(view)).digest('hex');
 }

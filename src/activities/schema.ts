@@ -1,6 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
+import { TEMPORARY_DB_PREFIX } from '../plan/table-filter';
 import type { PlanRef } from '../workflows/types';
 import type { SchemaControl } from './deps';
 import type { PlanCache } from './plan-cache';
@@ -12,7 +13,7 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache) {
     /** Replays an incremental backup's DDL jobs in schema-version order (BR ExecDDLs). */
     async execDdlJobs(input: { planRef: PlanRef }): Promise<number> {
       return typed(async () => {
-        const plan = await plans.load(input.planRef);
+        const { plan } = await plans.load(input.planRef);
         const jobs = [...plan.ddlJobs].sort((a, b) => (a.binlog?.SchemaVersion ?? 0) - (b.binlog?.SchemaVersion ?? 0));
         for (const job of jobs) {
           await schema.execDdl(job);
@@ -24,7 +25,7 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache) {
 
     async createDatabases(input: { planRef: PlanRef }): Promise<number> {
       return typed(async () => {
-        const plan = await plans.load(input.planRef);
+        const { plan } = await plans.load(input.planRef);
         for (const db of plan.databases) {
           await schema.createDatabase(db);
           heartbeat();
@@ -36,12 +37,11 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache) {
     /** Creates the tables of one group; returns how many exist afterwards. */
     async createTables(input: { planRef: PlanRef; group: number }): Promise<number> {
       return typed(async () => {
-        const plan = await plans.load(input.planRef);
-        const group = plan.groups[input.group];
-        if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash.slice(0, 12)}`, ErrorType.Internal);
+        const { plan, groups } = await plans.load(input.planRef);
+        const group = groups[input.group];
+        if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash}`, ErrorType.Internal);
         for (const ti of group) {
-          const t = plan.tables[ti]!;
-          await schema.createTable(t.db, t.info);
+          await schema.createTable(plan.tables[ti]!);
           heartbeat();
         }
         return group.length;
@@ -51,8 +51,8 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache) {
     /** Moves restored system tables into `mysql` (BR RestoreSystemSchemas). */
     async restoreSystemTables(input: { planRef: PlanRef }): Promise<number> {
       return typed(async () => {
-        const plan = await plans.load(input.planRef);
-        const sys = plan.tables.filter((t) => t.isSystem).map((t) => ({ db: t.db, name: t.name }));
+        const { plan } = await plans.load(input.planRef);
+        const sys = plan.tables.filter((t) => t.db.startsWith(TEMPORARY_DB_PREFIX)).map((t) => t.name);
         if (sys.length > 0) await schema.restoreSystemTables(sys);
         return sys.length;
       });

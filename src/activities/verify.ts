@@ -12,9 +12,9 @@ export function verifyActivities(checksum: ChecksumControl, schema: SchemaContro
   return {
     async checksumGroup(input: { planRef: PlanRef; group: number }): Promise<ChecksumGroupResult> {
       return typed(async () => {
-        const plan = await plans.load(input.planRef);
-        const group = plan.groups[input.group];
-        if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash.slice(0, 12)}`, ErrorType.Internal);
+        const { plan, groups } = await plans.load(input.planRef);
+        const group = groups[input.group];
+        if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash}`, ErrorType.Internal);
         // A fresh TS per group, as BR's execChecksum takes one: it must see everything ingested so far.
         const ts = await pd.getTs();
         let passed = 0;
@@ -23,7 +23,7 @@ export function verifyActivities(checksum: ChecksumControl, schema: SchemaContro
           const t = plan.tables[ti]!;
           const { newInfo } = await resolveTable(schema, t);
           const actual = await checksum.checksumTable(t.info, newInfo, ts);
-          const e = t.expected;
+          const e = t.checksum;
           if (actual.crc64xor === e.crc64xor && actual.totalKvs === e.totalKvs && actual.totalBytes === e.totalBytes) passed++;
           else mismatches.push({ table: `${t.db}.${t.name}`, expected: e, actual });
           heartbeat({ table: ti });

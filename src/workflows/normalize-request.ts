@@ -1,3 +1,5 @@
+import { DEFAULT_BATCH_MAX_FILES } from '../plan/batches';
+import { DEFAULT_MERGE_REGION_KEY_COUNT, DEFAULT_MERGE_REGION_SIZE_BYTES } from '../plan/merge-ranges';
 import { tryParseTableFilter, formatFilterError } from '../plan/table-filter';
 import type { RestoreRequest, RestoreTimings } from './types';
 
@@ -16,7 +18,10 @@ export const DEFAULT_REQUEST = {
   checksum: true,
   concurrency: 4,
   rateLimitBytesPerSec: 0,
-  batchFiles: 64,
+  caseSensitive: false,
+  batchFiles: DEFAULT_BATCH_MAX_FILES,
+  mergeRegionSizeBytes: DEFAULT_MERGE_REGION_SIZE_BYTES,
+  mergeRegionKeyCount: DEFAULT_MERGE_REGION_KEY_COUNT,
   // BR --ddl-batch-size (v6.0+).
   tableGroupSize: 128,
   // 200 batches × (split + ingest) ≈ 2.4k events: under the 4,096-event continue-as-new hint (temporal.md §2.1).
@@ -26,7 +31,7 @@ export const DEFAULT_REQUEST = {
 /** Query keys that carry credentials in BR storage URLs; they must come from the worker's environment instead. */
 const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'sas-token', 'credentials-file'];
 
-const KNOWN_KEYS = new Set(['storage', 'filters', 'online', 'checksum', 'concurrency', 'rateLimitBytesPerSec', 'batchFiles', 'tableGroupSize', 'maxBatchesPerRun', 'timings']);
+const KNOWN_KEYS = new Set(['storage', 'filters', 'caseSensitive', 'online', 'checksum', 'concurrency', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'maxBatchesPerRun', 'timings']);
 
 /**
  * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
@@ -59,12 +64,12 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
       problems.push('filters: expected an array of table-filter rules like ["db.*", "!db.tmp_*"]');
     } else {
       filters = r.filters as string[];
-      const parsed = tryParseTableFilter(filters);
+      const parsed = tryParseTableFilter(filters, { caseSensitive: r.caseSensitive === true });
       if ('errors' in parsed) for (const e of parsed.errors) problems.push(`filters: ${formatFilterError(e)}`);
     }
   }
 
-  const bool = (name: 'online' | 'checksum', dflt: boolean): boolean => {
+  const bool = (name: 'online' | 'checksum' | 'caseSensitive', dflt: boolean): boolean => {
     const v = r[name];
     if (v === undefined) return dflt;
     if (typeof v !== 'boolean') {
@@ -85,9 +90,12 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
 
   const online = bool('online', DEFAULT_REQUEST.online);
   const checksum = bool('checksum', DEFAULT_REQUEST.checksum);
+  const caseSensitive = bool('caseSensitive', DEFAULT_REQUEST.caseSensitive);
   const concurrency = int(r, '', 'concurrency', DEFAULT_REQUEST.concurrency, 1, 512);
   const rateLimitBytesPerSec = int(r, '', 'rateLimitBytesPerSec', DEFAULT_REQUEST.rateLimitBytesPerSec, 0, Number.MAX_SAFE_INTEGER);
-  const batchFiles = int(r, '', 'batchFiles', DEFAULT_REQUEST.batchFiles, 1, 1024);
+  const batchFiles = int(r, '', 'batchFiles', DEFAULT_REQUEST.batchFiles, 1, 10240);
+  const mergeRegionSizeBytes = int(r, '', 'mergeRegionSizeBytes', DEFAULT_REQUEST.mergeRegionSizeBytes, 1, Number.MAX_SAFE_INTEGER);
+  const mergeRegionKeyCount = int(r, '', 'mergeRegionKeyCount', DEFAULT_REQUEST.mergeRegionKeyCount, 1, Number.MAX_SAFE_INTEGER);
   const tableGroupSize = int(r, '', 'tableGroupSize', DEFAULT_REQUEST.tableGroupSize, 1, 1024);
   const maxBatchesPerRun = int(r, '', 'maxBatchesPerRun', DEFAULT_REQUEST.maxBatchesPerRun, 1, 1000);
 
@@ -110,5 +118,5 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
 
   if (problems.length > 0) return { problems };
-  return { value: { storage, filters, online, checksum, concurrency, rateLimitBytesPerSec, batchFiles, tableGroupSize, maxBatchesPerRun, timings } };
+  return { value: { storage, filters, caseSensitive, online, checksum, concurrency, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, maxBatchesPerRun, timings } };
 }

@@ -256,7 +256,15 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   // ---- phases -------------------------------------------------------------------------------------
   const setup = async (): Promise<PlanSummary> => {
     setPhase('plan');
-    const s = await planning.planRestore({ storage: req.storage, filters: req.filters, batchFiles: req.batchFiles, tableGroupSize: req.tableGroupSize });
+    const s = await planning.planRestore({
+      storage: req.storage,
+      filters: req.filters,
+      caseSensitive: req.caseSensitive,
+      batchFiles: req.batchFiles,
+      mergeRegionSizeBytes: req.mergeRegionSizeBytes,
+      mergeRegionKeyCount: req.mergeRegionKeyCount,
+      tableGroupSize: req.tableGroupSize,
+    });
     st.summary = s;
     if (s.backup.isRawKv) {
       throw ApplicationFailure.nonRetryable(`${req.storage} is a raw KV backup; brflow restores transactional (TiDB) backups only`, ErrorType.InvalidInput);
@@ -374,7 +382,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
             track((async () => {
               try {
                 await split.splitAndScatter({ planRef: s.planRef, batchNo: b });
-                const r = await ingest.ingestBatch({ planRef: s.planRef, batchNo: b, newTs, rateLimitBytesPerSec: st.rateLimitBytesPerSec });
+                const r = await ingest.ingestBatch({ planRef: s.planRef, batchNo: b, newTs });
                 st.filesIngested += r.files;
                 st.bytesIngested += r.bytes;
                 markDone(b);

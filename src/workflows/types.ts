@@ -33,8 +33,14 @@ export interface RestoreRequest {
   concurrency: number;
   /** Per-store download rate limit in bytes/s; 0 = unlimited. @default 0 */
   rateLimitBytesPerSec: number;
-  /** Most files in one ingest batch. @default 64 */
+  /** BR --case-sensitive for the filter. @default false */
+  caseSensitive: boolean;
+  /** Most files in one ingest batch. @default 256 (BR's batch threshold: 128 ranges × 2 CFs) */
   batchFiles: number;
+  /** BR --merge-region-size-bytes. @default 100663296 */
+  mergeRegionSizeBytes: number;
+  /** BR --merge-region-key-count. @default 960000 */
+  mergeRegionKeyCount: number;
   /** Tables per create-tables activity (BR --ddl-batch-size). @default 128 */
   tableGroupSize: number;
   /** Ingest batches one run dispatches before it continues as new. @default 200 */
@@ -46,7 +52,10 @@ export interface RestoreRequest {
 export interface PlanRef {
   storage: string;
   filters: string[];
+  caseSensitive: boolean;
   batchFiles: number;
+  mergeRegionSizeBytes: number;
+  mergeRegionKeyCount: number;
   tableGroupSize: number;
   /** Hex SHA-256 of the plan's canonical JSON. */
   hash: string;

@@ -38,8 +38,8 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
   const bundle = await bundleRestoreWorkflows();
   const bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
-  const state = initialFakeState(generateManifest({ dbs: 2, tablesPerDb: 2, filesPerTable: 6 }));
-  state.importDelayMs = 250;
+  const state = initialFakeState(generateManifest({ dbs: 2, tablesPerDb: 2, filesPerTable: 8 }));
+  state.importDelayMs = 200;
   const cluster = FakeCluster.create(join(dir, 'cluster.json'), state);
   const taskQueue = `crash-${Date.now()}`;
   const connection = await Connection.connect({ address });
@@ -59,7 +59,7 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
     const handle = await client.workflow.start(restoreWorkflow, {
       taskQueue,
       workflowId: `crash-${taskQueue}`,
-      args: [{ storage: 'local:///b', batchFiles: 4, concurrency: 1, timings: { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 2000, compensationMaxIntervalMs: 500 } }],
+      args: [{ storage: 'local:///b', batchFiles: 4, concurrency: 1, timings: { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 2000, compensationMaxIntervalMs: 500 }, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1 }],
     });
 
     // Kill once two batches completed and the third has finished at least two files (a heartbeat went out).
@@ -79,14 +79,14 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
     const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cluster.deps(), bundle });
     try {
       const result = await handle.result();
-      expect(result.files).toBe(24);
+      expect(result.files).toBe(32);
     } finally {
       await workers.stop();
     }
 
     const after = completedIngests((await handle.fetchHistory()).events ?? []);
     // Every batch completed exactly once over the whole restore.
-    expect(after.map((c) => c.batchNo).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(after.map((c) => c.batchNo).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     const s = cluster.read();
     const batchFiles = (b: number): string[] => Object.keys(s.ingests).sort((x, y) => fileOrder(x) - fileOrder(y)).slice(b * 4, b * 4 + 4);
     // Files of batches completed before the kill were ingested exactly once: not redone.

@@ -5,7 +5,7 @@ import type { Manifest } from '../../src/backup/manifest';
 import { restoreScheduleValues, SCHEDULERS_TO_PAUSE, type PdSchedulingSnapshot } from '../../src/cluster/pd-config';
 import { decodeTableId, fromHex } from '../../src/plan/keys';
 import { findRuleByOldKey } from '../../src/plan/rewrite-rules';
-import type { DBInfo, TableInfo } from '../../src/plan/table-info';
+import type { TableInfo } from '../../src/plan/table-info';
 
 /**
  * An in-memory cluster (PD + TiKV stores + TiDB schema) that keeps its whole state in one JSON file, so a
@@ -227,26 +227,28 @@ export class FakeCluster {
             s.splitKeys += keys.length;
           });
         },
-        importFile: async (file, rules) => {
-          const delay = this.read().importDelayMs;
-          if (delay > 0) await sleep(delay);
-          this.fault('importFile', file.name);
-          const rule = findRuleByOldKey(rules, file.startKey);
-          if (!rule) throw new BrflowError(ErrorType.Internal, `no rewrite rule for ${file.name}`);
-          const newTableId = Number(decodeTableId(fromHex(rule.newKeyPrefix)));
-          this.update((s) => {
-            const prev = s.ingests[file.name];
-            s.ingests[file.name] = { count: (prev?.count ?? 0) + 1, newTableId, crc64xor: file.crc64xor, totalKvs: file.totalKvs, totalBytes: file.totalBytes };
-          });
+        importFiles: async (files, rules) => {
+          for (const file of files) {
+            const delay = this.read().importDelayMs;
+            if (delay > 0) await sleep(delay);
+            this.fault('importFile', file.name);
+            const rule = findRuleByOldKey(rules, file.startKey);
+            if (!rule) throw new BrflowError(ErrorType.Internal, `no rewrite rule for ${file.name}`);
+            const newTableId = Number(decodeTableId(fromHex(rule.newKeyPrefix)));
+            this.update((s) => {
+              const prev = s.ingests[file.name];
+              s.ingests[file.name] = { count: (prev?.count ?? 0) + 1, newTableId, crc64xor: file.crc64xor, totalKvs: file.totalKvs, totalBytes: file.totalBytes };
+            });
+          }
         },
       },
       schema: {
-        createDatabase: async (info: DBInfo) => {
+        createDatabase: async (db) => {
           this.update((s) => {
-            if (!s.databases.includes(info.db_name.L)) s.databases.push(info.db_name.L);
+            if (!s.databases.includes(db.name.toLowerCase())) s.databases.push(db.name.toLowerCase());
           });
         },
-        createTable: async (db, info) => {
+        createTable: async ({ db, info }) => {
           this.fault('createTable', info.name.O);
           return this.update((s) => {
             const key = `${db}.${info.name.L}`;
@@ -266,7 +268,7 @@ export class FakeCluster {
         },
         restoreSystemTables: async (tables) => {
           this.update((s) => {
-            for (const t of tables) if (!s.systemTablesRestored.includes(`${t.db}.${t.name}`)) s.systemTablesRestored.push(`${t.db}.${t.name}`);
+            for (const t of tables) if (!s.systemTablesRestored.includes(t)) s.systemTablesRestored.push(t);
           });
         },
       },

@@ -13,6 +13,8 @@ import { generateManifest } from '../../support/worker-backup';
 import { FakeCluster, initialFakeState, type FakeFault } from '../../support/worker-fake-cluster';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers, type RunningWorkers } from '../../support/worker-harness';
 
+/** Merge thresholds of 1 keep one range per generated file, so batch sizes are counted in files. */
+const NO_MERGE = { mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1 };
 const FAST_TIMINGS = { keeperIntervalMs: 200, gcTtlSec: 5, pauseTtlSec: 5, heartbeatTimeoutMs: 2000, compensationMaxIntervalMs: 500 };
 
 let bundle: WorkflowBundle;
@@ -80,7 +82,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 test('restores every table and file once, checksums match, and the cluster ends normal', async () => {
   const { cluster, taskQueue, workers, workflowId } = await setup();
   try {
-    const input = { storage: 'local:///backups/full', batchFiles: 4, tableGroupSize: 2, rateLimitBytesPerSec: 1048576, timings: FAST_TIMINGS };
+    const input = { storage: 'local:///backups/full', batchFiles: 4, tableGroupSize: 2, rateLimitBytesPerSec: 1048576, timings: FAST_TIMINGS, ...NO_MERGE };
     const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [input] });
     const result = await handle.result();
     expect(result).toMatchObject({ databases: 2, tables: 4, files: 12, checksum: { enabled: true, passed: 4 }, runs: 1 });
@@ -92,7 +94,7 @@ test('restores every table and file once, checksums match, and the cluster ends 
     expect(s.resetTs).toBe('900');
     expectNormal(cluster);
     const p = await handle.query(progressQuery);
-    expect(p).toMatchObject({ phase: 'done', tables: { created: 4, total: 4 }, files: { ingested: 12, total: 12 }, batches: { done: 3, total: 3 } });
+    expect(p).toMatchObject({ phase: 'done', tables: { created: 4, total: 4 }, files: { ingested: 12, total: 12 }, batches: { done: 4, total: 4 } });
     const desc = await handle.describe();
     expect(desc.searchAttributes.BrRestorePhase).toEqual(['done']);
     expect(desc.searchAttributes.BrRestoreProgress).toEqual([100]);
@@ -128,7 +130,7 @@ test('a permanent ingest failure compensates: import mode, schedulers, config, s
   const { cluster, taskQueue, workers, workflowId } = await setup({ faults: [{ op: 'importFile', match: '_1_write', kind: 'permanent' }] });
   try {
     const err = await client.workflow
-      .execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', rateLimitBytesPerSec: 1000, timings: FAST_TIMINGS }] })
+      .execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', rateLimitBytesPerSec: 1000, timings: FAST_TIMINGS, ...NO_MERGE }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const af = (err as WorkflowFailedError).cause;
@@ -147,7 +149,7 @@ test('a permanent ingest failure compensates: import mode, schedulers, config, s
 test('a transient failure at a step is retried and the restore completes', async () => {
   const { cluster, taskQueue, workers, workflowId } = await setup({ faults: [{ op: 'createTable', match: 't1', kind: 'transient', times: 2 }] });
   try {
-    const result = await client.workflow.execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', timings: FAST_TIMINGS }] });
+    const result = await client.workflow.execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', timings: FAST_TIMINGS, ...NO_MERGE }] });
     expect(result.tables).toBe(4);
     expect(cluster.read().faults).toEqual([]);
     expectNormal(cluster);
@@ -163,7 +165,7 @@ test('a checksum mismatch fails the restore and still hands the cluster back', a
       s.manifest.tables[1]!.crc64xor = '12345';
     });
     const err = await client.workflow
-      .execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', timings: FAST_TIMINGS }] })
+      .execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', timings: FAST_TIMINGS, ...NO_MERGE }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
@@ -178,7 +180,7 @@ test('a checksum mismatch fails the restore and still hands the cluster back', a
 test('cancel during ingest waits for the in-flight batch, compensates and ends Cancelled', async () => {
   const { cluster, taskQueue, workers, workflowId } = await setup({ importDelayMs: 300, filesPerTable: 4 });
   try {
-    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', batchFiles: 2, concurrency: 2, timings: FAST_TIMINGS }] });
+    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', batchFiles: 2, concurrency: 2, timings: FAST_TIMINGS, ...NO_MERGE }] });
     await waitFor('a batch to finish', async () => ((await handle.query(progressQuery)).batches.done >= 1 ? true : undefined));
     // While ingesting, the cluster is in restore mode (the thing compensation must undo).
     expect(cluster.normality().importStores).toEqual(['1', '2', '3']);
@@ -200,7 +202,7 @@ test('cancel during ingest waits for the in-flight batch, compensates and ends C
 test('pause hands the cluster back, resume re-applies it, and the restore completes', async () => {
   const { cluster, taskQueue, workers, workflowId } = await setup({ importDelayMs: 150, filesPerTable: 4 });
   try {
-    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', batchFiles: 2, concurrency: 1, timings: FAST_TIMINGS }] });
+    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', batchFiles: 2, concurrency: 1, timings: FAST_TIMINGS, ...NO_MERGE }] });
     await waitFor('a batch to finish', async () => ((await handle.query(progressQuery)).batches.done >= 1 ? true : undefined));
     const paused = await handle.executeUpdate(pauseUpdate);
     expect(paused.paused).toBe(true);
@@ -232,7 +234,7 @@ test('pause hands the cluster back, resume re-applies it, and the restore comple
 test('continues as new every maxBatchesPerRun batches and finishes with nothing redone', async () => {
   const { cluster, taskQueue, workers, workflowId } = await setup({ filesPerTable: 4 });
   try {
-    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', batchFiles: 2, maxBatchesPerRun: 3, timings: FAST_TIMINGS }] });
+    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', batchFiles: 2, maxBatchesPerRun: 3, timings: FAST_TIMINGS, ...NO_MERGE }] });
     const result = await handle.result();
     // 8 batches, 3 per run → 3 runs.
     expect(result.runs).toBe(3);
