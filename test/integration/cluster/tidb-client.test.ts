@@ -248,6 +248,15 @@ describe('TidbClient against the simulated TiDB front over real sockets', () => 
     expect(err).toMatchObject({ type: ErrorType.ClusterUnavailable, kind: 'deadline' });
   });
 
+  it('honours TLS options: a client configured for TLS refuses a server without it', async () => {
+    const tls = new TidbClient({ ...cfg, tls: { ca: Buffer.from('not a real CA') } });
+    const err = await tls.version().catch((e: unknown) => e);
+    await tls.close();
+    expect(err).toMatchObject({ type: ErrorType.ClusterRejected, retryable: false });
+    expect((err as Error).message).toMatch(/secure connection/i);
+    expect(front.catalog.ddlJobs().filter((j) => j.schemaName !== 'mysql' && j.schemaName !== 'test')).toEqual([]);
+  });
+
   it('rejects a wrong password without retrying and without echoing it', async () => {
     const bad = new TidbClient({ ...cfg, password: 'wrong-pw-123' });
     const err = await bad.version().catch((e: unknown) => e);
