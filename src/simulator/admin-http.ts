@@ -16,6 +16,7 @@ import type { PdMembership } from './pd-membership';
  *   DELETE /faults               clear all faults (stores come back up)
  *   POST /stores/{id}/down|up    a store stops / resumes answering
  *   POST /pd/leader-change       the next PD member becomes leader
+ *   POST /gc                     {"safePoint":"<u64>"}: a GC worker round (held back by service safepoints)
  */
 export function createAdminHandler(faults: Faults, inspector: Inspector, membership: PdMembership): (req: IncomingMessage, res: ServerResponse) => void {
   const KINDS: readonly ScriptedRegionErrorKind[] = ['NotLeader', 'EpochNotMatch', 'ServerIsBusy', 'RegionNotFound', 'KeyNotInRegion'];
@@ -74,6 +75,11 @@ export function createAdminHandler(faults: Faults, inspector: Inspector, members
       return sendJson(res, 200, faults.snapshot());
     }
     if (m === 'POST' && path === '/pd/leader-change') return sendJson(res, 200, { leader: membership.changeLeader().name });
+    if (m === 'POST' && path === '/gc') {
+      const sp = (await readJsonObject(req)).safePoint;
+      if (typeof sp !== 'string' || !/^\d+$/.test(sp)) throw new HttpError(400, 'field "safePoint" must be a decimal string');
+      return sendJson(res, 200, { gcSafePoint: inspector.runGcWorker(BigInt(sp)).toString() });
+    }
     throw new HttpError(404, `no admin route ${m} ${path}`);
   };
 

@@ -47,6 +47,18 @@ export class GcSafePoints {
     return { min: { ...min }, ttlSeconds: left };
   }
 
+  /**
+   * One round of TiDB's GC worker wanting to collect up to `target`: it moves its own service
+   * safepoint there, then advances the GC safepoint only as far as the smallest live service
+   * safepoint allows — so a registered `br-…` entry holds GC back until it expires.
+   * Returns the resulting GC safepoint.
+   */
+  runGcWorker(target: bigint): bigint {
+    this.expire();
+    this.services.set(GC_WORKER_SERVICE_ID, { serviceId: GC_WORKER_SERVICE_ID, safePoint: target, expireAt: Infinity });
+    return this.updateGcSafePoint(this.min().safePoint);
+  }
+
   /** Live service safepoints (expired ones removed). */
   list(): ServiceSafePoint[] {
     this.expire();

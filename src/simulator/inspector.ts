@@ -59,6 +59,11 @@ export class Inspector {
     return this.tableChecksums().find((t) => t.tableId === BigInt(tableId).toString());
   }
 
+  /** A GC worker round up to `target` (see GcSafePoints.runGcWorker); returns the GC safepoint. */
+  runGcWorker(target: bigint): bigint {
+    return this.state.gc.runGcWorker(target);
+  }
+
   snapshot(): ClusterSnapshot {
     const s = this.state;
     return {

@@ -298,5 +298,8 @@ describe('simulated TiKV over real sockets', () => {
     expect((await fetch(`${sim.adminUrl}/faults`, { method: 'DELETE' })).status).toBe(200);
     expect(sim.faults.snapshot().downStores).toEqual([]);
     expect(await (await fetch(`${sim.adminUrl}/checksums`)).json()).toEqual([]);
+    sim.state.gc.updateService('br-x', 60, 40n);
+    expect(await (await post('/gc', { safePoint: '100' })).json()).toEqual({ gcSafePoint: '40' });
+    expect((await post('/gc', { safePoint: 100 })).status).toBe(400);
   });
 });

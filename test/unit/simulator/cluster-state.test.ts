@@ -115,6 +115,14 @@ describe('GC safepoints', () => {
     expect(state.gc.list().map((s) => s.serviceId)).toEqual(['gc_worker']);
   });
 
+  it('lets a GC worker round advance only up to the smallest live service safepoint', () => {
+    const { clock, state } = newState();
+    state.gc.updateService('br-1', 10, 99n);
+    expect(state.gc.runGcWorker(500n)).toBe(99n);
+    clock.advance(10_000);
+    expect(state.gc.runGcWorker(500n)).toBe(500n);
+  });
+
   it('reports the minimum and refuses to move below it', () => {
     const { state } = newState();
     state.gc.updateService('gc_worker', 1_000_000, 500n);
