@@ -15,7 +15,7 @@ export interface GenColumn extends ColumnSpec {
 
 export interface GenTable {
   db: string;
-  spec: TableSpec & { columns: GenColumn[] };
+  spec: Omit<TableSpec, 'columns'> & { columns: GenColumn[] };
   /** Rows to generate, given the requested rows per table. */
   rowCount: (rowsPerTable: number) => number;
   features: string[];

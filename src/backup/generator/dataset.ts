@@ -5,7 +5,7 @@ import { catalogTables, type GenColumn, type GenTable, SHOP_DB } from './catalog
 import type { Datum } from './datum';
 import { intDatum, stringDatum } from './datum';
 import { createPrng, type Prng } from './prng';
-import { buildDbInfo, buildTableInfo, ciStr, ColumnTypes, type TableSpec } from './schema-builder';
+import { buildDbInfo, buildTableInfo, ciStr, ColumnTypes } from './schema-builder';
 import { SYS_TABLES } from './sys-tables';
 import { type RawKv, rowKvs, type TableRow } from './table-kv';
 
@@ -169,7 +169,7 @@ const JOB_STATE_SYNCED = 6;
 const SCHEMA_STATE_PUBLIC = 5;
 const FIRST_SCHEMA_VERSION = 60;
 
-const NEW_ITEMS_SPEC: TableSpec & { columns: GenColumn[] } = {
+const NEW_ITEMS_SPEC: GenTable['spec'] = {
   name: 'new_items', handle: 'int-pk',
   columns: [
     { name: 'id', type: ColumnTypes.int(), gen: (_r, n) => intDatum(n + 1) },
