@@ -177,12 +177,10 @@ export async function restorePdScheduling(pd: PdHttp, snap: PdSchedulingSnapshot
     present = await pd.listSchedulers();
   });
   for (const name of snap.schedulers) {
-    if (snap.schedulerMode === 'pause-with-ttl') {
-      // A scheduler someone deleted meanwhile is not paused either: nothing to do.
-      if (present.includes(name)) await attempt(`resume ${name}`, () => pd.pauseScheduler(name, 0));
-    } else if (!present.includes(name)) {
-      await attempt(`re-add ${name}`, () => pd.addScheduler(name));
-    }
+    // The desired state is "exists and runs". A missing one was removed by us (remove/add mode, or a pause
+    // that fell back to removal after the snapshot was stored), so it is added back in either mode.
+    if (!present.includes(name)) await attempt(`re-add ${name}`, () => pd.addScheduler(name));
+    else if (snap.schedulerMode === 'pause-with-ttl') await attempt(`resume ${name}`, () => pd.pauseScheduler(name, 0));
   }
   if (Object.keys(snap.originalConfig).length > 0) {
     if (snap.configMode === 'ttl') await attempt('drop TTL schedule config', () => pd.setConfigWithTtl(snap.originalConfig, 0));

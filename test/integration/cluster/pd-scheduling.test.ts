@@ -94,6 +94,20 @@ describe('PD scheduling snapshot / restore', () => {
     expect(sim.state.schedule.persistedConfig()).toEqual(before.scheduleConfig);
   });
 
+  it('undoes from the stored snapshot even when apply had to fall back to removal after it was stored', async () => {
+    sim = await startSimulator({ stores: 3, pdVersion: 'v4.0.0' });
+    const pd = new PdHttp({ endpoints: sim.pdAddress });
+    const before = sim.inspector.snapshot();
+    // The workflow stores the plan first; it claims pause mode (forced here, as a PD misreporting its version would).
+    const stored = await planPdScheduling(pd, { storeCount: 3, schedulerMode: 'pause-with-ttl' });
+    const applied = await applyPdScheduling(pd, stored);
+    expect(applied.schedulerMode).toBe('remove-and-add');
+    for (const n of stored.schedulers) expect(sim.inspector.snapshot().schedulers.map((s) => s.name)).not.toContain(n);
+    await restorePdScheduling(pd, stored);
+    expect(sim.inspector.snapshot().schedulers.map((s) => s.name).sort()).toEqual(before.schedulers.map((s) => s.name).sort());
+    expect(sim.state.schedule.persistedConfig()).toEqual(before.scheduleConfig);
+  });
+
   it('leaves a scheduler an operator had paused before the restore paused after it', async () => {
     sim = await startSimulator({ stores: 3 });
     const pd = new PdHttp({ endpoints: sim.pdAddress });
