@@ -140,8 +140,12 @@ export function selectInfoSchema(c: Catalog, stmt: SelectStmt): ResultSet {
     return col;
   };
   let rows = mt.rows(c).filter((r) => stmt.where.every((cond) => matches(r[colOf(cond.column).name] ?? null, cond)));
+  const aliasOf = (name: string): string => {
+    const item = stmt.items.find((i) => i.kind === 'column' && i.alias?.toLowerCase() === name.toLowerCase());
+    return item?.kind === 'column' ? item.name : name;
+  };
   for (const o of [...stmt.orderBy].reverse()) {
-    const key = colOf(o.column).name;
+    const key = colOf(aliasOf(o.column)).name;
     rows = [...rows].sort((a, b) => compare(a[key] ?? null, b[key] ?? null) * (o.desc ? -1 : 1));
   }
   if (stmt.limit !== undefined) rows = rows.slice(0, stmt.limit);

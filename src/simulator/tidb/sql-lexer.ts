@@ -18,6 +18,8 @@ export function tokenize(sql: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   const n = sql.length;
+  /** Executable comments open and not yet closed: only then is `*\/` a delimiter rather than two operators. */
+  let openExecutable = 0;
   const push = (kind: Token['kind'], text: string, start: number, end: number): void => {
     out.push({ kind, text, start, end });
   };
@@ -40,6 +42,7 @@ export function tokenize(sql: string): Token[] {
       if (exec) {
         // Executable comment: skip only its opener and lex the body as SQL; the closing `*\/` is skipped below.
         i += 2 + exec[0].length;
+        openExecutable++;
         continue;
       }
       const close = sql.indexOf('*/', i + 2);
@@ -47,8 +50,9 @@ export function tokenize(sql: string): Token[] {
       i = close + 2;
       continue;
     }
-    if (c === '*' && sql[i + 1] === '/') {
+    if (c === '*' && sql[i + 1] === '/' && openExecutable > 0) {
       // The end of an executable comment whose body we lexed inline.
+      openExecutable--;
       i += 2;
       continue;
     }

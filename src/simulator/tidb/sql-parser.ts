@@ -104,6 +104,7 @@ function parseCreateTable(c: TokenCursor): Statement {
   const indexes: IndexDef[] = [];
   do {
     const idx = tryIndexDef(c);
+    if (idx === 'ignored') continue;
     if (idx) indexes.push(idx);
     else columns.push(columnDef(c));
   } while (c.acceptPunct(','));
@@ -114,8 +115,14 @@ function parseCreateTable(c: TokenCursor): Statement {
 }
 
 /** Table-level constraints: PRIMARY KEY, UNIQUE [KEY|INDEX], KEY/INDEX, FULLTEXT, [CONSTRAINT name] …, FOREIGN KEY (rejected). */
-function tryIndexDef(c: TokenCursor): IndexDef | undefined {
+function tryIndexDef(c: TokenCursor): IndexDef | 'ignored' | undefined {
   let constraintName: string | undefined;
+  if (c.isWord('check') && c.isPunct('(', 1)) return skipCheck(c);
+  if (c.isWord('constraint') && c.isWord('check', 2)) {
+    c.next();
+    c.identifier();
+    return skipCheck(c);
+  }
   if (c.isWord('constraint')) {
     c.next();
     if (!c.isWord('primary') && !c.isWord('unique') && !c.isWord('foreign') && !c.isWord('check')) constraintName = c.identifier();
@@ -144,6 +151,18 @@ function tryIndexDef(c: TokenCursor): IndexDef | undefined {
   const index: IndexDef = { kind, columns, invisible: false, ...(name !== undefined && kind !== 'primary' ? { name } : {}) };
   indexOptions(c, index);
   return index;
+}
+
+/**
+ * CHECK constraints: TiDB before v7.2 parses and ignores them (tidb_enable_check_constraint is OFF by
+ * default after that), so the simulator accepts and drops them.
+ */
+function skipCheck(c: TokenCursor): 'ignored' {
+  c.expectWords('check');
+  c.parenthesizedText();
+  c.acceptWords('not');
+  c.acceptWords('enforced');
+  return 'ignored';
 }
 
 /** `KEY` followed by a type name is a column called "key" (the 500-table fixture has one). */
@@ -451,6 +470,7 @@ function parseAlterTable(c: TokenCursor): Statement {
 function alterSpec(c: TokenCursor): AlterSpec {
   if (c.acceptWords('add')) {
     const idx = tryIndexDef(c);
+    if (idx === 'ignored') return { kind: 'options', options: {} };
     if (idx) return { kind: 'add-index', index: idx };
     c.acceptWords('column');
     if (c.isPunct('(')) throw SqlError.unsupported('ADD COLUMN (…) lists in the simulated TiDB front');
@@ -571,6 +591,8 @@ function parseSelect(c: TokenCursor): SelectStmt {
   const stmt: SelectStmt = { items, where: [], orderBy: [] };
   if (c.acceptWords('from')) {
     stmt.from = tableName(c);
+    // A table alias is accepted; conditions name columns without it or with it as a qualifier.
+    if (c.acceptWords('as') || (c.peek().kind !== 'eof' && !['where', 'order', 'limit'].some((w) => c.isWord(w)) && !c.isPunct(';'))) c.identifier();
     if (c.acceptWords('where')) {
       do stmt.where.push(condition(c));
       while (c.acceptWords('and'));
@@ -615,7 +637,8 @@ function selectItem(c: TokenCursor): SelectItem {
 }
 
 function condition(c: TokenCursor): Condition {
-  const column = c.identifier();
+  let column = c.identifier();
+  while (c.acceptPunct('.')) column = c.identifier();
   if (c.acceptWords('is', 'not', 'null')) return { column, op: 'is-not-null', values: [] };
   if (c.acceptWords('is', 'null')) return { column, op: 'is-null', values: [] };
   if (c.acceptPunct('=')) return { column, op: '=', values: [String(c.literal())] };

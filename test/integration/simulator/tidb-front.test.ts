@@ -63,6 +63,9 @@ describe('simulated TiDB front on the MySQL wire', () => {
     ]);
     const [tables] = await conn.query("SELECT TABLE_NAME, TIDB_TABLE_ID, TABLE_COLLATION FROM information_schema.tables WHERE table_schema = 'D2'");
     expect(tables).toEqual([{ TABLE_NAME: 'x', TIDB_TABLE_ID: front.catalog.table('d2', 'x')?.id, TABLE_COLLATION: 'utf8mb4_general_ci' }]);
+    await conn.query('CREATE TABLE d2.y (a int)');
+    const [sorted] = await conn.query("SELECT t.TABLE_NAME AS n, TIDB_TABLE_ID AS id FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = 'd2' ORDER BY id DESC LIMIT 1");
+    expect(sorted).toEqual([{ n: 'y', id: front.catalog.table('d2', 'y')?.id }]);
   });
 
   it('serves the status API: /status, /schema, /schema/{db}, /schema/{db}/{table}, /db-table/{id}', async () => {

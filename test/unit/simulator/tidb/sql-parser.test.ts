@@ -63,6 +63,32 @@ describe('TiDB SQL parser', () => {
     });
   });
 
+  it('accepts and drops CHECK constraints, as TiDB without tidb_enable_check_constraint does', () => {
+    expect(parseStatement('CREATE TABLE t (a int, CONSTRAINT c1 CHECK (a > 0), b int, CHECK (b < 5) NOT ENFORCED)')).toMatchObject({
+      columns: [{ name: 'a' }, { name: 'b' }],
+      indexes: [],
+    });
+  });
+
+  it('reads information_schema SELECTs with a table alias and qualified columns', () => {
+    expect(parseStatement("SELECT t.TABLE_NAME, TIDB_TABLE_ID AS id FROM information_schema.TABLES AS t WHERE t.TABLE_SCHEMA = 'd' AND TABLE_NAME IN ('a','b') ORDER BY id DESC LIMIT 3")).toEqual({
+      kind: 'select',
+      select: {
+        items: [
+          { kind: 'column', name: 'TABLE_NAME' },
+          { kind: 'column', name: 'TIDB_TABLE_ID', alias: 'id' },
+        ],
+        from: { db: 'information_schema', name: 'TABLES' },
+        where: [
+          { column: 'TABLE_SCHEMA', op: '=', values: ['d'] },
+          { column: 'TABLE_NAME', op: 'in', values: ['a', 'b'] },
+        ],
+        orderBy: [{ column: 'id', desc: true }],
+        limit: 3,
+      },
+    });
+  });
+
   it('answers anything outside the grammar with 1064 naming the statement', () => {
     for (const sql of ['FLASHBACK TABLE t', 'SELEKT 1', 'CREATE TABLE t (a int', 'ALTER TABLE t']) {
       let err: unknown;
