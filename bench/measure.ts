@@ -1,0 +1,89 @@
+/**
+ * Timing and memory sampling for benchmarks. Pure apart from the clock and process counters, so the
+ * statistics can be unit-tested on fixed samples.
+ */
+
+/** Statistics of one case's iteration times, milliseconds. */
+export interface TimingSummary {
+  iterations: number;
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  minMs: number;
+  maxMs: number;
+}
+
+/**
+ * Nearest-rank percentile of ascending samples: the smallest sample with at least p% of the samples at or
+ * below it. With few samples p95 is the maximum, which is the honest reading of "95% were at most this".
+ */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) throw new Error('percentile of no samples');
+  if (!(p > 0 && p <= 100)) throw new Error(`percentile ${p} is outside (0, 100]`);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+export function summarize(samplesMs: readonly number[]): TimingSummary {
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  return {
+    iterations: sorted.length,
+    meanMs: sum / sorted.length,
+    p50Ms: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
+    minMs: sorted[0]!,
+    maxMs: sorted[sorted.length - 1]!,
+  };
+}
+
+export interface MeasureOptions {
+  /** Timed runs (at least 1). */
+  iterations: number;
+  /** Untimed runs first, so the JIT has compiled the hot paths. @default 0 */
+  warmup?: number;
+  /**
+   * Stop starting new timed runs once this much time went into them (at least one always runs), so a slow
+   * machine stays inside the bench budget with fewer samples instead of overrunning it.
+   */
+  budgetMs?: number;
+}
+
+/** Runs `fn` as configured and returns each timed run's duration in ms (performance.now, monotonic). */
+export async function measure(fn: () => unknown, opts: MeasureOptions): Promise<number[]> {
+  for (let i = 0; i < (opts.warmup ?? 0); i++) await fn();
+  const samples: number[] = [];
+  let spent = 0;
+  const runs = Math.max(1, opts.iterations);
+  for (let i = 0; i < runs; i++) {
+    if (i > 0 && opts.budgetMs !== undefined && spent >= opts.budgetMs) break;
+    const t0 = performance.now();
+    await fn();
+    const dt = performance.now() - t0;
+    samples.push(dt);
+    spent += dt;
+  }
+  return samples;
+}
+
+const MIB = 1024 * 1024;
+
+export interface MemorySample {
+  /** Resident set size now. */
+  rssMiB: number;
+  /** The process's high-water RSS (getrusage ru_maxrss): exact even across synchronous work no timer could sample. */
+  peakRssMiB: number;
+  heapUsedMiB: number;
+}
+
+/** Collects garbage first when node runs with --expose-gc, so heapUsed is what is still referenced. */
+export function memorySample(): MemorySample {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) gc();
+  const m = process.memoryUsage();
+  return {
+    rssMiB: m.rss / MIB,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    heapUsedMiB: m.heapUsed / MIB,
+  };
+}

@@ -1,0 +1,70 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Manifest } from '../src/backup/manifest';
+import { canonicalJson, contentHash } from '../src/plan/content-hash';
+import { planRestore, type RestorePlan } from '../src/plan/restore-plan';
+import type { Benchmark } from './benchmark';
+import { measure, memorySample, summarize } from './measure';
+import { caseResult, type CaseResult, type Target } from './result-file';
+import { syntheticManifest } from './synthetic-manifest';
+
+export interface PlanRestoreParams {
+  tables: number;
+  files: number;
+  iterations: number;
+  /** Time budget of the timed runs (see MeasureOptions.budgetMs). */
+  budgetMs: number;
+}
+
+export const PLAN_RESTORE_FULL: PlanRestoreParams = { tables: 10_000, files: 100_000, iterations: 3, budgetMs: 45_000 };
+export const PLAN_RESTORE_QUICK: PlanRestoreParams = { tables: 500, files: 5_000, iterations: 2, budgetMs: 10_000 };
+
+/**
+ * The plan activity reads the manifest and plans in one worker process, next to other activities: planning a
+ * large backup must not hold the restore up or take the worker's memory.
+ */
+export const PLAN_RESTORE_TARGETS: readonly Target[] = [
+  { metric: 'p95Ms', op: '<=', limit: 5_000, why: 'a 10,000-table / 100,000-file backup plans in under 5 s, well inside the plan activity\'s start-to-close timeout' },
+  { metric: 'peakRssMiB', op: '<=', limit: 1_024, why: 'manifest + plan of that backup fit in 1 GiB of worker memory' },
+];
+
+const MANIFEST_FILE = 'manifest.json';
+
+/** Writes the synthetic manifest as JSON, the form the plan activity loads it in from its cache. */
+export async function preparePlanInput(dir: string, p: PlanRestoreParams): Promise<void> {
+  await writeFile(join(dir, MANIFEST_FILE), JSON.stringify(syntheticManifest({ tables: p.tables, files: p.files })));
+}
+
+/** Plans the prepared manifest `iterations` times; a second case times only the plan's content hash. */
+export async function runPlanRestore(dir: string, p: PlanRestoreParams): Promise<CaseResult[]> {
+  const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+  let plan: RestorePlan | undefined;
+  const samples = await measure(() => {
+    plan = planRestore(manifest);
+  }, { iterations: p.iterations, budgetMs: p.budgetMs });
+  if (!plan || plan.summary.tables !== p.tables || plan.summary.files !== p.files) {
+    throw new Error(`plan of ${p.tables} tables / ${p.files} files came out with ${plan?.summary.tables} tables / ${plan?.summary.files} files`);
+  }
+  const params = { tables: p.tables, files: p.files, ranges: plan.summary.ranges, batches: plan.summary.batches };
+  const planCase = caseResult({ name: 'plan', params, timing: summarize(samples), memory: memorySample(), targets: PLAN_RESTORE_TARGETS });
+
+  // The hash covers the whole plan text; timed on its own it shows how much of planRestore it is.
+  const { hash: _hash, ...body } = plan;
+  let hashed = '';
+  const hashSamples = await measure(() => {
+    hashed = contentHash(body);
+  }, { iterations: 1 });
+  if (hashed !== plan.hash) throw new Error('contentHash of the plan body differs from the plan\'s own hash');
+  const memory = memorySample();
+  const hashCase = caseResult({
+    name: 'content-hash', params, timing: summarize(hashSamples), memory, bytesPerIteration: Buffer.byteLength(canonicalJson(body)), targets: [],
+  });
+  return [planCase, hashCase];
+}
+
+export const planRestoreBench: Benchmark = {
+  name: 'plan-restore',
+  description: 'planRestore (src/plan/restore-plan.ts) on a synthetic manifest of 10,000 tables / 100,000 files, default options',
+  prepare: (ctx) => preparePlanInput(ctx.workDir, ctx.quick ? PLAN_RESTORE_QUICK : PLAN_RESTORE_FULL),
+  run: (ctx) => runPlanRestore(ctx.workDir, ctx.quick ? PLAN_RESTORE_QUICK : PLAN_RESTORE_FULL),
+};
