@@ -1,7 +1,9 @@
 import { crc32 } from 'node:zlib';
+import { decryptCtr, type BackupCipher } from '../backup/cipher';
 import type { BackupStorage } from '../backup/storage';
 import { compareBytes } from '../plan/keys';
-import type { StorageBackend } from '../proto/brpb';
+import type { CipherInfo, StorageBackend } from '../proto/brpb';
+import { EncryptionMethod } from '../proto/encryptionpb';
 import {
   DownloadRequestType,
   SwitchMode,
@@ -84,6 +86,8 @@ export function createImportService(deps: ImportServiceDeps): ImportSSTServer {
     await throttle(bytes.length);
     let entries: SstEntry[];
     try {
+      const cipher = backupCipher(req.cipherInfo);
+      if (cipher) bytes = decryptCtr(cipher, sst.cipherIv, bytes);
       entries = await deps.decodeSst(bytes);
     } catch (e) {
       return downloadError(`Engine Corruption: cannot read SST ${req.name}: ${(e as Error).message}`);
@@ -164,6 +168,16 @@ export function createImportService(deps: ImportServiceDeps): ImportSSTServer {
     ingest: unary(faults, storeId, 'Ingest', (req, fault) => ingest(req.context, req.sst ? [req.sst] : [], fault)),
     multiIngest: unary(faults, storeId, 'MultiIngest', (req, fault) => ingest(req.context, req.ssts, fault)),
   };
+}
+
+/** The data-file key BR sends along (backup encryption); undefined for plaintext backups. */
+function backupCipher(info: CipherInfo | undefined): BackupCipher | undefined {
+  if (!info || info.cipherType === EncryptionMethod.UNKNOWN || info.cipherType === EncryptionMethod.PLAINTEXT) return undefined;
+  const m = info.cipherType;
+  if (m !== EncryptionMethod.AES128_CTR && m !== EncryptionMethod.AES192_CTR && m !== EncryptionMethod.AES256_CTR) {
+    throw new Error(`cipher type ${m} is not supported by the simulated TiKV (AES-CTR only)`);
+  }
+  return { method: m, key: info.cipherKey };
 }
 
 /** The encoded user key (no ts) of the first staged KV outside the region, if any. */

@@ -9,7 +9,9 @@ import { SwitchMode, type ImportSSTClient, type SSTMeta } from '../../../src/pro
 import { Context } from '../../../src/proto/kvrpcpb';
 import type { Region } from '../../../src/proto/metapb';
 import { ManualClock } from '../../../src/simulator/clock';
+import { cipherFromKey, encryptCtr } from '../../../src/backup/cipher';
 import { crc64 } from '../../../src/backup/crc64';
+import { EncryptionMethod } from '../../../src/proto/encryptionpb';
 import { encodeMvccWrite } from '../../../src/backup/mvcc-write';
 import { initSstCodecs, writeSst } from '../../../src/backup/sst';
 import type { ScriptedRegionErrorKind } from '../../../src/simulator/faults';
@@ -216,6 +218,26 @@ describe('simulated TiKV over real sockets', () => {
     });
     expect(res.error).toBeUndefined();
     expect(res.isEmpty).toBe(true);
+  });
+
+  it('decrypts an encrypted backup SST with the request cipher_info and the SST meta IV', async () => {
+    const key = randomBytes(16);
+    const enc = encryptCtr(cipherFromKey(key), backupRows().write);
+    await writeFile(join(dir, '1', 'enc_write.sst'), enc.data);
+    const leader = leaderOf(region);
+    const c = imp(leader);
+    const req = (withKey: boolean) => ({
+      ssts: {}, sst: { ...sstMeta(region, 'write'), cipherIv: Buffer.from(enc.iv) }, resolvedTs: 0n, name: '1/enc_write.sst',
+      rewriteRule: { oldKeyPrefix: Buffer.from(encodeKeyPrefix(recordPrefix(OLD_ID))), newKeyPrefix: Buffer.from(encodeKeyPrefix(recordPrefix(NEW_ID))), newTimestamp: 0n, ignoreAfterTimestamp: 0n, ignoreBeforeTimestamp: 0n },
+      storageBackend: { local: { path: dir } }, isRawKv: false,
+      cipherInfo: withKey ? { cipherType: EncryptionMethod.AES128_CTR, cipherKey: key } : undefined,
+      storageCacheId: '', requestType: 0, context: undefined, sortedRewriteRules: [],
+    });
+    const ok = await call(c.download.bind(c), req(true));
+    expect(ok.error).toBeUndefined();
+    expect(ok.isEmpty).toBe(false);
+    const bad = await call(c.download.bind(c), req(false));
+    expect(bad.error?.message).toMatch(/Corruption/);
   });
 
   it('keeps import mode per store and lets it lapse after the timeout unless refreshed', async () => {
