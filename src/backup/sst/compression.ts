@@ -83,6 +83,26 @@ export function compressBlockPayload(kind: Exclude<SstCompression, 'none'>, raw:
 }
 
 /**
+ * The content size a zstd frame header declares: a number, 'absent', or an error message. Checked against the
+ * block's own length prefix before decompressing, because the wasm decoder sizes its output buffer from this
+ * header, and a damaged header must not make it allocate gigabytes or write past a failed allocation.
+ */
+function zstdFrameContentSize(f: Uint8Array): number | 'absent' | string {
+  if (f.length < 5 || f[0] !== 0x28 || f[1] !== 0xb5 || f[2] !== 0x2f || f[3] !== 0xfd) return 'zstd frame magic missing';
+  const fhd = f[4] as number;
+  const fcsFlag = fhd >>> 6;
+  const singleSegment = (fhd >>> 5) & 1;
+  let pos = 5 + (singleSegment ? 0 : 1) + ([0, 1, 2, 4][fhd & 3] as number);
+  const size = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag] as number;
+  if (size === 0) return 'absent';
+  if (pos + size > f.length) return 'zstd frame header truncated';
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = v * 256 + (f[pos + i] as number);
+  pos += size;
+  return size === 2 ? v + 256 : v;
+}
+
+/**
  * Decompresses a stored block payload of trailer type `type`. Returns the raw block, or an error message the caller
  * turns into SstCorrupt naming the block.
  */
@@ -106,6 +126,9 @@ export function decompressBlockPayload(type: number, payload: Uint8Array): Uint8
         out = new Uint8Array(inflateRawSync(body, { windowBits: 15, maxOutputLength: Math.max(len.value, 1) }));
       } else {
         requireZstd();
+        const declared = zstdFrameContentSize(body);
+        if (typeof declared === 'string' && declared !== 'absent') return declared;
+        if (typeof declared === 'number' && declared !== len.value) return `zstd frame declares ${declared} bytes, the block declares ${len.value}`;
         out = zstd.decompress(body, { defaultHeapSize: Math.max(len.value, 1) });
       }
     } catch (e) {

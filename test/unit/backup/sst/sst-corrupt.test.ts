@@ -55,13 +55,20 @@ describe('SST corruption is reported naming the block and the failed check', () 
     const t = openSst(sst);
     const i = t.dataBlocks.findIndex((h) => sst[h.offset + h.size] === 7);
     const h = t.dataBlocks[i] as { offset: number; size: number };
-    const bad = sst.slice();
-    for (let k = 8; k < 24; k++) flip(bad, h.offset + k, 0xff);
-    const crc = crc32c(bad, 0, h.offset, h.offset + h.size + 1);
-    new DataView(bad.buffer).setUint32(h.offset + h.size + 1, maskCrc32c(crc), true);
-    const e = sstError(() => readSst(bad));
-    expect(e.type).toBe(ErrorType.SstCorrupt);
-    expect(e.message).toMatch(new RegExp(`data block ${i} at offset ${h.offset}: (zstd decompression failed|decompressed to \\d+ bytes)`));
+    const damage = (from: number, to: number) => {
+      const bad = sst.slice();
+      for (let k = from; k < to; k++) flip(bad, h.offset + k, 0xff);
+      const crc = crc32c(bad, 0, h.offset, h.offset + h.size + 1);
+      new DataView(bad.buffer).setUint32(h.offset + h.size + 1, maskCrc32c(crc), true);
+      return sstError(() => readSst(bad));
+    };
+    // Inside the compressed body: zstd may reject it, or (damaged literals) yield bytes the block parser rejects.
+    const body = damage(20, 36);
+    expect(body.type).toBe(ErrorType.SstCorrupt);
+    expect(body.message).toMatch(new RegExp(`data block ${i} at offset ${h.offset}: (zstd decompression failed|decompressed to \\d+ bytes|entry .* (is malformed|runs past|shares))`));
+    // In the frame header: caught before the decoder sizes its buffer from it.
+    expect(damage(2, 6).message).toMatch(new RegExp(`data block ${i} at offset ${h.offset}: zstd frame magic missing`));
+    expect(damage(7, 9).message).toMatch(new RegExp(`data block ${i} at offset ${h.offset}: zstd frame declares \\d+ bytes, the block declares \\d+`));
   });
 
   test('index, metaindex and footer damage name their part', () => {
