@@ -59,7 +59,7 @@ export function queryBytes(url: string, name: string): Uint8Array | undefined {
     const out: number[] = [];
     for (let i = 0; i < v.length; i++) {
       const ch = v[i]!;
-      if (ch === '%' && i + 2 < v.length + 0 && /^[0-9a-fA-F]{2}$/.test(v.slice(i + 1, i + 3))) {
+      if (ch === '%' && i + 2 < v.length && /^[0-9a-fA-F]{2}$/.test(v.slice(i + 1, i + 3))) {
         out.push(parseInt(v.slice(i + 1, i + 3), 16));
         i += 2;
       } else if (ch === '+') out.push(0x20);
