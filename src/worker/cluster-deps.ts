@@ -1,0 +1,107 @@
+import { openStorage } from '../backup/open-storage';
+import { readManifest } from '../backup/read-manifest';
+import { toStorageBackend } from '../backup/storage-backend';
+import { checksumTable } from '../cluster/checksum';
+import { connectCluster, type ClusterConnection } from '../cluster/cluster-connection';
+import { importFiles } from '../cluster/import-files';
+import { importSstClient, setSpeedLimitAllStores, supportsMultiIngest, switchModeAllStores } from '../cluster/import-sst';
+import { applyPdScheduling, planPdScheduling, restorePdScheduling } from '../cluster/pd-config';
+import { splitAndScatter } from '../cluster/region-split';
+import { TidbClient } from '../cluster/tidb';
+import type { TidbConnectionConfig } from '../cluster/tidb-config';
+import type { TlsOptions } from '../cluster/tls';
+import { BrflowError, ErrorType } from '../plan/error-types';
+import { buildTableRewrite, checksumRequests } from '../plan/rewrite-rules';
+import { SwitchMode } from '../proto/import_sstpb';
+import type { ActivityDeps } from '../activities/deps';
+
+export interface ClusterTarget {
+  pdEndpoints: string[];
+  tidb: TidbConnectionConfig;
+  tls?: TlsOptions;
+}
+
+export interface ClusterDeps {
+  deps: ActivityDeps;
+  close(): Promise<void>;
+}
+
+/**
+ * The activities' deps over the real clients (src/cluster, src/backup): one PD/TiKV connection and one TiDB
+ * session per worker process, shared by all activities. Credentials stay in the TiDB config object and the
+ * environment (S3); none of them is passed to workflows.
+ */
+export async function connectClusterDeps(target: ClusterTarget): Promise<ClusterDeps> {
+  const conn: ClusterConnection = await connectCluster({ pdEndpoints: target.pdEndpoints, ...(target.tls ? { tls: target.tls } : {}) });
+  const tidb = new TidbClient(target.tidb);
+  const tikvStores = () => conn.pd.getAllStores();
+  let multiIngest: Promise<boolean> | undefined;
+
+  const deps: ActivityDeps = {
+    backup: {
+      readManifest: (url) => readManifest(openStorage(url)),
+    },
+    pd: conn.pd,
+    schedules: {
+      plan: async (ttlSec) => planPdScheduling(conn.pdHttp, { storeCount: (await conn.pd.getAllStores({ includeTiFlash: true })).length, ttlSeconds: ttlSec }),
+      apply: async (snap) => {
+        await applyPdScheduling(conn.pdHttp, snap);
+      },
+      restore: (snap) => restorePdScheduling(conn.pdHttp, snap),
+      resetTs: async (ts) => {
+        await conn.pdHttp.resetTs(ts);
+      },
+    },
+    stores: {
+      switchMode: async (mode) => switchModeAllStores(conn.channels, await tikvStores(), mode === 'import' ? SwitchMode.Import : SwitchMode.Normal),
+      modes: async () =>
+        Promise.all((await tikvStores()).map(async (s) => ({
+          storeId: s.id.toString(),
+          mode: (await importSstClient(conn.channels, s.address).getMode()) === SwitchMode.Import ? ('import' as const) : ('normal' as const),
+        }))),
+      setDownloadSpeedLimit: async (n) => setSpeedLimitAllStores(conn.channels, await tikvStores(), n),
+    },
+    importer: {
+      splitAndScatter: async (keys) => {
+        await splitAndScatter(conn, keys);
+      },
+      importFiles: async (files, rules, opts) => {
+        multiIngest ??= tikvStores().then((s) => supportsMultiIngest(conn.channels, s));
+        const mi = await multiIngest.catch((e: unknown) => {
+          multiIngest = undefined;
+          throw e;
+        });
+        await importFiles(conn, files, rules, { storageBackend: toStorageBackend(opts.storageUrl), newTimestamp: opts.newTs, multiIngest: mi });
+      },
+    },
+    schema: {
+      createDatabase: (db) => tidb.createDatabases([db.createSql]),
+      createTable: async (t) => {
+        if (!t.layout || !t.layout.reproducible) {
+          throw new BrflowError(ErrorType.UnsupportedTable, `\`${t.db}\`.\`${t.name}\` cannot be created with its backup column IDs${t.layout && !t.layout.reproducible ? `: ${t.layout.reason}` : ''}; exclude it with a filter`);
+        }
+        return (await tidb.createTable({ db: t.db, table: t.name, statements: t.layout.statements, backup: t.info })).info;
+      },
+      getTable: (db, name) => tidb.tableInfo(db, name),
+      execDdl: async (job) => {
+        await tidb.execDdlJob(job);
+      },
+      restoreSystemTables: async (tables) => {
+        await tidb.restoreSystemTables(tables);
+      },
+    },
+    checksum: {
+      checksumTable: async (oldInfo, newInfo, ts) => {
+        const c = await checksumTable(conn, checksumRequests(buildTableRewrite(oldInfo, newInfo)), ts);
+        return { crc64xor: c.crc64xor.toString(), totalKvs: c.totalKvs.toString(), totalBytes: c.totalBytes.toString() };
+      },
+    },
+  };
+  return {
+    deps,
+    async close() {
+      conn.close();
+      await tidb.close();
+    },
+  };
+}

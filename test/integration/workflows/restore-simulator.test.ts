@@ -1,0 +1,133 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
+import { makeBackup, type MakeBackupSummary } from '../../../src/backup/generator/make-backup';
+import { LocalStorage } from '../../../src/backup/local-storage';
+import { TidbClient } from '../../../src/cluster/tidb';
+import { ErrorType } from '../../../src/plan/error-types';
+import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
+import { restoreWorkflow } from '../../../src/workflows/restore';
+import { connectClusterDeps, type ClusterDeps, type ClusterTarget } from '../../../src/worker/cluster-deps';
+import { testTemporalAddress } from '../../support/env';
+import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
+
+/**
+ * The whole stack: a generated BR backup on disk, the cluster simulator (PD + 3 TiKV + TiDB on the real
+ * wire), the real cluster clients behind the activities, and the workflow on the Temporal dev server.
+ */
+/**
+ * TODO(plan): src/plan/ranges.ts rewriteRanges refuses an index range whose end key is the next index prefix
+ * (`t{id}_i{last+1}`, as the generator writes it: no rule covers it), so tables with secondary indexes cannot
+ * be restored yet; these two tables have none. Widen to the whole backup once that is fixed.
+ */
+const RESTORABLE = ['shop.documents', 'shop.empty_table'];
+const FAST = { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 };
+
+let bundle: WorkflowBundle;
+let native: NativeConnection;
+let connection: Connection;
+let client: Client;
+let dir: string;
+let backup: MakeBackupSummary;
+
+beforeAll(async () => {
+  const address = testTemporalAddress();
+  dir = await mkdtemp(join(tmpdir(), 'brflow-sim-restore-'));
+  [bundle, native, connection, backup] = await Promise.all([
+    bundleRestoreWorkflows(),
+    connectWorkerConnection(address),
+    Connection.connect({ address }),
+    makeBackup(new LocalStorage(dir), { seed: 7, tables: 8, rows: 40, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false }),
+  ]);
+  client = new Client({ connection });
+});
+
+afterAll(async () => {
+  await native?.close();
+  await connection?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function withCluster(body: (sim: SimulatorHandle, target: ClusterTarget, taskQueue: string) => Promise<void>): Promise<void> {
+  const sim = await startSimulator({ stores: 3, scatterPolls: 1 });
+  const [host, port] = sim.tidb!.address.split(':') as [string, string];
+  const target: ClusterTarget = { pdEndpoints: sim.pdAddresses, tidb: { host, port: Number(port), statusAddress: sim.tidb!.statusAddress, user: 'root', password: '' } };
+  let cd: ClusterDeps | undefined;
+  const taskQueue = `sim-restore-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    cd = await connectClusterDeps(target);
+    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cd.deps, bundle });
+    try {
+      await body(sim, target, taskQueue);
+    } finally {
+      await workers.stop();
+    }
+  } finally {
+    await cd?.close();
+    await sim.stop();
+  }
+}
+
+/** What the simulator shows after a restore: TiKV normal, schedulers running, no TTL overrides, no brflow safepoint. */
+function expectClusterNormal(sim: SimulatorHandle): void {
+  const snap = sim.inspector.snapshot();
+  expect(snap.stores.map((s) => s.mode)).toEqual(snap.stores.map(() => 'Normal'));
+  expect(snap.schedulers.filter((s) => s.paused)).toEqual([]);
+  expect(snap.scheduleConfigOverrides).toEqual([]);
+  expect(snap.serviceSafePoints.filter((s) => s.serviceId.startsWith('brflow-'))).toEqual([]);
+  expect(snap.stores.map((s) => s.speedLimit)).toEqual(snap.stores.map(() => 0));
+}
+
+test('restores a generated BR backup into the simulator: every table checksums as the backup, the cluster ends normal', async () => {
+  await withCluster(async (sim, target, taskQueue) => {
+    const result = await client.workflow.execute(restoreWorkflow, {
+      taskQueue,
+      workflowId: `sim-${taskQueue}`,
+      args: [{ storage: `local://${dir}`, filters: RESTORABLE, batchFiles: 2, concurrency: 2, tableGroupSize: 1, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1, rateLimitBytesPerSec: 8 << 20, timings: FAST }],
+    });
+    const restored = backup.tables.filter((t) => RESTORABLE.includes(`${t.db}.${t.table}`));
+    expect(restored).toHaveLength(2);
+    expect(result.tables).toBe(2);
+    expect(result.checksum).toEqual({ enabled: true, passed: 2 });
+    expect(result.files).toBe(restored.reduce((a, t) => a + t.files, 0));
+    // Independent of the workflow's own coprocessor checksum: the simulator's view of each new table holds
+    // as many KVs as the backup recorded.
+    const tidb = new TidbClient(target.tidb);
+    try {
+      for (const t of restored) {
+        const info = await tidb.tableInfo(t.db, t.table);
+        expect(info).toBeDefined();
+        const ids = [info!.id, ...(info!.partition?.definitions ?? []).map((d) => d.id)];
+        const kvs = ids.reduce((a, id) => a + BigInt(sim.inspector.tableChecksum(id)?.totalKvs ?? '0'), 0n);
+        expect([t.table, kvs.toString()]).toEqual([t.table, t.totalKvs]);
+      }
+    } finally {
+      await tidb.close();
+    }
+    expectClusterNormal(sim);
+  });
+});
+
+test('a table already in the target with another layout fails the restore for good, and compensation hands the simulator back', async () => {
+  await withCluster(async (sim, target, taskQueue) => {
+    const victim = backup.tables.find((t) => t.table === 'documents')!;
+    const tidb = new TidbClient(target.tidb);
+    try {
+      await tidb.executeStatements(undefined, [`CREATE DATABASE IF NOT EXISTS \`${victim.db}\``, `CREATE TABLE \`${victim.db}\`.\`${victim.table}\` (zz_other INT)`]);
+    } finally {
+      await tidb.close();
+    }
+    const err = await client.workflow
+      .execute(restoreWorkflow, { taskQueue, workflowId: `sim-fail-${taskQueue}`, args: [{ storage: `local://${dir}`, filters: RESTORABLE, tableGroupSize: 1, timings: FAST }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const root = (err as WorkflowFailedError).cause?.cause as ApplicationFailure | undefined;
+    expect(root).toBeInstanceOf(ApplicationFailure);
+    expect(root!.nonRetryable || [ErrorType.ColumnIdMismatch, ErrorType.TableExists, ErrorType.UnsupportedTable].includes(root!.type as never)).toBe(true);
+    expect(root!.message).toContain(victim.table);
+    expectClusterNormal(sim);
+  });
+});
