@@ -110,7 +110,9 @@ export function decompressBlockPayload(type: number, payload: Uint8Array): Uint8
   if (type === CompressionType.none) return payload;
   if (type === CompressionType.snappy) {
     try {
-      return snappy.uncompress(payload);
+      // Snappy's best ratio is a 3-byte copy of 64 bytes (~21×); a larger declared length is damage, refused
+      // before snappyjs allocates it.
+      return snappy.uncompress(payload, payload.length * 24 + 1024);
     } catch (e) {
       return `snappy decompression failed (${(e as Error).message})`;
     }
