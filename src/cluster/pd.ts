@@ -155,10 +155,10 @@ class PdClientImpl implements PdClient {
     if (!err || err.type === PdErrorType.OK) return;
     const msg = err.message || PdErrorType[err.type] || String(err.type);
     if (err.type === PdErrorType.REGION_NOT_FOUND) throw new ClusterError(addr, call, { kind: 'region-not-found', retryable: true, detail: msg });
-    // A follower answers "not leader"; scatter answers these while replication settles.
-    if (/not leader|is not serving|no leader|not fully replicated/i.test(msg)) {
-      throw new ClusterError(addr, call, { kind: 'not-leader', retryable: true, detail: msg });
-    }
+    // Scatter answers these while the new region's replication settles (BR retries them 7 × 100 ms).
+    if (/not fully replicated|has no leader/i.test(msg)) throw new ClusterError(addr, call, { kind: 'region-not-ready', retryable: true, detail: msg });
+    // A PD follower answers "not leader": ask the members again.
+    if (/not leader|is not serving/i.test(msg)) throw new ClusterError(addr, call, { kind: 'not-leader', retryable: true, detail: msg });
     throw new ClusterError(addr, call, { kind: 'pd-error', retryable: false, detail: `${PdErrorType[err.type] ?? err.type}: ${msg}` });
   }
 

@@ -90,6 +90,8 @@ export interface SplitScatterResult {
   rounds: number;
   /** Regions whose scatter did not finish within BR's wait cap (not an error: BR proceeds too). */
   scatterUnfinished: string[];
+  /** Regions PD refused to scatter after SCATTER_RETRY, with PD's reason (not an error either). */
+  scatterFailed: { regionId: string; error: string }[];
 }
 
 /**
@@ -101,7 +103,7 @@ export interface SplitScatterResult {
  */
 export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: readonly string[], opts: RetryOptions = {}): Promise<SplitScatterResult> {
   const keys = [...new Set(rawKeysHex.filter((k) => k !== ''))].sort();
-  const result: SplitScatterResult = { newRegionIds: [], rounds: 0, scatterUnfinished: [] };
+  const result: SplitScatterResult = { newRegionIds: [], rounds: 0, scatterUnfinished: [], scatterFailed: [] };
   if (keys.length === 0) return result;
   const scanStart = encodeBytes(fromHex(keys[0] as string));
   // Just past the largest encoded key, so the region holding it is in the scan.
@@ -125,8 +127,13 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
           for (const r of created) {
             result.newRegionIds.push(r.id.toString());
             await waitRegionVisible(conn, r.id, opts);
-            await scatterRegion(conn, r.id, opts);
-            scattered.push(r.id);
+            try {
+              await scatterRegion(conn, r.id, opts);
+              scattered.push(r.id);
+            } catch (e) {
+              // BR logs a failed scatter and goes on: an unscattered region costs balance, not correctness.
+              result.scatterFailed.push({ regionId: r.id.toString(), error: e instanceof Error ? e.message : String(e) });
+            }
           }
           // The next batch of keys lies in the last region of this split (keys are sorted).
           const last = after[after.length - 1];
@@ -158,7 +165,7 @@ async function waitRegionVisible(conn: ClusterConnection, regionId: bigint, opts
 
 /** ScatterRegion, retried while PD says the region is not fully replicated / has no leader (BR: 7 × 100 ms). */
 async function scatterRegion(conn: ClusterConnection, regionId: bigint, opts: RetryOptions): Promise<void> {
-  await retry(() => conn.pd.scatterRegion(regionId), SCATTER_RETRY, (e) => classifyError(e).kind === 'not-leader', opts);
+  await retry(() => conn.pd.scatterRegion(regionId), SCATTER_RETRY, (e) => classifyError(e).kind === 'region-not-ready', opts);
 }
 
 /**

@@ -57,6 +57,21 @@ describe('splitAndScatter', () => {
     expect(sim.inspector.snapshot().regions.length).toBe(keys.length + 1);
   });
 
+  it('goes on when PD keeps refusing to scatter, reporting the regions left unscattered', async () => {
+    const quick = await connectCluster({ pdEndpoints: sim.pdAddress, pd: { retry: { name: 't', attempts: 2, initialMs: 1, maxMs: 1 } } });
+    try {
+      sim.faults.injectUnavailable({ rpc: 'ScatterRegion', count: 1000, target: 'pd' });
+      const keys = keysOf(500);
+      const res = await splitAndScatter(quick, keys);
+      expect(res.scatterFailed.map((f) => f.regionId).sort()).toEqual([...res.newRegionIds].sort());
+      expect(res.scatterFailed[0]?.error).toContain('PD ScatterRegion');
+      for (const k of keys) expect(boundaries().has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
+    } finally {
+      sim.faults.clear();
+      quick.close();
+    }
+  });
+
   it('survives a leader store being UNAVAILABLE once and PD GetRegionByID failing once', async () => {
     const leader = sim.state.regions()[0]!.leaderStoreId;
     sim.faults.injectUnavailable({ rpc: 'SplitRegion', count: 1, target: leader });
