@@ -102,6 +102,9 @@ export type Statement =
   | { kind: 'set'; assignments: { name: string; scope: 'session' | 'global' | 'user'; value: string }[] }
   | { kind: 'select'; select: SelectStmt }
   | { kind: 'replace-select'; target: TableName; source: TableName }
+  | { kind: 'show-databases' }
+  | { kind: 'show-tables'; db?: string }
+  | { kind: 'show-create-table'; table: TableName }
   | { kind: 'begin' | 'commit' | 'rollback' };
 
 /** A SELECT of scalar items (functions, @@variables, literals) or of information_schema columns. */

@@ -42,6 +42,12 @@ function parseTop(c: TokenCursor): Statement {
   if (c.acceptWords('set')) return parseSet(c);
   if (c.acceptWords('select')) return { kind: 'select', select: parseSelect(c) };
   if (c.acceptWords('replace', 'into')) return parseReplaceSelect(c);
+  if (c.acceptWords('show', 'databases') || c.acceptWords('show', 'schemas')) return { kind: 'show-databases' };
+  if (c.acceptWords('show', 'tables') || c.acceptWords('show', 'full', 'tables')) {
+    if (c.acceptWords('from') || c.acceptWords('in')) return { kind: 'show-tables', db: c.identifier() };
+    return { kind: 'show-tables' };
+  }
+  if (c.acceptWords('show', 'create', 'table')) return { kind: 'show-create-table', table: tableName(c) };
   if (c.acceptWords('begin') || c.acceptWords('start', 'transaction')) return { kind: 'begin' };
   if (c.acceptWords('commit')) return { kind: 'commit' };
   if (c.acceptWords('rollback')) return { kind: 'rollback' };

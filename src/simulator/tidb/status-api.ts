@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Catalog } from './catalog';
+import type { TidbFaults } from './tidb-faults';
 import { SIMULATED_SERVER_VERSION } from './tidb-session';
 
 /**
@@ -8,11 +9,13 @@ import { SIMULATED_SERVER_VERSION } from './tidb-session';
  * GET /schema/{db}/{table} (the full TableInfo JSON, the only place column IDs are visible) and
  * GET /db-table/{tableID}. Errors come back as TiDB writes them: HTTP 400 with "[schema:1146]…".
  */
-export async function startStatusApi(catalog: Catalog, host: string, port: number, connections: () => number): Promise<{ server: Server; address: string }> {
+export async function startStatusApi(catalog: Catalog, faults: TidbFaults, host: string, port: number, connections: () => number): Promise<{ server: Server; address: string }> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET') return send(res, 405, 'only GET is served');
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/\/+$/, '');
     const parts = path.split('/').filter(Boolean);
+    const injected = faults.statusFault(path);
+    if (injected !== undefined) return send(res, injected, `injected status fault ${injected}`);
     if (path === '/status') {
       return json(res, { connections: connections(), version: SIMULATED_SERVER_VERSION, git_hash: 'brflow-simulator', status: { init_stats_percentage: 100 } });
     }

@@ -20,6 +20,7 @@ export interface TidbFaultRule {
 /** The fault/latency hook of the TiDB front; tests script DDL failures through it. */
 export class TidbFaults {
   private rules: (TidbFaultRule & { left: number })[] = [];
+  private statusRules: { match: RegExp; status: number; left: number }[] = [];
   /** Statements a rule hit, for tests to see what was refused. */
   readonly hits: string[] = [];
 
@@ -37,8 +38,23 @@ export class TidbFaults {
     this.rules.push({ ...rule, left: rule.times ?? 1 });
   }
 
+  /** Answers the next `times` status-API requests whose path matches with this HTTP status (default 500). */
+  failStatus(match: RegExp, status = 500, times = 1): void {
+    this.statusRules.push({ match, status, left: times });
+  }
+
+  /** The scripted HTTP status for a status-API path, if a rule hits it. */
+  statusFault(path: string): number | undefined {
+    const rule = this.statusRules.find((r) => r.left > 0 && r.match.test(path));
+    if (!rule) return undefined;
+    rule.left--;
+    this.hits.push(`GET ${path}`);
+    return rule.status;
+  }
+
   clear(): void {
     this.rules = [];
+    this.statusRules = [];
   }
 
   /** Runs the statement through the rules: waits, refuses, or executes and then fails. */

@@ -157,7 +157,7 @@ export async function startTidbFront(opts: TidbFrontOptions = {}): Promise<TidbF
   const sqlPort = (raw.address() as AddressInfo).port;
   let status: { server: HttpServer; address: string };
   try {
-    status = await startStatusApi(catalog, host, opts.statusPort ?? 0, () => sockets.size);
+    status = await startStatusApi(catalog, faults, host, opts.statusPort ?? 0, () => sockets.size);
   } catch (e) {
     raw.close();
     throw e;

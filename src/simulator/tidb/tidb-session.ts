@@ -1,3 +1,4 @@
+import { createTableSql } from '../../plan/create-sql';
 import { isDdl, type Catalog } from './catalog';
 import { isInfoSchemaTable, selectInfoSchema, type ResultSet } from './info-schema';
 import type { SelectItem, SelectStmt, Statement } from './sql-ast';
@@ -89,6 +90,25 @@ export class TidbSession {
         };
         this.catalog.replaceSelect(resolve(stmt.target), resolve(stmt.source));
         return { kind: 'ok', affectedRows: 0 };
+      }
+      case 'show-databases':
+        return { kind: 'rows', columns: [{ name: 'Database', type: 'string' }], rows: [['INFORMATION_SCHEMA'], ...this.catalog.databases().map((d) => [d.db_name.O])] };
+      case 'show-tables': {
+        const db = stmt.db ?? this.currentDb;
+        if (db === undefined) throw SqlError.noDatabaseSelected();
+        const info = this.catalog.database(db);
+        if (!info) throw SqlError.unknownDatabase(db);
+        return { kind: 'rows', columns: [{ name: `Tables_in_${info.db_name.O}`, type: 'string' }], rows: this.catalog.tables(db).map((t) => [t.name.O]) };
+      }
+      case 'show-create-table': {
+        const db = stmt.table.db ?? this.currentDb;
+        if (db === undefined) throw SqlError.noDatabaseSelected();
+        if (!this.catalog.database(db)) throw SqlError.unknownDatabase(db);
+        const t = this.catalog.table(db, stmt.table.name);
+        if (!t) throw SqlError.noSuchTable(db, stmt.table.name);
+        // The same renderer brflow sends DDL with, so a round trip through the front is a check of both.
+        const sql = createTableSql(t, { autoIncrement: t.auto_inc_id });
+        return { kind: 'rows', columns: [{ name: 'Table', type: 'string' }, { name: 'Create Table', type: 'string' }], rows: [[t.name.O, sql]] };
       }
       case 'begin':
       case 'commit':

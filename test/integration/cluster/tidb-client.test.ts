@@ -238,6 +238,20 @@ describe('TidbClient against the simulated TiDB front over real sockets', () => 
     expect(front.catalog.database('x')).toBeUndefined();
   });
 
+  it('retries the status API through a 5xx, and gives up naming the status address when it persists', async () => {
+    await client.executeStatements(undefined, ['CREATE DATABASE st', 'CREATE TABLE st.t (a int)']);
+    front.faults.failStatus(/^\/schema\/st\/t$/, 503, 2);
+    expect((await client.tableInfo('st', 't'))?.id).toBe(front.catalog.table('st', 't')?.id);
+    expect(front.faults.hits.filter((h) => h === 'GET /schema/st/t')).toHaveLength(2);
+    front.faults.failStatus(/^\/schema\/st\/t$/, 500, 100);
+    const quick = new TidbClient(cfg, { retry: { name: 'test', attempts: 3, initialMs: 10, maxMs: 10 } });
+    const err = await quick.tableInfo('st', 't').catch((e: unknown) => e);
+    await quick.close();
+    expect(err).toMatchObject({ type: ErrorType.ClusterUnavailable, httpStatus: 500 });
+    expect((err as Error).message).toContain(front.statusAddress);
+    expect(front.faults.hits.filter((h) => h === 'GET /schema/st/t')).toHaveLength(5);
+  });
+
   it('times out a statement that hangs, within the deadline', async () => {
     front.faults.delay(/^SELECT VERSION/, 3_000);
     const slow = new TidbClient({ ...cfg, timeoutMs: 300 }, { retry: { name: 'test', attempts: 1, initialMs: 10, maxMs: 10 } });

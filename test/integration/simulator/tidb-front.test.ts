@@ -86,6 +86,21 @@ describe('simulated TiDB front on the MySQL wire', () => {
     expect(await get('/schema/none')).toEqual({ status: 400, body: "[schema:1049]Unknown database 'none'" });
   });
 
+  it('answers SHOW DATABASES / TABLES / CREATE TABLE, and its CREATE TABLE recreates the same layout', async () => {
+    await conn.query("CREATE DATABASE src; USE src; CREATE TABLE t (id bigint NOT NULL AUTO_INCREMENT, v varchar(10) DEFAULT 'x', PRIMARY KEY (id) /*T![clustered_index] CLUSTERED */, KEY kv (v)) AUTO_INCREMENT = 50");
+    expect((await conn.query('SHOW DATABASES'))[0]).toEqual([{ Database: 'INFORMATION_SCHEMA' }, { Database: 'mysql' }, { Database: 'test' }, { Database: 'src' }]);
+    expect((await conn.query('SHOW TABLES'))[0]).toEqual([{ Tables_in_src: 't' }]);
+    const [[row]] = (await conn.query('SHOW CREATE TABLE src.t')) as unknown as [[{ Table: string; 'Create Table': string }]];
+    expect(row.Table).toBe('t');
+    expect(row['Create Table']).toContain('AUTO_INCREMENT=50');
+    await conn.query('CREATE DATABASE dst; USE dst');
+    await conn.query(row['Create Table']);
+    const a = front.catalog.table('src', 't') as TableInfo;
+    const b = front.catalog.table('dst', 't') as TableInfo;
+    expect({ ...b, id: a.id }).toEqual(a);
+    expect(await errnoOf('SHOW CREATE TABLE dst.none')).toBe(1146);
+  });
+
   it('lets tests fail DDL through the fault hook, once', async () => {
     front.faults.failDdl(/^CREATE TABLE/, { error: { errno: 9001, message: 'PD server timeout' } });
     expect(await errnoOf('CREATE TABLE test.f (a int)')).toBe(9001);
