@@ -311,6 +311,23 @@ export class ClusterState {
     r.leaderStoreId = storeId;
   }
 
+  /**
+   * Raft failover: every region led by `storeId` elects a leader among its peers on stores that are
+   * still up (no epoch change). Regions with no live peer keep their leader. Returns how many moved.
+   */
+  failoverLeaders(storeId: number, isUp: (storeId: number) => boolean): number {
+    let moved = 0;
+    for (const r of this.regionList) {
+      if (r.leaderStoreId !== storeId) continue;
+      const next = r.peers.find((p) => p.storeId !== storeId && isUp(p.storeId));
+      if (next) {
+        r.leaderStoreId = next.storeId;
+        moved++;
+      }
+    }
+    return moved;
+  }
+
   // ---- scatter operators ----
 
   /** Starts a scatter-region operator; false when PD does not know the region. */

@@ -52,6 +52,12 @@ export class Faults {
   private unavailable: UnavailableFault[] = [];
   private latency: LatencyFault[] = [];
   private readonly down = new Set<number>();
+  private readonly downListeners: ((storeId: number) => void)[] = [];
+
+  /** Called whenever a store goes down (the server uses it for leader failover). */
+  onStoreDown(listener: (storeId: number) => void): void {
+    this.downListeners.push(listener);
+  }
 
   injectRegionError(f: RegionErrorFault): void {
     if (!(f.count > 0)) throw new Error('fault count must be positive');
@@ -71,6 +77,7 @@ export class Faults {
   /** A down store answers every call with UNAVAILABLE, like a crashed TiKV behind a live address. */
   storeDown(storeId: number): void {
     this.down.add(storeId);
+    for (const l of this.downListeners) l(storeId);
   }
 
   storeUp(storeId: number): void {

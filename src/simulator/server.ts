@@ -44,6 +44,8 @@ export interface SimulatorOptions {
   /** GetOperator polls before a scatter finishes. @default 2 */
   scatterPolls?: number;
   scatterTransfersLeader?: boolean;
+  /** A store going down hands its region leaderships to live peers, as raft would. @default false */
+  failoverOnStoreDown?: boolean;
   /** How a store opens the StorageBackend of a Download. @default openStorageFromBackend */
   openStorage?: (backend: StorageBackend) => BackupStorage;
   /** How a store decodes SST bytes. @default decodeBackupSst (src/backup/sst) */
@@ -85,6 +87,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     ...(opts.scatterTransfersLeader !== undefined ? { scatterTransfersLeader: opts.scatterTransfersLeader } : {}),
   });
   const faults = new Faults();
+  if (opts.failoverOnStoreDown) faults.onStoreDown((id) => state.failoverLeaders(id, (s) => !faults.isStoreDown(s)));
   const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch(() => undefined);

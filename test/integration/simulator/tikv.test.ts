@@ -308,6 +308,19 @@ describe('simulated TiKV over real sockets', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
   });
 
+  it('fails leaders over to live peers when a store goes down, if asked to', async () => {
+    const sim2 = await startSimulator({ stores: 3, pdMembers: 1, tidb: false, failoverOnStoreDown: true });
+    try {
+      const r = sim2.state.regions()[0]!;
+      await fetch(`${sim2.adminUrl}/stores/${r.leaderStoreId}/down`, { method: 'POST' });
+      const after = sim2.state.regionById(r.id)!;
+      expect(after.leaderStoreId).not.toBe(r.leaderStoreId);
+      expect(after.epoch).toEqual(r.epoch);
+    } finally {
+      await sim2.stop();
+    }
+  });
+
   it('exposes faults and inspection over the admin HTTP API', async () => {
     const post = (path: string, body: unknown) => fetch(`${sim.adminUrl}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     expect((await post('/faults/region-error', { rpc: 'Download', kind: 'ServerIsBusy', count: 2, target: 1 })).status).toBe(200);
