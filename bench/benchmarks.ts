@@ -1,6 +1,8 @@
 import type { Benchmark } from './benchmark';
+import { checksumBench } from './checksum.bench';
 import { planRestoreBench } from './plan-restore.bench';
 import { readManifestBench } from './read-manifest.bench';
+import { sstBench } from './sst.bench';
 
 /** Every benchmark `npm run bench` runs, in this order. */
-export const BENCHMARKS: readonly Benchmark[] = [planRestoreBench, readManifestBench];
+export const BENCHMARKS: readonly Benchmark[] = [planRestoreBench, readManifestBench, sstBench, checksumBench];

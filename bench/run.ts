@@ -11,42 +11,14 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Benchmark, BenchContext } from './benchmark';
 import { BENCHMARKS } from './benchmarks';
+import { parseBenchArgs, type BenchArgs } from './run-args';
 import { environment, formatCaseLine, writeResult, type BenchResult } from './result-file';
 
 /** Per-process limit; a bench that hangs is killed and recorded as an error instead of stalling CI. */
 const PROCESS_TIMEOUT_MS = { full: 150_000, quick: 60_000 };
-
-interface Args {
-  quick: boolean;
-  strict: boolean;
-  only?: string[];
-  out: string;
-  /** Internal: this process is a child doing one phase of one bench. */
-  phase?: { kind: 'prepare' | 'run'; bench: string; workDir: string };
-}
-
-function parseArgs(argv: string[]): Args {
-  const get = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    if (i < 0) return undefined;
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
-    return v;
-  };
-  const known = new Set(['--quick', '--strict', '--only', '--out', '--prepare', '--run', '--work-dir']);
-  for (const a of argv) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a}; known: ${[...known].slice(0, 4).join(' ')}`);
-  const quick = argv.includes('--quick');
-  const only = get('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
-  const out = resolve(get('--out') ?? (quick ? join(tmpdir(), 'brflow-bench-quick') : join(__dirname, 'results')));
-  const prepare = get('--prepare');
-  const run = get('--run');
-  const workDir = get('--work-dir');
-  const phase = (prepare ?? run) && workDir ? { kind: prepare ? 'prepare' as const : 'run' as const, bench: (prepare ?? run)!, workDir } : undefined;
-  return { quick, strict: argv.includes('--strict'), ...(only ? { only } : {}), out, ...(phase ? { phase } : {}) };
-}
 
 function findBench(name: string): Benchmark {
   const b = BENCHMARKS.find((x) => x.name === name);
@@ -55,7 +27,7 @@ function findBench(name: string): Benchmark {
 }
 
 /** Child side: prepare writes inputs to workDir; run measures and writes the result file. */
-async function child(args: Args, phase: NonNullable<Args['phase']>): Promise<void> {
+async function child(args: BenchArgs, phase: NonNullable<BenchArgs['phase']>): Promise<void> {
   const bench = findBench(phase.bench);
   const ctx: BenchContext = { quick: args.quick, workDir: phase.workDir };
   if (phase.kind === 'prepare') {
@@ -73,7 +45,7 @@ async function child(args: Args, phase: NonNullable<Args['phase']>): Promise<voi
 }
 
 /** Starts this script again for one phase of one bench; resolves with how it ended. */
-function runPhase(args: Args, kind: 'prepare' | 'run', bench: string, workDir: string): Promise<string | undefined> {
+function runPhase(args: BenchArgs, kind: 'prepare' | 'run', bench: string, workDir: string): Promise<string | undefined> {
   const argv = [...process.execArgv, '--expose-gc', process.argv[1]!, `--${kind}`, bench, '--work-dir', workDir, '--out', args.out];
   if (args.quick) argv.push('--quick');
   return new Promise((done) => {
@@ -93,7 +65,7 @@ function runPhase(args: Args, kind: 'prepare' | 'run', bench: string, workDir: s
   });
 }
 
-async function parent(args: Args): Promise<number> {
+async function parent(args: BenchArgs): Promise<number> {
   const selected = args.only ? args.only.map(findBench) : BENCHMARKS;
   console.log(`brflow bench${args.quick ? ' --quick (smoke scale)' : ''}: ${selected.map((b) => b.name).join(', ')} → ${args.out}`);
   let bad = 0;
@@ -130,7 +102,7 @@ async function parent(args: Args): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2), join(__dirname, 'results'));
   if (args.phase) await child(args, args.phase);
   else process.exitCode = await parent(args);
 }
