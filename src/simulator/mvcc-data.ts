@@ -1,4 +1,7 @@
 import { compareBytes, decodeBytes, decodeUint64BE, toHex } from '../plan/keys';
+
+/** Map key for a data key: latin1 keeps one char per byte (fast, native), and byte order under string comparison. */
+const mapKey = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('latin1');
 import { decodeMvccWrite } from '../backup/mvcc-write';
 
 /** One visible row: raw TiDB key (no 'z', no ts) and the row value. */
@@ -32,7 +35,7 @@ export class MvccData {
   put(cf: string, dataKey: Uint8Array, value: Uint8Array): void {
     const m = this.cfs.get(cf);
     if (!m) throw new Error(`unknown column family ${cf}`);
-    m.set(toHex(dataKey), { key: dataKey, value });
+    m.set(mapKey(dataKey), { key: dataKey, value });
     if (cf === 'write') this.sortedWrite = undefined;
   }
 
@@ -74,7 +77,7 @@ export class MvccData {
           const dk = new Uint8Array(v.key.length);
           dk.set(v.key.subarray(0, v.key.length - 8));
           dk.set(encodeNotTs(w.startTs), v.key.length - 8);
-          value = defaults.get(toHex(dk))?.value;
+          value = defaults.get(mapKey(dk))?.value;
           if (!value) throw new Error(`default CF value missing for key ${toHex(enc)} start_ts ${w.startTs}`);
         }
         chosen = { rawKey: decodeBytes(enc).value, encodedKey: enc, value };
