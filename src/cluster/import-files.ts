@@ -94,6 +94,8 @@ export async function importFiles(conn: ClusterConnection, files: readonly Backu
     (e) => {
       const c = classifyError(e);
       if (!c.retryable) return false;
+      // An address that now serves another store, or none: look the stores up again before the rescan.
+      if (c.kind === 'store-not-match' || c.kind === 'unavailable') conn.stores.invalidateAll();
       result.retries.push({ kind: c.kind, detail: e instanceof Error ? e.message : String(e) });
       return c.backoffMs !== undefined ? { delayMs: c.backoffMs } : true;
     },

@@ -40,4 +40,9 @@ export class StoreResolver {
   invalidate(storeId: bigint): void {
     this.cache.delete(storeId);
   }
+
+  /** Forgets every address: after StoreNotMatch we cannot tell which store moved. */
+  invalidateAll(): void {
+    this.cache.clear();
+  }
 }
