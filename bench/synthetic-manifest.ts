@@ -103,7 +103,9 @@ export function syntheticManifest(opts: SyntheticManifestOptions): Manifest {
     const spec: TableSpec = { ...TABLE_SPEC, name: `t_${i}`, ...(partitioned ? { partition: { kind: 'hash', column: 'id', count: partitions } } : {}) };
     // Through Go-style JSON and back, as readManifest hands it over (the TSO field becomes a plain number).
     const info = JSON.parse(toGoJson(buildTableInfo(spec, { id, partitionIds }, endVersion - 1000n))) as TableInfo;
-    const physicalIds = partitioned ? partitionIds : [id];
+    // As readManifest lists them: the table ID and every partition ID; the rows live in the partitions.
+    const physicalIds = [id, ...partitionIds];
+    const dataIds = partitioned ? partitionIds : [id];
 
     const fileCount = baseFiles + (i < extraFiles ? 1 : 0);
     const files: BackupFile[] = [];
@@ -111,8 +113,8 @@ export function syntheticManifest(opts: SyntheticManifestOptions): Manifest {
     let kvs = 0n;
     let bytes = 0n;
     for (let r = 0; files.length < fileCount; r++) {
-      const pid = physicalIds[r % physicalIds.length]!;
-      const keys = rangeKeys(pid, Math.floor(r / physicalIds.length));
+      const pid = dataIds[r % dataIds.length]!;
+      const keys = rangeKeys(pid, Math.floor(r / dataIds.length));
       const rangeBytes = Math.round(MIN_RANGE_BYTES * (MAX_RANGE_BYTES / MIN_RANGE_BYTES) ** (rng.nextU32() / 0x1_0000_0000));
       const rangeKvs = Math.max(1, Math.round(rangeBytes / BYTES_PER_KV));
       const region = regionId++;

@@ -1,0 +1,178 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalStorage } from '../../../src/backup/local-storage';
+import { readManifest } from '../../../src/backup/read-manifest';
+import { decodeTableId, fromHex } from '../../../src/plan/keys';
+import { planRestore } from '../../../src/plan/restore-plan';
+import { BENCHMARKS } from '../../../bench/benchmarks';
+import { runChecksum } from '../../../bench/checksum.bench';
+import { measure, percentile, summarize } from '../../../bench/measure';
+import { preparePlanInput, runPlanRestore } from '../../../bench/plan-restore.bench';
+import { prepareBackupMeta, runReadManifest } from '../../../bench/read-manifest.bench';
+import { caseResult, checkTargets, formatCaseLine, writeResult, type BenchResult, type CaseResult } from '../../../bench/result-file';
+import { parseBenchArgs } from '../../../bench/run-args';
+import { runSst } from '../../../bench/sst.bench';
+import { syntheticBackupMeta } from '../../../bench/synthetic-backupmeta';
+import { syntheticManifest } from '../../../bench/synthetic-manifest';
+
+/** The bench harness's pure pieces and every runner at toy scale, so `npm run bench` cannot rot unnoticed. */
+describe('bench statistics', () => {
+  it('nearest-rank percentiles and summary of fixed samples', () => {
+    expect(summarize([50, 10, 30, 20, 40])).toEqual({ iterations: 5, meanMs: 30, p50Ms: 30, p95Ms: 50, minMs: 10, maxMs: 50 });
+    const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(hundred, 95)).toBe(95);
+    expect(percentile(hundred, 50)).toBe(50);
+    expect(percentile([7], 95)).toBe(7);
+    expect(() => percentile([], 50)).toThrow(/no samples/);
+  });
+
+  it('measure runs warmups untimed, then the iterations, and stops at the budget after one run', async () => {
+    let calls = 0;
+    expect(await measure(() => calls++, { iterations: 3, warmup: 2 })).toHaveLength(3);
+    expect(calls).toBe(5);
+    calls = 0;
+    expect(await measure(() => calls++, { iterations: 10, budgetMs: 0 })).toHaveLength(1);
+    expect(calls).toBe(1);
+  });
+});
+
+describe('bench result files', () => {
+  const memory = { rssMiB: 100, peakRssMiB: 300, heapUsedMiB: 50 };
+
+  it('derives ops/s and MB/s from the mean and checks each target, a missing metric failing', () => {
+    const c = caseResult({
+      name: 'x', params: { n: 1 }, memory, opsPerIteration: 4, bytesPerIteration: 10_000_000,
+      timing: { iterations: 2, meanMs: 500, p50Ms: 400, p95Ms: 600, minMs: 400, maxMs: 600 },
+      targets: [
+        { metric: 'mbPerSec', op: '>=', limit: 20, why: 'a' },
+        { metric: 'p95Ms', op: '<=', limit: 599, why: 'b' },
+        { metric: 'peakRssMiB', op: '<=', limit: 300, why: 'c' },
+      ],
+    });
+    expect(c.metrics).toMatchObject({ opsPerSec: 8, mbPerSec: 20, p95Ms: 600, peakRssMiB: 300, heapUsedMiB: 50 });
+    expect(c.targets.map((t) => [t.metric, t.actual, t.pass])).toEqual([['mbPerSec', 20, true], ['p95Ms', 600, false], ['peakRssMiB', 300, true]]);
+    expect(c.pass).toBe(false);
+    expect(checkTargets({ ...c.metrics, mbPerSec: undefined }, [{ metric: 'mbPerSec', op: '>=', limit: 1, why: '' }])).toEqual([
+      { metric: 'mbPerSec', op: '>=', limit: 1, why: '', actual: null, pass: false },
+    ]);
+    expect(formatCaseLine('b', c)).toContain('p95Ms 600 <= 599 FAIL');
+  });
+
+  it('writes <dir>/<name>.json that reads back whole', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brflow-bench-test-'));
+    try {
+      const result: BenchResult = {
+        name: 'demo', description: 'd', date: '2026-01-01T00:00:00.000Z', quick: true, durationMs: 1, pass: true, cases: [],
+        env: { node: 'v20', platform: 'linux', arch: 'x64', cpuModel: 'c', cpuCount: 2, totalMemMiB: 1, loadAvg: [0, 0, 0] },
+      };
+      const path = await writeResult(join(dir, 'nested'), result);
+      expect(path).toBe(join(dir, 'nested', 'demo.json'));
+      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(result);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('parses the command line; quick runs never default to the committed results folder', () => {
+    expect(parseBenchArgs([], '/r')).toEqual({ quick: false, strict: false, out: '/r' });
+    const q = parseBenchArgs(['--quick', '--only', 'sst, checksum'], '/r');
+    expect(q.out).not.toBe('/r');
+    expect(q.only).toEqual(['sst', 'checksum']);
+    expect(parseBenchArgs(['--run', 'sst', '--work-dir', '/w', '--out', '/o'], '/r').phase).toEqual({ kind: 'run', bench: 'sst', workDir: '/w' });
+    expect(() => parseBenchArgs(['--fast'], '/r')).toThrow(/unknown option --fast/);
+    expect(() => parseBenchArgs(['--only'], '/r')).toThrow(/--only needs a value/);
+  });
+
+  it('registers each benchmark once under a kebab-case name', () => {
+    const names = BENCHMARKS.map((b) => b.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of names) expect(n).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+  });
+});
+
+describe('synthetic backups', () => {
+  const opts = { tables: 30, files: 95, tablesPerDatabase: 7, partitionEvery: 10, partitions: 3, seed: 5 };
+
+  it('spreads exactly the files asked for over the tables, each under one of its table\'s physical IDs, checksums summed', () => {
+    const m = syntheticManifest(opts);
+    expect(m.tables).toHaveLength(30);
+    expect(m.databases).toHaveLength(5);
+    expect(m.tables.reduce((n, t) => n + t.files.length, 0)).toBe(95);
+    const partitioned = m.tables.filter((t) => t.physicalIds.length === 4);
+    expect(partitioned).toHaveLength(3);
+    // Rows of a partitioned table live in its partitions, never under the table ID.
+    for (const t of partitioned) for (const f of t.files) expect(Number(decodeTableId(fromHex(f.startKey)))).not.toBe(t.id);
+    for (const t of m.tables) {
+      expect(t.files.length === 3 || t.files.length === 4).toBe(true);
+      let crc = 0n;
+      for (const f of t.files) {
+        expect(t.physicalIds).toContain(Number(decodeTableId(fromHex(f.startKey))));
+        expect(f.startKey < f.endKey).toBe(true);
+        crc ^= BigInt(f.crc64xor);
+      }
+      expect(t.crc64xor).toBe(crc.toString());
+      expect(t.totalKvs).toBe(t.files.reduce((n, f) => n + BigInt(f.totalKvs), 0n).toString());
+    }
+    expect(syntheticManifest(opts)).toEqual(m);
+    expect(syntheticManifest({ ...opts, seed: 6 })).not.toEqual(m);
+    const plan = planRestore(m);
+    expect(plan.summary).toMatchObject({ tables: 30, files: 95, databases: 5, unsupportedTables: 0 });
+  });
+
+  it('encodes as meta v2 that readManifest reads back to the same manifest (several leaves per index)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brflow-bench-meta-'));
+    try {
+      const m = syntheticManifest(opts);
+      const objects = syntheticBackupMeta(m, { leafEntries: 20 });
+      expect(objects.map((o) => o.name)).toEqual([
+        ...[1, 2, 3, 4, 5].map((i) => `backupmeta.datafile.00000000${i}`),
+        'backupmeta.schema.000000006', 'backupmeta.schema.000000007', 'backupmeta',
+      ]);
+      const storage = new LocalStorage(dir);
+      for (const o of objects) await storage.write(o.name, o.bytes);
+      expect(await readManifest(storage)).toEqual(m);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('benchmark runners at toy scale', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'brflow-bench-run-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function expectMeasured(cases: CaseResult[], names: string[]): void {
+    expect(cases.map((c) => c.name)).toEqual(names);
+    for (const c of cases) {
+      expect(c.metrics.iterations).toBeGreaterThanOrEqual(1);
+      expect(Number.isFinite(c.metrics.opsPerSec) && c.metrics.opsPerSec > 0).toBe(true);
+      expect(c.metrics.peakRssMiB).toBeGreaterThan(0);
+      for (const t of c.targets) expect(t.actual).not.toBeNull();
+      expect(c.pass).toBe(c.targets.every((t) => t.pass));
+    }
+  }
+
+  it('plan-restore and read-manifest prepare their inputs and measure them', async () => {
+    const p = { tables: 12, files: 40, iterations: 1, budgetMs: 1000 };
+    await preparePlanInput(dir, p);
+    const plan = await runPlanRestore(dir, p);
+    expectMeasured(plan, ['plan', 'content-hash']);
+    expect(plan[0]!.params).toMatchObject({ tables: 12, files: 40 });
+    expect(plan[0]!.targets.map((t) => t.metric)).toEqual(['p95Ms', 'peakRssMiB']);
+    await prepareBackupMeta(dir, p);
+    const read = await runReadManifest(dir, p);
+    expectMeasured(read, ['meta-v2']);
+    expect(read[0]!.metrics.mbPerSec).toBeGreaterThan(0);
+  });
+
+  it('sst and checksum measure every case', async () => {
+    expectMeasured(await runSst({ rawBytes: 16 * 1024, iterations: 1, compressions: ['none', 'zstd'] }), ['write-none', 'read-none', 'write-zstd', 'read-zstd']);
+    expectMeasured(await runChecksum({ bufferBytes: 64 * 1024, fileRawBytes: 16 * 1024, iterations: 1 }), ['crc64', 'crc32c', 'sha256', 'kv-checksum', 'backup-file-checksum']);
+  });
+});
