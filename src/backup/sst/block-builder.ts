@@ -26,10 +26,14 @@ export class BlockBuilder {
     return this.out.length + this.restarts.length * 4 + 4;
   }
 
-  /** Estimated size after adding an entry of the given sizes (RocksDB EstimateSizeAfterKV). */
+  /**
+   * Estimated size after adding an entry of the given sizes, with RocksDB's exact (deliberately rough) formula
+   * from BlockBuilder::EstimateSizeAfterKV: whole key and value, a new restart slot if due, 4 bytes for the shared
+   * length, and the varint lengths of key and value. Matching it makes blocks end where RocksDB's would.
+   */
   estimateSizeAfter(keyLen: number, valueLen: number): number {
     const restart = this.counter >= this.restartInterval ? 4 : 0;
-    return this.sizeEstimate + keyLen + valueLen + restart + 3 * 5;
+    return this.sizeEstimate + keyLen + valueLen + restart + 4 + varintLength(keyLen) + varintLength(valueLen);
   }
 
   /**
@@ -91,4 +95,13 @@ export class BlockBuilder {
     this.lastKeyLen = 0;
     this.entries = 0;
   }
+}
+
+function varintLength(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    n++;
+  }
+  return n;
 }

@@ -44,8 +44,11 @@ export interface SstTable {
   dataBlocks: BlockHandle[];
   /** All entries in key order (decoded lazily, block by block). */
   entries(): Generator<SstEntry>;
-  /** Visits entries without allocating per-entry objects; `key`/`value` are views valid only during the call. */
-  forEach(visit: (key: Uint8Array, value: Uint8Array, valueType: number) => void): void;
+  /**
+   * Visits entries without allocating per-entry objects; `key`/`value` are views valid only during the call.
+   * `block` is the index of the data block holding the entry.
+   */
+  forEach(visit: (key: Uint8Array, value: Uint8Array, valueType: number, block: number) => void): void;
 }
 
 const CHECKSUM_NAMES: Record<number, string> = { 2: 'xxHash', 3: 'xxHash64', 4: 'XXH3' };
@@ -160,7 +163,7 @@ export function openSst(file: Uint8Array, opts: SstReadOptions = {}): SstTable {
       }
     },
     forEach(visit): void {
-      for (let i = 0; i < dataBlocks.length; i++) visitBlock(dataBlocks[i] as BlockHandle, i, (k, v, t) => visit(k, v, t));
+      for (let i = 0; i < dataBlocks.length; i++) visitBlock(dataBlocks[i] as BlockHandle, i, (k, v, t) => visit(k, v, t, i));
     },
   };
 }

@@ -94,7 +94,7 @@ export function writeSst(entries: Iterable<SstEntryInput>, opts: SstWriteOptions
   const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
   const zstdLevel = opts.zstdLevel ?? ZSTD_DEFAULT_LEVEL;
   if (!(blockSize > 0)) throw new BrflowError(ErrorType.InvalidInput, `blockSize ${blockSize} must be positive`);
-  const deviationLimit = Math.ceil((blockSize * (100 - BLOCK_SIZE_DEVIATION)) / 100);
+  const deviationLimit = Math.floor((blockSize * (100 - BLOCK_SIZE_DEVIATION) + 99) / 100);
 
   const out = new TableOut();
   const data = new BlockBuilder(DATA_RESTART_INTERVAL);

@@ -63,11 +63,8 @@ export interface RealDbOptions {
   kvs: Array<[string, string]>;
 }
 
-/**
- * Makes real RocksDB SST files: creates a DB with ldb, rewrites its OPTIONS file (format_version, compression,
- * block size, CRC32C checksums; RocksDB 7.8 defaults to XXH3), loads the KVs and compacts. Returns the .sst paths.
- */
-export function makeRealRocksDbSsts(dir: string, o: RealDbOptions): string[] {
+/** Creates an empty DB with ldb and rewrites its OPTIONS file; returns the DB path. */
+function makeConfiguredDb(dir: string, o: Omit<RealDbOptions, 'kvs'>): string {
   const db = join(dir, 'db');
   mkdirSync(dir, { recursive: true });
   run('ldb', [`--db=${db}`, '--create_if_missing', 'put', 'seed', 'x']);
@@ -87,10 +84,30 @@ export function makeRealRocksDbSsts(dir: string, o: RealDbOptions): string[] {
   set('index_block_restart_interval', String(o.indexBlockRestartInterval ?? 1));
   set('data_block_index_type', o.dataBlockIndexType ?? 'kDataBlockBinarySearch');
   writeFileSync(join(db, optFile), opts);
-  const input = o.kvs.map(([k, v]) => `0x${k} ==> 0x${v}`).join('\n') + '\n';
-  run('ldb', [`--db=${db}`, '--try_load_options', '--hex', 'load'], input);
+  return db;
+}
+
+function ldbInput(kvs: Array<[string, string]>): string {
+  return kvs.map(([k, v]) => `0x${k} ==> 0x${v}`).join('\n') + '\n';
+}
+
+/**
+ * Makes real RocksDB SST files: creates a DB with ldb, rewrites its OPTIONS file (format_version, compression,
+ * block size, CRC32C checksums; RocksDB 7.8 defaults to XXH3), loads the KVs and compacts. Returns the .sst paths.
+ */
+export function makeRealRocksDbSsts(dir: string, o: RealDbOptions): string[] {
+  const db = makeConfiguredDb(dir, o);
+  run('ldb', [`--db=${db}`, '--try_load_options', '--hex', 'load'], ldbInput(o.kvs));
   run('ldb', [`--db=${db}`, '--try_load_options', 'compact']);
   return readdirSync(db).filter((f) => f.endsWith('.sst')).map((f) => join(db, f));
+}
+
+/** Writes the KVs (sorted) with RocksDB's own SstFileWriter (`ldb write_extern_sst`); returns the file path. */
+export function rocksDbSstFileWriter(dir: string, o: RealDbOptions): string {
+  const db = makeConfiguredDb(dir, o);
+  const file = join(dir, 'external.sst');
+  run('ldb', [`--db=${db}`, '--try_load_options', '--hex', 'write_extern_sst', file], ldbInput(o.kvs));
+  return file;
 }
 
 /**
