@@ -3,6 +3,14 @@ import { register as registerMakeBackup } from './make-backup';
 import { register as registerPlan } from './plan';
 import { register as registerVerifyBackup } from './verify-backup';
 import { register as registerSim } from './sim';
+import { register as registerWorker } from './worker';
+import { register as registerRestore } from './restore';
+import { register as registerStatus } from './status';
+import { register as registerPause } from './pause';
+import { register as registerResume } from './resume';
+import { register as registerThrottle } from './throttle';
+import { register as registerCancel } from './cancel';
+import { register as registerSchedule } from './schedule';
 
 /**
  * Every subcommand registers itself here, one line each, so `brflow --help` lists them all.
@@ -14,4 +22,12 @@ export function registerCommands(program: Command): void {
   registerMakeBackup(program);
   registerVerifyBackup(program);
   registerSim(program);
+  registerWorker(program);
+  registerRestore(program);
+  registerStatus(program);
+  registerPause(program);
+  registerResume(program);
+  registerThrottle(program);
+  registerCancel(program);
+  registerSchedule(program);
 }

@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { Command } from 'commander';
+import { BrflowError, ErrorType } from '../../plan/error-types';
+import type { restoreWorkflow, RestoreResult } from '../../workflows/restore';
+import type { RestoreProgress } from '../../workflows/types';
+
+/** Connection flags every workflow command shares; env TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE as the CLI's. */
+export function withTemporalOptions(cmd: Command): Command {
+  return cmd
+    .option('--address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233')
+    .option('--namespace <ns>', 'Temporal namespace', process.env.TEMPORAL_NAMESPACE ?? 'default');
+}
+
+export interface TemporalFlags {
+  address: string;
+  namespace: string;
+}
+
+/** A client with a connect deadline; the error names the address and what to check. */
+export async function connectClient(flags: TemporalFlags): Promise<{ client: Client; close: () => Promise<void> }> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: flags.address, connectTimeout: 10_000 });
+  } catch (e) {
+    throw new BrflowError(ErrorType.ClusterUnavailable, `cannot reach Temporal at ${flags.address} (${(e as Error).message}); start it (npm run demo, or temporal server start-dev) or pass --address`);
+  }
+  return { client: new Client({ connection, namespace: flags.namespace }), close: () => connection.close() };
+}
+
+export function restoreHandle(client: Client, id: string): WorkflowHandle<typeof restoreWorkflow> {
+  return client.workflow.getHandle<typeof restoreWorkflow>(id);
+}
+
+const MiB = 1024 * 1024;
+
+function human(bytes: number): string {
+  if (bytes >= 1024 * MiB) return `${(bytes / 1024 / MiB).toFixed(1)} GiB`;
+  if (bytes >= MiB) return `${(bytes / MiB).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+/** One line: phase, a bar of bytes ingested, tables, files, rate and ETA. */
+export function renderProgress(p: RestoreProgress, width = 30): string {
+  const frac = p.bytes.total > 0 ? Math.min(1, p.bytes.ingested / p.bytes.total) : p.phase === 'done' ? 1 : 0;
+  const filled = Math.round(frac * width);
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+  const eta = p.etaSeconds !== undefined ? ` eta ${Math.ceil(p.etaSeconds)}s` : '';
+  const rate = p.rateBytesPerSec > 0 ? ` ${human(p.rateBytesPerSec)}/s` : '';
+  const check = p.checksum.enabled ? ` checksum ${p.checksum.passed}ok${p.checksum.failed ? `/${p.checksum.failed}bad` : ''}` : '';
+  return `${p.phase.padEnd(13)} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%  tables ${p.tables.created}/${p.tables.total}  files ${p.files.ingested}/${p.files.total}  ${human(p.bytes.ingested)}/${human(p.bytes.total)}${rate}${eta}${check}${p.paused ? '  (paused)' : ''}`;
+}
+
+/** The failure chain of a workflow as one line: the innermost message is what the operator can act on. */
+export function describeFailure(e: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = e instanceof WorkflowFailedError ? e.cause : e;
+  while (cur instanceof Error) {
+    const type = (cur as { type?: string }).type;
+    parts.push(type ? `${cur.message} [${type}]` : cur.message);
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return parts[parts.length - 1] ?? String(e);
+}
+
+/**
+ * Follows a restore until it closes, redrawing the progress line (TTY) or printing it every few seconds
+ * (logs). Returns the result or throws a one-line BrflowError with the workflow's failure.
+ */
+export async function followRestore(handle: WorkflowHandle<typeof restoreWorkflow>, out: NodeJS.WriteStream = process.stderr, intervalMs = 1000): Promise<RestoreResult> {
+  let settled = false;
+  const result = handle.result().finally(() => {
+    settled = true;
+  });
+  result.catch(() => undefined);
+  let lastPrinted = 0;
+  while (!settled) {
+    try {
+      const p = await handle.query<RestoreProgress>('progress');
+      const line = renderProgress(p);
+      if (out.isTTY) out.write(`\r${line}\x1b[K`);
+      else if (Date.now() - lastPrinted > 5000) {
+        out.write(`${line}\n`);
+        lastPrinted = Date.now();
+      }
+    } catch {
+      // The first workflow task may not have run yet; keep polling.
+    }
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+  }
+  try {
+    const p = await handle.query<RestoreProgress>('progress');
+    out.write(`${out.isTTY ? '\r' : ''}${renderProgress(p)}${out.isTTY ? '\x1b[K' : ''}\n`);
+  } catch {
+    // A closed run is still queryable; if not, the result below says enough.
+  }
+  try {
+    return await result;
+  } catch (e) {
+    throw new BrflowError(ErrorType.ClusterRejected, `restore ${handle.workflowId} failed: ${describeFailure(e)}`);
+  }
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new BrflowError(ErrorType.InvalidInput, `${name}: "${v}" is not a whole number`);
+    return n;
+  };
+}
+
+export interface RestoreFlags extends TemporalFlags {
+  storage?: string;
+  filter: string[];
+  input?: string;
+  concurrency?: number;
+  ratelimit?: number;
+  online?: boolean;
+  checksum: boolean;
+  taskQueue: string;
+  workflowId?: string;
+  detach?: boolean;
+}
+
+/** The workflow input from flags (and an optional JSON file the flags override). Secrets never go in here. */
+export function restoreInputFromFlags(f: RestoreFlags): Record<string, unknown> {
+  const input: Record<string, unknown> = f.input ? (JSON.parse(readFileSync(f.input, 'utf8')) as Record<string, unknown>) : {};
+  if (f.storage) input.storage = f.storage;
+  if (f.filter.length > 0) input.filters = f.filter;
+  if (f.concurrency !== undefined) input.concurrency = f.concurrency;
+  // BR --ratelimit is MiB/s per store.
+  if (f.ratelimit !== undefined) input.rateLimitBytesPerSec = f.ratelimit * MiB;
+  if (f.online) input.online = true;
+  if (!f.checksum) input.checksum = false;
+  return input;
+}
+
+/** `brflow restore`: starts a restore workflow and follows it with a progress bar (or returns with --detach). */
+export function register(program: Command): void {
+  withTemporalOptions(
+    program
+      .command('restore')
+      .description('restore a BR backup into the cluster the workers serve (a durable Temporal workflow)')
+      .option('-s, --storage <url>', 'backup location: local:///path or s3://bucket/prefix?endpoint=…')
+      .option('-f, --filter <rule>', 'table filter rule (repeatable), BR syntax', collect, [])
+      .option('--input <file.json>', 'the full workflow input as JSON (flags override its fields)')
+      .option('--concurrency <n>', 'ingest batches in flight', positiveInt('--concurrency'))
+      .option('--ratelimit <MiB/s>', 'download limit per TiKV store (0 = none)', positiveInt('--ratelimit'))
+      .option('--online', 'online restore: no import mode, no scheduler pause')
+      .option('--no-checksum', 'skip the per-table checksum')
+      .option('--task-queue <name>', 'task queue the workers poll', process.env.BRFLOW_TASK_QUEUE ?? 'brflow')
+      .option('--workflow-id <id>', 'workflow ID (default restore-<time>)')
+      .option('-d, --detach', 'start and print the workflow ID without following it'),
+  ).action(async (f: RestoreFlags) => {
+    const input = restoreInputFromFlags(f);
+    if (typeof input.storage !== 'string') throw new BrflowError(ErrorType.InvalidInput, 'storage: missing; pass --storage <url> or an --input file with "storage"');
+    const { client, close } = await connectClient(f);
+    try {
+      const workflowId = f.workflowId ?? `restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      const handle = await client.workflow.start<typeof restoreWorkflow>('restoreWorkflow', {
+        taskQueue: f.taskQueue,
+        workflowId,
+        args: [input],
+        memo: { storage: input.storage },
+      });
+      process.stdout.write(`${workflowId}\n`);
+      if (f.detach) return;
+      const r = await followRestore(handle);
+      process.stdout.write(
+        `restored ${r.tables} tables (${r.databases} databases), ${r.files} files, ${human(r.bytes)}; checksum ${r.checksum.enabled ? `${r.checksum.passed} tables ok` : 'skipped'}; restore TS ${r.restoreTs}; ${r.runs} run(s)\n`,
+      );
+    } finally {
+      await close();
+    }
+  });
+}

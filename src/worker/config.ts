@@ -1,0 +1,81 @@
+import { parsePdEndpoints } from '../cluster/pd-address';
+import { tidbConfigFromEnv, type TidbConnectionConfig } from '../cluster/tidb-config';
+import { BrflowError, ErrorType } from '../plan/error-types';
+
+/** Everything a worker process needs, from its environment (secrets included: they never leave the process). */
+export interface WorkerConfig {
+  temporalAddress: string;
+  namespace: string;
+  /** Workflows and data activities poll this; keeper and compensation poll `<taskQueue>-control`. */
+  taskQueue: string;
+  pdEndpoints: string[];
+  tidb: TidbConnectionConfig;
+  /** host:port for Prometheus `/metrics`; undefined = off. */
+  metricsAddress?: string;
+  logLevel: string;
+  /** Activity slots on the data task queue (ingest batches running at once on this worker). */
+  maxConcurrentActivities: number;
+  /** How long in-flight activities get to checkpoint on SIGTERM before they are cancelled. */
+  shutdownGraceMs: number;
+  /** A prebuilt workflow bundle (bundleWorkflowCode output); built at start when absent. */
+  workflowBundlePath?: string;
+}
+
+/** The variables, for `brflow worker --help` and the docs. */
+export const WORKER_ENV = {
+  temporalAddress: 'TEMPORAL_ADDRESS',
+  namespace: 'TEMPORAL_NAMESPACE',
+  taskQueue: 'BRFLOW_TASK_QUEUE',
+  pd: 'BRFLOW_PD_ADDRESSES',
+  metrics: 'BRFLOW_METRICS_ADDRESS',
+  logLevel: 'BRFLOW_LOG_LEVEL',
+  maxActivities: 'BRFLOW_MAX_CONCURRENT_ACTIVITIES',
+  shutdownGrace: 'BRFLOW_SHUTDOWN_GRACE_MS',
+  bundle: 'BRFLOW_WORKFLOW_BUNDLE',
+} as const;
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
+
+/** Reads and checks the environment; every problem is reported at once, each naming the variable and the fix. */
+export function workerConfigFromEnv(env: Record<string, string | undefined>): WorkerConfig {
+  const problems: string[] = [];
+  const int = (name: string, dflt: number, min: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) {
+      problems.push(`${name}: "${raw}" is not an integer ≥ ${min}`);
+      return dflt;
+    }
+    return n;
+  };
+  const pdRaw = env[WORKER_ENV.pd];
+  let pdEndpoints: string[] = [];
+  if (!pdRaw) problems.push(`${WORKER_ENV.pd}: missing; set the PD addresses, e.g. ${WORKER_ENV.pd}=10.0.0.1:2379,10.0.0.2:2379`);
+  else pdEndpoints = parsePdEndpoints(pdRaw);
+  let tidb: TidbConnectionConfig | undefined;
+  try {
+    tidb = tidbConfigFromEnv(env);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  const logLevel = (env[WORKER_ENV.logLevel] ?? 'info').toLowerCase();
+  if (!LEVELS.includes(logLevel)) problems.push(`${WORKER_ENV.logLevel}: "${logLevel}" is not one of ${LEVELS.join(', ')}`);
+  const metrics = env[WORKER_ENV.metrics] ?? '127.0.0.1:9464';
+  if (metrics !== '' && !/^[^:\s]+:\d{1,5}$/.test(metrics)) problems.push(`${WORKER_ENV.metrics}: "${metrics}" is not host:port (empty turns metrics off)`);
+  const taskQueue = env[WORKER_ENV.taskQueue] ?? 'brflow';
+  if (taskQueue.trim() === '') problems.push(`${WORKER_ENV.taskQueue}: empty; name the task queue restores are started on`);
+  const config = {
+    temporalAddress: env[WORKER_ENV.temporalAddress] ?? '127.0.0.1:7233',
+    namespace: env[WORKER_ENV.namespace] ?? 'default',
+    taskQueue,
+    pdEndpoints,
+    logLevel,
+    ...(metrics !== '' ? { metricsAddress: metrics } : {}),
+    maxConcurrentActivities: int(WORKER_ENV.maxActivities, 16, 1),
+    shutdownGraceMs: int(WORKER_ENV.shutdownGrace, 30_000, 0),
+    ...(env[WORKER_ENV.bundle] ? { workflowBundlePath: env[WORKER_ENV.bundle] } : {}),
+  };
+  if (problems.length > 0 || !tidb) throw new BrflowError(ErrorType.InvalidInput, `worker configuration: ${problems.join('; ')}`);
+  return { ...config, tidb };
+}
