@@ -83,6 +83,11 @@ function sameEpoch(a: Region, b: Region): boolean {
   return a.regionEpoch?.version === b.regionEpoch?.version && a.regionEpoch?.confVer === b.regionEpoch?.confVer;
 }
 
+export interface SplitScatterOptions extends RetryOptions {
+  /** Keys per SplitRegion RPC. @default SPLIT_BATCH_KEYS */
+  batchKeys?: number;
+}
+
 export interface SplitScatterResult {
   /** Regions created by splitting. */
   newRegionIds: string[];
@@ -101,7 +106,8 @@ export interface SplitScatterResult {
  * Then wait for the scatter operators (ScatterWait). Keys already on a region boundary are skipped, so a
  * repeated call is a no-op.
  */
-export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: readonly string[], opts: RetryOptions = {}): Promise<SplitScatterResult> {
+export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: readonly string[], opts: SplitScatterOptions = {}): Promise<SplitScatterResult> {
+  const batchKeys = Math.max(1, opts.batchKeys ?? SPLIT_BATCH_KEYS);
   const keys = [...new Set(rawKeysHex.filter((k) => k !== ''))].sort();
   const result: SplitScatterResult = { newRegionIds: [], rounds: 0, scatterUnfinished: [], scatterFailed: [] };
   if (keys.length === 0) return result;
@@ -120,8 +126,8 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
       );
       for (const p of plan) {
         let info = byId.get(p.regionId) as RegionInfo;
-        for (let i = 0; i < p.keys.length; i += SPLIT_BATCH_KEYS) {
-          const batch = p.keys.slice(i, i + SPLIT_BATCH_KEYS).map(fromHex);
+        for (let i = 0; i < p.keys.length; i += batchKeys) {
+          const batch = p.keys.slice(i, i + batchKeys).map(fromHex);
           const after = await splitRegion(conn, info, batch, opts);
           const created = after.filter((r) => r.id !== info.region.id);
           for (const r of created) {
@@ -135,9 +141,14 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
               result.scatterFailed.push({ regionId: r.id.toString(), error: e instanceof Error ? e.message : String(e) });
             }
           }
-          // The next batch of keys lies in the last region of this split (keys are sorted).
+          // The next batch of keys lies in the last region of this split (keys are sorted). Its leader is
+          // guessed, as BR does, as its peer on the old leader's store (same store, new peer id).
           const last = after[after.length - 1];
-          if (last) info = { region: last, ...(info.leader ? { leader: info.leader } : {}) };
+          if (last) {
+            const leaderStore = leaderOrFirstPeer(info).storeId;
+            const guess = last.peers.find((p) => p.storeId === leaderStore);
+            info = { region: last, ...(guess ? { leader: guess } : {}) };
+          }
         }
       }
     },

@@ -39,6 +39,14 @@ describe('splitAndScatter', () => {
     expect(sim.inspector.snapshot().regions.length).toBe(keys.length + 1);
   });
 
+  it('splits many keys of one region in several SplitRegion batches, each against the region (and epoch) the previous batch left', async () => {
+    const keys = [...keysOf(600), toHex(recordKey(600, 3000)), toHex(recordKey(600, 4000)), toHex(recordKey(600, 5000))];
+    const res = await splitAndScatter(conn, keys, { batchKeys: 2 });
+    expect(res.rounds).toBe(1);
+    expect(res.newRegionIds.length).toBe(keys.length);
+    for (const k of keys) expect(boundaries().has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
+  });
+
   it.each(['NotLeader', 'ServerIsBusy'] as const)('retries SplitRegion on %s without rescanning', async (kind) => {
     sim.faults.injectRegionError({ rpc: 'SplitRegion', kind, count: 1 });
     const keys = keysOf(200);
