@@ -139,6 +139,15 @@ export function encodeMvccWrite(w: MvccWrite): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** Position after the varint at `pos` (module-level: no closure per call on the hot path). */
+function skipVarint(b: Uint8Array, pos: number): number {
+  for (let i = 0; i < 10; i++) {
+    if (pos >= b.length) throw bad('varint runs past the end');
+    if (((b[pos++] as number) & 0x80) === 0) return pos;
+  }
+  throw bad('varint longer than 10 bytes');
+}
+
 /**
  * The write type and short value only, without allocating or using BigInt: the per-KV hot path of file
  * checksums. Same validation as {@link decodeMvccWrite} for the parts it reads.
@@ -146,15 +155,7 @@ export function encodeMvccWrite(w: MvccWrite): Uint8Array {
 export function peekMvccWrite(b: Uint8Array): { type: WriteType; shortValue: Uint8Array | undefined } {
   const type = b.length >= 2 ? BYTE_TO_TYPE[b[0] as number] : undefined;
   if (!type) return decodeMvccWrite(b) as never; // throws the precise error
-  let pos = 1;
-  const skipVar = (): void => {
-    for (let i = 0; i < 10; i++) {
-      if (pos >= b.length) throw bad('varint runs past the end');
-      if (((b[pos++] as number) & 0x80) === 0) return;
-    }
-    throw bad('varint longer than 10 bytes');
-  };
-  skipVar();
+  let pos = skipVarint(b, 1);
   let shortValue: Uint8Array | undefined;
   while (pos < b.length) {
     const tag = b[pos++] as number;
@@ -171,10 +172,9 @@ export function peekMvccWrite(b: Uint8Array): { type: WriteType; shortValue: Uin
       pos += 8;
     } else if (tag === LAST_CHANGE_PREFIX) {
       if (pos + 8 > b.length) throw bad('u64 runs past the end');
-      pos += 8;
-      skipVar();
+      pos = skipVarint(b, pos + 8);
     } else if (tag === TXN_SOURCE_PREFIX) {
-      skipVar();
+      pos = skipVarint(b, pos);
     } else {
       break;
     }

@@ -52,7 +52,8 @@ export function forEachBlockEntry(block: Uint8Array, visit: (key: Uint8Array, va
       grown.set(key.subarray(0, shared));
       key = grown;
     }
-    key.set(block.subarray(kStart, vStart), shared);
+    // Key deltas are short: a plain loop beats subarray()+set(), which allocates a view per entry.
+    for (let i = 0; i < nonShared; i++) key[shared + i] = block[kStart + i] as number;
     keyLen = newLen;
     visit(key.subarray(0, keyLen), block.subarray(vStart, vEnd));
     pos = vEnd;
