@@ -139,8 +139,14 @@ export async function applyPdScheduling(pd: PdHttp, snap: PdSchedulingSnapshot):
       } catch (e) {
         const kind = classifyError(e).kind;
         // Only the first scheduler can discover that the API is missing; later ones were paused already.
-        if (name !== snap.schedulers[0] || (kind !== 'unimplemented' && kind !== 'not-found')) throw e;
-        mode = 'remove-and-add';
+        if (name === snap.schedulers[0] && (kind === 'unimplemented' || kind === 'not-found')) {
+          mode = 'remove-and-add';
+        } else if (!(await pd.listSchedulers()).includes(name)) {
+          // Removed by someone since the plan: nothing left to pause (and restore will add it back).
+          continue;
+        } else {
+          throw e;
+        }
       }
     }
     if ((await pd.listSchedulers()).includes(name)) await pd.removeScheduler(name);

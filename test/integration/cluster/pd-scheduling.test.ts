@@ -108,6 +108,22 @@ describe('PD scheduling snapshot / restore', () => {
     expect(sim.state.schedule.persistedConfig()).toEqual(before.scheduleConfig);
   });
 
+  it('apply skips a planned scheduler that was removed meanwhile instead of failing forever', async () => {
+    sim = await startSimulator({ stores: 3 });
+    const pd = new PdHttp({ endpoints: sim.pdAddress, retry: { name: 't', attempts: 2, initialMs: 1, maxMs: 1 } });
+    const snap = await planPdScheduling(pd, { storeCount: 3 });
+    const gone = snap.schedulers[1]!;
+    await pd.removeScheduler(gone);
+    await applyPdScheduling(pd, snap);
+    const during = sim.inspector.snapshot().schedulers;
+    expect(during.map((s) => s.name)).not.toContain(gone);
+    expect(during.filter((s) => snap.schedulers.includes(s.name)).every((s) => s.paused)).toBe(true);
+    await restorePdScheduling(pd, snap);
+    const after = sim.inspector.snapshot().schedulers;
+    expect(after.map((s) => s.name)).toContain(gone);
+    expect(after.every((s) => !s.paused)).toBe(true);
+  });
+
   it('leaves a scheduler an operator had paused before the restore paused after it', async () => {
     sim = await startSimulator({ stores: 3 });
     const pd = new PdHttp({ endpoints: sim.pdAddress });
