@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeBackup } from '../../../src/backup/generator/make-backup';
+import { LocalStorage } from '../../../src/backup/local-storage';
+import { freePort } from '../../../src/local-stack/free-port';
+import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
+import { testTemporalAddress } from '../../support/env';
+
+/**
+ * The operator's path end to end, as processes: `brflow worker` serving the simulator, `brflow restore`
+ * following a restore to the end, `brflow status`, the worker's Prometheus endpoint, refused commands as one
+ * `brflow:` line with exit 2, and SIGTERM draining the worker to a clean exit.
+ */
+const root = join(__dirname, '../../..');
+const cli = join(root, 'src/cli/main.ts');
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let sim: SimulatorHandle;
+let dir: string;
+let worker: ChildProcess | undefined;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'brflow-cli-'));
+  [sim] = await Promise.all([startSimulator({ stores: 3, scatterPolls: 1 }), makeBackup(new LocalStorage(dir), { seed: 3, tables: 8, rows: 30, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false })]);
+});
+
+afterAll(async () => {
+  if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+  await sim?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('brflow worker + brflow restore/status restore a backup; metrics are served; SIGTERM drains the worker', async () => {
+  const address = testTemporalAddress();
+  const taskQueue = `cli-${Date.now()}`;
+  const metricsPort = await freePort();
+  worker = spawn(process.execPath, ['--import', 'tsx', cli, 'worker'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: address,
+      BRFLOW_TASK_QUEUE: taskQueue,
+      BRFLOW_PD_ADDRESSES: sim.pdAddresses.join(','),
+      BRFLOW_TIDB_ADDRESS: sim.tidb!.address,
+      BRFLOW_TIDB_STATUS_ADDRESS: sim.tidb!.statusAddress,
+      BRFLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+      BRFLOW_SHUTDOWN_GRACE_MS: '1000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let logs = '';
+  worker.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
+
+  const inputFile = join(dir, 'input.json');
+  // Tables without secondary indexes only (see restore-simulator.test.ts TODO); short timings.
+  await writeFile(inputFile, JSON.stringify({ filters: ['shop.documents', 'shop.empty_table'], timings: { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 } }));
+  const workflowId = `cli-restore-${taskQueue}`;
+  const r = await run(['restore', '--storage', `local://${dir}`, '--input', inputFile, '--task-queue', taskQueue, '--workflow-id', workflowId, '--address', address]);
+  expect(r.stderr).not.toContain('brflow:');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(workflowId);
+  expect(r.stdout).toMatch(/restored 2 tables \(1 databases\)/);
+  // Worker logs are pino JSON lines, Temporal's own included.
+  const firstLine = JSON.parse(logs.split('\n').find((l) => l.includes('brflow worker started'))!) as { msg: string; taskQueue: string };
+  expect(firstLine.taskQueue).toBe(taskQueue);
+
+  const st = await run(['status', workflowId, '--json', '--address', address]);
+  expect(st.code).toBe(0);
+  expect(JSON.parse(st.stdout)).toMatchObject({ status: 'COMPLETED', phase: 'done', tables: { created: 2, total: 2 }, checksum: { passed: 2, failed: 0 } });
+
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  expect(metrics).toMatch(/temporal_/);
+
+  const refused = await run(['pause', workflowId, '--address', address]);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toMatch(/^brflow: cannot pause .*already completed/m);
+
+  const snap = sim.inspector.snapshot();
+  expect(snap.stores.map((s) => s.mode)).toEqual(snap.stores.map(() => 'Normal'));
+  expect(snap.schedulers.filter((s) => s.paused)).toEqual([]);
+
+  worker.kill('SIGTERM');
+  const code = await new Promise<number | null>((resolve) => worker!.once('exit', resolve));
+  expect(code).toBe(0);
+  expect(logs).toContain('brflow worker stopped');
+});
+
+test('a bad worker environment is refused with every problem in one line', async () => {
+  const r = await run(['worker'], { BRFLOW_PD_ADDRESSES: '', BRFLOW_LOG_LEVEL: 'loud', BRFLOW_MAX_CONCURRENT_ACTIVITIES: '0' });
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('brflow:'))).toHaveLength(1);
+  for (const v of ['BRFLOW_PD_ADDRESSES', 'BRFLOW_LOG_LEVEL', 'BRFLOW_MAX_CONCURRENT_ACTIVITIES']) expect(r.stderr).toContain(v);
+});
