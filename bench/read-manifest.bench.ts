@@ -24,7 +24,7 @@ export const READ_MANIFEST_TARGETS: readonly Target[] = [
   { metric: 'peakRssMiB', op: '<=', limit: 1_024, why: 'reading it fits in 1 GiB of worker memory' },
 ];
 
-const BACKUP_DIR = 'backup';
+const BACKUP_DIR = 'meta-backup';
 
 /** Writes a meta v2 backup (backupmeta + MetaFiles, no SSTs) of the synthetic manifest to `dir`/backup. */
 export async function prepareBackupMeta(dir: string, p: ReadManifestParams): Promise<void> {

@@ -59,7 +59,7 @@ function runPhase(args: BenchArgs, kind: 'prepare' | 'run', bench: string, workD
     p.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) done(undefined);
-      else done(`${kind} ${signal === 'SIGKILL' ? `killed after ${limit} ms` : `exited ${code ?? signal}`}: ${stderr.trim().split('\n').slice(-6).join(' | ')}`);
+      else done(`${kind} ${signal === 'SIGKILL' ? `killed after ${limit} ms` : `exited ${code ?? signal}`}: ${stderr.trim().split('\n').filter((l) => !/^\s+at /.test(l)).slice(-4).join(' | ')}`);
     });
     p.on('error', (e) => done(`${kind} did not start: ${e.message}`));
   });

@@ -6,6 +6,7 @@ import { readManifest } from '../../../src/backup/read-manifest';
 import { decodeTableId, fromHex } from '../../../src/plan/keys';
 import { planRestore } from '../../../src/plan/restore-plan';
 import { BENCHMARKS } from '../../../bench/benchmarks';
+import { prepareImportBackup, runImport } from '../../../bench/import.bench';
 import { runChecksum } from '../../../bench/checksum.bench';
 import { measure, percentile, summarize } from '../../../bench/measure';
 import { preparePlanInput, runPlanRestore } from '../../../bench/plan-restore.bench';
@@ -174,5 +175,14 @@ describe('benchmark runners at toy scale', () => {
   it('sst and checksum measure every case', async () => {
     expectMeasured(await runSst({ rawBytes: 16 * 1024, iterations: 1, compressions: ['none', 'zstd'] }), ['write-none', 'read-none', 'write-zstd', 'read-zstd']);
     expectMeasured(await runChecksum({ bufferBytes: 64 * 1024, fileRawBytes: 16 * 1024, iterations: 1 }), ['crc64', 'crc32c', 'sha256', 'kv-checksum', 'backup-file-checksum']);
+  });
+
+  it('import restores a tiny backup into the in-process simulator and checks its checksums', async () => {
+    const p = { tables: 2, rows: 20, iterations: 1, stores: 3 };
+    await prepareImportBackup(dir, p);
+    const cases = await runImport(dir, p);
+    expectMeasured(cases, ['split-scatter', 'download-ingest']);
+    expect(cases[1]!.params).toMatchObject({ tables: 2, stores: 3 });
+    expect(Number(cases[1]!.params.files)).toBeGreaterThan(0);
   });
 });
