@@ -134,7 +134,8 @@ class PdClientImpl implements PdClient {
         if (!leaderUrl) throw new ClusterError(addr, 'PD GetMembers', { kind: 'unavailable', retryable: true, detail: 'PD has no leader yet' });
         this.clusterId = res.header?.clusterId ?? 0n;
         const leader = pdHostPort(leaderUrl);
-        if (leader !== this.leaderAddress) this.tso?.close();
+        // Callers waiting on the old leader's stream retry on the new one (retryable, unlike close()).
+        if (leader !== this.leaderAddress) this.tso?.abandon(`PD leader moved to ${leader}`);
         this.leaderAddress = leader;
         const known = res.members.flatMap((m) => m.clientUrls.slice(0, 1).map(pdHostPort));
         this.members = [...new Set([leader, ...known, ...this.members])];
@@ -390,5 +391,10 @@ class TsoStream {
 
   close(): void {
     this.fail(new ClusterError(this.address, 'PD Tso', { kind: 'cancelled', retryable: false, detail: 'client closed' }));
+  }
+
+  /** Ends the stream with a retryable error, so waiting callers retry elsewhere. */
+  abandon(why: string): void {
+    this.fail(new ClusterError(this.address, 'PD Tso', { kind: 'unavailable', retryable: true, detail: why }));
   }
 }

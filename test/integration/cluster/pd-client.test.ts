@@ -101,6 +101,26 @@ describe('PdClient', () => {
     }
   });
 
+  it('keeps TSO callers going through a leader change noticed by another call', async () => {
+    await pd.getTs();
+    // The batch stays in flight (600 ms) while the leader changes and another call notices it.
+    sim.faults.addLatency({ rpc: 'Tso', ms: 600, target: 'pd' });
+    const pending = Promise.all(Array.from({ length: 20 }, () => pd.getTs()));
+    await new Promise((r) => setTimeout(r, 50));
+    const newLeader = sim.changePdLeader();
+    try {
+      // Another call meets "not leader", re-learns the leader and abandons the old TSO stream.
+      expect((await pd.getAllStores()).length).toBe(3);
+      expect(pd.leaderAddress).toBe(newLeader);
+      sim.faults.clear();
+      const got = await pending;
+      expect(new Set(got.map(String)).size).toBe(20);
+    } finally {
+      sim.faults.clear();
+      sim.changePdLeader();
+    }
+  });
+
   it('retries PD calls that fail with UNAVAILABLE', async () => {
     sim.faults.injectUnavailable({ rpc: 'GetAllStores', count: 2, target: 'pd' });
     expect((await pd.getAllStores()).length).toBe(3);
