@@ -59,6 +59,8 @@ export interface RealDbOptions {
   indexBlockRestartInterval?: number;
   /** kDataBlockBinaryAndHash appends a hash map to each data block and flags the restart count's top bit. */
   dataBlockIndexType?: 'kDataBlockBinarySearch' | 'kDataBlockBinaryAndHash';
+  /** Bits per key of a full bloom filter block (TiKV uses 10); none when absent. */
+  bloomBitsPerKey?: number;
   /** Keys and values as hex strings; loaded through `ldb load` and compacted into SSTs. */
   kvs: Array<[string, string]>;
 }
@@ -83,6 +85,7 @@ function makeConfiguredDb(dir: string, o: Omit<RealDbOptions, 'kvs'>): string {
   set('block_size', String(o.blockSize));
   set('index_block_restart_interval', String(o.indexBlockRestartInterval ?? 1));
   set('data_block_index_type', o.dataBlockIndexType ?? 'kDataBlockBinarySearch');
+  set('filter_policy', o.bloomBitsPerKey ? `bloomfilter:${o.bloomBitsPerKey}:false` : 'nullptr');
   writeFileSync(join(db, optFile), opts);
   return db;
 }

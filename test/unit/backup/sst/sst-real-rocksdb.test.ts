@@ -60,6 +60,15 @@ describe('reading SSTs written by RocksDB 7.8', () => {
     expect(total).toBe(kvs.length);
   });
 
+  test('a table with a full bloom filter block (as TiKV CFs have) reads the same', () => {
+    const files = makeRealRocksDbSsts(join(dir, 'bloom'), { compression: 'kZSTD', formatVersion: 2, blockSize: 1024, bloomBitsPerKey: 10, kvs });
+    const f = files[0] as string;
+    const r = readSst(new Uint8Array(readFileSync(f)));
+    expect(propVarint(r.properties, Prop.filterSize)).toBeGreaterThan(0);
+    expect(new TextDecoder().decode(r.properties.get('rocksdb.filter.policy'))).toMatch(/bloom/i);
+    expect(r.entries.map((e) => `${hex(e.key)}:${hex(e.value)}`)).toEqual(sstDumpScan(f).map((e) => `${e.keyHex}:${e.valueHex}`));
+  });
+
   test('data blocks with a hash index (kDataBlockBinaryAndHash) read like plain ones', () => {
     const files = makeRealRocksDbSsts(join(dir, 'hash-index'), { compression: 'kNoCompression', formatVersion: 5, blockSize: 1024, dataBlockIndexType: 'kDataBlockBinaryAndHash', kvs });
     const f = files[0] as string;
