@@ -34,14 +34,35 @@ export function combineChecksums(a: Checksum, b: Checksum): Checksum {
  * range and each public index of each physical table, with its old→new prefix rule) a coprocessor request
  * tp=105 per region at `startTs`, region errors retried on a fresh region view, results combined.
  */
-export async function checksumTable(conn: ClusterConnection, requests: readonly ChecksumRequestPlan[], startTs: bigint, opts: RetryOptions = {}): Promise<Checksum> {
+export async function checksumTable(conn: ClusterConnection, requests: readonly ChecksumRequestPlan[], startTs: bigint, opts: ChecksumOptions = {}): Promise<Checksum> {
   let total = EMPTY_CHECKSUM;
-  for (const r of requests) total = combineChecksums(total, await checksumRange(conn, r, startTs, opts));
+  for (const r of requests) {
+    const part = await checksumRange(conn, r, startTs, opts);
+    total = combineChecksums(total, part);
+  }
   return total;
 }
 
-/** One planned request over all regions of its range. */
-export async function checksumRange(conn: ClusterConnection, plan: ChecksumRequestPlan, startTs: bigint, opts: RetryOptions = {}): Promise<Checksum> {
+/** BR's --checksum-concurrency default (DefChecksumTableConcurrency): regions checksummed at once per request. */
+export const CHECKSUM_CONCURRENCY = 4;
+
+export interface ChecksumOptions extends RetryOptions {
+  /** Regions in flight at once. @default CHECKSUM_CONCURRENCY */
+  concurrency?: number;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+}
+
+/** One planned request over all regions of its range, `concurrency` regions at a time. */
+export async function checksumRange(conn: ClusterConnection, plan: ChecksumRequestPlan, startTs: bigint, opts: ChecksumOptions = {}): Promise<Checksum> {
+  const concurrency = opts.concurrency ?? CHECKSUM_CONCURRENCY;
   const data = Buffer.from(
     ChecksumRequest.encode({
       scanOn: plan.kind === 'index' ? ChecksumScanOn.Index : ChecksumScanOn.Table,
@@ -66,17 +87,26 @@ export async function checksumRange(conn: ClusterConnection, plan: ChecksumReque
           next.push(piece);
           continue;
         }
-        for (const region of regions) {
+        const work = regions.flatMap((region) => {
           const sub = clip(piece, region);
-          if (!sub) continue;
+          return sub ? [{ region, sub }] : [];
+        });
+        let fatal: unknown;
+        await forEachLimited(work, concurrency, async ({ region, sub }) => {
+          if (fatal !== undefined) return;
           try {
-            total = combineChecksums(total, await checksumRegion(conn, region, sub, data, startTs));
+            // Await first, then combine: `total` must be read after the await, or concurrent regions overwrite each other.
+            const part = await checksumRegion(conn, region, sub, data, startTs);
+            total = combineChecksums(total, part);
           } catch (e) {
-            if (!classifyError(e).retryable) throw e;
-            firstError ??= e;
-            next.push(sub);
+            if (!classifyError(e).retryable) fatal ??= e;
+            else {
+              firstError ??= e;
+              next.push(sub);
+            }
           }
-        }
+        });
+        if (fatal !== undefined) throw fatal;
       }
       todo = next;
       if (firstError) throw firstError;
