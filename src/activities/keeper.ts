@@ -27,9 +27,14 @@ export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, store
           log.warn('keeper renewal failed', { error: e instanceof Error ? e.message : String(e) });
         }
         ticks++;
-        heartbeat({ ticks });
-        // Rejects with CancelledFailure when the workflow stops the keeper.
-        await ctx.sleep(spec.intervalMs);
+        // Heartbeat through the wait: cancellation only reaches an activity in a heartbeat response, and a
+        // silent wait longer than the heartbeat timeout would look like a dead worker.
+        const slice = Math.max(100, Math.min(spec.intervalMs, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 4));
+        for (let waited = 0; waited < spec.intervalMs; waited += slice) {
+          heartbeat({ ticks });
+          // Rejects with CancelledFailure when the workflow stops the keeper.
+          await ctx.sleep(Math.min(slice, spec.intervalMs - waited));
+        }
       }
     },
   };

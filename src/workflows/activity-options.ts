@@ -58,7 +58,8 @@ export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: stri
     keeper: {
       taskQueue: controlTaskQueue,
       startToCloseTimeout: '3650d',
-      heartbeatTimeout: t.heartbeatTimeoutMs,
+      // Short, so a stop request (delivered on a heartbeat, throttled to 0.8 × this) arrives within seconds.
+      heartbeatTimeout: Math.min(t.heartbeatTimeoutMs, 10_000),
       retry: unlimitedRetry(Math.min(10_000, t.keeperIntervalMs)),
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     },

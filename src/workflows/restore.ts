@@ -200,7 +200,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     const done = scope.run(() => keeperAct.keeper(keeperSpec())).then(
       () => undefined,
       (e: unknown) => {
-        if (isCancellation(e) && scope.consideredCancelled) return;
+        // Asked to stop: whatever ended it (cancelled, or timed out while stopping), it is no longer running.
+        if (scope.consideredCancelled) return;
         // The keeper failed for good (e.g. GC passed the restore TS): the restore cannot go on.
         keeperError = e;
         mainScope.cancel();

@@ -11,6 +11,7 @@ import { register as registerResume } from './resume';
 import { register as registerThrottle } from './throttle';
 import { register as registerCancel } from './cancel';
 import { register as registerSchedule } from './schedule';
+import { register as registerDemo } from './demo';
 
 /**
  * Every subcommand registers itself here, one line each, so `brflow --help` lists them all.
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerThrottle(program);
   registerCancel(program);
   registerSchedule(program);
+  registerDemo(program);
 }

@@ -231,6 +231,18 @@ test('pause hands the cluster back, resume re-applies it, and the restore comple
   }
 });
 
+test('a keeper whose interval is longer than its heartbeat timeout stays alive and stops when asked', async () => {
+  const { cluster, taskQueue, workers, workflowId } = await setup({ importDelayMs: 400 });
+  try {
+    const timings = { ...FAST_TIMINGS, keeperIntervalMs: 4000, heartbeatTimeoutMs: 1000, gcTtlSec: 13, pauseTtlSec: 13 };
+    const result = await client.workflow.execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', concurrency: 1, timings, ...NO_MERGE }] });
+    expect(result.files).toBe(12);
+    expectNormal(cluster);
+  } finally {
+    await workers.stop();
+  }
+});
+
 test('continues as new every maxBatchesPerRun batches and finishes with nothing redone', async () => {
   const { cluster, taskQueue, workers, workflowId } = await setup({ filesPerTable: 4 });
   try {

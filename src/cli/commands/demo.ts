@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Command } from 'commander';
+import { makeBackup } from '../../backup/generator/make-backup';
+import { LocalStorage } from '../../backup/local-storage';
+import { freePort } from '../../local-stack/free-port';
+import { startTemporalDevServer } from '../../local-stack/temporal-dev-server';
+import { projectRoot } from '../../local-stack/tools';
+import { startSimulator } from '../../simulator/server';
+import type { restoreWorkflow } from '../../workflows/restore';
+import { runWorker } from '../../worker/main';
+import { followRestore } from './restore';
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/**
+ * TODO(plan): tables with secondary indexes fail planning's range rewrite today (an index range ending at
+ * the next index prefix has no rule, src/plan/ranges.ts), so the demo restores the generated tables that
+ * have none unless --filter says otherwise.
+ */
+const DEMO_FILTERS = ['shop.documents', 'shop.empty_table'];
+
+/**
+ * `brflow demo`: everything on one machine — the Temporal dev server with a persistent database and its UI,
+ * the simulated cluster (PD, 3 TiKV, TiDB), a brflow worker, a generated BR backup — then a restore followed
+ * with a progress bar, a summary, and the state of the cluster afterwards.
+ */
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('run a complete local restore: dev server + simulated cluster + worker + generated backup')
+    .option('--tables <n>', 'tables in the generated backup', '8')
+    .option('--rows <n>', 'rows per table', '500')
+    .option('-f, --filter <rule>', 'table filter rule (repeatable)', collect, [])
+    .option('--state <dir>', 'where the Temporal database and the backup go', join(projectRoot, '.state', 'demo'))
+    .option('--keep', 'keep everything running afterwards (browse the UI) until Ctrl-C')
+    .action(async (o: { tables: string; rows: string; filter: string[]; state: string; keep?: boolean }) => {
+      const state = resolve(o.state);
+      mkdirSync(state, { recursive: true });
+      const say = (s: string) => process.stdout.write(`${s}\n`);
+      say('starting the Temporal dev server (persistent: ' + join(state, 'temporal.db') + ') …');
+      const temporal = await startTemporalDevServer({ dbFile: join(state, 'temporal.db'), ui: true, logDir: join(state, 'logs') });
+      const stops: (() => Promise<unknown>)[] = [() => temporal.stop()];
+      try {
+        say('starting the simulated cluster (PD, 3 TiKV, TiDB) …');
+        const sim = await startSimulator({ stores: 3 });
+        stops.push(() => sim.stop());
+        const backupDir = join(state, `backup-${Date.now()}`);
+        say(`generating a BR backup in ${backupDir} …`);
+        const backup = await makeBackup(new LocalStorage(backupDir), { seed: 1, tables: Number(o.tables), rows: Number(o.rows), metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false });
+        say(`  ${backup.tables.length} tables, ${backup.dataFiles} data files, ${backup.totalKvs} KVs`);
+
+        const taskQueue = 'brflow-demo';
+        const [host, port] = sim.tidb!.address.split(':') as [string, string];
+        const metricsAddress = `127.0.0.1:${await freePort()}`;
+        const worker = await runWorker({
+          temporalAddress: temporal.address,
+          namespace: 'default',
+          taskQueue,
+          pdEndpoints: sim.pdAddresses,
+          tidb: { host, port: Number(port), statusAddress: sim.tidb!.statusAddress, user: 'root', password: '' },
+          metricsAddress,
+          logLevel: 'error',
+          maxConcurrentActivities: 16,
+          shutdownGraceMs: 5000,
+        });
+        stops.push(async () => {
+          worker.shutdown();
+          await worker.done;
+        });
+        say(`worker running (metrics http://${metricsAddress}/metrics)`);
+
+        const connection = await Connection.connect({ address: temporal.address });
+        stops.push(() => connection.close());
+        const client = new Client({ connection });
+        const workflowId = `demo-restore-${Date.now()}`;
+        const filters = o.filter.length > 0 ? o.filter : DEMO_FILTERS;
+        const handle = await client.workflow.start<typeof restoreWorkflow>('restoreWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [{ storage: `local://${backupDir}`, filters, concurrency: 4 }],
+          memo: { storage: `local://${backupDir}` },
+        });
+        say(`restore ${workflowId} started (filters ${filters.join(' ')})`);
+        const r = await followRestore(handle, process.stdout, 500);
+        say(`\nrestored ${r.tables} tables, ${r.files} files, ${r.bytes} bytes; checksum ${r.checksum.passed} tables ok; restore TS ${r.restoreTs}`);
+        const snap = sim.inspector.snapshot();
+        say(`cluster afterwards: TiKV modes ${[...new Set(snap.stores.map((s) => s.mode))].join('/')}, paused schedulers ${snap.schedulers.filter((s) => s.paused).length}, TTL overrides ${snap.scheduleConfigOverrides.length}, brflow safepoints ${snap.serviceSafePoints.filter((s) => s.serviceId.startsWith('brflow-')).length}`);
+        say(`Temporal UI: ${temporal.uiAddress}/namespaces/default/workflows/${workflowId}`);
+        if (o.keep) {
+          say('everything keeps running; Ctrl-C to stop');
+          await new Promise<void>((res) => {
+            process.once('SIGINT', () => res());
+            process.once('SIGTERM', () => res());
+          });
+        }
+      } finally {
+        for (const s of stops.reverse()) await s().catch(() => undefined);
+      }
+    });
+}
