@@ -15,7 +15,7 @@ export interface ReadManifestParams {
   budgetMs: number;
 }
 
-export const READ_MANIFEST_FULL: ReadManifestParams = { tables: 10_000, files: 100_000, iterations: 3, budgetMs: 30_000 };
+export const READ_MANIFEST_FULL: ReadManifestParams = { tables: 10_000, files: 100_000, iterations: 3, budgetMs: 20_000 };
 export const READ_MANIFEST_QUICK: ReadManifestParams = { tables: 500, files: 5_000, iterations: 2, budgetMs: 10_000 };
 
 /** readManifest runs in the same plan activity as planRestore, so it gets the same budget. */
