@@ -53,6 +53,8 @@ interface FilePlan {
   /** Encoded (memcomparable) rule as DownloadRequest takes it (v5.3 Legacy request type). */
   oldEnc: Uint8Array;
   newEnc: Uint8Array;
+  /** The file's encoded key span in the new key space: regions outside it get no Download for this file. */
+  span: { start: Uint8Array; end: Uint8Array };
 }
 
 /**
@@ -71,7 +73,7 @@ export async function importFiles(conn: ClusterConnection, files: readonly Backu
     if (!rule) {
       throw new BrflowError(ErrorType.Internal, `no rewrite rule matches backup file ${file.name} (start key ${file.startKey}); the plan's rules do not cover this table`);
     }
-    return { file, oldEnc: encodeKeyPrefix(fromHex(rule.oldKeyPrefix)), newEnc: encodeKeyPrefix(fromHex(rule.newKeyPrefix)) };
+    return { file, oldEnc: encodeKeyPrefix(fromHex(rule.oldKeyPrefix)), newEnc: encodeKeyPrefix(fromHex(rule.newKeyPrefix)), span: newKeySpan([file], rules) };
   });
   const span = newKeySpan(files, rules);
   await retry(
@@ -125,6 +127,9 @@ function newKeySpan(files: readonly BackupFile[], rules: readonly RewriteRule[])
 
 /** SSTMeta for one file in one region (BR GetSSTMetaFromFile): range = the rule's new prefix ∩ the region. */
 function sstMetaFor(p: FilePlan, r: RegionInfo): SSTMeta | undefined {
+  // A merged range's files each cover part of it: skip regions this file cannot have keys in.
+  if (r.region.endKey.length > 0 && compareBytes(p.span.start, r.region.endKey) >= 0) return undefined;
+  if (compareBytes(p.span.end, r.region.startKey) <= 0) return undefined;
   let start: Uint8Array = p.newEnc;
   if (compareBytes(start, r.region.startKey) < 0) start = r.region.startKey;
   let end: Uint8Array = concatBytes(p.newEnc, RANGE_END_SUFFIX);

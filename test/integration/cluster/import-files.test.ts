@@ -85,6 +85,17 @@ describe('importFiles + checksumTable', () => {
     expect({ crc64xor: own.crc64xor, totalKvs: own.totalKvs, totalBytes: own.totalBytes }).toEqual(backup.checksum);
   });
 
+  it('imports a merged range (all files in one call) downloading each file only where its keys are', async () => {
+    const ranges = newRanges(groupFileRanges(backup.files), rw);
+    await splitAndScatter(conn, splitCandidates(rw.rules.map((r) => r.newKeyPrefix), ranges.map((r) => r.newEndKey)));
+    const res = await importFiles(conn, backup.files, rw.rules, { storageBackend: toStorageBackend(dir), sleep: async () => undefined });
+    expect(res.regionsIngested).toBe(ranges.length);
+    const byName = sim.inspector.snapshot().counters.downloadsByName;
+    // Three peers, one region per file: three downloads of each file, none into regions it has no keys in.
+    for (const f of backup.files) expect(byName[f.name]).toBe(3);
+    await expectRestored(rw);
+  });
+
   it('is idempotent: importing the same files twice leaves the same data', async () => {
     await restoreTable(backup, rw);
     await restoreTable(backup, rw);
