@@ -34,8 +34,11 @@ export function unlimitedRetry(maxIntervalMs: number): RetryPolicy {
  */
 export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: string) {
   const options = {
-    /** Reading the backup and building the plan: big but bounded. */
-    planning: { startToCloseTimeout: '10m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: RetryPolicies.download },
+    /**
+     * Reading the backup and building the plan: big but bounded, and mostly one synchronous computation
+     * (~20 s for 100,000 files here) that cannot heartbeat, so only a start-to-close deadline.
+     */
+    planning: { startToCloseTimeout: '15m', retry: RetryPolicies.download },
     /** One PD round trip (TSO, safepoint, reset-ts). PD client timeout is 60 s in newer BR. */
     pdCall: { startToCloseTimeout: '1m', retry: RetryPolicies.pdRequest },
     resetTs: { startToCloseTimeout: '1m', retry: RetryPolicies.resetTs },

@@ -87,6 +87,9 @@ export function initialFakeState(manifest: Manifest, stores = 3): FakeClusterSta
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class FakeCluster {
+  /** State kept in this process only (no file): fast, for tests that need no second process. */
+  private memory: FakeClusterState | undefined;
+
   constructor(readonly file: string) {}
 
   static create(file: string, state: FakeClusterState): FakeCluster {
@@ -95,11 +98,22 @@ export class FakeCluster {
     return c;
   }
 
+  static inMemory(state: FakeClusterState): FakeCluster {
+    const c = new FakeCluster('');
+    c.memory = state;
+    return c;
+  }
+
   read(): FakeClusterState {
+    if (this.memory) return this.memory;
     return JSON.parse(readFileSync(this.file, 'utf8')) as FakeClusterState;
   }
 
   private write(s: FakeClusterState): void {
+    if (this.memory) {
+      this.memory = s;
+      return;
+    }
     const tmp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(s));
     renameSync(tmp, this.file);

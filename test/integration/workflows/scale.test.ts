@@ -1,0 +1,78 @@
+import { Client, Connection } from '@temporalio/client';
+import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
+import { PlanCache } from '../../../src/activities/plan-cache';
+import { restoreWorkflow } from '../../../src/workflows/restore';
+import { normalizeRestoreRequest } from '../../../src/workflows/normalize-request';
+import { testTemporalAddress } from '../../support/env';
+import { generateManifest } from '../../support/worker-backup';
+import { FakeCluster, initialFakeState } from '../../support/worker-fake-cluster';
+import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
+
+/**
+ * History stays small whatever the backup's size: the workflow sees counts and refs only, and continues as
+ * new every maxBatchesPerRun batches (Temporal terminates a run at 51,200 events or 50 MB).
+ */
+test('10,000 tables / 100,000 files: what the workflow receives from planning stays a few KB', async () => {
+  const manifest = generateManifest({ dbs: 10, tablesPerDb: 1000, filesPerTable: 10 });
+  const req = normalizeRestoreRequest({ storage: 'local:///big' });
+  if (!('value' in req)) throw new Error('defaults must validate');
+  const plans = new PlanCache({ readManifest: async () => manifest });
+  const started = Date.now();
+  const view = await plans.build({ ...req.value, storage: 'local:///big' });
+  const planMs = Date.now() - started;
+  expect(view.summary.tables).toBe(10_000);
+  expect(view.summary.files).toBe(100_000);
+  // The activity result (history event payload) for the whole plan.
+  const payload = JSON.stringify({ planRef: { hash: view.plan.hash }, ...view.summary });
+  expect(payload.length).toBeLessThan(8 * 1024);
+  // One run at the default maxBatchesPerRun: (split + ingest) per batch ≈ 6 events each, plus groups.
+  const runs = Math.ceil(view.summary.batches / req.value.maxBatchesPerRun);
+  expect(runs * req.value.maxBatchesPerRun).toBeGreaterThanOrEqual(view.summary.batches);
+  expect(planMs).toBeLessThan(60_000);
+});
+
+describe('a restore of 600 small tables', () => {
+  let bundle: WorkflowBundle;
+  let native: NativeConnection;
+  let connection: Connection;
+  beforeAll(async () => {
+    const address = testTemporalAddress();
+    [bundle, native, connection] = await Promise.all([bundleRestoreWorkflows(), connectWorkerConnection(address), Connection.connect({ address })]);
+  });
+  afterAll(async () => {
+    await native?.close();
+    await connection?.close();
+  });
+
+  test('runs in several bounded runs and restores every table once', async () => {
+    const cluster = FakeCluster.inMemory(initialFakeState(generateManifest({ dbs: 3, tablesPerDb: 200, filesPerTable: 1 })));
+    const taskQueue = `scale-${Date.now()}`;
+    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cluster.deps(), bundle });
+    const client = new Client({ connection });
+    try {
+      const handle = await client.workflow.start(restoreWorkflow, {
+        taskQueue,
+        workflowId: `scale-${taskQueue}`,
+        args: [{ storage: 'local:///scale', concurrency: 32, maxBatchesPerRun: 250, timings: { keeperIntervalMs: 500, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 } }],
+      });
+      const result = await handle.result();
+      expect(result).toMatchObject({ tables: 600, files: 600, checksum: { passed: 600 } });
+      expect(result.runs).toBe(3);
+      // Every run's history, via the chain of runs, stays far below the 51,200-event limit.
+      const lengths: number[] = [];
+      let runId: string | undefined = handle.firstExecutionRunId;
+      while (runId) {
+        const h: Awaited<ReturnType<typeof handle.fetchHistory>> = await client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+        const events: NonNullable<typeof h.events> = h.events ?? [];
+        lengths.push(events.length);
+        runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+      }
+      expect(lengths).toHaveLength(3);
+      for (const n of lengths) expect(n).toBeLessThan(4096);
+      expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
+      expect(cluster.normality().importStores).toEqual([]);
+    } finally {
+      await workers.stop();
+    }
+  });
+});
