@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,5 +185,19 @@ describe('benchmark runners at toy scale', () => {
     expectMeasured(cases, ['split-scatter', 'download-ingest']);
     expect(cases[1]!.params).toMatchObject({ tables: 2, stores: 3 });
     expect(Number(cases[1]!.params.files)).toBeGreaterThan(0);
+  });
+
+  it('bench/run.ts runs a benchmark in child processes and writes its result file', async () => {
+    const out = join(dir, 'results');
+    const root = join(__dirname, '..', '..', '..');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--only', 'checksum', '--out', out], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const result = JSON.parse(await readFile(join(out, 'checksum.json'), 'utf8')) as BenchResult;
+    expect(result).toMatchObject({ name: 'checksum', quick: true });
+    expect(result.error).toBeUndefined();
+    expect(result.cases.map((c) => c.name)).toEqual(['crc64', 'crc32c', 'sha256', 'kv-checksum', 'backup-file-checksum']);
+    expect(result.env.node).toBe(process.version);
+    // One printed line per case, naming it.
+    for (const c of result.cases) expect(r.stdout).toContain(`checksum/${c.name}: `);
   });
 });
