@@ -15,7 +15,8 @@ import type { Prng } from './prng';
 export interface DataFile {
   name: string;
   cf: 'default' | 'write';
-  bytes: Uint8Array;
+  /** Length of the stored SST in bytes. */
+  size: number;
   sha256: Uint8Array;
   /** Raw TiDB keys; end exclusive. */
   startKey: Uint8Array;
@@ -89,41 +90,62 @@ function sha256(b: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(b).digest());
 }
 
-/** Builds every data file of the dataset, in backup-range order. */
-export function buildDataFiles(ds: Dataset, opts: DataFileOptions, rng: Prng): DataFile[] {
+/** Receives each SST as it is built, so only one region's files are in memory at a time. */
+export type DataFileSink = (file: DataFile, bytes: Uint8Array) => Promise<void>;
+
+/**
+ * Builds every data file of the dataset, in backup-range order, handing each to `sink`. Versions are
+ * generated table by table and dropped once their files are out.
+ */
+export async function buildDataFiles(ds: Dataset, opts: DataFileOptions, rng: Prng, sink: DataFileSink): Promise<DataFile[]> {
   const out: DataFile[] = [];
-  let regionId = FIRST_REGION_ID;
-  const maxRegions = opts.regionsPerRange ?? 3;
-  const pids = ds.tables.flatMap((t) => t.physicalIds);
-  for (const pid of pids) {
-    for (const range of rangesOf(pid, ds.versions.get(pid) ?? [])) {
-      const sorted = sortVersions(range.versions);
-      // Region cuts fall between distinct keys, so all versions of a key stay in one file.
-      const keys: number[] = [];
-      sorted.forEach((v, i) => {
-        if (i === 0 || compareBytes(sorted[i - 1]!.key, v.key) !== 0) keys.push(i);
-      });
-      const regions = Math.min(maxRegions, keys.length);
-      const per = Math.ceil(keys.length / regions);
-      for (let r = 0; r < regions; r++) {
-        const from = keys[r * per]!;
-        const to = r + 1 < regions ? keys[(r + 1) * per]! : sorted.length;
-        if (from >= to) continue;
-        const chunk = sorted.slice(from, to);
-        const start = r === 0 ? range.start : chunk[0]!.key;
-        const end = to < sorted.length ? sorted[to]!.key : range.end;
-        regionId += rng.int(1, 7);
-        const store = (regionId % STORES) + 1;
-        const epochVersion = rng.int(1, 60);
-        const base = `${store}/${regionId}_${epochVersion}_${Buffer.from(sha256(encodeBytes(start))).toString('hex')}_${opts.unixMs}`;
-        out.push(...regionFiles(chunk, { base, start, end, pid, ds, compression: opts.compression }));
+  const ctx = { regionId: FIRST_REGION_ID, maxRegions: opts.regionsPerRange ?? 3, rng, opts, ds };
+  for (const table of ds.tables) {
+    const versions = table.versions();
+    for (const pid of table.physicalIds) {
+      for (const range of rangesOf(pid, versions.get(pid) ?? [])) {
+        for (const { file, bytes } of rangeFiles(range, pid, ctx)) {
+          await sink(file, bytes);
+          out.push(file);
+        }
       }
+      versions.delete(pid);
     }
   }
   return out;
 }
 
-function regionFiles(chunk: KvVersion[], f: { base: string; start: Uint8Array; end: Uint8Array; pid: number; ds: Dataset; compression: SstCompression }): DataFile[] {
+/** Cuts one backup range into regions (between distinct keys, so every version of a key stays in one file). */
+function rangeFiles(range: Range, pid: number, ctx: { regionId: number; maxRegions: number; rng: Prng; opts: DataFileOptions; ds: Dataset }): BuiltFile[] {
+  const sorted = sortVersions(range.versions);
+  const keyStarts: number[] = [];
+  sorted.forEach((v, i) => {
+    if (i === 0 || compareBytes(sorted[i - 1]!.key, v.key) !== 0) keyStarts.push(i);
+  });
+  const regions = Math.min(ctx.maxRegions, keyStarts.length);
+  const cuts = Array.from({ length: regions }, (_, r) => keyStarts[Math.floor((r * keyStarts.length) / regions)]!);
+  const out: BuiltFile[] = [];
+  for (let r = 0; r < regions; r++) {
+    const from = cuts[r]!;
+    const to = r + 1 < regions ? cuts[r + 1]! : sorted.length;
+    const chunk = sorted.slice(from, to);
+    const start = r === 0 ? range.start : chunk[0]!.key;
+    const end = to < sorted.length ? sorted[to]!.key : range.end;
+    ctx.regionId += ctx.rng.int(1, 7);
+    const store = (ctx.regionId % STORES) + 1;
+    const epochVersion = ctx.rng.int(1, 60);
+    const base = `${store}/${ctx.regionId}_${epochVersion}_${Buffer.from(sha256(encodeBytes(start))).toString('hex')}_${ctx.opts.unixMs}`;
+    out.push(...regionFiles(chunk, { base, start, end, pid, ds: ctx.ds, compression: ctx.opts.compression }));
+  }
+  return out;
+}
+
+interface BuiltFile {
+  file: DataFile;
+  bytes: Uint8Array;
+}
+
+function regionFiles(chunk: KvVersion[], f: { base: string; start: Uint8Array; end: Uint8Array; pid: number; ds: Dataset; compression: SstCompression }): BuiltFile[] {
   const write: SstEntryInput[] = [];
   const deflt: SstEntryInput[] = [];
   const writeSum = new KvChecksum();
@@ -144,15 +166,18 @@ function regionFiles(chunk: KvVersion[], f: { base: string; start: Uint8Array; e
   }
   // Default-CF keys carry start_ts, so their order can differ from the write CF's.
   deflt.sort((a, b) => compareBytes(a.key, b.key));
-  const file = (cf: 'default' | 'write', entries: SstEntryInput[], sum: KvChecksum): DataFile => {
+  const file = (cf: 'default' | 'write', entries: SstEntryInput[], sum: KvChecksum): BuiltFile => {
     const bytes = writeSst(entries, { compression: f.compression });
     return {
-      name: `${f.base}_${cf}.sst`, cf, bytes, sha256: sha256(bytes), startKey: f.start, endKey: f.end,
-      startVersion: f.ds.startVersion, endVersion: f.ds.endVersion,
-      crc64xor: sum.crc64xor, totalKvs: sum.totalKvs, totalBytes: sum.totalBytes, physicalId: f.pid,
+      bytes,
+      file: {
+        name: `${f.base}_${cf}.sst`, cf, size: bytes.length, sha256: sha256(bytes), startKey: f.start, endKey: f.end,
+        startVersion: f.ds.startVersion, endVersion: f.ds.endVersion,
+        crc64xor: sum.crc64xor, totalKvs: sum.totalKvs, totalBytes: sum.totalBytes, physicalId: f.pid,
+      },
     };
   };
-  const files: DataFile[] = [];
+  const files: BuiltFile[] = [];
   if (deflt.length > 0) files.push(file('default', deflt, defaultSum));
   files.push(file('write', write, writeSum));
   return files;

@@ -3,7 +3,7 @@ import type { DBInfo, TableInfo } from '../../plan/table-info';
 import { backupClock } from './clock';
 import { catalogTables, type GenColumn, type GenTable, SHOP_DB } from './catalog';
 import type { Datum } from './datum';
-import { intDatum, stringDatum } from './datum';
+import { intDatum, NULL_DATUM, stringDatum } from './datum';
 import { createPrng, type Prng } from './prng';
 import { buildDbInfo, buildTableInfo, ciStr, ColumnTypes } from './schema-builder';
 import { SYS_TABLES } from './sys-tables';
@@ -34,8 +34,14 @@ export interface DatasetTable {
   info: TableInfo;
   /** The table ID, or its partition IDs when partitioned (the physical tables that hold its keys). */
   physicalIds: number[];
+  /** Rows at end_version; for an incremental backup known once `versions()` has run. */
   rowCount: number;
   features: string[];
+  /**
+   * Generates this table's MVCC versions per physical ID. Lazy, one table at a time, so a large backup never
+   * holds more than one table's KVs; each call regenerates the same versions.
+   */
+  versions: () => Map<number, KvVersion[]>;
 }
 
 export interface Dataset {
@@ -44,8 +50,6 @@ export interface Dataset {
   endVersion: bigint;
   databases: DBInfo[];
   tables: DatasetTable[];
-  /** Versions per physical table ID. */
-  versions: Map<number, KvVersion[]>;
   /** model.Job objects (bigint fields for TSOs), in execution order. */
   ddlJobs: Record<string, unknown>[];
 }
@@ -62,7 +66,8 @@ interface LiveTable {
   db: DBInfo;
   info: TableInfo;
   physicalIds: number[];
-  rows: TableRow[];
+  /** The rows of the full backup (regenerated on each call: rows are not kept in memory). */
+  makeRows: () => TableRow[];
   dropped?: boolean;
 }
 
@@ -116,9 +121,11 @@ function buildTables(gens: GenTable[], ids: IdAllocator, dbs: Map<string, DBInfo
     const partitionIds = Array.from({ length: n }, () => ids.take());
     const info = buildTableInfo(g.spec, { id, partitionIds }, updateTs);
     const total = g.rowCount(rowsPerTable);
-    const trng = rng.fork(`rows:${g.db}.${g.spec.name}`);
-    const rows = Array.from({ length: total }, (_, i) => genRow(g.spec.columns, trng, i, total, BigInt(i + 1)));
-    return { gen: g, db, info, physicalIds: partitionIds.length > 0 ? partitionIds : [id], rows };
+    const makeRows = (): TableRow[] => {
+      const trng = rng.fork(`rows:${g.db}.${g.spec.name}`);
+      return Array.from({ length: total }, (_, i) => genRow(g.spec.columns, trng, i, total, BigInt(i + 1)));
+    };
+    return { gen: g, db, info, physicalIds: partitionIds.length > 0 ? partitionIds : [id], makeRows };
   });
 }
 
@@ -134,30 +141,35 @@ export function generateDataset(opts: DatasetOptions): Dataset {
   const sys = opts.withSysTables
     ? buildTables(SYS_TABLES, new IdAllocator(FIRST_SYS_TABLE_ID), sysDbs, updateTs, opts.rowsPerTable, root.fork('sys'), true)
     : [];
-  const versions = new Map<number, KvVersion[]>();
   const ddlJobs: Record<string, unknown>[] = [];
+  const changes = opts.incremental ? applyIncrementalDdl(live, ids, dbs, clock.fullEndMs, ddlJobs) : undefined;
 
-  if (!opts.incremental) {
-    const vr = root.fork('versions');
-    for (const t of [...live, ...sys]) {
-      for (const row of t.rows) {
-        const ts = commitPair(vr, clock.fullEndMs - vr.int(1_000, 3_600_000));
-        pushVersions(versions, physicalIdOf(t, row), rowKvs(t.info, physicalIdOf(t, row), row), ts);
-      }
-    }
-  } else {
-    applyIncremental(live, ids, dbs, root.fork('incremental'), clock.fullEndMs, versions, ddlJobs, opts.rowsPerTable);
-  }
-
-  const current = [...live, ...sys].filter((t) => !t.dropped);
-  const allDbs = [...dbs.values(), ...sysDbs.values()];
+  const tables = [...live, ...sys].filter((t) => !t.dropped).map((t): DatasetTable => {
+    const dt: DatasetTable = {
+      db: t.db, info: t.info, physicalIds: t.physicalIds, rowCount: t.gen.rowCount(opts.rowsPerTable), features: t.gen.features,
+      versions: () => {
+        const versions = new Map<number, KvVersion[]>();
+        if (changes) {
+          dt.rowCount = changeTable(t, root.fork('incremental'), changes, versions, opts.rowsPerTable);
+          return versions;
+        }
+        const vr = root.fork(`versions:${t.db.db_name.O}.${t.info.name.O}`);
+        for (const row of t.makeRows()) {
+          const ts = commitPair(vr, clock.fullEndMs - vr.int(1_000, 3_600_000));
+          const pid = physicalIdOf(t, row);
+          pushVersions(versions, pid, rowKvs(t.info, pid, row), ts);
+        }
+        return versions;
+      },
+    };
+    return dt;
+  });
   return {
     clusterId: CLUSTER_ID_BASE + BigInt(Math.abs(opts.seed) % 1_000_000),
     startVersion: opts.incremental ? clock.fullEndTs : 0n,
     endVersion: opts.incremental ? clock.incrementalEndTs : clock.fullEndTs,
-    databases: allDbs,
-    tables: current.map((t) => ({ db: t.db, info: t.info, physicalIds: t.physicalIds, rowCount: t.rows.length, features: t.gen.features })),
-    versions,
+    databases: [...dbs.values(), ...sysDbs.values()],
+    tables,
     ddlJobs,
   };
 }
@@ -180,14 +192,18 @@ const NEW_ITEMS_SPEC: GenTable['spec'] = {
 };
 const EXTRA_COLUMN: GenColumn = { name: 'extra', type: ColumnTypes.varchar(20), gen: (r) => stringDatum(r.string(6, 'klmnop')) };
 
+/** When the incremental data changes happen, and which table only exists in the increment. */
+interface ChangeWindow {
+  dataStartMs: number;
+  spanMs: number;
+  createdTableId: number;
+}
+
 /**
- * The incremental window: DDL first (create database + table, add column, rename, drop), then data changes
- * on every remaining table: updates (some twice), deletes and inserts, all committed in (start, end].
+ * The incremental window opens with DDL (create database + table, add column, rename, drop); the data changes
+ * on every remaining table follow (changeTable), all committed in (start, end].
  */
-function applyIncremental(
-  live: LiveTable[], ids: IdAllocator, dbs: Map<string, DBInfo>, rng: Prng, fullEndMs: number,
-  versions: Map<number, KvVersion[]>, jobs: Record<string, unknown>[], rowsPerTable: number,
-): void {
+function applyIncrementalDdl(live: LiveTable[], ids: IdAllocator, dbs: Map<string, DBInfo>, fullEndMs: number, jobs: Record<string, unknown>[]): ChangeWindow {
   let schemaVersion = FIRST_SCHEMA_VERSION;
   let ms = fullEndMs + 1_000;
   const job = (type: number, db: DBInfo, table: TableInfo | null, query: string, dbInfo: DBInfo | null): void => {
@@ -211,7 +227,7 @@ function applyIncremental(
   job(ActionType.CreateSchema, incDb, null, 'CREATE DATABASE `inc_db`', incDb);
   const itemsId = ids.take();
   const itemsInfo = buildTableInfo(NEW_ITEMS_SPEC, { id: itemsId, partitionIds: [] }, composeTs(ms, 0));
-  live.push({ gen: { db: 'inc_db', spec: NEW_ITEMS_SPEC, rowCount: (r) => r, features: ['created by an incremental DDL job'] }, db: incDb, info: itemsInfo, physicalIds: [itemsId], rows: [] });
+  live.push({ gen: { db: 'inc_db', spec: NEW_ITEMS_SPEC, rowCount: () => 0, features: ['created by an incremental DDL job'] }, db: incDb, info: itemsInfo, physicalIds: [itemsId], makeRows: () => [] });
   job(ActionType.CreateTable, incDb, itemsInfo, 'CREATE TABLE `new_items` (`id` INT PRIMARY KEY, `label` VARCHAR(30), `qty` INT, KEY `idx_label` (`label`))', null);
 
   const find = (db: string, name: string) => live.find((t) => t.db.db_name.O === db && t.info.name.O === name);
@@ -220,7 +236,6 @@ function applyIncremental(
     const spec = { ...order.gen.spec, columns: [...order.gen.spec.columns, EXTRA_COLUMN] };
     order.gen = { ...order.gen, spec };
     order.info = buildTableInfo(spec, { id: order.info.id, partitionIds: [] }, composeTs(ms, 0));
-    for (const row of order.rows) row.datums.push({ kind: 'null' });
     job(ActionType.AddColumn, order.db, order.info, 'ALTER TABLE `order` ADD COLUMN `extra` VARCHAR(20)', null);
   }
   const docs = find(SHOP_DB, 'documents');
@@ -234,44 +249,50 @@ function applyIncremental(
     job(ActionType.DropTable, empty.db, empty.info, 'DROP TABLE `empty_table`', null);
   }
 
-  // Data changes, committed after the DDL.
   const dataStartMs = ms + 1_000;
-  const spanMs = fullEndMs + 3_500_000 - dataStartMs;
-  for (const t of live) {
-    if (t.dropped) continue;
-    const trng = rng.fork(`changes:${t.db.db_name.O}.${t.info.name.O}`);
-    const indexed = new Set((t.info.index_info ?? []).flatMap((i) => i.idx_cols.map((c) => c.offset)));
-    const cols = t.gen.spec.columns;
-    const when = () => commitPair(trng, dataStartMs + trng.int(0, spanMs));
-    const write = (row: TableRow, del = false, ts = when()) => {
-      const pid = physicalIdOf(t, row);
-      pushVersions(versions, pid, rowKvs(t.info, pid, row), ts, del);
-    };
-    const original = t.rows.length;
-    const deleted = new Set<TableRow>();
-    for (let i = 0; i < original; i++) {
-      const row = t.rows[i]!;
-      const p = trng.nextU32() / 0x1_0000_0000;
-      if (p < 0.05) {
-        write(row, true);
-        deleted.add(row);
-      } else if (p < 0.2) {
-        // Update only columns outside every index, so the index entries stay valid and only the record changes.
-        const times = trng.chance(0.3) ? 2 : 1;
-        const stamps = Array.from({ length: times }, when).sort((a, b) => (a.commitTs < b.commitTs ? -1 : 1));
-        for (const ts of stamps) {
-          row.datums = row.datums.map((d, c): Datum => (indexed.has(c) || !cols[c] ? d : cols[c]!.gen(trng, i, original)));
-          write(row, false, ts);
-        }
+  return { dataStartMs, spanMs: fullEndMs + 3_500_000 - dataStartMs, createdTableId: itemsId };
+}
+
+/**
+ * One table's data changes in the increment: updates (some twice), deletes and inserts. Returns the number of
+ * rows at end_version.
+ */
+function changeTable(t: LiveTable, rng: Prng, w: ChangeWindow, versions: Map<number, KvVersion[]>, rowsPerTable: number): number {
+  const { dataStartMs, spanMs } = w;
+  const trng = rng.fork(`changes:${t.db.db_name.O}.${t.info.name.O}`);
+  const indexed = new Set((t.info.index_info ?? []).flatMap((i) => i.idx_cols.map((c) => c.offset)));
+  const cols = t.gen.spec.columns;
+  const when = () => commitPair(trng, dataStartMs + trng.int(0, spanMs));
+  const write = (row: TableRow, del = false, ts = when()) => {
+    const pid = physicalIdOf(t, row);
+    pushVersions(versions, pid, rowKvs(t.info, pid, row), ts, del);
+  };
+  // Rows written before a column was added have no value for it: NULL, as TiDB reads them.
+  const rows = t.makeRows().map((r) => ({ ...r, datums: [...r.datums, ...Array.from({ length: cols.length - r.datums.length }, (): Datum => NULL_DATUM)] }));
+  const original = rows.length;
+  const deleted = new Set<TableRow>();
+  for (let i = 0; i < original; i++) {
+    const row = rows[i]!;
+    const p = trng.nextU32() / 0x1_0000_0000;
+    if (p < 0.05) {
+      write(row, true);
+      deleted.add(row);
+    } else if (p < 0.2) {
+      // Update only columns outside every index, so the index entries stay valid and only the record changes.
+      const times = trng.chance(0.3) ? 2 : 1;
+      const stamps = Array.from({ length: times }, when).sort((a, b) => (a.commitTs < b.commitTs ? -1 : 1));
+      for (const ts of stamps) {
+        row.datums = row.datums.map((d, c): Datum => (indexed.has(c) || !cols[c] ? d : cols[c]!.gen(trng, i, original)));
+        write(row, false, ts);
       }
     }
-    const inserts = t.info.id === itemsId ? rowsPerTable : Math.ceil(original * 0.05);
-    for (let k = 0; k < inserts; k++) {
-      const n = original + k;
-      const row = genRow(cols, trng, n, Math.max(original, 1), BigInt(n + 1));
-      t.rows.push(row);
-      write(row);
-    }
-    t.rows = t.rows.filter((r) => !deleted.has(r));
   }
+  const inserts = t.info.id === w.createdTableId ? rowsPerTable : Math.ceil(original * 0.05);
+  for (let k = 0; k < inserts; k++) {
+    const n = original + k;
+    const row = genRow(cols, trng, n, Math.max(original, 1), BigInt(n + 1));
+    rows.push(row);
+    write(row);
+  }
+  return rows.length - deleted.size;
 }

@@ -84,11 +84,10 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
   await initSstCodecs();
   const ds = generateDataset({ seed: opts.seed, tables: opts.tables, rowsPerTable: opts.rows, incremental: opts.incremental, withSysTables: opts.withSysTables });
   const unixMs = Number(extractPhysical(ds.endVersion));
-  const files = buildDataFiles(ds, { compression: opts.compression, unixMs }, createPrng(opts.seed).fork('regions'));
-  const meta = buildMetaObjects(ds, files, { metaVersion: opts.metaVersion, leafEntries: opts.metaLeafEntries, twoLevel: opts.metaTwoLevel });
-
   await storage.write(BACKUP_LOCK, new TextEncoder().encode(LOCK_TEXT));
-  for (const f of files) await storage.write(f.name, f.bytes);
+  // SSTs go out as they are built; the metadata follows once every data file is known.
+  const files = await buildDataFiles(ds, { compression: opts.compression, unixMs }, createPrng(opts.seed).fork('regions'), (f, bytes) => storage.write(f.name, bytes));
+  const meta = buildMetaObjects(ds, files, { metaVersion: opts.metaVersion, leafEntries: opts.metaLeafEntries, twoLevel: opts.metaTwoLevel });
   // backupmeta is the last object of meta (see buildMetaObjects), so it lands last.
   for (const m of meta) await storage.write(m.name, m.bytes);
 
@@ -107,6 +106,6 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     clusterId: ds.clusterId.toString(), startVersion: ds.startVersion.toString(), endVersion: ds.endVersion.toString(),
     databases: ds.databases.map((d) => d.db_name.O), tables, dataFiles: files.length, metaFiles: meta.map((m) => m.name),
     totalKvs: files.reduce((n, f) => n + f.totalKvs, 0n).toString(), totalBytes: files.reduce((n, f) => n + f.totalBytes, 0n).toString(),
-    sstBytes: files.reduce((n, f) => n + f.bytes.length, 0), ddlJobs: ds.ddlJobs.length,
+    sstBytes: files.reduce((n, f) => n + f.size, 0), ddlJobs: ds.ddlJobs.length,
   };
 }

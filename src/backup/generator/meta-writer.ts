@@ -42,7 +42,7 @@ export function dataFileMessage(f: DataFile): File {
   return File.fromPartial({
     name: f.name, sha256: Buffer.from(f.sha256), startKey: Buffer.from(f.startKey), endKey: Buffer.from(f.endKey),
     startVersion: f.startVersion, endVersion: f.endVersion, crc64xor: f.crc64xor, totalKvs: f.totalKvs, totalBytes: f.totalBytes,
-    cf: f.cf, size: BigInt(f.bytes.length),
+    cf: f.cf, size: BigInt(f.size),
   });
 }
 
@@ -83,7 +83,7 @@ export function buildMetaObjects(ds: Dataset, files: DataFile[], opts: MetaWrite
   const meta = BackupMeta.fromPartial({
     clusterId: ds.clusterId, clusterVersion: CLUSTER_VERSION, startVersion: ds.startVersion, endVersion: ds.endVersion,
     brVersion: BR_VERSION, newCollationsEnabled: 'True',
-    backupSize: files.reduce((n, f) => n + BigInt(f.bytes.length), 0n),
+    backupSize: files.reduce((n, f) => n + BigInt(f.size), 0n),
     ddls: Buffer.from(opts.metaVersion === 1 ? `[${ddlTexts.join(',')}]` : '[]'),
   });
   const objects: MetaObject[] = [];
