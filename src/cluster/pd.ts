@@ -75,6 +75,11 @@ export interface PdClient {
   scanRegions(start: Uint8Array, end: Uint8Array, limit: number): Promise<RegionInfo[]>;
   /** Asks PD to scatter one region; throws ClusterError on a PD error. */
   scatterRegion(regionId: bigint): Promise<void>;
+  /**
+   * Newer PD's batch scatter (regions_id, retry_limit, skip_store_limit, as BR ≥ v6 sends it); returns the
+   * regions PD could not scatter. gRPC UNIMPLEMENTED from an old PD surfaces as ClusterError 'unimplemented'.
+   */
+  scatterRegions(regionIds: readonly bigint[]): Promise<bigint[]>;
   /** The running/finished operator of a region; undefined when PD has none (REGION_NOT_FOUND). */
   getOperator(regionId: bigint): Promise<OperatorInfo | undefined>;
   /** Sets (ttl > 0) or removes (ttl ≤ 0) a service GC safepoint; returns PD's min service safepoint after it. */
@@ -258,6 +263,17 @@ class PdClientImpl implements PdClient {
     await this.onLeader('PD ScatterRegion', (c, a) =>
       callUnary(c.scatterRegion.bind(c), ScatterRegionRequest.fromPartial({ header: this.header(), regionId }), this.ctx(a, 'PD ScatterRegion')),
     );
+  }
+
+  async scatterRegions(regionIds: readonly bigint[]): Promise<bigint[]> {
+    const res = await this.onLeader('PD ScatterRegion(batch)', (c, a) =>
+      callUnary(
+        c.scatterRegion.bind(c),
+        ScatterRegionRequest.fromPartial({ header: this.header(), regionsId: [...regionIds], retryLimit: 3n, skipStoreLimit: true }),
+        this.ctx(a, 'PD ScatterRegion(batch)'),
+      ),
+    );
+    return res.failedRegionsId;
   }
 
   async getOperator(regionId: bigint): Promise<OperatorInfo | undefined> {

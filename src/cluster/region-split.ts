@@ -133,14 +133,11 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
           for (const r of created) {
             result.newRegionIds.push(r.id.toString());
             await waitRegionVisible(conn, r.id, opts);
-            try {
-              await scatterRegion(conn, r.id, opts);
-              scattered.push(r.id);
-            } catch (e) {
-              // BR logs a failed scatter and goes on: an unscattered region costs balance, not correctness.
-              result.scatterFailed.push({ regionId: r.id.toString(), error: e instanceof Error ? e.message : String(e) });
-            }
           }
+          const failed = await scatterRegions(conn, created.map((r) => r.id), opts);
+          for (const r of created) if (!failed.has(r.id)) scattered.push(r.id);
+          // BR logs a failed scatter and goes on: an unscattered region costs balance, not correctness.
+          for (const [id, error] of failed) result.scatterFailed.push({ regionId: id.toString(), error });
           // The next batch of keys lies in the last region of this split (keys are sorted). Its leader is
           // guessed, as BR does, as its peer on the old leader's store (same store, new peer id).
           const last = after[after.length - 1];
@@ -172,6 +169,33 @@ async function waitRegionVisible(conn: ClusterConnection, regionId: bigint, opts
     (e) => classifyError(e).retryable,
     opts,
   );
+}
+
+/**
+ * Scatters freshly split regions: one batch ScatterRegion (newer BR), then one by one for those the batch
+ * left out — or for all of them when PD lacks the batch form. Returns the regions that could not be
+ * scattered, with why.
+ */
+async function scatterRegions(conn: ClusterConnection, ids: readonly bigint[], opts: RetryOptions): Promise<Map<bigint, string>> {
+  const failed = new Map<bigint, string>();
+  if (ids.length === 0) return failed;
+  let left: readonly bigint[] = ids;
+  try {
+    left = await retry(() => conn.pd.scatterRegions(ids), SCATTER_RETRY, (e) => classifyError(e).kind === 'region-not-ready', opts);
+  } catch (e) {
+    if (classifyError(e).kind !== 'unimplemented' && classifyError(e).kind !== 'region-not-found') {
+      for (const id of ids) failed.set(id, e instanceof Error ? e.message : String(e));
+      return failed;
+    }
+  }
+  for (const id of left) {
+    try {
+      await scatterRegion(conn, id, opts);
+    } catch (e) {
+      failed.set(id, e instanceof Error ? e.message : String(e));
+    }
+  }
+  return failed;
 }
 
 /** ScatterRegion, retried while PD says the region is not fully replicated / has no leader (BR: 7 × 100 ms). */

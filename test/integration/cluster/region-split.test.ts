@@ -1,4 +1,5 @@
 import { connectCluster, type ClusterConnection } from '../../../src/cluster/cluster-connection';
+import { ClusterError } from '../../../src/cluster/errors';
 import { splitAndScatter } from '../../../src/cluster/region-split';
 import { encodeBytes, indexPrefix, recordKey, recordPrefix, toHex } from '../../../src/plan/keys';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
@@ -63,6 +64,27 @@ describe('splitAndScatter', () => {
     expect(res.rounds).toBe(2);
     for (const k of keys) expect(boundaries().has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
     expect(sim.inspector.snapshot().regions.length).toBe(keys.length + 1);
+  });
+
+  it('scatters one by one when PD lacks the batch ScatterRegion', async () => {
+    let batchCalls = 0;
+    // An old PD answers the batch form with UNIMPLEMENTED.
+    conn.pd.scatterRegions = async () => {
+      batchCalls++;
+      throw new ClusterError(sim.pdAddress, 'PD ScatterRegion(batch)', { kind: 'unimplemented', retryable: false, detail: 'old PD' });
+    };
+    const res = await splitAndScatter(conn, keysOf(700));
+    expect(batchCalls).toBeGreaterThan(0);
+    expect(res.scatterFailed).toEqual([]);
+    for (const id of res.newRegionIds) {
+      const op = await conn.pd.getOperator(BigInt(id));
+      expect(op?.desc).toBe('scatter-region');
+    }
+  });
+
+  it('every new region gets a scatter operator through the batch form', async () => {
+    const res = await splitAndScatter(conn, keysOf(800));
+    for (const id of res.newRegionIds) expect((await conn.pd.getOperator(BigInt(id)))?.desc).toBe('scatter-region');
   });
 
   it('goes on when PD keeps refusing to scatter, reporting the regions left unscattered', async () => {
