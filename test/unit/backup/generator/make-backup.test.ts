@@ -168,6 +168,26 @@ describe('makeBackup', () => {
     expect(Math.max(...versionsPerKey.values())).toBeGreaterThan(1);
   });
 
+  test.each([4, 40])('file key ranges tile each backup range and hold only their own keys (%i rows)', async (rows) => {
+    const dir = await make({ rows });
+    const m = await readManifest(openStorage(dir));
+    for (const t of m.tables) {
+      const writes = t.files.filter((f) => f.cf === 'write').sort((a, b) => (a.startKey < b.startKey ? -1 : 1));
+      for (let i = 0; i < writes.length; i++) {
+        const f = writes[i]!;
+        expect(f.startKey < f.endKey).toBe(true);
+        // Within one backup range (same 11- or 19-byte prefix) the next file starts where this one ends.
+        const next = writes[i + 1];
+        const prefixLen = f.startKey.slice(20, 22) === '72' ? 22 : 38;
+        if (next && next.startKey.slice(0, prefixLen) === f.startKey.slice(0, prefixLen)) expect(next.startKey).toBe(f.endKey);
+        for (const e of readSst(await readFile(join(dir, f.name))).entries) {
+          const k = Buffer.from(decodeMvccKey(e.key).rawKey).toString('hex');
+          expect(k >= f.startKey && k < f.endKey).toBe(true);
+        }
+      }
+    }
+  });
+
   test('refuses a location that already holds a backup', async () => {
     const dir = await make();
     await expect(makeBackup(openStorage(dir), base)).rejects.toThrow(/already holds a backup \(backupmeta exists\)/);
