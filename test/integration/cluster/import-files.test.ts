@@ -155,6 +155,33 @@ describe('importFiles + checksumTable', () => {
     await expectRestored(rw);
   });
 
+  it('follows a real leader transfer between the region scan and the ingest', async () => {
+    const ranges = newRanges(groupFileRanges(backup.files), rw);
+    await splitAndScatter(conn, splitCandidates(rw.rules.map((r) => r.newKeyPrefix), ranges.map((r) => r.newEndKey)));
+    const moved = new Set<number>();
+    const origScan = conn.pd.scanRegions.bind(conn.pd);
+    conn.pd.scanRegions = async (s, e, l) => {
+      const page = await origScan(s, e, l);
+      for (const info of page) {
+        const r = sim.state.regionById(Number(info.region.id))!;
+        if (moved.has(r.id)) continue;
+        // PD told us the old leader; raft elects another one right after.
+        const other = r.peers.find((p) => p.storeId !== r.leaderStoreId)!;
+        sim.state.transferLeader(r.id, other.storeId);
+        moved.add(r.id);
+      }
+      return page;
+    };
+    const before = sim.inspector.snapshot().counters.ingestsByStore;
+    const out: ImportFilesResult[] = [];
+    for (const r of ranges) out.push(await importFiles(conn, r.files, rw.rules, { storageBackend: toStorageBackend(dir), sleep: async () => undefined }));
+    expect(moved.size).toBeGreaterThan(0);
+    // NotLeader is handled at the ingest, on the leader TiKV named: no unit had to start over.
+    expect(out.flatMap((r) => r.retries)).toEqual([]);
+    expect(sim.inspector.snapshot().counters.ingestsByStore).not.toEqual(before);
+    await expectRestored(rw);
+  });
+
   it('checksum follows region errors: NotLeader and EpochNotMatch on Coprocessor still give the exact sum', async () => {
     await restoreTable(backup, rw);
     sim.faults.injectRegionError({ rpc: 'Coprocessor', kind: 'NotLeader', count: 1 });
