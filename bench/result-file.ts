@@ -60,6 +60,8 @@ export interface BenchResult {
   quick: boolean;
   env: BenchEnvironment;
   durationMs: number;
+  /** RSS of the run process before the benchmark started (node, tsx and every module loaded): subtract it from peakRssMiB for the work's own share. */
+  baselineRssMiB?: number;
   /** Every case met every target, and nothing threw. */
   pass: boolean;
   error?: string;

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, BenchContext } from './benchmark';
 import { BENCHMARKS } from './benchmarks';
+import { memorySample } from './measure';
 import { parseBenchArgs, type BenchArgs } from './run-args';
 import { environment, formatCaseLine, writeResult, type BenchResult } from './result-file';
 
@@ -35,11 +36,12 @@ async function child(args: BenchArgs, phase: NonNullable<BenchArgs['phase']>): P
     return;
   }
   const env = environment();
+  const baselineRssMiB = Math.round(memorySample().rssMiB);
   const t0 = performance.now();
   const cases = await bench.run(ctx);
   const result: BenchResult = {
     name: bench.name, description: bench.description, date: new Date().toISOString(), quick: args.quick, env,
-    durationMs: Math.round(performance.now() - t0), pass: cases.every((c) => c.pass), cases,
+    durationMs: Math.round(performance.now() - t0), baselineRssMiB, pass: cases.every((c) => c.pass), cases,
   };
   await writeResult(args.out, result);
 }

@@ -203,6 +203,7 @@ describe('benchmark runners at toy scale', () => {
     expect(result.error).toBeUndefined();
     expect(result.cases.map((c) => c.name)).toEqual(['crc64', 'crc32c', 'sha256', 'kv-checksum', 'backup-file-checksum']);
     expect(result.env.node).toBe(process.version);
+    expect(result.baselineRssMiB).toBeGreaterThan(0);
     // One printed line per case, naming it.
     for (const c of result.cases) expect(r.stdout).toContain(`checksum/${c.name}: `);
   });
