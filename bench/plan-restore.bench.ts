@@ -37,7 +37,9 @@ export async function preparePlanInput(dir: string, p: PlanRestoreParams): Promi
 
 /** Plans the prepared manifest `iterations` times; two more cases time the steps of the plan's content hash once each. */
 export async function runPlanRestore(dir: string, p: PlanRestoreParams): Promise<CaseResult[]> {
-  const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+  const text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+  const manifestBytes = Buffer.byteLength(text);
+  const manifest = JSON.parse(text) as Manifest;
   let plan: RestorePlan | undefined;
   const samples = await measure(() => {
     plan = planRestore(manifest);
@@ -45,21 +47,21 @@ export async function runPlanRestore(dir: string, p: PlanRestoreParams): Promise
   if (!plan || plan.summary.tables !== p.tables || plan.summary.files !== p.files) {
     throw new Error(`plan of ${p.tables} tables / ${p.files} files came out with ${plan?.summary.tables} tables / ${plan?.summary.files} files`);
   }
-  const params = { tables: p.tables, files: p.files, ranges: plan.summary.ranges, batches: plan.summary.batches };
+  const params = { tables: p.tables, files: p.files, manifestBytes, ranges: plan.summary.ranges, batches: plan.summary.batches };
   const planCase = caseResult({ name: 'plan', params, timing: summarize(samples), memory: memorySample(), targets: PLAN_RESTORE_TARGETS });
 
   // The hash covers the whole plan text; its two steps timed on their own show how much of planRestore they are.
   const { hash: _hash, ...body } = plan;
-  let text = '';
+  let canonical = '';
   let hashed = '';
   const jsonSamples = await measure(() => {
-    text = canonicalJson(body);
+    canonical = canonicalJson(body);
   }, { iterations: 1 });
   const fnvSamples = await measure(() => {
-    hashed = fnv1a64(text);
+    hashed = fnv1a64(canonical);
   }, { iterations: 1 });
   if (hashed !== plan.hash) throw new Error('fnv1a64(canonicalJson(plan body)) differs from the plan\'s own hash');
-  const textBytes = Buffer.byteLength(text);
+  const textBytes = Buffer.byteLength(canonical);
   const memory = memorySample();
   const hashCases = [
     caseResult({ name: 'hash-canonical-json', params: { ...params, textBytes }, timing: summarize(jsonSamples), memory, bytesPerIteration: textBytes, targets: [] }),
