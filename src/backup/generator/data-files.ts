@@ -50,16 +50,25 @@ interface Range {
 function prefixNext(p: Uint8Array): Uint8Array {
   const out = Uint8Array.from(p);
   for (let i = out.length - 1; i >= 0; i--) {
-    if (out[i] !== 0xff) {
-      out[i] = (out[i] as number) + 1;
-      return out.subarray(0, i + 1);
-    }
+    out[i] = ((out[i] as number) + 1) & 0xff;
+    if (out[i] !== 0) return out;
   }
-  throw new Error('prefixNext of an all-0xff prefix');
+  // kv.Key.PrefixNext of all-0xff bytes: the key itself followed by 0x00.
+  return concatBytes(p, new Uint8Array([0]));
 }
 
-/** Backup ranges of one physical table: [t{id}_r, t{id}_s) and [t{id}_i{idx}, t{id}_i{idx+1}) per index with data. */
-function rangesOf(pid: number, versions: KvVersion[]): Range[] {
+const BYTES_FLAG = 0x01; // codec encoding of MinNotNull
+const MAX_FLAG_NEXT = new Uint8Array([0xfb]); // PrefixNext of MaxValue's flag 0xfa
+const MIN_INT_HANDLE = new Uint8Array(8); // i64cmp(MinInt64)
+const MAX_INT_HANDLE = new Uint8Array(8).fill(0xff); // i64cmp(MaxInt64)
+
+/**
+ * Backup ranges of one physical table, as BR builds them (backup BuildTableRanges → distsql): the record range
+ * [t{id}_r‖i64cmp(MinInt64), t{id}_r‖PrefixNext(i64cmp(MaxInt64))) for int handles or [t{id}_r‖0x01, t{id}_r‖0xfb)
+ * for common handles, and [t{id}_i{idx}‖0x00, t{id}_i{idx}‖0xfb) per index. Both ends stay inside the record /
+ * index prefix, which BR's ValidateFileRewriteRule requires of every file's start and end key.
+ */
+function rangesOf(pid: number, commonHandle: boolean, versions: KvVersion[]): Range[] {
   const rec = recordPrefix(pid);
   const byIndex = new Map<string, Range>();
   const records: KvVersion[] = [];
@@ -72,11 +81,15 @@ function rangesOf(pid: number, versions: KvVersion[]): Range[] {
     const prefix = v.key.subarray(0, tp.length + 10);
     const k = Buffer.from(prefix).toString('hex');
     let r = byIndex.get(k);
-    if (!r) byIndex.set(k, (r = { start: Uint8Array.from(prefix), end: prefixNext(prefix), versions: [] }));
+    if (!r) byIndex.set(k, (r = { start: concatBytes(prefix, new Uint8Array([0])), end: concatBytes(prefix, MAX_FLAG_NEXT), versions: [] }));
     r.versions.push(v);
   }
   const out: Range[] = [];
-  if (records.length > 0) out.push({ start: rec, end: prefixNext(rec), versions: records });
+  if (records.length > 0) {
+    out.push(commonHandle
+      ? { start: concatBytes(rec, new Uint8Array([BYTES_FLAG])), end: concatBytes(rec, MAX_FLAG_NEXT), versions: records }
+      : { start: concatBytes(rec, MIN_INT_HANDLE), end: concatBytes(rec, prefixNext(MAX_INT_HANDLE)), versions: records });
+  }
   out.push(...[...byIndex.values()].sort((a, b) => compareBytes(a.start, b.start)));
   return out;
 }
@@ -103,7 +116,7 @@ export async function buildDataFiles(ds: Dataset, opts: DataFileOptions, rng: Pr
   for (const table of ds.tables) {
     const versions = table.versions();
     for (const pid of table.physicalIds) {
-      for (const range of rangesOf(pid, versions.get(pid) ?? [])) {
+      for (const range of rangesOf(pid, table.info.is_common_handle, versions.get(pid) ?? [])) {
         for (const { file, bytes } of rangeFiles(range, pid, ctx)) {
           await sink(file, bytes);
           out.push(file);

@@ -179,6 +179,9 @@ describe('makeBackup', () => {
         // Within one backup range (same 11- or 19-byte prefix) the next file starts where this one ends.
         const next = writes[i + 1];
         const prefixLen = f.startKey.slice(20, 22) === '72' ? 22 : 38;
+        // BR's ValidateFileRewriteRule needs both ends inside one record/index prefix (its rewrite rule).
+        expect(f.endKey.slice(0, prefixLen)).toBe(f.startKey.slice(0, prefixLen));
+        expect(f.endKey.length).toBeGreaterThan(prefixLen);
         if (next && next.startKey.slice(0, prefixLen) === f.startKey.slice(0, prefixLen)) expect(next.startKey).toBe(f.endKey);
         for (const e of readSst(await readFile(join(dir, f.name))).entries) {
           const k = Buffer.from(decodeMvccKey(e.key).rawKey).toString('hex');
