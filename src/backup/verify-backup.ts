@@ -203,12 +203,12 @@ export async function verifyBackup(storage: BackupStorage, opts: VerifyOptions =
   // Tables: files are attributed by the physical table ID in their start key (BR's MapTableToFiles).
   const tables: VerifyTableResult[] = [];
   const where = `the backup at ${storage.description}`;
-  for (const schema of leaves.schemas) {
+  for (const [i, schema] of leaves.schemas.entries()) {
     let decoded;
     try {
       decoded = decodeSchema(schema, where);
     } catch (e) {
-      problems.push({ object: 'schema', check: 'decode', expected: 'TiDB DBInfo/TableInfo JSON', actual: describe(e) });
+      problems.push({ object: `schema #${i + 1}`, check: 'decode', expected: 'TiDB DBInfo/TableInfo JSON', actual: describe(e) });
       continue;
     }
     const { db, table } = decoded;
