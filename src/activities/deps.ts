@@ -15,8 +15,10 @@ export interface BackupReader {
   readManifest(storageUrl: string): Promise<Manifest>;
 }
 
-/** PD's gRPC side: timestamps and the service GC safepoint (a subset of src/cluster/pd.ts PdClient). */
+/** PD's gRPC side: timestamps, the service GC safepoint, stores (a subset of src/cluster/pd.ts PdClient). */
 export interface TsoAndGc {
+  /** Serving TiKV stores (tombstones and TiFlash left out): only `version` and `address` are read. */
+  getAllStores(): Promise<{ address: string; version: string }[]>;
   getTs(): Promise<bigint>;
   getGcSafePoint(): Promise<bigint>;
   /** ttlSeconds ≤ 0 removes the service safepoint. Returns PD's min service safepoint. */

@@ -6,6 +6,30 @@ import { typed } from './to-failure';
 /** TSO and the service GC safepoint (BR pkg/utils/safe_point.go, research §7.2). */
 export function safepointActivities(pd: TsoAndGc) {
   return {
+    /**
+     * BR's pre-checks that need the live cluster (research §1.1 steps 2, 6): some TiKV store serves, and the
+     * backup's major version is not newer than any store's (a newer backup's data format may be unreadable).
+     */
+    async preCheck(input: { backupClusterVersion: string }): Promise<void> {
+      return typed(async () => {
+        const stores = await pd.getAllStores();
+        if (stores.length === 0) throw ApplicationFailure.retryable('PD lists no serving TiKV store; start the stores', ErrorType.ClusterUnavailable);
+        const major = (v: string): number | undefined => {
+          const m = /(\d+)\.\d+/.exec(v.replace(/["\s]/g, ''));
+          return m ? Number(m[1]) : undefined;
+        };
+        const backupMajor = major(input.backupClusterVersion);
+        if (backupMajor === undefined) return;
+        const older = stores.filter((s) => (major(s.version) ?? backupMajor) < backupMajor);
+        if (older.length > 0) {
+          throw ApplicationFailure.nonRetryable(
+            `the backup comes from a v${backupMajor} cluster but TiKV ${older.map((s) => `${s.address} is v${s.version}`).join(', ')}; restore into a cluster of v${backupMajor} or newer`,
+            ErrorType.ClusterRejected,
+          );
+        }
+      });
+    },
+
     /** The restore TS (decimal string: history and JSON carry no bigint). */
     async getRestoreTs(): Promise<string> {
       return typed(async () => (await pd.getTs()).toString());

@@ -8,6 +8,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -275,6 +276,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       plan: { hash: s.planRef.hash, databases: s.databases, tables: s.tables, files: s.files, bytes: s.bytes, batches: s.batches },
     });
 
+    // Added after the v1 histories were recorded: replaying them must not schedule it.
+    if (patched('brflow-precheck')) await pd.preCheck({ backupClusterVersion: s.backup.clusterVersion });
     st.restoreTs = await pd.getRestoreTs();
     const safePoint = (BigInt(st.restoreTs) - 1n).toString();
     st.safepoint = { serviceId: `brflow-${uuid4()}`, safePoint };

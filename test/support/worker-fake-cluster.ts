@@ -49,6 +49,8 @@ export interface FakeClusterState {
   /** Delay each importFile by this many ms (to catch a batch mid-flight). */
   importDelayMs: number;
   manifest: Manifest;
+  /** TiKV version every store reports. @default 8.5.0 */
+  storeVersion?: string;
 }
 
 export const INITIAL_SCHEDULE_CONFIG: Record<string, number | string> = {
@@ -168,6 +170,7 @@ export class FakeCluster {
         readManifest: async () => this.read().manifest,
       },
       pd: {
+        getAllStores: async () => this.read().stores.map((s) => ({ address: `store-${s.id}`, version: this.read().storeVersion ?? '8.5.0' })),
         getTs: async () => BigInt(this.update((s) => (s.tso += 10))),
         getGcSafePoint: async () => BigInt(this.read().gcSafePoint),
         updateServiceGcSafePoint: async (id, ttl, sp) => {

@@ -55,6 +55,9 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
  * With BRFLOW_RECORD_HISTORIES=1, keeps this run's history as a replay fixture (test/replay): each shipped
  * workflow version must keep replaying the histories of the versions before it.
  */
+/** Bump when the workflow changes; older fixtures stay and must keep replaying (patched()). */
+const HISTORY_VERSION = 'v2';
+
 async function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
   if (process.env.BRFLOW_RECORD_HISTORIES !== '1') return;
   // Binary protobuf: the JSON route (historyToJSON/historyFromJSON) fails here because two copies of
@@ -62,7 +65,7 @@ async function recordHistory(name: string, workflowId: string, runId?: string): 
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const out = join(__dirname, '../../fixtures/histories');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, `${name}.bin`), temporal.api.history.v1.History.encode(history).finish());
+  writeFileSync(join(out, `${HISTORY_VERSION}-${name}.bin`), temporal.api.history.v1.History.encode(history).finish());
 }
 
 function expectNormal(cluster: FakeCluster): void {
@@ -100,7 +103,7 @@ test('restores every table and file once, checksums match, and the cluster ends 
     expect(desc.searchAttributes.BrRestoreProgress).toEqual([100]);
     const memo = desc.memo as { plan?: { tables?: number } };
     expect(memo.plan?.tables).toBe(4);
-    await recordHistory('v1-success', workflowId);
+    await recordHistory('success', workflowId);
   } finally {
     await workers.stop();
   }
@@ -126,6 +129,25 @@ test('rejects a bad input with every problem at once and touches nothing', async
   }
 });
 
+test('a target cluster older than the backup is refused before anything changes', async () => {
+  const { cluster, taskQueue, workers, workflowId } = await setup();
+  try {
+    cluster.update((s) => {
+      s.storeVersion = '7.1.2';
+    });
+    const err = await client.workflow.execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', timings: FAST_TIMINGS }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const root = ((err as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
+    expect(root.type).toBe(ErrorType.ClusterRejected);
+    expect(root.message).toMatch(/v8 cluster .* v7\.1\.2/);
+    expect(cluster.read().safepoints).toEqual({});
+    expect(cluster.read().tables).toEqual({});
+    expectNormal(cluster);
+  } finally {
+    await workers.stop();
+  }
+});
+
 test('a permanent ingest failure compensates: import mode, schedulers, config, safepoint and rate limit are undone', async () => {
   const { cluster, taskQueue, workers, workflowId } = await setup({ faults: [{ op: 'importFile', match: '_1_write', kind: 'permanent' }] });
   try {
@@ -140,7 +162,7 @@ test('a permanent ingest failure compensates: import mode, schedulers, config, s
     expectNormal(cluster);
     const desc = await client.workflow.getHandle(workflowId).describe();
     expect(desc.searchAttributes.BrRestorePhase).toEqual(['failed']);
-    await recordHistory('v1-ingest-failure-compensated', workflowId);
+    await recordHistory('ingest-failure-compensated', workflowId);
   } finally {
     await workers.stop();
   }
@@ -193,7 +215,7 @@ test('cancel during ingest waits for the in-flight batch, compensates and ends C
     // Not every file was ingested: the restore really stopped.
     expect(Object.keys(cluster.read().ingests).length).toBeLessThan(16);
     expect((await handle.query(progressQuery)).phase).toBe('cancelled');
-    await recordHistory('v1-cancel-during-ingest', workflowId);
+    await recordHistory('cancel-during-ingest', workflowId);
   } finally {
     await workers.stop();
   }
@@ -225,7 +247,7 @@ test('pause hands the cluster back, resume re-applies it, and the restore comple
     expect(result.files).toBe(16);
     expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
     expectNormal(cluster);
-    await recordHistory('v1-pause-resume', workflowId);
+    await recordHistory('pause-resume', workflowId);
   } finally {
     await workers.stop();
   }
@@ -250,8 +272,8 @@ test('continues as new every maxBatchesPerRun batches and finishes with nothing 
     const result = await handle.result();
     // 8 batches, 3 per run → 3 runs.
     expect(result.runs).toBe(3);
-    await recordHistory('v1-continue-as-new-first-run', workflowId, handle.firstExecutionRunId);
-    await recordHistory('v1-continue-as-new-last-run', workflowId);
+    await recordHistory('continue-as-new-first-run', workflowId, handle.firstExecutionRunId);
+    await recordHistory('continue-as-new-last-run', workflowId);
     expect(result.files).toBe(16);
     expect(result.checksum.passed).toBe(4);
     expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
