@@ -1,7 +1,7 @@
 import type { BackupFile } from '../backup/manifest';
 import { BrflowError, ErrorType } from './error-types';
 import { decodeTableId, fromHex } from './keys';
-import { compareHexKeys, rewriteRawKey, type TableRewrite } from './rewrite-rules';
+import { compareHexKeys, rewriteRawEndKey, rewriteRawKey, type TableRewrite } from './rewrite-rules';
 
 /**
  * A key range of one physical table and the backup files holding it: the write-CF and default-CF files of a
@@ -88,7 +88,7 @@ export function groupFileRanges(files: readonly BackupFile[]): FileRange[] {
 export function rewriteRanges(ranges: readonly FileRange[], rw: TableRewrite): RewrittenRange[] {
   const out = ranges.map((r) => {
     const newStartKey = rewriteRawKey(rw, r.startKey);
-    const newEndKey = r.endKey === '' ? '' : rewriteRawKey(rw, r.endKey);
+    const newEndKey = r.endKey === '' ? '' : rewriteRawEndKey(rw, r.endKey);
     if (newStartKey === undefined || newEndKey === undefined) {
       throw new BrflowError(
         ErrorType.UnsupportedTable,

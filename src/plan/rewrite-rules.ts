@@ -123,6 +123,21 @@ export function rewriteRawKey(rw: TableRewrite, rawKeyHex: string): string | und
   return undefined;
 }
 
+/**
+ * Rewrites an *exclusive end* key. A range over index i ends at PrefixNext(t{id}_i{i}) = t{id}_i{i+1}, which
+ * may name an index the table does not have; as a bound it only has to stay ordered, so a key with no
+ * record/index rule maps through its physical table's prefix instead of being refused.
+ */
+export function rewriteRawEndKey(rw: TableRewrite, rawKeyHex: string): string | undefined {
+  const viaRule = rewriteRawKey(rw, rawKeyHex);
+  if (viaRule !== undefined) return viaRule;
+  for (const p of rw.physical) {
+    const oldT = toHex(tablePrefix(p.oldId));
+    if (rawKeyHex.startsWith(oldT)) return toHex(tablePrefix(p.newId)) + rawKeyHex.slice(oldT.length);
+  }
+  return undefined;
+}
+
 /** Smallest key greater than every key with this prefix (kv.Key.PrefixNext). */
 export function prefixNext(prefix: Uint8Array): Uint8Array {
   const out = new Uint8Array(prefix);

@@ -3,6 +3,7 @@ import {
   checksumRequests,
   encodeRuleForDownload,
   isIdentityRewrite,
+  rewriteRawEndKey,
   rewriteRawKey,
 } from '../../../src/plan/rewrite-rules';
 import { ErrorType } from '../../../src/plan/error-types';
@@ -62,6 +63,10 @@ describe('buildTableRewrite (BR GetRewriteRules)', () => {
     expect(rewriteRawKey(rw, '74' + (0x8000000000000000n + 100n).toString(16) + '5f73')).toBe('74' + (0x8000000000000000n + 500n).toString(16) + '5f73');
     expect(rewriteRawKey(rw, rec(7))).toBeUndefined();
     expect(rewriteRawKey(rw, ind(100, 2) + '01')).toBeUndefined(); // index 2 is not public
+    // An exclusive end bound t{id}_i{n+1} (PrefixNext of the last index) names no index; it maps by table prefix.
+    expect(rewriteRawEndKey(rw, ind(100, 9))).toBe(ind(500, 9));
+    expect(rewriteRawEndKey(rw, rec(101) + '8000000000000007')).toBe(rec(501) + '8000000000000007');
+    expect(rewriteRawEndKey(rw, rec(7))).toBeUndefined();
   });
 
   it('fails naming the partition or index the restored table lacks', () => {
