@@ -119,8 +119,9 @@ function buildTables(gens: GenTable[], ids: IdAllocator, dbs: Map<string, DBInfo
     const id = ids.take();
     const n = g.spec.partition ? (g.spec.partition.kind === 'range' ? (g.spec.partition.lessThan ?? []).length : (g.spec.partition.count ?? 0)) : 0;
     const partitionIds = Array.from({ length: n }, () => ids.take());
-    const info = buildTableInfo(g.spec, { id, partitionIds }, updateTs);
     const total = g.rowCount(rowsPerTable);
+    // Row IDs of the increment's inserts stay below total + rowsPerTable (see changeTable).
+    const info = buildTableInfo(g.spec, { id, partitionIds }, updateTs, total + rowsPerTable);
     const makeRows = (): TableRow[] => {
       const trng = rng.fork(`rows:${g.db}.${g.spec.name}`);
       return Array.from({ length: total }, (_, i) => genRow(g.spec.columns, trng, i, total, BigInt(i + 1)));

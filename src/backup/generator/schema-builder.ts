@@ -86,8 +86,19 @@ export interface TableIds {
   partitionIds: number[];
 }
 
-/** Builds TiDB TableInfo JSON for a spec with the given IDs. */
-export function buildTableInfo(spec: TableSpec, ids: TableIds, updateTs: bigint): TableInfo {
+/** TiDB's default auto-ID cache: the allocator reserves IDs in batches of this many. */
+export const AUTO_ID_BATCH = 30_000;
+
+/**
+ * What BR records as auto_inc_id: the next global auto ID (backup NextGlobalAutoID). For a table whose rows
+ * are keyed by _tidb_rowid that is past the last batch handed out; for the others nothing was allocated: 1.
+ */
+export function nextGlobalAutoId(spec: TableSpec, maxRowId: number): number {
+  return spec.handle === 'rowid' && maxRowId > 0 ? (Math.floor((maxRowId - 1) / AUTO_ID_BATCH) + 1) * AUTO_ID_BATCH + 1 : 1;
+}
+
+/** Builds TiDB TableInfo JSON for a spec with the given IDs; `maxRowId` feeds auto_inc_id. */
+export function buildTableInfo(spec: TableSpec, ids: TableIds, updateTs: bigint, maxRowId = 0): TableInfo {
   const byName = new Map(spec.columns.map((c, i) => [c.name.toLowerCase(), i]));
   const offsetOf = (col: string): number => {
     const o = byName.get(col.toLowerCase());
@@ -125,7 +136,7 @@ export function buildTableInfo(spec: TableSpec, ids: TableIds, updateTs: bigint)
     constraint_info: null, fk_info: [], state: STATE_PUBLIC,
     pk_is_handle: spec.handle === 'int-pk', is_common_handle: spec.handle === 'clustered',
     common_handle_version: spec.handle === 'clustered' ? 1 : 0,
-    comment: spec.comment ?? '', auto_inc_id: 0, auto_id_cache: 0, auto_rand_id: 0,
+    comment: spec.comment ?? '', auto_inc_id: nextGlobalAutoId(spec, maxRowId), auto_id_cache: 0, auto_rand_id: 0,
     max_col_id: cols.length, max_idx_id: indexes.length, max_fk_id: 0, max_cst_id: 0,
     // A TSO: kept as bigint so the JSON writer emits it exactly (json-text.ts).
     update_timestamp: updateTs,

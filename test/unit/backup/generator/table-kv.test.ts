@@ -34,6 +34,12 @@ describe('TableInfo JSON', () => {
     expect(t.index_info![0]).not.toHaveProperty('unique');
     expect(t.cols[0]!.type.Flag & 3).toBe(3); // NotNull | PriKey
   });
+  test('auto_inc_id is the next global auto ID: past the last 30000-ID batch for _tidb_rowid tables, else 1', () => {
+    expect(buildTableInfo(spec('rowid', ['id']), { id: 1, partitionIds: [] }, TS, 42).auto_inc_id).toBe(30001);
+    expect(buildTableInfo(spec('rowid', ['id']), { id: 1, partitionIds: [] }, TS, 30000).auto_inc_id).toBe(30001);
+    expect(buildTableInfo(spec('rowid', ['id']), { id: 1, partitionIds: [] }, TS, 30001).auto_inc_id).toBe(60001);
+    expect(buildTableInfo(spec('int-pk', ['id']), { id: 1, partitionIds: [] }, TS, 42).auto_inc_id).toBe(1);
+  });
   test('clustered tables carry is_common_handle and common_handle_version 1', () => {
     const t = info(spec('clustered', ['name', 'id']));
     expect(t).toMatchObject({ pk_is_handle: false, is_common_handle: true, common_handle_version: 1 });
