@@ -11,6 +11,8 @@ export interface TimingSummary {
   p95Ms: number;
   minMs: number;
   maxMs: number;
+  /** Mean process CPU time per run, when measured (see Samples.cpuMs). */
+  cpuMeanMs?: number;
 }
 
 /**
@@ -24,8 +26,20 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-export function summarize(samplesMs: readonly number[]): TimingSummary {
-  const sorted = [...samplesMs].sort((a, b) => a - b);
+/** Wall-clock and CPU time of each timed run, ms. */
+export interface Samples {
+  wallMs: number[];
+  /**
+   * Process CPU time (user + system, every thread: GC helpers included). On a machine shared with other jobs it
+   * stays close to the uncontended wall time when the wall time does not.
+   */
+  cpuMs: number[];
+}
+
+/** Statistics of wall times (a plain array) or of measured Samples, which add the mean CPU time. */
+export function summarize(samples: Samples | readonly number[]): TimingSummary {
+  const wall = 'wallMs' in samples ? samples.wallMs : samples;
+  const sorted = [...wall].sort((a, b) => a - b);
   const sum = sorted.reduce((a, b) => a + b, 0);
   return {
     iterations: sorted.length,
@@ -34,6 +48,7 @@ export function summarize(samplesMs: readonly number[]): TimingSummary {
     p95Ms: percentile(sorted, 95),
     minMs: sorted[0]!,
     maxMs: sorted[sorted.length - 1]!,
+    ...('cpuMs' in samples && samples.cpuMs.length > 0 ? { cpuMeanMs: samples.cpuMs.reduce((a, b) => a + b, 0) / samples.cpuMs.length } : {}),
   };
 }
 
@@ -49,21 +64,24 @@ export interface MeasureOptions {
   budgetMs?: number;
 }
 
-/** Runs `fn` as configured and returns each timed run's duration in ms (performance.now, monotonic). */
-export async function measure(fn: () => unknown, opts: MeasureOptions): Promise<number[]> {
+/** Runs `fn` as configured and returns each timed run's wall time (performance.now, monotonic) and CPU time. */
+export async function measure(fn: () => unknown, opts: MeasureOptions): Promise<Samples> {
   for (let i = 0; i < (opts.warmup ?? 0); i++) await fn();
-  const samples: number[] = [];
+  const out: Samples = { wallMs: [], cpuMs: [] };
   let spent = 0;
   const runs = Math.max(1, opts.iterations);
   for (let i = 0; i < runs; i++) {
     if (i > 0 && opts.budgetMs !== undefined && spent >= opts.budgetMs) break;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
     const dt = performance.now() - t0;
-    samples.push(dt);
+    const cpu = process.cpuUsage(cpu0);
+    out.wallMs.push(dt);
+    out.cpuMs.push((cpu.user + cpu.system) / 1000);
     spent += dt;
   }
-  return samples;
+  return out;
 }
 
 const MIB = 1024 * 1024;

@@ -35,11 +35,15 @@ export async function preparePlanInput(dir: string, p: PlanRestoreParams): Promi
   await writeFile(join(dir, MANIFEST_FILE), JSON.stringify(syntheticManifest({ tables: p.tables, files: p.files })));
 }
 
+/** In its own frame so the JSON text is garbage once parsed: an async caller's locals live across its awaits. */
+async function loadManifest(dir: string): Promise<{ manifest: Manifest; manifestBytes: number }> {
+  const text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+  return { manifest: JSON.parse(text) as Manifest, manifestBytes: Buffer.byteLength(text) };
+}
+
 /** Plans the prepared manifest `iterations` times; two more cases time the steps of the plan's content hash once each. */
 export async function runPlanRestore(dir: string, p: PlanRestoreParams): Promise<CaseResult[]> {
-  const text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
-  const manifestBytes = Buffer.byteLength(text);
-  const manifest = JSON.parse(text) as Manifest;
+  const { manifest, manifestBytes } = await loadManifest(dir);
   let plan: RestorePlan | undefined;
   const samples = await measure(() => {
     plan = planRestore(manifest);

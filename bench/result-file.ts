@@ -14,7 +14,7 @@ export interface CaseMetrics extends TimingSummary {
   heapUsedMiB: number;
 }
 
-export type MetricName = 'opsPerSec' | 'mbPerSec' | 'p50Ms' | 'p95Ms' | 'meanMs' | 'peakRssMiB' | 'heapUsedMiB';
+export type MetricName = 'opsPerSec' | 'mbPerSec' | 'p50Ms' | 'p95Ms' | 'meanMs' | 'cpuMeanMs' | 'peakRssMiB' | 'heapUsedMiB';
 
 /** What a case is checked against: `metric op limit`, e.g. p95Ms <= 5000. */
 export interface Target {
@@ -104,6 +104,7 @@ export function caseResult(c: CaseInput): CaseResult {
   const metrics: CaseMetrics = {
     iterations: c.timing.iterations,
     meanMs: round(c.timing.meanMs), p50Ms: round(c.timing.p50Ms), p95Ms: round(c.timing.p95Ms), minMs: round(c.timing.minMs), maxMs: round(c.timing.maxMs),
+    ...(c.timing.cpuMeanMs !== undefined ? { cpuMeanMs: round(c.timing.cpuMeanMs) } : {}),
     opsPerSec: round((c.opsPerIteration ?? 1) / seconds),
     ...(c.bytesPerIteration !== undefined ? { mbPerSec: round(c.bytesPerIteration / 1e6 / seconds) } : {}),
     peakRssMiB: round(c.memory.peakRssMiB), heapUsedMiB: round(c.memory.heapUsedMiB),
@@ -129,6 +130,7 @@ export function formatCaseLine(bench: string, c: CaseResult): string {
   const m = c.metrics;
   const tput = m.mbPerSec !== undefined ? ` ${fmt(m.mbPerSec)} MB/s` : '';
   const targets = c.targets.map((t) => `${t.metric} ${fmt(t.actual ?? NaN)} ${t.op} ${t.limit} ${t.pass ? 'PASS' : 'FAIL'}`).join(', ');
-  return `${bench}/${c.name}: ${fmt(m.opsPerSec)} ops/s${tput} p50 ${fmt(m.p50Ms)} ms p95 ${fmt(m.p95Ms)} ms (n=${m.iterations}) ` +
+  const cpu = m.cpuMeanMs !== undefined ? ` cpu ${fmt(m.cpuMeanMs)} ms` : '';
+  return `${bench}/${c.name}: ${fmt(m.opsPerSec)} ops/s${tput} p50 ${fmt(m.p50Ms)} ms p95 ${fmt(m.p95Ms)} ms${cpu} (n=${m.iterations}) ` +
     `peak RSS ${fmt(m.peakRssMiB)} MiB heap ${fmt(m.heapUsedMiB)} MiB${targets ? ` | ${targets}` : ''}`;
 }

@@ -23,6 +23,7 @@ import { syntheticManifest } from '../../../bench/synthetic-manifest';
 describe('bench statistics', () => {
   it('nearest-rank percentiles and summary of fixed samples', () => {
     expect(summarize([50, 10, 30, 20, 40])).toEqual({ iterations: 5, meanMs: 30, p50Ms: 30, p95Ms: 50, minMs: 10, maxMs: 50 });
+    expect(summarize({ wallMs: [4, 2], cpuMs: [1, 2] })).toEqual({ iterations: 2, meanMs: 3, p50Ms: 2, p95Ms: 4, minMs: 2, maxMs: 4, cpuMeanMs: 1.5 });
     const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
     expect(percentile(hundred, 95)).toBe(95);
     expect(percentile(hundred, 50)).toBe(50);
@@ -32,11 +33,20 @@ describe('bench statistics', () => {
 
   it('measure runs warmups untimed, then the iterations, and stops at the budget after one run', async () => {
     let calls = 0;
-    expect(await measure(() => calls++, { iterations: 3, warmup: 2 })).toHaveLength(3);
+    const s = await measure(() => calls++, { iterations: 3, warmup: 2 });
+    expect(s.wallMs).toHaveLength(3);
+    expect(s.cpuMs).toHaveLength(3);
     expect(calls).toBe(5);
     calls = 0;
-    expect(await measure(() => calls++, { iterations: 10, budgetMs: 0 })).toHaveLength(1);
+    expect((await measure(() => calls++, { iterations: 10, budgetMs: 0 })).wallMs).toHaveLength(1);
     expect(calls).toBe(1);
+    // A run that burns 20 ms of CPU reports at least that much CPU time, and no less wall time.
+    const burn = await measure(() => {
+      const c0 = process.cpuUsage();
+      while (process.cpuUsage(c0).user < 20_000) calls++;
+    }, { iterations: 1 });
+    expect(burn.cpuMs[0]).toBeGreaterThanOrEqual(20);
+    expect(burn.wallMs[0]).toBeGreaterThanOrEqual(burn.cpuMs[0]! * 0.9);
   });
 });
 
