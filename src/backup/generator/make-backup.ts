@@ -71,6 +71,12 @@ export function validateMakeBackupOptions(o: MakeBackupOptions): void {
   if (!Number.isSafeInteger(o.rows) || o.rows < 0 || o.rows > 1_000_000) problems.push(`--rows ${o.rows} must be an integer from 0 to 1000000`);
   if (o.metaVersion !== 1 && o.metaVersion !== 2) problems.push(`--meta-version ${String(o.metaVersion)} must be 1 or 2`);
   if (!['zstd', 'lz4', 'snappy', 'none'].includes(o.compression)) problems.push(`--compression ${o.compression} must be one of zstd, lz4, snappy, none`);
+  if (o.metaLeafEntries !== undefined && (!Number.isSafeInteger(o.metaLeafEntries) || o.metaLeafEntries < 1)) {
+    problems.push(`--meta-leaf-entries ${o.metaLeafEntries} must be a positive integer`);
+  }
+  if (o.metaVersion === 1 && (o.metaLeafEntries !== undefined || o.metaTwoLevel)) {
+    problems.push('--meta-leaf-entries and --meta-two-level shape v2 metafiles; use them with --meta-version 2');
+  }
   if (problems.length > 0) throw new BrflowError(ErrorType.InvalidInput, problems.join('; '));
 }
 

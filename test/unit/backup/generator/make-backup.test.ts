@@ -191,6 +191,14 @@ describe('makeBackup', () => {
     }
   });
 
+  test('reports every bad option at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brflow-gen-'));
+    dirs.push(dir);
+    await expect(makeBackup(openStorage(dir), { ...base, seed: -1, tables: 0, metaVersion: 1, metaLeafEntries: 0 })).rejects.toThrow(
+      /--seed -1 .*; --tables 0 .*; --meta-leaf-entries 0 must be a positive integer; --meta-leaf-entries and --meta-two-level shape v2 metafiles/);
+    expect(await openStorage(dir).list()).toEqual([]);
+  });
+
   test('refuses a location that already holds a backup', async () => {
     const dir = await make();
     await expect(makeBackup(openStorage(dir), base)).rejects.toThrow(/already holds a backup \(backupmeta exists\)/);
