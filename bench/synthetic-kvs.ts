@@ -6,7 +6,7 @@ import { appendTs, composeTs, concatBytes, encodeBytes, recordKey } from '../src
 /**
  * Write-CF entries of one backup range, as TiKV's backup writes them: key 'z' ‖ memcomparable(record key) ‖
  * ^commit_ts, value an MVCC Put record carrying the row inline (short value). Row text draws from a small
- * vocabulary so it compresses about as well as real rows do (2–4×), not like random bytes.
+ * vocabulary so it compresses about as well as real rows do (2–3×), not like random bytes.
  */
 export interface SyntheticKvs {
   entries: SstEntryInput[];
