@@ -2,13 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { makeBackup, type MakeBackupSummary } from '../../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../../src/backup/local-storage';
 import { TidbClient } from '../../../src/cluster/tidb';
 import { ErrorType } from '../../../src/plan/error-types';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
+import { pauseUpdate, progressQuery, resumeUpdate } from '../../../src/workflows/messages';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { connectClusterDeps, type ClusterDeps, type ClusterTarget } from '../../../src/worker/cluster-deps';
 import { testTemporalAddress } from '../../support/env';
@@ -128,6 +129,60 @@ test('a table already in the target with another layout fails the restore for go
     expect(root).toBeInstanceOf(ApplicationFailure);
     expect(root!.nonRetryable || [ErrorType.ColumnIdMismatch, ErrorType.TableExists, ErrorType.UnsupportedTable].includes(root!.type as never)).toBe(true);
     expect(root!.message).toContain(victim.table);
+    expectClusterNormal(sim);
+  });
+});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${String(await probe().catch((e: unknown) => e))}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** One range per file, one file per batch, slow downloads: a restore that is reliably caught mid-ingest. */
+const slow = () => ({ storage: `local://${dir}`, filters: ['shop.documents'], batchFiles: 1, concurrency: 1, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1, timings: FAST });
+
+test('pause hands the simulator back (TiKV normal, schedulers running), resume re-applies, and the restore completes', async () => {
+  await withCluster(async (sim, _target, taskQueue) => {
+    sim.faults.addLatency({ rpc: 'Download', ms: 400 });
+    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `sim-pause-${taskQueue}`, args: [slow()] });
+    await until('a batch to finish', async () => ((await handle.query(progressQuery)).batches.done >= 1 ? true : undefined));
+    expect(sim.inspector.snapshot().stores.map((s) => s.mode)).toEqual(['Import', 'Import', 'Import']);
+    const p = await handle.executeUpdate(pauseUpdate);
+    expect(p.paused).toBe(true);
+    let snap = sim.inspector.snapshot();
+    expect(snap.stores.map((s) => s.mode)).toEqual(['Normal', 'Normal', 'Normal']);
+    expect(snap.schedulers.filter((s) => s.paused)).toEqual([]);
+    expect(snap.scheduleConfigOverrides).toEqual([]);
+    // The GC safepoint stays while paused: the restore still needs its snapshot.
+    expect(snap.serviceSafePoints.filter((s) => s.serviceId.startsWith('brflow-'))).toHaveLength(1);
+    const ingestsWhilePaused = Object.values(snap.counters.ingestsByName).reduce((a, b) => a + b, 0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(Object.values(sim.inspector.snapshot().counters.ingestsByName).reduce((a, b) => a + b, 0)).toBe(ingestsWhilePaused);
+    await handle.executeUpdate(resumeUpdate);
+    snap = sim.inspector.snapshot();
+    expect(snap.stores.map((s) => s.mode)).toEqual(['Import', 'Import', 'Import']);
+    expect(snap.schedulers.some((s) => s.paused)).toBe(true);
+    const result = await handle.result();
+    expect(result.checksum.passed).toBe(1);
+    expectClusterNormal(sim);
+  });
+});
+
+test('cancel mid-ingest on the simulator: the run ends Cancelled and the cluster is handed back', async () => {
+  await withCluster(async (sim, _target, taskQueue) => {
+    sim.faults.addLatency({ rpc: 'Download', ms: 400 });
+    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `sim-cancel-${taskQueue}`, args: [slow()] });
+    await until('a batch to finish', async () => ((await handle.query(progressQuery)).batches.done >= 1 ? true : undefined));
+    await handle.cancel();
+    const err = await handle.result().catch((e: unknown) => e);
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    const p = await handle.query(progressQuery);
+    expect(p.batches.done).toBeLessThan(p.batches.total);
     expectClusterNormal(sim);
   });
 });
