@@ -201,6 +201,13 @@ export async function verifyBackup(storage: BackupStorage, opts: VerifyOptions =
   const results = await mapLimit(leaves.dataFiles, opts.concurrency ?? 8, (f) => checkDataFile(storage, f, problems));
 
   // Tables: files are attributed by the physical table ID in their start key (BR's MapTableToFiles).
+  const byPhysicalId = new Map<string, FileResult[]>();
+  for (const r of results) {
+    const id = String(decodeTableId(r.file.startKey));
+    let list = byPhysicalId.get(id);
+    if (!list) byPhysicalId.set(id, (list = []));
+    list.push(r);
+  }
   const tables: VerifyTableResult[] = [];
   const where = `the backup at ${storage.description}`;
   for (const [i, schema] of leaves.schemas.entries()) {
@@ -213,11 +220,7 @@ export async function verifyBackup(storage: BackupStorage, opts: VerifyOptions =
     }
     const { db, table } = decoded;
     if (!table) continue;
-    const pids = new Set([table.id, ...(table.partition?.definitions ?? []).map((d) => d.id)].map(BigInt));
-    const mine = results.filter((r) => {
-      const id = decodeTableId(r.file.startKey);
-      return id !== undefined && pids.has(id);
-    });
+    const mine = [table.id, ...(table.partition?.definitions ?? []).map((d) => d.id)].flatMap((id) => byPhysicalId.get(String(id)) ?? []);
     let crc = 0n;
     let kvs = 0n;
     let bytes = 0n;

@@ -4,7 +4,7 @@ import { initSstCodecs, type SstCompression } from '../sst';
 import type { BackupStorage } from '../storage';
 import { buildDataFiles } from './data-files';
 import { generateDataset } from './dataset';
-import { BACKUP_META, buildMetaObjects } from './meta-writer';
+import { BACKUP_META, buildMetaObjects, groupByPhysicalId } from './meta-writer';
 import { createPrng } from './prng';
 
 /**
@@ -97,8 +97,9 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
   // backupmeta is the last object of meta (see buildMetaObjects), so it lands last.
   for (const m of meta) await storage.write(m.name, m.bytes);
 
+  const byPid = groupByPhysicalId(files);
   const tables = ds.tables.map((t): MakeBackupTableSummary => {
-    const mine = files.filter((f) => t.physicalIds.includes(f.physicalId));
+    const mine = t.physicalIds.flatMap((id) => byPid.get(id) ?? []);
     return {
       db: t.db.db_name.O, table: t.info.name.O, id: t.info.id, physicalIds: t.physicalIds, rows: t.rowCount, files: mine.length,
       totalKvs: mine.reduce((n, f) => n + f.totalKvs, 0n).toString(),

@@ -53,15 +53,14 @@ export function dataFileMessage(f: DataFile): File {
  */
 export function schemaMessages(ds: Dataset, files: DataFile[]): Schema[] {
   const incremental = ds.startVersion > 0n;
+  const byPid = groupByPhysicalId(files);
   const out: Schema[] = [];
   for (const t of ds.tables) {
-    const pids = new Set(t.physicalIds);
     let crc = 0n;
     let kvs = 0n;
     let bytes = 0n;
     if (!incremental) {
-      for (const f of files) {
-        if (!pids.has(f.physicalId)) continue;
+      for (const f of t.physicalIds.flatMap((id) => byPid.get(id) ?? [])) {
         crc ^= f.crc64xor;
         kvs += f.totalKvs;
         bytes += f.totalBytes;
@@ -71,6 +70,17 @@ export function schemaMessages(ds: Dataset, files: DataFile[]): Schema[] {
   }
   for (const db of ds.databases) {
     if (!ds.tables.some((t) => t.db.id === db.id)) out.push(Schema.fromPartial({ db: Buffer.from(toGoJson(db)) }));
+  }
+  return out;
+}
+
+/** Data files per physical table ID. */
+export function groupByPhysicalId(files: readonly DataFile[]): Map<number, DataFile[]> {
+  const out = new Map<number, DataFile[]>();
+  for (const f of files) {
+    let list = out.get(f.physicalId);
+    if (!list) out.set(f.physicalId, (list = []));
+    list.push(f);
   }
   return out;
 }
