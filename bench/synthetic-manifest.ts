@@ -69,9 +69,10 @@ function hex(rng: Prng, bytes: number): string {
 function rangeKeys(pid: number, slot: number): { startKey: string; endKey: string } {
   if (slot < INDEX_IDS.length) {
     const idx = INDEX_IDS[slot]!;
-    // BR's index backup range is IndexRangesToKVRanges(ranger.FullRange()): it ends at PrefixNext of the
-    // encoded MaxValue (0xfa), i.e. t{id}_i{idx} ‖ 0xfb, inside the index's own prefix.
-    return { startKey: toHex(indexPrefix(pid, idx)), endKey: `${toHex(indexPrefix(pid, idx))}fb` };
+    // BR's index backup range is IndexRangesToKVRanges(ranger.FullRange()): from the encoded NULL (0x00) to
+    // PrefixNext of the encoded MaxValue (0xfa), i.e. [t{id}_i{idx} ‖ 0x00, t{id}_i{idx} ‖ 0xfb), inside the index prefix.
+    const prefix = toHex(indexPrefix(pid, idx));
+    return { startKey: `${prefix}00`, endKey: `${prefix}fb` };
   }
   const chunk = slot - INDEX_IDS.length;
   return { startKey: toHex(recordKey(pid, chunk * HANDLES_PER_RANGE)), endKey: toHex(recordKey(pid, (chunk + 1) * HANDLES_PER_RANGE)) };
