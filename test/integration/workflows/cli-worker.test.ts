@@ -103,3 +103,25 @@ test('a bad worker environment is refused with every problem in one line', async
   expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('brflow:'))).toHaveLength(1);
   for (const v of ['BRFLOW_PD_ADDRESSES', 'BRFLOW_LOG_LEVEL', 'BRFLOW_MAX_CONCURRENT_ACTIVITIES']) expect(r.stderr).toContain(v);
 });
+
+test('brflow schedule create/list/delete manage a recurring restore', async () => {
+  const address = testTemporalAddress();
+  const id = `nightly-${Date.now()}`;
+  const created = await run(['schedule', 'create', id, '--every', '24h', '--storage', 'local:///backups/nightly', '-f', 'shop.*', '--task-queue', 'brflow-test', '--address', address]);
+  expect(created.stderr).toBe('');
+  expect(created.code).toBe(0);
+  const listed = await run(['schedule', 'list', '--address', address]);
+  expect(listed.code).toBe(0);
+  // Schedules reach the list through visibility, which may lag a moment behind create.
+  let line = listed.stdout.split('\n').find((l) => l.startsWith(id));
+  for (let i = 0; !line && i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    line = (await run(['schedule', 'list', '--address', address])).stdout.split('\n').find((l) => l.startsWith(id));
+  }
+  expect(line).toMatch(/active/);
+  const bad = await run(['schedule', 'create', `${id}-bad`, '--storage', 'local:///x', '--address', address]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/^brflow: give exactly one of --cron or --every/m);
+  const deleted = await run(['schedule', 'delete', id, '--address', address]);
+  expect(deleted.code).toBe(0);
+});

@@ -6,7 +6,7 @@ import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporal
 import { temporal } from '@temporalio/proto';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { ErrorType } from '../../../src/plan/error-types';
-import { pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate } from '../../../src/workflows/messages';
+import { pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from '../../../src/workflows/messages';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { testTemporalAddress } from '../../support/env';
 import { generateManifest } from '../../support/worker-backup';
@@ -242,6 +242,11 @@ test('pause hands the cluster back, resume re-applies it, and the restore comple
     expect(resumed.paused).toBe(false);
     expect(cluster.normality().importStores).toEqual(['1', '2', '3']);
     expect(await handle.executeUpdate(setConcurrencyUpdate, { args: [4] })).toBe(4);
+    // A rate limit set mid-restore reaches every store and is cleared when the restore ends.
+    expect(await handle.executeUpdate(setRateLimitUpdate, { args: [2048] })).toBe(2048);
+    expect(cluster.read().speedLimit).toBe(2048);
+    expect((await handle.query(progressQuery)).rateLimitBytesPerSec).toBe(2048);
+    await expect(handle.executeUpdate(setRateLimitUpdate, { args: [-1] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/rate limit must be/) } });
     await expect(handle.executeUpdate(setConcurrencyUpdate, { args: [0] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/concurrency must be/) } });
     const result = await handle.result();
     expect(result.files).toBe(16);
