@@ -62,6 +62,9 @@ export interface MakeBackupSummary {
 export const BACKUP_LOCK = 'backup.lock';
 const LOCK_TEXT = "DO NOT DELETE\nThis file exists to remind other backup jobs won't use this path";
 
+/** SST uploads in flight at once. */
+const WRITE_CONCURRENCY = 8;
+
 export const MAKE_BACKUP_DEFAULTS = { seed: 1, tables: 8, rows: 100, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false } as const;
 
 export function validateMakeBackupOptions(o: MakeBackupOptions): void {
@@ -91,8 +94,25 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
   const ds = generateDataset({ seed: opts.seed, tables: opts.tables, rowsPerTable: opts.rows, incremental: opts.incremental, withSysTables: opts.withSysTables });
   const unixMs = Number(extractPhysical(ds.endVersion));
   await storage.write(BACKUP_LOCK, new TextEncoder().encode(LOCK_TEXT));
-  // SSTs go out as they are built; the metadata follows once every data file is known.
-  const files = await buildDataFiles(ds, { compression: opts.compression, unixMs }, createPrng(opts.seed).fork('regions'), (f, bytes) => storage.write(f.name, bytes));
+  // SSTs go out as they are built, a few at a time (S3 latency); the metadata follows once all have landed.
+  const pending = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const sink = async (name: string, bytes: Uint8Array): Promise<void> => {
+    // Each upload settles into `failure` so no rejection is left unobserved; the first one is rethrown.
+    const p: Promise<void> = storage.write(name, bytes).then(
+      () => void pending.delete(p),
+      (error: unknown) => {
+        pending.delete(p);
+        failure ??= { error };
+      },
+    );
+    pending.add(p);
+    if (pending.size >= WRITE_CONCURRENCY) await Promise.race(pending);
+    if (failure) throw failure.error;
+  };
+  const files = await buildDataFiles(ds, { compression: opts.compression, unixMs }, createPrng(opts.seed).fork('regions'), (f, bytes) => sink(f.name, bytes));
+  await Promise.all(pending);
+  if (failure) throw failure.error;
   const meta = buildMetaObjects(ds, files, { metaVersion: opts.metaVersion, leafEntries: opts.metaLeafEntries, twoLevel: opts.metaTwoLevel });
   // backupmeta is the last object of meta (see buildMetaObjects), so it lands last.
   for (const m of meta) await storage.write(m.name, m.bytes);

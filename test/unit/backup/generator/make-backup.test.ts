@@ -8,6 +8,7 @@ import { createPrng } from '../../../../src/backup/generator/prng';
 import { decodeRowV2 } from '../../../../src/backup/generator/row-v2';
 import { decodeMvccWrite } from '../../../../src/backup/mvcc-write';
 import { openStorage } from '../../../../src/backup/open-storage';
+import type { BackupStorage } from '../../../../src/backup/storage';
 import { readManifest } from '../../../../src/backup/read-manifest';
 import { readSst } from '../../../../src/backup/sst';
 import { BackupMeta } from '../../../../src/proto/brpb';
@@ -197,6 +198,23 @@ describe('makeBackup', () => {
     await expect(makeBackup(openStorage(dir), { ...base, seed: -1, tables: 0, metaVersion: 1, metaLeafEntries: 0 })).rejects.toThrow(
       /--seed -1 .*; --tables 0 .*; --meta-leaf-entries 0 must be a positive integer; --meta-leaf-entries and --meta-two-level shape v2 metafiles/);
     expect(await openStorage(dir).list()).toEqual([]);
+  });
+
+  test('a failing upload fails the run and no backupmeta is written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brflow-gen-'));
+    dirs.push(dir);
+    const real = openStorage(dir);
+    let writes = 0;
+    const flaky: BackupStorage = {
+      description: real.description, read: (n) => real.read(n), readRange: (n, a, b) => real.readRange(n, a, b),
+      exists: (n) => real.exists(n), list: (p) => real.list(p), size: (n) => real.size(n),
+      write: async (n, b) => {
+        if (++writes === 20) throw new Error('disk full');
+        await real.write(n, b);
+      },
+    };
+    await expect(makeBackup(flaky, base)).rejects.toThrow('disk full');
+    expect(await real.exists('backupmeta')).toBe(false);
   });
 
   test('refuses a location that already holds a backup', async () => {
