@@ -8,9 +8,10 @@ import { BackupMeta, File, MetaFile, Schema } from '../src/proto/brpb';
  * in `backupmeta.{datafile|schema}.%09d` MetaFiles numbered by one shared counter, referenced from
  * `file_index` / `schema_index` by name, SHA-256 and size, and the root `backupmeta` last.
  *
- * Why not src/backup/generator/meta-writer.ts: its schemaMessages scans every file for every table
- * (O(tables × files)), about two minutes at 10,000 tables × 100,000 files, which does not fit the bench
- * budget. This encoder sums checksums in one pass and otherwise lays the objects out the same way.
+ * Why not src/backup/generator/meta-writer.ts: it works on a generated Dataset and takes each file's size from
+ * its SST bytes, which a Manifest does not have (and, when this was written, it summed checksums by scanning
+ * every file per table: two minutes at 10,000 × 100,000). This encoder starts from the Manifest and lays the
+ * objects out the same way; the smoke test reads its output back with readManifest.
  */
 export interface SyntheticMetaOptions {
   /** Entries per leaf MetaFile. @default unlimited (BR flushes a leaf only at 128 MiB, more than 100k files need) */
