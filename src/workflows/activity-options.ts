@@ -54,9 +54,9 @@ export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: stri
     },
     checksum: { startToCloseTimeout: '30m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: RetryPolicies.checksum },
     /** Applying cluster modes before the restore: on the control queue, BR's PD retry budget. */
-    clusterMode: { taskQueue: controlTaskQueue, startToCloseTimeout: '2m', retry: RetryPolicies.pdRequest },
+    clusterMode: { taskQueue: controlTaskQueue, startToCloseTimeout: t.controlCallTimeoutMs, retry: RetryPolicies.pdRequest },
     /** Undo steps: unlimited retries with a capped backoff, on the control queue. */
-    compensation: { taskQueue: controlTaskQueue, startToCloseTimeout: '2m', retry: unlimitedRetry(t.compensationMaxIntervalMs) },
+    compensation: { taskQueue: controlTaskQueue, startToCloseTimeout: t.controlCallTimeoutMs, retry: unlimitedRetry(t.compensationMaxIntervalMs) },
     /** The keeper runs until cancelled; a dead worker is noticed after one heartbeat timeout, well under the TTLs. */
     keeper: {
       taskQueue: controlTaskQueue,

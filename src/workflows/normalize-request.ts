@@ -10,6 +10,7 @@ export const DEFAULT_TIMINGS: RestoreTimings = {
   pauseTtlSec: 300,
   heartbeatTimeoutMs: 30_000,
   compensationMaxIntervalMs: 60_000,
+  controlCallTimeoutMs: 60_000,
 };
 
 export const DEFAULT_REQUEST = {
@@ -111,6 +112,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
       timings.pauseTtlSec = int(t, 'timings.', 'pauseTtlSec', DEFAULT_TIMINGS.pauseTtlSec, 1, 86_400);
       timings.heartbeatTimeoutMs = int(t, 'timings.', 'heartbeatTimeoutMs', DEFAULT_TIMINGS.heartbeatTimeoutMs, 500, 600_000);
       timings.compensationMaxIntervalMs = int(t, 'timings.', 'compensationMaxIntervalMs', DEFAULT_TIMINGS.compensationMaxIntervalMs, 100, 3_600_000);
+      timings.controlCallTimeoutMs = int(t, 'timings.', 'controlCallTimeoutMs', DEFAULT_TIMINGS.controlCallTimeoutMs, 1000, 3_600_000);
     }
   }
   // A keeper slower than a TTL lets the safepoint or a pause lapse mid-restore.

@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import type { ActivityFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { restoreWorkflow } from '../../src/workflows/restore';
 import { testTemporalAddress } from '../support/env';
@@ -109,3 +110,67 @@ function fileOrder(name: string): number {
   const m = /\/(\d+)_(\d+)_/.exec(name)!;
   return Number(m[1]) * 1000 + Number(m[2]);
 }
+
+test('a worker SIGKILLed during compensation: a new worker finishes the undo and the cluster ends normal', async () => {
+  const address = testTemporalAddress();
+  const dir = mkdtempSync(join(tmpdir(), 'brflow-crash-comp-'));
+  const bundle = await bundleRestoreWorkflows();
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  const state = initialFakeState(generateManifest({ dbs: 1, tablesPerDb: 2, filesPerTable: 2 }));
+  // The restore fails for good on one file; restoring the schedules then fails (transiently) long enough to
+  // catch compensation in the middle.
+  state.faults = [
+    { op: 'importFile', match: '_1_write', kind: 'permanent' },
+    { op: 'restoreSchedules', kind: 'transient', times: 1000 },
+  ];
+  const cluster = FakeCluster.create(join(dir, 'cluster.json'), state);
+  const taskQueue = `crash-comp-${Date.now()}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const native = await connectWorkerConnection(address);
+  let child: ChildProcess | undefined;
+  try {
+    child = fork(join(__dirname, '../support/worker-process.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, BRFLOW_TEST_TASK_QUEUE: taskQueue, BRFLOW_TEST_CLUSTER_FILE: cluster.file, BRFLOW_TEST_BUNDLE: bundlePath },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child!.once('message', () => resolve());
+      child!.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
+    });
+    const handle = await client.workflow.start(restoreWorkflow, {
+      taskQueue,
+      workflowId: `crash-comp-${taskQueue}`,
+      args: [{ storage: 'local:///b', concurrency: 1, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1, timings: { keeperIntervalMs: 300, gcTtlSec: 30, pauseTtlSec: 30, heartbeatTimeoutMs: 2000, compensationMaxIntervalMs: 300, controlCallTimeoutMs: 3000 } }],
+    });
+    // Compensation is under way once the schedules undo has been tried (and failed) a few times.
+    for (const end = Date.now() + 30000; ; ) {
+      if (Date.now() > end) throw new Error('compensation never started');
+      const f = cluster.read().faults.find((x) => x.op === 'restoreSchedules');
+      if (f && (f.times ?? 0) < 995) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+    // Still not normal: the schedules undo has not succeeded yet.
+    expect(cluster.normality().pausedSchedulers.length).toBeGreaterThan(0);
+    cluster.update((s) => {
+      s.faults = s.faults.filter((x) => x.op !== 'restoreSchedules');
+    });
+    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cluster.deps(), bundle });
+    try {
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(((err as WorkflowFailedError).cause as ActivityFailure).cause?.message).toMatch(/injected permanent fault/);
+    } finally {
+      await workers.stop();
+    }
+    expect(cluster.normality()).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: [], speedLimit: 0 });
+    expect((await handle.describe()).searchAttributes.BrRestorePhase).toEqual(['failed']);
+  } finally {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await native.close();
+    await connection.close();
+  }
+});
