@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import {
   ApplicationFailure,
   CancellationScope,
@@ -24,8 +24,10 @@ import { normalizeRestoreRequest } from './normalize-request';
 import { Saga } from './saga';
 import type { KeeperSpec, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest, UndoRecord } from './types';
 
-export const BrRestorePhase = defineSearchAttributeKey('BrRestorePhase', SearchAttributeType.KEYWORD);
-export const BrRestoreProgress = defineSearchAttributeKey('BrRestoreProgress', SearchAttributeType.INT);
+/** Registered by src/local-stack/temporal-dev-server.ts; plain key objects keep @temporalio/common out of the bundle's value imports. */
+export const BrRestorePhase: SearchAttributeKey<'KEYWORD'> = { name: 'BrRestorePhase', type: 'KEYWORD' };
+/** Percent of backup bytes ingested, upserted every 5 %. */
+export const BrRestoreProgress: SearchAttributeKey<'INT'> = { name: 'BrRestoreProgress', type: 'INT' };
 
 export interface RestoreResult {
   restoreTs: string;
