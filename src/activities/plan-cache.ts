@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
 import { assertPlanRestorable, planRestore, type PlanOptions } from '../plan/restore-plan';
 import type { PlanRef } from '../workflows/types';
@@ -45,6 +45,13 @@ export class PlanCache {
   async load(ref: PlanRef): Promise<RestorePlanView> {
     const hit = this.entries.get(ref.hash);
     if (hit) return hit;
+    // A miss rebuilds the plan synchronously (seconds for 100,000 files); beat first so the heartbeat
+    // timeout counts from here. Outside an activity (tests, tools) there is nothing to beat.
+    try {
+      heartbeat('planning');
+    } catch {
+      // not in an activity context
+    }
     const p = (async () => {
       const view = await this.build(ref);
       if (view.plan.hash !== ref.hash) {
