@@ -25,6 +25,7 @@ export const DEFAULT_REQUEST = {
   mergeRegionKeyCount: DEFAULT_MERGE_REGION_KEY_COUNT,
   // BR --ddl-batch-size (v6.0+).
   tableGroupSize: 128,
+  ddlConcurrency: 4,
   // 200 batches × (split + ingest) ≈ 2.4k events: under the 4,096-event continue-as-new hint (temporal.md §2.1).
   maxBatchesPerRun: 200,
 };
@@ -32,7 +33,7 @@ export const DEFAULT_REQUEST = {
 /** Query keys that carry credentials in BR storage URLs; they must come from the worker's environment instead. */
 const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'sas-token', 'credentials-file'];
 
-const KNOWN_KEYS = new Set(['storage', 'filters', 'caseSensitive', 'online', 'checksum', 'concurrency', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'maxBatchesPerRun', 'timings']);
+const KNOWN_KEYS = new Set(['storage', 'filters', 'caseSensitive', 'online', 'checksum', 'concurrency', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
 
 /**
  * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
@@ -98,6 +99,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   const mergeRegionSizeBytes = int(r, '', 'mergeRegionSizeBytes', DEFAULT_REQUEST.mergeRegionSizeBytes, 1, Number.MAX_SAFE_INTEGER);
   const mergeRegionKeyCount = int(r, '', 'mergeRegionKeyCount', DEFAULT_REQUEST.mergeRegionKeyCount, 1, Number.MAX_SAFE_INTEGER);
   const tableGroupSize = int(r, '', 'tableGroupSize', DEFAULT_REQUEST.tableGroupSize, 1, 1024);
+  const ddlConcurrency = int(r, '', 'ddlConcurrency', DEFAULT_REQUEST.ddlConcurrency, 1, 64);
   const maxBatchesPerRun = int(r, '', 'maxBatchesPerRun', DEFAULT_REQUEST.maxBatchesPerRun, 1, 1000);
 
   const timings: RestoreTimings = { ...DEFAULT_TIMINGS };
@@ -120,5 +122,5 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
 
   if (problems.length > 0) return { problems };
-  return { value: { storage, filters, caseSensitive, online, checksum, concurrency, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, maxBatchesPerRun, timings } };
+  return { value: { storage, filters, caseSensitive, online, checksum, concurrency, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
 }

@@ -309,7 +309,11 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     const newTs = s.backup.incremental ? st.restoreTs : '0';
     const running = new Set<Promise<void>>();
     const inflight = new Set<number>();
-    let creating = false;
+    // Table groups are created up to ddlConcurrency at a time (BR's 16 DDL sessions); v1/v2 runs created one.
+    const ddlFanOut = patched('brflow-ddl-fanout') ? req.ddlConcurrency : 1;
+    const creating = new Set<number>();
+    const createdAbove = new Set<number>();
+    let nextGroup = st.groupsCreated;
     let checksumming = false;
     let dispatched = 0;
     let failure: unknown;
@@ -329,9 +333,9 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     };
     const readyUpTo = (): number => (st.groupsCreated > 0 ? s.readyBatches[st.groupsCreated - 1]! : 0);
     const wantContinue = (): boolean => dispatched >= req.maxBatchesPerRun || workflowInfo().continueAsNewSuggested;
-    const idle = (): boolean => !creating && !checksumming && inflight.size === 0;
+    const idle = (): boolean => creating.size === 0 && !checksumming && inflight.size === 0;
     const holding = (): boolean => st.paused || st.pauseRequested || wantContinue();
-    const canCreate = (): boolean => !creating && st.groupsCreated < s.tableGroups && !wantContinue();
+    const canCreate = (): boolean => creating.size < ddlFanOut && nextGroup < s.tableGroups && !wantContinue();
     const canIngest = (): boolean => !holding() && inflight.size < st.concurrency && nextBatch() < readyUpTo();
     const canChecksum = (): boolean =>
       req.checksum && !checksumming && !wantContinue() && st.groupsChecksummed < st.groupsCreated && st.doneLow >= s.groupBatchEnd[st.groupsChecksummed]!;
@@ -371,14 +375,16 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
           }
           if (allDone()) return 'done';
           if (wantContinue() && idle()) return 'continue';
-          if (canCreate()) {
-            creating = true;
-            const group = st.groupsCreated;
+          while (canCreate()) {
+            const group = nextGroup++;
+            creating.add(group);
             track(schema.createTables({ planRef: s.planRef, group }).then((n) => {
-              st.groupsCreated = group + 1;
               st.tablesCreated += n;
+              // Batches need every table before them, so only a gap-free prefix of groups counts as created.
+              createdAbove.add(group);
+              while (createdAbove.delete(st.groupsCreated)) st.groupsCreated++;
             }).finally(() => {
-              creating = false;
+              creating.delete(group);
             }));
           }
           while (canIngest()) {

@@ -48,6 +48,8 @@ export interface RestoreRequest {
   mergeRegionKeyCount: number;
   /** Tables per create-tables activity (BR --ddl-batch-size). @default 128 */
   tableGroupSize: number;
+  /** Create-tables activities in flight (BR defaultDDLConcurrency 16 sessions). @default 4 */
+  ddlConcurrency: number;
   /** Ingest batches one run dispatches before it continues as new. @default 200 */
   maxBatchesPerRun: number;
   timings: RestoreTimings;

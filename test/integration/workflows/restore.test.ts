@@ -56,7 +56,7 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
  * workflow version must keep replaying the histories of the versions before it.
  */
 /** Bump when the workflow changes; older fixtures stay and must keep replaying (patched()). */
-const HISTORY_VERSION = 'v2';
+const HISTORY_VERSION = 'v3';
 
 async function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
   if (process.env.BRFLOW_RECORD_HISTORIES !== '1') return;
@@ -168,12 +168,15 @@ test('a permanent ingest failure compensates: import mode, schedulers, config, s
   }
 });
 
-test('a transient failure at a step is retried and the restore completes', async () => {
-  const { cluster, taskQueue, workers, workflowId } = await setup({ faults: [{ op: 'createTable', match: 't1', kind: 'transient', times: 2 }] });
+test('a transient failure at a step is retried and the restore completes (table groups created in parallel, out of order)', async () => {
+  const { cluster, taskQueue, workers, workflowId } = await setup({ faults: [{ op: 'createTable', match: 't0', kind: 'transient', times: 2 }] });
   try {
-    const result = await client.workflow.execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', timings: FAST_TIMINGS, ...NO_MERGE }] });
+    // One table per group, three groups in flight: db0.t0's group retries while later groups finish first.
+    const result = await client.workflow.execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', tableGroupSize: 1, ddlConcurrency: 3, timings: FAST_TIMINGS, ...NO_MERGE }] });
     expect(result.tables).toBe(4);
+    expect(result.checksum.passed).toBe(4);
     expect(cluster.read().faults).toEqual([]);
+    expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
     expectNormal(cluster);
   } finally {
     await workers.stop();
