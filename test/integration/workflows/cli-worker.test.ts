@@ -64,7 +64,7 @@ test('brflow worker + brflow restore/status restore a backup; metrics are served
   worker.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
 
   const inputFile = join(dir, 'input.json');
-  // Tables without secondary indexes only (see restore-simulator.test.ts TODO); short timings.
+  // Two small tables keep the process test quick; short timings.
   await writeFile(inputFile, JSON.stringify({ filters: ['shop.documents', 'shop.empty_table'], timings: { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 } }));
   const workflowId = `cli-restore-${taskQueue}`;
   const r = await run(['restore', '--storage', `local://${dir}`, '--input', inputFile, '--task-queue', taskQueue, '--workflow-id', workflowId, '--address', address]);
