@@ -49,8 +49,9 @@ export interface IndexInfo {
   idx_name: CIStr;
   tbl_name?: CIStr;
   idx_cols: IndexColumn[];
-  unique: boolean;
-  primary: boolean;
+  /** TiDB's JSON tags are `is_unique` / `is_primary` (model.IndexInfo), as the real BR fixtures carry them. */
+  is_unique: boolean;
+  is_primary: boolean;
   invisible?: boolean;
   /** index type: 0 none, 1 btree, 2 hash, 3 rtree */
   index_type?: number;
@@ -98,7 +99,8 @@ export interface TableInfo {
   max_idx_id: number;
   state: number;
   partition: PartitionInfo | null;
-  shard_row_id_bits?: number;
+  /** TiDB's JSON tag for SHARD_ROW_ID_BITS is `ShardRowIDBits` (no json tag on the Go field). */
+  ShardRowIDBits?: number;
   pre_split_regions?: number;
   auto_random_bits?: number;
   auto_random_range_bits?: number;
