@@ -39,9 +39,13 @@ export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: stri
      * (~20 s for 100,000 files here) that cannot heartbeat, so only a start-to-close deadline.
      */
     planning: { startToCloseTimeout: '15m', retry: RetryPolicies.download },
-    /** One PD round trip (TSO, safepoint, reset-ts). PD client timeout is 60 s in newer BR. */
-    pdCall: { startToCloseTimeout: '1m', retry: RetryPolicies.pdRequest },
-    resetTs: { startToCloseTimeout: '1m', retry: RetryPolicies.resetTs },
+    /**
+     * One PD round trip (TSO, safepoint, reset-ts): a control call like the ones below, so the same deadline
+     * (default 60 s, newer BR's PD client timeout). These do not heartbeat, so a call lost with a crashed
+     * worker is retried only after this deadline.
+     */
+    pdCall: { startToCloseTimeout: t.controlCallTimeoutMs, retry: RetryPolicies.pdRequest },
+    resetTs: { startToCloseTimeout: t.controlCallTimeoutMs, retry: RetryPolicies.resetTs },
     /** DDL: TiDB can take long on big tables; DDL is idempotent (IF NOT EXISTS) so retrying is safe. */
     schema: { startToCloseTimeout: '10m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: RetryPolicies.pdRequest },
     split: { startToCloseTimeout: '10m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: RetryPolicies.split },

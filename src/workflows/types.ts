@@ -18,7 +18,7 @@ export interface RestoreTimings {
   /** Cap on the backoff between compensation retries. @default 60000 */
   compensationMaxIntervalMs: number;
   /**
-   * Deadline of one control call (cluster mode, compensation): also how long a call lost with a crashed
+   * Deadline of one control call (PD round trips, cluster mode, compensation): also how long a call lost with a crashed
    * worker blocks before it is retried elsewhere. @default 60000 (newer BR's PD client timeout)
    */
   controlCallTimeoutMs: number;
