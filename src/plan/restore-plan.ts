@@ -6,7 +6,6 @@ import { createDatabaseSql } from './create-sql';
 import { BrflowError, ErrorType } from './error-types';
 import { mergeFileRanges, type MergeOptions } from './merge-ranges';
 import { groupFileRanges, rewriteRanges, type RewrittenRange } from './ranges';
-import type { RestoreInput } from './restore-input';
 import type { TableRewrite } from './rewrite-rules';
 import { selectTables, type TableSelection } from './select-tables';
 import { splitCandidates } from './split-keys';
@@ -94,19 +93,6 @@ export interface RestorePlan {
   summary: PlanSummary;
   /** contentHash of every other field. */
   hash: string;
-}
-
-/** Plan options from the workflow input. */
-export function planOptionsFromInput(input: RestoreInput): PlanOptions {
-  return {
-    filters: input.filters,
-    ...(input.db !== undefined ? { db: input.db } : {}),
-    ...(input.table !== undefined ? { table: input.table } : {}),
-    caseSensitive: input.caseSensitive,
-    merge: { sizeBytes: input.mergeRegionSizeBytes, keyCount: input.mergeRegionKeyCount },
-    batch: { maxFiles: input.batchMaxFiles, maxBytes: input.batchMaxBytes },
-    noSchema: input.noSchema,
-  };
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,6 +1,5 @@
-import { assertPlanRestorable, planOptionsFromInput, planRestore, rewriteBatch, verifyPlanHash } from '../../../src/plan/restore-plan';
+import { assertPlanRestorable, planRestore, rewriteBatch, verifyPlanHash } from '../../../src/plan/restore-plan';
 import { buildTableRewrite } from '../../../src/plan/rewrite-rules';
-import { normalizeRestoreInput } from '../../../src/plan/restore-input';
 import { ErrorType } from '../../../src/plan/error-types';
 import { col, hex, idx, ManifestBuilder, tableInfo } from './manifest-builder';
 import { readRealManifest } from './real-manifests';
@@ -96,10 +95,8 @@ describe('planRestore on a synthetic backup', () => {
     expect(verifyPlanHash({ ...plan, summary: { ...plan.summary, files: 1 } })).toBe(false);
   });
 
-  it('takes its options from a normalized RestoreInput', () => {
-    const r = normalizeRestoreInput({ storage: 'local:///b', pdAddresses: ['p:2379'], tidbAddress: 't:4000', db: 'shop', table: 'orders', mergeRegionSizeBytes: 1 });
-    if (!('value' in r)) throw new Error(r.errors.join());
-    const plan = planRestore(shopManifest(), planOptionsFromInput(r.value));
+  it('honours the --db/--table shorthand and merge thresholds', () => {
+    const plan = planRestore(shopManifest(), { db: 'shop', table: 'orders', merge: { sizeBytes: 1, keyCount: 960000 } });
     expect(plan.tables.map((t) => t.name)).toEqual(['orders']);
     expect(plan.summary.ranges).toBe(3);
   });
