@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { planOptions } from '../../src/activities/plan-cache';
@@ -17,7 +17,7 @@ import { restoreWorkflow, type RestoreResult } from '../../src/workflows/restore
 import type { PlanSummary } from '../../src/workflows/types';
 import { clusterNormality, expectedNormality, restoredChecksums, startCrashCluster, type CrashCluster } from '../support/crash-cluster';
 import { completedBatches, observeRestore, recordsOf, type RestoreObservation } from '../support/crash-history';
-import { CrashWorkerPool } from '../support/crash-worker';
+import { CrashWorkerPool, type CrashWorker } from '../support/crash-worker';
 import { testTemporalAddress } from '../support/env';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../support/worker-harness';
 
@@ -311,11 +311,13 @@ async function killAt(point: KillPoint): Promise<void> {
   const run: Run = { c, plan, held: new Set() };
   let finisher: Awaited<ReturnType<typeof startRestoreWorkers>> | undefined;
   let deps: Awaited<ReturnType<typeof connectClusterDeps>> | undefined;
+  let worker: CrashWorker | undefined;
+  let handle: WorkflowHandle<typeof restoreWorkflow> | undefined;
   try {
     await point.setup?.(run);
-    const worker = await pool.start({ temporalAddress: testTemporalAddress(), taskQueue, target: c.target, bundlePath });
+    worker = await pool.start({ temporalAddress: testTemporalAddress(), taskQueue, target: c.target, bundlePath });
     point.hold(run, undefined);
-    const handle = await client.workflow.start(restoreWorkflow, {
+    handle = await client.workflow.start(restoreWorkflow, {
       taskQueue,
       workflowId: `kill-${taskQueue}`,
       args: [req],
@@ -344,10 +346,11 @@ async function killAt(point: KillPoint): Promise<void> {
     point.slowFinish?.(run);
     deps = await connectClusterDeps(c.target);
     finisher = await startRestoreWorkers({ connection: native, taskQueue, deps: deps.deps, bundle });
-    const outcome = await Promise.race([
+    const outcome = await withTimeout(
       handle.result().then((r: RestoreResult) => ({ ok: r }), (e: unknown) => ({ err: e })),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no result ${RESULT_TIMEOUT_MS} ms after the kill`)), RESULT_TIMEOUT_MS)),
-    ]);
+      RESULT_TIMEOUT_MS,
+      `no result ${RESULT_TIMEOUT_MS} ms after the kill`,
+    );
     const after = await observeRestore(handle);
 
     // ---- the outcome ----------------------------------------------------------------------------------
@@ -381,9 +384,21 @@ async function killAt(point: KillPoint): Promise<void> {
     // ---- the cluster is handed back --------------------------------------------------------------------
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
   } finally {
+    // A failed point must not leave its restore running into the next one's time.
+    await worker?.kill();
+    if (handle && (await handle.describe().catch(() => undefined))?.status.name === 'RUNNING') await handle.terminate('crash test over').catch(() => undefined);
     await finisher?.stop();
     await deps?.close();
     await c.sim.stop();
+  }
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
