@@ -6,6 +6,7 @@ import type { IngestResult, PlanRef } from '../workflows/types';
 import type { DataImporter, SchemaControl } from './deps';
 import type { PlanCache } from './plan-cache';
 import { resolveTable } from './table-rewrites';
+import { withLivenessHeartbeat } from './liveness-heartbeat';
 import { typed } from './to-failure';
 
 export interface BatchRef {
@@ -24,14 +25,14 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
   return {
     /** Splits regions at the batch's rewritten range boundaries and scatters them (BR SplitRanges). */
     async splitAndScatter(ref: BatchRef): Promise<number> {
-      return typed(async () => {
+      return typed(() => withLivenessHeartbeat(async () => {
         const { plan } = await plans.load(ref.planRef);
         const batch = batchOf(plan, ref);
         const { rewrite } = await resolveTable(schema, plan.tables[batch.table]!);
         const { splitKeys } = rewriteBatch(plan, ref.batchNo, rewrite);
         await importer.splitAndScatter(splitKeys);
         return splitKeys.length;
-      });
+      }));
     },
 
     /**

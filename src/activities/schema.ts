@@ -5,6 +5,7 @@ import { TEMPORARY_DB_PREFIX } from '../plan/table-filter';
 import type { PlanRef } from '../workflows/types';
 import type { SchemaControl } from './deps';
 import type { PlanCache } from './plan-cache';
+import { withLivenessHeartbeat } from './liveness-heartbeat';
 import { typed } from './to-failure';
 
 /** DDL side (BR ExecDDLs, CreateDatabase, GoCreateTables): every step is "if not exists", so safe to repeat. */
@@ -36,16 +37,13 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache) {
 
     /** Creates the tables of one group; returns how many exist afterwards. */
     async createTables(input: { planRef: PlanRef; group: number }): Promise<number> {
-      return typed(async () => {
+      return typed(() => withLivenessHeartbeat(async () => {
         const { plan, groups } = await plans.load(input.planRef);
         const group = groups[input.group];
         if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash}`, ErrorType.Internal);
-        for (const ti of group) {
-          await schema.createTable(plan.tables[ti]!);
-          heartbeat();
-        }
+        for (const ti of group) await schema.createTable(plan.tables[ti]!);
         return group.length;
-      });
+      }));
     },
 
     /** Moves restored system tables into `mysql` (BR RestoreSystemSchemas). */

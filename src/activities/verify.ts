@@ -1,17 +1,17 @@
-import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
 import type { ChecksumGroupResult, ChecksumMismatch, PlanRef } from '../workflows/types';
 import type { ChecksumControl, SchemaControl, TsoAndGc } from './deps';
 import type { PlanCache } from './plan-cache';
 import { resolveTable } from './table-rewrites';
+import { withLivenessHeartbeat } from './liveness-heartbeat';
 import { typed } from './to-failure';
 
 /** Checksums every table of one group against the backup (BR GoValidateChecksum). */
 export function verifyActivities(checksum: ChecksumControl, schema: SchemaControl, pd: TsoAndGc, plans: PlanCache) {
   return {
     async checksumGroup(input: { planRef: PlanRef; group: number }): Promise<ChecksumGroupResult> {
-      return typed(async () => {
+      return typed(() => withLivenessHeartbeat(async () => {
         const { plan, groups } = await plans.load(input.planRef);
         const group = groups[input.group];
         if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash}`, ErrorType.Internal);
@@ -26,10 +26,9 @@ export function verifyActivities(checksum: ChecksumControl, schema: SchemaContro
           const e = t.checksum;
           if (actual.crc64xor === e.crc64xor && actual.totalKvs === e.totalKvs && actual.totalBytes === e.totalBytes) passed++;
           else mismatches.push({ table: `${t.db}.${t.name}`, expected: e, actual });
-          heartbeat({ table: ti });
         }
         return { passed, mismatches };
-      });
+      }));
     },
   };
 }
