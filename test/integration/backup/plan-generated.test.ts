@@ -21,7 +21,7 @@ describe.each([1, 2] as const)('brflow plan --json on a generated meta v%i backu
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `brflow-plan-gen-${metaVersion}-`));
-    written = await makeBackup(openStorage(dir), { seed: 7, tables: 8, rows: 40, metaVersion, compression: 'zstd' });
+    written = await makeBackup(openStorage(dir), { seed: 7, tables: 8, rows: 40, metaVersion, compression: 'zstd', incremental: false, withSysTables: false });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
