@@ -69,7 +69,11 @@ export function rewriteSstEntries(entries: SstEntry[], cf: string, rule: Downloa
     if (rule.newTimestamp !== 0n && cf === 'write') value = encodeMvccWrite({ ...decodeMvccWrite(value), startTs: rule.newTimestamp });
     out.push({ key: concatBytes(new Uint8Array([DATA_PREFIX]), newKey), value });
   }
+  // Stable sort: versions of one key keep their SST order, newest first.
   out.sort((a, b) => compareBytes(a.key, b.key));
-  if (out.length === 0) return { kvs: [] };
-  return { kvs: out, first: out[0]!.key.subarray(1), last: out[out.length - 1]!.key.subarray(1) };
+  // A non-zero new_timestamp gives every version of a key the same ts; an SST cannot hold a key twice, so
+  // only the first (newest) version survives, which is what the restored MVCC state must show.
+  const kvs = rule.newTimestamp === 0n ? out : out.filter((e, i) => i === 0 || compareBytes(e.key, out[i - 1]!.key) !== 0);
+  if (kvs.length === 0) return { kvs: [] };
+  return { kvs, first: kvs[0]!.key.subarray(1), last: kvs[kvs.length - 1]!.key.subarray(1) };
 }
