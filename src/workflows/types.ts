@@ -115,6 +115,8 @@ export interface ChecksumMismatch {
 export interface ChecksumGroupResult {
   passed: number;
   mismatches: ChecksumMismatch[];
+  /** Tables the backup recorded no checksum for (BR NoChecksum, e.g. every table of an incremental backup). */
+  skipped?: number;
 }
 
 export interface IngestResult {
