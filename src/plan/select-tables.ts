@@ -63,7 +63,7 @@ export function selectTables(manifest: Manifest, sel: TableSelection): SelectedT
       `contain tables but no databases: table ${enclose(orphan.db)}.${enclose(orphan.name)} has no database entry in the backup; the backupmeta is damaged, take a new backup`,
     );
   }
-  return { databases, tables, ddlJobs: filterDdlJobs(manifest.ddlJobs, databases, tables) };
+  return { databases, tables, ddlJobs: filterDdlJobs(manifest.ddlJobs, databases, tables, filter) };
 }
 
 function checkNamedTargets(manifest: Manifest, sel: TableSelection): void {
@@ -90,7 +90,7 @@ function checkNamedTargets(manifest: Manifest, sel: TableSelection): void {
 
 /** TiDB model.ActionType codes brflow looks at (pkg/meta/model/job.go). */
 export const DdlActionType = {
-  CreateSchema: 1, CreateTable: 3, LockTable: 27, UnlockTable: 28, SetTiFlashReplica: 30, UpdateTiFlashReplicaStatus: 31,
+  CreateSchema: 1, DropSchema: 2, CreateTable: 3, DropTable: 4, LockTable: 27, UnlockTable: 28, SetTiFlashReplica: 30, UpdateTiFlashReplicaStatus: 31,
 } as const;
 
 /**
@@ -115,9 +115,24 @@ function nameOf(info: unknown, key: 'db_name' | 'name'): string | undefined {
  * touches a selected database or table by ID or by name; its own IDs/names then join the known sets, so
  * chains of renames and drop/re-create are followed back in time. Blocked action types are dropped.
  */
-export function filterDdlJobs(jobs: readonly DdlJob[], databases: readonly ManifestDatabase[], tables: readonly ManifestTable[]): DdlJob[] {
+export function filterDdlJobs(
+  jobs: readonly DdlJob[], databases: readonly ManifestDatabase[], tables: readonly ManifestTable[], filter?: TableFilter,
+): DdlJob[] {
   const byVersionDesc = [...jobs].sort((a, b) => schemaVersion(b) - schemaVersion(a) || b.id - a.id);
   const picked = new Set<DdlJob>();
+  // Beyond BR: a DROP of a table or database the filter covers is kept although the backup no longer has
+  // it (BR's ID/name walk cannot find it), so full + incremental ends without the dropped object as the
+  // source cluster did, instead of keeping it from the full restore.
+  if (filter) {
+    for (const j of jobs) {
+      if (j.type === DdlActionType.DropTable && j.schema_name !== undefined) {
+        const tName = j.table_name ?? nameOf(j.binlog?.TableInfo, 'name');
+        if (tName !== undefined && matchTable(filter, realSchemaName(j.schema_name), tName)) picked.add(j);
+      } else if (j.type === DdlActionType.DropSchema && j.schema_name !== undefined && matchSchema(filter, realSchemaName(j.schema_name))) {
+        picked.add(j);
+      }
+    }
+  }
   for (const db of databases) {
     const ids = new Set([db.id]);
     const names = new Set([db.name.toLowerCase()]);

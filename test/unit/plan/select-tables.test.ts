@@ -81,4 +81,19 @@ describe('selectTables', () => {
     const s = selectTables(m, { db: 'shop', table: 'orders' });
     expect(s.ddlJobs.map((j) => j.id)).toEqual([5, 1, 2, 3]);
   });
+
+  it('keeps a DROP TABLE/DATABASE the filter covers although the backup no longer holds the object', () => {
+    const m = manifest();
+    const job = (id: number, ver: number, over: Partial<DdlJob>): DdlJob => ({ id, type: 0, schema_id: 10, table_id: 0, query: `q${id}`, ...over, binlog: { SchemaVersion: ver, ...over.binlog } });
+    m.ddlJobs = [
+      // ActionDropTable = 4: shop.gone was dropped before the incremental backup ended, so no schema names it.
+      job(1, 10, { type: 4, table_id: 77, schema_name: 'shop', table_name: 'gone', binlog: { TableInfo: { name: { O: 'gone', L: 'gone' } } } }),
+      // ActionDropSchema = 2 of a database the filter covers.
+      job(2, 20, { type: 2, schema_id: 50, schema_name: 'olddb', binlog: { DBInfo: { db_name: { O: 'olddb', L: 'olddb' } } } }),
+      // A drop outside the filter stays out.
+      job(3, 30, { type: 4, table_id: 78, schema_name: 'Other', table_name: 'x', binlog: { TableInfo: { name: { O: 'x', L: 'x' } } } }),
+    ];
+    expect(selectTables(m, { filters: ['shop.*', 'olddb.*'] }).ddlJobs.map((j) => j.id)).toEqual([1, 2]);
+    expect(selectTables(m, { filters: ['shop.orders'] }).ddlJobs.map((j) => j.id)).toEqual([]);
+  });
 });
