@@ -43,7 +43,7 @@ describe('brflow make-backup → verify-backup → sst_dump', () => {
 
         const verified = await brflow('verify-backup', out);
         expect(verified.code).toBe(0);
-        expect(verified.stdout).toMatch(/^TOTAL\s+11 tables\s+\d+\s+\d+\s+\d+\s+OK$/m);
+        expect(verified.stdout).toMatch(/^TOTAL\s+12 tables\s+\d+\s+\d+\s+\d+\s+OK$/m);
         expect(verified.stdout).not.toMatch(/FAIL/);
 
         const ssts = (await listFiles(out)).filter((n) => n.endsWith('.sst'));
