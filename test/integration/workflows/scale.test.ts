@@ -31,7 +31,7 @@ test('10,000 tables / 100,000 files: what the workflow receives from planning st
   expect(planMs).toBeLessThan(60_000);
 });
 
-describe('a restore of 600 small tables', () => {
+describe('a restore of 1,000 tables and 10,000 files', () => {
   let bundle: WorkflowBundle;
   let native: NativeConnection;
   let connection: Connection;
@@ -45,7 +45,7 @@ describe('a restore of 600 small tables', () => {
   });
 
   test('runs in several bounded runs and restores every table once', async () => {
-    const cluster = FakeCluster.inMemory(initialFakeState(generateManifest({ dbs: 3, tablesPerDb: 200, filesPerTable: 1 })));
+    const cluster = FakeCluster.inMemory(initialFakeState(generateManifest({ dbs: 5, tablesPerDb: 200, filesPerTable: 10 })));
     const taskQueue = `scale-${Date.now()}`;
     const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cluster.deps(), bundle });
     const client = new Client({ connection });
@@ -56,8 +56,9 @@ describe('a restore of 600 small tables', () => {
         args: [{ storage: 'local:///scale', concurrency: 32, maxBatchesPerRun: 250, timings: { keeperIntervalMs: 500, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 } }],
       });
       const result = await handle.result();
-      expect(result).toMatchObject({ tables: 600, files: 600, checksum: { passed: 600 } });
-      expect(result.runs).toBe(3);
+      expect(result).toMatchObject({ tables: 1000, files: 10000, checksum: { passed: 1000 } });
+      // 1,000+ batches at 250 per run: several runs chained by continue-as-new.
+      expect(result.runs).toBeGreaterThanOrEqual(4);
       // Every run's history, via the chain of runs, stays far below the 51,200-event limit.
       const lengths: number[] = [];
       let runId: string | undefined = handle.firstExecutionRunId;
@@ -67,7 +68,8 @@ describe('a restore of 600 small tables', () => {
         lengths.push(events.length);
         runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
       }
-      expect(lengths).toHaveLength(3);
+      expect(lengths).toHaveLength(result.runs);
+      // The issue's bound is 10,000 events per history; each run also stays under Temporal's 4,096-event CAN hint.
       for (const n of lengths) expect(n).toBeLessThan(4096);
       expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
       expect(cluster.normality().importStores).toEqual([]);
