@@ -64,7 +64,7 @@ export interface PlanRef {
   mergeRegionSizeBytes: number;
   mergeRegionKeyCount: number;
   tableGroupSize: number;
-  /** Hex SHA-256 of the plan's canonical JSON. */
+  /** The plan's content hash (src/plan/content-hash.ts: FNV-1a 64 over canonical JSON), computed once by planRestore. */
   hash: string;
 }
 
