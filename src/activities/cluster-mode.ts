@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
-import type { ScheduleSnapshot } from '../workflows/types';
+import type { ClusterScope, ScheduleSnapshot } from '../workflows/types';
 import type { ScheduleControl, StoreControl } from './deps';
 import { typed } from './to-failure';
 
@@ -24,12 +24,12 @@ export function clusterModeActivities(schedules: ScheduleControl, stores: StoreC
       return typed(() => schedules.restore(snapshot));
     },
 
-    async enterImportMode(): Promise<void> {
+    async enterImportMode(_scope?: ClusterScope): Promise<void> {
       return typed(() => stores.switchMode('import'));
     },
 
     /** Undo: every store back to normal mode, checked by reading the modes back (retried until they are). */
-    async restoreNormalMode(): Promise<void> {
+    async restoreNormalMode(_scope?: ClusterScope): Promise<void> {
       return typed(async () => {
         await stores.switchMode('normal');
         const left = (await stores.modes()).filter((s) => s.mode !== 'normal');
@@ -44,7 +44,7 @@ export function clusterModeActivities(schedules: ScheduleControl, stores: StoreC
     },
 
     /** Undo: no download limit left on the stores (BR leaves it set; research §10.2). */
-    async clearRateLimit(): Promise<void> {
+    async clearRateLimit(_scope?: ClusterScope): Promise<void> {
       return typed(() => stores.setDownloadSpeedLimit(0));
     },
 

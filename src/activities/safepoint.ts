@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
 import type { TsoAndGc } from './deps';
+import type { ClusterScope } from '../workflows/types';
 import { typed } from './to-failure';
 
 /** TSO and the service GC safepoint (BR pkg/utils/safe_point.go, research §7.2). */
@@ -31,7 +32,7 @@ export function safepointActivities(pd: TsoAndGc) {
     },
 
     /** The restore TS (decimal string: history and JSON carry no bigint). */
-    async getRestoreTs(): Promise<string> {
+    async getRestoreTs(_scope?: ClusterScope): Promise<string> {
       return typed(async () => (await pd.getTs()).toString());
     },
 

@@ -8,6 +8,7 @@ export interface WorkerConfig {
   namespace: string;
   /** Workflows and data activities poll this; keeper and compensation poll `<taskQueue>-control`. */
   taskQueue: string;
+  /** The worker's own cluster; empty = none (restores must name theirs in the input). */
   pdEndpoints: string[];
   tidb: TidbConnectionConfig;
   /** host:port for Prometheus `/metrics`; undefined = off. */
@@ -49,10 +50,13 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
     }
     return n;
   };
+  // Unset: the worker has no cluster of its own and serves only restores whose input names one.
   const pdRaw = env[WORKER_ENV.pd];
   let pdEndpoints: string[] = [];
-  if (!pdRaw) problems.push(`${WORKER_ENV.pd}: missing; set the PD addresses, e.g. ${WORKER_ENV.pd}=10.0.0.1:2379,10.0.0.2:2379`);
-  else pdEndpoints = parsePdEndpoints(pdRaw);
+  if (pdRaw !== undefined) {
+    pdEndpoints = parsePdEndpoints(pdRaw);
+    if (pdEndpoints.length === 0) problems.push(`${WORKER_ENV.pd}: empty; set the PD addresses, e.g. ${WORKER_ENV.pd}=10.0.0.1:2379,10.0.0.2:2379, or unset it for a worker that serves only restores naming their cluster`);
+  }
   let tidb: TidbConnectionConfig | undefined;
   try {
     tidb = tidbConfigFromEnv(env);

@@ -1,6 +1,9 @@
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { connectClusterDeps } from './cluster-deps';
+import { PlanCache } from '../activities';
+import { routeActivitiesByCluster } from '../activities/cluster-router';
+import { openStorage } from '../backup/open-storage';
+import { readManifest } from '../backup/read-manifest';
+import { ClusterPool } from './cluster-pool';
 import type { WorkerConfig } from './config';
 import { createRootLogger, PinoTemporalLogger } from './logger';
 
@@ -12,7 +15,7 @@ export interface RunningWorker {
 
 /**
  * Runs a brflow worker: the Temporal runtime with logs routed into pino and a Prometheus endpoint, one
- * connection to the cluster, and two Temporal workers — `taskQueue` (workflows + data activities) and
+ * connection set per target cluster (its own, and any a restore input names), and two Temporal workers — `taskQueue` (workflows + data activities) and
  * `<taskQueue>-control` (keeper and compensation, so ingest can never starve them). SIGTERM/SIGINT drain:
  * no new tasks, in-flight activities get `shutdownGraceMs` to checkpoint (their heartbeats let a retry resume).
  */
@@ -27,9 +30,16 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       ...(cfg.metricsAddress ? { metrics: { prometheus: { bindAddress: cfg.metricsAddress } } } : {}),
     },
   });
-  const cluster = await connectClusterDeps({ pdEndpoints: cfg.pdEndpoints, tidb: cfg.tidb });
+  const cluster = new ClusterPool({
+    ...(cfg.pdEndpoints.length > 0 ? { home: { pdEndpoints: cfg.pdEndpoints, tidb: cfg.tidb } } : {}),
+    tidbDefaults: cfg.tidb,
+  });
+  // Connect to the worker's own cluster now, so a wrong address fails the start rather than the first restore.
+  if (cfg.pdEndpoints.length > 0) await cluster.resolve(undefined);
+  else root.warn('BRFLOW_PD_ADDRESSES is unset: this worker serves only restores whose input names their cluster');
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
-  const activities = createActivities(cluster.deps);
+  const plans = new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) });
+  const activities = routeActivitiesByCluster((ref) => cluster.resolve(ref), plans);
   const common = { connection, namespace: cfg.namespace, activities, shutdownGraceTime: cfg.shutdownGraceMs };
   const main = await Worker.create({
     ...common,
@@ -38,7 +48,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
   });
   const control = await Worker.create({ ...common, taskQueue: `${cfg.taskQueue}-control`, maxConcurrentActivityTaskExecutions: 64 });
-  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: cfg.temporalAddress, metrics: cfg.metricsAddress ?? 'off', pd: cfg.pdEndpoints }, 'brflow worker started');
+  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: cfg.temporalAddress, metrics: cfg.metricsAddress ?? 'off', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)' }, 'brflow worker started');
   const done = Promise.all([main.run(), control.run()]).then(
     async () => {
       await cluster.close();

@@ -1,7 +1,7 @@
 import { DEFAULT_BATCH_MAX_FILES } from '../plan/batches';
 import { DEFAULT_MERGE_REGION_KEY_COUNT, DEFAULT_MERGE_REGION_SIZE_BYTES } from '../plan/merge-ranges';
 import { tryParseTableFilter, formatFilterError } from '../plan/table-filter';
-import type { RestoreRequest, RestoreTimings } from './types';
+import type { ClusterRef, RestoreRequest, RestoreTimings } from './types';
 
 /** BR-derived defaults (research br-restore-internals §11); durations are inputs so tests can shrink them. */
 export const DEFAULT_TIMINGS: RestoreTimings = {
@@ -33,7 +33,7 @@ export const DEFAULT_REQUEST = {
 /** Query keys that carry credentials in BR storage URLs; they must come from the worker's environment instead. */
 const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'sas-token', 'credentials-file'];
 
-const KNOWN_KEYS = new Set(['storage', 'filters', 'caseSensitive', 'online', 'checksum', 'concurrency', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
+const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'online', 'checksum', 'concurrency', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
 
 /**
  * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
@@ -59,6 +59,8 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
       problems.push('storage: the URL carries credentials; remove them and give them to the worker through its environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)');
     }
   }
+
+  const cluster = r.cluster === undefined ? undefined : normalizeCluster(r.cluster, problems);
 
   let filters = DEFAULT_REQUEST.filters;
   if (r.filters !== undefined) {
@@ -122,5 +124,60 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
 
   if (problems.length > 0) return { problems };
-  return { value: { storage, filters, caseSensitive, online, checksum, concurrency, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
+  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, online, checksum, concurrency, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
+}
+
+const CLUSTER_KEYS = ['pd', 'tidb', 'tidbStatus', 'tidbUser', 'tidbPasswordFile'];
+// host:port, host a name, IPv4 or [IPv6]; PD endpoints may carry an http(s):// scheme.
+const HOST_PORT = /^(?:\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?):\d{1,5}$/i;
+
+/** Checks `cluster`: addresses only. A secret given here is refused without ever being echoed. */
+function normalizeCluster(raw: unknown, problems: string[]): ClusterRef | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push('cluster: expected an object like {"pd":["10.0.0.1:2379"],"tidb":"10.0.0.2:4000"}');
+    return undefined;
+  }
+  const c = raw as Record<string, unknown>;
+  for (const k of Object.keys(c)) {
+    if (/pass|secret|token|key/i.test(k) && k !== 'tidbPasswordFile') {
+      problems.push(`cluster.${k}: secrets never go in the input (it is stored in Temporal's history); name a file on the worker with cluster.tidbPasswordFile or set BRFLOW_TIDB_PASSWORD on the worker`);
+    } else if (!CLUSTER_KEYS.includes(k)) {
+      problems.push(`cluster.${k}: unknown field; known: ${CLUSTER_KEYS.join(', ')}`);
+    }
+  }
+  const before = problems.length;
+  const address = (name: string, v: unknown, example: string, scheme: boolean): string | undefined => {
+    if (typeof v !== 'string' || !HOST_PORT.test(scheme ? v.replace(/^https?:\/\//i, '').replace(/\/+$/, '') : v)) {
+      // An address with "user:pass@" must not be echoed back.
+      const shown = typeof v === 'string' && !v.includes('@') ? JSON.stringify(v) : 'the value';
+      problems.push(`cluster.${name}: ${shown} is not host:port; write e.g. ${example}${typeof v === 'string' && v.includes('@') ? ' (no credentials in addresses)' : ''}`);
+      return undefined;
+    }
+    return v;
+  };
+  const pd: string[] = [];
+  if (!Array.isArray(c.pd) || c.pd.length === 0) {
+    problems.push('cluster.pd: required; give the PD endpoints, e.g. ["10.0.0.1:2379","10.0.0.2:2379"]');
+  } else {
+    c.pd.forEach((e, i) => {
+      const a = address(`pd[${i}]`, e, '10.0.0.1:2379', true);
+      if (a !== undefined) pd.push(a);
+    });
+  }
+  let tidb: string | undefined;
+  if (c.tidb === undefined) problems.push('cluster.tidb: required with cluster.pd; give TiDB\'s SQL address, e.g. "10.0.0.2:4000"');
+  else tidb = address('tidb', c.tidb, '10.0.0.2:4000', false);
+  const tidbStatus = c.tidbStatus === undefined ? undefined : address('tidbStatus', c.tidbStatus, '10.0.0.2:10080', false);
+  let tidbUser: string | undefined;
+  if (c.tidbUser !== undefined) {
+    if (typeof c.tidbUser !== 'string' || c.tidbUser === '' || c.tidbUser.length > 128) problems.push('cluster.tidbUser: expected a non-empty user name');
+    else tidbUser = c.tidbUser;
+  }
+  let tidbPasswordFile: string | undefined;
+  if (c.tidbPasswordFile !== undefined) {
+    if (typeof c.tidbPasswordFile !== 'string' || !c.tidbPasswordFile.startsWith('/')) problems.push('cluster.tidbPasswordFile: expected an absolute path of a file on the worker host');
+    else tidbPasswordFile = c.tidbPasswordFile;
+  }
+  if (problems.length > before || tidb === undefined) return undefined;
+  return { pd, tidb, ...(tidbStatus ? { tidbStatus } : {}), ...(tidbUser ? { tidbUser } : {}), ...(tidbPasswordFile ? { tidbPasswordFile } : {}) };
 }

@@ -22,7 +22,7 @@ import { restoreActivityOptions } from './activity-options';
 import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
 import { normalizeRestoreRequest } from './normalize-request';
 import { Saga } from './saga';
-import type { KeeperSpec, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest, UndoRecord } from './types';
+import type { ClusterScope, KeeperSpec, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest, UndoRecord } from './types';
 
 /** Registered by src/local-stack/temporal-dev-server.ts; plain key objects keep @temporalio/common out of the bundle's value imports. */
 export const BrRestorePhase: SearchAttributeKey<'KEYWORD'> = { name: 'BrRestorePhase', type: 'KEYWORD' };
@@ -76,6 +76,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   const mode = proxyActivities<RestoreActivities>(o.clusterMode);
   const undoActs = proxyActivities<RestoreActivities>(o.compensation);
   const keeperAct = proxyActivities<RestoreActivities>(o.keeper);
+  // Names the target cluster in every activity that touches it; empty = the worker's own cluster.
+  const target: ClusterScope = req.cluster ? { cluster: req.cluster } : {};
 
   const saga = new Saga(cont?.undo);
   // Mutable run state; the continuation carries the parts a later run needs.
@@ -155,7 +157,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   });
   setHandler(setRateLimitUpdate, async (n: number) => {
     if (n > 0 && !saga.snapshot().some((r) => r.kind === 'clearRateLimit')) saga.push({ kind: 'clearRateLimit' });
-    await mode.setRateLimit({ bytesPerSec: n });
+    await mode.setRateLimit({ bytesPerSec: n, ...target });
     st.rateLimitBytesPerSec = n;
     return n;
   }, {
@@ -196,6 +198,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       schedules: schedules?.kind === 'restoreSchedules' ? schedules.snapshot : undefined,
       importMode: st.prepared && !req.online,
       intervalMs: req.timings.keeperIntervalMs,
+      ...target,
     };
   };
   const startKeeper = (): void => {
@@ -226,24 +229,24 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   const undo = async (r: UndoRecord): Promise<void> => {
     switch (r.kind) {
       case 'removeGcSafepoint':
-        return undoActs.removeGcSafepoint({ serviceId: r.serviceId });
+        return undoActs.removeGcSafepoint({ serviceId: r.serviceId, ...target });
       case 'restoreSchedules':
-        return undoActs.restoreSchedules(r.snapshot);
+        return undoActs.restoreSchedules({ ...r.snapshot, ...target });
       case 'normalMode':
-        return undoActs.restoreNormalMode();
+        return undoActs.restoreNormalMode(target);
       case 'clearRateLimit':
-        return undoActs.clearRateLimit();
+        return undoActs.clearRateLimit(target);
     }
   };
 
   /** Import mode and scheduler pauses (BR restorePreWork); each undo recorded before its step. */
   const prepareCluster = async (): Promise<void> => {
     if (req.online) return;
-    const snapshot = await mode.planSchedules({ ttlSec: req.timings.pauseTtlSec });
+    const snapshot = await mode.planSchedules({ ttlSec: req.timings.pauseTtlSec, ...target });
     saga.push({ kind: 'restoreSchedules', snapshot });
-    await mode.applySchedules(snapshot);
+    await mode.applySchedules({ ...snapshot, ...target });
     saga.push({ kind: 'normalMode' });
-    await mode.enterImportMode();
+    await mode.enterImportMode(target);
     st.prepared = true;
     await stopKeeper();
     startKeeper();
@@ -279,25 +282,25 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     });
 
     // Added after the v1 histories were recorded: replaying them must not schedule it.
-    if (patched('brflow-precheck')) await pd.preCheck({ backupClusterVersion: s.backup.clusterVersion });
-    st.restoreTs = await pd.getRestoreTs();
+    if (patched('brflow-precheck')) await pd.preCheck({ backupClusterVersion: s.backup.clusterVersion, ...target });
+    st.restoreTs = await pd.getRestoreTs(target);
     const safePoint = (BigInt(st.restoreTs) - 1n).toString();
     st.safepoint = { serviceId: `brflow-${uuid4()}`, safePoint };
     saga.push({ kind: 'removeGcSafepoint', serviceId: st.safepoint.serviceId });
-    await pd.registerGcSafepoint({ ...st.safepoint, ttlSec: req.timings.gcTtlSec });
+    await pd.registerGcSafepoint({ ...st.safepoint, ttlSec: req.timings.gcTtlSec, ...target });
     startKeeper();
 
     setPhase('schema');
-    if (s.ddlJobs > 0) await schema.execDdlJobs({ planRef: s.planRef });
-    await schema.createDatabases({ planRef: s.planRef });
+    if (s.ddlJobs > 0) await schema.execDdlJobs({ planRef: s.planRef, ...target });
+    await schema.createDatabases({ planRef: s.planRef, ...target });
 
     setPhase('prepare');
     await prepareCluster();
     // Incremental restores keep the cluster's TSO (they write at the new restore TS instead; BR newTS).
-    if (!s.backup.incremental) await resetTsAct.resetTs({ ts: s.backup.endVersion });
+    if (!s.backup.incremental) await resetTsAct.resetTs({ ts: s.backup.endVersion, ...target });
     if (st.rateLimitBytesPerSec > 0) {
       saga.push({ kind: 'clearRateLimit' });
-      await mode.setRateLimit({ bytesPerSec: st.rateLimitBytesPerSec });
+      await mode.setRateLimit({ bytesPerSec: st.rateLimitBytesPerSec, ...target });
     }
     return s;
   };
@@ -378,7 +381,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
           while (canCreate()) {
             const group = nextGroup++;
             creating.add(group);
-            track(schema.createTables({ planRef: s.planRef, group }).then((n) => {
+            track(schema.createTables({ planRef: s.planRef, group, ...target }).then((n) => {
               st.tablesCreated += n;
               // Batches need every table before them, so only a gap-free prefix of groups counts as created.
               createdAbove.add(group);
@@ -393,8 +396,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
             dispatched++;
             track((async () => {
               try {
-                await split.splitAndScatter({ planRef: s.planRef, batchNo: b });
-                const r = await ingest.ingestBatch({ planRef: s.planRef, batchNo: b, newTs });
+                await split.splitAndScatter({ planRef: s.planRef, batchNo: b, ...target });
+                const r = await ingest.ingestBatch({ planRef: s.planRef, batchNo: b, newTs, ...target });
                 st.filesIngested += r.files;
                 st.bytesIngested += r.bytes;
                 markDone(b);
@@ -407,7 +410,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
           if (canChecksum()) {
             checksumming = true;
             const group = st.groupsChecksummed;
-            track(verify.checksumGroup({ planRef: s.planRef, group }).then((r) => {
+            track(verify.checksumGroup({ planRef: s.planRef, group, ...target }).then((r) => {
               st.checksumPassed += r.passed;
               st.checksumMismatches.push(...r.mismatches);
               if (r.mismatches.length > 0) {
@@ -454,7 +457,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       if (o === 'continue') return o;
       if (s.systemTables > 0) {
         setPhase('system-tables');
-        await schema.restoreSystemTables({ planRef: s.planRef });
+        await schema.restoreSystemTables({ planRef: s.planRef, ...target });
       }
       return o;
     });

@@ -24,10 +24,37 @@ export interface RestoreTimings {
   controlCallTimeoutMs: number;
 }
 
+/**
+ * The target cluster named by the restore input: addresses only. Secrets (TiDB password, TLS keys) stay on the
+ * worker: its environment, or a file on the worker's host named here by path.
+ */
+export interface ClusterRef {
+  /** PD endpoints, host:port (http(s):// accepted). */
+  pd: string[];
+  /** TiDB SQL host:port. */
+  tidb: string;
+  /** TiDB status API host:port. @default <tidb host>:10080 */
+  tidbStatus?: string;
+  /** @default the worker's BRFLOW_TIDB_USER, else root */
+  tidbUser?: string;
+  /** Path, on the worker's host, of a file holding the TiDB password. @default the worker's BRFLOW_TIDB_PASSWORD */
+  tidbPasswordFile?: string;
+}
+
+/**
+ * Carried by every activity input that touches the cluster, so a worker can serve restores into several
+ * clusters; absent = the worker's own cluster (its environment).
+ */
+export interface ClusterScope {
+  cluster?: ClusterRef;
+}
+
 /** The validated, defaulted restore request. */
 export interface RestoreRequest {
   /** Backup location URL (`local:///path`, `s3://bucket/prefix?endpoint=…`); never carries credentials. */
   storage: string;
+  /** Where to restore; absent = the cluster of the worker's environment (BRFLOW_PD_ADDRESSES, BRFLOW_TIDB_*). */
+  cluster?: ClusterRef;
   /** BR table-filter rules; empty = BR's default (everything but system schemas). */
   filters: string[];
   /** Skip import mode and scheduler pauses (BR --online). */
@@ -99,7 +126,7 @@ export interface PlanSummary {
 export type ScheduleSnapshot = PdSchedulingSnapshot;
 
 /** What the keeper activity keeps alive; each part is optional. */
-export interface KeeperSpec {
+export interface KeeperSpec extends ClusterScope {
   safepoint?: { serviceId: string; safePoint: string; ttlSec: number };
   schedules?: ScheduleSnapshot;
   importMode: boolean;

@@ -1,5 +1,5 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../../src/activities';
+import { createActivities, type ActivityDeps, type RestoreActivities } from '../../src/activities';
 import { PlanCache } from '../../src/activities/plan-cache';
 
 /** Bundles src/workflows once (about 2 s); reuse the result for every worker in a test file. */
@@ -34,12 +34,11 @@ export interface RunningWorkers {
 export async function startRestoreWorkers(opts: {
   connection: NativeConnection;
   taskQueue: string;
-  deps: ActivityDeps;
   bundle: WorkflowBundleOption;
   namespace?: string;
-}): Promise<RunningWorkers> {
+} & ({ deps: ActivityDeps } | { activities: RestoreActivities })): Promise<RunningWorkers> {
   quietRuntime();
-  const activities = createActivities(opts.deps, new PlanCache(opts.deps.backup));
+  const activities = 'activities' in opts ? opts.activities : createActivities(opts.deps, new PlanCache(opts.deps.backup));
   const common = { connection: opts.connection, namespace: opts.namespace ?? 'default', activities, shutdownGraceTime: '2s' };
   const main = await Worker.create({ ...common, taskQueue: opts.taskQueue, workflowBundle: opts.bundle, stickyQueueScheduleToStartTimeout: '1s' });
   const control = await Worker.create({ ...common, taskQueue: `${opts.taskQueue}-control` });

@@ -118,6 +118,11 @@ export interface RestoreFlags extends TemporalFlags {
   storage?: string;
   filter: string[];
   input?: string;
+  pd?: string;
+  tidb?: string;
+  tidbStatus?: string;
+  tidbUser?: string;
+  tidbPasswordFile?: string;
   concurrency?: number;
   ratelimit?: number;
   online?: boolean;
@@ -132,6 +137,16 @@ export function restoreInputFromFlags(f: RestoreFlags): Record<string, unknown> 
   const input: Record<string, unknown> = f.input ? (JSON.parse(readFileSync(f.input, 'utf8')) as Record<string, unknown>) : {};
   if (f.storage) input.storage = f.storage;
   if (f.filter.length > 0) input.filters = f.filter;
+  if (f.pd !== undefined || f.tidb !== undefined) {
+    // BR --pd syntax: comma-separated; the workflow validates the addresses and reports every problem.
+    const cluster: Record<string, unknown> = { ...(input.cluster as Record<string, unknown> | undefined) };
+    if (f.pd !== undefined) cluster.pd = f.pd.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (f.tidb !== undefined) cluster.tidb = f.tidb;
+    if (f.tidbStatus !== undefined) cluster.tidbStatus = f.tidbStatus;
+    if (f.tidbUser !== undefined) cluster.tidbUser = f.tidbUser;
+    if (f.tidbPasswordFile !== undefined) cluster.tidbPasswordFile = f.tidbPasswordFile;
+    input.cluster = cluster;
+  }
   if (f.concurrency !== undefined) input.concurrency = f.concurrency;
   // BR --ratelimit is MiB/s per store.
   if (f.ratelimit !== undefined) input.rateLimitBytesPerSec = f.ratelimit * MiB;
@@ -145,10 +160,15 @@ export function register(program: Command): void {
   withTemporalOptions(
     program
       .command('restore')
-      .description('restore a BR backup into the cluster the workers serve (a durable Temporal workflow)')
+      .description('restore a BR backup (a durable Temporal workflow) into the workers\' own cluster or the one --pd/--tidb name')
       .option('-s, --storage <url>', 'backup location: local:///path or s3://bucket/prefix?endpoint=…')
       .option('-f, --filter <rule>', 'table filter rule (repeatable), BR syntax', collect, [])
       .option('--input <file.json>', 'the full workflow input as JSON (flags override its fields)')
+      .option('--pd <addrs>', 'target PD endpoints, comma-separated (default: the workers\' own cluster)')
+      .option('--tidb <host:port>', 'target TiDB SQL address (with --pd)')
+      .option('--tidb-status <host:port>', 'target TiDB status address (default <tidb host>:10080)')
+      .option('--tidb-user <name>', 'TiDB user (default: the worker\'s BRFLOW_TIDB_USER)')
+      .option('--tidb-password-file <path>', 'file on the worker hosts holding the TiDB password (never the password itself)')
       .option('--concurrency <n>', 'ingest batches in flight', positiveInt('--concurrency'))
       .option('--ratelimit <MiB/s>', 'download limit per TiKV store (0 = none)', positiveInt('--ratelimit'))
       .option('--online', 'online restore: no import mode, no scheduler pause')

@@ -1,0 +1,59 @@
+import type { ClusterRef } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+import { createActivities, type RestoreActivities } from './index';
+import type { PlanCache } from './plan-cache';
+import { typed } from './to-failure';
+
+/** Gives the deps of the named cluster (undefined = the worker's own); connections are the resolver's to cache. */
+export type ClusterResolver = (cluster: ClusterRef | undefined) => Promise<ActivityDeps>;
+
+// The activity names come from a set built over deps that must never be reached: building captures them only.
+const unreachable = new Proxy({}, {
+  get() {
+    throw new Error('cluster-router: the name-only activity set was called');
+  },
+}) as never;
+const NAME_ONLY_DEPS: ActivityDeps = { backup: unreachable, pd: unreachable, schedules: unreachable, stores: unreachable, importer: unreachable, schema: unreachable, checksum: unreachable };
+
+/** Activities that read only the backup: they run without any cluster (a worker need not have one of its own). */
+const CLUSTER_FREE = new Set<keyof RestoreActivities>(['planRestore']);
+
+/**
+ * The restore activities, each routed to the cluster its input names. The workflow puts `cluster` into the
+ * first argument of every activity that touches the cluster (see ClusterScope); the router takes it out again,
+ * so the activities themselves see exactly the inputs they always had and stay unaware of routing. One plan
+ * cache serves every cluster: a plan depends on the backup only.
+ */
+export function routeActivitiesByCluster(resolve: ClusterResolver, plans: PlanCache): RestoreActivities {
+  const perDeps = new WeakMap<ActivityDeps, RestoreActivities>();
+  const setFor = (deps: ActivityDeps): RestoreActivities => {
+    let set = perDeps.get(deps);
+    if (!set) {
+      set = createActivities(deps, plans);
+      perDeps.set(deps, set);
+    }
+    return set;
+  };
+  const clusterFree = createActivities(NAME_ONLY_DEPS, plans);
+  const routed: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const name of Object.keys(clusterFree) as (keyof RestoreActivities)[]) {
+    if (CLUSTER_FREE.has(name)) {
+      routed[name] = clusterFree[name] as (...args: unknown[]) => Promise<unknown>;
+      continue;
+    }
+    routed[name] = async (...args: unknown[]) => {
+      const [first, ...rest] = args;
+      const { cluster, input } = takeCluster(first);
+      const deps = await typed(() => resolve(cluster));
+      const fn = setFor(deps)[name] as (...a: unknown[]) => Promise<unknown>;
+      return fn(input, ...rest);
+    };
+  }
+  return routed as unknown as RestoreActivities;
+}
+
+function takeCluster(first: unknown): { cluster: ClusterRef | undefined; input: unknown } {
+  if (typeof first !== 'object' || first === null || !('cluster' in first)) return { cluster: undefined, input: first };
+  const { cluster, ...input } = first as { cluster?: ClusterRef };
+  return { cluster, input };
+}
