@@ -16,45 +16,40 @@ export function canonicalJson(v: unknown): string {
   return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
 }
 
-const TWO32 = 4294967296;
-
 /**
  * FNV-1a 64-bit over the UTF-8 bytes of `text`, as 16 lower-case hex digits. Computed on two 32-bit halves
- * (prime 2^40 + 0x1b3) because BigInt arithmetic per byte is too slow for plans of many megabytes.
+ * (prime 2^40 + 0x1b3): BigInt arithmetic per byte is far too slow for plans of many megabytes. Every product
+ * stays below 2^53, so plain doubles are exact and `>>> 0` reduces them modulo 2^32.
  */
 export function fnv1a64(text: string): string {
   let hi = 0xcbf29ce4;
   let lo = 0x84222325;
-  const step = (byte: number): void => {
-    lo = (lo ^ byte) >>> 0;
-    const t = lo * 0x1b3;
-    const carry = Math.floor(t / TWO32);
-    const newLo = t - carry * TWO32;
-    hi = (hi * 0x1b3 + carry + ((lo << 8) >>> 0)) % TWO32;
-    lo = newLo;
-  };
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     let cp = text.charCodeAt(i);
-    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
+    if (cp < 0x80) {
+      // ASCII, nearly all of a plan: one byte, step inlined.
+      lo = (lo ^ cp) >>> 0;
+      const t = lo * 0x1b3;
+      hi = (hi * 0x1b3 + ((t / 4294967296) | 0) + ((lo << 8) >>> 0)) >>> 0;
+      lo = t >>> 0;
+      continue;
+    }
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n) {
       const next = text.charCodeAt(i + 1);
       if (next >= 0xdc00 && next <= 0xdfff) {
         cp = 0x10000 + ((cp - 0xd800) << 10) + (next - 0xdc00);
         i++;
       }
     }
-    if (cp < 0x80) step(cp);
-    else if (cp < 0x800) {
-      step(0xc0 | (cp >> 6));
-      step(0x80 | (cp & 63));
-    } else if (cp < 0x10000) {
-      step(0xe0 | (cp >> 12));
-      step(0x80 | ((cp >> 6) & 63));
-      step(0x80 | (cp & 63));
-    } else {
-      step(0xf0 | (cp >> 18));
-      step(0x80 | ((cp >> 12) & 63));
-      step(0x80 | ((cp >> 6) & 63));
-      step(0x80 | (cp & 63));
+    const bytes = cp < 0x800 ? [0xc0 | (cp >> 6), 0x80 | (cp & 63)]
+      : cp < 0x10000 ? [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)]
+        : [0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)];
+    for (const b of bytes) {
+      lo = (lo ^ b) >>> 0;
+      const t = lo * 0x1b3;
+      hi = (hi * 0x1b3 + ((t / 4294967296) | 0) + ((lo << 8) >>> 0)) >>> 0;
+      lo = t >>> 0;
     }
   }
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
