@@ -1,5 +1,6 @@
 import { clusterModeActivities } from './cluster-mode';
 import type { ActivityDeps } from './deps';
+import { existingTablesActivities } from './existing-tables';
 import { ingestActivities } from './ingest';
 import { keeperActivities } from './keeper';
 import { PlanCache } from './plan-cache';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps, plans = new PlanCache(deps.
     ...clusterModeActivities(deps.schedules, deps.stores),
     ...keeperActivities(deps.pd, deps.schedules, deps.stores),
     ...schemaActivities(deps.schema, plans),
+    ...existingTablesActivities(deps.schema, plans),
     ...ingestActivities(deps.importer, deps.schema, plans),
     ...verifyActivities(deps.checksum, deps.schema, deps.pd, plans),
   };

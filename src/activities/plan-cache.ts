@@ -14,6 +14,7 @@ export function planOptions(p: PlanInputs): PlanOptions {
     caseSensitive: p.caseSensitive,
     merge: { sizeBytes: p.mergeRegionSizeBytes, keyCount: p.mergeRegionKeyCount },
     batch: { maxFiles: p.batchFiles },
+    ...(p.noSchema ? { noSchema: true } : {}),
   };
 }
 

@@ -17,6 +17,8 @@ export const ErrorType = {
   ColumnIdMismatch: 'Brflow:Restore:ColumnIdMismatch',
   TableExists: 'Brflow:Restore:TableExists',
   ChecksumMismatch: 'Brflow:Restore:ChecksumMismatch',
+  /** A table a no-schema restore expects to exist is not in the target. */
+  TableMissing: 'Brflow:Restore:TableMissing',
   ClusterUnavailable: 'Brflow:Cluster:Unavailable',
   ClusterRejected: 'Brflow:Cluster:Rejected',
   RegionError: 'Brflow:Cluster:RegionError',
@@ -38,6 +40,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.ColumnIdMismatch,
   ErrorType.TableExists,
   ErrorType.ChecksumMismatch,
+  ErrorType.TableMissing,
   ErrorType.Internal,
 ];
 

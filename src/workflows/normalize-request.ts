@@ -16,6 +16,7 @@ export const DEFAULT_TIMINGS: RestoreTimings = {
 export const DEFAULT_REQUEST = {
   filters: [] as string[],
   online: false,
+  noSchema: false,
   checksum: true,
   concurrency: 4,
   rateLimitBytesPerSec: 0,
@@ -33,7 +34,7 @@ export const DEFAULT_REQUEST = {
 /** Query keys that carry credentials in BR storage URLs; they must come from the worker's environment instead. */
 const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'sas-token', 'credentials-file'];
 
-const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'online', 'checksum', 'concurrency', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
+const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'online', 'noSchema', 'checksum', 'concurrency', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
 
 /**
  * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
@@ -73,7 +74,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
     }
   }
 
-  const bool = (name: 'online' | 'checksum' | 'caseSensitive', dflt: boolean): boolean => {
+  const bool = (name: 'online' | 'noSchema' | 'checksum' | 'caseSensitive', dflt: boolean): boolean => {
     const v = r[name];
     if (v === undefined) return dflt;
     if (typeof v !== 'boolean') {
@@ -93,6 +94,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   };
 
   const online = bool('online', DEFAULT_REQUEST.online);
+  const noSchema = bool('noSchema', DEFAULT_REQUEST.noSchema);
   const checksum = bool('checksum', DEFAULT_REQUEST.checksum);
   const caseSensitive = bool('caseSensitive', DEFAULT_REQUEST.caseSensitive);
   const concurrency = int(r, '', 'concurrency', DEFAULT_REQUEST.concurrency, 1, 512);
@@ -124,7 +126,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
 
   if (problems.length > 0) return { problems };
-  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, online, checksum, concurrency, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
+  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, online, noSchema, checksum, concurrency, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
 }
 
 const CLUSTER_KEYS = ['pd', 'tidb', 'tidbStatus', 'tidbUser', 'tidbPasswordFile'];

@@ -271,10 +271,15 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       mergeRegionSizeBytes: req.mergeRegionSizeBytes,
       mergeRegionKeyCount: req.mergeRegionKeyCount,
       tableGroupSize: req.tableGroupSize,
+      ...(req.noSchema ? { noSchema: true } : {}),
     });
     st.summary = s;
     if (s.backup.isRawKv) {
       throw ApplicationFailure.nonRetryable(`${req.storage} is a raw KV backup; brflow restores transactional (TiDB) backups only`, ErrorType.InvalidInput);
+    }
+    if (req.noSchema && s.systemTables > 0) {
+      // System tables go through a temporary database brflow creates; noSchema creates nothing.
+      throw ApplicationFailure.nonRetryable(`noSchema cannot restore the ${s.systemTables} mysql.* system table(s) the filters select: they are restored through a temporary database brflow has to create; remove the mysql.* rules or restore without noSchema`, ErrorType.InvalidInput);
     }
     upsertMemo({
       backup: { storage: req.storage, clusterVersion: s.backup.clusterVersion, brVersion: s.backup.brVersion, endVersion: s.backup.endVersion, incremental: s.backup.incremental },
@@ -291,8 +296,11 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     startKeeper();
 
     setPhase('schema');
-    if (s.ddlJobs > 0) await schema.execDdlJobs({ planRef: s.planRef, ...target });
-    await schema.createDatabases({ planRef: s.planRef, ...target });
+    // noSchema (BR --no-schema) changes no schema object: no DDL replay, no CREATE DATABASE.
+    if (!req.noSchema) {
+      if (s.ddlJobs > 0) await schema.execDdlJobs({ planRef: s.planRef, ...target });
+      await schema.createDatabases({ planRef: s.planRef, ...target });
+    }
 
     setPhase('prepare');
     await prepareCluster();
@@ -381,7 +389,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
           while (canCreate()) {
             const group = nextGroup++;
             creating.add(group);
-            track(schema.createTables({ planRef: s.planRef, group, ...target }).then((n) => {
+            const tablesReady = req.noSchema ? schema.useExistingTables({ planRef: s.planRef, group, ...target }) : schema.createTables({ planRef: s.planRef, group, ...target });
+            track(tablesReady.then((n) => {
               st.tablesCreated += n;
               // Batches need every table before them, so only a gap-free prefix of groups counts as created.
               createdAbove.add(group);

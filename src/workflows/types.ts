@@ -59,6 +59,11 @@ export interface RestoreRequest {
   filters: string[];
   /** Skip import mode and scheduler pauses (BR --online). */
   online: boolean;
+  /**
+   * Create and change no schema object (BR --no-schema): no DDL replay, no CREATE DATABASE/TABLE; every
+   * restored table must already exist with the backup's layout. @default false
+   */
+  noSchema: boolean;
   /** Verify every table's checksum against the backup. @default true */
   checksum: boolean;
   /** Ingest batches in flight at once. @default 4 */
@@ -91,6 +96,8 @@ export interface PlanRef {
   mergeRegionSizeBytes: number;
   mergeRegionKeyCount: number;
   tableGroupSize: number;
+  /** Plan without CREATE statements (tables exist already); absent = false. */
+  noSchema?: boolean;
   /** The plan's content hash (src/plan/content-hash.ts: FNV-1a 64 over canonical JSON), computed once by planRestore. */
   hash: string;
 }
