@@ -16,6 +16,8 @@ export const ErrorType = {
   UnsupportedTable: 'Brflow:Plan:UnsupportedTable',
   ColumnIdMismatch: 'Brflow:Restore:ColumnIdMismatch',
   TableExists: 'Brflow:Restore:TableExists',
+  /** An existing table's clustered-index layout differs from the backup's (BR ErrRestoreModeMismatch). */
+  RestoreModeMismatch: 'Brflow:Restore:ModeMismatch',
   ChecksumMismatch: 'Brflow:Restore:ChecksumMismatch',
   ClusterUnavailable: 'Brflow:Cluster:Unavailable',
   ClusterRejected: 'Brflow:Cluster:Rejected',
@@ -37,6 +39,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.UnsupportedTable,
   ErrorType.ColumnIdMismatch,
   ErrorType.TableExists,
+  ErrorType.RestoreModeMismatch,
   ErrorType.ChecksumMismatch,
   ErrorType.Internal,
 ];
