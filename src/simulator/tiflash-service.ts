@@ -10,7 +10,7 @@ export function createTiFlashRefusal(state: ClusterState, storeId: number, defin
   const impl: UntypedServiceImplementation = {};
   for (const [method, def] of Object.entries(definition)) {
     const refuse = (): { code: status; details: string; metadata: Metadata } => {
-      state.countTiFlashRpc(storeId, def.originalName ?? method);
+      state.countTiFlashRpc(storeId, def.path.split('/').pop() ?? method);
       return { code: status.UNIMPLEMENTED, details: `store ${storeId} is TiFlash: ${def.path} is served by TiKV stores only`, metadata: new Metadata() };
     };
     // All of ImportSST's and Tikv's methods brflow's protos carry are unary.
