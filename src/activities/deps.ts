@@ -1,5 +1,6 @@
 import type { BackupFile, DdlJob, Manifest } from '../backup/manifest';
 import type { PdSchedulingSnapshot } from '../cluster/pd-config';
+import type { ExistingTable } from '../plan/clustered-index-check';
 import type { RewriteRule } from '../plan/rewrite-rules';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
 import type { TableInfo } from '../plan/table-info';
@@ -19,6 +20,8 @@ export interface BackupReader {
 export interface TsoAndGc {
   /** Serving TiKV stores (tombstones and TiFlash left out): only `version` and `address` are read. */
   getAllStores(): Promise<{ address: string; version: string }[]>;
+  /** Serving TiFlash stores (label engine=tiflash, tombstones left out): the most TiFlash replicas a table can have. */
+  countTiFlashStores(): Promise<number>;
   getTs(): Promise<bigint>;
   getGcSafePoint(): Promise<bigint>;
   /** ttlSeconds ≤ 0 removes the service safepoint. Returns PD's min service safepoint. */
@@ -73,6 +76,10 @@ export interface SchemaControl {
   execDdl(job: DdlJob): Promise<void>;
   /** Moves restored `__TiDB_BR_Temporary_mysql` tables into `mysql` (BR RestoreSystemSchemas). */
   restoreSystemTables(tables: readonly string[]): Promise<void>;
+  /** How each existing table of these databases keys its rows (clustered-index pre-check); one bulk read, not one per table. */
+  readHandleKinds(dbs: readonly string[]): Promise<ExistingTable[]>;
+  /** `ALTER TABLE … SET TIFLASH REPLICA count [LOCATION LABELS …]`; idempotent. */
+  setTiFlashReplica(db: string, name: string, count: number, locationLabels: readonly string[]): Promise<void>;
 }
 
 export interface TableChecksum {

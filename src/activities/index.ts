@@ -16,10 +16,10 @@ import { verifyActivities } from './verify';
 export function createActivities(deps: ActivityDeps, plans = new PlanCache(deps.backup)) {
   return {
     ...planRestoreActivities(plans),
-    ...safepointActivities(deps.pd),
+    ...safepointActivities(deps.pd, deps.schema, plans),
     ...clusterModeActivities(deps.schedules, deps.stores),
     ...keeperActivities(deps.pd, deps.schedules, deps.stores),
-    ...schemaActivities(deps.schema, plans),
+    ...schemaActivities(deps.schema, plans, deps.pd),
     ...existingTablesActivities(deps.schema, plans),
     ...ingestActivities(deps.importer, deps.schema, plans),
     ...verifyActivities(deps.checksum, deps.schema, deps.pd, plans),

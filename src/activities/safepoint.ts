@@ -1,17 +1,32 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
+import { clusteredIndexMismatchError, clusteredIndexMismatches, wantedTables } from '../plan/clustered-index-check';
 import { ErrorType } from '../plan/error-types';
-import type { TsoAndGc } from './deps';
-import type { ClusterScope } from '../workflows/types';
+import { summarizeTiFlashReplicas } from '../plan/tiflash-replica';
+import type { ClusterScope, PlanRef } from '../workflows/types';
+import type { SchemaControl, TsoAndGc } from './deps';
+import type { PlanCache } from './plan-cache';
 import { typed } from './to-failure';
 
-/** TSO and the service GC safepoint (BR pkg/utils/safe_point.go, research §7.2). */
-export function safepointActivities(pd: TsoAndGc) {
+/** What the pre-check found that the restore goes on with (absent parts: not checked, e.g. no planRef given). */
+export interface PreCheckResult {
+  /** BR PreCheckTableTiFlashReplica: TiFlash stores in the target and how many tables keep or lose their replica. */
+  tiflash?: { stores: number; replicasKept: number; replicasDropped: number };
+  /** BR PreCheckTableClusterIndex: existing tables compared with the backup's layout (all matched, or the check failed). */
+  existingTablesChecked?: number;
+}
+
+/** TSO and the service GC safepoint (BR pkg/utils/safe_point.go, research §7.2), and the pre-checks before them. */
+export function safepointActivities(pd: TsoAndGc, schema?: SchemaControl, plans?: PlanCache) {
   return {
     /**
-     * BR's pre-checks that need the live cluster (research §1.1 steps 2, 6): some TiKV store serves, and the
-     * backup's major version is not newer than any store's (a newer backup's data format may be unreadable).
+     * BR's pre-checks that need the live cluster, run before the restore changes anything (research §1.1
+     * steps 2, 6, 14, 15): some TiKV store serves; the backup's major version is not newer than any store's
+     * (a newer backup's data format may be unreadable); with `planRef`, no table that exists already keys its
+     * rows differently from the backup (clustered index; fails with RestoreModeMismatch), and the tables
+     * whose TiFlash replica count exceeds the target's TiFlash stores are counted (they are created without
+     * a replica; createTables decides per table with the same rule).
      */
-    async preCheck(input: { backupClusterVersion: string }): Promise<void> {
+    async preCheck(input: { backupClusterVersion: string; planRef?: PlanRef }): Promise<PreCheckResult> {
       return typed(async () => {
         const stores = await pd.getAllStores();
         if (stores.length === 0) throw ApplicationFailure.retryable('PD lists no serving TiKV store; start the stores', ErrorType.ClusterUnavailable);
@@ -20,14 +35,35 @@ export function safepointActivities(pd: TsoAndGc) {
           return m ? Number(m[1]) : undefined;
         };
         const backupMajor = major(input.backupClusterVersion);
-        if (backupMajor === undefined) return;
-        const older = stores.filter((s) => (major(s.version) ?? backupMajor) < backupMajor);
+        const older = backupMajor === undefined ? [] : stores.filter((s) => (major(s.version) ?? backupMajor) < backupMajor);
         if (older.length > 0) {
           throw ApplicationFailure.nonRetryable(
             `the backup comes from a v${backupMajor} cluster but TiKV ${older.map((s) => `${s.address} is v${s.version}`).join(', ')}; restore into a cluster of v${backupMajor} or newer`,
             ErrorType.ClusterRejected,
           );
         }
+        if (!input.planRef || !schema || !plans) return {};
+        const { plan } = await plans.load(input.planRef);
+
+        const wanted = wantedTables(plan.tables, plan.ddlJobs);
+        const dbs = [...new Map(wanted.map((w) => [w.db.toLowerCase(), w.db])).values()];
+        const existing = dbs.length > 0 ? await schema.readHandleKinds(dbs) : [];
+        const mismatches = clusteredIndexMismatches(wanted, existing);
+        if (mismatches.length > 0) throw clusteredIndexMismatchError(mismatches);
+
+        const tiflash = summarizeTiFlashReplicas(plan.tables, await pd.countTiFlashStores());
+        if (tiflash.dropped > 0) {
+          log.warn('TiFlash replicas dropped: the target has fewer TiFlash stores than these tables had replicas', {
+            tiflashStores: tiflash.tiflashStores,
+            dropped: tiflash.dropped,
+            tables: tiflash.droppedTables,
+          });
+        }
+        const wantedKeys = new Set(wanted.map((w) => `${w.db.toLowerCase()}.${w.name.toLowerCase()}`));
+        return {
+          tiflash: { stores: tiflash.tiflashStores, replicasKept: tiflash.kept, replicasDropped: tiflash.dropped },
+          existingTablesChecked: existing.filter((e) => wantedKeys.has(`${e.db.toLowerCase()}.${e.name.toLowerCase()}`)).length,
+        };
       });
     },
 

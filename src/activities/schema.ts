@@ -2,14 +2,15 @@ import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
 import { TEMPORARY_DB_PREFIX } from '../plan/table-filter';
+import { decideTiFlashReplica } from '../plan/tiflash-replica';
 import type { PlanRef } from '../workflows/types';
-import type { SchemaControl } from './deps';
+import type { SchemaControl, TsoAndGc } from './deps';
 import type { PlanCache } from './plan-cache';
 import { withLivenessHeartbeat } from './liveness-heartbeat';
 import { typed } from './to-failure';
 
 /** DDL side (BR ExecDDLs, CreateDatabase, GoCreateTables): every step is "if not exists", so safe to repeat. */
-export function schemaActivities(schema: SchemaControl, plans: PlanCache) {
+export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: Pick<TsoAndGc, 'countTiFlashStores'>) {
   return {
     /** Replays an incremental backup's DDL jobs in schema-version order (BR ExecDDLs). */
     async execDdlJobs(input: { planRef: PlanRef }): Promise<number> {
@@ -35,13 +36,28 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache) {
       });
     },
 
-    /** Creates the tables of one group; returns how many exist afterwards. */
+    /**
+     * Creates the tables of one group; returns how many exist afterwards. A table whose backup had a TiFlash
+     * replica gets it back when the target has enough TiFlash stores, and goes without it otherwise (BR
+     * PreCheckTableTiFlashReplica; the pre-check counted the same decisions). CREATE TABLE by SQL carries no
+     * replica, so an ALTER follows; it is skipped when the table has a replica already (created by an earlier
+     * try, or set downstream by someone who chose it), which keeps the step safe to repeat.
+     */
     async createTables(input: { planRef: PlanRef; group: number }): Promise<number> {
       return typed(() => withLivenessHeartbeat(async () => {
         const { plan, groups } = await plans.load(input.planRef);
         const group = groups[input.group];
         if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash}`, ErrorType.Internal);
-        for (const ti of group) await schema.createTable(plan.tables[ti]!);
+        // Counted once per group, when a replica is wanted at all: PD is asked ~80 times for 10,000 tables.
+        let tiflashStores: number | undefined;
+        for (const ti of group) {
+          const t = plan.tables[ti]!;
+          const created = await schema.createTable(t);
+          if (!pd || !(t.info.tiflash_replica?.Count ?? 0)) continue;
+          tiflashStores ??= await pd.countTiFlashStores();
+          const d = decideTiFlashReplica(t.info, tiflashStores);
+          if (d.kind === 'keep' && !((created.tiflash_replica?.Count ?? 0) > 0)) await schema.setTiFlashReplica(t.db, t.name, d.count, d.locationLabels);
+        }
         return group.length;
       }));
     },

@@ -67,6 +67,8 @@ export interface PdClient {
   getTs(): Promise<bigint>;
   /** Serving TiKV stores: tombstones always skipped, TiFlash (label engine=tiflash) skipped unless asked for. */
   getAllStores(opts?: { includeTiFlash?: boolean }): Promise<Store[]>;
+  /** Stores labelled engine=tiflash, tombstones left out (BR GetAllTiKVStores(TiFlashOnly)): how many TiFlash replicas a table can have. */
+  countTiFlashStores(): Promise<number>;
   getStore(storeId: bigint): Promise<Store>;
   /** The region containing an encoded key; undefined if PD knows none. */
   getRegion(encodedKey: Uint8Array): Promise<RegionInfo | undefined>;
@@ -218,6 +220,10 @@ class PdClientImpl implements PdClient {
       callUnary(c.getAllStores.bind(c), GetAllStoresRequest.fromPartial({ header: this.header(), excludeTombstoneStores: true }), this.ctx(a, 'PD GetAllStores')),
     );
     return res.stores.filter((s) => s.state !== StoreState.Tombstone && (opts.includeTiFlash || !isTiFlash(s)));
+  }
+
+  async countTiFlashStores(): Promise<number> {
+    return (await this.getAllStores({ includeTiFlash: true })).filter(isTiFlash).length;
   }
 
   async getStore(storeId: bigint): Promise<Store> {

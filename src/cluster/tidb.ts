@@ -1,5 +1,6 @@
 import { createConnection, format, type Connection, type RowDataPacket } from 'mysql2/promise';
 import type { DdlJob } from '../backup/manifest';
+import type { ExistingTable } from '../plan/clustered-index-check';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import type { TableInfo } from '../plan/table-info';
 import { retry, type RetryPolicy } from './backoff';
@@ -34,6 +35,9 @@ const ACTION_CREATE_SCHEMA = 1;
 const ACTION_CREATE_TABLE = 3;
 /** LockTable 27, UnlockTable 28, SetTiFlashReplica 30, UpdateTiFlashReplicaStatus 31: newer BR's block list. */
 const SKIPPED_DDL_ACTIONS = new Set([27, 28, 30, 31]);
+
+/** Databases named per information_schema read of the clustered-index pre-check (keeps each statement small). */
+const HANDLE_KIND_DBS_PER_QUERY = 500;
 
 const ER_DB_CREATE_EXISTS = 1007;
 const ER_TABLE_EXISTS = 1050;
@@ -230,6 +234,41 @@ export class TidbClient {
         indexes,
       };
     });
+  }
+
+  /**
+   * How every existing table of these databases keys its rows, in two bulk reads whatever the table count
+   * (BR PreCheckTableClusterIndex reads its infoschema instead): information_schema.TABLES.TIDB_PK_TYPE
+   * tells clustered from not, and TIDB_INDEXES tells an integer handle (TiDB lists it as PRIMARY with
+   * INDEX_ID 0) from a common handle. Database names go in IN lists of at most 500.
+   */
+  async readHandleKinds(dbs: readonly string[]): Promise<ExistingTable[]> {
+    const out: ExistingTable[] = [];
+    const lower = (v: unknown): string => String(v).toLowerCase();
+    for (let i = 0; i < dbs.length; i += HANDLE_KIND_DBS_PER_QUERY) {
+      const chunk = [...dbs.slice(i, i + HANDLE_KIND_DBS_PER_QUERY)];
+      const where = format('TABLE_SCHEMA IN (?)', [chunk]);
+      const tables = await this.rows(`SELECT TABLE_SCHEMA, TABLE_NAME, TIDB_PK_TYPE FROM information_schema.TABLES WHERE ${where}`, 'read primary key types', true);
+      const pks = await this.rows(`SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_ID FROM information_schema.TIDB_INDEXES WHERE ${where} AND KEY_NAME = 'PRIMARY' AND CLUSTERED = 'YES'`, 'read clustered primary keys', true);
+      const intHandle = new Set(pks.filter((r) => Number(r.INDEX_ID) === 0).map((r) => `${lower(r.TABLE_SCHEMA)}.${lower(r.TABLE_NAME)}`));
+      for (const r of tables) {
+        const clustered = String(r.TIDB_PK_TYPE).toUpperCase() === 'CLUSTERED';
+        const kind = !clustered ? 'rowid' : intHandle.has(`${lower(r.TABLE_SCHEMA)}.${lower(r.TABLE_NAME)}`) ? 'int-handle' : 'clustered';
+        out.push({ db: String(r.TABLE_SCHEMA), name: String(r.TABLE_NAME), kind });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * `ALTER TABLE db.t SET TIFLASH REPLICA n [LOCATION LABELS …]`: what BR's CreateTableWithInfo does with
+   * the TableInfo's tiflash_replica, for a table brflow created by SQL. Setting the same count again is a
+   * no-op for TiDB, so it is retried like a read.
+   */
+  async setTiFlashReplica(db: string, table: string, count: number, locationLabels: readonly string[] = []): Promise<void> {
+    if (!Number.isSafeInteger(count) || count < 0) throw new BrflowError(ErrorType.Internal, `TiFlash replica count ${count} for ${db}.${table} is not a whole number`);
+    const labels = locationLabels.length > 0 ? ` LOCATION LABELS ${locationLabels.map((l) => format('?', [l])).join(', ')}` : '';
+    await this.exec(`ALTER TABLE ${quoteId(db)}.${quoteId(table)} SET TIFLASH REPLICA ${count}${labels}`, `set TiFlash replica of ${db}.${table}`, true);
   }
 
   /** `ALTER TABLE db.t AUTO_INCREMENT = base` (BR after create when the table needs an auto ID). Idempotent. */

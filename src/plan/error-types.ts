@@ -16,6 +16,8 @@ export const ErrorType = {
   UnsupportedTable: 'Brflow:Plan:UnsupportedTable',
   ColumnIdMismatch: 'Brflow:Restore:ColumnIdMismatch',
   TableExists: 'Brflow:Restore:TableExists',
+  /** An existing table's clustered-index layout differs from the backup's (BR ErrRestoreModeMismatch). */
+  RestoreModeMismatch: 'Brflow:Restore:ModeMismatch',
   ChecksumMismatch: 'Brflow:Restore:ChecksumMismatch',
   /** A table a no-schema restore expects to exist is not in the target. */
   TableMissing: 'Brflow:Restore:TableMissing',
@@ -39,6 +41,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.UnsupportedTable,
   ErrorType.ColumnIdMismatch,
   ErrorType.TableExists,
+  ErrorType.RestoreModeMismatch,
   ErrorType.ChecksumMismatch,
   ErrorType.TableMissing,
   ErrorType.Internal,

@@ -127,6 +127,8 @@ export class ClusterState {
   private readonly ingestsByName = new Map<string, number>();
   private readonly downloadsByStore = new Map<number, number>();
   private readonly ingestsByStore = new Map<number, number>();
+  /** RPCs a TiFlash store refused, by "storeId/Method": import, split and mode switches must never reach it. */
+  private readonly tiflashRpcs = new Map<string, number>();
   private readonly scatterPolls: number;
   private readonly scatterTransfersLeader: boolean;
   private nextId = FIRST_ALLOCATED_ID;
@@ -447,13 +449,25 @@ export class ClusterState {
     return d;
   }
 
+  /** Whether a store registered as TiFlash (label engine=tiflash), which holds no peers and serves no import. */
+  isTiFlashStore(storeId: number): boolean {
+    return this.storeList.some((s) => s.id === storeId && s.labels.some((l) => l.key === 'engine' && l.value === 'tiflash'));
+  }
+
+  countTiFlashRpc(storeId: number, method: string): void {
+    const key = `${storeId}/${method}`;
+    this.tiflashRpcs.set(key, (this.tiflashRpcs.get(key) ?? 0) + 1);
+  }
+
   counters(): {
     downloadsByName: Record<string, number>;
     ingestsByName: Record<string, number>;
     downloadsByStore: Record<string, number>;
     ingestsByStore: Record<string, number>;
+    tiflashRpcs: Record<string, number>;
   } {
     return {
+      tiflashRpcs: Object.fromEntries(this.tiflashRpcs),
       downloadsByName: Object.fromEntries(this.downloadsByName),
       ingestsByName: Object.fromEntries(this.ingestsByName),
       downloadsByStore: Object.fromEntries([...this.downloadsByStore].map(([k, v]) => [String(k), v])),

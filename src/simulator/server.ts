@@ -20,6 +20,7 @@ import { decodeBackupSst } from './sst-decode';
 import type { SstEntry } from './sst-rewrite';
 import { createTikvService } from './tikv-service';
 import { createTikvStatusHandler } from './tikv-status-http';
+import { createTiFlashRefusal } from './tiflash-service';
 import { startTidbFront, type TidbFront, type TidbFrontOptions } from './tidb/tidb-front';
 
 const HOST = '127.0.0.1';
@@ -123,8 +124,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const stores = [];
     for (const s of state.stores()) {
       const grpc = newGrpcServer();
-      grpc.addService(ImportSSTService, createImportService({ state, faults, storeId: s.id, openStorage, decodeSst }));
-      grpc.addService(TikvService, createTikvService(state, faults, s.id));
+      if (state.isTiFlashStore(s.id)) {
+        grpc.addService(ImportSSTService, createTiFlashRefusal(state, s.id, ImportSSTService));
+        grpc.addService(TikvService, createTiFlashRefusal(state, s.id, TikvService));
+      } else {
+        grpc.addService(ImportSSTService, createImportService({ state, faults, storeId: s.id, openStorage, decodeSst }));
+        grpc.addService(TikvService, createTikvService(state, faults, s.id));
+      }
       const port = await bind(grpc);
       stoppers.push(() => shutdownGrpc(grpc));
       const status = await listenHttp(createTikvStatusHandler(state, s.id));
@@ -144,6 +150,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     let tidbFront: TidbFront | undefined;
     if (opts.tidb !== false) {
       const front = await startTidbFront({ host: HOST, ...(opts.tidb ?? {}) });
+      // TiDB asks PD how many TiFlash stores there are before it accepts SET TIFLASH REPLICA.
+      front.catalog.useTiFlashStoreCount(() => state.stores().filter((st) => st.state !== 'Tombstone' && state.isTiFlashStore(st.id)).length);
       stoppers.push(() => front.stop());
       tidbFront = front;
     }

@@ -89,6 +89,8 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
       restoreSystemTables: async (tables) => {
         await tidb.restoreSystemTables(tables);
       },
+      readHandleKinds: (dbs) => tidb.readHandleKinds(dbs),
+      setTiFlashReplica: (db, name, count, labels) => tidb.setTiFlashReplica(db, name, count, labels),
     },
     checksum: {
       checksumTable: async (oldInfo, newInfo, ts) => {

@@ -287,7 +287,11 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     });
 
     // Added after the v1 histories were recorded: replaying them must not schedule it.
-    if (patched('brflow-precheck')) await pd.preCheck({ backupClusterVersion: s.backup.clusterVersion, ...target });
+    if (patched('brflow-precheck')) {
+      // planRef adds the clustered-index and TiFlash checks; histories recorded before it returned nothing.
+      const pre = await pd.preCheck({ backupClusterVersion: s.backup.clusterVersion, planRef: s.planRef, ...target });
+      if (pre?.tiflash?.replicasDropped) log.warn('tables restored without their TiFlash replica', pre.tiflash);
+    }
     st.restoreTs = await pd.getRestoreTs(target);
     const safePoint = (BigInt(st.restoreTs) - 1n).toString();
     st.safepoint = { serviceId: `brflow-${uuid4()}`, safePoint };

@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { handleKindOf } from '../../src/plan/clustered-index-check';
 import { BrflowError, ErrorType } from '../../src/plan/error-types';
 import type { ActivityDeps, StoreMode } from '../../src/activities/deps';
 import type { Manifest } from '../../src/backup/manifest';
@@ -51,6 +52,8 @@ export interface FakeClusterState {
   manifest: Manifest;
   /** TiKV version every store reports. @default 8.5.0 */
   storeVersion?: string;
+  /** Stores labelled engine=tiflash. @default 0 */
+  tiflashStores?: number;
 }
 
 export const INITIAL_SCHEDULE_CONFIG: Record<string, number | string> = {
@@ -171,6 +174,7 @@ export class FakeCluster {
       },
       pd: {
         getAllStores: async () => this.read().stores.map((s) => ({ address: `store-${s.id}`, version: this.read().storeVersion ?? '8.5.0' })),
+        countTiFlashStores: async () => this.read().tiflashStores ?? 0,
         getTs: async () => BigInt(this.update((s) => (s.tso += 10))),
         getGcSafePoint: async () => BigInt(this.read().gcSafePoint),
         updateServiceGcSafePoint: async (id, ttl, sp) => {
@@ -272,7 +276,8 @@ export class FakeCluster {
             if (!s.tables[key]) {
               const id = s.nextId++;
               const partition = info.partition ? { ...info.partition, definitions: info.partition.definitions.map((d) => ({ ...d, id: s.nextId++ })) } : null;
-              s.tables[key] = { ...info, id, partition };
+              // Created by SQL, as the real client does: CREATE TABLE carries no TiFlash replica.
+              s.tables[key] = { ...info, id, partition, tiflash_replica: null };
             }
             return s.tables[key]!;
           });
@@ -286,6 +291,20 @@ export class FakeCluster {
         restoreSystemTables: async (tables) => {
           this.update((s) => {
             for (const t of tables) if (!s.systemTablesRestored.includes(t)) s.systemTablesRestored.push(t);
+          });
+        },
+        readHandleKinds: async (dbs) => {
+          const wanted = new Set(dbs.map((d) => d.toLowerCase()));
+          return Object.entries(this.read().tables).flatMap(([key, t]) => {
+            const db = key.slice(0, key.lastIndexOf('.'));
+            return wanted.has(db.toLowerCase()) ? [{ db, name: t.name.O, kind: handleKindOf(t) }] : [];
+          });
+        },
+        setTiFlashReplica: async (db, name, count, labels) => {
+          this.update((s) => {
+            const t = s.tables[`${db}.${name.toLowerCase()}`];
+            if (!t) throw new BrflowError(ErrorType.Internal, `table ${db}.${name} does not exist`);
+            t.tiflash_replica = count > 0 ? { Count: count, LocationLabels: [...labels], Available: false } : null;
           });
         },
       },

@@ -1,3 +1,4 @@
+import { BrflowError, ErrorType } from '../../plan/error-types';
 import { composeTs } from '../../plan/keys';
 import type { DBInfo, TableInfo } from '../../plan/table-info';
 import { backupClock } from './clock';
@@ -19,6 +20,14 @@ export interface DatasetOptions {
   rowsPerTable: number;
   incremental: boolean;
   withSysTables: boolean;
+  /** Tables ("db.table") backed up from a cluster where they had TiFlash replicas: TableInfo.tiflash_replica is set. */
+  tiflashReplicas?: readonly TiFlashReplicaSpec[];
+}
+
+export interface TiFlashReplicaSpec {
+  table: string;
+  count: number;
+  locationLabels?: string[];
 }
 
 /** One committed version of a raw key. `value` null is a delete. */
@@ -130,6 +139,16 @@ function buildTables(gens: GenTable[], ids: IdAllocator, dbs: Map<string, DBInfo
   });
 }
 
+/** Gives the named tables the replica info TiDB keeps for a table with TiFlash replicas (replicas caught up: Available). */
+function setTiFlashReplicas(live: LiveTable[], specs: readonly TiFlashReplicaSpec[]): void {
+  for (const spec of specs) {
+    const t = live.find((x) => `${x.db.db_name.L}.${x.info.name.L}` === spec.table.toLowerCase());
+    if (!t) throw new BrflowError(ErrorType.InvalidInput, `tiflashReplicas: no table ${spec.table} in the generated catalog; name one of ${live.slice(0, 8).map((x) => `${x.db.db_name.O}.${x.info.name.O}`).join(', ')}`);
+    if (!Number.isSafeInteger(spec.count) || spec.count < 1) throw new BrflowError(ErrorType.InvalidInput, `tiflashReplicas: ${spec.table} count ${spec.count} must be a positive integer`);
+    t.info.tiflash_replica = { Count: spec.count, LocationLabels: spec.locationLabels ?? [], Available: true };
+  }
+}
+
 /** Generates the dataset of a full backup or, with `incremental`, of the incremental backup that follows it. */
 export function generateDataset(opts: DatasetOptions): Dataset {
   const root = createPrng(opts.seed);
@@ -142,6 +161,7 @@ export function generateDataset(opts: DatasetOptions): Dataset {
   const sys = opts.withSysTables
     ? buildTables(SYS_TABLES, new IdAllocator(FIRST_SYS_TABLE_ID), sysDbs, updateTs, opts.rowsPerTable, root.fork('sys'), true)
     : [];
+  setTiFlashReplicas(live, opts.tiflashReplicas ?? []);
   const ddlJobs: Record<string, unknown>[] = [];
   const changes = opts.incremental ? applyIncrementalDdl(live, ids, dbs, clock.fullEndMs, ddlJobs) : undefined;
 

@@ -3,7 +3,7 @@ import { BrflowError, ErrorType } from '../../plan/error-types';
 import { initSstCodecs, type SstCompression } from '../sst';
 import type { BackupStorage } from '../storage';
 import { buildDataFiles } from './data-files';
-import { generateDataset } from './dataset';
+import { generateDataset, type TiFlashReplicaSpec } from './dataset';
 import { BACKUP_META, buildMetaObjects, groupByPhysicalId } from './meta-writer';
 import { createPrng } from './prng';
 
@@ -25,6 +25,8 @@ export interface MakeBackupOptions {
   /** v2 only: entries per leaf metafile and whether to add an intermediate level. */
   metaLeafEntries?: number;
   metaTwoLevel?: boolean;
+  /** Tables ("db.table") that had TiFlash replicas in the backed-up cluster. @default none */
+  tiflashReplicas?: readonly TiFlashReplicaSpec[];
 }
 
 export interface MakeBackupTableSummary {
@@ -91,7 +93,10 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     }
   }
   await initSstCodecs();
-  const ds = generateDataset({ seed: opts.seed, tables: opts.tables, rowsPerTable: opts.rows, incremental: opts.incremental, withSysTables: opts.withSysTables });
+  const ds = generateDataset({
+    seed: opts.seed, tables: opts.tables, rowsPerTable: opts.rows, incremental: opts.incremental, withSysTables: opts.withSysTables,
+    ...(opts.tiflashReplicas ? { tiflashReplicas: opts.tiflashReplicas } : {}),
+  });
   const unixMs = Number(extractPhysical(ds.endVersion));
   await storage.write(BACKUP_LOCK, new TextEncoder().encode(LOCK_TEXT));
   // SSTs go out as they are built, a few at a time (S3 latency); the metadata follows once all have landed.

@@ -66,7 +66,9 @@ export function schemaMessages(ds: Dataset, files: DataFile[]): Schema[] {
         bytes += f.totalBytes;
       }
     }
-    out.push(Schema.fromPartial({ db: Buffer.from(toGoJson(t.db)), table: Buffer.from(toGoJson(t.info)), crc64xor: crc, totalKvs: kvs, totalBytes: bytes }));
+    // BR records the replica count beside the TableInfo (backup.go: TiflashReplicas = TiFlashReplica.Count).
+    const tiflashReplicas = t.info.tiflash_replica?.Count ?? 0;
+    out.push(Schema.fromPartial({ db: Buffer.from(toGoJson(t.db)), table: Buffer.from(toGoJson(t.info)), crc64xor: crc, totalKvs: kvs, totalBytes: bytes, tiflashReplicas }));
   }
   for (const db of ds.databases) {
     if (!ds.tables.some((t) => t.db.id === db.id)) out.push(Schema.fromPartial({ db: Buffer.from(toGoJson(db)) }));

@@ -1,7 +1,7 @@
 import type { DBInfo, TableInfo } from '../../plan/table-info';
 import { charsetOfCollation, defaultCollation } from './field-type';
 import type { Statement, TableName } from './sql-ast';
-import { SqlError } from './sql-error';
+import { ErrNo, SqlError } from './sql-error';
 import { parseStatement } from './sql-parser';
 import { applyAlterSpec } from './table-alter';
 import { buildTableInfo, ciStr, reassignIds, STATE_PUBLIC, type ClusteredIndexMode } from './table-builder';
@@ -14,6 +14,8 @@ export interface CatalogOptions {
   firstUserId?: number;
   /** @@tidb_enable_clustered_index: the layout of a primary key written without CLUSTERED/NONCLUSTERED. @default 'ON' */
   clusteredIndexDefault?: ClusteredIndexMode;
+  /** TiFlash stores PD knows (SET TIFLASH REPLICA n needs n of them). @default () => 0 */
+  tiflashStoreCount?: () => number;
 }
 
 /** One finished DDL job, as `ADMIN SHOW DDL JOBS` would list it. */
@@ -57,11 +59,18 @@ export class Catalog {
   private readonly jobs: DdlJobRecord[] = [];
   private readonly replaces: SystemTableReplace[] = [];
   readonly clusteredIndexDefault: ClusteredIndexMode;
+  private tiflashStoreCount: () => number;
 
   constructor(opts: CatalogOptions = {}) {
     this.clusteredIndexDefault = opts.clusteredIndexDefault ?? 'ON';
+    this.tiflashStoreCount = opts.tiflashStoreCount ?? (() => 0);
     bootstrapSystemSchema(this);
     this.nextId = Math.max(this.nextId, opts.firstUserId ?? 100);
+  }
+
+  /** Where SET TIFLASH REPLICA learns how many TiFlash stores there are (the simulator's PD, once it runs). */
+  useTiFlashStoreCount(count: () => number): void {
+    this.tiflashStoreCount = count;
   }
 
   /** TiDB's meta.GenGlobalID: the next ID of the one cluster-wide allocator. */
@@ -196,6 +205,11 @@ export class Catalog {
         const { db, name } = resolve(stmt.table);
         const renames = stmt.specs.filter((s) => s.kind === 'rename');
         const others = stmt.specs.flatMap((s) => (s.kind === 'rename' ? [] : [s]));
+        const tiflash = others.find((s) => s.kind === 'set-tiflash-replica');
+        if (tiflash) {
+          if (stmt.specs.length > 1) throw SqlError.unsupported('SET TIFLASH REPLICA together with other ALTER TABLE specs');
+          this.checkTiFlashReplica(db, name, tiflash.count);
+        }
         if (others.length > 0) this.alter(db, name, query, (t) => others.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault)));
         for (const r of renames) {
           if (r.kind === 'rename') this.renameOne({ db, name }, resolve(r.to), query);
@@ -247,6 +261,16 @@ export class Catalog {
     const t = this.entry(db).tables.get(name.toLowerCase());
     if (!t) throw SqlError.noSuchTable(db, name);
     return t;
+  }
+
+  /** TiDB's checks before it accepts a TiFlash replica (ddl checkTiFlashReplicaCount; no replicas of system tables). */
+  private checkTiFlashReplica(db: string, name: string, count: number): void {
+    this.tableRef(db, name);
+    if (['mysql', 'information_schema', 'performance_schema', 'metrics_schema'].includes(db.toLowerCase())) {
+      throw new SqlError(ErrNo.UnsupportedDDL, `Unsupported ALTER TiFlash settings for system table and memory table`);
+    }
+    const stores = this.tiflashStoreCount();
+    if (count > stores) throw new SqlError(ErrNo.Unknown, `the tiflash replica count: ${count} should be less than the total tiflash server count: ${stores}`);
   }
 
   /** Changes a copy and swaps it in only when every spec succeeded, so a failed ALTER changes nothing. */

@@ -27,7 +27,8 @@ function pkType(t: TableInfo): string {
 /**
  * The information_schema memtables brflow reads, with TiDB's column names: TABLES (TIDB_TABLE_ID), TIDB_INDEXES
  * (INDEX_ID; the integer handle key shows as PRIMARY with INDEX_ID 0, as TiDB lists it), PARTITIONS
- * (TIDB_PARTITION_ID; a table without partitions has one row with NULL partition columns) and SCHEMATA.
+ * (TIDB_PARTITION_ID; a table without partitions has one row with NULL partition columns), TIFLASH_REPLICA (one
+ * row per table with a replica; AVAILABLE stays 0: the simulator has no TiFlash data) and SCHEMATA.
  */
 const MEMTABLES: Record<string, MemTable> = {
   schemata: {
@@ -94,6 +95,25 @@ const MEMTABLES: Record<string, MemTable> = {
             );
           }
           return rows;
+        }),
+      ),
+  },
+  tiflash_replica: {
+    columns: [str('TABLE_SCHEMA'), str('TABLE_NAME'), int('TABLE_ID'), int('REPLICA_COUNT'), str('LOCATION_LABELS'), int('AVAILABLE'), str('PROGRESS')],
+    rows: (c) =>
+      c.databases().flatMap((d) =>
+        c.tables(d.db_name.O).flatMap((t): Row[] => {
+          const r = t.tiflash_replica;
+          if (!r || !(r.Count > 0)) return [];
+          return [{
+            TABLE_SCHEMA: d.db_name.O,
+            TABLE_NAME: t.name.O,
+            TABLE_ID: t.id,
+            REPLICA_COUNT: r.Count,
+            LOCATION_LABELS: (r.LocationLabels ?? []).join(','),
+            AVAILABLE: r.Available ? 1 : 0,
+            PROGRESS: r.Available ? '1' : '0',
+          }];
         }),
       ),
   },

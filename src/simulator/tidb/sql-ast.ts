@@ -78,7 +78,9 @@ export type AlterSpec =
   | { kind: 'drop-primary-key' }
   | { kind: 'rename'; to: TableName }
   | { kind: 'options'; options: TableOptions }
-  | { kind: 'rename-index'; from: string; to: string };
+  | { kind: 'rename-index'; from: string; to: string }
+  /** `SET TIFLASH REPLICA n [LOCATION LABELS 'a', …]` (0 removes the replica). */
+  | { kind: 'set-tiflash-replica'; count: number; locationLabels: string[] };
 
 export type Statement =
   | { kind: 'create-database'; ifNotExists: boolean; name: string; charset?: string; collate?: string }

@@ -510,6 +510,15 @@ function alterSpec(c: TokenCursor): AlterSpec {
     if (!c.acceptWords('to')) c.acceptWords('as');
     return { kind: 'rename', to: tableName(c) };
   }
+  if (c.acceptWords('set', 'tiflash', 'replica')) {
+    const count = c.integer();
+    const locationLabels: string[] = [];
+    if (c.acceptWords('location', 'labels')) {
+      do locationLabels.push(c.string());
+      while (c.acceptPunct(','));
+    }
+    return { kind: 'set-tiflash-replica', count, locationLabels };
+  }
   c.acceptWords('force');
   const options = tableOptions(c);
   if (Object.keys(options).length === 0) throw c.error();

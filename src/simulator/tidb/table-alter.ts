@@ -54,6 +54,10 @@ export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'r
     }
     case 'options':
       return applyOptions(t, spec.options);
+    case 'set-tiflash-replica':
+      // TiDB keeps the request in TableInfo; Available turns true once TiFlash caught up (never, here: no TiFlash data).
+      t.tiflash_replica = spec.count > 0 ? { Count: spec.count, LocationLabels: [...spec.locationLabels], Available: false } : null;
+      return;
   }
 }
 

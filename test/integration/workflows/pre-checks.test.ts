@@ -1,0 +1,205 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../../../src/activities';
+import { makeBackup } from '../../../src/backup/generator/make-backup';
+import { LocalStorage } from '../../../src/backup/local-storage';
+import type { Manifest, ManifestTable } from '../../../src/backup/manifest';
+import { readManifest } from '../../../src/backup/read-manifest';
+import type { PreCheckResult } from '../../../src/activities/safepoint';
+import { createTableSql } from '../../../src/plan/create-sql';
+import { ErrorType } from '../../../src/plan/error-types';
+import { normalizeRestoreRequest } from '../../../src/workflows/normalize-request';
+import { restoreWorkflow } from '../../../src/workflows/restore';
+import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
+import { clusterNormality, expectedNormality, restoredChecksums, startCrashCluster, type CrashCluster } from '../../support/crash-cluster';
+import { testTemporalAddress } from '../../support/env';
+import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
+
+/**
+ * BR's restore pre-checks (PreCheckTableTiFlashReplica, PreCheckTableClusterIndex) end to end: the real
+ * Temporal dev server, the simulator (TiFlash stores in PD, the TiDB front) and the real cluster clients.
+ * Each test checks what an operator would: the replicas TiDB holds, the data, who took import traffic, the
+ * failure the workflow reports and that nothing was changed.
+ */
+const FAST = { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 };
+/** shop.customer (clustered common handle) had 2 TiFlash replicas with a location label, shop.order (int handle) 1; shop.event_log none. */
+const TIFLASH = [
+  { table: 'shop.customer', count: 2, locationLabels: ['zone'] },
+  { table: 'shop.order', count: 1 },
+];
+const RESTORED = ['shop.customer', 'shop.order', 'shop.event_log'];
+
+let bundle: WorkflowBundle;
+let native: NativeConnection;
+let connection: Connection;
+let client: Client;
+let dir: string;
+let manifest: Manifest;
+let restored: ManifestTable[];
+
+beforeAll(async () => {
+  const address = testTemporalAddress();
+  dir = await mkdtemp(join(tmpdir(), 'brflow-prechecks-'));
+  [bundle, native, connection] = await Promise.all([
+    bundleRestoreWorkflows(),
+    connectWorkerConnection(address),
+    Connection.connect({ address }),
+    makeBackup(new LocalStorage(dir), { seed: 31, tables: 8, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false, tiflashReplicas: TIFLASH }),
+  ]);
+  manifest = await readManifest(new LocalStorage(dir));
+  client = new Client({ connection });
+  restored = RESTORED.map((n) => manifest.tables.find((t) => `${t.db}.${t.name}` === n)!);
+});
+
+afterAll(async () => {
+  await native?.close();
+  await connection?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function withCluster(tiflashStores: number, body: (c: CrashCluster, taskQueue: string) => Promise<void>): Promise<void> {
+  const c = await startCrashCluster({ tiflashStores });
+  const taskQueue = `prechecks-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  let cd: ClusterDeps | undefined;
+  try {
+    cd = await connectClusterDeps(c.target);
+    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cd.deps, bundle });
+    try {
+      await body(c, taskQueue);
+    } finally {
+      await workers.stop();
+    }
+  } finally {
+    await cd?.close();
+    await c.sim.stop();
+  }
+}
+
+function restore(taskQueue: string, id: string) {
+  return client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: `${id}-${taskQueue}`, args: [{ storage: `local://${dir}`, filters: RESTORED, timings: FAST }] });
+}
+
+/** The preCheck activity's result, as the workflow history recorded it. */
+async function preCheckResult(workflowId: string): Promise<PreCheckResult | undefined> {
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'preCheck');
+  const done = events.find((e) => e.activityTaskCompletedEventAttributes && String(e.activityTaskCompletedEventAttributes.scheduledEventId) === String(scheduled?.eventId));
+  const p = done?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+  return p?.data ? (JSON.parse(Buffer.from(p.data).toString('utf8')) as PreCheckResult) : undefined;
+}
+
+const replicaOf = (c: CrashCluster, db: string, t: string) => c.sim.tidbFront!.catalog.table(db, t)?.tiflash_replica ?? null;
+
+/** Every RPC a TiFlash store saw, and its import mode, downloads and ingests: all must stay empty/normal. */
+function tiflashTraffic(c: CrashCluster) {
+  const counters = c.sim.state.counters();
+  const tiflash = c.sim.state.stores().filter((s) => c.sim.state.isTiFlashStore(s.id)).map((s) => String(s.id));
+  return {
+    refusedRpcs: counters.tiflashRpcs,
+    downloads: tiflash.map((id) => counters.downloadsByStore[id] ?? 0),
+    ingests: tiflash.map((id) => counters.ingestsByStore[id] ?? 0),
+    modes: tiflash.map((id) => c.sim.state.mode(Number(id))),
+  };
+}
+
+test('the backup recorded TiFlash replicas (the generator option reaches backupmeta)', () => {
+  expect(restored.map((t) => [t.name, t.info.tiflash_replica?.Count ?? 0, t.tiflashReplicas])).toEqual([['customer', 2, 2], ['order', 1, 1], ['event_log', 0, 0]]);
+});
+
+test('without TiFlash stores the restore completes with the backup’s data and the replicas dropped', async () => {
+  await withCluster(0, async (c, taskQueue) => {
+    const result = await restore(taskQueue, 'no-tiflash');
+    expect(result.tables).toBe(3);
+    expect(result.checksum).toEqual({ enabled: true, passed: 3 });
+    expect(await restoredChecksums(c, restored)).toEqual(restored.map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes })));
+    expect(RESTORED.map((n) => replicaOf(c, 'shop', n.split('.')[1]!))).toEqual([null, null, null]);
+    expect(await preCheckResult(`no-tiflash-${taskQueue}`)).toEqual({ tiflash: { stores: 0, replicasKept: 0, replicasDropped: 2 }, existingTablesChecked: 0 });
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+});
+
+test('with enough TiFlash stores each restored table gets its TiFlash replica back, and no TiFlash store takes import traffic', async () => {
+  await withCluster(2, async (c, taskQueue) => {
+    const result = await restore(taskQueue, 'tiflash');
+    expect(result.checksum).toEqual({ enabled: true, passed: 3 });
+    expect(await restoredChecksums(c, restored)).toEqual(restored.map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes })));
+    expect(replicaOf(c, 'shop', 'customer')).toEqual({ Count: 2, LocationLabels: ['zone'], Available: false });
+    expect(replicaOf(c, 'shop', 'order')).toEqual({ Count: 1, LocationLabels: [], Available: false });
+    expect(replicaOf(c, 'shop', 'event_log')).toBeNull();
+    expect(await preCheckResult(`tiflash-${taskQueue}`)).toEqual({ tiflash: { stores: 2, replicasKept: 2, replicasDropped: 0 }, existingTablesChecked: 0 });
+    // The TiKV stores did the work; the TiFlash stores saw no call at all.
+    const tikvDownloads = c.sim.state.stores().filter((s) => !c.sim.state.isTiFlashStore(s.id)).reduce((n, s) => n + (c.sim.state.counters().downloadsByStore[String(s.id)] ?? 0), 0);
+    expect(tikvDownloads).toBeGreaterThan(0);
+    expect(tiflashTraffic(c)).toEqual({ refusedRpcs: {}, downloads: [0, 0], ingests: [0, 0], modes: ['Normal', 'Normal'] });
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+});
+
+test('an existing table with the other clustered-index layout fails the restore before anything changes', async () => {
+  await withCluster(0, async (c, taskQueue) => {
+    const catalog = c.sim.tidbFront!.catalog;
+    const customer = restored[0]!;
+    expect(customer.info.is_common_handle).toBe(true);
+    // The same table, created downstream while @@tidb_enable_clustered_index was OFF: keyed by _tidb_rowid.
+    catalog.executeSql('CREATE DATABASE shop');
+    catalog.executeSql(createTableSql(customer.info).replace('/*T![clustered_index] CLUSTERED */', '/*T![clustered_index] NONCLUSTERED */'), 'shop');
+    const before = catalog.table('shop', 'customer');
+    expect(before?.is_common_handle).toBe(false);
+    const jobsBefore = catalog.ddlJobs().length;
+
+    const err = await restore(taskQueue, 'mismatch').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const activity = (err as WorkflowFailedError).cause;
+    expect(activity).toBeInstanceOf(ActivityFailure);
+    expect((activity as ActivityFailure).activityType).toBe('preCheck');
+    const root = activity?.cause;
+    expect(root).toBeInstanceOf(ApplicationFailure);
+    expect((root as ApplicationFailure).type).toBe(ErrorType.RestoreModeMismatch);
+    expect((root as ApplicationFailure).nonRetryable).toBe(true);
+    expect((root as ApplicationFailure).message).toContain('`shop`.`customer` exists with a NONCLUSTERED (_tidb_rowid) primary key but the backup has CLUSTERED (common handle) (@@tidb_enable_clustered_index should be ON)');
+
+    // Untouched: the existing table, no other table created, no DDL run, no data moved, the cluster normal.
+    expect(catalog.table('shop', 'customer')).toEqual(before);
+    expect(catalog.tables('shop').map((t) => t.name.O)).toEqual(['customer']);
+    expect(catalog.ddlJobs()).toHaveLength(jobsBefore);
+    expect(c.sim.state.counters().downloadsByStore).toEqual({});
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+});
+
+test('preCheck and createTables run twice: one TiFlash store keeps the 1-replica table, drops the 2-replica one, and the ALTER runs once', async () => {
+  const c = await startCrashCluster({ tiflashStores: 1 });
+  const cd = await connectClusterDeps(c.target);
+  try {
+    const acts = createActivities(cd.deps);
+    const env = new MockActivityEnvironment();
+    const once = <T>(f: () => Promise<T>): Promise<T> => env.run(f) as Promise<T>;
+    const req = normalizeRestoreRequest({ storage: `local://${dir}`, filters: RESTORED });
+    if (!('value' in req)) throw new Error(JSON.stringify(req));
+    const r = req.value;
+    const summary = await once(() => acts.planRestore({ storage: r.storage, filters: r.filters, caseSensitive: r.caseSensitive, batchFiles: r.batchFiles, mergeRegionSizeBytes: r.mergeRegionSizeBytes, mergeRegionKeyCount: r.mergeRegionKeyCount, tableGroupSize: r.tableGroupSize }));
+
+    const pre = { backupClusterVersion: manifest.clusterVersion, planRef: summary.planRef };
+    const expected: PreCheckResult = { tiflash: { stores: 1, replicasKept: 1, replicasDropped: 1 }, existingTablesChecked: 0 };
+    expect(await once(() => acts.preCheck(pre))).toEqual(expected);
+    expect(await once(() => acts.preCheck(pre))).toEqual(expected);
+
+    await once(() => acts.createDatabases({ planRef: summary.planRef }));
+    const catalog = c.sim.tidbFront!.catalog;
+    const jobs = (): string[] => catalog.ddlJobs().filter((j) => j.query.includes('TIFLASH')).map((j) => j.query);
+    for (let i = 0; i < 2; i++) await once(() => acts.createTables({ planRef: summary.planRef, group: 0 }));
+    expect(replicaOf(c, 'shop', 'customer')).toBeNull();
+    expect(replicaOf(c, 'shop', 'order')).toEqual({ Count: 1, LocationLabels: [], Available: false });
+    expect(jobs()).toEqual(['ALTER TABLE `shop`.`order` SET TIFLASH REPLICA 1']);
+    // The tables exist now with the backup's layout: the pre-check compares them and passes.
+    expect(await once(() => acts.preCheck(pre))).toEqual({ ...expected, existingTablesChecked: 3 });
+  } finally {
+    await cd.close();
+    await c.sim.stop();
+  }
+});
