@@ -27,7 +27,8 @@ import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } 
  * so each step fails at once instead of after BR's long retry budgets; one case shows a retryable fault
  * exhausting a small budget given in the input, one shows faults hitting compensation itself.
  */
-const FAST = { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 300 };
+// A short heartbeat timeout: stopping the keeper waits for its next heartbeat (0.8 × this), once per case or more.
+const FAST = { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 1500, compensationMaxIntervalMs: 300 };
 /** Small and quick: two user tables, a set rate limit (so its undo is exercised too). */
 const TABLES = ['shop.documents', 'shop.empty_table'];
 const SQL_REFUSED = 1105;
@@ -165,12 +166,14 @@ const CASES: Case[] = [
   {
     step: 'checksum (data altered in the stores before the checksum)',
     input: { filters: ['shop.documents'] },
-    // Slow downloads leave time to plant the row between table creation and checksum.
-    inject: (c) => c.sim.faults.addLatency({ rpc: 'Download', ms: 300 }),
+    // Slow downloads leave time to plant the row between table creation and checksum; one range's two files
+    // then take longer than the heartbeat timeout, which a healthy ingest must survive without a retry.
+    inject: (c) => c.sim.faults.addLatency({ rpc: 'Download', ms: 1000 }),
     during: plantForeignRow,
     type: ErrorType.ChecksumMismatch,
     message: /checksum mismatch on 1 table\(s\), first shop\.documents: backup crc64xor=\d+ kvs=\d+ .* restored crc64xor=\d+ kvs=\d+/,
-    check: async ({ err }) => {
+    check: async ({ err, handle }) => {
+      expect(await lastAttempt(handle, 'ingestBatch')).toBe(1);
       const f = rootFailure(err)!;
       const mismatch = (f.details?.[0] as { expected: { totalKvs: string }; actual: { totalKvs: string } }[])[0]!;
       expect(BigInt(mismatch.actual.totalKvs)).toBe(BigInt(mismatch.expected.totalKvs) + 1n);
