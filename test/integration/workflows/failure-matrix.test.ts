@@ -137,6 +137,17 @@ const CASES: Case[] = [
     message: /reset-ts.*HTTP 400.*reset-ts refused by the simulated PD/,
   },
   {
+    step: 'download rate limit (TiKV refuses the limit)',
+    // Each of the 3 stores refuses its first SetDownloadSpeedLimit (permanent: no inner retry); clearing it later works.
+    inject: (c) => c.sim.faults.injectStatus({ rpc: 'SetDownloadSpeedLimit', code: GrpcStatus.PERMISSION_DENIED, message: 'speed limit refused by the simulated TiKV', count: 3 }),
+    type: ErrorType.ClusterRejected,
+    message: /SetDownloadSpeedLimit.*speed limit refused by the simulated TiKV/,
+    check: async ({ c, handle }) => {
+      expect(c.sim.faults.snapshot().fired.SetDownloadSpeedLimit).toBe(3);
+      expect(await activitiesRun(handle)).toContain('clearRateLimit');
+    },
+  },
+  {
     step: 'split/scatter',
     inject: (c) => c.sim.faults.injectStatus({ rpc: 'SplitRegion', code: GrpcStatus.INVALID_ARGUMENT, message: 'split refused by the simulated TiKV' }),
     type: ErrorType.ClusterRejected,
@@ -178,6 +189,14 @@ const CASES: Case[] = [
       const mismatch = (f.details?.[0] as { expected: { totalKvs: string }; actual: { totalKvs: string } }[])[0]!;
       expect(BigInt(mismatch.actual.totalKvs)).toBe(BigInt(mismatch.expected.totalKvs) + 1n);
     },
+  },
+  {
+    step: 'keeper (GC passes the restore TS mid-restore after its service safepoint was dropped)',
+    inject: (c) => c.sim.faults.addLatency({ rpc: 'Download', ms: 300 }),
+    during: dropSafepointAndCollect,
+    type: ErrorType.ClusterRejected,
+    message: /GC safepoint \d+ passed the restore's \d+; the restore cannot be trusted/,
+    check: async ({ err }) => expect((err.cause as ActivityFailure).activityType).toBe('keeper'),
   },
   {
     step: 'system tables',
@@ -255,15 +274,17 @@ test.each(CASES.map((c) => [c.step, c] as const))('a failure at %s fails the wor
   }
 });
 
-/** The innermost ApplicationFailure of the chain (workflow → activity → application). */
+/**
+ * The ApplicationFailure the restore failed with: the workflow's own (checksum mismatch) or the one its
+ * activity threw (workflow → activity → application), i.e. the first in the chain, which the workflow matches on.
+ */
 function rootFailure(e: WorkflowFailedError): ApplicationFailure | undefined {
   let f: unknown = e.cause;
-  let found: ApplicationFailure | undefined;
   while (f instanceof TemporalFailure) {
-    if (f instanceof ApplicationFailure) found = f;
+    if (f instanceof ApplicationFailure) return f;
     f = f.cause;
   }
-  return found;
+  return undefined;
 }
 
 /** Activity types the workflow scheduled, in order. */
@@ -306,4 +327,24 @@ async function plantForeignRow(c: CrashCluster): Promise<void> {
   const dataKey = concatBytes(new Uint8Array([0x7a]), appendTs(encodeBytes(recordKey(id, (1n << 62n) + 7n)), ts));
   const write = encodeMvccWrite({ type: 'put', startTs: ts - 1n, shortValue: new Uint8Array([0x80, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x2a]) });
   for (const s of c.sim.state.stores()) c.sim.state.dataOf(s.id).put('write', dataKey, write);
+}
+
+/**
+ * Once the restore is ingesting (import mode on), drops brflow's service safepoint as an operator or a
+ * misbehaving tool might, and lets the GC worker run far ahead: the keeper's next renewal must see GC past
+ * the restore's safepoint and stop the restore for good.
+ */
+async function dropSafepointAndCollect(c: CrashCluster): Promise<void> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const snap = c.sim.inspector.snapshot();
+    const ours = snap.serviceSafePoints.filter((s) => s.serviceId.startsWith('brflow-'));
+    if (ours.length > 0 && snap.stores.every((s) => s.mode === 'Import')) {
+      for (const s of ours) c.sim.state.gc.updateService(s.serviceId, 0, 0n);
+      c.sim.inspector.runGcWorker(1n << 62n);
+      return;
+    }
+    if (Date.now() > end) throw new Error('the restore never reached import mode with its safepoint');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
