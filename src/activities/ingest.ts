@@ -53,10 +53,20 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         const { rewrite } = await resolveTable(schema, plan.tables[batch.table]!);
         const ranges = plan.ranges.slice(batch.rangeStart, batch.rangeEnd);
         const resumedFrom = (ctx.info.heartbeatDetails as { next?: number } | undefined)?.next ?? 0;
-        for (let i = resumedFrom; i < ranges.length; i++) {
-          if (cancelled) throw cancelled;
-          await importer.importFiles(ranges[i]!.files, rewrite.rules, { storageUrl: input.planRef.storage, newTs: BigInt(input.newTs) });
-          heartbeat({ next: i + 1 });
+        let next = resumedFrom;
+        // One range alone can outlast the heartbeat timeout (slow or rate-limited downloads): beat on a timer
+        // too, naming the range in progress as still to do, so a healthy ingest is not taken for a dead worker.
+        const timeoutMs = ctx.info.heartbeatTimeoutMs;
+        const timer = timeoutMs ? setInterval(() => heartbeat({ next }), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
+        try {
+          for (let i = resumedFrom; i < ranges.length; i++) {
+            if (cancelled) throw cancelled;
+            await importer.importFiles(ranges[i]!.files, rewrite.rules, { storageUrl: input.planRef.storage, newTs: BigInt(input.newTs) });
+            next = i + 1;
+            heartbeat({ next });
+          }
+        } finally {
+          clearInterval(timer);
         }
         return { files: batch.files, bytes: Number(batch.bytes), resumedFrom };
       });

@@ -10,8 +10,10 @@ import type { PdMembership } from './pd-membership';
  *
  *   GET  /state                  cluster snapshot (modes, regions, schedulers, config, safepoints, counters, faults)
  *   GET  /checksums              per physical table checksum of the data held
- *   POST /faults/region-error    {"rpc","kind","count","target"?}
- *   POST /faults/unavailable     {"rpc","count","target"?}
+ *   POST /faults/region-error    {"rpc","kind","count","target"?,"detail"?}
+ *   POST /faults/unavailable     {"rpc","count","target"?,"detail"?}
+ *   POST /faults/status          {"rpc","code","message"?,"count"?,"target"?,"detail"?}: answer a gRPC status
+ *   POST /faults/http            {"url","status","method"?,"message"?,"count"?}: fail PD HTTP requests
  *   POST /faults/latency         {"rpc","ms","target"?}
  *   DELETE /faults               clear all faults (stores come back up)
  *   POST /stores/{id}/down|up    a store stops / resumes answering
@@ -32,6 +34,16 @@ export function createAdminHandler(faults: Faults, inspector: Inspector, members
     if (typeof v !== 'string' || v === '') throw new HttpError(400, `field "${k}" must be a non-empty string`);
     return v;
   };
+  const optStr = (b: Record<string, unknown>, k: string): Record<string, string> => (b[k] === undefined ? {} : { [k]: str(b, k) });
+  const optInt = (b: Record<string, unknown>, k: string): Record<string, number> => (b[k] === undefined ? {} : { [k]: int(b, k) });
+  /** Faults.inject* refuse bad values with a plain Error: the caller's mistake, so a 400. */
+  const inject = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      throw new HttpError(400, e instanceof Error ? e.message : String(e));
+    }
+  };
   const int = (b: Record<string, unknown>, k: string): number => {
     const v = b[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new HttpError(400, `field "${k}" must be a positive integer`);
@@ -48,13 +60,26 @@ export function createAdminHandler(faults: Faults, inspector: Inspector, members
       const kind = str(b, 'kind') as ScriptedRegionErrorKind;
       if (!KINDS.includes(kind)) throw new HttpError(400, `kind must be one of ${KINDS.join(', ')}`);
       const t = target(b.target);
-      faults.injectRegionError({ rpc: str(b, 'rpc'), kind, count: int(b, 'count'), ...(t === undefined ? {} : { target: t }) });
+      faults.injectRegionError({ rpc: str(b, 'rpc'), kind, count: int(b, 'count'), ...(t === undefined ? {} : { target: t }), ...optStr(b, 'detail') });
       return sendJson(res, 200, faults.snapshot());
     }
     if (m === 'POST' && path === '/faults/unavailable') {
       const b = await readJsonObject(req);
       const t = target(b.target);
-      faults.injectUnavailable({ rpc: str(b, 'rpc'), count: int(b, 'count'), ...(t === undefined ? {} : { target: t }) });
+      faults.injectUnavailable({ rpc: str(b, 'rpc'), count: int(b, 'count'), ...(t === undefined ? {} : { target: t }), ...optStr(b, 'detail') });
+      return sendJson(res, 200, faults.snapshot());
+    }
+    if (m === 'POST' && path === '/faults/status') {
+      const b = await readJsonObject(req);
+      const t = target(b.target);
+      const f = { rpc: str(b, 'rpc'), code: int(b, 'code'), ...optStr(b, 'message'), ...optInt(b, 'count'), ...(t === undefined ? {} : { target: t }), ...optStr(b, 'detail') };
+      inject(() => faults.injectStatus(f));
+      return sendJson(res, 200, faults.snapshot());
+    }
+    if (m === 'POST' && path === '/faults/http') {
+      const b = await readJsonObject(req);
+      const f = { url: str(b, 'url'), status: int(b, 'status'), ...optStr(b, 'method'), ...optStr(b, 'message'), ...optInt(b, 'count') };
+      inject(() => faults.injectHttp(f));
       return sendJson(res, 200, faults.snapshot());
     }
     if (m === 'POST' && path === '/faults/latency') {

@@ -155,10 +155,17 @@ export function createImportService(deps: ImportServiceDeps): ImportSSTServer {
   };
 
   return {
-    switchMode: unary(faults, storeId, 'SwitchMode', (req) => {
-      state.switchMode(storeId, req.mode === SwitchMode.Import ? 'Import' : 'Normal');
-      return {};
-    }),
+    switchMode: unary(
+      faults,
+      storeId,
+      'SwitchMode',
+      (req) => {
+        state.switchMode(storeId, req.mode === SwitchMode.Import ? 'Import' : 'Normal');
+        return {};
+      },
+      // Lets a fault break entering import mode while leaving the way back to normal open.
+      (req) => (req.mode === SwitchMode.Import ? 'Import' : 'Normal'),
+    ),
     getMode: unary(faults, storeId, 'GetMode', () => ({ mode: state.mode(storeId) === 'Import' ? SwitchMode.Import : SwitchMode.Normal })),
     setDownloadSpeedLimit: unary(faults, storeId, 'SetDownloadSpeedLimit', (req) => {
       state.setSpeedLimit(storeId, Number(req.speedLimit));

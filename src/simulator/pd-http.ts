@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compareBytes } from '../plan/keys';
 import type { ClusterState } from './cluster-state';
+import type { Faults } from './faults';
 import { ConfigError } from './pd-schedule-state';
 import { HttpError, pathAndQuery, queryBytes, readJsonObject, sendJson, sendText } from './http-util';
 
@@ -11,6 +12,8 @@ import { HttpError, pathAndQuery, queryBytes, readJsonObject, sendJson, sendText
 export interface PdHttpOptions {
   /** What GET /pd/api/v1/version reports; selects old vs new behaviour. @default 'v8.5.0' */
   pdVersion?: string;
+  /** Scripted HTTP failures (Faults.injectHttp), checked before a request is served. */
+  faults?: Faults;
 }
 
 export const DEFAULT_PD_VERSION = 'v8.5.0';
@@ -43,6 +46,8 @@ export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {
     const { path, query } = pathAndQuery(req);
     const method = req.method ?? 'GET';
     const api = '/pd/api/v1';
+    const injected = opts.faults?.decideHttp(method, req.url ?? path);
+    if (injected) return sendJson(res, injected.status, injected.message);
 
     if (method === 'GET' && path === `${api}/version`) return sendJson(res, 200, { version });
     if (method === 'GET' && path === `${api}/config/cluster-version`) return sendJson(res, 200, version.replace(/^v/, ''));

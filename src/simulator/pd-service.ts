@@ -70,6 +70,10 @@ export function createPdService(state: ClusterState, faults: Faults, membership:
             call.emit('error', unavailableError('pd'));
             return;
           }
+          if (d.status) {
+            fail(new GrpcStatusError(d.status.code, d.status.message));
+            return;
+          }
           try {
             validate(req.header);
             const ts = state.tso.allocate(req.count);

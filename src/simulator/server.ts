@@ -98,7 +98,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   try {
     // PD members: reserve each public port first, so every member's GetMembers can name all client URLs.
     const memberCount = Math.max(1, opts.pdMembers ?? 2);
-    const pdHttp = createPdHttpHandler(state, { pdVersion: opts.pdVersion ?? DEFAULT_PD_VERSION });
+    const pdHttp = createPdHttpHandler(state, { pdVersion: opts.pdVersion ?? DEFAULT_PD_VERSION, faults });
     const members: { name: string; grpc: Server; http: HttpServer; grpcPort: number }[] = [];
     for (let i = 1; i <= memberCount; i++) {
       const grpc = newGrpcServer();

@@ -1,27 +1,25 @@
 import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERROR_TYPES } from '../plan/error-types';
-import type { RestoreTimings } from './types';
+import { BACKOFF_COEFFICIENTS, DEFAULT_RETRIES, RETRY_POLICY_NAMES } from './retry-timings';
+import type { RestoreRetries, RestoreTimings, RetryPolicyName } from './types';
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
 
 /**
- * Retry policies named after BR's backoff constants (pkg/restore/backoff.go, split.go, pdutil). The numbers are
- * BR's; each activity call is one of BR's "attempts", the cluster clients add their own inner retries.
+ * The named retry policies of one restore, from `timings.retries` (BR's numbers by default: DEFAULT_RETRIES).
+ * Permanent failure types (NON_RETRYABLE_ERROR_TYPES) are never retried, whatever the budget.
  */
-export const RetryPolicies = {
-  /** pdRequestRetryTime: 10 tries, 1 s apart (v5.3 PD HTTP). */
-  pdRequest: { maximumAttempts: 10, initialInterval: '1s', backoffCoefficient: 1, maximumInterval: '1s', nonRetryableErrorTypes },
-  /** resetTSRetryTime: 16 tries, 50 ms doubling to 500 ms. */
-  resetTs: { maximumAttempts: 16, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '500ms', nonRetryableErrorTypes },
-  /** SplitRetryTimes: 32 tries, 50 ms doubling to 1 s. */
-  split: { maximumAttempts: 32, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '1s', nonRetryableErrorTypes },
-  /** importSSTRetryTimes: 16 tries, 10 ms doubling to 1 s (whole-batch attempts; the batch resumes after its finished files). */
-  importSst: { maximumAttempts: 16, initialInterval: '10ms', backoffCoefficient: 2, maximumInterval: '1s', nonRetryableErrorTypes },
-  /** downloadSSTRetryTimes: 8 tries, 1 s doubling to 4 s; used for reading the backup. */
-  download: { maximumAttempts: 8, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '4s', nonRetryableErrorTypes },
-  /** checksum: 10 tries, 50 ms doubling to 2 s. */
-  checksum: { maximumAttempts: 10, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '2s', nonRetryableErrorTypes },
-} satisfies Record<string, RetryPolicy>;
+export function retryPolicies(r: RestoreRetries): Record<RetryPolicyName, RetryPolicy> {
+  return Object.fromEntries(
+    RETRY_POLICY_NAMES.map((n) => [
+      n,
+      { maximumAttempts: r[n].maximumAttempts, initialInterval: r[n].initialIntervalMs, backoffCoefficient: BACKOFF_COEFFICIENTS[n], maximumInterval: r[n].maximumIntervalMs, nonRetryableErrorTypes },
+    ]),
+  ) as Record<RetryPolicyName, RetryPolicy>;
+}
+
+/** The default policies (BR's values), for callers without a restore input. */
+export const RetryPolicies = retryPolicies(DEFAULT_RETRIES);
 
 /** Compensation and the keeper never give up: the cluster must end up normal (saga rule, STYLE.md rule 6). */
 export function unlimitedRetry(maxIntervalMs: number): RetryPolicy {
@@ -33,32 +31,33 @@ export function unlimitedRetry(maxIntervalMs: number): RetryPolicy {
  * cannot starve the keeper or compensation (temporal.md §4.1).
  */
 export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: string) {
+  const policy = retryPolicies(t.retries);
   const options = {
     /**
      * Reading the backup and building the plan: big but bounded, and mostly one synchronous computation
      * (~20 s for 100,000 files here) that cannot heartbeat, so only a start-to-close deadline.
      */
-    planning: { startToCloseTimeout: '15m', retry: RetryPolicies.download },
+    planning: { startToCloseTimeout: '15m', retry: policy.download },
     /**
      * One PD round trip (TSO, safepoint, reset-ts): a control call like the ones below, so the same deadline
      * (default 60 s, newer BR's PD client timeout). These do not heartbeat, so a call lost with a crashed
      * worker is retried only after this deadline.
      */
-    pdCall: { startToCloseTimeout: t.controlCallTimeoutMs, retry: RetryPolicies.pdRequest },
-    resetTs: { startToCloseTimeout: t.controlCallTimeoutMs, retry: RetryPolicies.resetTs },
+    pdCall: { startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.pdRequest },
+    resetTs: { startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.resetTs },
     /** DDL: TiDB can take long on big tables; DDL is idempotent (IF NOT EXISTS) so retrying is safe. */
-    schema: { startToCloseTimeout: '10m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: RetryPolicies.pdRequest },
-    split: { startToCloseTimeout: '10m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: RetryPolicies.split },
+    schema: { startToCloseTimeout: '10m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: policy.pdRequest },
+    split: { startToCloseTimeout: '10m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: policy.split },
     /** Ingest waits for cancellation so compensation never overlaps a running download/ingest. */
     ingest: {
       startToCloseTimeout: '2h',
       heartbeatTimeout: t.heartbeatTimeoutMs,
-      retry: RetryPolicies.importSst,
+      retry: policy.importSst,
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     },
-    checksum: { startToCloseTimeout: '30m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: RetryPolicies.checksum },
+    checksum: { startToCloseTimeout: '30m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: policy.checksum },
     /** Applying cluster modes before the restore: on the control queue, BR's PD retry budget. */
-    clusterMode: { taskQueue: controlTaskQueue, startToCloseTimeout: t.controlCallTimeoutMs, retry: RetryPolicies.pdRequest },
+    clusterMode: { taskQueue: controlTaskQueue, startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.pdRequest },
     /** Undo steps: unlimited retries with a capped backoff, on the control queue. */
     compensation: { taskQueue: controlTaskQueue, startToCloseTimeout: t.controlCallTimeoutMs, retry: unlimitedRetry(t.compensationMaxIntervalMs) },
     /** The keeper runs until cancelled; a dead worker is noticed after one heartbeat timeout, well under the TTLs. */

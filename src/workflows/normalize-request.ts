@@ -1,6 +1,7 @@
 import { DEFAULT_BATCH_MAX_FILES } from '../plan/batches';
 import { DEFAULT_MERGE_REGION_KEY_COUNT, DEFAULT_MERGE_REGION_SIZE_BYTES } from '../plan/merge-ranges';
 import { tryParseTableFilter, formatFilterError } from '../plan/table-filter';
+import { DEFAULT_RETRIES, normalizeRetries } from './retry-timings';
 import type { ClusterRef, RestoreRequest, RestoreTimings } from './types';
 
 /** BR-derived defaults (research br-restore-internals §11); durations are inputs so tests can shrink them. */
@@ -11,6 +12,7 @@ export const DEFAULT_TIMINGS: RestoreTimings = {
   heartbeatTimeoutMs: 30_000,
   compensationMaxIntervalMs: 60_000,
   controlCallTimeoutMs: 60_000,
+  retries: DEFAULT_RETRIES,
 };
 
 export const DEFAULT_REQUEST = {
@@ -106,7 +108,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   const ddlConcurrency = int(r, '', 'ddlConcurrency', DEFAULT_REQUEST.ddlConcurrency, 1, 64);
   const maxBatchesPerRun = int(r, '', 'maxBatchesPerRun', DEFAULT_REQUEST.maxBatchesPerRun, 1, 1000);
 
-  const timings: RestoreTimings = { ...DEFAULT_TIMINGS };
+  const timings: RestoreTimings = { ...DEFAULT_TIMINGS, retries: normalizeRetries(undefined, problems) };
   if (r.timings !== undefined) {
     if (typeof r.timings !== 'object' || r.timings === null || Array.isArray(r.timings)) {
       problems.push('timings: expected an object like {"keeperIntervalMs": 100000}');
@@ -119,6 +121,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
       timings.heartbeatTimeoutMs = int(t, 'timings.', 'heartbeatTimeoutMs', DEFAULT_TIMINGS.heartbeatTimeoutMs, 500, 600_000);
       timings.compensationMaxIntervalMs = int(t, 'timings.', 'compensationMaxIntervalMs', DEFAULT_TIMINGS.compensationMaxIntervalMs, 100, 3_600_000);
       timings.controlCallTimeoutMs = int(t, 'timings.', 'controlCallTimeoutMs', DEFAULT_TIMINGS.controlCallTimeoutMs, 1000, 3_600_000);
+      timings.retries = normalizeRetries(t.retries, problems);
     }
   }
   // A keeper slower than a TTL lets the safepoint or a pause lapse mid-restore.

@@ -22,6 +22,12 @@ export interface RestoreTimings {
    * worker blocks before it is retried elsewhere. @default 60000 (newer BR's PD client timeout)
    */
   controlCallTimeoutMs: number;
+  /**
+   * Budget of each named activity retry policy (src/workflows/activity-options.ts): how often a failing step is
+   * tried before the restore fails and compensates. Each policy and field is optional in the input.
+   * @default BR's values (src/workflows/retry-timings.ts DEFAULT_RETRIES)
+   */
+  retries: RestoreRetries;
 }
 
 /**
@@ -48,6 +54,21 @@ export interface ClusterRef {
 export interface ClusterScope {
   cluster?: ClusterRef;
 }
+
+/** The activity retry policies a restore input can tune, named after BR's backoff constants. */
+export type RetryPolicyName = 'pdRequest' | 'resetTs' | 'split' | 'importSst' | 'download' | 'checksum';
+
+/** One retry policy's budget. */
+export interface RetryTiming {
+  /** Tries in all, the first included. */
+  maximumAttempts: number;
+  /** Wait before the second try, in ms. */
+  initialIntervalMs: number;
+  /** Cap on the (growing) wait between tries, in ms; at least initialIntervalMs. */
+  maximumIntervalMs: number;
+}
+
+export type RestoreRetries = Record<RetryPolicyName, RetryTiming>;
 
 /** The validated, defaulted restore request. */
 export interface RestoreRequest {

@@ -33,4 +33,29 @@ describe('Faults', () => {
     expect(f.decide('SwitchMode', 2).unavailable).toBe(false);
     expect(() => f.injectUnavailable({ rpc: 'x', count: 0 })).toThrow(/positive/);
   });
+  it('answers a status code only for calls with the fault\'s detail, for ever when uncounted, and counts what fired', () => {
+    const f = new Faults();
+    f.injectStatus({ rpc: 'SwitchMode', code: 9, detail: 'Import' });
+    expect(f.decide('SwitchMode', 1, 'Normal')).toEqual({ latencyMs: 0, unavailable: false });
+    expect(f.decide('SwitchMode', 1, 'Import').status?.code).toBe(9);
+    expect(f.decide('SwitchMode', 2, 'Import').status?.code).toBe(9);
+    expect(f.decide('SwitchMode', 2)).toEqual({ latencyMs: 0, unavailable: false });
+    expect(f.snapshot().status).toHaveLength(1);
+    expect(f.snapshot().fired).toEqual({ SwitchMode: 2 });
+  });
+
+  it('fails PD HTTP requests by method and URL pattern, counted, and rejects bad statuses and codes', () => {
+    const f = new Faults();
+    f.injectHttp({ method: 'POST', url: 'ttlSecond=0$', status: 503, count: 2 });
+    expect(f.decideHttp('POST', '/pd/api/v1/config?ttlSecond=300')).toBeUndefined();
+    expect(f.decideHttp('GET', '/pd/api/v1/config?ttlSecond=0')).toBeUndefined();
+    expect(f.decideHttp('POST', '/pd/api/v1/config?ttlSecond=0')?.status).toBe(503);
+    expect(f.decideHttp('post', '/pd/api/v1/config?ttlSecond=0')?.status).toBe(503);
+    expect(f.decideHttp('POST', '/pd/api/v1/config?ttlSecond=0')).toBeUndefined();
+    expect(f.snapshot().http).toEqual([]);
+    expect(f.snapshot().fired).toEqual({ 'HTTP POST /pd/api/v1/config': 2 });
+    expect(() => f.injectHttp({ url: '.', status: 200 })).toThrow(/status must be in \[400, 599\]/);
+    expect(() => f.injectHttp({ url: '(', status: 500 })).toThrow();
+    expect(() => f.injectStatus({ rpc: 'Download', code: 0 })).toThrow(/\[1, 16\]/);
+  });
 });
