@@ -25,6 +25,7 @@ export type ClusterErrorKind =
   | 'rejected' // the server refused the request as invalid or unauthorized: retrying cannot help
   | 'disk-full' // errorpb.DiskFull: an operator must make room
   | 'download-failed' // import_sstpb.Error on Download: TiKV could not fetch/rewrite the SST
+  | 'backup-file-unreadable' // Download: the backup file is missing or damaged; only a fixed backup helps
   | 'pd-error' // pdpb ResponseHeader error not covered above
   | 'unknown';
 
@@ -85,6 +86,8 @@ function catalogTypeOf(kind: ClusterErrorKind): ErrorTypeName {
     case 'deadline':
     case 'server-busy':
       return ErrorType.ClusterUnavailable;
+    case 'backup-file-unreadable':
+      return ErrorType.SstCorrupt;
     default:
       return ErrorType.ClusterRejected;
   }
@@ -99,6 +102,8 @@ function adviceFor(kind: ClusterErrorKind): string {
       return ' (free disk space on the TiKV stores, then retry)';
     case 'unimplemented':
       return ' (the cluster version lacks this API)';
+    case 'backup-file-unreadable':
+      return ' (the backup file is missing or damaged: check it with `brflow verify-backup`, restore from a good copy)';
     default:
       return '';
   }
@@ -242,4 +247,17 @@ function isRegionErrorShape(o: Record<string, unknown>): boolean {
 export function toClusterError(e: unknown, address: string, call: string): ClusterError {
   if (e instanceof ClusterError) return e;
   return new ClusterError(address, call, classifyError(e));
+}
+
+/**
+ * TiKV's answer to a Download that failed without a region error (import_sstpb.Error.message). BR retries every
+ * such failure (ErrKVDownloadFailed), but a file that is gone or damaged fails the same way every time, and with
+ * brflow's stacked retries (per download, per import unit, per activity) that would take hours to surface; so
+ * the messages TiKV gives for those cases end the import at once. Everything else stays retryable.
+ */
+export function classifyDownloadFailure(message: string): ErrorClass {
+  const permanent = /corruption|checksum mismatch|crc32 mismatch|no such file|os error 2\b|nosuchkey|specified key does not exist|not found in /i;
+  return permanent.test(message)
+    ? { kind: 'backup-file-unreadable', retryable: false, detail: message }
+    : { kind: 'download-failed', retryable: true, detail: message || 'download failed' };
 }

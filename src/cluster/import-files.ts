@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DOWNLOAD_SST_RETRY, IMPORT_SST_RETRY, INGEST_LEADER_RETRY, retry, type RetryOptions } from './backoff';
 import type { ClusterConnection } from './cluster-connection';
-import { ClusterError, classifyError, classifyRegionError, type ClusterErrorKind } from './errors';
+import { ClusterError, classifyDownloadFailure, classifyError, classifyRegionError, type ClusterErrorKind } from './errors';
 import { importSstClient } from './import-sst';
 import type { RegionInfo } from './pd';
 import { leaderOrFirstPeer } from './region-split';
@@ -192,11 +192,8 @@ async function downloadToPeers(conn: ClusterConnection, region: RegionInfo, plan
             });
             if (res.error) {
               const cls = res.error.storeError ? classifyRegionError(res.error.storeError) : undefined;
-              throw new ClusterError(address, `TiKV Download ${p.file.name}`, {
-                kind: cls && cls.kind !== 'unknown' ? cls.kind : 'download-failed',
-                retryable: cls ? cls.retryable || cls.kind === 'unknown' : true,
-                detail: res.error.message || cls?.detail || 'download failed',
-              });
+              if (!cls || cls.kind === 'unknown') throw new ClusterError(address, `TiKV Download ${p.file.name}`, classifyDownloadFailure(res.error.message || cls?.detail || ''));
+              throw new ClusterError(address, `TiKV Download ${p.file.name}`, { kind: cls.kind, retryable: cls.retryable, detail: res.error.message || cls.detail });
             }
             return res;
           }),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
@@ -8,6 +8,7 @@ import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { encodeMvccWrite } from '../../../src/backup/mvcc-write';
 import { makeBackup, type MakeBackupSummary } from '../../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../../src/backup/local-storage';
+import { readManifest } from '../../../src/backup/read-manifest';
 import { ErrorType, type ErrorTypeName } from '../../../src/plan/error-types';
 import { appendTs, concatBytes, encodeBytes, recordKey } from '../../../src/plan/keys';
 import type { SimulatorOptions } from '../../../src/simulator/server';
@@ -51,7 +52,13 @@ beforeAll(async () => {
     makeBackup(new LocalStorage(join(dir, 'full')), { ...gen, incremental: false, withSysTables: false }),
     makeBackup(new LocalStorage(join(dir, 'sys')), { ...gen, incremental: false, withSysTables: true }),
     makeBackup(new LocalStorage(join(dir, 'inc')), { ...gen, incremental: true, withSysTables: false }),
+    makeBackup(new LocalStorage(join(dir, 'gone')), { ...gen, incremental: false, withSysTables: false }),
+    makeBackup(new LocalStorage(join(dir, 'damaged')), { ...gen, incremental: false, withSysTables: false }),
   ]);
+  // Backups damaged after they were taken: one data file of shop.documents deleted, one overwritten.
+  const firstFile = async (b: string) => (await readManifest(new LocalStorage(join(dir, b)))).tables.find((t) => `${t.db}.${t.name}` === 'shop.documents')!.files[0]!.name;
+  await rm(join(dir, 'gone', await firstFile('gone')));
+  await writeFile(join(dir, 'damaged', await firstFile('damaged')), Buffer.alloc(4096, 0x5a));
   client = new Client({ connection });
 });
 
@@ -65,7 +72,7 @@ interface Case {
   step: string;
   /** Restore input besides storage (merged over the defaults below). */
   input?: Record<string, unknown>;
-  backup?: 'full' | 'sys' | 'inc';
+  backup?: 'full' | 'sys' | 'inc' | 'gone' | 'damaged';
   sim?: SimulatorOptions;
   /** Arms the fault before the restore starts. */
   inject?: (c: CrashCluster) => void;
@@ -159,6 +166,22 @@ const CASES: Case[] = [
     inject: (c) => c.sim.faults.injectStatus({ rpc: 'Download', code: GrpcStatus.PERMISSION_DENIED, message: 'access to the backup storage denied' }),
     type: ErrorType.ClusterRejected,
     message: /Download.*access to the backup storage denied/,
+  },
+  {
+    // TiKV fails such a download the same way every time: it must end the restore at once, not after the
+    // stacked download/import/activity retry budgets (hours).
+    step: 'download (a backup data file deleted)',
+    backup: 'gone',
+    type: ErrorType.SstCorrupt,
+    message: /Download .*backup-file-unreadable.*not found.*brflow verify-backup/,
+    check: async ({ handle }) => expect(await lastAttempt(handle, 'ingestBatch')).toBe(1),
+  },
+  {
+    step: 'download (a backup data file damaged)',
+    backup: 'damaged',
+    type: ErrorType.SstCorrupt,
+    message: /Download .*backup-file-unreadable.*Corruption/,
+    check: async ({ handle }) => expect(await lastAttempt(handle, 'ingestBatch')).toBe(1),
   },
   {
     step: 'ingest',

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { ClusterError, classifyError, classifyGrpcCode, classifyHttpStatus, classifyRegionError, toClusterError } from '../../../src/cluster/errors';
+import { ClusterError, classifyDownloadFailure, classifyError, classifyGrpcCode, classifyHttpStatus, classifyRegionError, toClusterError } from '../../../src/cluster/errors';
 import { ErrorType, isBrflowError } from '../../../src/plan/error-types';
 import { Error as RegionErrorPb } from '../../../src/proto/errorpb';
 
@@ -92,5 +92,21 @@ describe('ClusterError', () => {
     expect(new ClusterError('a', 'c', { kind: 'epoch-not-match', retryable: true, detail: '' }).type).toBe(ErrorType.RegionError);
     expect(new ClusterError('a', 'c', { kind: 'rejected', retryable: false, detail: '' }).type).toBe(ErrorType.ClusterRejected);
     expect(new ClusterError('a', 'c', { kind: 'deadline', retryable: true, detail: '' }).type).toBe(ErrorType.ClusterUnavailable);
+  });
+});
+
+describe('classifyDownloadFailure (TiKV Download answered with import_sstpb.Error)', () => {
+  test.each([
+    'Engine Corruption: Corruption: bad block contents',
+    'failed to read 1_2_3_write.sst: No such file or directory (os error 2)',
+    'NoSuchKey: The specified key does not exist.',
+    'sst crc32 mismatch',
+  ])('a missing or damaged backup file is permanent and typed SstCorrupt: %s', (msg) => {
+    const c = classifyDownloadFailure(msg);
+    expect(c).toMatchObject({ kind: 'backup-file-unreadable', retryable: false });
+    expect(new ClusterError('tikv:20160', 'TiKV Download f.sst', c).type).toBe(ErrorType.SstCorrupt);
+  });
+  test.each(['connection reset by peer', 'slow down: please reduce your request rate', ''])('anything else stays retryable: "%s"', (msg) => {
+    expect(classifyDownloadFailure(msg)).toMatchObject({ kind: 'download-failed', retryable: true });
   });
 });
