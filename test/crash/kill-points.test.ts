@@ -15,7 +15,7 @@ import { planRestore, type RestorePlan } from '../../src/plan/restore-plan';
 import { connectClusterDeps } from '../../src/worker/cluster-deps';
 import { restoreWorkflow, type RestoreResult } from '../../src/workflows/restore';
 import type { PlanSummary } from '../../src/workflows/types';
-import { clusterNormality, expectedNormality, restoredChecksums, startCrashCluster, type CrashCluster } from '../support/crash-cluster';
+import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../support/sim-cluster';
 import { completedBatches, observeRestore, recordsOf, type RestoreObservation } from '../support/crash-history';
 import { CrashWorkerPool, type CrashWorker } from '../support/crash-worker';
 import { testTemporalAddress } from '../support/env';
@@ -99,7 +99,7 @@ afterAll(async () => {
 
 /** One kill point's restore: its own cluster, the plan the worker will build, and faults already applied. */
 interface Run {
-  c: CrashCluster;
+  c: SimCluster;
   plan: RestorePlan;
   /** Hold faults applied so far (by name), so `hold` runs idempotently on every poll. */
   held: Set<string>;
@@ -304,7 +304,7 @@ test.concurrent.each(POINTS.map((p) => [p.name, p] as const))(
 );
 
 async function killAt(point: KillPoint): Promise<void> {
-  const c = await startCrashCluster();
+  const c = await startSimCluster();
   const taskQueue = `kill-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const req = request();
   const plan = planRestore(manifest, planOptions({ ...req, caseSensitive: false }));

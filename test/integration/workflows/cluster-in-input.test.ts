@@ -13,7 +13,7 @@ import { readManifest } from '../../../src/backup/read-manifest';
 import { ErrorType } from '../../../src/plan/error-types';
 import { ClusterPool } from '../../../src/worker/cluster-pool';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { clusterNormality, expectedNormality, restoredChecksums, startCrashCluster, type CrashCluster } from '../../support/crash-cluster';
+import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { testTemporalAddress } from '../../support/env';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
 
@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 /** A worker routed through the pool exactly as `brflow worker` builds it (src/worker/main.ts). */
-async function withPoolWorker(home: CrashCluster | undefined, body: (taskQueue: string) => Promise<void>): Promise<void> {
+async function withPoolWorker(home: SimCluster | undefined, body: (taskQueue: string) => Promise<void>): Promise<void> {
   const tidbDefaults = home?.target.tidb ?? { host: '127.0.0.1', port: 4000, statusAddress: '127.0.0.1:10080', user: 'root', password: '' };
   const pool = new ClusterPool({ ...(home ? { home: home.target } : {}), tidbDefaults });
   const activities = routeActivitiesByCluster((ref) => pool.resolve(ref), new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) }));
@@ -86,8 +86,8 @@ function userTables() {
 }
 
 test('a worker whose own cluster is A restores into B when the input names B; A is untouched; no password in history', async () => {
-  const a = await startCrashCluster();
-  const b = await startCrashCluster({ tidb: { users: { brflow: B_PASSWORD } } });
+  const a = await startSimCluster();
+  const b = await startSimCluster({ tidb: { users: { brflow: B_PASSWORD } } });
   const pwFile = join(dir, 'b-password');
   await writeFile(pwFile, `${B_PASSWORD}\n`, { mode: 0o600 });
   try {
@@ -143,7 +143,7 @@ test('a worker without a cluster of its own fails a restore that names none, typ
 });
 
 test('an unreadable password file fails typed, naming the path, and leaves the cluster as it was', async () => {
-  const b = await startCrashCluster({ tidb: { users: { brflow: B_PASSWORD } } });
+  const b = await startSimCluster({ tidb: { users: { brflow: B_PASSWORD } } });
   try {
     await withPoolWorker(undefined, async (taskQueue) => {
       const missing = join(dir, 'no-such-password-file');

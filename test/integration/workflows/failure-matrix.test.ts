@@ -14,7 +14,7 @@ import { appendTs, concatBytes, encodeBytes, recordKey } from '../../../src/plan
 import type { SimulatorOptions } from '../../../src/simulator/server';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
-import { clusterNormality, expectedNormality, startCrashCluster, type CrashCluster } from '../../support/crash-cluster';
+import { clusterNormality, expectedNormality, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { testTemporalAddress } from '../../support/env';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
 
@@ -75,16 +75,16 @@ interface Case {
   backup?: 'full' | 'sys' | 'inc' | 'gone' | 'damaged';
   sim?: SimulatorOptions;
   /** Arms the fault before the restore starts. */
-  inject?: (c: CrashCluster) => void;
+  inject?: (c: SimCluster) => void;
   /** Runs alongside the restore (data-level faults that need the restore's own objects). */
-  during?: (c: CrashCluster) => Promise<void>;
+  during?: (c: SimCluster) => Promise<void>;
   type: ErrorTypeName;
   message: RegExp;
   /** More assertions on the failure, the history and the simulator. */
-  check?: (r: { c: CrashCluster; err: WorkflowFailedError; handle: WorkflowHandle<typeof restoreWorkflow> }) => Promise<void>;
+  check?: (r: { c: SimCluster; err: WorkflowFailedError; handle: WorkflowHandle<typeof restoreWorkflow> }) => Promise<void>;
 }
 
-const sqlFaults = (c: CrashCluster) => c.sim.tidbFront!.faults;
+const sqlFaults = (c: SimCluster) => c.sim.tidbFront!.faults;
 
 const CASES: Case[] = [
   {
@@ -270,7 +270,7 @@ const CASES: Case[] = [
 ];
 
 test.each(CASES.map((c) => [c.step, c] as const))('a failure at %s fails the workflow typed and leaves the cluster normal', async (_step, tc) => {
-  const cluster = await startCrashCluster(tc.sim ?? {});
+  const cluster = await startSimCluster(tc.sim ?? {});
   let cd: ClusterDeps | undefined;
   const taskQueue = `fm-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   try {
@@ -337,7 +337,7 @@ async function lastAttempt(handle: WorkflowHandle, activityType: string): Promis
  * does not have) into its new key range on every store, as a stray writer or a damaged store would. The
  * checksum that follows the ingest must see one KV more than the backup recorded.
  */
-async function plantForeignRow(c: CrashCluster): Promise<void> {
+async function plantForeignRow(c: SimCluster): Promise<void> {
   const end = Date.now() + 30_000;
   let id: number | undefined;
   while (id === undefined) {
@@ -357,7 +357,7 @@ async function plantForeignRow(c: CrashCluster): Promise<void> {
  * misbehaving tool might, and lets the GC worker run far ahead: the keeper's next renewal must see GC past
  * the restore's safepoint and stop the restore for good.
  */
-async function dropSafepointAndCollect(c: CrashCluster): Promise<void> {
+async function dropSafepointAndCollect(c: SimCluster): Promise<void> {
   const end = Date.now() + 30_000;
   for (;;) {
     const snap = c.sim.inspector.snapshot();

@@ -9,7 +9,7 @@ import { LocalStorage } from '../../../src/backup/local-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
-import { clusterNormality, expectedNormality, restoredChecksums, startCrashCluster, type CrashCluster } from '../../support/crash-cluster';
+import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { testTemporalAddress } from '../../support/env';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
 
@@ -40,8 +40,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function withWorkers(body: (cluster: CrashCluster, taskQueue: string) => Promise<void>): Promise<void> {
-  const cluster = await startCrashCluster();
+async function withWorkers(body: (cluster: SimCluster, taskQueue: string) => Promise<void>): Promise<void> {
+  const cluster = await startSimCluster();
   let cd: ClusterDeps | undefined;
   const taskQueue = `incr-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   try {

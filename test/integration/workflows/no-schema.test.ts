@@ -12,7 +12,7 @@ import { ErrorType } from '../../../src/plan/error-types';
 import { planRestore } from '../../../src/plan/restore-plan';
 import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { clusterNormality, expectedNormality, restoredChecksums, startCrashCluster, type CrashCluster } from '../../support/crash-cluster';
+import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { testTemporalAddress } from '../../support/env';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
 
@@ -50,8 +50,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function withCluster(body: (c: CrashCluster, taskQueue: string) => Promise<void>): Promise<void> {
-  const c = await startCrashCluster();
+async function withCluster(body: (c: SimCluster, taskQueue: string) => Promise<void>): Promise<void> {
+  const c = await startSimCluster();
   const taskQueue = `no-schema-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   let cd: ClusterDeps | undefined;
   try {
@@ -69,7 +69,7 @@ async function withCluster(body: (c: CrashCluster, taskQueue: string) => Promise
 }
 
 /** The operator's part: the databases and the chosen tables created with the backup's layout, beforehand. */
-async function precreate(c: CrashCluster, tables: readonly ManifestTable[]): Promise<void> {
+async function precreate(c: SimCluster, tables: readonly ManifestTable[]): Promise<void> {
   const plan = planRestore(manifest, { filters: tables.map((t) => `${t.db}.${t.name}`) });
   const tidb = new TidbClient(c.target.tidb);
   try {

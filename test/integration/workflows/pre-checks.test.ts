@@ -16,7 +16,7 @@ import { ErrorType } from '../../../src/plan/error-types';
 import { normalizeRestoreRequest } from '../../../src/workflows/normalize-request';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
-import { clusterNormality, expectedNormality, restoredChecksums, startCrashCluster, type CrashCluster } from '../../support/crash-cluster';
+import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { testTemporalAddress } from '../../support/env';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
 
@@ -62,8 +62,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function withCluster(tiflashStores: number, body: (c: CrashCluster, taskQueue: string) => Promise<void>): Promise<void> {
-  const c = await startCrashCluster({ tiflashStores });
+async function withCluster(tiflashStores: number, body: (c: SimCluster, taskQueue: string) => Promise<void>): Promise<void> {
+  const c = await startSimCluster({ tiflashStores });
   const taskQueue = `prechecks-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   let cd: ClusterDeps | undefined;
   try {
@@ -93,10 +93,10 @@ async function preCheckResult(workflowId: string): Promise<PreCheckResult | unde
   return p?.data ? (JSON.parse(Buffer.from(p.data).toString('utf8')) as PreCheckResult) : undefined;
 }
 
-const replicaOf = (c: CrashCluster, db: string, t: string) => c.sim.tidbFront!.catalog.table(db, t)?.tiflash_replica ?? null;
+const replicaOf = (c: SimCluster, db: string, t: string) => c.sim.tidbFront!.catalog.table(db, t)?.tiflash_replica ?? null;
 
 /** Every RPC a TiFlash store saw, and its import mode, downloads and ingests: all must stay empty/normal. */
-function tiflashTraffic(c: CrashCluster) {
+function tiflashTraffic(c: SimCluster) {
   const counters = c.sim.state.counters();
   const tiflash = c.sim.state.stores().filter((s) => c.sim.state.isTiFlashStore(s.id)).map((s) => String(s.id));
   return {
@@ -173,7 +173,7 @@ test('an existing table with the other clustered-index layout fails the restore 
 });
 
 test('preCheck and createTables run twice: one TiFlash store keeps the 1-replica table, drops the 2-replica one, and the ALTER runs once', async () => {
-  const c = await startCrashCluster({ tiflashStores: 1 });
+  const c = await startSimCluster({ tiflashStores: 1 });
   const cd = await connectClusterDeps(c.target);
   try {
     const acts = createActivities(cd.deps);

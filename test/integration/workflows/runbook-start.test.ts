@@ -8,7 +8,7 @@ import { openStorage } from '../../../src/backup/open-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
 import type { S3Storage } from '../../../src/backup/s3-storage';
 import { ensureTool } from '../../../src/local-stack/tools';
-import { clusterNormality, expectedNormality, restoredChecksums, startCrashCluster, type CrashCluster } from '../../support/crash-cluster';
+import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { testS3Endpoint, testTemporalAddress } from '../../support/env';
 
 /**
@@ -21,7 +21,7 @@ const root = join(__dirname, '../../..');
 const cli = join(root, 'src/cli/main.ts');
 const run = promisify(execFile);
 
-let cluster: CrashCluster;
+let cluster: SimCluster;
 let worker: ChildProcess | undefined;
 const bucket = `runbook-${Date.now()}`;
 
@@ -30,7 +30,7 @@ beforeAll(async () => {
   const admin = new S3Client({ endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
   await admin.send(new CreateBucketCommand({ Bucket: bucket }));
   admin.destroy();
-  cluster = await startCrashCluster();
+  cluster = await startSimCluster();
 });
 
 afterAll(async () => {

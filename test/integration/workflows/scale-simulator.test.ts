@@ -8,7 +8,7 @@ import { LocalStorage } from '../../../src/backup/local-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
 import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { clusterNormality, expectedNormality, restoredChecksums, startCrashCluster, type CrashCluster } from '../../support/crash-cluster';
+import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { testTemporalAddress } from '../../support/env';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
 
@@ -24,7 +24,7 @@ let native: NativeConnection;
 let connection: Connection;
 let dir: string;
 let backup: MakeBackupSummary;
-let cluster: CrashCluster;
+let cluster: SimCluster;
 let cd: ClusterDeps;
 
 beforeAll(async () => {
@@ -35,7 +35,7 @@ beforeAll(async () => {
     connectWorkerConnection(address),
     Connection.connect({ address }),
     makeBackup(new LocalStorage(dir), { seed: 5, tables: 1150, rows: 4, metaVersion: 2, compression: 'none', incremental: false, withSysTables: false }),
-    startCrashCluster(),
+    startSimCluster(),
   ]);
   cd = await connectClusterDeps(cluster.target);
 }, 120_000);

@@ -10,7 +10,7 @@ import { readManifest } from '../../../src/backup/read-manifest';
 import { TidbClient } from '../../../src/cluster/tidb';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
-import { clusterNormality, expectedNormality, restoredChecksums, startCrashCluster, type CrashCluster } from '../../support/crash-cluster';
+import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { testTemporalAddress } from '../../support/env';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
 
@@ -47,8 +47,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function withCluster(body: (c: CrashCluster, taskQueue: string) => Promise<void>): Promise<void> {
-  const c = await startCrashCluster();
+async function withCluster(body: (c: SimCluster, taskQueue: string) => Promise<void>): Promise<void> {
+  const c = await startSimCluster();
   const taskQueue = `scenario-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   let cd: ClusterDeps | undefined;
   try {

@@ -9,14 +9,14 @@ import type { ClusterTarget } from '../../src/worker/cluster-deps';
 const LATEST = (1n << 64n) - 1n;
 
 /** A simulated cluster (PD + TiKV + TiDB on the real wire) and the addresses a worker process connects to. */
-export interface CrashCluster {
+export interface SimCluster {
   sim: SimulatorHandle;
   target: ClusterTarget;
   /** What the scheduling side looked like before the restore touched it. */
   baseline: SchedulingView;
 }
 
-export async function startCrashCluster(opts: SimulatorOptions = {}): Promise<CrashCluster> {
+export async function startSimCluster(opts: SimulatorOptions = {}): Promise<SimCluster> {
   const sim = await startSimulator({ stores: 3, scatterPolls: 1, ...opts });
   const [host, port] = sim.tidb!.address.split(':') as [string, string];
   const target: ClusterTarget = { pdEndpoints: sim.pdAddresses, tidb: { host, port: Number(port), statusAddress: sim.tidb!.statusAddress, user: 'root', password: '' } };
@@ -55,7 +55,7 @@ export function clusterNormality(sim: SimulatorHandle): ClusterNormality {
 }
 
 /** The normality a finished (or fully compensated) restore must leave: as before it, nothing held. */
-export function expectedNormality(c: CrashCluster): ClusterNormality {
+export function expectedNormality(c: SimCluster): ClusterNormality {
   const n = c.sim.state.stores().length;
   return {
     storeModes: Array.from({ length: n }, () => 'Normal'),
@@ -80,7 +80,7 @@ export interface RestoredChecksum {
  * backup's table ID (as TiKV's checksum with a rewrite rule does), so the result must equal what BR recorded
  * in backupmeta for that table. New IDs come from TiDB (the real client); partitions are matched by name.
  */
-export async function restoredChecksums(c: CrashCluster, tables: readonly ManifestTable[]): Promise<RestoredChecksum[]> {
+export async function restoredChecksums(c: SimCluster, tables: readonly ManifestTable[]): Promise<RestoredChecksum[]> {
   const tidb = new TidbClient(c.target.tidb);
   // new physical ID → [table index, old physical ID]
   const owner = new Map<bigint, { t: number; oldId: number }>();
