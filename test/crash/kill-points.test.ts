@@ -9,7 +9,6 @@ import { makeBackup } from '../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../src/backup/local-storage';
 import type { Manifest, ManifestTable } from '../../src/backup/manifest';
 import { readManifest } from '../../src/backup/read-manifest';
-import { TidbClient } from '../../src/cluster/tidb';
 import { ErrorType, type ErrorTypeName } from '../../src/plan/error-types';
 import { planRestore, type RestorePlan } from '../../src/plan/restore-plan';
 import { connectClusterDeps } from '../../src/worker/cluster-deps';
@@ -147,7 +146,6 @@ const heartbeatNext = (o: RestoreObservation): number => {
   return (p?.heartbeat as { next?: number } | undefined)?.next ?? 0;
 };
 /** Kinds of failure a table already in the target with another layout ends the restore with. */
-const TABLE_CONFLICT: ErrorTypeName[] = [ErrorType.ColumnIdMismatch, ErrorType.TableExists, ErrorType.UnsupportedTable];
 
 const POINTS: KillPoint[] = [
   {
@@ -269,20 +267,17 @@ const POINTS: KillPoint[] = [
   },
   {
     name: 'compensation after a permanent failure (normal-mode undo in flight)',
-    async setup(run) {
-      // The last table of the plan already exists with another layout: creating it fails for good, after
-      // the first table's batches had their chance to run.
+    setup(run) {
+      // TiDB refuses to create the last table of the plan, for good, after the first table's batches had
+      // their chance to run. (An existing table of another layout would now be caught by the pre-check,
+      // before import mode, leaving no normal-mode undo to crash in.)
       const victim = run.plan.tables[run.plan.tables.length - 1]!;
-      const tidb = new TidbClient(run.c.target.tidb);
-      try {
-        await tidb.executeStatements(undefined, [`CREATE DATABASE IF NOT EXISTS \`${victim.db}\``, `CREATE TABLE \`${victim.db}\`.\`${victim.name}\` (zz_other INT)`]);
-      } finally {
-        await tidb.close();
-      }
+      run.c.sim.tidbFront!.faults.add({ match: new RegExp(`^\\s*CREATE TABLE (IF NOT EXISTS )?\`${victim.name}\``, 'i'), error: { errno: 1105, message: `CREATE TABLE ${victim.name} refused by the simulated TiDB` }, times: 1_000_000 });
+      return Promise.resolve();
     },
     hold: rpcLatency('SwitchMode'),
     reached: (o) => o.phase === 'compensating' && inFlight(o, 'restoreNormalMode'),
-    outcome: TABLE_CONFLICT,
+    outcome: [ErrorType.ClusterRejected],
   },
 ];
 
