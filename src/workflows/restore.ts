@@ -37,6 +37,8 @@ export interface RestoreResult {
   bytes: number;
   checksum: { enabled: boolean; passed: number };
   runs: number;
+  /** Tables created without the TiFlash replica the backup recorded: the target has too few TiFlash stores. */
+  tiflashReplicasDropped: number;
 }
 
 /** Undo kinds that hand the cluster back while the restore is paused; the GC safepoint and rate limit stay. */
@@ -104,6 +106,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     ingestStartedAtMs: cont?.ingestStartedAtMs,
     bytesAtIngestStart: cont?.bytesAtIngestStart ?? 0,
     runs: (cont?.runs ?? 0) + 1,
+    tiflashReplicasDropped: cont?.tiflashReplicasDropped ?? 0,
     lastProgressPct: -1,
   };
   const terminal = (): boolean => st.phase === 'done' || st.phase === 'failed' || st.phase === 'cancelled' || st.phase === 'compensating';
@@ -290,7 +293,10 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     if (patched('brflow-precheck')) {
       // planRef adds the clustered-index and TiFlash checks; histories recorded before it returned nothing.
       const pre = await pd.preCheck({ backupClusterVersion: s.backup.clusterVersion, planRef: s.planRef, ...target });
-      if (pre?.tiflash?.replicasDropped) log.warn('tables restored without their TiFlash replica', pre.tiflash);
+      if (pre?.tiflash?.replicasDropped) {
+        st.tiflashReplicasDropped = pre.tiflash.replicasDropped;
+        log.warn('tables restored without their TiFlash replica', pre.tiflash);
+      }
     }
     st.restoreTs = await pd.getRestoreTs(target);
     const safePoint = (BigInt(st.restoreTs) - 1n).toString();
@@ -515,6 +521,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       ingestStartedAtMs: st.ingestStartedAtMs,
       bytesAtIngestStart: st.bytesAtIngestStart,
       runs: st.runs,
+      tiflashReplicasDropped: st.tiflashReplicasDropped,
     };
     log.info('continuing as new', { doneLow: st.doneLow, runs: st.runs });
     return await continueAsNew<typeof restoreWorkflow>(rawInput, next);
@@ -535,5 +542,6 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     bytes: st.bytesIngested,
     checksum: { enabled: req.checksum, passed: st.checksumPassed },
     runs: st.runs,
+    tiflashReplicasDropped: st.tiflashReplicasDropped,
   };
 }

@@ -236,6 +236,8 @@ export interface RestoreContinuation {
   ingestStartedAtMs?: number;
   bytesAtIngestStart?: number;
   runs: number;
+  /** Absent in continuations written before it was carried. */
+  tiflashReplicasDropped?: number;
 }
 
 /** Undo as data (saga.ts), so it survives crashes and continue-as-new. */

@@ -115,6 +115,7 @@ test('without TiFlash stores the restore completes with the backup’s data and 
   await withCluster(0, async (c, taskQueue) => {
     const result = await restore(taskQueue, 'no-tiflash');
     expect(result.tables).toBe(3);
+    expect(result.tiflashReplicasDropped).toBe(2);
     expect(result.checksum).toEqual({ enabled: true, passed: 3 });
     expect(await restoredChecksums(c, restored)).toEqual(restored.map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes })));
     expect(RESTORED.map((n) => replicaOf(c, 'shop', n.split('.')[1]!))).toEqual([null, null, null]);
@@ -127,6 +128,7 @@ test('with enough TiFlash stores each restored table gets its TiFlash replica ba
   await withCluster(2, async (c, taskQueue) => {
     const result = await restore(taskQueue, 'tiflash');
     expect(result.checksum).toEqual({ enabled: true, passed: 3 });
+    expect(result.tiflashReplicasDropped).toBe(0);
     expect(await restoredChecksums(c, restored)).toEqual(restored.map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes })));
     expect(replicaOf(c, 'shop', 'customer')).toEqual({ Count: 2, LocationLabels: ['zone'], Available: false });
     expect(replicaOf(c, 'shop', 'order')).toEqual({ Count: 1, LocationLabels: [], Available: false });
