@@ -1,7 +1,9 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
+import { batchTables, type ImportBatch } from '../plan/batches';
 import { rewriteBatch, type RestorePlan } from '../plan/restore-plan';
+import type { TableRewrite } from '../plan/rewrite-rules';
 import type { IngestResult, PlanRef } from '../workflows/types';
 import type { DataImporter, SchemaControl } from './deps';
 import type { PlanCache } from './plan-cache';
@@ -20,6 +22,13 @@ function batchOf(plan: RestorePlan, ref: BatchRef) {
   return b;
 }
 
+/** The rewrite of every table whose ranges the batch holds, learned from TiDB (the tables exist by now). */
+async function rewritesOf(schema: SchemaControl, plan: RestorePlan, batch: ImportBatch): Promise<Map<number, TableRewrite>> {
+  const out = new Map<number, TableRewrite>();
+  for (const ti of batchTables(batch)) out.set(ti, (await resolveTable(schema, plan.tables[ti]!)).rewrite);
+  return out;
+}
+
 /** Split & scatter and download & ingest of one batch, addressed by reference (the file list stays out of history). */
 export function ingestActivities(importer: DataImporter, schema: SchemaControl, plans: PlanCache) {
   return {
@@ -28,8 +37,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
       return typed(() => withLivenessHeartbeat(async () => {
         const { plan } = await plans.load(ref.planRef);
         const batch = batchOf(plan, ref);
-        const { rewrite } = await resolveTable(schema, plan.tables[batch.table]!);
-        const { splitKeys } = rewriteBatch(plan, ref.batchNo, rewrite);
+        const { splitKeys } = rewriteBatch(plan, ref.batchNo, await rewritesOf(schema, plan, batch));
         await importer.splitAndScatter(splitKeys);
         return splitKeys.length;
       }));
@@ -50,7 +58,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         });
         const { plan } = await plans.load(input.planRef);
         const batch = batchOf(plan, input);
-        const { rewrite } = await resolveTable(schema, plan.tables[batch.table]!);
+        const rewrites = await rewritesOf(schema, plan, batch);
         const ranges = plan.ranges.slice(batch.rangeStart, batch.rangeEnd);
         const resumedFrom = (ctx.info.heartbeatDetails as { next?: number } | undefined)?.next ?? 0;
         let next = resumedFrom;
@@ -61,7 +69,8 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         try {
           for (let i = resumedFrom; i < ranges.length; i++) {
             if (cancelled) throw cancelled;
-            await importer.importFiles(ranges[i]!.files, rewrite.rules, { storageUrl: input.planRef.storage, newTs: BigInt(input.newTs) });
+            const range = ranges[i]!;
+            await importer.importFiles(range.files, rewrites.get(range.table)!.rules, { storageUrl: input.planRef.storage, newTs: BigInt(input.newTs) });
             next = i + 1;
             heartbeat({ next });
           }

@@ -13,7 +13,8 @@ export function planOptions(p: PlanInputs): PlanOptions {
     filters: p.filters,
     caseSensitive: p.caseSensitive,
     merge: { sizeBytes: p.mergeRegionSizeBytes, keyCount: p.mergeRegionKeyCount },
-    batch: { maxFiles: p.batchFiles },
+    // Refs recorded before batchAcrossTables existed keep one table per batch, so their plans (and hashes) stay.
+    batch: { maxFiles: p.batchFiles, ...(p.batchAcrossTables ? { groupSize: p.tableGroupSize } : {}) },
     ...(p.noSchema ? { noSchema: true } : {}),
   };
 }

@@ -1,14 +1,20 @@
 /**
- * Ingest batches: consecutive ranges of ONE table, bounded by a file count and a byte total. A batch is
- * the unit one split+scatter and one download+ingest activity work on; the workflow passes only its
- * index (a batch ref) and counts, never file lists (STYLE.md rule 3), and a table is finished — ready for
- * its checksum — when all of its batches are.
+ * Ingest batches: consecutive ranges, bounded by a file count and a byte total, of one table — or, when
+ * `groupSize` is given, of consecutive tables of one create-tables group (as BR's batcher fills a batch from
+ * several small tables). A batch is the unit one split+scatter and one download+ingest activity work on; the
+ * workflow passes only its index (a batch ref) and counts, never file lists (STYLE.md rule 3), and a table
+ * is finished — ready for its checksum — when all of its batches are.
  */
 export interface ImportBatch {
   /** Position in RestorePlan.batches: the batch ref. */
   index: number;
-  /** Index of the table in RestorePlan.tables. */
+  /** Index in RestorePlan.tables of the (first) table whose ranges the batch holds. */
   table: number;
+  /**
+   * Index of the last table when the batch holds ranges of several tables; absent for a one-table batch
+   * (so plans made without `groupSize` keep their exact shape and content hash).
+   */
+  lastTable?: number;
   /** Ranges [rangeStart, rangeEnd) of RestorePlan.ranges. */
   rangeStart: number;
   rangeEnd: number;
@@ -34,6 +40,17 @@ export interface BatchOptions {
   maxFiles?: number;
   /** @default 8 GiB */
   maxBytes?: number;
+  /**
+   * Tables per create-tables group. Given: a batch may hold ranges of several tables of the same group
+   * (never across groups: a batch may only run once every table in it exists). Absent: one table per batch.
+   */
+  groupSize?: number;
+}
+
+/** The tables a batch's ranges belong to, first to last. */
+export function batchTables(b: ImportBatch): number[] {
+  const last = b.lastTable ?? b.table;
+  return Array.from({ length: last - b.table + 1 }, (_, i) => b.table + i);
 }
 
 export interface BatchableRange {
@@ -50,17 +67,23 @@ export interface BatchableRange {
 export function planBatches(ranges: readonly BatchableRange[], opts: BatchOptions = {}): ImportBatch[] {
   const maxFiles = opts.maxFiles ?? DEFAULT_BATCH_MAX_FILES;
   const maxBytes = BigInt(opts.maxBytes ?? DEFAULT_BATCH_MAX_BYTES);
+  const groupSize = opts.groupSize;
+  const sameUnit = (a: number, b: number): boolean => (groupSize === undefined ? a === b : Math.floor(a / groupSize) === Math.floor(b / groupSize));
   const out: ImportBatch[] = [];
-  let cur: { table: number; start: number; files: number; bytes: bigint; kvs: bigint } | undefined;
+  let cur: { table: number; lastTable: number; start: number; files: number; bytes: bigint; kvs: bigint } | undefined;
   const close = (end: number): void => {
     if (!cur) return;
-    out.push({ index: out.length, table: cur.table, rangeStart: cur.start, rangeEnd: end, files: cur.files, bytes: cur.bytes.toString(), kvs: cur.kvs.toString() });
+    out.push({
+      index: out.length, table: cur.table, ...(cur.lastTable !== cur.table ? { lastTable: cur.lastTable } : {}),
+      rangeStart: cur.start, rangeEnd: end, files: cur.files, bytes: cur.bytes.toString(), kvs: cur.kvs.toString(),
+    });
     cur = undefined;
   };
   ranges.forEach((r, i) => {
     const bytes = BigInt(r.totalBytes);
-    if (cur && (cur.table !== r.table || cur.files + r.files.length > maxFiles || cur.bytes + bytes > maxBytes)) close(i);
-    if (!cur) cur = { table: r.table, start: i, files: 0, bytes: 0n, kvs: 0n };
+    if (cur && (!sameUnit(cur.table, r.table) || cur.files + r.files.length > maxFiles || cur.bytes + bytes > maxBytes)) close(i);
+    if (!cur) cur = { table: r.table, lastTable: r.table, start: i, files: 0, bytes: 0n, kvs: 0n };
+    cur.lastTable = r.table;
     cur.files += r.files.length;
     cur.bytes += bytes;
     cur.kvs += BigInt(r.totalKvs);

@@ -1,5 +1,5 @@
 import type { BackupFile, DdlJob, Manifest } from '../backup/manifest';
-import { planBatches, type BatchOptions, type ImportBatch } from './batches';
+import { batchTables, planBatches, type BatchOptions, type ImportBatch } from './batches';
 import { planColumnLayout, type ColumnLayoutPlan } from './column-ids';
 import { contentHash } from './content-hash';
 import { createDatabaseSql } from './create-sql';
@@ -131,10 +131,21 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     };
   });
   const batches = planBatches(ranges, opts.batch);
+  // Each table's batches [batchStart, batchEnd): those holding its ranges. A table without ranges sits where
+  // its ranges would have gone (after every batch that starts with an earlier table). One pass: batches and
+  // ranges both follow table order.
+  const batchOfRange = new Array<number>(ranges.length);
+  for (const b of batches) for (let r = b.rangeStart; r < b.rangeEnd; r++) batchOfRange[r] = b.index;
+  let before = 0;
   for (const t of tables) {
-    const mine = batches.filter((b) => b.table === t.index);
-    t.batchStart = mine[0]?.index ?? batches.filter((b) => b.table < t.index).length;
-    t.batchEnd = mine.length > 0 ? mine[mine.length - 1]!.index + 1 : t.batchStart;
+    while (before < batches.length && batches[before]!.table < t.index) before++;
+    if (t.rangeEnd > t.rangeStart) {
+      t.batchStart = batchOfRange[t.rangeStart]!;
+      t.batchEnd = batchOfRange[t.rangeEnd - 1]! + 1;
+    } else {
+      t.batchStart = before;
+      t.batchEnd = before;
+    }
   }
 
   let bytes = 0n;
@@ -191,13 +202,22 @@ export function verifyPlanHash(plan: RestorePlan): boolean {
  * What one batch needs once its table exists: its ranges in the new key space and the raw split keys
  * (rule prefixes + range ends, BR getSplitKeys candidates). Pure, so an activity can call it per batchRef.
  */
-export function rewriteBatch(plan: RestorePlan, batchRef: number, rw: TableRewrite): { ranges: RewrittenRange[]; splitKeys: string[] } {
+export function rewriteBatch(plan: RestorePlan, batchRef: number, rewrites: TableRewrite | ReadonlyMap<number, TableRewrite>): { ranges: RewrittenRange[]; splitKeys: string[] } {
   const batch = plan.batches[batchRef];
   if (!batch) throw new BrflowError(ErrorType.Internal, `batch ${batchRef} does not exist; the plan has ${plan.batches.length}`);
-  const table = plan.tables[batch.table]!;
-  if (rw.oldTableId !== table.oldId) {
-    throw new BrflowError(ErrorType.Internal, `batch ${batchRef} belongs to table ID ${table.oldId}, but the rewrite given is for table ID ${rw.oldTableId}`);
+  const out: RewrittenRange[] = [];
+  const prefixes: string[] = [];
+  for (const ti of batchTables(batch)) {
+    const table = plan.tables[ti]!;
+    const rw = 'oldTableId' in rewrites ? rewrites : rewrites.get(ti);
+    if (!rw || rw.oldTableId !== table.oldId) {
+      throw new BrflowError(ErrorType.Internal, `batch ${batchRef} holds table ID ${table.oldId}, but ${rw ? `the rewrite given is for table ID ${rw.oldTableId}` : 'no rewrite was given for it'}`);
+    }
+    const start = Math.max(batch.rangeStart, table.rangeStart);
+    const end = Math.min(batch.rangeEnd, table.rangeEnd);
+    if (end <= start) continue;
+    out.push(...rewriteRanges(plan.ranges.slice(start, end), rw));
+    prefixes.push(...rw.rules.map((r) => r.newKeyPrefix));
   }
-  const ranges = rewriteRanges(plan.ranges.slice(batch.rangeStart, batch.rangeEnd), rw);
-  return { ranges, splitKeys: splitCandidates(rw.rules.map((r) => r.newKeyPrefix), ranges.map((r) => r.newEndKey)) };
+  return { ranges: out, splitKeys: splitCandidates(prefixes, out.map((r) => r.newEndKey)) };
 }

@@ -275,6 +275,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       mergeRegionKeyCount: req.mergeRegionKeyCount,
       tableGroupSize: req.tableGroupSize,
       ...(req.noSchema ? { noSchema: true } : {}),
+      // Small tables share batches (within their create-tables group) instead of one batch each.
+      batchAcrossTables: true,
     });
     st.summary = s;
     if (s.backup.isRawKv) {

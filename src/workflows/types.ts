@@ -119,6 +119,8 @@ export interface PlanRef {
   tableGroupSize: number;
   /** Plan without CREATE statements (tables exist already); absent = false. */
   noSchema?: boolean;
+  /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
+  batchAcrossTables?: boolean;
   /** The plan's content hash (src/plan/content-hash.ts: FNV-1a 64 over canonical JSON), computed once by planRestore. */
   hash: string;
 }

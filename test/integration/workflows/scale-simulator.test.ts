@@ -59,7 +59,7 @@ test('1,000+ tables and 10,000+ files into the simulator: bounded histories, eve
     const handle = await client.workflow.start(restoreWorkflow, {
       taskQueue,
       workflowId: taskQueue,
-      args: [{ storage: `local://${dir}`, concurrency: 16, ddlConcurrency: 4, maxBatchesPerRun: 400, timings: FAST }],
+      args: [{ storage: `local://${dir}`, concurrency: 16, ddlConcurrency: 4, maxBatchesPerRun: 10, timings: FAST }],
     });
     const result = await handle.result();
     console.log(`scale on simulator: ${Date.now() - started} ms`, result);

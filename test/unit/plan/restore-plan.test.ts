@@ -84,8 +84,27 @@ describe('planRestore on a synthetic backup', () => {
     const { ranges, splitKeys } = rewriteBatch(plan, 1, buildTableRewrite(orders.info, created));
     expect(ranges.map((r) => r.newStartKey.slice(0, r.newStartKey.startsWith(hex.indexPrefix(99, 1)) ? 38 : 22))).toEqual([hex.indexPrefix(99, 1), hex.recordPrefix(99)]);
     expect(splitKeys).toEqual([hex.indexPrefix(99, 1), hex.recordPrefix(99), ranges[0]!.newEndKey, ranges[1]!.newEndKey].sort());
-    expect(() => rewriteBatch(plan, 0, buildTableRewrite(orders.info, created))).toThrow(/belongs to table ID 13/);
+    expect(() => rewriteBatch(plan, 0, buildTableRewrite(orders.info, created))).toThrow(/holds table ID 13, but the rewrite given is for table ID/);
     expect(() => rewriteBatch(plan, 7, buildTableRewrite(orders.info, created))).toThrow(/batch 7 does not exist/);
+  });
+
+  it('with a group size, tables of one group share a batch; each table knows its batches; one rewrite per table', () => {
+    const plan = planRestore(shopManifest(), { merge: { sizeBytes: 100 }, batch: { maxFiles: 10, groupSize: 3 } });
+    expect(plan.batches).toEqual([{ index: 0, table: 1, lastTable: 2, rangeStart: 0, rangeEnd: 4, files: 6, bytes: '157', kvs: '16' }]);
+    expect(plan.tables.map((t) => [t.name, t.batchStart, t.batchEnd])).toEqual([['empty', 0, 0], ['expr', 0, 1], ['orders', 0, 1]]);
+    // Two groups (size 2: empty+expr | orders): the batch may not cross them.
+    const two = planRestore(shopManifest(), { merge: { sizeBytes: 100 }, batch: { maxFiles: 10, groupSize: 2 } });
+    expect(two.batches.map((b) => [b.table, b.lastTable, b.rangeStart, b.rangeEnd])).toEqual([[1, undefined, 0, 1], [2, undefined, 1, 4]]);
+
+    const [expr, orders] = [plan.tables[1]!, plan.tables[2]!];
+    const rewrites = new Map([[1, buildTableRewrite(expr.info, { ...expr.info, id: 77 })], [2, buildTableRewrite(orders.info, { ...orders.info, id: 99 })]]);
+    const { ranges, splitKeys } = rewriteBatch(plan, 0, rewrites);
+    expect(ranges).toHaveLength(4);
+    expect(ranges[0]!.newStartKey.startsWith(hex.recordPrefix(77))).toBe(true);
+    // 't' + the 8-byte table ID: orders' index and record ranges all moved to table 99.
+    expect(ranges.slice(1).every((r) => r.newStartKey.startsWith(hex.recordPrefix(99).slice(0, 18)))).toBe(true);
+    expect(splitKeys).toEqual(expect.arrayContaining([hex.recordPrefix(77), hex.recordPrefix(99), hex.indexPrefix(99, 1)]));
+    expect(() => rewriteBatch(plan, 0, new Map([[2, rewrites.get(2)!]]))).toThrow(/holds table ID 13, but no rewrite was given for it/);
   });
 
   it('refuses raw KV backups and detects a tampered plan', () => {
