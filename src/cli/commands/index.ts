@@ -6,6 +6,7 @@ import { register as registerSim } from './sim';
 import { register as registerWorker } from './worker';
 import { register as registerRestore } from './restore';
 import { register as registerStatus } from './status';
+import { register as registerList } from './list';
 import { register as registerPause } from './pause';
 import { register as registerResume } from './resume';
 import { register as registerThrottle } from './throttle';
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   registerWorker(program);
   registerRestore(program);
   registerStatus(program);
+  registerList(program);
   registerPause(program);
   registerResume(program);
   registerThrottle(program);

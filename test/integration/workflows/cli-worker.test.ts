@@ -80,6 +80,22 @@ test('brflow worker + brflow restore/status restore a backup; metrics are served
   expect(st.code).toBe(0);
   expect(JSON.parse(st.stdout)).toMatchObject({ status: 'COMPLETED', phase: 'done', tables: { created: 2, total: 2 }, checksum: { passed: 2, failed: 0 } });
 
+  // `brflow list` finds it through Temporal's visibility (eventually consistent: poll a few seconds).
+  let listed: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < 40 && !listed.some((x) => x.workflowId === workflowId && x.phase === 'done'); i++) {
+    const l = await run(['list', '--json', '--status', 'completed', '--address', address]);
+    expect(l.code).toBe(0);
+    listed = JSON.parse(l.stdout) as Array<Record<string, unknown>>;
+    if (!listed.some((x) => x.workflowId === workflowId && x.phase === 'done')) await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(listed.find((x) => x.workflowId === workflowId)).toMatchObject({ status: 'COMPLETED', phase: 'done', progressPct: 100, storage: `local://${dir}`, taskQueue });
+  const table = await run(['list', '--address', address]);
+  expect(table.stdout.split('\n')[0]).toMatch(/^WORKFLOW ID +STATUS +PHASE +PROGRESS +STARTED +STORAGE$/);
+  expect(table.stdout).toMatch(new RegExp(`${workflowId} +COMPLETED +done +100%`));
+  const badStatus = await run(['list', '--status', 'sleeping', '--address', address]);
+  expect(badStatus.code).toBe(2);
+  expect(badStatus.stderr).toMatch(/^brflow: --status sleeping is not a workflow status; use one of RUNNING, COMPLETED/m);
+
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   expect(metrics).toMatch(/temporal_/);
 
