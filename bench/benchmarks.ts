@@ -3,7 +3,8 @@ import { checksumBench } from './checksum.bench';
 import { importBench } from './import.bench';
 import { planRestoreBench } from './plan-restore.bench';
 import { readManifestBench } from './read-manifest.bench';
+import { restoreWorkflowBench } from './restore-workflow.bench';
 import { sstBench } from './sst.bench';
 
 /** Every benchmark `npm run bench` runs, in this order. */
-export const BENCHMARKS: readonly Benchmark[] = [planRestoreBench, readManifestBench, sstBench, checksumBench, importBench];
+export const BENCHMARKS: readonly Benchmark[] = [planRestoreBench, readManifestBench, sstBench, checksumBench, importBench, restoreWorkflowBench];
