@@ -13,6 +13,9 @@ import type { ScheduleControl, StoreControl, TsoAndGc } from './deps';
  * (WAIT_CANCELLATION_COMPLETED) before compensating, so a late renewal can never re-apply import mode or a
  * pause after the undo.
  */
+/** The longest the keeper waits between heartbeats, i.e. between chances to hear a stop. */
+const KEEPER_HEARTBEAT_MAX_MS = 1000;
+
 export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, stores: StoreControl) {
   return {
     async keeper(spec: KeeperSpec): Promise<never> {
@@ -28,8 +31,10 @@ export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, store
         }
         ticks++;
         // Heartbeat through the wait: cancellation only reaches an activity in a heartbeat response, and a
-        // silent wait longer than the heartbeat timeout would look like a dead worker.
-        const slice = Math.max(100, Math.min(spec.intervalMs, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 4));
+        // silent wait longer than the heartbeat timeout would look like a dead worker. At least once a second,
+        // so a stop (which every pause, re-prepare and compensation waits for) lands within about a second
+        // (the control worker's heartbeat throttle is 1 s: src/worker/worker-tuning.ts).
+        const slice = Math.max(100, Math.min(spec.intervalMs, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 4, KEEPER_HEARTBEAT_MAX_MS));
         for (let waited = 0; waited < spec.intervalMs; waited += slice) {
           heartbeat({ ticks });
           // Rejects with CancelledFailure when the workflow stops the keeper.

@@ -1,6 +1,7 @@
 import { CHECKSUM_RETRY, retry, type RetryOptions } from './backoff';
 import type { ClusterConnection } from './cluster-connection';
 import { ClusterError, classifyError, classifyRegionError } from './errors';
+import { forEachLimited } from './for-each-limited';
 import type { RegionInfo } from './pd';
 import { leaderOrFirstPeer } from './region-split';
 import { scanAllRegions } from './scan-regions';
@@ -49,15 +50,6 @@ export const CHECKSUM_CONCURRENCY = 4;
 export interface ChecksumOptions extends RetryOptions {
   /** Regions in flight at once. @default CHECKSUM_CONCURRENCY */
   concurrency?: number;
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
 }
 
 /** One planned request over all regions of its range, `concurrency` regions at a time. */

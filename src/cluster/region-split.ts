@@ -11,11 +11,20 @@ import type { ClusterConnection } from './cluster-connection';
 import { ClusterError, classifyError, classifyRegionError } from './errors';
 import type { RegionInfo } from './pd';
 import { scanAllRegions } from './scan-regions';
+import { forEachLimited } from './for-each-limited';
 import { tikvRpc } from './tikv-rpc';
 import { concatBytes, encodeBytes, fromHex, toHex } from '../plan/keys';
 import { splitKeysForRegions } from '../plan/split-keys';
 import { OperatorStatus } from '../proto/pdpb';
 import type { Peer, Region } from '../proto/metapb';
+
+/**
+ * PD polls in flight at once while waiting for new regions to show and for scatter operators to finish. One
+ * call per region, one after another, cost a PD round trip per region per poll: seconds for a batch that
+ * splits hundreds of regions. PD answers these from memory, so a few in flight cost it nothing.
+ */
+export const PD_POLL_CONCURRENCY = 16;
+
 
 /** Keys per SplitRegion RPC (newer BR splitBatchKeyCnt); a region rarely needs more. */
 export const SPLIT_BATCH_KEYS = 10_240;
@@ -130,10 +139,8 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
           const batch = p.keys.slice(i, i + batchKeys).map(fromHex);
           const after = await splitRegion(conn, info, batch, opts);
           const created = after.filter((r) => r.id !== info.region.id);
-          for (const r of created) {
-            result.newRegionIds.push(r.id.toString());
-            await waitRegionVisible(conn, r.id, opts);
-          }
+          for (const r of created) result.newRegionIds.push(r.id.toString());
+          await forEachLimited(created, PD_POLL_CONCURRENCY, (r) => waitRegionVisible(conn, r.id, opts));
           const failed = await scatterRegions(conn, created.map((r) => r.id), opts);
           for (const r of created) if (!failed.has(r.id)) scattered.push(r.id);
           // BR logs a failed scatter and goes on: an unscattered region costs balance, not correctness.
@@ -213,12 +220,12 @@ export async function waitScatterFinished(conn: ClusterConnection, regionIds: re
   try {
     await retry(
       async () => {
-        const still: bigint[] = [];
-        for (const id of pending) {
+        const running = new Set<bigint>();
+        await forEachLimited(pending, PD_POLL_CONCURRENCY, async (id) => {
           const op = await conn.pd.getOperator(id);
-          if (op && op.desc === 'scatter-region' && op.status === OperatorStatus.RUNNING) still.push(id);
-        }
-        pending = still;
+          if (op && op.desc === 'scatter-region' && op.status === OperatorStatus.RUNNING) running.add(id);
+        });
+        pending = pending.filter((id) => running.has(id));
         if (pending.length > 0) {
           throw new ClusterError(conn.pd.leaderAddress, 'PD GetOperator', { kind: 'server-busy', retryable: true, detail: `${pending.length} regions still scattering` });
         }

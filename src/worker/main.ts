@@ -6,6 +6,8 @@ import { readManifest } from '../backup/read-manifest';
 import { ClusterPool } from './cluster-pool';
 import type { WorkerConfig } from './config';
 import { createRootLogger, PinoTemporalLogger } from './logger';
+import { CONTROL_WORKER_TUNING, DATA_WORKER_TUNING } from './worker-tuning';
+import { controlTaskQueueOf } from '../workflows/task-queues';
 
 export interface RunningWorker {
   /** Resolves when both workers stopped (after a signal or `shutdown`). */
@@ -45,9 +47,10 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     ...common,
     taskQueue: cfg.taskQueue,
     ...(cfg.workflowBundlePath ? { workflowBundle: { codePath: cfg.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+    ...DATA_WORKER_TUNING,
     maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
   });
-  const control = await Worker.create({ ...common, taskQueue: `${cfg.taskQueue}-control`, maxConcurrentActivityTaskExecutions: 64 });
+  const control = await Worker.create({ ...common, ...CONTROL_WORKER_TUNING, taskQueue: controlTaskQueueOf(cfg.taskQueue) });
   root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: cfg.temporalAddress, metrics: cfg.metricsAddress ?? 'off', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)' }, 'brflow worker started');
   const done = Promise.all([main.run(), control.run()]).then(
     async () => {

@@ -22,6 +22,7 @@ import { restoreActivityOptions } from './activity-options';
 import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
 import { normalizeRestoreRequest } from './normalize-request';
 import { Saga } from './saga';
+import { controlTaskQueueOf } from './task-queues';
 import type { ClusterScope, KeeperSpec, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest, UndoRecord } from './types';
 
 /** Registered by src/local-stack/temporal-dev-server.ts; plain key objects keep @temporalio/common out of the bundle's value imports. */
@@ -67,7 +68,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   }
   const req: RestoreRequest = normalized.value;
   const info = workflowInfo();
-  const o = restoreActivityOptions(req.timings, `${info.taskQueue}-control`);
+  const o = restoreActivityOptions(req.timings, controlTaskQueueOf(info.taskQueue));
   const planning = proxyActivities<RestoreActivities>(o.planning);
   const pd = proxyActivities<RestoreActivities>(o.pdCall);
   const resetTsAct = proxyActivities<RestoreActivities>(o.resetTs);

@@ -1,6 +1,8 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps, type RestoreActivities } from '../../src/activities';
 import { PlanCache } from '../../src/activities/plan-cache';
+import { CONTROL_WORKER_TUNING, DATA_WORKER_TUNING } from '../../src/worker/worker-tuning';
+import { controlTaskQueueOf } from '../../src/workflows/task-queues';
 
 /** Bundles src/workflows once (about 2 s); reuse the result for every worker in a test file. */
 export async function bundleRestoreWorkflows(): Promise<WorkflowBundle> {
@@ -40,8 +42,8 @@ export async function startRestoreWorkers(opts: {
   quietRuntime();
   const activities = 'activities' in opts ? opts.activities : createActivities(opts.deps, new PlanCache(opts.deps.backup));
   const common = { connection: opts.connection, namespace: opts.namespace ?? 'default', activities, shutdownGraceTime: '2s' };
-  const main = await Worker.create({ ...common, taskQueue: opts.taskQueue, workflowBundle: opts.bundle, stickyQueueScheduleToStartTimeout: '1s' });
-  const control = await Worker.create({ ...common, taskQueue: `${opts.taskQueue}-control` });
+  const main = await Worker.create({ ...common, taskQueue: opts.taskQueue, workflowBundle: opts.bundle, stickyQueueScheduleToStartTimeout: '1s', ...DATA_WORKER_TUNING });
+  const control = await Worker.create({ ...common, ...CONTROL_WORKER_TUNING, taskQueue: controlTaskQueueOf(opts.taskQueue) });
   const runs = [main.run(), control.run()];
   return {
     async stop() {
