@@ -105,6 +105,11 @@ export async function restoredChecksums(c: SimCluster, tables: readonly Manifest
   return tables.map((t, i) => ({ table: `${t.db}.${t.name}`, crc64xor: sums[i]!.crc64xor.toString(), totalKvs: sums[i]!.totalKvs.toString(), totalBytes: sums[i]!.totalBytes.toString() }));
 }
 
+/** What restoredChecksums must return for tables restored whole: the checksums BR recorded for them in backupmeta. */
+export function recordedChecksums(tables: readonly ManifestTable[]): RestoredChecksum[] {
+  return tables.map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes }));
+}
+
 /** [new physical ID, backup physical ID] of a table and each of its partitions (by partition name). */
 function physicalIdPairs(oldInfo: TableInfo, newInfo: TableInfo): [number, number][] {
   const pairs: [number, number][] = [[newInfo.id, oldInfo.id]];

@@ -1,66 +1,43 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
 import { routeActivitiesByCluster } from '../../../src/activities/cluster-router';
 import { PlanCache } from '../../../src/activities/plan-cache';
-import { makeBackup } from '../../../src/backup/generator/make-backup';
-import { LocalStorage } from '../../../src/backup/local-storage';
-import type { Manifest } from '../../../src/backup/manifest';
 import { openStorage } from '../../../src/backup/open-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
 import { ErrorType } from '../../../src/plan/error-types';
 import { ClusterPool } from '../../../src/worker/cluster-pool';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
-import { testTemporalAddress } from '../../support/env';
-import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
+import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
+import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 
 /**
  * The restore input names its target cluster (PD and TiDB addresses); secrets stay on the worker (a password
  * file named by path). One worker, whose own cluster is A, restores into B when the input says B.
  */
-const FAST = { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 };
 const B_PASSWORD = 'b-only-secret-7f3a';
 
-let bundle: WorkflowBundle;
-let native: NativeConnection;
-let connection: Connection;
-let client: Client;
-let dir: string;
-let manifest: Manifest;
+let env: RestoreEnvWithBackup;
 
 beforeAll(async () => {
-  const address = testTemporalAddress();
-  dir = await mkdtemp(join(tmpdir(), 'brflow-cluster-input-'));
-  [bundle, native, connection] = await Promise.all([
-    bundleRestoreWorkflows(),
-    connectWorkerConnection(address),
-    Connection.connect({ address }),
-    makeBackup(new LocalStorage(join(dir, 'backup')), { seed: 31, tables: 4, rows: 25, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false }),
-  ]);
-  manifest = await readManifest(new LocalStorage(join(dir, 'backup')));
-  client = new Client({ connection });
+  // The backup in a folder of its own: the password file for cluster B is written next to it, in env.dir.
+  env = await openRestoreEnv({
+    prefix: 'cluster-input',
+    backup: { seed: 31, tables: 4, rows: 25, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false },
+    backupSubdir: 'backup',
+  });
 });
 
-afterAll(async () => {
-  await native?.close();
-  await connection?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 /** A worker routed through the pool exactly as `brflow worker` builds it (src/worker/main.ts). */
 async function withPoolWorker(home: SimCluster | undefined, body: (taskQueue: string) => Promise<void>): Promise<void> {
   const tidbDefaults = home?.target.tidb ?? { host: '127.0.0.1', port: 4000, statusAddress: '127.0.0.1:10080', user: 'root', password: '' };
   const pool = new ClusterPool({ ...(home ? { home: home.target } : {}), tidbDefaults });
   const activities = routeActivitiesByCluster((ref) => pool.resolve(ref), new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) }));
-  const taskQueue = `cluster-input-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  const workers = await startRestoreWorkers({ connection: native, taskQueue, activities, bundle });
   try {
-    await body(taskQueue);
+    await env.withWorkers({ activities }, body);
   } finally {
-    await workers.stop();
     await pool.close();
   }
 }
@@ -82,23 +59,23 @@ function payloadTexts(history: unknown): string {
 }
 
 function userTables() {
-  return manifest.tables.filter((t) => t.db !== 'mysql');
+  return env.manifest.tables.filter((t) => t.db !== 'mysql');
 }
 
 test('a worker whose own cluster is A restores into B when the input names B; A is untouched; no password in history', async () => {
   const a = await startSimCluster();
   const b = await startSimCluster({ tidb: { users: { brflow: B_PASSWORD } } });
-  const pwFile = join(dir, 'b-password');
+  const pwFile = join(env.dir, 'b-password');
   await writeFile(pwFile, `${B_PASSWORD}\n`, { mode: 0o600 });
   try {
     await withPoolWorker(a, async (taskQueue) => {
-      const handle = await client.workflow.start(restoreWorkflow, {
+      const handle = await env.client.workflow.start(restoreWorkflow, {
         taskQueue,
         workflowId: `into-b-${taskQueue}`,
         args: [{
-          storage: `local://${join(dir, 'backup')}`,
+          storage: `local://${env.backupDir}`,
           cluster: { pd: b.sim.pdAddresses, tidb: b.sim.tidb!.address, tidbStatus: b.sim.tidb!.statusAddress, tidbUser: 'brflow', tidbPasswordFile: pwFile },
-          timings: FAST,
+          timings: FAST_TIMINGS,
         }],
       });
       const result = await handle.result();
@@ -106,7 +83,7 @@ test('a worker whose own cluster is A restores into B when the input names B; A 
 
       // B holds exactly the backup's data and was handed back.
       const bTarget = { ...b, target: { ...b.target, tidb: { ...b.target.tidb, user: 'brflow', password: B_PASSWORD } } };
-      expect(await restoredChecksums(bTarget, userTables())).toEqual(userTables().map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes })));
+      expect(await restoredChecksums(bTarget, userTables())).toEqual(recordedChecksums(userTables()));
       expect(clusterNormality(b.sim)).toEqual(expectedNormality(b));
 
       // A: no data, no table, scheduling as it was.
@@ -129,10 +106,10 @@ test('a worker whose own cluster is A restores into B when the input names B; A 
 
 test('a worker without a cluster of its own fails a restore that names none, typed, before changing anything', async () => {
   await withPoolWorker(undefined, async (taskQueue) => {
-    const err = await client.workflow.execute(restoreWorkflow, {
+    const err = await env.client.workflow.execute(restoreWorkflow, {
       taskQueue,
       workflowId: `no-cluster-${taskQueue}`,
-      args: [{ storage: `local://${join(dir, 'backup')}`, timings: FAST }],
+      args: [{ storage: `local://${env.backupDir}`, timings: FAST_TIMINGS }],
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause?.cause as { type?: string; message: string };
@@ -146,11 +123,11 @@ test('an unreadable password file fails typed, naming the path, and leaves the c
   const b = await startSimCluster({ tidb: { users: { brflow: B_PASSWORD } } });
   try {
     await withPoolWorker(undefined, async (taskQueue) => {
-      const missing = join(dir, 'no-such-password-file');
-      const err = await client.workflow.execute(restoreWorkflow, {
+      const missing = join(env.dir, 'no-such-password-file');
+      const err = await env.client.workflow.execute(restoreWorkflow, {
         taskQueue,
         workflowId: `bad-pwfile-${taskQueue}`,
-        args: [{ storage: `local://${join(dir, 'backup')}`, cluster: { pd: b.sim.pdAddresses, tidb: b.sim.tidb!.address, tidbStatus: b.sim.tidb!.statusAddress, tidbUser: 'brflow', tidbPasswordFile: missing }, timings: FAST }],
+        args: [{ storage: `local://${env.backupDir}`, cluster: { pd: b.sim.pdAddresses, tidb: b.sim.tidb!.address, tidbStatus: b.sim.tidb!.statusAddress, tidbUser: 'brflow', tidbPasswordFile: missing }, timings: FAST_TIMINGS }],
       }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const cause = (err as WorkflowFailedError).cause?.cause as { type?: string; message: string };

@@ -1,22 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, RetryState, TemporalFailure } from '@temporalio/common';
-import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { encodeMvccWrite } from '../../../src/backup/mvcc-write';
-import { makeBackup, type MakeBackupSummary } from '../../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../../src/backup/local-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
 import { ErrorType, type ErrorTypeName } from '../../../src/plan/error-types';
 import { appendTs, concatBytes, encodeBytes, recordKey } from '../../../src/plan/keys';
 import type { SimulatorOptions } from '../../../src/simulator/server';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
-import { clusterNormality, expectedNormality, startSimCluster, type SimCluster } from '../../support/sim-cluster';
-import { testTemporalAddress } from '../../support/env';
-import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
+import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
+import { clusterNormality, expectedNormality, type SimCluster } from '../../support/sim-cluster';
 
 /**
  * Issue #4: a failure injected at each step of a restore ends the workflow with a typed error (an
@@ -29,44 +24,35 @@ import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } 
  * exhausting a small budget given in the input, one shows faults hitting compensation itself.
  */
 // A short heartbeat timeout: stopping the keeper waits for its next heartbeat (0.8 × this), once per case or more.
-const FAST = { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 1500, compensationMaxIntervalMs: 300 };
+// A lower cap on compensation's retry backoff: one case makes compensation itself retry.
+const FAST = { ...FAST_TIMINGS, heartbeatTimeoutMs: 1500, compensationMaxIntervalMs: 300 };
 /** Small and quick: two user tables, a set rate limit (so its undo is exercised too). */
 const TABLES = ['shop.documents', 'shop.empty_table'];
 const SQL_REFUSED = 1105;
 
-let bundle: WorkflowBundle;
-let native: NativeConnection;
-let connection: Connection;
-let client: Client;
-let dir: string;
-let full: MakeBackupSummary;
+let env: RestoreEnvWithBackup;
 
 beforeAll(async () => {
-  const address = testTemporalAddress();
-  dir = await mkdtemp(join(tmpdir(), 'brflow-failure-matrix-'));
   const gen = { seed: 11, tables: 8, rows: 20, metaVersion: 2 as const, compression: 'zstd' as const };
-  [bundle, native, connection, full] = await Promise.all([
-    bundleRestoreWorkflows(),
-    connectWorkerConnection(address),
-    Connection.connect({ address }),
-    makeBackup(new LocalStorage(join(dir, 'full')), { ...gen, incremental: false, withSysTables: false }),
-    makeBackup(new LocalStorage(join(dir, 'sys')), { ...gen, incremental: false, withSysTables: true }),
-    makeBackup(new LocalStorage(join(dir, 'inc')), { ...gen, incremental: true, withSysTables: false }),
-    makeBackup(new LocalStorage(join(dir, 'gone')), { ...gen, incremental: false, withSysTables: false }),
-    makeBackup(new LocalStorage(join(dir, 'damaged')), { ...gen, incremental: false, withSysTables: false }),
-  ]);
+  // One backup per kind a case restores, each in the folder its `backup` field names ('full' by default).
+  env = await openRestoreEnv({
+    prefix: 'failure-matrix',
+    backup: { ...gen, incremental: false, withSysTables: false },
+    backupSubdir: 'full',
+    moreBackups: {
+      sys: { ...gen, incremental: false, withSysTables: true },
+      inc: { ...gen, incremental: true, withSysTables: false },
+      gone: { ...gen, incremental: false, withSysTables: false },
+      damaged: { ...gen, incremental: false, withSysTables: false },
+    },
+  });
   // Backups damaged after they were taken: one data file of shop.documents deleted, one overwritten.
-  const firstFile = async (b: string) => (await readManifest(new LocalStorage(join(dir, b)))).tables.find((t) => `${t.db}.${t.name}` === 'shop.documents')!.files[0]!.name;
-  await rm(join(dir, 'gone', await firstFile('gone')));
-  await writeFile(join(dir, 'damaged', await firstFile('damaged')), Buffer.alloc(4096, 0x5a));
-  client = new Client({ connection });
+  const firstFile = async (b: string) => (await readManifest(new LocalStorage(join(env.dir, b)))).tables.find((t) => `${t.db}.${t.name}` === 'shop.documents')!.files[0]!.name;
+  await rm(join(env.dir, 'gone', await firstFile('gone')));
+  await writeFile(join(env.dir, 'damaged', await firstFile('damaged')), Buffer.alloc(4096, 0x5a));
 });
 
-afterAll(async () => {
-  await native?.close();
-  await connection?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 interface Case {
   step: string;
@@ -270,31 +256,19 @@ const CASES: Case[] = [
 ];
 
 test.each(CASES.map((c) => [c.step, c] as const))('a failure at %s fails the workflow typed and leaves the cluster normal', async (_step, tc) => {
-  const cluster = await startSimCluster(tc.sim ?? {});
-  let cd: ClusterDeps | undefined;
-  const taskQueue = `fm-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  try {
-    cd = await connectClusterDeps(cluster.target);
-    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cd.deps, bundle });
-    try {
-      tc.inject?.(cluster);
-      const input = { storage: `local://${join(dir, tc.backup ?? 'full')}`, filters: TABLES, tableGroupSize: 1, rateLimitBytesPerSec: 1 << 30, timings: FAST, ...tc.input };
-      const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `fm-${taskQueue}`, args: [input] });
-      const [outcome] = await Promise.all([handle.result().then(() => 'completed', (e: unknown) => e), tc.during?.(cluster)]);
-      expect(outcome).toBeInstanceOf(WorkflowFailedError);
-      const err = outcome as WorkflowFailedError;
-      const root = rootFailure(err);
-      expect(root).toBeInstanceOf(ApplicationFailure);
-      expect({ type: root!.type, message: root!.message }).toEqual({ type: tc.type, message: expect.stringMatching(tc.message) });
-      await tc.check?.({ c: cluster, err, handle });
-      expect(clusterNormality(cluster.sim)).toEqual(expectedNormality(cluster));
-    } finally {
-      await workers.stop();
-    }
-  } finally {
-    await cd?.close();
-    await cluster.sim.stop();
-  }
+  await env.withCluster(tc.sim ?? {}, async (cluster, taskQueue) => {
+    tc.inject?.(cluster);
+    const input = { storage: `local://${join(env.dir, tc.backup ?? 'full')}`, filters: TABLES, tableGroupSize: 1, rateLimitBytesPerSec: 1 << 30, timings: FAST, ...tc.input };
+    const handle = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `fm-${taskQueue}`, args: [input] });
+    const [outcome] = await Promise.all([handle.result().then(() => 'completed', (e: unknown) => e), tc.during?.(cluster)]);
+    expect(outcome).toBeInstanceOf(WorkflowFailedError);
+    const err = outcome as WorkflowFailedError;
+    const root = rootFailure(err);
+    expect(root).toBeInstanceOf(ApplicationFailure);
+    expect({ type: root!.type, message: root!.message }).toEqual({ type: tc.type, message: expect.stringMatching(tc.message) });
+    await tc.check?.({ c: cluster, err, handle });
+    expect(clusterNormality(cluster.sim)).toEqual(expectedNormality(cluster));
+  });
 });
 
 /**
@@ -346,7 +320,7 @@ async function plantForeignRow(c: SimCluster): Promise<void> {
     if (id === undefined) await new Promise((r) => setTimeout(r, 10));
   }
   // At the backup's end version: at or below any read TS after the restore's reset-ts.
-  const ts = BigInt(full.endVersion);
+  const ts = BigInt(env.backup.endVersion);
   const dataKey = concatBytes(new Uint8Array([0x7a]), appendTs(encodeBytes(recordKey(id, (1n << 62n) + 7n)), ts));
   const write = encodeMvccWrite({ type: 'put', startTs: ts - 1n, shortValue: new Uint8Array([0x80, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x2a]) });
   for (const s of c.sim.state.stores()) c.sim.state.dataOf(s.id).put('write', dataKey, write);

@@ -1,77 +1,42 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { expectedTableStates } from '../../../src/backup/generator/expected-state';
 import { makeBackup } from '../../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../../src/backup/local-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
-import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
-import { testTemporalAddress } from '../../support/env';
-import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
+import { FAST_TIMINGS, openRestoreEnv, type RestoreEnv } from '../../support/restore-env';
+import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
 
 /**
  * Issue 4's restore kinds beyond a plain full restore, end to end on the simulator: a full backup followed
  * by its incremental backup (DDL jobs replayed: create, add column, rename, drop), and a backup carrying
  * `mysql.*` system tables. State is read back from the simulated cluster, not from the workflow's word.
  */
-const FAST = { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 };
 const GEN = { seed: 21, tables: 8, rows: 30 };
 
-let bundle: WorkflowBundle;
-let native: NativeConnection;
-let connection: Connection;
-let client: Client;
-let dir: string;
+let env: RestoreEnv;
 
+// No backup here: each test generates its own into env.dir and checks what the generator reports.
 beforeAll(async () => {
-  const address = testTemporalAddress();
-  dir = await mkdtemp(join(tmpdir(), 'brflow-incr-'));
-  [bundle, native, connection] = await Promise.all([bundleRestoreWorkflows(), connectWorkerConnection(address), Connection.connect({ address })]);
-  client = new Client({ connection });
+  env = await openRestoreEnv({ prefix: 'incr' });
 });
 
-afterAll(async () => {
-  await native?.close();
-  await connection?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function withWorkers(body: (cluster: SimCluster, taskQueue: string) => Promise<void>): Promise<void> {
-  const cluster = await startSimCluster();
-  let cd: ClusterDeps | undefined;
-  const taskQueue = `incr-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  try {
-    cd = await connectClusterDeps(cluster.target);
-    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cd.deps, bundle });
-    try {
-      await body(cluster, taskQueue);
-    } finally {
-      await workers.stop();
-    }
-  } finally {
-    await cd?.close();
-    await cluster.sim.stop();
-  }
-}
+afterAll(() => env?.close());
 
 test('full then incremental restore: DDL jobs replayed, every table ends as full + incremental, cluster normal', async () => {
-  const fullDir = join(dir, 'full');
-  const incDir = join(dir, 'inc');
+  const fullDir = join(env.dir, 'full');
+  const incDir = join(env.dir, 'inc');
   await makeBackup(new LocalStorage(fullDir), { ...GEN, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false });
   const inc = await makeBackup(new LocalStorage(incDir), { ...GEN, metaVersion: 2, compression: 'zstd', incremental: true, withSysTables: false });
   expect(inc.ddlJobs).toBeGreaterThan(0);
   const incManifest = await readManifest(new LocalStorage(incDir));
   expect(BigInt(incManifest.startVersion)).toBeGreaterThan(0n);
 
-  await withWorkers(async (cluster, taskQueue) => {
+  await env.withCluster(async (cluster, taskQueue) => {
     for (const [i, d] of [fullDir, incDir].entries()) {
-      await client.workflow.execute(restoreWorkflow, {
+      await env.client.workflow.execute(restoreWorkflow, {
         taskQueue, workflowId: `incr-${i}-${taskQueue}`,
-        args: [{ storage: `local://${d}`, batchFiles: 4, concurrency: 4, timings: FAST }],
+        args: [{ storage: `local://${d}`, batchFiles: 4, concurrency: 4, timings: FAST_TIMINGS }],
       });
     }
     const expected = expectedTableStates({ seed: GEN.seed, tables: GEN.tables, rowsPerTable: GEN.rows, withSysTables: false }, true)
@@ -95,22 +60,22 @@ test('full then incremental restore: DDL jobs replayed, every table ends as full
 });
 
 test('a backup with mysql.* system tables, named by the filter as BR requires: user tables restored, system tables moved into mysql as BR does', async () => {
-  const sysDir = join(dir, 'sys');
+  const sysDir = join(env.dir, 'sys');
   const made = await makeBackup(new LocalStorage(sysDir), { ...GEN, seed: 22, metaVersion: 1, compression: 'lz4', incremental: false, withSysTables: true });
   // BR's backup stores `mysql` under its temporary name; restore moves the tables into `mysql`.
   const sysTables = made.tables.filter((t) => t.db === '__TiDB_BR_Temporary_mysql').map((t) => t.table).sort();
   expect(sysTables.length).toBeGreaterThan(0);
   const manifest = await readManifest(new LocalStorage(sysDir));
 
-  await withWorkers(async (cluster, taskQueue) => {
-    const result = await client.workflow.execute(restoreWorkflow, {
+  await env.withCluster(async (cluster, taskQueue) => {
+    const result = await env.client.workflow.execute(restoreWorkflow, {
       taskQueue, workflowId: `sys-${taskQueue}`,
-      args: [{ storage: `local://${sysDir}`, filters: ['*.*', 'mysql.*'], batchFiles: 4, timings: FAST }],
+      args: [{ storage: `local://${sysDir}`, filters: ['*.*', 'mysql.*'], batchFiles: 4, timings: FAST_TIMINGS }],
     });
     const user = manifest.tables.filter((t) => !t.isSystem);
     expect(result.checksum.passed).toBeGreaterThanOrEqual(user.filter((t) => t.totalKvs !== '0').length);
     const restored = await restoredChecksums(cluster, user);
-    expect(restored).toEqual(user.map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes })));
+    expect(restored).toEqual(recordedChecksums(user));
     // BR restores mysql.* tables except privilege, bootstrap and statistics ones (cluster/tidb.ts lists them);
     // a table mysql lacks is moved in by RENAME, and the temporary schema is dropped.
     expect(sysTables).toEqual(['expr_pushdown_blacklist', 'global_priv', 'stats_meta', 'user']);

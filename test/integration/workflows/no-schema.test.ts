@@ -1,76 +1,32 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
-import { makeBackup } from '../../../src/backup/generator/make-backup';
-import { LocalStorage } from '../../../src/backup/local-storage';
-import type { Manifest, ManifestTable } from '../../../src/backup/manifest';
-import { readManifest } from '../../../src/backup/read-manifest';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ManifestTable } from '../../../src/backup/manifest';
 import { TidbClient } from '../../../src/cluster/tidb';
 import { ErrorType } from '../../../src/plan/error-types';
 import { planRestore } from '../../../src/plan/restore-plan';
-import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
-import { testTemporalAddress } from '../../support/env';
-import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
+import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
+import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, type SimCluster } from '../../support/sim-cluster';
 
 /**
  * noSchema (BR --no-schema): data goes into tables the operator created beforehand; brflow creates and alters
  * no schema object, and refuses tables that are missing or laid out differently from the backup.
  */
-const FAST = { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 };
-
-let bundle: WorkflowBundle;
-let native: NativeConnection;
-let connection: Connection;
-let client: Client;
-let dir: string;
-let manifest: Manifest;
+let env: RestoreEnvWithBackup;
 let chosen: ManifestTable[];
 
 beforeAll(async () => {
-  const address = testTemporalAddress();
-  dir = await mkdtemp(join(tmpdir(), 'brflow-no-schema-'));
-  [bundle, native, connection] = await Promise.all([
-    bundleRestoreWorkflows(),
-    connectWorkerConnection(address),
-    Connection.connect({ address }),
-    makeBackup(new LocalStorage(dir), { seed: 41, tables: 8, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false }),
-  ]);
-  manifest = await readManifest(new LocalStorage(dir));
-  client = new Client({ connection });
-  chosen = manifest.tables.filter((t) => t.db !== 'mysql' && BigInt(t.totalKvs) > 0n).slice(0, 2);
+  env = await openRestoreEnv({
+    prefix: 'no-schema',
+    backup: { seed: 41, tables: 8, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false },
+  });
+  chosen = env.manifest.tables.filter((t) => t.db !== 'mysql' && BigInt(t.totalKvs) > 0n).slice(0, 2);
 });
 
-afterAll(async () => {
-  await native?.close();
-  await connection?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function withCluster(body: (c: SimCluster, taskQueue: string) => Promise<void>): Promise<void> {
-  const c = await startSimCluster();
-  const taskQueue = `no-schema-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  let cd: ClusterDeps | undefined;
-  try {
-    cd = await connectClusterDeps(c.target);
-    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cd.deps, bundle });
-    try {
-      await body(c, taskQueue);
-    } finally {
-      await workers.stop();
-    }
-  } finally {
-    await cd?.close();
-    await c.sim.stop();
-  }
-}
+afterAll(() => env?.close());
 
 /** The operator's part: the databases and the chosen tables created with the backup's layout, beforehand. */
 async function precreate(c: SimCluster, tables: readonly ManifestTable[]): Promise<void> {
-  const plan = planRestore(manifest, { filters: tables.map((t) => `${t.db}.${t.name}`) });
+  const plan = planRestore(env.manifest, { filters: tables.map((t) => `${t.db}.${t.name}`) });
   const tidb = new TidbClient(c.target.tidb);
   try {
     await tidb.createDatabases(plan.databases.map((d) => d.createSql));
@@ -86,19 +42,19 @@ async function precreate(c: SimCluster, tables: readonly ManifestTable[]): Promi
 const filtersOf = (tables: readonly ManifestTable[]) => tables.map((t) => `${t.db}.${t.name}`);
 
 test('noSchema fills existing tables with the backup’s data and runs no DDL at all', async () => {
-  await withCluster(async (c, taskQueue) => {
+  await env.withCluster(async (c, taskQueue) => {
     await precreate(c, chosen);
     const catalog = c.sim.tidbFront!.catalog;
     const versionBefore = catalog.schemaVersion;
     const jobsBefore = catalog.ddlJobs().length;
-    const result = await client.workflow.execute(restoreWorkflow, {
+    const result = await env.client.workflow.execute(restoreWorkflow, {
       taskQueue,
       workflowId: `no-schema-${taskQueue}`,
-      args: [{ storage: `local://${dir}`, filters: filtersOf(chosen), noSchema: true, timings: FAST }],
+      args: [{ storage: `local://${env.dir}`, filters: filtersOf(chosen), noSchema: true, timings: FAST_TIMINGS }],
     });
     expect(result.tables).toBe(2);
     expect(result.checksum).toEqual({ enabled: true, passed: 2 });
-    expect(await restoredChecksums(c, chosen)).toEqual(chosen.map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes })));
+    expect(await restoredChecksums(c, chosen)).toEqual(recordedChecksums(chosen));
     // Not one schema change: same schema version, no new DDL job.
     expect(catalog.schemaVersion).toBe(versionBefore);
     expect(catalog.ddlJobs()).toHaveLength(jobsBefore);
@@ -107,12 +63,12 @@ test('noSchema fills existing tables with the backup’s data and runs no DDL at
 });
 
 test('noSchema refuses a table that does not exist, typed, naming it, and hands the cluster back', async () => {
-  await withCluster(async (c, taskQueue) => {
+  await env.withCluster(async (c, taskQueue) => {
     await precreate(c, chosen.slice(0, 1));
-    const err = await client.workflow.execute(restoreWorkflow, {
+    const err = await env.client.workflow.execute(restoreWorkflow, {
       taskQueue,
       workflowId: `no-schema-missing-${taskQueue}`,
-      args: [{ storage: `local://${dir}`, filters: filtersOf(chosen), noSchema: true, timings: FAST }],
+      args: [{ storage: `local://${env.dir}`, filters: filtersOf(chosen), noSchema: true, timings: FAST_TIMINGS }],
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const root = (err as WorkflowFailedError).cause?.cause as { type?: string; message: string };
@@ -124,21 +80,21 @@ test('noSchema refuses a table that does not exist, typed, naming it, and hands 
 });
 
 test('noSchema refuses an existing table whose columns differ from the backup’s', async () => {
-  await withCluster(async (c, taskQueue) => {
+  await env.withCluster(async (c, taskQueue) => {
     const t = chosen[0]!;
     const tidb = new TidbClient(c.target.tidb);
     try {
-      const plan = planRestore(manifest, { filters: filtersOf([t]) });
+      const plan = planRestore(env.manifest, { filters: filtersOf([t]) });
       await tidb.createDatabases(plan.databases.map((d) => d.createSql));
       // Same name, a layout of the operator's own: column IDs cannot match the backup's.
       await tidb.executeStatements(t.db, [`CREATE TABLE \`${t.name}\` (other_id BIGINT PRIMARY KEY, note VARCHAR(20))`]);
     } finally {
       await tidb.close();
     }
-    const err = await client.workflow.execute(restoreWorkflow, {
+    const err = await env.client.workflow.execute(restoreWorkflow, {
       taskQueue,
       workflowId: `no-schema-layout-${taskQueue}`,
-      args: [{ storage: `local://${dir}`, filters: filtersOf([t]), noSchema: true, timings: FAST }],
+      args: [{ storage: `local://${env.dir}`, filters: filtersOf([t]), noSchema: true, timings: FAST_TIMINGS }],
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const root = (err as WorkflowFailedError).cause?.cause as { type?: string; message: string };

@@ -1,24 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../../src/activities';
-import { makeBackup } from '../../../src/backup/generator/make-backup';
-import { LocalStorage } from '../../../src/backup/local-storage';
-import type { Manifest, ManifestTable } from '../../../src/backup/manifest';
-import { readManifest } from '../../../src/backup/read-manifest';
+import type { ManifestTable } from '../../../src/backup/manifest';
 import type { PreCheckResult } from '../../../src/activities/safepoint';
 import { createTableSql } from '../../../src/plan/create-sql';
 import { ErrorType } from '../../../src/plan/error-types';
 import { normalizeRestoreRequest } from '../../../src/workflows/normalize-request';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
-import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
-import { testTemporalAddress } from '../../support/env';
-import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
+import { connectClusterDeps } from '../../../src/worker/cluster-deps';
+import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
+import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 
 /**
  * BR's restore pre-checks (PreCheckTableTiFlashReplica, PreCheckTableClusterIndex) end to end: the real
@@ -26,7 +18,6 @@ import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } 
  * Each test checks what an operator would: the replicas TiDB holds, the data, who took import traffic, the
  * failure the workflow reports and that nothing was changed.
  */
-const FAST = { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 };
 /** shop.customer (clustered common handle) had 2 TiFlash replicas with a location label, shop.order (int handle) 1; shop.event_log none. */
 const TIFLASH = [
   { table: 'shop.customer', count: 2, locationLabels: ['zone'] },
@@ -34,59 +25,26 @@ const TIFLASH = [
 ];
 const RESTORED = ['shop.customer', 'shop.order', 'shop.event_log'];
 
-let bundle: WorkflowBundle;
-let native: NativeConnection;
-let connection: Connection;
-let client: Client;
-let dir: string;
-let manifest: Manifest;
+let env: RestoreEnvWithBackup;
 let restored: ManifestTable[];
 
 beforeAll(async () => {
-  const address = testTemporalAddress();
-  dir = await mkdtemp(join(tmpdir(), 'brflow-prechecks-'));
-  [bundle, native, connection] = await Promise.all([
-    bundleRestoreWorkflows(),
-    connectWorkerConnection(address),
-    Connection.connect({ address }),
-    makeBackup(new LocalStorage(dir), { seed: 31, tables: 8, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false, tiflashReplicas: TIFLASH }),
-  ]);
-  manifest = await readManifest(new LocalStorage(dir));
-  client = new Client({ connection });
-  restored = RESTORED.map((n) => manifest.tables.find((t) => `${t.db}.${t.name}` === n)!);
+  env = await openRestoreEnv({
+    prefix: 'prechecks',
+    backup: { seed: 31, tables: 8, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false, tiflashReplicas: TIFLASH },
+  });
+  restored = RESTORED.map((n) => env.manifest.tables.find((t) => `${t.db}.${t.name}` === n)!);
 });
 
-afterAll(async () => {
-  await native?.close();
-  await connection?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function withCluster(tiflashStores: number, body: (c: SimCluster, taskQueue: string) => Promise<void>): Promise<void> {
-  const c = await startSimCluster({ tiflashStores });
-  const taskQueue = `prechecks-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  let cd: ClusterDeps | undefined;
-  try {
-    cd = await connectClusterDeps(c.target);
-    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cd.deps, bundle });
-    try {
-      await body(c, taskQueue);
-    } finally {
-      await workers.stop();
-    }
-  } finally {
-    await cd?.close();
-    await c.sim.stop();
-  }
-}
+afterAll(() => env?.close());
 
 function restore(taskQueue: string, id: string) {
-  return client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: `${id}-${taskQueue}`, args: [{ storage: `local://${dir}`, filters: RESTORED, timings: FAST }] });
+  return env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: `${id}-${taskQueue}`, args: [{ storage: `local://${env.dir}`, filters: RESTORED, timings: FAST_TIMINGS }] });
 }
 
 /** The preCheck activity's result, as the workflow history recorded it. */
 async function preCheckResult(workflowId: string): Promise<PreCheckResult | undefined> {
-  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'preCheck');
   const done = events.find((e) => e.activityTaskCompletedEventAttributes && String(e.activityTaskCompletedEventAttributes.scheduledEventId) === String(scheduled?.eventId));
   const p = done?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
@@ -112,12 +70,12 @@ test('the backup recorded TiFlash replicas (the generator option reaches backupm
 });
 
 test('without TiFlash stores the restore completes with the backup’s data and the replicas dropped', async () => {
-  await withCluster(0, async (c, taskQueue) => {
+  await env.withCluster({ tiflashStores: 0 }, async (c, taskQueue) => {
     const result = await restore(taskQueue, 'no-tiflash');
     expect(result.tables).toBe(3);
     expect(result.tiflashReplicasDropped).toBe(2);
     expect(result.checksum).toEqual({ enabled: true, passed: 3 });
-    expect(await restoredChecksums(c, restored)).toEqual(restored.map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes })));
+    expect(await restoredChecksums(c, restored)).toEqual(recordedChecksums(restored));
     expect(RESTORED.map((n) => replicaOf(c, 'shop', n.split('.')[1]!))).toEqual([null, null, null]);
     expect(await preCheckResult(`no-tiflash-${taskQueue}`)).toEqual({ tiflash: { stores: 0, replicasKept: 0, replicasDropped: 2 }, existingTablesChecked: 0 });
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
@@ -125,11 +83,11 @@ test('without TiFlash stores the restore completes with the backup’s data and 
 });
 
 test('with enough TiFlash stores each restored table gets its TiFlash replica back, and no TiFlash store takes import traffic', async () => {
-  await withCluster(2, async (c, taskQueue) => {
+  await env.withCluster({ tiflashStores: 2 }, async (c, taskQueue) => {
     const result = await restore(taskQueue, 'tiflash');
     expect(result.checksum).toEqual({ enabled: true, passed: 3 });
     expect(result.tiflashReplicasDropped).toBe(0);
-    expect(await restoredChecksums(c, restored)).toEqual(restored.map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes })));
+    expect(await restoredChecksums(c, restored)).toEqual(recordedChecksums(restored));
     expect(replicaOf(c, 'shop', 'customer')).toEqual({ Count: 2, LocationLabels: ['zone'], Available: false });
     expect(replicaOf(c, 'shop', 'order')).toEqual({ Count: 1, LocationLabels: [], Available: false });
     expect(replicaOf(c, 'shop', 'event_log')).toBeNull();
@@ -143,7 +101,7 @@ test('with enough TiFlash stores each restored table gets its TiFlash replica ba
 });
 
 test('an existing table with the other clustered-index layout fails the restore before anything changes', async () => {
-  await withCluster(0, async (c, taskQueue) => {
+  await env.withCluster({ tiflashStores: 0 }, async (c, taskQueue) => {
     const catalog = c.sim.tidbFront!.catalog;
     const customer = restored[0]!;
     expect(customer.info.is_common_handle).toBe(true);
@@ -179,14 +137,14 @@ test('preCheck and createTables run twice: one TiFlash store keeps the 1-replica
   const cd = await connectClusterDeps(c.target);
   try {
     const acts = createActivities(cd.deps);
-    const env = new MockActivityEnvironment();
-    const once = <T>(f: () => Promise<T>): Promise<T> => env.run(f) as Promise<T>;
-    const req = normalizeRestoreRequest({ storage: `local://${dir}`, filters: RESTORED });
+    const activityEnv = new MockActivityEnvironment();
+    const once = <T>(f: () => Promise<T>): Promise<T> => activityEnv.run(f) as Promise<T>;
+    const req = normalizeRestoreRequest({ storage: `local://${env.dir}`, filters: RESTORED });
     if (!('value' in req)) throw new Error(JSON.stringify(req));
     const r = req.value;
     const summary = await once(() => acts.planRestore({ storage: r.storage, filters: r.filters, caseSensitive: r.caseSensitive, batchFiles: r.batchFiles, mergeRegionSizeBytes: r.mergeRegionSizeBytes, mergeRegionKeyCount: r.mergeRegionKeyCount, tableGroupSize: r.tableGroupSize }));
 
-    const pre = { backupClusterVersion: manifest.clusterVersion, planRef: summary.planRef };
+    const pre = { backupClusterVersion: env.manifest.clusterVersion, planRef: summary.planRef };
     const expected: PreCheckResult = { tiflash: { stores: 1, replicasKept: 1, replicasDropped: 1 }, existingTablesChecked: 0 };
     expect(await once(() => acts.preCheck(pre))).toEqual(expected);
     expect(await once(() => acts.preCheck(pre))).toEqual(expected);

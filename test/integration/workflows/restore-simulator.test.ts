@@ -1,19 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
-import { makeBackup, type MakeBackupSummary } from '../../../src/backup/generator/make-backup';
-import { LocalStorage } from '../../../src/backup/local-storage';
 import { TidbClient } from '../../../src/cluster/tidb';
 import { ErrorType } from '../../../src/plan/error-types';
-import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
+import type { SimulatorHandle } from '../../../src/simulator/server';
 import { pauseUpdate, progressQuery, resumeUpdate } from '../../../src/workflows/messages';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { connectClusterDeps, type ClusterDeps, type ClusterTarget } from '../../../src/worker/cluster-deps';
-import { testTemporalAddress } from '../../support/env';
-import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
+import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 
 /**
  * The whole stack: a generated BR backup on disk, the cluster simulator (PD + 3 TiKV + TiDB on the real
@@ -21,52 +13,17 @@ import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } 
  */
 /** Tables without secondary indexes: the pause/cancel/conflict scenarios need only a small restore. */
 const RESTORABLE = ['shop.documents', 'shop.empty_table'];
-const FAST = { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 };
 
-let bundle: WorkflowBundle;
-let native: NativeConnection;
-let connection: Connection;
-let client: Client;
-let dir: string;
-let backup: MakeBackupSummary;
+let env: RestoreEnvWithBackup;
 
 beforeAll(async () => {
-  const address = testTemporalAddress();
-  dir = await mkdtemp(join(tmpdir(), 'brflow-sim-restore-'));
-  [bundle, native, connection, backup] = await Promise.all([
-    bundleRestoreWorkflows(),
-    connectWorkerConnection(address),
-    Connection.connect({ address }),
-    makeBackup(new LocalStorage(dir), { seed: 7, tables: 8, rows: 40, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false }),
-  ]);
-  client = new Client({ connection });
+  env = await openRestoreEnv({
+    prefix: 'sim-restore',
+    backup: { seed: 7, tables: 8, rows: 40, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false },
+  });
 });
 
-afterAll(async () => {
-  await native?.close();
-  await connection?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function withCluster(body: (sim: SimulatorHandle, target: ClusterTarget, taskQueue: string) => Promise<void>): Promise<void> {
-  const sim = await startSimulator({ stores: 3, scatterPolls: 1 });
-  const [host, port] = sim.tidb!.address.split(':') as [string, string];
-  const target: ClusterTarget = { pdEndpoints: sim.pdAddresses, tidb: { host, port: Number(port), statusAddress: sim.tidb!.statusAddress, user: 'root', password: '' } };
-  let cd: ClusterDeps | undefined;
-  const taskQueue = `sim-restore-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  try {
-    cd = await connectClusterDeps(target);
-    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cd.deps, bundle });
-    try {
-      await body(sim, target, taskQueue);
-    } finally {
-      await workers.stop();
-    }
-  } finally {
-    await cd?.close();
-    await sim.stop();
-  }
-}
+afterAll(() => env?.close());
 
 /** What the simulator shows after a restore: TiKV normal, schedulers running, no TTL overrides, no brflow safepoint. */
 function expectClusterNormal(sim: SimulatorHandle): void {
@@ -79,14 +36,14 @@ function expectClusterNormal(sim: SimulatorHandle): void {
 }
 
 test('restores a whole generated BR backup (partitions, clustered and rowid handles, indexes) into the simulator: every table checksums as the backup, the cluster ends normal', async () => {
-  await withCluster(async (sim, target, taskQueue) => {
-    const result = await client.workflow.execute(restoreWorkflow, {
+  await env.withCluster(async ({ sim, target }, taskQueue) => {
+    const result = await env.client.workflow.execute(restoreWorkflow, {
       taskQueue,
       workflowId: `sim-${taskQueue}`,
-      args: [{ storage: `local://${dir}`, batchFiles: 4, concurrency: 4, tableGroupSize: 3, rateLimitBytesPerSec: 8 << 20, timings: FAST }],
+      args: [{ storage: `local://${env.dir}`, batchFiles: 4, concurrency: 4, tableGroupSize: 3, rateLimitBytesPerSec: 8 << 20, timings: FAST_TIMINGS }],
     });
     // Everything but system schemas (BR's default filter): all 8 generated tables.
-    const restored = backup.tables;
+    const restored = env.backup.tables;
     expect(restored).toHaveLength(8);
     expect(result.tables).toBe(8);
     expect(result.checksum).toEqual({ enabled: true, passed: 8 });
@@ -110,16 +67,16 @@ test('restores a whole generated BR backup (partitions, clustered and rowid hand
 });
 
 test('a table already in the target with another layout fails the restore for good, and compensation hands the simulator back', async () => {
-  await withCluster(async (sim, target, taskQueue) => {
-    const victim = backup.tables.find((t) => t.table === 'documents')!;
+  await env.withCluster(async ({ sim, target }, taskQueue) => {
+    const victim = env.backup.tables.find((t) => t.table === 'documents')!;
     const tidb = new TidbClient(target.tidb);
     try {
       await tidb.executeStatements(undefined, [`CREATE DATABASE IF NOT EXISTS \`${victim.db}\``, `CREATE TABLE \`${victim.db}\`.\`${victim.table}\` (zz_other INT)`]);
     } finally {
       await tidb.close();
     }
-    const err = await client.workflow
-      .execute(restoreWorkflow, { taskQueue, workflowId: `sim-fail-${taskQueue}`, args: [{ storage: `local://${dir}`, filters: RESTORABLE, tableGroupSize: 1, timings: FAST }] })
+    const err = await env.client.workflow
+      .execute(restoreWorkflow, { taskQueue, workflowId: `sim-fail-${taskQueue}`, args: [{ storage: `local://${env.dir}`, filters: RESTORABLE, tableGroupSize: 1, timings: FAST_TIMINGS }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const root = (err as WorkflowFailedError).cause?.cause as ApplicationFailure | undefined;
@@ -141,12 +98,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 /** One range per file, one file per batch, slow downloads: a restore that is reliably caught mid-ingest. */
-const slow = () => ({ storage: `local://${dir}`, filters: ['shop.documents'], batchFiles: 1, concurrency: 1, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1, timings: FAST });
+const slow = () => ({ storage: `local://${env.dir}`, filters: ['shop.documents'], batchFiles: 1, concurrency: 1, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1, timings: FAST_TIMINGS });
 
 test('pause hands the simulator back (TiKV normal, schedulers running), resume re-applies, and the restore completes', async () => {
-  await withCluster(async (sim, _target, taskQueue) => {
+  await env.withCluster(async ({ sim }, taskQueue) => {
     sim.faults.addLatency({ rpc: 'Download', ms: 400 });
-    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `sim-pause-${taskQueue}`, args: [slow()] });
+    const handle = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `sim-pause-${taskQueue}`, args: [slow()] });
     await until('a batch to finish', async () => ((await handle.query(progressQuery)).batches.done >= 1 ? true : undefined));
     expect(sim.inspector.snapshot().stores.map((s) => s.mode)).toEqual(['Import', 'Import', 'Import']);
     const p = await handle.executeUpdate(pauseUpdate);
@@ -171,9 +128,9 @@ test('pause hands the simulator back (TiKV normal, schedulers running), resume r
 });
 
 test('cancel mid-ingest on the simulator: the run ends Cancelled and the cluster is handed back', async () => {
-  await withCluster(async (sim, _target, taskQueue) => {
+  await env.withCluster(async ({ sim }, taskQueue) => {
     sim.faults.addLatency({ rpc: 'Download', ms: 400 });
-    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `sim-cancel-${taskQueue}`, args: [slow()] });
+    const handle = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `sim-cancel-${taskQueue}`, args: [slow()] });
     await until('a batch to finish', async () => ((await handle.query(progressQuery)).batches.done >= 1 ? true : undefined));
     await handle.cancel();
     const err = await handle.result().catch((e: unknown) => e);

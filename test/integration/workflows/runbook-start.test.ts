@@ -8,7 +8,7 @@ import { openStorage } from '../../../src/backup/open-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
 import type { S3Storage } from '../../../src/backup/s3-storage';
 import { ensureTool } from '../../../src/local-stack/tools';
-import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
+import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { testS3Endpoint, testTemporalAddress } from '../../support/env';
 
 /**
@@ -76,7 +76,7 @@ test('the README runbook line (`temporal workflow start …`) restores an S3 bac
     const shop = manifest.tables.filter((t) => t.db === 'shop' && !t.name.startsWith('tmp_'));
     expect(shop.length).toBeGreaterThan(1);
     const restored = await restoredChecksums(cluster, shop);
-    expect(restored).toEqual(shop.map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes })));
+    expect(restored).toEqual(recordedChecksums(shop));
     expect(clusterNormality(cluster.sim)).toEqual(expectedNormality(cluster));
 
     // The worker read S3 with its own environment's credentials; none of them reached the history.

@@ -1,12 +1,10 @@
-import { Client, Connection } from '@temporalio/client';
-import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { PlanCache } from '../../../src/activities/plan-cache';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { normalizeRestoreRequest } from '../../../src/workflows/normalize-request';
-import { testTemporalAddress } from '../../support/env';
+import { FAST_TIMINGS, openRestoreEnv, type RestoreEnv } from '../../support/restore-env';
+import { runHistoryLengths } from '../../support/run-chain';
 import { generateManifest } from '../../support/worker-backup';
 import { FakeCluster, initialFakeState } from '../../support/worker-fake-cluster';
-import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../../support/worker-harness';
 
 /**
  * History stays small whatever the backup's size: the workflow sees counts and refs only, and continues as
@@ -32,49 +30,33 @@ test('10,000 tables / 100,000 files: what the workflow receives from planning st
 });
 
 describe('a restore of 1,000 tables and 10,000 files', () => {
-  let bundle: WorkflowBundle;
-  let native: NativeConnection;
-  let connection: Connection;
+  let env: RestoreEnv;
   beforeAll(async () => {
-    const address = testTemporalAddress();
-    [bundle, native, connection] = await Promise.all([bundleRestoreWorkflows(), connectWorkerConnection(address), Connection.connect({ address })]);
+    env = await openRestoreEnv({ prefix: 'scale' });
   });
-  afterAll(async () => {
-    await native?.close();
-    await connection?.close();
-  });
+  afterAll(() => env?.close());
 
   test('runs in several bounded runs and restores every table once', async () => {
     const cluster = FakeCluster.inMemory(initialFakeState(generateManifest({ dbs: 5, tablesPerDb: 200, filesPerTable: 10 })));
-    const taskQueue = `scale-${Date.now()}`;
-    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cluster.deps(), bundle });
-    const client = new Client({ connection });
-    try {
+    const client = env.client;
+    await env.withWorkers({ deps: cluster.deps() }, async (taskQueue) => {
       const handle = await client.workflow.start(restoreWorkflow, {
         taskQueue,
         workflowId: `scale-${taskQueue}`,
-        args: [{ storage: 'local:///scale', concurrency: 32, maxBatchesPerRun: 10, timings: { keeperIntervalMs: 500, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 } }],
+        // FAST_TIMINGS but for the keeper interval this test has always run with.
+        args: [{ storage: 'local:///scale', concurrency: 32, maxBatchesPerRun: 10, timings: { ...FAST_TIMINGS, keeperIntervalMs: 500 } }],
       });
       const result = await handle.result();
       expect(result).toMatchObject({ tables: 1000, files: 10000, checksum: { passed: 1000 } });
       // Small tables share batches (a few dozen in all); at 10 per run, several runs chained by continue-as-new.
       expect(result.runs).toBeGreaterThanOrEqual(4);
       // Every run's history, via the chain of runs, stays far below the 51,200-event limit.
-      const lengths: number[] = [];
-      let runId: string | undefined = handle.firstExecutionRunId;
-      while (runId) {
-        const h: Awaited<ReturnType<typeof handle.fetchHistory>> = await client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-        const events: NonNullable<typeof h.events> = h.events ?? [];
-        lengths.push(events.length);
-        runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-      }
+      const lengths = await runHistoryLengths(client, handle);
       expect(lengths).toHaveLength(result.runs);
       // The issue's bound is 10,000 events per history; each run also stays under Temporal's 4,096-event CAN hint.
       for (const n of lengths) expect(n).toBeLessThan(4096);
       expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
       expect(cluster.normality().importStores).toEqual([]);
-    } finally {
-      await workers.stop();
-    }
+    });
   });
 });

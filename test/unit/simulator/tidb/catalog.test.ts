@@ -1,6 +1,6 @@
 import { MysqlFlag, MysqlType, type TableInfo } from '../../../../src/plan/table-info';
 import { Catalog } from '../../../../src/simulator/tidb/catalog';
-import { SqlError } from '../../../../src/simulator/tidb/sql-error';
+import { sqlErrorOf } from '../../../support/sql-error';
 
 function fresh(): Catalog {
   const c = new Catalog({ firstUserId: 1000 });
@@ -9,16 +9,6 @@ function fresh(): Catalog {
 }
 
 const ids = (t: TableInfo | undefined) => t?.cols.map((c) => [c.name.O, c.id, c.offset]);
-
-function sqlError(f: () => void): SqlError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SqlError) return e;
-    throw e;
-  }
-  throw new Error('expected a SqlError');
-}
 
 describe('Catalog ID assignment (TiDB rules)', () => {
   it('takes database, table, partition and DDL job IDs from one global allocator', () => {
@@ -120,7 +110,7 @@ describe('Catalog ID assignment (TiDB rules)', () => {
     const c = fresh();
     c.executeSql('CREATE TABLE d.x (a int, b int)');
     const before = JSON.stringify(c.tables('d'));
-    expect(sqlError(() => c.executeSql(sql)).errno).toBe(errno);
+    expect(sqlErrorOf(() => c.executeSql(sql)).errno).toBe(errno);
     expect(JSON.stringify(c.tables('d'))).toBe(before);
   });
 
@@ -140,7 +130,7 @@ describe('Catalog ID assignment (TiDB rules)', () => {
     const c = fresh();
     c.executeSql('CREATE TABLE d.t (a int, b int)');
     const before = c.table('d', 't');
-    expect(sqlError(() => c.executeSql('ALTER TABLE d.t ADD COLUMN c int, DROP COLUMN nope')).errno).toBe(1091);
+    expect(sqlErrorOf(() => c.executeSql('ALTER TABLE d.t ADD COLUMN c int, DROP COLUMN nope')).errno).toBe(1091);
     expect(c.table('d', 't')).toEqual(before);
   });
 });

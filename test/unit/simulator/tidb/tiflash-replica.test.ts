@@ -1,17 +1,7 @@
 import { Catalog } from '../../../../src/simulator/tidb/catalog';
 import { selectInfoSchema } from '../../../../src/simulator/tidb/info-schema';
-import { SqlError } from '../../../../src/simulator/tidb/sql-error';
 import { parseStatement } from '../../../../src/simulator/tidb/sql-parser';
-
-function errorOf(f: () => void): SqlError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SqlError) return e;
-    throw e;
-  }
-  throw new Error('expected a SqlError');
-}
+import { sqlErrorOf } from '../../../support/sql-error';
 
 describe('SET TIFLASH REPLICA in the simulated TiDB front', () => {
   it('parses the count and the location labels', () => {
@@ -28,7 +18,7 @@ describe('SET TIFLASH REPLICA in the simulated TiDB front', () => {
     const c = new Catalog({ tiflashStoreCount: () => stores });
     c.executeSql('CREATE DATABASE shop');
     c.executeSql('CREATE TABLE shop.t (id int NOT NULL PRIMARY KEY)');
-    const e = errorOf(() => c.executeSql('ALTER TABLE shop.t SET TIFLASH REPLICA 1'));
+    const e = sqlErrorOf(() => c.executeSql('ALTER TABLE shop.t SET TIFLASH REPLICA 1'));
     expect([e.errno, e.message]).toEqual([1105, 'the tiflash replica count: 1 should be less than the total tiflash server count: 0']);
     expect(c.table('shop', 't')?.tiflash_replica).toBeNull();
 
@@ -44,10 +34,10 @@ describe('SET TIFLASH REPLICA in the simulated TiDB front', () => {
 
   it('refuses replicas of system tables and SET TIFLASH REPLICA mixed with other specs', () => {
     const c = new Catalog({ tiflashStoreCount: () => 2 });
-    expect(errorOf(() => c.executeSql('ALTER TABLE mysql.tidb SET TIFLASH REPLICA 1')).errno).toBe(8200);
+    expect(sqlErrorOf(() => c.executeSql('ALTER TABLE mysql.tidb SET TIFLASH REPLICA 1')).errno).toBe(8200);
     c.executeSql('CREATE DATABASE shop');
     c.executeSql('CREATE TABLE shop.t (id int NOT NULL PRIMARY KEY)');
-    expect(errorOf(() => c.executeSql('ALTER TABLE shop.t SET TIFLASH REPLICA 1, COMMENT = "x"')).errno).toBe(1235);
-    expect(errorOf(() => c.executeSql('ALTER TABLE shop.nope SET TIFLASH REPLICA 1')).errno).toBe(1146);
+    expect(sqlErrorOf(() => c.executeSql('ALTER TABLE shop.t SET TIFLASH REPLICA 1, COMMENT = "x"')).errno).toBe(1235);
+    expect(sqlErrorOf(() => c.executeSql('ALTER TABLE shop.nope SET TIFLASH REPLICA 1')).errno).toBe(1146);
   });
 });
