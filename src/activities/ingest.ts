@@ -7,6 +7,7 @@ import type { TableRewrite } from '../plan/rewrite-rules';
 import type { IngestResult, PlanRef } from '../workflows/types';
 import type { DataImporter, SchemaControl } from './deps';
 import type { PlanCache } from './plan-cache';
+import { runRangeLanes } from './range-lanes';
 import { resolveTable } from './table-rewrites';
 import { withLivenessHeartbeat } from './liveness-heartbeat';
 import { typed } from './to-failure';
@@ -29,6 +30,14 @@ async function rewritesOf(schema: SchemaControl, plan: RestorePlan, batch: Impor
   return out;
 }
 
+/**
+ * Ranges of one batch downloaded and ingested at once, unless the input says (rangesInFlight). BR imports a
+ * batch's files concurrently (a worker pool, later a per-store token channel of 128); with batches spanning
+ * many small tables, one range at a time would leave a batch's activity waiting on round trips. Each range
+ * already downloads to all its peers at once.
+ */
+export const RANGES_IN_FLIGHT = 4;
+
 /** Split & scatter and download & ingest of one batch, addressed by reference (the file list stays out of history). */
 export function ingestActivities(importer: DataImporter, schema: SchemaControl, plans: PlanCache) {
   return {
@@ -44,12 +53,14 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
     },
 
     /**
-     * Downloads and ingests the batch's ranges in order. Heartbeats the index of the next range; a retry
-     * (after a crash or a worker restart) resumes there, so finished ranges are not ingested again, except
-     * those done after the last heartbeat that reached the server (harmless: ingest is idempotent).
-     * Cancellation is honoured between ranges, never mid-range, so compensation never overlaps an ingest.
+     * Downloads and ingests the batch's ranges, rangesInFlight at a time. Heartbeats `next`: every range
+     * before it is done (the finished prefix); a retry (after a crash or a worker restart) resumes there, so
+     * finished ranges are not ingested again, except those done past the prefix or after the last heartbeat
+     * that reached the server (harmless: ingest is idempotent). Cancellation and failure stop new ranges from
+     * starting and wait for those in flight, never abandoning one mid-range, so compensation never overlaps
+     * an ingest.
      */
-    async ingestBatch(input: BatchRef & { newTs: string }): Promise<IngestResult> {
+    async ingestBatch(input: BatchRef & { newTs: string; rangesInFlight?: number }): Promise<IngestResult> {
       return typed(async () => {
         const ctx = Context.current();
         let cancelled: unknown;
@@ -67,16 +78,26 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         const timeoutMs = ctx.info.heartbeatTimeoutMs;
         const timer = timeoutMs ? setInterval(() => heartbeat({ next }), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
         try {
-          for (let i = resumedFrom; i < ranges.length; i++) {
-            if (cancelled) throw cancelled;
-            const range = ranges[i]!;
-            await importer.importFiles(range.files, rewrites.get(range.table)!.rules, { storageUrl: input.planRef.storage, newTs: BigInt(input.newTs) });
-            next = i + 1;
-            heartbeat({ next });
-          }
+          await runRangeLanes({
+            from: resumedFrom,
+            count: ranges.length,
+            // Absent in inputs recorded before it existed: those restores get the default.
+            inFlight: input.rangesInFlight ?? RANGES_IN_FLIGHT,
+            work: async (i) => {
+              const range = ranges[i]!;
+              await importer.importFiles(range.files, rewrites.get(range.table)!.rules, { storageUrl: input.planRef.storage, newTs: BigInt(input.newTs) });
+            },
+            onPrefix: (n) => {
+              next = n;
+              heartbeat({ next });
+            },
+            stopped: () => cancelled !== undefined,
+          });
         } finally {
           clearInterval(timer);
         }
+        // Cancelled after the last range finished: the batch is done, report it so (its completion is recorded).
+        if (cancelled && next < ranges.length) throw cancelled;
         return { files: batch.files, bytes: Number(batch.bytes), resumedFrom };
       });
     },

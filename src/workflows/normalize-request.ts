@@ -21,6 +21,7 @@ export const DEFAULT_REQUEST = {
   noSchema: false,
   checksum: true,
   concurrency: 4,
+  rangesInFlight: 4,
   rateLimitBytesPerSec: 0,
   caseSensitive: false,
   batchFiles: DEFAULT_BATCH_MAX_FILES,
@@ -36,7 +37,7 @@ export const DEFAULT_REQUEST = {
 /** Query keys that carry credentials in BR storage URLs; they must come from the worker's environment instead. */
 const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'sas-token', 'credentials-file'];
 
-const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'online', 'noSchema', 'checksum', 'concurrency', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
+const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
 
 /**
  * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
@@ -102,6 +103,8 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   const concurrency = int(r, '', 'concurrency', DEFAULT_REQUEST.concurrency, 1, 512);
   const rateLimitBytesPerSec = int(r, '', 'rateLimitBytesPerSec', DEFAULT_REQUEST.rateLimitBytesPerSec, 0, Number.MAX_SAFE_INTEGER);
   const batchFiles = int(r, '', 'batchFiles', DEFAULT_REQUEST.batchFiles, 1, 10240);
+  // BR's per-store import concurrency is 128; more ranges of one batch at once than that buys nothing.
+  const rangesInFlight = int(r, '', 'rangesInFlight', DEFAULT_REQUEST.rangesInFlight, 1, 128);
   const mergeRegionSizeBytes = int(r, '', 'mergeRegionSizeBytes', DEFAULT_REQUEST.mergeRegionSizeBytes, 1, Number.MAX_SAFE_INTEGER);
   const mergeRegionKeyCount = int(r, '', 'mergeRegionKeyCount', DEFAULT_REQUEST.mergeRegionKeyCount, 1, Number.MAX_SAFE_INTEGER);
   const tableGroupSize = int(r, '', 'tableGroupSize', DEFAULT_REQUEST.tableGroupSize, 1, 1024);
@@ -129,7 +132,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
 
   if (problems.length > 0) return { problems };
-  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, online, noSchema, checksum, concurrency, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
+  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
 }
 
 const CLUSTER_KEYS = ['pd', 'tidb', 'tidbStatus', 'tidbUser', 'tidbPasswordFile'];

@@ -419,7 +419,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
             track((async () => {
               try {
                 await split.splitAndScatter({ planRef: s.planRef, batchNo: b, ...target });
-                const r = await ingest.ingestBatch({ planRef: s.planRef, batchNo: b, newTs, ...target });
+                const r = await ingest.ingestBatch({ planRef: s.planRef, batchNo: b, newTs, rangesInFlight: req.rangesInFlight, ...target });
                 st.filesIngested += r.files;
                 st.bytesIngested += r.bytes;
                 markDone(b);

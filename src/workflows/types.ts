@@ -89,6 +89,8 @@ export interface RestoreRequest {
   checksum: boolean;
   /** Ingest batches in flight at once. @default 4 */
   concurrency: number;
+  /** Ranges of one batch downloaded and ingested at once (BR imports a batch's files concurrently). @default 4 */
+  rangesInFlight: number;
   /** Per-store download rate limit in bytes/s; 0 = unlimited. @default 0 */
   rateLimitBytesPerSec: number;
   /** BR --case-sensitive for the filter. @default false */

@@ -60,7 +60,8 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
     const handle = await client.workflow.start(restoreWorkflow, {
       taskQueue,
       workflowId: `crash-${taskQueue}`,
-      args: [{ storage: 'local:///b', batchFiles: 4, concurrency: 1, timings: { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 2000, compensationMaxIntervalMs: 500 }, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1 }],
+      // Ranges two at a time: a batch of four is cut between its pairs.
+      args: [{ storage: 'local:///b', batchFiles: 4, concurrency: 1, rangesInFlight: 2, timings: { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 2000, compensationMaxIntervalMs: 500 }, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1 }],
     });
 
     // Kill once two batches completed and the third has finished at least two files (a heartbeat went out).

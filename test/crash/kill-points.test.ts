@@ -65,6 +65,9 @@ const request = () => ({
   // One batch at a time and one table per create-tables call: points such as "first batch" and "last
   // batch" are then well defined.
   concurrency: 1,
+  // Two of a batch's four ranges at a time: "mid-way" (some ranges done and heartbeated, the batch not done)
+  // then exists between the pairs, and the resume covers ranges that ran side by side.
+  rangesInFlight: 2,
   tableGroupSize: 1,
   mergeRegionSizeBytes: 1,
   mergeRegionKeyCount: 1,
