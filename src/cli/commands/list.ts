@@ -37,7 +37,8 @@ export function listQuery(status: string | undefined): string {
 export function toListing(w: WorkflowExecutionInfo): RestoreListing {
   const phase = w.searchAttributes?.BrRestorePhase?.[0];
   const pct = w.searchAttributes?.BrRestoreProgress?.[0];
-  const memoBackup = (w.memo?.backup ?? undefined) as { storage?: unknown } | undefined;
+  // The workflow's memo once it planned; before that, the one `brflow restore` sets at start.
+  const storage = (w.memo?.backup as { storage?: unknown } | undefined)?.storage ?? w.memo?.storage;
   return {
     workflowId: w.workflowId,
     status: w.status.name,
@@ -45,7 +46,7 @@ export function toListing(w: WorkflowExecutionInfo): RestoreListing {
     ...(typeof pct === 'number' ? { progressPct: pct } : {}),
     startTime: w.startTime.toISOString(),
     ...(w.closeTime ? { closeTime: w.closeTime.toISOString() } : {}),
-    ...(typeof memoBackup?.storage === 'string' ? { storage: memoBackup.storage } : {}),
+    ...(typeof storage === 'string' ? { storage } : {}),
     taskQueue: w.taskQueue,
   };
 }

@@ -124,6 +124,7 @@ export interface RestoreFlags extends TemporalFlags {
   tidbUser?: string;
   tidbPasswordFile?: string;
   concurrency?: number;
+  rangesInFlight?: number;
   ratelimit?: number;
   online?: boolean;
   checksum: boolean;
@@ -148,6 +149,7 @@ export function restoreInputFromFlags(f: RestoreFlags): Record<string, unknown> 
     input.cluster = cluster;
   }
   if (f.concurrency !== undefined) input.concurrency = f.concurrency;
+  if (f.rangesInFlight !== undefined) input.rangesInFlight = f.rangesInFlight;
   // BR --ratelimit is MiB/s per store.
   if (f.ratelimit !== undefined) input.rateLimitBytesPerSec = f.ratelimit * MiB;
   if (f.online) input.online = true;
@@ -170,6 +172,7 @@ export function register(program: Command): void {
       .option('--tidb-user <name>', 'TiDB user (default: the worker\'s BRFLOW_TIDB_USER)')
       .option('--tidb-password-file <path>', 'file on the worker hosts holding the TiDB password (never the password itself)')
       .option('--concurrency <n>', 'ingest batches in flight', positiveInt('--concurrency'))
+      .option('--ranges-in-flight <n>', 'ranges of one batch imported at once', positiveInt('--ranges-in-flight'))
       .option('--ratelimit <MiB/s>', 'download limit per TiKV store (0 = none)', positiveInt('--ratelimit'))
       .option('--online', 'online restore: no import mode, no scheduler pause')
       .option('--no-checksum', 'skip the per-table checksum')

@@ -1,4 +1,5 @@
-import { listQuery, renderListing } from '../../../src/cli/commands/list';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { listQuery, renderListing, toListing } from '../../../src/cli/commands/list';
 
 test('listQuery keeps to restore workflows and spells a status as Temporal visibility does', () => {
   expect(listQuery(undefined)).toBe(`WorkflowType = 'restoreWorkflow'`);
@@ -18,4 +19,13 @@ test('renderListing aligns columns and marks what is unknown', () => {
     'nightly-1    RUNNING  ingest  45%       2026-12-01T00:00:00.000Z  s3://b/p',
     'x            FAILED   -       -         2026-12-02T00:00:00.000Z  -',
   ]);
+});
+
+test('toListing reads phase and progress from search attributes and the storage from the memo (either kind)', () => {
+  const base = { workflowId: 'r1', status: { name: 'RUNNING' }, startTime: new Date('2026-12-01T00:00:00Z'), taskQueue: 'q' };
+  const planned = toListing({ ...base, searchAttributes: { BrRestorePhase: ['ingest'], BrRestoreProgress: [45] }, memo: { backup: { storage: 's3://b/planned' }, storage: 's3://b/start' } } as unknown as WorkflowExecutionInfo);
+  expect(planned).toEqual({ workflowId: 'r1', status: 'RUNNING', phase: 'ingest', progressPct: 45, startTime: '2026-12-01T00:00:00.000Z', storage: 's3://b/planned', taskQueue: 'q' });
+  // Before planning: only the memo `brflow restore` set at start; no search attributes yet.
+  const early = toListing({ ...base, searchAttributes: {}, memo: { storage: 's3://b/start' } } as unknown as WorkflowExecutionInfo);
+  expect(early).toEqual({ workflowId: 'r1', status: 'RUNNING', startTime: '2026-12-01T00:00:00.000Z', storage: 's3://b/start', taskQueue: 'q' });
 });

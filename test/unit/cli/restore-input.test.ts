@@ -13,3 +13,10 @@ test('--pd/--tidb flags become the input’s cluster, which the workflow accepts
 test('without --pd/--tidb the input names no cluster (the workers’ own)', () => {
   expect(restoreInputFromFlags({ ...base, storage: 's3://b/p' })).not.toHaveProperty('cluster');
 });
+
+test('--concurrency, --ranges-in-flight and --ratelimit (MiB/s, as BR) become input fields the workflow accepts', () => {
+  const input = restoreInputFromFlags({ ...base, storage: 's3://b/p', concurrency: 8, rangesInFlight: 16, ratelimit: 64 });
+  expect(input).toMatchObject({ concurrency: 8, rangesInFlight: 16, rateLimitBytesPerSec: 64 * 1024 * 1024 });
+  const r = normalizeRestoreRequest(input);
+  expect('value' in r && { c: r.value.concurrency, rif: r.value.rangesInFlight, rl: r.value.rateLimitBytesPerSec }).toEqual({ c: 8, rif: 16, rl: 64 * 1024 * 1024 });
+});
