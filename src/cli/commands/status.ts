@@ -1,19 +1,49 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
+import { BrflowError, ErrorType } from '../../plan/error-types';
 import type { RestoreProgress } from '../../workflows/types';
 import { connectClient, renderProgress, restoreHandle, withTemporalOptions, type TemporalFlags } from './restore';
 
-/** `brflow status ID`: the restore's progress (a query: works on running and closed restores). */
+/**
+ * How long the progress query may wait. A query needs a worker to answer it, even for a closed restore; with
+ * none polling, the server would hold the call until its own timeout while the operator stares at nothing.
+ */
+const QUERY_DEADLINE_MS = 5000;
+
+/** `brflow status ID`: the restore's progress (a query), or what Temporal itself knows when no worker answers. */
 export function register(program: Command): void {
   withTemporalOptions(program.command('status <workflowId>').description('show a restore\'s progress').option('--json', 'print the progress object as JSON')).action(
     async (id: string, f: TemporalFlags & { json?: boolean }) => {
       const { client, close } = await connectClient(f);
       try {
         const h = restoreHandle(client, id);
-        const [p, d] = await Promise.all([h.query<RestoreProgress>('progress'), h.describe()]);
-        if (f.json) process.stdout.write(`${JSON.stringify({ status: d.status.name, ...p }, null, 2)}\n`);
-        else {
-          process.stdout.write(`${id}: ${d.status.name}\n${renderProgress(p)}\n`);
-          for (const m of p.checksum.mismatches) process.stdout.write(`checksum mismatch ${m.table}: backup ${m.expected.crc64xor}/${m.expected.totalKvs} kvs, restored ${m.actual.crc64xor}/${m.actual.totalKvs} kvs\n`);
+        const d = await h.describe().catch((e: unknown) => {
+          if (e instanceof WorkflowNotFoundError) throw new BrflowError(ErrorType.InvalidInput, `no restore ${id} in namespace ${f.namespace}; \`brflow list\` shows the restores there`);
+          throw e;
+        });
+        let p: RestoreProgress | undefined;
+        let unanswered: string | undefined;
+        try {
+          p = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => h.query<RestoreProgress>('progress'));
+        } catch (e) {
+          unanswered = e instanceof Error ? e.message : String(e);
+        }
+        if (p) {
+          if (f.json) process.stdout.write(`${JSON.stringify({ status: d.status.name, ...p }, null, 2)}\n`);
+          else {
+            process.stdout.write(`${id}: ${d.status.name}\n${renderProgress(p)}\n`);
+            for (const m of p.checksum.mismatches) process.stdout.write(`checksum mismatch ${m.table}: backup ${m.expected.crc64xor}/${m.expected.totalKvs} kvs, restored ${m.actual.crc64xor}/${m.actual.totalKvs} kvs\n`);
+          }
+          return;
+        }
+        // No worker answered: the search attributes still say the phase and the percentage ingested.
+        const phase = d.searchAttributes?.BrRestorePhase?.[0];
+        const pct = d.searchAttributes?.BrRestoreProgress?.[0];
+        const hint = `no worker answered the progress query within ${QUERY_DEADLINE_MS / 1000} s (${unanswered}); is a brflow worker polling task queue ${d.taskQueue}?`;
+        if (f.json) {
+          process.stdout.write(`${JSON.stringify({ status: d.status.name, ...(typeof phase === 'string' ? { phase } : {}), ...(typeof pct === 'number' ? { progressPct: pct } : {}), progressUnavailable: hint }, null, 2)}\n`);
+        } else {
+          process.stdout.write(`${id}: ${d.status.name}${typeof phase === 'string' ? `, phase ${phase}` : ''}${typeof pct === 'number' ? `, ${pct}% of bytes ingested` : ''}\n${hint}\n`);
         }
       } finally {
         await close();

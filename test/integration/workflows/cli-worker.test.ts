@@ -111,6 +111,14 @@ test('brflow worker + brflow restore/status restore a backup; metrics are served
   const code = await new Promise<number | null>((resolve) => worker!.once('exit', resolve));
   expect(code).toBe(0);
   expect(logs).toContain('brflow worker stopped');
+
+  // With no worker left to answer the progress query, status still says what Temporal knows, and why no more.
+  const fallback = await run(['status', workflowId, '--json', '--address', address]);
+  expect(fallback.code).toBe(0);
+  expect(JSON.parse(fallback.stdout)).toMatchObject({ status: 'COMPLETED', phase: 'done', progressPct: 100, progressUnavailable: expect.stringContaining(`task queue ${taskQueue}`) });
+  const unknown = await run(['status', `${workflowId}-nope`, '--address', address]);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toMatch(/^brflow: no restore .*-nope in namespace default; `brflow list` shows the restores there$/m);
 });
 
 test('a bad worker environment is refused with every problem in one line', async () => {
