@@ -8,6 +8,7 @@ import type { IngestResult, PlanRef } from '../workflows/types';
 import type { DataImporter, SchemaControl } from './deps';
 import type { PlanCache } from './plan-cache';
 import { runRangeLanes } from './range-lanes';
+import { ingestCounters } from './restore-metrics';
 import { resolveTable } from './table-rewrites';
 import { withLivenessHeartbeat } from './liveness-heartbeat';
 import { typed } from './to-failure';
@@ -77,6 +78,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         // too, naming the range in progress as still to do, so a healthy ingest is not taken for a dead worker.
         const timeoutMs = ctx.info.heartbeatTimeoutMs;
         const timer = timeoutMs ? setInterval(() => heartbeat({ next }), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
+        const counters = ingestCounters();
         try {
           await runRangeLanes({
             from: resumedFrom,
@@ -86,6 +88,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
             work: async (i) => {
               const range = ranges[i]!;
               await importer.importFiles(range.files, rewrites.get(range.table)!.rules, { storageUrl: input.planRef.storage, newTs: BigInt(input.newTs) });
+              counters.rangeDone(range.files.length, Number(range.totalBytes));
             },
             onPrefix: (n) => {
               next = n;

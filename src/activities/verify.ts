@@ -3,6 +3,7 @@ import { ErrorType } from '../plan/error-types';
 import type { ChecksumGroupResult, ChecksumMismatch, PlanRef } from '../workflows/types';
 import type { ChecksumControl, SchemaControl, TsoAndGc } from './deps';
 import type { PlanCache } from './plan-cache';
+import { checksumCounters } from './restore-metrics';
 import { resolveTable } from './table-rewrites';
 import { withLivenessHeartbeat } from './liveness-heartbeat';
 import { typed } from './to-failure';
@@ -31,6 +32,7 @@ export function verifyActivities(checksum: ChecksumControl, schema: SchemaContro
           else if (e.crc64xor === '0' && e.totalKvs === '0' && e.totalBytes === '0') skipped++;
           else mismatches.push({ table: `${t.db}.${t.name}`, expected: e, actual });
         }
+        checksumCounters().compared(passed, mismatches.length);
         return { passed, mismatches, skipped };
       }));
     },

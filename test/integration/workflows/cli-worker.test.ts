@@ -98,6 +98,15 @@ test('brflow worker + brflow restore/status restore a backup; metrics are served
 
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   expect(metrics).toMatch(/temporal_/);
+  // brflow's own counters: every file and byte the restore ingested, every table checksummed ok.
+  const progress = JSON.parse(st.stdout) as { files: { total: number }; bytes: { total: number } };
+  const sample = (name: string, labels = ''): number =>
+    metrics.split('\n').filter((l) => new RegExp(`^${name}(_total)?\\{[^}]*${labels}[^}]*\\} `).test(l)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  expect(progress.files.total).toBeGreaterThan(0);
+  expect(sample('brflow_ingested_files')).toBe(progress.files.total);
+  expect(sample('brflow_ingested_bytes')).toBe(progress.bytes.total);
+  expect(sample('brflow_tables_checksummed', 'result="ok"')).toBe(2);
+  expect(sample('brflow_tables_checksummed', 'result="mismatch"')).toBe(0);
 
   const refused = await run(['pause', workflowId, '--address', address]);
   expect(refused.code).toBe(2);
