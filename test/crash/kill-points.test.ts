@@ -14,7 +14,7 @@ import { planRestore, type RestorePlan } from '../../src/plan/restore-plan';
 import { connectClusterDeps } from '../../src/worker/cluster-deps';
 import { restoreWorkflow, type RestoreResult } from '../../src/workflows/restore';
 import type { PlanSummary } from '../../src/workflows/types';
-import { clusterNormality, expectedNormality, restoredChecksums, startSimCluster, type SimCluster } from '../support/sim-cluster';
+import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../support/sim-cluster';
 import { completedBatches, observeRestore, recordsOf, type RestoreObservation } from '../support/crash-history';
 import { CrashWorkerPool, type CrashWorker } from '../support/crash-worker';
 import { testTemporalAddress } from '../support/env';
@@ -365,7 +365,7 @@ async function killAt(point: KillPoint): Promise<void> {
       expect(completedBatches(after)).toEqual(plan.batches.map((b) => b.index));
       // The data, checked from the simulator's regions, not through brflow's checksum.
       const tables = restoredTables(plan);
-      expect(await restoredChecksums(c, tables)).toEqual(tables.map((t) => ({ table: `${t.db}.${t.name}`, crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes })));
+      expect(await restoredChecksums(c, tables)).toEqual(recordedChecksums(tables));
     } else {
       expect('err' in outcome && outcome.err).toBeInstanceOf(WorkflowFailedError);
       const root = ('err' in outcome ? (outcome.err as WorkflowFailedError).cause?.cause : undefined) as ApplicationFailure | undefined;
