@@ -132,10 +132,10 @@ describe('meta reader', () => {
       expect({ ...m, encrypted: false }).toEqual(plain);
     });
 
-    test('without a key it is BackupEncrypted naming the option that supplies the key', async () => {
+    test('without a key it is BackupEncrypted saying what the operator can do', async () => {
       encryptFixture(randomBytes(32));
       await expect(readManifest(storage(v2))).rejects.toMatchObject({
-        type: ErrorType.BackupEncrypted, message: expect.stringContaining('Supply its key with --crypter.key'),
+        type: ErrorType.BackupEncrypted, message: expect.stringMatching(/encrypted \(BR --crypter\.key\)\. brflow does not take backup keys yet: restore this backup with BR/),
       });
     });
 
