@@ -4,6 +4,7 @@ import { ErrorType } from '../plan/error-types';
 import { batchTables, type ImportBatch } from '../plan/batches';
 import { rewriteBatch, type RestorePlan } from '../plan/restore-plan';
 import type { TableRewrite } from '../plan/rewrite-rules';
+import { DEFAULT_REQUEST } from '../workflows/normalize-request';
 import type { IngestResult, PlanRef } from '../workflows/types';
 import type { DataImporter, SchemaControl } from './deps';
 import type { PlanCache } from './plan-cache';
@@ -30,14 +31,6 @@ async function rewritesOf(schema: SchemaControl, plan: RestorePlan, batch: Impor
   for (const ti of batchTables(batch)) out.set(ti, (await resolveTable(schema, plan.tables[ti]!)).rewrite);
   return out;
 }
-
-/**
- * Ranges of one batch downloaded and ingested at once, unless the input says (rangesInFlight). BR imports a
- * batch's files concurrently (a worker pool, later a per-store token channel of 128); with batches spanning
- * many small tables, one range at a time would leave a batch's activity waiting on round trips. Each range
- * already downloads to all its peers at once.
- */
-export const RANGES_IN_FLIGHT = 4;
 
 /** Split & scatter and download & ingest of one batch, addressed by reference (the file list stays out of history). */
 export function ingestActivities(importer: DataImporter, schema: SchemaControl, plans: PlanCache) {
@@ -83,8 +76,8 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
           await runRangeLanes({
             from: resumedFrom,
             count: ranges.length,
-            // Absent in inputs recorded before it existed: those restores get the default.
-            inFlight: input.rangesInFlight ?? RANGES_IN_FLIGHT,
+            // Absent in inputs recorded before it existed: those restores get today's default.
+            inFlight: input.rangesInFlight ?? DEFAULT_REQUEST.rangesInFlight,
             work: async (i) => {
               const range = ranges[i]!;
               await importer.importFiles(range.files, rewrites.get(range.table)!.rules, { storageUrl: input.planRef.storage, newTs: BigInt(input.newTs) });

@@ -21,6 +21,9 @@ export const DEFAULT_REQUEST = {
   noSchema: false,
   checksum: true,
   concurrency: 4,
+  // Ranges of one batch imported at once. BR imports a batch's files concurrently (a worker pool, later a
+  // per-store token channel of 128); with batches spanning many small tables, one range at a time would leave
+  // an ingest activity waiting on round trips.
   rangesInFlight: 4,
   rateLimitBytesPerSec: 0,
   caseSensitive: false,
