@@ -25,7 +25,6 @@ import type { Peer, Region } from '../proto/metapb';
  */
 export const PD_POLL_CONCURRENCY = 16;
 
-
 /** Keys per SplitRegion RPC (newer BR splitBatchKeyCnt); a region rarely needs more. */
 export const SPLIT_BATCH_KEYS = 10_240;
 

@@ -34,7 +34,10 @@ export function listQuery(status: string | undefined): string {
   return parts.join(' AND ');
 }
 
-export function toListing(w: WorkflowExecutionInfo): RestoreListing {
+/** What a listing needs of a workflow: a list entry and a describe() result both have it. */
+type ListedExecution = Pick<WorkflowExecutionInfo, 'workflowId' | 'status' | 'searchAttributes' | 'memo' | 'startTime' | 'closeTime' | 'taskQueue'>;
+
+export function toListing(w: ListedExecution): RestoreListing {
   const phase = w.searchAttributes?.BrRestorePhase?.[0];
   const pct = w.searchAttributes?.BrRestoreProgress?.[0];
   // The workflow's memo once it planned; before that, the one `brflow restore` sets at start.

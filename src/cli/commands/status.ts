@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import type { RestoreProgress } from '../../workflows/types';
+import { toListing } from './list';
 import { connectClient, renderProgress, restoreHandle, withTemporalOptions, type TemporalFlags } from './restore';
 
 /**
@@ -37,13 +38,12 @@ export function register(program: Command): void {
           return;
         }
         // No worker answered: the search attributes still say the phase and the percentage ingested.
-        const phase = d.searchAttributes?.BrRestorePhase?.[0];
-        const pct = d.searchAttributes?.BrRestoreProgress?.[0];
+        const { phase, progressPct: pct } = toListing(d);
         const hint = `no worker answered the progress query within ${QUERY_DEADLINE_MS / 1000} s (${unanswered}); is a brflow worker polling task queue ${d.taskQueue}?`;
         if (f.json) {
-          process.stdout.write(`${JSON.stringify({ status: d.status.name, ...(typeof phase === 'string' ? { phase } : {}), ...(typeof pct === 'number' ? { progressPct: pct } : {}), progressUnavailable: hint }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ status: d.status.name, ...(phase !== undefined ? { phase } : {}), ...(pct !== undefined ? { progressPct: pct } : {}), progressUnavailable: hint }, null, 2)}\n`);
         } else {
-          process.stdout.write(`${id}: ${d.status.name}${typeof phase === 'string' ? `, phase ${phase}` : ''}${typeof pct === 'number' ? `, ${pct}% of bytes ingested` : ''}\n${hint}\n`);
+          process.stdout.write(`${id}: ${d.status.name}${phase !== undefined ? `, phase ${phase}` : ''}${pct !== undefined ? `, ${pct}% of bytes ingested` : ''}\n${hint}\n`);
         }
       } finally {
         await close();
