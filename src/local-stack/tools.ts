@@ -5,7 +5,9 @@ import { join, resolve } from 'node:path';
 /** The project root (this file lives in src/local-stack or dist/local-stack). */
 export const projectRoot = resolve(__dirname, '..', '..');
 
-export type ToolName = 'temporal' | 'moto_server';
+export type ToolName = 'temporal' | 'moto_server' | 'pd-server' | 'tidb-server';
+
+const INSTALL_TARGET: Record<ToolName, string> = { temporal: 'temporal', moto_server: 's3', 'pd-server': 'real-parts', 'tidb-server': 'real-parts' };
 
 /**
  * Returns the path of a tool installed by scripts/install-tools.sh, installing it on first use.
@@ -14,7 +16,7 @@ export type ToolName = 'temporal' | 'moto_server';
 export function ensureTool(name: ToolName): string {
   const bin = join(projectRoot, '.tools', 'bin', name);
   if (!existsSync(bin)) {
-    execFileSync('bash', [join(projectRoot, 'scripts', 'install-tools.sh'), name === 'temporal' ? 'temporal' : 's3'], {
+    execFileSync('bash', [join(projectRoot, 'scripts', 'install-tools.sh'), INSTALL_TARGET[name]], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
   }
