@@ -4,9 +4,8 @@ import { dirname, join } from 'node:path';
 import { freePort } from './free-port';
 import { spawnServer, waitUntil, type ServerProcess } from './process-handle';
 import { ensureTool, projectRoot } from './tools';
+import { searchAttributeFlags } from '../worker/search-attributes';
 
-/** Search attributes brflow upserts; registered at dev-server start (fresh DB) and idempotently after. */
-export const BRFLOW_SEARCH_ATTRIBUTES = { BrRestorePhase: 'Keyword', BrRestoreProgress: 'Int' } as const;
 
 export interface TemporalDevServer extends ServerProcess {
   readonly address: string;
@@ -21,6 +20,9 @@ export interface TemporalDevServerOptions {
   /** Serve the web UI on port+1000. @default false */
   ui?: boolean;
   logDir?: string;
+  /** Register brflow's search attributes at start, as `brflow demo` does. False = a bare server, as an
+   *  operator's own Temporal is before brflow's worker first meets it. @default true */
+  searchAttributes?: boolean;
 }
 
 /** Starts `temporal server start-dev` (the real Temporal server, single binary) on loopback and waits until it answers. */
@@ -33,7 +35,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     '--dynamic-config-value', 'frontend.workerVersioningDataAPIs=false'];
-  for (const [name, type] of Object.entries(BRFLOW_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  if (opts.searchAttributes !== false) args.push(...searchAttributeFlags());
   if (opts.dbFile) {
     mkdirSync(dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);

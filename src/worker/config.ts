@@ -20,6 +20,8 @@ export interface WorkerConfig {
   shutdownGraceMs: number;
   /** A prebuilt workflow bundle (bundleWorkflowCode output); built at start when absent. */
   workflowBundlePath?: string;
+  /** Register missing search attributes at start (else refuse to start, naming the commands). @default true */
+  createSearchAttributes?: boolean;
 }
 
 /** The variables, for `brflow worker --help` and the docs. */
@@ -33,6 +35,7 @@ export const WORKER_ENV = {
   maxActivities: 'BRFLOW_MAX_CONCURRENT_ACTIVITIES',
   shutdownGrace: 'BRFLOW_SHUTDOWN_GRACE_MS',
   bundle: 'BRFLOW_WORKFLOW_BUNDLE',
+  createSearchAttributes: 'BRFLOW_CREATE_SEARCH_ATTRIBUTES',
 } as const;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
@@ -69,6 +72,8 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
   if (metrics !== '' && !/^[^:\s]+:\d{1,5}$/.test(metrics)) problems.push(`${WORKER_ENV.metrics}: "${metrics}" is not host:port (empty turns metrics off)`);
   const taskQueue = env[WORKER_ENV.taskQueue] ?? 'brflow';
   if (taskQueue.trim() === '') problems.push(`${WORKER_ENV.taskQueue}: empty; name the task queue restores are started on`);
+  const createSa = (env[WORKER_ENV.createSearchAttributes] ?? 'true').toLowerCase();
+  if (!['true', 'false'].includes(createSa)) problems.push(`${WORKER_ENV.createSearchAttributes}: "${createSa}" is not true or false`);
   const config = {
     temporalAddress: env[WORKER_ENV.temporalAddress] ?? '127.0.0.1:7233',
     namespace: env[WORKER_ENV.namespace] ?? 'default',
@@ -79,6 +84,7 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
     maxConcurrentActivities: int(WORKER_ENV.maxActivities, 16, 1),
     shutdownGraceMs: int(WORKER_ENV.shutdownGrace, 30_000, 0),
     ...(env[WORKER_ENV.bundle] ? { workflowBundlePath: env[WORKER_ENV.bundle] } : {}),
+    createSearchAttributes: createSa !== 'false',
   };
   if (problems.length > 0 || !tidb) throw new BrflowError(ErrorType.InvalidInput, `worker configuration: ${problems.join('; ')}`);
   return { ...config, tidb };

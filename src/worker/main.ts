@@ -1,3 +1,4 @@
+import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { PlanCache } from '../activities';
 import { routeActivitiesByCluster } from '../activities/cluster-router';
@@ -6,6 +7,7 @@ import { readManifest } from '../backup/read-manifest';
 import { ClusterPool } from './cluster-pool';
 import type { WorkerConfig } from './config';
 import { createRootLogger, PinoTemporalLogger } from './logger';
+import { ensureSearchAttributes } from './search-attributes';
 import { CONTROL_WORKER_TUNING, DATA_WORKER_TUNING } from './worker-tuning';
 import { controlTaskQueueOf } from '../workflows/task-queues';
 
@@ -23,6 +25,15 @@ export interface RunningWorker {
  */
 export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const root = createRootLogger(cfg.logLevel);
+  // A namespace without brflow's search attributes fails every workflow task: settle that first, before the
+  // native runtime is installed (it would keep a refused process alive).
+  const operator = await Connection.connect({ address: cfg.temporalAddress });
+  try {
+    const sa = await ensureSearchAttributes(operator, cfg.namespace, { create: cfg.createSearchAttributes ?? true });
+    if (sa.created.length > 0) root.info({ namespace: cfg.namespace, created: sa.created }, 'registered brflow search attributes');
+  } finally {
+    await operator.close();
+  }
   Runtime.install({
     logger: new PinoTemporalLogger(root),
     // SIGTERM/SIGINT start a graceful shutdown of every worker in this runtime.

@@ -1,4 +1,3 @@
-import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import {
   ApplicationFailure,
   CancellationScope,
@@ -22,13 +21,9 @@ import { restoreActivityOptions } from './activity-options';
 import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
 import { normalizeRestoreRequest } from './normalize-request';
 import { Saga } from './saga';
+import { BrRestorePhase, BrRestoreProgress } from './search-attributes';
 import { controlTaskQueueOf } from './task-queues';
 import type { ClusterScope, KeeperSpec, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest, UndoRecord } from './types';
-
-/** Registered by src/local-stack/temporal-dev-server.ts; plain key objects keep @temporalio/common out of the bundle's value imports. */
-export const BrRestorePhase: SearchAttributeKey<'KEYWORD'> = { name: 'BrRestorePhase', type: 'KEYWORD' };
-/** Percent of backup bytes ingested, upserted every 5 %. */
-export const BrRestoreProgress: SearchAttributeKey<'INT'> = { name: 'BrRestoreProgress', type: 'INT' };
 
 export interface RestoreResult {
   restoreTs: string;
