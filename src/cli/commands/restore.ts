@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
+import { normalizeRestoreRequest } from '../../workflows/normalize-request';
 import type { restoreWorkflow, RestoreResult } from '../../workflows/restore';
 import type { RestoreProgress } from '../../workflows/types';
 
@@ -135,7 +137,7 @@ export interface RestoreFlags extends TemporalFlags {
 
 /** The workflow input from flags (and an optional JSON file the flags override). Secrets never go in here. */
 export function restoreInputFromFlags(f: RestoreFlags): Record<string, unknown> {
-  const input: Record<string, unknown> = f.input ? (JSON.parse(readFileSync(f.input, 'utf8')) as Record<string, unknown>) : {};
+  const input: Record<string, unknown> = f.input ? readInputFile(f.input) : {};
   if (f.storage) input.storage = f.storage;
   if (f.filter.length > 0) input.filters = f.filter;
   if (f.pd !== undefined || f.tidb !== undefined) {
@@ -157,13 +159,46 @@ export function restoreInputFromFlags(f: RestoreFlags): Record<string, unknown> 
   return input;
 }
 
+function readInputFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new BrflowError(ErrorType.InvalidInput, `--input ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    // The parser's message names the position, never the content (which may hold what the check below refuses).
+    throw new BrflowError(ErrorType.InvalidInput, `--input ${path}: not JSON (${(e as Error).message.replace(/"[^"]*"/g, '…')}); give one JSON object like {"storage":"s3://bucket/prefix"}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BrflowError(ErrorType.InvalidInput, `--input ${path}: expected one JSON object like {"storage":"s3://bucket/prefix"}`);
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * The input as the workflow will see it, checked here with the workflow's own validator before anything
+ * reaches Temporal: a refused input (a credential in the storage URL, a password field) must never be
+ * stored in a history. A folder path becomes local:// with its absolute path, as plan and verify-backup
+ * take it.
+ */
+export function checkedRestoreInput(input: Record<string, unknown>, cwd = process.cwd()): Record<string, unknown> {
+  if (typeof input.storage !== 'string') throw new BrflowError(ErrorType.InvalidInput, 'storage: missing; pass --storage <url> or an --input file with "storage"');
+  const storage = /^[a-z][a-z0-9+.-]*:\/\//i.test(input.storage) ? input.storage : `local://${resolve(cwd, input.storage)}`;
+  const checked = { ...input, storage };
+  const r = normalizeRestoreRequest(checked);
+  if ('problems' in r) throw new BrflowError(ErrorType.InvalidInput, `the restore input has ${r.problems.length} problem(s), nothing was started: ${r.problems.join('; ')}`);
+  return checked;
+}
+
 /** `brflow restore`: starts a restore workflow and follows it with a progress bar (or returns with --detach). */
 export function register(program: Command): void {
   withTemporalOptions(
     program
       .command('restore')
       .description('restore a BR backup (a durable Temporal workflow) into the workers\' own cluster or the one --pd/--tidb name')
-      .option('-s, --storage <url>', 'backup location: local:///path or s3://bucket/prefix?endpoint=…')
+      .option('-s, --storage <url>', 'backup location: a folder path, local:///path or s3://bucket/prefix?endpoint=…')
       .option('-f, --filter <rule>', 'table filter rule (repeatable), BR syntax', collect, [])
       .option('--input <file.json>', 'the full workflow input as JSON (flags override its fields)')
       .option('--pd <addrs>', 'target PD endpoints, comma-separated (default: the workers\' own cluster)')
@@ -180,8 +215,7 @@ export function register(program: Command): void {
       .option('--workflow-id <id>', 'workflow ID (default restore-<time>)')
       .option('-d, --detach', 'start and print the workflow ID without following it'),
   ).action(async (f: RestoreFlags) => {
-    const input = restoreInputFromFlags(f);
-    if (typeof input.storage !== 'string') throw new BrflowError(ErrorType.InvalidInput, 'storage: missing; pass --storage <url> or an --input file with "storage"');
+    const input = checkedRestoreInput(restoreInputFromFlags(f));
     const { client, close } = await connectClient(f);
     try {
       const workflowId = f.workflowId ?? `restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;

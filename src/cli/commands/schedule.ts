@@ -2,7 +2,7 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import type { restoreWorkflow } from '../../workflows/restore';
-import { connectClient, restoreInputFromFlags, withTemporalOptions, type RestoreFlags, type TemporalFlags } from './restore';
+import { checkedRestoreInput, connectClient, restoreInputFromFlags, withTemporalOptions, type RestoreFlags, type TemporalFlags } from './restore';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -21,14 +21,13 @@ export function register(program: Command): void {
       .description('create a schedule that starts a restore')
       .option('--cron <expr>', 'cron expression, e.g. "0 3 * * *"')
       .option('--every <duration>', 'interval, e.g. 24h')
-      .option('-s, --storage <url>', 'backup location')
+      .option('-s, --storage <url>', 'backup location: a folder path, local:///path or s3://bucket/prefix?endpoint=…')
       .option('-f, --filter <rule>', 'table filter rule (repeatable)', collect, [])
       .option('--input <file.json>', 'the full workflow input as JSON')
       .option('--task-queue <name>', 'task queue the workers poll', process.env.BRFLOW_TASK_QUEUE ?? 'brflow'),
   ).action(async (id: string, f: RestoreFlags & { cron?: string; every?: string }) => {
     if (!f.cron === !f.every) throw new BrflowError(ErrorType.InvalidInput, 'give exactly one of --cron or --every');
-    const input = restoreInputFromFlags({ ...f, checksum: true });
-    if (typeof input.storage !== 'string') throw new BrflowError(ErrorType.InvalidInput, 'storage: missing; pass --storage <url> or an --input file with "storage"');
+    const input = checkedRestoreInput(restoreInputFromFlags({ ...f, checksum: true }));
     const { client, close } = await connectClient(f);
     try {
       await client.schedule.create({

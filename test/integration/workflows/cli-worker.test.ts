@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { makeBackup } from '../../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../../src/backup/local-storage';
 import { freePort } from '../../../src/local-stack/free-port';
@@ -67,7 +67,8 @@ test('brflow worker + brflow restore/status restore a backup; metrics are served
   // Two small tables keep the process test quick; short timings.
   await writeFile(inputFile, JSON.stringify({ filters: ['shop.documents', 'shop.empty_table'], timings: { keeperIntervalMs: 300, gcTtlSec: 10, pauseTtlSec: 10, heartbeatTimeoutMs: 5000, compensationMaxIntervalMs: 500 } }));
   const workflowId = `cli-restore-${taskQueue}`;
-  const r = await run(['restore', '--storage', `local://${dir}`, '--input', inputFile, '--task-queue', taskQueue, '--workflow-id', workflowId, '--address', address]);
+  // A plain folder path, relative to the command's directory, as an operator types it.
+  const r = await run(['restore', '--storage', relative(root, dir), '--input', inputFile, '--task-queue', taskQueue, '--workflow-id', workflowId, '--address', address]);
   expect(r.stderr).not.toContain('brflow:');
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(workflowId);
@@ -128,6 +129,36 @@ test('brflow worker + brflow restore/status restore a backup; metrics are served
   const unknown = await run(['status', `${workflowId}-nope`, '--address', address]);
   expect(unknown.code).toBe(2);
   expect(unknown.stderr).toMatch(/^brflow: no restore .*-nope in namespace default; `brflow list` shows the restores there$/m);
+});
+
+test('a refused input never reaches Temporal: a credential in the storage URL or a password field starts nothing', async () => {
+  const address = testTemporalAddress();
+  const { Client, Connection } = await import('@temporalio/client');
+  const conn = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection: conn });
+    const cases: Array<{ id: string; args: string[]; names: string }> = [
+      { id: `refuse-url-${Date.now()}`, args: ['--storage', 's3://b/p?access-key=AKIDSEKRET&secret-access-key=TOPSEKRET'], names: 'storage: the URL carries credentials' },
+      { id: `refuse-field-${Date.now()}`, args: ['--storage', 's3://b/p', '--pd', '10.0.0.1:2379', '--tidb', '10.0.0.2:4000', '--input', join(dir, 'pw.json')], names: 'cluster.tidbPassword' },
+    ];
+    await writeFile(join(dir, 'pw.json'), JSON.stringify({ cluster: { tidbPassword: 'TOPSEKRET' } }));
+    for (const c of cases) {
+      const r = await run(['restore', ...c.args, '--workflow-id', c.id, '--address', address]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(c.names);
+      expect(r.stderr).toContain('nothing was started');
+      expect(r.stderr + r.stdout).not.toContain('SEKRET');
+      await expect(client.workflow.getHandle(c.id).describe()).rejects.toThrow(/not found/i);
+    }
+    const notJson = join(dir, 'broken.json');
+    await writeFile(notJson, '{"storage": "s3://b/p",');
+    const r = await run(['restore', '--input', notJson, '--address', address]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^brflow: --input .*broken\.json: not JSON/m);
+    expect(r.stderr).not.toContain('internal error');
+  } finally {
+    await conn.close();
+  }
 });
 
 test('a bad worker environment is refused with every problem in one line', async () => {

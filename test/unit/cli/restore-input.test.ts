@@ -1,4 +1,4 @@
-import { restoreInputFromFlags, type RestoreFlags } from '../../../src/cli/commands/restore';
+import { checkedRestoreInput, restoreInputFromFlags, type RestoreFlags } from '../../../src/cli/commands/restore';
 import { normalizeRestoreRequest } from '../../../src/workflows/normalize-request';
 
 const base: RestoreFlags = { address: '127.0.0.1:7233', namespace: 'default', filter: [], checksum: true, taskQueue: 'brflow' };
@@ -19,4 +19,18 @@ test('--concurrency, --ranges-in-flight and --ratelimit (MiB/s, as BR) become in
   expect(input).toMatchObject({ concurrency: 8, rangesInFlight: 16, rateLimitBytesPerSec: 64 * 1024 * 1024 });
   const r = normalizeRestoreRequest(input);
   expect('value' in r && { c: r.value.concurrency, rif: r.value.rangesInFlight, rl: r.value.rateLimitBytesPerSec }).toEqual({ c: 8, rif: 16, rl: 64 * 1024 * 1024 });
+});
+
+test('a folder path becomes local:// with its absolute path; URLs pass through unchanged', () => {
+  expect(checkedRestoreInput({ storage: 'backups/nightly' }, '/srv/ops').storage).toBe('local:///srv/ops/backups/nightly');
+  expect(checkedRestoreInput({ storage: './b' }, '/srv').storage).toBe('local:///srv/b');
+  expect(checkedRestoreInput({ storage: '/abs/b' }, '/srv').storage).toBe('local:///abs/b');
+  expect(checkedRestoreInput({ storage: 's3://bucket/p?endpoint=http://m:9000' }).storage).toBe('s3://bucket/p?endpoint=http://m:9000');
+});
+
+test('the workflow\'s own validator runs before anything is started, and never echoes a secret', () => {
+  expect(() => checkedRestoreInput({ storage: 's3://b/p?secret-access-key=SEKRET' })).toThrow(/storage: the URL carries credentials/);
+  expect(() => checkedRestoreInput({ storage: 's3://b/p?secret-access-key=SEKRET' })).not.toThrow(/SEKRET/);
+  expect(() => checkedRestoreInput({ storage: 's3://b/p', concurrency: -1, bogus: 1 })).toThrow(/2 problem\(s\), nothing was started: .*concurrency.*bogus: unknown field|2 problem\(s\), nothing was started: .*bogus: unknown field.*concurrency/);
+  expect(() => checkedRestoreInput({})).toThrow(/storage: missing/);
 });
