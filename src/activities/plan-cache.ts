@@ -16,6 +16,7 @@ export function planOptions(p: PlanInputs): PlanOptions {
     // Refs recorded before batchAcrossTables existed keep one table per batch, so their plans (and hashes) stay.
     batch: { maxFiles: p.batchFiles, ...(p.batchAcrossTables ? { groupSize: p.tableGroupSize } : {}) },
     ...(p.noSchema ? { noSchema: true } : {}),
+    ...(p.allowEmpty ? { allowEmpty: true } : {}),
   };
 }
 

@@ -12,6 +12,8 @@ export interface TableSelection {
   table?: string;
   /** BR's `--case-sensitive`. @default false */
   caseSensitive?: boolean;
+  /** A selection of nothing is expected (else it fails FilterTargetMissing). @default false */
+  allowEmpty?: boolean;
 }
 
 export interface SelectedTables {
@@ -43,7 +45,8 @@ export function selectionFilter(sel: TableSelection): TableFilter {
 /**
  * Picks the databases, tables and DDL jobs to restore (BR task/restore.go CheckRestoreDBAndTable +
  * filterRestoreFiles + restore.FilterDDLJobs). A `--db`/`--table` the backup does not hold fails with BR's
- * wording; a filter that matches nothing is not an error (BR logs "nothing to restore" and succeeds).
+ * wording. Unlike BR (which logs "nothing to restore" and succeeds), a selection of nothing fails unless
+ * `allowEmpty` says it is expected: a scheduled test restore with a mistyped filter must not pass every night.
  */
 export function selectTables(manifest: Manifest, sel: TableSelection): SelectedTables {
   const filter = selectionFilter(sel);
@@ -63,7 +66,18 @@ export function selectTables(manifest: Manifest, sel: TableSelection): SelectedT
       `contain tables but no databases: table ${enclose(orphan.db)}.${enclose(orphan.name)} has no database entry in the backup; the backupmeta is damaged, take a new backup`,
     );
   }
-  return { databases, tables, ddlJobs: filterDdlJobs(manifest.ddlJobs, databases, tables, filter) };
+  const ddlJobs = filterDdlJobs(manifest.ddlJobs, databases, tables, filter);
+  if (!sel.allowEmpty && databases.length === 0 && tables.length === 0 && ddlJobs.length === 0) throw nothingSelected(manifest, sel);
+  return { databases, tables, ddlJobs };
+}
+
+function nothingSelected(manifest: Manifest, sel: TableSelection): BrflowError {
+  const asked = sel.db !== undefined ? `--db ${sel.db}${sel.table !== undefined ? ` --table ${sel.table}` : ''}` : sel.filters && sel.filters.length > 0 ? `filters ${JSON.stringify(sel.filters)}` : 'the default filter (every user table)';
+  const held = manifest.databases.map((d) => enclose(realSchemaName(d.name))).join(', ') || 'none';
+  return new BrflowError(
+    ErrorType.FilterTargetMissing,
+    `${asked} select nothing in the backup (it holds databases: ${held}); fix the filters (\`brflow plan URL -f …\` shows what they select), or set "allowEmpty": true if an empty restore is expected`,
+  );
 }
 
 function checkNamedTargets(manifest: Manifest, sel: TableSelection): void {

@@ -27,6 +27,7 @@ export const DEFAULT_REQUEST = {
   rangesInFlight: 4,
   rateLimitBytesPerSec: 0,
   caseSensitive: false,
+  allowEmpty: false,
   batchFiles: DEFAULT_BATCH_MAX_FILES,
   mergeRegionSizeBytes: DEFAULT_MERGE_REGION_SIZE_BYTES,
   mergeRegionKeyCount: DEFAULT_MERGE_REGION_KEY_COUNT,
@@ -40,7 +41,7 @@ export const DEFAULT_REQUEST = {
 /** Query keys that carry credentials in BR storage URLs; they must come from the worker's environment instead. */
 const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'sas-token', 'credentials-file'];
 
-const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
+const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'allowEmpty', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
 
 /**
  * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
@@ -80,7 +81,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
     }
   }
 
-  const bool = (name: 'online' | 'noSchema' | 'checksum' | 'caseSensitive', dflt: boolean): boolean => {
+  const bool = (name: 'online' | 'noSchema' | 'checksum' | 'caseSensitive' | 'allowEmpty', dflt: boolean): boolean => {
     const v = r[name];
     if (v === undefined) return dflt;
     if (typeof v !== 'boolean') {
@@ -103,6 +104,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   const noSchema = bool('noSchema', DEFAULT_REQUEST.noSchema);
   const checksum = bool('checksum', DEFAULT_REQUEST.checksum);
   const caseSensitive = bool('caseSensitive', DEFAULT_REQUEST.caseSensitive);
+  const allowEmpty = bool('allowEmpty', DEFAULT_REQUEST.allowEmpty);
   const concurrency = int(r, '', 'concurrency', DEFAULT_REQUEST.concurrency, 1, 512);
   const rateLimitBytesPerSec = int(r, '', 'rateLimitBytesPerSec', DEFAULT_REQUEST.rateLimitBytesPerSec, 0, Number.MAX_SAFE_INTEGER);
   const batchFiles = int(r, '', 'batchFiles', DEFAULT_REQUEST.batchFiles, 1, 10240);
@@ -135,7 +137,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
 
   if (problems.length > 0) return { problems };
-  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
+  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, allowEmpty, online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
 }
 
 const CLUSTER_KEYS = ['pd', 'tidb', 'tidbStatus', 'tidbUser', 'tidbPasswordFile'];

@@ -271,6 +271,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       mergeRegionKeyCount: req.mergeRegionKeyCount,
       tableGroupSize: req.tableGroupSize,
       ...(req.noSchema ? { noSchema: true } : {}),
+      // Requests recorded before allowEmpty existed lack it (their plans were not refused for it either).
+      ...(req.allowEmpty ? { allowEmpty: true } : {}),
       // Small tables share batches (within their create-tables group) instead of one batch each.
       batchAcrossTables: true,
     });

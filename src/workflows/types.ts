@@ -95,6 +95,8 @@ export interface RestoreRequest {
   rateLimitBytesPerSec: number;
   /** BR --case-sensitive for the filter. @default false */
   caseSensitive: boolean;
+  /** A filter selecting nothing is expected; otherwise planning fails FilterTargetMissing. @default false */
+  allowEmpty: boolean;
   /** Most files in one ingest batch. @default 256 (BR's batch threshold: 128 ranges × 2 CFs) */
   batchFiles: number;
   /** BR --merge-region-size-bytes. @default 100663296 */
@@ -121,6 +123,8 @@ export interface PlanRef {
   tableGroupSize: number;
   /** Plan without CREATE statements (tables exist already); absent = false. */
   noSchema?: boolean;
+  /** An empty selection is accepted; absent = it fails planning. */
+  allowEmpty?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
   /** The plan's content hash (src/plan/content-hash.ts: FNV-1a 64 over canonical JSON), computed once by planRestore. */

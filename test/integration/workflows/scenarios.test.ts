@@ -1,4 +1,6 @@
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { TidbClient } from '../../../src/cluster/tidb';
+import { ErrorType } from '../../../src/plan/error-types';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
@@ -47,6 +49,28 @@ test('a filtered restore creates only the selected tables, each holding exactly 
     } finally {
       await tidb.close();
     }
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+});
+
+test('a filter that selects nothing fails FilterTargetMissing before the cluster is touched, unless allowEmpty says it is expected', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    const before = c.sim.state.regions().length;
+    const failed = await env.client.workflow
+      .execute(restoreWorkflow, { taskQueue, workflowId: `empty-${taskQueue}`, args: [{ storage: `local://${env.dir}`, filters: ['shopp.*'], timings: FAST_TIMINGS }] })
+      .then(() => undefined, (e: unknown) => e);
+    expect(failed).toBeInstanceOf(WorkflowFailedError);
+    let cause: unknown = (failed as WorkflowFailedError).cause;
+    while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
+    expect((cause as ApplicationFailure).type).toBe(ErrorType.FilterTargetMissing);
+    expect((cause as ApplicationFailure).message).toMatch(/filters \["shopp\.\*"\] select nothing in the backup \(it holds databases: .*`shop`/);
+    expect(c.sim.state.regions().length).toBe(before);
+    expect(c.sim.inspector.snapshot().serviceSafePoints.filter((s) => s.serviceId.startsWith('brflow-'))).toEqual([]);
+
+    const ok = await env.client.workflow.execute(restoreWorkflow, {
+      taskQueue, workflowId: `empty-ok-${taskQueue}`, args: [{ storage: `local://${env.dir}`, filters: ['shopp.*'], allowEmpty: true, timings: FAST_TIMINGS }],
+    });
+    expect(ok).toMatchObject({ tables: 0, databases: 0, files: 0 });
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
   });
 });

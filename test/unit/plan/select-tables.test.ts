@@ -26,10 +26,10 @@ describe('selectTables', () => {
     // mysql is matched under its real name and only when named (BR filterRestoreFiles uses GetSysDBName).
     { sel: { filters: ['mysql.*'] }, dbs: ['__TiDB_BR_Temporary_mysql'], tables: ['__TiDB_BR_Temporary_mysql.user'] },
     { sel: { filters: ['other.t1'] }, dbs: ['Other'], tables: ['Other.T1'] },
-    { sel: { filters: ['other.t1'], caseSensitive: true }, dbs: [], tables: [] },
+    { sel: { filters: ['other.t1'], caseSensitive: true, allowEmpty: true }, dbs: [], tables: [] },
     { sel: { db: 'SHOP' }, dbs: ['shop'], tables: ['shop.orders', 'shop.items'] },
     { sel: { db: 'shop', table: 'items' }, dbs: ['shop'], tables: ['shop.items'] },
-    { sel: { filters: ['nomatch.*'] }, dbs: [], tables: [] },
+    { sel: { filters: ['nomatch.*'], allowEmpty: true }, dbs: [], tables: [] },
   ])('$sel', ({ sel, dbs, tables }) => {
     expect(names(selectTables(manifest(), sel))).toEqual({ dbs, tables });
   });
@@ -42,6 +42,16 @@ describe('selectTables', () => {
     }
     throw new Error('expected a failure');
   }
+
+  it('a selection of nothing fails typed, naming the filters and the databases the backup holds, unless allowEmpty', () => {
+    for (const sel of [{ filters: ['nomatch.*'] }, { filters: ['other.t1'], caseSensitive: true }]) {
+      const e = failure(() => selectTables(manifest(), sel));
+      expect(e).toBeInstanceOf(BrflowError);
+      expect(e.type).toBe(ErrorType.FilterTargetMissing);
+      expect(e.message).toContain(`filters ${JSON.stringify(sel.filters)} select nothing in the backup (it holds databases: \`shop\`, \`mysql\`, \`empty_db\`, \`Other\`)`);
+      expect(e.message).toContain('"allowEmpty": true');
+    }
+  });
 
   it('a --db the backup lacks fails with BR CheckRestoreDBAndTable wording', () => {
     const e = failure(() => selectTables(manifest(), { db: 'x' }));
