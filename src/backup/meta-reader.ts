@@ -4,6 +4,7 @@ import { CIPHER_IV_LENGTH, CIPHER_KEY_OPTION, cipherFromKey, decryptCtr, type Ba
 import {
   BACKUP_META_NAME, META_V1, META_V2, decodeBackupMeta, decodeMetaFile, isPlausibleBackupMeta, joinDdlEntries,
 } from './meta-decode';
+import { sniffUnreadableMeta } from './meta-sniff';
 import { sha256Hex } from './sha256-hex';
 import type { BackupStorage } from './storage';
 
@@ -51,8 +52,13 @@ export async function readRootMeta(storage: BackupStorage, opts: MetaReadOptions
     return { meta: plain, encrypted: false };
   }
   if (!opts.cipherKey) {
+    const sniffed = sniffUnreadableMeta(bytes);
+    if (sniffed.kind === 'damaged') {
+      throw new BrflowError(ErrorType.BackupMetaCorrupt,
+        `${where} is damaged: ${sniffed.reason}; re-copy the backup or take it again (\`brflow verify-backup\` checks every file)`);
+    }
     throw new BrflowError(ErrorType.BackupEncrypted,
-      `${where} is not a readable BackupMeta: the backup is probably encrypted (BR ${CIPHER_KEY_OPTION}). ${NO_KEY_YET}`);
+      `${where} is encrypted (BR ${CIPHER_KEY_OPTION}). ${NO_KEY_YET}`);
   }
   if (bytes.length <= CIPHER_IV_LENGTH) {
     throw new BrflowError(ErrorType.BackupMetaCorrupt, `${where} is ${bytes.length} bytes: too short for a BackupMeta`);

@@ -1,3 +1,4 @@
+import { sniffUnreadableMeta } from '../../../src/backup/meta-sniff';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -137,6 +138,30 @@ describe('meta reader', () => {
       await expect(readManifest(storage(v2))).rejects.toMatchObject({
         type: ErrorType.BackupEncrypted, message: expect.stringMatching(/encrypted \(BR --crypter\.key\)\. brflow does not take backup keys yet: restore this backup with BR/),
       });
+    });
+
+    test('a damaged plain backupmeta (truncated, overwritten with text or zeros) is BackupMetaCorrupt, never "encrypted"', async () => {
+      const full = BackupMeta.encode(fixtureMeta()).finish();
+      const damaged: Array<[Uint8Array, RegExp]> = [
+        [full.subarray(0, Math.floor(full.length / 2)), /breaks off at byte \d+ of \d+ \(truncated or overwritten\)/],
+        [Buffer.from('<html><body>404 Not Found: the object was moved</body></html>\n'.repeat(4)), /neither protobuf nor ciphertext/],
+        [new Uint8Array(4096), /neither protobuf nor ciphertext|breaks off/],
+        [new Uint8Array(0), /it is empty/],
+      ];
+      for (const [bytes, reason] of damaged) {
+        writeFileSync(join(v2, 'backupmeta'), bytes);
+        await expect(readManifest(storage(v2))).rejects.toMatchObject({ type: ErrorType.BackupMetaCorrupt, message: expect.stringMatching(reason) });
+      }
+    });
+
+    test('ciphertext is recognised as encrypted whatever the key (300 fixed keys and IVs, each AES size)', () => {
+      const plain = BackupMeta.encode(fixtureMeta()).finish();
+      // Derived, not random: the outcome is the same on every run.
+      const bytes = (label: string, n: number) => createHash('sha512').update(label).digest().subarray(0, n);
+      for (let i = 0; i < 300; i++) {
+        const root = encryptCtr(cipherFromKey(bytes(`key-${i}`, [16, 24, 32][i % 3]!)), plain, bytes(`iv-${i}`, 16));
+        expect(sniffUnreadableMeta(Buffer.concat([root.iv, root.data])).kind).toBe('encrypted');
+      }
     });
 
     test('with the wrong key it is BackupMetaCorrupt, not a garbage manifest', async () => {
