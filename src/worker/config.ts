@@ -68,7 +68,8 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
   }
   const logLevel = (env[WORKER_ENV.logLevel] ?? 'info').toLowerCase();
   if (!LEVELS.includes(logLevel)) problems.push(`${WORKER_ENV.logLevel}: "${logLevel}" is not one of ${LEVELS.join(', ')}`);
-  const metrics = env[WORKER_ENV.metrics] ?? '127.0.0.1:9464';
+  // Off unless asked for: a fixed default port would kill a second worker on the same host at start.
+  const metrics = env[WORKER_ENV.metrics] ?? '';
   if (metrics !== '' && !/^[^:\s]+:\d{1,5}$/.test(metrics)) problems.push(`${WORKER_ENV.metrics}: "${metrics}" is not host:port (empty turns metrics off)`);
   const taskQueue = env[WORKER_ENV.taskQueue] ?? 'brflow';
   if (taskQueue.trim() === '') problems.push(`${WORKER_ENV.taskQueue}: empty; name the task queue restores are started on`);

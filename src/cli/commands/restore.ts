@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { normalizeRestoreRequest } from '../../workflows/normalize-request';
@@ -219,12 +219,14 @@ export function register(program: Command): void {
     const { client, close } = await connectClient(f);
     try {
       const workflowId = f.workflowId ?? `restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      const handle = await client.workflow.start<typeof restoreWorkflow>('restoreWorkflow', {
-        taskQueue: f.taskQueue,
-        workflowId,
-        args: [input],
-        memo: { storage: input.storage },
-      });
+      const handle = await client.workflow
+        .start<typeof restoreWorkflow>('restoreWorkflow', { taskQueue: f.taskQueue, workflowId, args: [input], memo: { storage: input.storage } })
+        .catch((e: unknown) => {
+          if (e instanceof WorkflowExecutionAlreadyStartedError) {
+            throw new BrflowError(ErrorType.InvalidInput, `a restore with workflow ID ${workflowId} is already running; follow it with \`brflow status ${workflowId}\`, stop it with \`brflow cancel ${workflowId}\`, or start this one under another --workflow-id`);
+          }
+          throw e;
+        });
       process.stdout.write(`${workflowId}\n`);
       if (f.detach) return;
       const r = await followRestore(handle);

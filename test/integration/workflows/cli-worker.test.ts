@@ -150,6 +150,15 @@ test('a refused input never reaches Temporal: a credential in the storage URL or
       expect(r.stderr + r.stdout).not.toContain('SEKRET');
       await expect(client.workflow.getHandle(c.id).describe()).rejects.toThrow(/not found/i);
     }
+    // A restore already running under the ID (no worker polls its queue, so it stays running).
+    const busy = `busy-${Date.now()}`;
+    await client.workflow.start('restoreWorkflow', { taskQueue: `nobody-${busy}`, workflowId: busy, args: [{ storage: 's3://b/p' }] });
+    const dup = await run(['restore', '--storage', 's3://b/p', '--workflow-id', busy, '--address', address]);
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toMatch(new RegExp(`^brflow: a restore with workflow ID ${busy} is already running; follow it with \`brflow status ${busy}\``, 'm'));
+    expect(dup.stderr).not.toContain('internal error');
+    await client.workflow.getHandle(busy).terminate('test done');
+
     const notJson = join(dir, 'broken.json');
     await writeFile(notJson, '{"storage": "s3://b/p",');
     const r = await run(['restore', '--input', notJson, '--address', address]);
