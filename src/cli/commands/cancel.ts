@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { connectClient, describeFailure, restoreHandle, withTemporalOptions, type TemporalFlags } from './restore';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { BrflowError, ErrorType } from '../../plan/error-types';
+import { connectClient, restoreHandle, withTemporalOptions, type TemporalFlags } from './restore';
+import { renderOutcome, restoreOutcome } from './restore-outcome';
 
 /**
  * `brflow cancel ID`: asks the restore to stop; it then waits for in-flight batches, hands the cluster back
@@ -11,15 +14,23 @@ export function register(program: Command): void {
       const { client, close } = await connectClient(f);
       try {
         const h = restoreHandle(client, id);
+        const closed = await restoreOutcome(client, await h.describe().catch((e: unknown) => {
+          if (e instanceof WorkflowNotFoundError) throw new BrflowError(ErrorType.InvalidInput, `no restore ${id} in namespace ${f.namespace}; \`brflow list\` shows the restores there`);
+          throw e;
+        }));
+        if (closed) {
+          // Nothing left to cancel: say what the restore's end left in the cluster, which differs by how it ended.
+          process.stdout.write(`${id} is not running, nothing to cancel\n${renderOutcome(id, closed)}`);
+          return;
+        }
         await h.cancel();
         if (!f.wait) {
           process.stdout.write(`cancellation of ${id} requested\n`);
           return;
         }
-        await h.result().then(
-          () => process.stdout.write(`${id} finished before the cancellation reached it\n`),
-          (e: unknown) => process.stdout.write(`${id}: ${describeFailure(e)}; the cluster was handed back\n`),
-        );
+        await h.result().catch(() => undefined);
+        const after = await restoreOutcome(client, await h.describe());
+        process.stdout.write(after?.status === 'COMPLETED' ? `${id} finished before the cancellation reached it\n` : renderOutcome(id, after!));
       } finally {
         await close();
       }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { normalizeRestoreRequest } from '../../workflows/normalize-request';
+import { innermostFailure } from './restore-outcome';
 import type { restoreWorkflow, RestoreResult } from '../../workflows/restore';
 import type { RestoreProgress } from '../../workflows/types';
 
@@ -56,14 +57,8 @@ export function renderProgress(p: RestoreProgress, width = 30): string {
 
 /** The failure chain of a workflow as one line: the innermost message is what the operator can act on. */
 export function describeFailure(e: unknown): string {
-  const parts: string[] = [];
-  let cur: unknown = e instanceof WorkflowFailedError ? e.cause : e;
-  while (cur instanceof Error) {
-    const type = (cur as { type?: string }).type;
-    parts.push(type ? `${cur.message} [${type}]` : cur.message);
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return parts[parts.length - 1] ?? String(e);
+  const f = innermostFailure(e);
+  return f.type ? `${f.message} [${f.type}]` : f.message;
 }
 
 /**

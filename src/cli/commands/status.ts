@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import type { RestoreProgress } from '../../workflows/types';
 import { toListing } from './list';
+import { renderOutcome, restoreOutcome } from './restore-outcome';
 import { connectClient, renderProgress, restoreHandle, withTemporalOptions, type TemporalFlags } from './restore';
 
 /**
@@ -29,22 +30,27 @@ export function register(program: Command): void {
         } catch (e) {
           unanswered = e instanceof Error ? e.message : String(e);
         }
-        if (p) {
-          if (f.json) process.stdout.write(`${JSON.stringify({ status: d.status.name, ...p }, null, 2)}\n`);
-          else {
-            process.stdout.write(`${id}: ${d.status.name}\n${renderProgress(p)}\n`);
-            for (const m of p.checksum.mismatches) process.stdout.write(`checksum mismatch ${m.table}: backup ${m.expected.crc64xor}/${m.expected.totalKvs} kvs, restored ${m.actual.crc64xor}/${m.actual.totalKvs} kvs\n`);
-          }
+        const outcome = await restoreOutcome(client, d);
+        // A restore that failed on its input ended before it registered the query: nothing for a worker to answer.
+        const noHandler = unanswered !== undefined && /did not register a handler/i.test(unanswered);
+        const { phase, progressPct: pct } = toListing(d);
+        const hint = unanswered !== undefined && !noHandler
+          ? `no worker answered the progress query within ${QUERY_DEADLINE_MS / 1000} s (${unanswered}); is a brflow worker polling task queue ${d.taskQueue}?`
+          : undefined;
+        if (f.json) {
+          const fallback = p ? {} : { ...(phase !== undefined ? { phase } : {}), ...(pct !== undefined ? { progressPct: pct } : {}) };
+          const closed = outcome ? { ...(outcome.failure ? { failure: outcome.failure } : {}), ...(outcome.action ? { action: outcome.action } : {}), clusterHandedBack: outcome.clusterHandedBack } : {};
+          process.stdout.write(`${JSON.stringify({ status: d.status.name, ...(p ?? fallback), ...closed, ...(hint ? { progressUnavailable: hint } : {}) }, null, 2)}\n`);
           return;
         }
-        // No worker answered: the search attributes still say the phase and the percentage ingested.
-        const { phase, progressPct: pct } = toListing(d);
-        const hint = `no worker answered the progress query within ${QUERY_DEADLINE_MS / 1000} s (${unanswered}); is a brflow worker polling task queue ${d.taskQueue}?`;
-        if (f.json) {
-          process.stdout.write(`${JSON.stringify({ status: d.status.name, ...(phase !== undefined ? { phase } : {}), ...(pct !== undefined ? { progressPct: pct } : {}), progressUnavailable: hint }, null, 2)}\n`);
+        if (p) {
+          process.stdout.write(`${id}: ${d.status.name}\n${renderProgress(p)}\n`);
+          for (const m of p.checksum.mismatches) process.stdout.write(`checksum mismatch ${m.table}: backup ${m.expected.crc64xor}/${m.expected.totalKvs} kvs, restored ${m.actual.crc64xor}/${m.actual.totalKvs} kvs\n`);
         } else {
-          process.stdout.write(`${id}: ${d.status.name}${phase !== undefined ? `, phase ${phase}` : ''}${pct !== undefined ? `, ${pct}% of bytes ingested` : ''}\n${hint}\n`);
+          // No progress answer: the search attributes still say the phase and the percentage ingested.
+          process.stdout.write(`${id}: ${d.status.name}${phase !== undefined ? `, phase ${phase}` : ''}${pct !== undefined ? `, ${pct}% of bytes ingested` : ''}\n${hint ? `${hint}\n` : ''}`);
         }
+        if (outcome) process.stdout.write(renderOutcome(id, outcome).split('\n').slice(1).join('\n'));
       } finally {
         await close();
       }

@@ -1,0 +1,27 @@
+import { ErrorType, type ErrorTypeName } from './error-types';
+
+/**
+ * What each failure type means and what the operator does about it: `brflow status` prints it for a failed
+ * restore, and the README's 'When a restore fails' table is this table (a unit test keeps them equal).
+ */
+export const ERROR_GUIDE: Readonly<Record<ErrorTypeName, { meaning: string; action: string }>> = {
+  [ErrorType.InvalidInput]: { meaning: 'the input has problems (all of them are listed)', action: 'fix the input and start again' },
+  [ErrorType.InvalidStorageUrl]: { meaning: 'the storage URL cannot be used (scheme, missing bucket, a credential in the URL)', action: `pass credentials through the worker's environment; fix the URL` },
+  [ErrorType.StorageNotFound]: { meaning: 'nothing at the storage location', action: 'check the path/prefix and the bucket' },
+  [ErrorType.StorageUnavailable]: { meaning: 'storage did not answer within its retries', action: 'check the endpoint and the network, then start again' },
+  [ErrorType.BackupMetaMissing]: { meaning: 'no `backupmeta` there: not a BR backup, or not finished', action: 'point at a finished BR backup' },
+  [ErrorType.BackupMetaCorrupt]: { meaning: 'a metafile fails its size/sha256 or does not decode', action: '`brflow verify-backup URL`; re-copy or re-take the backup' },
+  [ErrorType.BackupEncrypted]: { meaning: 'the backup is encrypted (BR `--crypter.*`); brflow takes no backup key yet', action: 'restore it with BR, or take the backup without encryption' },
+  [ErrorType.SstCorrupt]: { meaning: 'a data file is missing or damaged', action: '`brflow verify-backup URL` names it; re-copy or re-take the backup' },
+  [ErrorType.FilterTargetMissing]: { meaning: `a filter names no table in the backup, or the filters select nothing (the message lists the backup's databases)`, action: 'fix the filter (`brflow plan URL -f …` shows what it selects)' },
+  [ErrorType.UnsupportedTable]: { meaning: 'a table brflow cannot restore (the message says why)', action: 'exclude it with a filter' },
+  [ErrorType.TableExists]: { meaning: 'a table to create exists downstream with other content', action: 'drop or rename it, or restore into another database' },
+  [ErrorType.ColumnIdMismatch]: { meaning: `an existing table's column IDs differ from the backup's`, action: 'recreate the table from the backup (without `noSchema`)' },
+  [ErrorType.RestoreModeMismatch]: { meaning: `an existing table's clustered index differs from the backup's`, action: 'set `@@tidb_enable_clustered_index` as named and recreate the table' },
+  [ErrorType.TableMissing]: { meaning: '`noSchema`: a table is not in the target', action: `create it with the backup's schema first` },
+  [ErrorType.ChecksumMismatch]: { meaning: 'restored data differs from the backup (tables and both checksums listed)', action: '`brflow verify-backup URL`; check nothing wrote to the tables during the restore; restore them again' },
+  [ErrorType.ClusterUnavailable]: { meaning: 'PD, TiKV or TiDB did not answer within its deadline and retries (address named)', action: 'bring the component back, then start again: finished tables are kept' },
+  [ErrorType.ClusterRejected]: { meaning: `the cluster refused a step (e.g. GC passed the restore's safepoint, version too old)`, action: 'act on the message; a GC overrun needs a fresh restore' },
+  [ErrorType.RegionError]: { meaning: `region errors outlasted BR's retry budget`, action: 'check PD scheduling and store health, then start again' },
+  [ErrorType.Internal]: { meaning: 'a brflow bug', action: 'report it with the workflow history (`temporal workflow show -w ID --output json`)' },
+};

@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { restoreWorkflow } from '../../../src/workflows/restore';
+import { TERMINATED_ACTION } from '../../../src/cli/commands/restore-outcome';
+import { ERROR_GUIDE } from '../../../src/plan/error-guide';
+import { ErrorType } from '../../../src/plan/error-types';
+import { testTemporalAddress } from '../../support/env';
+import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
+import { clusterNormality, expectedNormality } from '../../support/sim-cluster';
+
+/**
+ * `brflow status` and `brflow cancel` tell the truth about how a restore ended: the failure's type, message and
+ * what to do; a terminated restore is never said to have handed the cluster back.
+ */
+const root = join(__dirname, '../../..');
+const cli = join(root, 'src/cli/main.ts');
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', cli, ...args, '--address', testTemporalAddress()], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let env: RestoreEnvWithBackup;
+beforeAll(async () => {
+  env = await openRestoreEnv({ prefix: 'cli-outcomes', backup: { seed: 31, tables: 4, rows: 40, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false } });
+});
+afterAll(() => env?.close());
+
+test('status of a failed restore shows its type, message and the README action; of an invalid input, the problems', async () => {
+  await env.withCluster(async (_c, taskQueue) => {
+    const failed = `outcome-failed-${taskQueue}`;
+    await env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: failed, args: [{ storage: `local://${env.dir}`, filters: ['nope.*'], timings: FAST_TIMINGS }] }).catch(() => undefined);
+    const st = await run(['status', failed]);
+    expect(st.code).toBe(0);
+    expect(st.stdout).toContain(`${failed}: FAILED`);
+    expect(st.stdout).toMatch(/^failure: Brflow:Plan:FilterTargetMissing: filters \["nope\.\*"\] select nothing/m);
+    expect(st.stdout).toContain(`what to do: ${ERROR_GUIDE[ErrorType.FilterTargetMissing].action}`);
+    expect(st.stdout).toContain('cluster: handed back');
+
+    const invalid = `outcome-invalid-${taskQueue}`;
+    await env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: invalid, args: [{ storage: `local://${env.dir}`, concurrency: -3 } as never] }).catch(() => undefined);
+    const js = await run(['status', invalid, '--json']);
+    expect(js.code).toBe(0);
+    const parsed = JSON.parse(js.stdout) as { status: string; failure: { type: string; message: string }; action: string; progressUnavailable?: string };
+    expect(parsed.status).toBe('FAILED');
+    expect(parsed.failure.type).toBe(ErrorType.InvalidInput);
+    expect(parsed.failure.message).toContain('concurrency');
+    expect(parsed.action).toBe(ERROR_GUIDE[ErrorType.InvalidInput].action);
+    expect(js.stdout).not.toMatch(/did not register a handler/);
+  });
+});
+
+test('cancel: a running restore ends CANCELLED with the cluster handed back; a terminated one is said NOT to be', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    c.sim.faults.addLatency({ rpc: 'Download', ms: 400 });
+    const running = `outcome-cancel-${taskQueue}`;
+    const h = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: running, args: [{ storage: `local://${env.dir}`, timings: FAST_TIMINGS }] });
+    for (let i = 0; i < 100 && c.sim.inspector.snapshot().stores.every((s) => s.mode !== 'Import'); i++) await new Promise((r) => setTimeout(r, 100));
+    const cancelled = await run(['cancel', running]);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toContain(`${running}: CANCELLED`);
+    expect(cancelled.stdout).toContain('cluster: handed back');
+    expect((await h.describe()).status.name).toBe('CANCELLED');
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+
+    const killed = `outcome-terminated-${taskQueue}`;
+    const k = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: killed, args: [{ storage: `local://${env.dir}`, timings: FAST_TIMINGS }] });
+    for (let i = 0; i < 100 && c.sim.inspector.snapshot().stores.every((s) => s.mode !== 'Import'); i++) await new Promise((r) => setTimeout(r, 100));
+    await k.terminate('operator pressed the wrong button');
+    const after = await run(['cancel', killed]);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain(`${killed} is not running, nothing to cancel`);
+    expect(after.stdout).toContain('cluster: NOT handed back');
+    expect(after.stdout).toContain(TERMINATED_ACTION);
+    expect(after.stdout).not.toContain('cluster: handed back');
+    // And it is true: the terminated run left the stores in import mode.
+    expect(c.sim.inspector.snapshot().stores.some((s) => s.mode === 'Import')).toBe(true);
+  });
+});
