@@ -1,11 +1,14 @@
 import { parsePdEndpoints } from '../cluster/pd-address';
 import { tidbConfigFromEnv, type TidbConnectionConfig } from '../cluster/tidb-config';
 import { BrflowError, ErrorType } from '../plan/error-types';
+import { temporalTarget, type TemporalTarget } from './temporal-connect';
 
 /** Everything a worker process needs, from its environment (secrets included: they never leave the process). */
 export interface WorkerConfig {
   temporalAddress: string;
   namespace: string;
+  /** TLS, API key and gRPC metadata for the Temporal connection (profile file + TEMPORAL_* environment). */
+  temporalConnection?: Omit<TemporalTarget['connection'], 'address'>;
   /** Workflows and data activities poll this; keeper and compensation poll `<taskQueue>-control`. */
   taskQueue: string;
   /** The worker's own cluster; empty = none (restores must name theirs in the input). */
@@ -75,9 +78,17 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
   if (taskQueue.trim() === '') problems.push(`${WORKER_ENV.taskQueue}: empty; name the task queue restores are started on`);
   const createSa = (env[WORKER_ENV.createSearchAttributes] ?? 'true').toLowerCase();
   if (!['true', 'false'].includes(createSa)) problems.push(`${WORKER_ENV.createSearchAttributes}: "${createSa}" is not true or false`);
+  let temporal: TemporalTarget | undefined;
+  try {
+    temporal = temporalTarget(env);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  const { address: temporalAddress = '127.0.0.1:7233', ...temporalConnection } = temporal?.connection ?? {};
   const config = {
-    temporalAddress: env[WORKER_ENV.temporalAddress] ?? '127.0.0.1:7233',
-    namespace: env[WORKER_ENV.namespace] ?? 'default',
+    temporalAddress,
+    namespace: temporal?.namespace ?? 'default',
+    ...(Object.keys(temporalConnection).length > 0 ? { temporalConnection } : {}),
     taskQueue,
     pdEndpoints,
     logLevel,

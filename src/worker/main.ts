@@ -8,6 +8,7 @@ import { ClusterPool } from './cluster-pool';
 import type { WorkerConfig } from './config';
 import { createRootLogger, PinoTemporalLogger } from './logger';
 import { ensureSearchAttributes } from './search-attributes';
+import { describeTemporalTarget } from './temporal-connect';
 import { CONTROL_WORKER_TUNING, DATA_WORKER_TUNING } from './worker-tuning';
 import { controlTaskQueueOf } from '../workflows/task-queues';
 
@@ -27,7 +28,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const root = createRootLogger(cfg.logLevel);
   // A namespace without brflow's search attributes fails every workflow task: settle that first, before the
   // native runtime is installed (it would keep a refused process alive).
-  const operator = await Connection.connect({ address: cfg.temporalAddress });
+  const operator = await Connection.connect({ address: cfg.temporalAddress, ...cfg.temporalConnection });
   try {
     const sa = await ensureSearchAttributes(operator, cfg.namespace, { create: cfg.createSearchAttributes ?? true });
     if (sa.created.length > 0) root.info({ namespace: cfg.namespace, created: sa.created }, 'registered brflow search attributes');
@@ -50,7 +51,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   // Connect to the worker's own cluster now, so a wrong address fails the start rather than the first restore.
   if (cfg.pdEndpoints.length > 0) await cluster.resolve(undefined);
   else root.warn('BRFLOW_PD_ADDRESSES is unset: this worker serves only restores whose input names their cluster');
-  const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
+  const connection = await NativeConnection.connect({ address: cfg.temporalAddress, ...cfg.temporalConnection });
   const plans = new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) });
   const activities = routeActivitiesByCluster((ref) => cluster.resolve(ref), plans);
   const common = { connection, namespace: cfg.namespace, activities, shutdownGraceTime: cfg.shutdownGraceMs };
@@ -62,7 +63,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
   });
   const control = await Worker.create({ ...common, ...CONTROL_WORKER_TUNING, taskQueue: controlTaskQueueOf(cfg.taskQueue) });
-  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: cfg.temporalAddress, metrics: cfg.metricsAddress ?? 'off', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)' }, 'brflow worker started');
+  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: describeTemporalTarget({ connection: { address: cfg.temporalAddress, ...cfg.temporalConnection }, namespace: cfg.namespace }), metrics: cfg.metricsAddress ?? 'off', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)' }, 'brflow worker started');
   const done = Promise.all([main.run(), control.run()]).then(
     async () => {
       await cluster.close();

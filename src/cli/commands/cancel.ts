@@ -11,11 +11,11 @@ import { renderOutcome, restoreOutcome } from './restore-outcome';
 export function register(program: Command): void {
   withTemporalOptions(program.command('cancel <workflowId>').description('cancel a restore (it compensates: the cluster is handed back)').option('--no-wait', 'return once cancellation is requested')).action(
     async (id: string, f: TemporalFlags & { wait: boolean }) => {
-      const { client, close } = await connectClient(f);
+      const { client, close, namespace } = await connectClient(f);
       try {
         const h = restoreHandle(client, id);
         const closed = await restoreOutcome(client, await h.describe().catch((e: unknown) => {
-          if (e instanceof WorkflowNotFoundError) throw new BrflowError(ErrorType.InvalidInput, `no restore ${id} in namespace ${f.namespace}; \`brflow list\` shows the restores there`);
+          if (e instanceof WorkflowNotFoundError) throw new BrflowError(ErrorType.InvalidInput, `no restore ${id} in namespace ${namespace}; \`brflow list\` shows the restores there`);
           throw e;
         }));
         if (closed) {

@@ -4,31 +4,34 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, type Workflow
 import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { normalizeRestoreRequest } from '../../workflows/normalize-request';
+import { DEFAULT_TEMPORAL_ADDRESS, describeTemporalTarget, temporalTarget, type TemporalFlags as TemporalConnectFlags } from '../../worker/temporal-connect';
 import { innermostFailure } from './restore-outcome';
 import type { restoreWorkflow, RestoreResult } from '../../workflows/restore';
 import type { RestoreProgress } from '../../workflows/types';
 
-/** Connection flags every workflow command shares; env TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE as the CLI's. */
+/**
+ * Connection flags every workflow command shares. Unset, they come from the Temporal environment and profile
+ * file as the `temporal` CLI reads them (src/worker/temporal-connect.ts), TLS and API key included.
+ */
 export function withTemporalOptions(cmd: Command): Command {
   return cmd
-    .option('--address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233')
-    .option('--namespace <ns>', 'Temporal namespace', process.env.TEMPORAL_NAMESPACE ?? 'default');
+    .option('--address <host:port>', `Temporal frontend (default: TEMPORAL_ADDRESS, the profile's, or ${DEFAULT_TEMPORAL_ADDRESS})`)
+    .option('--namespace <ns>', 'Temporal namespace (default: TEMPORAL_NAMESPACE, the profile\'s, or default)')
+    .option('--profile <name>', 'profile of the Temporal config file (TEMPORAL_CONFIG_FILE or ~/.config/temporalio/temporal.toml)');
 }
 
-export interface TemporalFlags {
-  address: string;
-  namespace: string;
-}
+export type TemporalFlags = TemporalConnectFlags;
 
 /** A client with a connect deadline; the error names the address and what to check. */
-export async function connectClient(flags: TemporalFlags): Promise<{ client: Client; close: () => Promise<void> }> {
+export async function connectClient(flags: TemporalFlags): Promise<{ client: Client; namespace: string; close: () => Promise<void> }> {
+  const target = temporalTarget(process.env, flags);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: flags.address, connectTimeout: 10_000 });
+    connection = await Connection.connect({ ...target.connection, connectTimeout: 10_000 });
   } catch (e) {
-    throw new BrflowError(ErrorType.ClusterUnavailable, `cannot reach Temporal at ${flags.address} (${(e as Error).message}); start it (npm run demo, or temporal server start-dev) or pass --address`);
+    throw new BrflowError(ErrorType.ClusterUnavailable, `cannot reach Temporal at ${describeTemporalTarget(target)} (${(e as Error).message}); start it (npm run demo, or temporal server start-dev), or pass --address / set TEMPORAL_ADDRESS and its TLS settings`);
   }
-  return { client: new Client({ connection, namespace: flags.namespace }), close: () => connection.close() };
+  return { client: new Client({ connection, namespace: target.namespace }), namespace: target.namespace, close: () => connection.close() };
 }
 
 export function restoreHandle(client: Client, id: string): WorkflowHandle<typeof restoreWorkflow> {

@@ -16,11 +16,11 @@ const QUERY_DEADLINE_MS = 5000;
 export function register(program: Command): void {
   withTemporalOptions(program.command('status <workflowId>').description('show a restore\'s progress').option('--json', 'print the progress object as JSON')).action(
     async (id: string, f: TemporalFlags & { json?: boolean }) => {
-      const { client, close } = await connectClient(f);
+      const { client, close, namespace } = await connectClient(f);
       try {
         const h = restoreHandle(client, id);
         const d = await h.describe().catch((e: unknown) => {
-          if (e instanceof WorkflowNotFoundError) throw new BrflowError(ErrorType.InvalidInput, `no restore ${id} in namespace ${f.namespace}; \`brflow list\` shows the restores there`);
+          if (e instanceof WorkflowNotFoundError) throw new BrflowError(ErrorType.InvalidInput, `no restore ${id} in namespace ${namespace}; \`brflow list\` shows the restores there`);
           throw e;
         });
         let p: RestoreProgress | undefined;
