@@ -2,6 +2,7 @@
 # Installs the real servers brflow's tests and demo run against, into .tools/ (git-ignored):
 #   .tools/bin/temporal   the Temporal CLI v1.5.1 (its dev server), built with `go install`
 #   .tools/bin/moto_server an S3-compatible server (moto, from PyPI) in its own venv
+#   .tools/bin/compose-check  validates docker-compose.yml with the compose-spec Go library (no container engine)
 #   .tools/bin/pd-server, .tools/bin/tidb-server  the real PD v8.5.4 and TiDB v8.5.3 (unistore), decompressed
 #                          from ../shared/real-parts (or $BRFLOW_REAL_PARTS) after checking their sha256
 # Idempotent. Builds are cached per machine under ${BRFLOW_CACHE:-$HOME/.cache/brflow}, so a fresh
@@ -69,10 +70,25 @@ ensure_real_parts() {
   ensure_real_part tidb-server v8.5.3 "$TIDB_XZ_SHA256"
 }
 
+ensure_compose_check() {
+  local src="$root/scripts/compose-check"
+  # Rebuilt when its source or pinned modules change.
+  local sum; sum="$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -c1-16)"
+  local bin="$cache/bin/compose-check-$sum"
+  if [ ! -x "$bin" ]; then
+    command -v go >/dev/null || { log "Go is required to build compose-check"; exit 1; }
+    log "building compose-check (compose-spec/compose-go)"
+    (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o "$bin.tmp" .)
+    mv "$bin.tmp" "$bin"
+  fi
+  ln -sf "$bin" "$root/.tools/bin/compose-check"
+}
+
 case "${1:-all}" in
   temporal) ensure_temporal ;;
   s3) ensure_moto ;;
   real-parts) ensure_real_parts ;;
-  all) ensure_temporal; ensure_moto; ensure_real_parts ;;
-  *) log "usage: install-tools.sh [all|temporal|s3|real-parts]"; exit 2 ;;
+  compose-check) ensure_compose_check ;;
+  all) ensure_temporal; ensure_moto; ensure_real_parts; ensure_compose_check ;;
+  *) log "usage: install-tools.sh [all|temporal|s3|real-parts|compose-check]"; exit 2 ;;
 esac

@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 /** The project root (this file lives in src/local-stack or dist/local-stack). */
 export const projectRoot = resolve(__dirname, '..', '..');
 
-export type ToolName = 'temporal' | 'moto_server' | 'pd-server' | 'tidb-server';
+export type ToolName = 'temporal' | 'moto_server' | 'pd-server' | 'tidb-server' | 'compose-check';
 
-const INSTALL_TARGET: Record<ToolName, string> = { temporal: 'temporal', moto_server: 's3', 'pd-server': 'real-parts', 'tidb-server': 'real-parts' };
+const INSTALL_TARGET: Record<ToolName, string> = { temporal: 'temporal', moto_server: 's3', 'pd-server': 'real-parts', 'tidb-server': 'real-parts', 'compose-check': 'compose-check' };
 
 /**
  * Returns the path of a tool installed by scripts/install-tools.sh, installing it on first use.
