@@ -177,9 +177,28 @@ export function classifyRegionError(err: RegionErrorPb): ErrorClass {
   return { kind: 'unknown', retryable: false, detail };
 }
 
-/** HTTP status → class. 5xx is retryable (BR retries PD HTTP while status ≥ 500); 4xx is the request's fault. */
+/**
+ * PD errors that PD reports as HTTP 500 although they are PD's final word on the request (PD's error catalog,
+ * `[PD:<component>:<Err…>]` at the start of the body): retrying cannot change them, so they fail at once with what
+ * to do. Codes not listed (ErrServerNotStarted, ErrEtcd…, leader changes) stay retryable like any 5xx.
+ */
+const DEFINITE_PD_ERRORS: Readonly<Record<string, string>> = {
+  ErrNotBootstrapped: 'PD has no TiKV yet: start the TiKV stores of this cluster, or check that --pd names the PD of the cluster to restore into',
+  ErrSchedulerNotFound: 'PD has no such scheduler: list them with GET /pd/api/v1/schedulers',
+  ErrSchedulerExisted: 'the scheduler is already there: nothing to add',
+};
+
+/** The `Err…` code of a PD error body like `"[PD:cluster:ErrNotBootstrapped]TiKV cluster not bootstrapped"`. */
+export function pdErrorCode(body: string): string | undefined {
+  return /\[PD:[\w-]+:(Err\w+)\]/.exec(body)?.[1];
+}
+
+/** HTTP status → class. 5xx is retryable (BR retries PD HTTP while status ≥ 500) unless PD named a definite error; 4xx is the request's fault. */
 export function classifyHttpStatus(httpStatus: number, detail: string): ErrorClass {
   const c = (kind: ClusterErrorKind, retryable: boolean): ErrorClass => ({ kind, retryable, detail, httpStatus });
+  const code = pdErrorCode(detail);
+  const advice = code === undefined ? undefined : DEFINITE_PD_ERRORS[code];
+  if (advice !== undefined) return { kind: 'rejected', retryable: false, detail: `PD answered ${code}: ${detail} — ${advice}`, httpStatus };
   if (httpStatus >= 500) return c('unavailable', true);
   if (httpStatus === 429) return c('server-busy', true);
   if (httpStatus === 404) return c('not-found', false);

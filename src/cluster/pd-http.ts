@@ -17,6 +17,8 @@ export interface PdHttpOptions {
   timeoutMs?: number;
   /** Retry while every endpoint fails with a network error or 5xx. @default PD_HTTP_RETRY */
   retry?: RetryPolicy;
+  /** The pause between tries; replaceable so a test can count the retries instead of waiting them out. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface PdHttpResponse {
@@ -73,6 +75,7 @@ export class PdHttp {
       },
       policy,
       (e) => classifyError(e).retryable,
+      this.opts.sleep ? { sleep: this.opts.sleep } : {},
     );
   }
 

@@ -61,6 +61,20 @@ describe('classifyGrpcCode / classifyHttpStatus', () => {
   ])('HTTP %i → %s', (st, kind, retryable) => {
     expect(classifyHttpStatus(st, 'x')).toMatchObject({ kind, retryable, httpStatus: st });
   });
+
+  // Bodies as the real PD v8.5.4 writes them (JSON strings).
+  it.each([
+    ['"[PD:cluster:ErrNotBootstrapped]TiKV cluster not bootstrapped, please start TiKV first"', 'rejected', false],
+    ['"[PD:scheduler:ErrSchedulerNotFound]scheduler not found"', 'rejected', false],
+    ['"[PD:scheduler:ErrSchedulerExisted]scheduler existed"', 'rejected', false],
+    // PD still starting: a real outage, retried.
+    ['[PD:server:ErrServerNotStarted]server not started', 'unavailable', true],
+    ['upstream connect error', 'unavailable', true],
+  ])('HTTP 500 %s → %s', (body, kind, retryable) => {
+    const c = classifyHttpStatus(500, `HTTP 500: ${body}`);
+    expect(c).toMatchObject({ kind, retryable, httpStatus: 500 });
+    if (!retryable) expect(c.detail).toMatch(/PD answered Err\w+: .* — /);
+  });
 });
 
 describe('classifyError', () => {
