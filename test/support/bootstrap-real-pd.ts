@@ -102,6 +102,7 @@ export async function bootstrapRealPd(address: string, storeAddress = '127.0.0.1
       state: StoreState.Up,
       nodeState: NodeState.Serving,
       version: '8.5.4',
+      peerAddress: storeAddress,
       statusAddress: '127.0.0.1:2',
       startTimestamp: BigInt(Math.floor(Date.now() / 1000)),
     });
