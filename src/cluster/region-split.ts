@@ -9,7 +9,7 @@ import {
 } from './backoff';
 import type { ClusterConnection } from './cluster-connection';
 import { ClusterError, classifyError, classifyRegionError } from './errors';
-import type { RegionInfo } from './pd';
+import type { BatchScatterResult, RegionInfo } from './pd';
 import { scanAllRegions } from './scan-regions';
 import { forEachLimited } from './for-each-limited';
 import { tikvRpc } from './tikv-rpc';
@@ -187,7 +187,8 @@ async function scatterRegions(conn: ClusterConnection, ids: readonly bigint[], o
   if (ids.length === 0) return failed;
   let left: readonly bigint[] = ids;
   try {
-    left = await retry(() => conn.pd.scatterRegions(ids), SCATTER_RETRY, (e) => classifyError(e).kind === 'region-not-ready', opts);
+    const res = await retry(() => conn.pd.scatterRegions(ids), SCATTER_RETRY, (e) => classifyError(e).kind === 'region-not-ready', opts);
+    left = leftOutOfBatch(ids, res);
   } catch (e) {
     if (classifyError(e).kind !== 'unimplemented' && classifyError(e).kind !== 'region-not-found') {
       for (const id of ids) failed.set(id, e instanceof Error ? e.message : String(e));
@@ -202,6 +203,16 @@ async function scatterRegions(conn: ClusterConnection, ids: readonly bigint[], o
     }
   }
   return failed;
+}
+
+/**
+ * The regions a batch scatter did not place. PD ≥ v8.5.5 lists them; older PDs (v8.5.4 included) leave
+ * failed_regions_id empty and only finished_percentage < 100 says some were left, not which: then every region of
+ * the batch is scattered again one by one (a second scatter of a placed region only re-plans it).
+ */
+export function leftOutOfBatch(ids: readonly bigint[], res: BatchScatterResult): readonly bigint[] {
+  if (res.finishedPercentage >= 100) return [];
+  return res.failedRegionIds.length > 0 ? res.failedRegionIds : ids;
 }
 
 /** ScatterRegion, retried while PD says the region is not fully replicated / has no leader (BR: 7 × 100 ms). */

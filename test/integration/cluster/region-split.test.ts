@@ -87,6 +87,15 @@ describe('splitAndScatter', () => {
     for (const id of res.newRegionIds) expect((await conn.pd.getOperator(BigInt(id)))?.desc).toBe('scatter-region');
   });
 
+  it('rescatters the regions a PD v8.5.4 batch left out, though it names none of them (finished_percentage < 100 only)', async () => {
+    // PD placed operators for one region of the batch; v8.5.4 says so only through finished_percentage.
+    sim.state.batchScatterLimit = 1;
+    const res = await splitAndScatter(conn, keysOf(900));
+    expect(res.newRegionIds.length).toBe(4);
+    expect(res.scatterFailed).toEqual([]);
+    for (const id of res.newRegionIds) expect((await conn.pd.getOperator(BigInt(id)))?.desc).toBe('scatter-region');
+  });
+
   it('goes on when PD keeps refusing to scatter, reporting the regions left unscattered', async () => {
     const quick = await connectCluster({ pdEndpoints: sim.pdAddress, pd: { retry: { name: 't', attempts: 2, initialMs: 1, maxMs: 1 } } });
     try {
