@@ -188,6 +188,32 @@ const DEFINITE_PD_ERRORS: Readonly<Record<string, string>> = {
   ErrSchedulerExisted: 'the scheduler is already there: nothing to add',
 };
 
+/**
+ * PD's answer in a pdpb ResponseHeader error (type name as in pdpb.ErrorType, and PD's message). NOT_BOOTSTRAPPED is
+ * PD's ErrNotBootstrapped over gRPC: definite, with the same advice as its HTTP form.
+ */
+export function classifyPdHeaderError(typeName: string, message: string): ErrorClass {
+  if (typeName === 'REGION_NOT_FOUND') return { kind: 'region-not-found', retryable: true, detail: message };
+  if (typeName === 'NOT_BOOTSTRAPPED') {
+    return { kind: 'rejected', retryable: false, detail: `PD answered NOT_BOOTSTRAPPED (ErrNotBootstrapped): ${message} — ${DEFINITE_PD_ERRORS.ErrNotBootstrapped}` };
+  }
+  return classifyPdMessage(message) ?? { kind: 'pd-error', retryable: false, detail: `${typeName}: ${message}` };
+}
+
+/**
+ * PD's messages for transient region states, wherever PD puts them (response header or a bare gRPC UNKNOWN status,
+ * as v8.5.4's ScatterRegion does): scatter answers "not fully replicated" / "has no leader" while a new region's
+ * replication settles (BR retries them 7 × 100 ms); a batch of regions PD does not know is "region not found"; a
+ * PD follower answers "not leader". Undefined for any other message.
+ */
+export function classifyPdMessage(msg: string): ErrorClass | undefined {
+  const m = msg.trim();
+  if (/not fully replicated|has no leader/i.test(m)) return { kind: 'region-not-ready', retryable: true, detail: m };
+  if (/(^|:\s)region not found$/i.test(m)) return { kind: 'region-not-found', retryable: true, detail: m };
+  if (/not leader|is not serving/i.test(m)) return { kind: 'not-leader', retryable: true, detail: m };
+  return undefined;
+}
+
 /** The `Err…` code of a PD error body like `"[PD:cluster:ErrNotBootstrapped]TiKV cluster not bootstrapped"`. */
 export function pdErrorCode(body: string): string | undefined {
   return /\[PD:[\w-]+:(Err\w+)\]/.exec(body)?.[1];

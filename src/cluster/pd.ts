@@ -1,6 +1,6 @@
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { PD_GRPC_RETRY, retry, type RetryPolicy } from './backoff';
-import { ClusterError, classifyError, type ErrorClass } from './errors';
+import { ClusterError, classifyError, classifyPdHeaderError, classifyPdMessage } from './errors';
 import { callUnary, GrpcChannels, PD_MAX_MESSAGE_BYTES } from './grpc-channel';
 import { parsePdEndpoints, pdHostPort } from './pd-address';
 import type { TlsOptions } from './tls';
@@ -170,10 +170,7 @@ class PdClientImpl implements PdClient {
     const err = h?.error;
     if (!err || err.type === PdErrorType.OK) return;
     const msg = err.message || PdErrorType[err.type] || String(err.type);
-    if (err.type === PdErrorType.REGION_NOT_FOUND) throw new ClusterError(addr, call, { kind: 'region-not-found', retryable: true, detail: msg });
-    const known = classifyPdMessage(msg);
-    if (known) throw new ClusterError(addr, call, known);
-    throw new ClusterError(addr, call, { kind: 'pd-error', retryable: false, detail: `${PdErrorType[err.type] ?? err.type}: ${msg}` });
+    throw new ClusterError(addr, call, classifyPdHeaderError(PdErrorType[err.type] ?? String(err.type), msg));
   }
 
   /** Runs a call on the leader; on unavailable/not-leader it re-learns the leader and tries again. */
@@ -325,18 +322,6 @@ class PdClientImpl implements PdClient {
     this.tso?.close();
     this.channels.close();
   }
-}
-
-/**
- * PD's messages for transient region states, wherever PD puts them (response header or gRPC status): scatter
- * answers "not fully replicated" / "has no leader" while a new region's replication settles (BR retries them
- * 7 × 100 ms); a batch of regions PD does not know yet is "region not found"; a PD follower answers "not leader".
- */
-function classifyPdMessage(msg: string): ErrorClass | undefined {
-  if (/not fully replicated|has no leader/i.test(msg)) return { kind: 'region-not-ready', retryable: true, detail: msg };
-  if (/(^|:\s)region not found$/i.test(msg.trim())) return { kind: 'region-not-found', retryable: true, detail: msg };
-  if (/not leader|is not serving/i.test(msg)) return { kind: 'not-leader', retryable: true, detail: msg };
-  return undefined;
 }
 
 function isRegionNotFound(h: ResponseHeader | undefined): boolean {

@@ -1,5 +1,7 @@
 import { PD_HTTP_RETRY } from '../../../src/cluster/backoff';
 import { ClusterError } from '../../../src/cluster/errors';
+import { registerServiceSafePoint } from '../../../src/cluster/gc-safepoint';
+import { connectPd } from '../../../src/cluster/pd';
 import { PdHttp } from '../../../src/cluster/pd-http';
 import type { RealPd } from '../../../src/local-stack/real-pd';
 import { ErrorType } from '../../../src/plan/error-types';
@@ -37,6 +39,23 @@ describe('definite PD errors on the real PD v8.5.4', () => {
     expect(ce.message).not.toContain('check that the address is right');
     // No pause at all: the first answer was final.
     expect(pauses).toEqual([]);
+  });
+
+  it('a GC safepoint call over gRPC fails at once too, naming the error and what to do', async () => {
+    const client = await connectPd({ endpoints: [pd.address], timeoutMs: 5000 });
+    try {
+      const err = await registerServiceSafePoint(client, 'brflow-restore-definite', 1000n).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ClusterError);
+      const ce = err as ClusterError;
+      expect({ kind: ce.kind, retryable: ce.retryable, type: ce.type }).toEqual({ kind: 'rejected', retryable: false, type: ErrorType.ClusterRejected });
+      expect(ce.message).toContain('ErrNotBootstrapped');
+      expect(ce.message).toContain('start the TiKV stores');
+    } finally {
+      client.close();
+    }
   });
 
   it('the same PD still answers what needs no bootstrap (version), so the address is right', async () => {
