@@ -163,6 +163,12 @@ export class PdHttp {
     await this.request('POST', '/pd/api/v1/schedulers', { name });
   }
 
+  /** How many replicas PD keeps of each region (replication.max-replicas). */
+  async maxReplicas(): Promise<number> {
+    const cfg = await this.json<{ 'max-replicas'?: number }>('/pd/api/v1/config/replicate');
+    return Number(cfg['max-replicas'] ?? 0);
+  }
+
   async getScheduleConfig(): Promise<ScheduleConfig> {
     return this.json<ScheduleConfig>('/pd/api/v1/config/schedule');
   }

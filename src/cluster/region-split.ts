@@ -105,6 +105,8 @@ export interface SplitScatterResult {
   scatterUnfinished: string[];
   /** Regions PD refused to scatter after SCATTER_RETRY, with PD's reason (not an error either). */
   scatterFailed: { regionId: string; error: string }[];
+  /** True when the cluster cannot scatter at all (see canScatter) and no scatter was asked for. */
+  scatterSkipped: boolean;
 }
 
 /**
@@ -117,8 +119,9 @@ export interface SplitScatterResult {
 export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: readonly string[], opts: SplitScatterOptions = {}): Promise<SplitScatterResult> {
   const batchKeys = Math.max(1, opts.batchKeys ?? SPLIT_BATCH_KEYS);
   const keys = [...new Set(rawKeysHex.filter((k) => k !== ''))].sort();
-  const result: SplitScatterResult = { newRegionIds: [], rounds: 0, scatterUnfinished: [], scatterFailed: [] };
+  const result: SplitScatterResult = { newRegionIds: [], rounds: 0, scatterUnfinished: [], scatterFailed: [], scatterSkipped: false };
   if (keys.length === 0) return result;
+  result.scatterSkipped = !(await canScatter(conn));
   const scanStart = encodeBytes(fromHex(keys[0] as string));
   // Just past the largest encoded key, so the region holding it is in the scan.
   const scanEnd = concatBytes(encodeBytes(fromHex(keys[keys.length - 1] as string)), new Uint8Array([0]));
@@ -140,8 +143,8 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
           const created = after.filter((r) => r.id !== info.region.id);
           for (const r of created) result.newRegionIds.push(r.id.toString());
           await forEachLimited(created, PD_POLL_CONCURRENCY, (r) => waitRegionVisible(conn, r.id, opts));
-          const failed = await scatterRegions(conn, created.map((r) => r.id), opts);
-          for (const r of created) if (!failed.has(r.id)) scattered.push(r.id);
+          const failed = result.scatterSkipped ? new Map<bigint, string>() : await scatterRegions(conn, created.map((r) => r.id), opts);
+          if (!result.scatterSkipped) for (const r of created) if (!failed.has(r.id)) scattered.push(r.id);
           // BR logs a failed scatter and goes on: an unscattered region costs balance, not correctness.
           for (const [id, error] of failed) result.scatterFailed.push({ regionId: id.toString(), error });
           // The next batch of keys lies in the last region of this split (keys are sorted). Its leader is
@@ -161,6 +164,17 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
   );
   result.scatterUnfinished = (await waitScatterFinished(conn, scattered, opts)).map(String);
   return result;
+}
+
+/**
+ * Whether scattering can place anything (BR: skipped when the TiKV stores are fewer than max-replicas, or just one):
+ * PD refuses each region of such a cluster as "not fully replicated", and brflow would spend SCATTER_RETRY on every
+ * one of them. When PD does not say its max-replicas, scatter is tried as before.
+ */
+async function canScatter(conn: ClusterConnection): Promise<boolean> {
+  const stores = (await conn.pd.getAllStores()).length;
+  const replicas = await conn.pdHttp.maxReplicas().catch(() => 0);
+  return stores > 1 && stores >= replicas;
 }
 
 /** Waits until PD knows a freshly split region (BR: GetRegionByID up to 64×, 8 ms → 1 s). */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compareBytes } from '../plan/keys';
-import type { ClusterState } from './cluster-state';
+import { PD_MAX_REPLICAS, type ClusterState } from './cluster-state';
 import type { Faults } from './faults';
 import { ConfigError } from './pd-schedule-state';
 import { HttpError, pathAndQuery, queryBytes, readJsonObject, sendJson, sendText } from './http-util';
@@ -97,6 +97,7 @@ export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {
         return sendJson(res, 200, 'The config is updated.');
       }
     }
+    if (method === 'GET' && path === `${api}/config/replicate`) return sendJson(res, 200, replicationConfig());
     if (path === `${api}/config`) {
       if (method === 'GET') return sendJson(res, 200, fullConfig(state));
       if (method === 'POST') return postConfig(req, res, query.get('ttlSecond'));
@@ -182,11 +183,23 @@ function jsonDecodeError(value: unknown, goType: string): Record<string, unknown
   return { code: 'input', msg: `json: cannot unmarshal ${what} into Go value of type ${goType}`, data: { Value: what, Type: {}, Offset: 0, Struct: '', Field: '' } };
 }
 
+/** PD v8.5.4's replication config (GET config/replicate), with its default of three replicas. */
+function replicationConfig(): Record<string, unknown> {
+  return {
+    'max-replicas': PD_MAX_REPLICAS,
+    'location-labels': '',
+    'strictly-match-label': 'false',
+    'enable-placement-rules': 'true',
+    'enable-placement-rules-cache': 'false',
+    'isolation-level': '',
+  };
+}
+
 function fullConfig(state: ClusterState): Record<string, unknown> {
   return {
     'cluster-version': state.bootstrapped ? clusterVersion(state) : '0.0.0',
     schedule: scheduleConfigJson(state),
-    replication: { 'max-replicas': 3, 'location-labels': '', 'strictly-match-label': 'false', 'enable-placement-rules': 'true', 'isolation-level': '' },
+    replication: replicationConfig(),
   };
 }
 

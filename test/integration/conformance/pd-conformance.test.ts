@@ -134,6 +134,7 @@ const SERVICE = 'brflow-restore-conformance';
 const configCases = (when: string): Case[] => [
   { name: `${when}: GET version`, http: { method: 'GET', path: `${api}/version` } },
   { name: `${when}: GET config/schedule`, http: { method: 'GET', path: `${api}/config/schedule` } },
+  { name: `${when}: GET config/replicate`, http: { method: 'GET', path: `${api}/config/replicate` } },
   // BR's TTL override: accepted, and GET config/schedule still answers the saved values.
   { name: `${when}: POST config?ttlSecond=300`, http: { method: 'POST', path: `${api}/config?ttlSecond=300`, body: { 'schedule.leader-schedule-limit': 12, 'schedule.enable-location-replacement': 'false', 'schedule.max-pending-peer-count': 2147483647, 'schedule.merge-schedule-limit': 0 } } },
   { name: `${when}: GET config/schedule during a TTL override`, http: { method: 'GET', path: `${api}/config/schedule` } },
