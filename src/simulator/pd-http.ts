@@ -173,7 +173,8 @@ function scheduleConfigJson(state: ClusterState): Record<string, unknown> {
 
 /** The version of the oldest store, as PD keeps the cluster version at what every TiKV runs. */
 function clusterVersion(state: ClusterState): string {
-  const versions = state.stores().map((s) => s.version).sort((a, b) => (versionAtLeast(parsePdVersion(a), parsePdVersion(b)) ? 1 : -1));
+  const parse = (v: string): number[] => (/^v?\d+\.\d+\.\d+/.test(v) ? parsePdVersion(v) : [0, 0, 0]);
+  const versions = state.stores().map((s) => s.version).sort((a, b) => (versionAtLeast(parse(a), parse(b)) ? 1 : -1));
   return versions[0] ?? '0.0.0';
 }
 
