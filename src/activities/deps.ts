@@ -39,7 +39,7 @@ export interface ScheduleControl {
   apply(snapshot: PdSchedulingSnapshot): Promise<void>;
   /** Resumes the schedulers and puts the original config values back; idempotent. */
   restore(snapshot: PdSchedulingSnapshot): Promise<void>;
-  /** POST /pd/api/v1/admin/reset-ts; a smaller TSO than the current one (HTTP 403) counts as success. */
+  /** POST /pd/api/v1/admin/reset-ts (PdHttp.resetTs): PD already past `ts` counts as success; a TS > 24 h ahead is forced as BR does. */
   resetTs(ts: bigint): Promise<void>;
 }
 

@@ -177,9 +177,54 @@ export function classifyRegionError(err: RegionErrorPb): ErrorClass {
   return { kind: 'unknown', retryable: false, detail };
 }
 
-/** HTTP status → class. 5xx is retryable (BR retries PD HTTP while status ≥ 500); 4xx is the request's fault. */
+/**
+ * PD errors that PD reports as HTTP 500 although they are PD's final word on the request (PD's error catalog,
+ * `[PD:<component>:<Err…>]` at the start of the body): retrying cannot change them, so they fail at once with what
+ * to do. Codes not listed (ErrServerNotStarted, ErrEtcd…, leader changes) stay retryable like any 5xx.
+ */
+const DEFINITE_PD_ERRORS: Readonly<Record<string, string>> = {
+  ErrNotBootstrapped: 'PD has no TiKV yet: start the TiKV stores of this cluster, or check that --pd names the PD of the cluster to restore into',
+  ErrSchedulerNotFound: 'PD has no such scheduler: list them with GET /pd/api/v1/schedulers',
+  ErrSchedulerExisted: 'the scheduler is already there: nothing to add',
+};
+
+/**
+ * PD's answer in a pdpb ResponseHeader error (type name as in pdpb.ErrorType, and PD's message). NOT_BOOTSTRAPPED is
+ * PD's ErrNotBootstrapped over gRPC: definite, with the same advice as its HTTP form.
+ */
+export function classifyPdHeaderError(typeName: string, message: string): ErrorClass {
+  if (typeName === 'REGION_NOT_FOUND') return { kind: 'region-not-found', retryable: true, detail: message };
+  if (typeName === 'NOT_BOOTSTRAPPED') {
+    return { kind: 'rejected', retryable: false, detail: `PD answered NOT_BOOTSTRAPPED (ErrNotBootstrapped): ${message} — ${DEFINITE_PD_ERRORS.ErrNotBootstrapped}` };
+  }
+  return classifyPdMessage(message) ?? { kind: 'pd-error', retryable: false, detail: `${typeName}: ${message}` };
+}
+
+/**
+ * PD's messages for transient region states, wherever PD puts them (response header or a bare gRPC UNKNOWN status,
+ * as v8.5.4's ScatterRegion does): scatter answers "not fully replicated" / "has no leader" while a new region's
+ * replication settles (BR retries them 7 × 100 ms); a batch of regions PD does not know is "region not found"; a
+ * PD follower answers "not leader". Undefined for any other message.
+ */
+export function classifyPdMessage(msg: string): ErrorClass | undefined {
+  const m = msg.trim();
+  if (/not fully replicated|has no leader/i.test(m)) return { kind: 'region-not-ready', retryable: true, detail: m };
+  if (/(^|:\s)region not found$/i.test(m)) return { kind: 'region-not-found', retryable: true, detail: m };
+  if (/not leader|is not serving/i.test(m)) return { kind: 'not-leader', retryable: true, detail: m };
+  return undefined;
+}
+
+/** The `Err…` code of a PD error body like `"[PD:cluster:ErrNotBootstrapped]TiKV cluster not bootstrapped"`. */
+export function pdErrorCode(body: string): string | undefined {
+  return /\[PD:[\w-]+:(Err\w+)\]/.exec(body)?.[1];
+}
+
+/** HTTP status → class. 5xx is retryable (BR retries PD HTTP while status ≥ 500) unless PD named a definite error; 4xx is the request's fault. */
 export function classifyHttpStatus(httpStatus: number, detail: string): ErrorClass {
   const c = (kind: ClusterErrorKind, retryable: boolean): ErrorClass => ({ kind, retryable, detail, httpStatus });
+  const code = pdErrorCode(detail);
+  const advice = code === undefined ? undefined : DEFINITE_PD_ERRORS[code];
+  if (advice !== undefined) return { kind: 'rejected', retryable: false, detail: `PD answered ${code}: ${detail} — ${advice}`, httpStatus };
   if (httpStatus >= 500) return c('unavailable', true);
   if (httpStatus === 429) return c('server-busy', true);
   if (httpStatus === 404) return c('not-found', false);

@@ -17,6 +17,8 @@ export interface PdHttpOptions {
   timeoutMs?: number;
   /** Retry while every endpoint fails with a network error or 5xx. @default PD_HTTP_RETRY */
   retry?: RetryPolicy;
+  /** The pause between tries; replaceable so a test can count the retries instead of waiting them out. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface PdHttpResponse {
@@ -26,6 +28,11 @@ export interface PdHttpResponse {
 
 /** Schedule config values as PD's JSON has them (numbers, "true"/"false" strings, booleans, …). */
 export type ScheduleConfig = Record<string, unknown>;
+
+/** PD's 403 for a TS more than 24 h ahead of its clock (v8.5: "the specified ts is too larger than now"). */
+const RESET_TS_TOO_LARGE = /too large/i;
+/** PD's 403 for a TS at or below its own ("the specified ts is smaller than now"; older PDs "… is not larger …"). */
+const RESET_TS_SMALLER = /smaller|not larger/i;
 
 /** The result of reset-ts: PD moved its TSO, or it was already past the asked value (HTTP 403). */
 export type ResetTsOutcome = 'reset' | 'already-larger';
@@ -73,6 +80,7 @@ export class PdHttp {
       },
       policy,
       (e) => classifyError(e).retryable,
+      this.opts.sleep ? { sleep: this.opts.sleep } : {},
     );
   }
 
@@ -155,6 +163,12 @@ export class PdHttp {
     await this.request('POST', '/pd/api/v1/schedulers', { name });
   }
 
+  /** How many replicas PD keeps of each region (replication.max-replicas). */
+  async maxReplicas(): Promise<number> {
+    const cfg = await this.json<{ 'max-replicas'?: number }>('/pd/api/v1/config/replicate');
+    return Number(cfg['max-replicas'] ?? 0);
+  }
+
   async getScheduleConfig(): Promise<ScheduleConfig> {
     return this.json<ScheduleConfig>('/pd/api/v1/config/schedule');
   }
@@ -175,11 +189,23 @@ export class PdHttp {
   }
 
   /**
-   * Moves PD's TSO to at least `ts` (BR ResetTS before importing data with its original commit ts). PD answers
-   * 403 when its TSO is already larger: that is success too.
+   * Moves PD's TSO to at least `ts` (BR ResetTS before importing data with its original commit ts). PD answers 403
+   * for two things: the TS is below its own ("already larger": success, nothing to move) or, PD ≥ 6.x, the TS is
+   * more than 24 h ahead of PD's clock (ErrResetUserTimestamp "too larger than now"). The second is refused unless
+   * the body says `"force-use-larger": true`, which BR sends because a backup's TS comes from another cluster whose
+   * clock may run ahead. brflow asks without it first, since with it PD answers 200 even when it moved nothing and
+   * the outcome could no longer be told; only on the refusal does it send BR's forced request.
    */
   async resetTs(ts: bigint): Promise<ResetTsOutcome> {
-    const res = await this.request('POST', '/pd/api/v1/admin/reset-ts', { tso: ts.toString() }, [403], RESET_TS_RETRY);
-    return res.status === 403 ? 'already-larger' : 'reset';
+    const path = '/pd/api/v1/admin/reset-ts';
+    const tso = ts.toString();
+    const res = await this.request('POST', path, { tso }, [403], RESET_TS_RETRY);
+    if (res.status !== 403) return 'reset';
+    if (RESET_TS_TOO_LARGE.test(res.body)) {
+      await this.request('POST', path, { tso, 'force-use-larger': true }, [], RESET_TS_RETRY);
+      return 'reset';
+    }
+    if (RESET_TS_SMALLER.test(res.body)) return 'already-larger';
+    throw new ClusterError(this.bases[0] as string, `PD HTTP POST ${path}`, { kind: 'rejected', retryable: false, detail: `HTTP 403: ${res.body.trim().slice(0, 300)}`, httpStatus: 403 });
   }
 }

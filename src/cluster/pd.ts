@@ -1,6 +1,6 @@
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { PD_GRPC_RETRY, retry, type RetryPolicy } from './backoff';
-import { ClusterError, classifyError } from './errors';
+import { ClusterError, classifyError, classifyPdHeaderError, classifyPdMessage } from './errors';
 import { callUnary, GrpcChannels, PD_MAX_MESSAGE_BYTES } from './grpc-channel';
 import { parsePdEndpoints, pdHostPort } from './pd-address';
 import type { TlsOptions } from './tls';
@@ -43,6 +43,14 @@ export interface OperatorInfo {
   status: OperatorStatus;
 }
 
+/** PD's answer to a batch scatter. */
+export interface BatchScatterResult {
+  /** Share of the regions PD placed scatter operators for, 0–100. */
+  finishedPercentage: number;
+  /** The regions it could not scatter: filled only by PD ≥ v8.5.5; older PDs leave it empty whatever happened. */
+  failedRegionIds: bigint[];
+}
+
 export interface PdClientOptions {
   /** PD endpoints, host:port or URLs; any member will do, calls follow the leader. */
   endpoints: string | readonly string[];
@@ -78,10 +86,10 @@ export interface PdClient {
   /** Asks PD to scatter one region; throws ClusterError on a PD error. */
   scatterRegion(regionId: bigint): Promise<void>;
   /**
-   * Newer PD's batch scatter (regions_id, retry_limit, skip_store_limit, as BR ≥ v6 sends it); returns the
-   * regions PD could not scatter. gRPC UNIMPLEMENTED from an old PD surfaces as ClusterError 'unimplemented'.
+   * Newer PD's batch scatter (regions_id, retry_limit, skip_store_limit, as BR ≥ v6 sends it). gRPC UNIMPLEMENTED
+   * from an old PD surfaces as ClusterError 'unimplemented'.
    */
-  scatterRegions(regionIds: readonly bigint[]): Promise<bigint[]>;
+  scatterRegions(regionIds: readonly bigint[]): Promise<BatchScatterResult>;
   /** The running/finished operator of a region; undefined when PD has none (REGION_NOT_FOUND). */
   getOperator(regionId: bigint): Promise<OperatorInfo | undefined>;
   /** Sets (ttl > 0) or removes (ttl ≤ 0) a service GC safepoint; returns PD's min service safepoint after it. */
@@ -162,12 +170,7 @@ class PdClientImpl implements PdClient {
     const err = h?.error;
     if (!err || err.type === PdErrorType.OK) return;
     const msg = err.message || PdErrorType[err.type] || String(err.type);
-    if (err.type === PdErrorType.REGION_NOT_FOUND) throw new ClusterError(addr, call, { kind: 'region-not-found', retryable: true, detail: msg });
-    // Scatter answers these while the new region's replication settles (BR retries them 7 × 100 ms).
-    if (/not fully replicated|has no leader/i.test(msg)) throw new ClusterError(addr, call, { kind: 'region-not-ready', retryable: true, detail: msg });
-    // A PD follower answers "not leader": ask the members again.
-    if (/not leader|is not serving/i.test(msg)) throw new ClusterError(addr, call, { kind: 'not-leader', retryable: true, detail: msg });
-    throw new ClusterError(addr, call, { kind: 'pd-error', retryable: false, detail: `${PdErrorType[err.type] ?? err.type}: ${msg}` });
+    throw new ClusterError(addr, call, classifyPdHeaderError(PdErrorType[err.type] ?? String(err.type), msg));
   }
 
   /** Runs a call on the leader; on unavailable/not-leader it re-learns the leader and tries again. */
@@ -180,7 +183,12 @@ class PdClientImpl implements PdClient {
       async (attempt) => {
         if (attempt > 1) await this.refreshMembers().catch(() => undefined);
         const addr = this.leaderAddress;
-        const res = await fn(this.channels.client(PdGrpcClient, addr), addr);
+        const res = await fn(this.channels.client(PdGrpcClient, addr), addr).catch((e: unknown) => {
+          // PD also reports some region states as a bare gRPC UNKNOWN status (v8.5.4 ScatterRegion does).
+          const c = classifyError(e);
+          const known = c.kind === 'unknown' ? classifyPdMessage(c.detail) : undefined;
+          throw known ? new ClusterError(addr, call, { ...known, ...(c.grpcCode !== undefined ? { grpcCode: c.grpcCode } : {}) }) : e;
+        });
         const h = headerOf(res);
         if (!(h && acceptHeaderError?.(h))) this.checkHeader(h, addr, call);
         return res;
@@ -271,7 +279,7 @@ class PdClientImpl implements PdClient {
     );
   }
 
-  async scatterRegions(regionIds: readonly bigint[]): Promise<bigint[]> {
+  async scatterRegions(regionIds: readonly bigint[]): Promise<BatchScatterResult> {
     const res = await this.onLeader('PD ScatterRegion(batch)', (c, a) =>
       callUnary(
         c.scatterRegion.bind(c),
@@ -279,7 +287,7 @@ class PdClientImpl implements PdClient {
         this.ctx(a, 'PD ScatterRegion(batch)'),
       ),
     );
-    return res.failedRegionsId;
+    return { finishedPercentage: Number(res.finishedPercentage), failedRegionIds: res.failedRegionsId };
   }
 
   async getOperator(regionId: bigint): Promise<OperatorInfo | undefined> {

@@ -9,7 +9,7 @@ import {
 } from './backoff';
 import type { ClusterConnection } from './cluster-connection';
 import { ClusterError, classifyError, classifyRegionError } from './errors';
-import type { RegionInfo } from './pd';
+import type { BatchScatterResult, RegionInfo } from './pd';
 import { scanAllRegions } from './scan-regions';
 import { forEachLimited } from './for-each-limited';
 import { tikvRpc } from './tikv-rpc';
@@ -105,6 +105,8 @@ export interface SplitScatterResult {
   scatterUnfinished: string[];
   /** Regions PD refused to scatter after SCATTER_RETRY, with PD's reason (not an error either). */
   scatterFailed: { regionId: string; error: string }[];
+  /** True when the cluster cannot scatter at all (see canScatter) and no scatter was asked for. */
+  scatterSkipped: boolean;
 }
 
 /**
@@ -117,8 +119,9 @@ export interface SplitScatterResult {
 export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: readonly string[], opts: SplitScatterOptions = {}): Promise<SplitScatterResult> {
   const batchKeys = Math.max(1, opts.batchKeys ?? SPLIT_BATCH_KEYS);
   const keys = [...new Set(rawKeysHex.filter((k) => k !== ''))].sort();
-  const result: SplitScatterResult = { newRegionIds: [], rounds: 0, scatterUnfinished: [], scatterFailed: [] };
+  const result: SplitScatterResult = { newRegionIds: [], rounds: 0, scatterUnfinished: [], scatterFailed: [], scatterSkipped: false };
   if (keys.length === 0) return result;
+  result.scatterSkipped = !(await canScatter(conn));
   const scanStart = encodeBytes(fromHex(keys[0] as string));
   // Just past the largest encoded key, so the region holding it is in the scan.
   const scanEnd = concatBytes(encodeBytes(fromHex(keys[keys.length - 1] as string)), new Uint8Array([0]));
@@ -140,8 +143,8 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
           const created = after.filter((r) => r.id !== info.region.id);
           for (const r of created) result.newRegionIds.push(r.id.toString());
           await forEachLimited(created, PD_POLL_CONCURRENCY, (r) => waitRegionVisible(conn, r.id, opts));
-          const failed = await scatterRegions(conn, created.map((r) => r.id), opts);
-          for (const r of created) if (!failed.has(r.id)) scattered.push(r.id);
+          const failed = result.scatterSkipped ? new Map<bigint, string>() : await scatterRegions(conn, created.map((r) => r.id), opts);
+          if (!result.scatterSkipped) for (const r of created) if (!failed.has(r.id)) scattered.push(r.id);
           // BR logs a failed scatter and goes on: an unscattered region costs balance, not correctness.
           for (const [id, error] of failed) result.scatterFailed.push({ regionId: id.toString(), error });
           // The next batch of keys lies in the last region of this split (keys are sorted). Its leader is
@@ -161,6 +164,17 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
   );
   result.scatterUnfinished = (await waitScatterFinished(conn, scattered, opts)).map(String);
   return result;
+}
+
+/**
+ * Whether scattering can place anything (BR: skipped when the TiKV stores are fewer than max-replicas, or just one):
+ * PD refuses each region of such a cluster as "not fully replicated", and brflow would spend SCATTER_RETRY on every
+ * one of them. When PD does not say its max-replicas, scatter is tried as before.
+ */
+async function canScatter(conn: ClusterConnection): Promise<boolean> {
+  const stores = (await conn.pd.getAllStores()).length;
+  const replicas = await conn.pdHttp.maxReplicas().catch(() => 0);
+  return stores > 1 && stores >= replicas;
 }
 
 /** Waits until PD knows a freshly split region (BR: GetRegionByID up to 64×, 8 ms → 1 s). */
@@ -187,7 +201,8 @@ async function scatterRegions(conn: ClusterConnection, ids: readonly bigint[], o
   if (ids.length === 0) return failed;
   let left: readonly bigint[] = ids;
   try {
-    left = await retry(() => conn.pd.scatterRegions(ids), SCATTER_RETRY, (e) => classifyError(e).kind === 'region-not-ready', opts);
+    const res = await retry(() => conn.pd.scatterRegions(ids), SCATTER_RETRY, (e) => classifyError(e).kind === 'region-not-ready', opts);
+    left = leftOutOfBatch(ids, res);
   } catch (e) {
     if (classifyError(e).kind !== 'unimplemented' && classifyError(e).kind !== 'region-not-found') {
       for (const id of ids) failed.set(id, e instanceof Error ? e.message : String(e));
@@ -202,6 +217,16 @@ async function scatterRegions(conn: ClusterConnection, ids: readonly bigint[], o
     }
   }
   return failed;
+}
+
+/**
+ * The regions a batch scatter did not place. PD ≥ v8.5.5 lists them; older PDs (v8.5.4 included) leave
+ * failed_regions_id empty and only finished_percentage < 100 says some were left, not which: then every region of
+ * the batch is scattered again one by one (a second scatter of a placed region only re-plans it).
+ */
+export function leftOutOfBatch(ids: readonly bigint[], res: BatchScatterResult): readonly bigint[] {
+  if (res.finishedPercentage >= 100) return [];
+  return res.failedRegionIds.length > 0 ? res.failedRegionIds : ids;
 }
 
 /** ScatterRegion, retried while PD says the region is not fully replicated / has no leader (BR: 7 × 100 ms). */

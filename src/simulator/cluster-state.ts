@@ -92,7 +92,15 @@ export interface ClusterStateOptions {
   clusterId?: bigint;
   /** Version string of TiKV stores. @default '8.5.0' */
   tikvVersion?: string;
+  /**
+   * False: PD answers as before any TiKV bootstrapped the cluster (NOT_BOOTSTRAPPED / ErrNotBootstrapped for
+   * stores, regions, scatter, operators, safepoints and schedulers), as a fresh real PD does. @default true
+   */
+  bootstrapped?: boolean;
 }
+
+/** PD's replication.max-replicas default: a region with fewer peers is "not fully replicated" and is not scattered. */
+export const PD_MAX_REPLICAS = 3;
 
 export const DEFAULT_IMPORT_MODE_TIMEOUT_MS = 10 * 60 * 1000;
 const DEFAULT_CLUSTER_ID = 7211076907329653533n;
@@ -132,6 +140,13 @@ export class ClusterState {
   private readonly scatterPolls: number;
   private readonly scatterTransfersLeader: boolean;
   private nextId = FIRST_ALLOCATED_ID;
+  /** See ClusterStateOptions.bootstrapped. */
+  bootstrapped: boolean;
+  /**
+   * How many regions one batch ScatterRegion starts operators for; the rest are left unscattered, as PD does
+   * when it cannot place more operators (store limit, waiting-operator limit). @default Infinity
+   */
+  batchScatterLimit = Number.POSITIVE_INFINITY;
 
   constructor(opts: ClusterStateOptions) {
     this.clock = opts.clock;
@@ -139,6 +154,7 @@ export class ClusterState {
     this.importModeTimeoutMs = opts.importModeTimeoutMs ?? DEFAULT_IMPORT_MODE_TIMEOUT_MS;
     this.scatterPolls = opts.scatterPolls ?? 2;
     this.scatterTransfersLeader = opts.scatterTransfersLeader ?? false;
+    this.bootstrapped = opts.bootstrapped ?? true;
     this.tso = new TsoAllocator(opts.clock);
     this.gc = new GcSafePoints(opts.clock);
     this.schedule = new PdScheduleState(opts.clock);
@@ -331,6 +347,12 @@ export class ClusterState {
   }
 
   // ---- scatter operators ----
+
+  /** A region PD would scatter: it has at least max-replicas peers. */
+  isFullyReplicated(regionId: number): boolean {
+    const r = this.regionList.find((x) => x.id === regionId);
+    return r !== undefined && r.peers.length >= PD_MAX_REPLICAS;
+  }
 
   /** Starts a scatter-region operator; false when PD does not know the region. */
   scatter(regionId: number): boolean {

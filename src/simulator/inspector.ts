@@ -2,6 +2,7 @@ import { checksumByTable, type KvChecksumResult } from './checksum';
 import type { ClusterState, ImportMode } from './cluster-state';
 import type { Faults, FaultsSnapshot } from './faults';
 import type { PdMembership } from './pd-membership';
+import type { ScheduleValue } from './pd-schedule-state';
 
 const LATEST = (1n << 64n) - 1n;
 
@@ -18,8 +19,8 @@ export interface ClusterSnapshot {
   stores: { id: number; address: string; state: string; labels: { key: string; value: string }[]; mode: ImportMode; speedLimit: number; staged: number; down: boolean }[];
   regions: { id: number; startKey: string; endKey: string; confVer: number; version: number; leaderStoreId: number; storeIds: number[] }[];
   schedulers: { name: string; paused: boolean; pausedUntil: number }[];
-  scheduleConfig: Record<string, number | string>;
-  scheduleConfigOverrides: { key: string; value: number | string; expireAt: number }[];
+  scheduleConfig: Record<string, ScheduleValue>;
+  scheduleConfigOverrides: { key: string; value: ScheduleValue; expireAt: number }[];
   gcSafePoint: string;
   serviceSafePoints: { serviceId: string; safePoint: string; expireAt: number | null }[];
   counters: ReturnType<ClusterState['counters']>;

@@ -1,46 +1,40 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compareBytes } from '../plan/keys';
-import type { ClusterState } from './cluster-state';
+import { PD_MAX_REPLICAS, type ClusterState } from './cluster-state';
 import type { Faults } from './faults';
 import { ConfigError } from './pd-schedule-state';
 import { HttpError, pathAndQuery, queryBytes, readJsonObject, sendJson, sendText } from './http-util';
+import { KNOWN_SCHEDULERS } from './pd-schedule-state';
+import { DEFAULT_PD_VERSION, parsePdVersion, versionAtLeast } from './pd-version';
 
 /**
  * The PD HTTP API a restore uses (research §7.3, formats §4), answering with PD's JSON shapes:
  * success and error messages are JSON strings, config keys are dashed, booleans are "true"/"false".
  */
 export interface PdHttpOptions {
-  /** What GET /pd/api/v1/version reports; selects old vs new behaviour. @default 'v8.5.0' */
+  /** What GET /pd/api/v1/version reports; selects old vs new behaviour. @default DEFAULT_PD_VERSION */
   pdVersion?: string;
   /** Scripted HTTP failures (Faults.injectHttp), checked before a request is served. */
   faults?: Faults;
 }
 
-export const DEFAULT_PD_VERSION = 'v8.5.0';
 /**
  * PD added scheduler pause and TTL config in v4.0.8 (tikv/pd#3088, BR's pauseConfigVersion).
  * Older PDs have neither: clients must remove and re-add schedulers and change config permanently.
  */
 const PAUSE_AND_TTL_MIN_VERSION: readonly number[] = [4, 0, 8];
 
-export function parsePdVersion(v: string): number[] {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v);
-  if (!m) throw new Error(`PD version "${v}" is not like v8.5.0`);
-  return [Number(m[1]), Number(m[2]), Number(m[3])];
-}
-
-function atLeast(v: number[], min: readonly number[]): boolean {
-  for (let i = 0; i < min.length; i++) {
-    const a = v[i] ?? 0;
-    const b = min[i]!;
-    if (a !== b) return a > b;
-  }
-  return true;
-}
+/** PD's answer to every call that needs a TiKV while none has bootstrapped the cluster. */
+const NOT_BOOTSTRAPPED = '[PD:cluster:ErrNotBootstrapped]TiKV cluster not bootstrapped, please start TiKV first';
+/** reset-ts refusals (PD's ErrResetUserTimestamp). */
+const RESET_TS_SMALLER = '[PD:tso:ErrResetUserTimestamp]reset user timestamp failed, the specified ts is smaller than now';
+const RESET_TS_TOO_LARGE = '[PD:tso:ErrResetUserTimestamp]reset user timestamp failed, the specified ts is too larger than now';
+/** PD refuses a reset-ts more than this far ahead of its clock unless "force-use-larger" is true. */
+const RESET_TS_MAX_GAP_MS = 24 * 3600 * 1000;
 
 export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const version = opts.pdVersion ?? DEFAULT_PD_VERSION;
-  const modern = atLeast(parsePdVersion(version), PAUSE_AND_TTL_MIN_VERSION);
+  const modern = versionAtLeast(parsePdVersion(version), PAUSE_AND_TTL_MIN_VERSION);
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const { path, query } = pathAndQuery(req);
@@ -49,8 +43,12 @@ export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {
     const injected = opts.faults?.decideHttp(method, req.url ?? path);
     if (injected) return sendJson(res, injected.status, injected.message);
 
-    if (method === 'GET' && path === `${api}/version`) return sendJson(res, 200, { version });
-    if (method === 'GET' && path === `${api}/config/cluster-version`) return sendJson(res, 200, version.replace(/^v/, ''));
+    if (method === 'GET' && path === `${api}/version`) return sendJson(res, 200, { version, build_time: '', hash: '', branch: '' });
+    // The cluster version is the TiKVs' (PD's own until one bootstraps is "0.0.0").
+    if (method === 'GET' && path === `${api}/config/cluster-version`) return sendJson(res, 200, state.bootstrapped ? clusterVersion(state) : '0.0.0');
+    // PD checks a POST's body before it looks for the cluster; everything else needs the cluster first.
+    const needsBootstrap = /^\/pd\/api\/v1\/(schedulers|stores?|stats\/region)(\/|$)/.test(path);
+    if (needsBootstrap && method !== 'POST' && !state.bootstrapped) return sendJson(res, 500, NOT_BOOTSTRAPPED);
 
     if (path === `${api}/schedulers`) {
       if (method === 'GET') {
@@ -64,6 +62,8 @@ export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {
         const body = await readJsonObject(req);
         const name = body.name;
         if (typeof name !== 'string' || name === '') return sendJson(res, 400, 'missing scheduler name');
+        if (!KNOWN_SCHEDULERS.includes(name)) return sendJson(res, 400, 'unknown scheduler');
+        if (!state.bootstrapped) return sendJson(res, 500, NOT_BOOTSTRAPPED);
         if (!state.schedule.add(name)) return sendJson(res, 500, '[PD:scheduler:ErrSchedulerExisted]scheduler existed');
         return sendJson(res, 200, 'The scheduler is created.');
       }
@@ -79,20 +79,25 @@ export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {
         const body = await readJsonObject(req);
         const delay = body.delay;
         if (delay === undefined) return sendJson(res, 400, 'missing pause time');
-        if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0) return sendJson(res, 400, 'delay must be a non-negative integer (seconds)');
+        // PD decodes delay into an int64: a string or fraction fails in encoding/json, -1 is taken like 0 (resume).
+        if (typeof delay !== 'number' || !Number.isInteger(delay)) return sendJson(res, 400, jsonDecodeError(delay, 'int64'));
+        if (!state.bootstrapped) return sendJson(res, 500, NOT_BOOTSTRAPPED);
         if (!state.schedule.pause(name, delay)) return sendJson(res, 500, '[PD:scheduler:ErrSchedulerNotFound]scheduler not found');
-        return sendJson(res, 200, delay === 0 ? 'Resume the scheduler successfully.' : 'Pause the scheduler successfully.');
+        return sendJson(res, 200, 'Pause or resume the scheduler successfully.');
       }
     }
 
     if (path === `${api}/config/schedule`) {
-      if (method === 'GET') return sendJson(res, 200, state.schedule.effectiveConfig());
+      // The saved values, also while TTL overrides are in force: PD keeps those apart (etcd /config/ttl).
+      if (method === 'GET') return sendJson(res, 200, scheduleConfigJson(state));
       if (method === 'POST') {
-        // PD ignores ?ttlSecond on this endpoint (pingcap/tidb#31733): the change is permanent.
-        state.schedule.update(await readJsonObject(req));
+        // PD ignores ?ttlSecond on this endpoint (pingcap/tidb#31733): the change is permanent. Unknown keys are
+        // dropped without an error.
+        state.schedule.update(await readJsonObject(req), { ignoreUnknown: true });
         return sendJson(res, 200, 'The config is updated.');
       }
     }
+    if (method === 'GET' && path === `${api}/config/replicate`) return sendJson(res, 200, replicationConfig());
     if (path === `${api}/config`) {
       if (method === 'GET') return sendJson(res, 200, fullConfig(state));
       if (method === 'POST') return postConfig(req, res, query.get('ttlSecond'));
@@ -101,7 +106,12 @@ export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {
       const body = await readJsonObject(req);
       const tso = body.tso;
       if (typeof tso !== 'string' || !/^\d+$/.test(tso)) return sendJson(res, 400, 'invalid tso value');
-      if (!state.tso.reset(BigInt(tso))) return sendJson(res, 403, `the specified ts ${tso} is not larger than the current ts`);
+      const force = body['force-use-larger'] ?? false;
+      if (typeof force !== 'boolean') return sendJson(res, 400, 'invalid force-use-larger value');
+      const ts = BigInt(tso);
+      if (!force && Number(ts >> 18n) > state.clock.now() + RESET_TS_MAX_GAP_MS) return sendJson(res, 403, RESET_TS_TOO_LARGE);
+      // With force-use-larger PD ignores a smaller TS and answers success.
+      if (!state.tso.reset(ts) && !force) return sendJson(res, 403, RESET_TS_SMALLER);
       return sendJson(res, 200, 'Reset ts successfully.');
     }
     if (method === 'GET' && path === `${api}/stores`) {
@@ -111,7 +121,7 @@ export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {
     const store = new RegExp(`^${api}/store/(\\d+)$`).exec(path);
     if (method === 'GET' && store) {
       const id = Number(store[1]);
-      if (!state.store(id)) return sendJson(res, 404, '[PD:core:ErrStoreNotFound]store not found');
+      if (!state.store(id)) return sendJson(res, 404, `[PD:core:ErrStoreNotFound]store ${id} not found`);
       return sendJson(res, 200, storeJson(state, id));
     }
     if (method === 'GET' && path === `${api}/stats/region`) {
@@ -132,7 +142,7 @@ export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {
       const n = Number(ttl);
       if (!Number.isInteger(n) || n < 0) return sendJson(res, 400, `invalid ttlSecond ${ttl}`);
       state.schedule.updateWithTtl(schedule, n);
-      return sendJson(res, 200, 'The ttl config is updated.');
+      return sendJson(res, 200, n === 0 ? 'The ttl config is deleted.' : 'The ttl config is updated.');
     }
     state.schedule.update(schedule);
     return sendJson(res, 200, 'The config is updated.');
@@ -147,11 +157,50 @@ export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {
   };
 }
 
+/** PD's default store limit (store-limit.add-peer / remove-peer per minute) for a store it did not get one for. */
+const DEFAULT_STORE_LIMIT = 15;
+
+/** GET config/schedule: the saved values, with the store-limit entry PD keeps for every store it knows. */
+function scheduleConfigJson(state: ClusterState): Record<string, unknown> {
+  const cfg: Record<string, unknown> = state.schedule.persistedConfig();
+  if (state.bootstrapped) {
+    const limits: Record<string, unknown> = { ...(cfg['store-limit'] as Record<string, unknown>) };
+    for (const s of state.stores()) limits[String(s.id)] ??= { 'add-peer': DEFAULT_STORE_LIMIT, 'remove-peer': DEFAULT_STORE_LIMIT };
+    cfg['store-limit'] = limits;
+  }
+  return cfg;
+}
+
+/** The version of the oldest store, as PD keeps the cluster version at what every TiKV runs. */
+function clusterVersion(state: ClusterState): string {
+  const parse = (v: string): number[] => (/^v?\d+\.\d+\.\d+/.test(v) ? parsePdVersion(v) : [0, 0, 0]);
+  const versions = state.stores().map((s) => s.version).sort((a, b) => (versionAtLeast(parse(a), parse(b)) ? 1 : -1));
+  return versions[0] ?? '0.0.0';
+}
+
+/** The body PD's JSON decoding answers for a field of the wrong type (its apiutil error shape). */
+function jsonDecodeError(value: unknown, goType: string): Record<string, unknown> {
+  const what = typeof value === 'number' ? `number ${value}` : typeof value;
+  return { code: 'input', msg: `json: cannot unmarshal ${what} into Go value of type ${goType}`, data: { Value: what, Type: {}, Offset: 0, Struct: '', Field: '' } };
+}
+
+/** PD v8.5.4's replication config (GET config/replicate), with its default of three replicas. */
+function replicationConfig(): Record<string, unknown> {
+  return {
+    'max-replicas': PD_MAX_REPLICAS,
+    'location-labels': '',
+    'strictly-match-label': 'false',
+    'enable-placement-rules': 'true',
+    'enable-placement-rules-cache': 'false',
+    'isolation-level': '',
+  };
+}
+
 function fullConfig(state: ClusterState): Record<string, unknown> {
   return {
-    'cluster-version': '',
-    schedule: state.schedule.effectiveConfig(),
-    replication: { 'max-replicas': 3, 'location-labels': '', 'strictly-match-label': 'false', 'enable-placement-rules': 'true', 'isolation-level': '' },
+    'cluster-version': state.bootstrapped ? clusterVersion(state) : '0.0.0',
+    schedule: scheduleConfigJson(state),
+    replication: replicationConfig(),
   };
 }
 

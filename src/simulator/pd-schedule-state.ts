@@ -7,33 +7,54 @@ import type { Clock } from './clock';
 
 /** Schedulers a fresh PD runs; BR pauses the balance/shuffle/evict ones it finds. */
 export const DEFAULT_SCHEDULERS: readonly string[] = [
-  'balance-hot-region-scheduler',
-  'balance-leader-scheduler',
   'balance-region-scheduler',
+  'balance-leader-scheduler',
+  'balance-hot-region-scheduler',
   'evict-slow-store-scheduler',
 ];
 
 /**
- * PD's schedule config defaults (v5.x – v8.x `config.ScheduleConfig`), JSON keys as PD prints them.
- * Booleans are strings because PD tags them `json:",string"`; BR therefore sends "false".
+ * Schedulers `POST /schedulers {"name": …}` can create without arguments; any other name gets 400 "unknown
+ * scheduler" from PD v8.5.4.
  */
-export const DEFAULT_SCHEDULE_CONFIG: Readonly<Record<string, number | string>> = {
+export const KNOWN_SCHEDULERS: readonly string[] = [
+  ...DEFAULT_SCHEDULERS,
+  'shuffle-leader-scheduler',
+  'shuffle-region-scheduler',
+  'shuffle-hot-region-scheduler',
+  'random-merge-scheduler',
+  'balance-witness-scheduler',
+  'transfer-witness-leader-scheduler',
+];
+
+/** A schedule config value as PD's JSON has it: most are numbers or strings; a few are lists/objects. */
+export type ScheduleValue = number | string | readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/**
+ * PD v8.5.4's schedule config defaults, key for key as its `GET /pd/api/v1/config/schedule` prints them (measured
+ * on the real binary). Booleans are strings because PD tags them `json:",string"`; BR therefore sends "false".
+ */
+export const DEFAULT_SCHEDULE_CONFIG: Readonly<Record<string, ScheduleValue>> = {
   'max-snapshot-count': 64,
   'max-pending-peer-count': 64,
-  'max-merge-region-size': 20,
-  'max-merge-region-keys': 200000,
+  'max-merge-region-size': 54,
+  'max-merge-region-keys': 540000,
   'split-merge-interval': '1h0m0s',
+  'switch-witness-interval': '1h0m0s',
   'enable-one-way-merge': 'false',
   'enable-cross-table-merge': 'true',
   'patrol-region-interval': '10ms',
   'max-store-down-time': '30m0s',
+  'max-store-preparing-time': '48h0m0s',
   'leader-schedule-limit': 4,
   'leader-schedule-policy': 'count',
   'region-schedule-limit': 2048,
+  'witness-schedule-limit': 4,
   'replica-schedule-limit': 64,
   'merge-schedule-limit': 8,
   'hot-region-schedule-limit': 4,
   'hot-region-cache-hits-threshold': 3,
+  'store-limit': {},
   'tolerant-size-ratio': 0,
   'low-space-ratio': 0.8,
   'high-space-ratio': 0.7,
@@ -47,11 +68,29 @@ export const DEFAULT_SCHEDULE_CONFIG: Readonly<Record<string, number | string>> 
   'enable-debug-metrics': 'false',
   'enable-joint-consensus': 'true',
   'enable-tikv-split-region': 'true',
-  'split-scatter-schedule-limit': 0,
-  'store-limit-mode': 'manual',
+  'enable-heartbeat-breakdown-metrics': 'true',
+  'enable-heartbeat-concurrent-runner': 'true',
+  'schedulers-v2': [
+    { type: 'balance-region', args: null, disable: false, 'args-payload': '' },
+    { type: 'balance-leader', args: null, disable: false, 'args-payload': '' },
+    { type: 'hot-region', args: null, disable: false, 'args-payload': '' },
+    { type: 'evict-slow-store', args: null, disable: false, 'args-payload': '' },
+  ],
+  'hot-regions-write-interval': '10m0s',
+  'hot-regions-reserved-days': 7,
+  'max-movable-hot-peer-size': 512,
+  'enable-diagnostic': 'true',
+  'enable-witness': 'false',
+  'slow-store-evicting-affected-store-ratio-threshold': 0.3,
+  'store-limit-version': 'v1',
+  'patrol-region-worker-count': 1,
 };
 
-/** Keys PD accepts with ?ttlSecond (PD `supportedTTLConfigs`, without the `schedule.` prefix). */
+/**
+ * Keys PD v8.5.4 accepts with ?ttlSecond (its `supportedTTLConfigs`, without the `schedule.` prefix). Newer PDs
+ * added `split-scatter-schedule-limit`; v8.5.4 answers 400 "unsupported ttl config schedule.<key>" for it and for
+ * every other key.
+ */
 export const TTL_CONFIG_KEYS: readonly string[] = [
   'max-snapshot-count',
   'max-merge-region-size',
@@ -62,7 +101,6 @@ export const TTL_CONFIG_KEYS: readonly string[] = [
   'replica-schedule-limit',
   'merge-schedule-limit',
   'hot-region-schedule-limit',
-  'split-scatter-schedule-limit',
   'scheduler-max-waiting-operator',
   'enable-location-replacement',
   'enable-tikv-split-region',
@@ -77,7 +115,7 @@ export interface SchedulerStatus {
 
 export interface TtlOverride {
   key: string;
-  value: number | string;
+  value: ScheduleValue;
   expireAt: number;
 }
 
@@ -85,7 +123,7 @@ export class ConfigError extends Error {}
 
 export class PdScheduleState {
   private readonly schedulerPause = new Map<string, number>();
-  private readonly config: Record<string, number | string> = { ...DEFAULT_SCHEDULE_CONFIG };
+  private readonly config: Record<string, ScheduleValue> = { ...DEFAULT_SCHEDULE_CONFIG };
   private readonly overrides = new Map<string, TtlOverride>();
 
   constructor(private readonly clock: Clock, schedulers: readonly string[] = DEFAULT_SCHEDULERS) {
@@ -97,7 +135,7 @@ export class PdScheduleState {
     return [...this.schedulerPause].map(([name, until]) => ({ name, paused: until > now, pausedUntil: until > now ? until : 0 }));
   }
 
-  /** PD's pause: paused until now + delay seconds; delay 0 resumes. False when no such scheduler. */
+  /** PD's pause: paused until now + delay seconds; a delay ≤ 0 resumes (PD takes -1 like 0). False when no such scheduler. */
   pause(name: string, delaySeconds: number): boolean {
     if (!this.schedulerPause.has(name)) return false;
     this.schedulerPause.set(name, delaySeconds > 0 ? this.clock.now() + delaySeconds * 1000 : 0);
@@ -114,15 +152,18 @@ export class PdScheduleState {
     return this.schedulerPause.delete(name);
   }
 
-  /** The schedule config in effect: persisted values with live TTL overrides on top. */
-  effectiveConfig(): Record<string, number | string> {
+  /**
+   * The schedule config in effect: persisted values with live TTL overrides on top. PD's HTTP API never shows this
+   * (GET config/schedule answers the persisted values during an override); the inspector and tests do.
+   */
+  effectiveConfig(): Record<string, ScheduleValue> {
     const out = { ...this.config };
     for (const o of this.liveOverrides()) out[o.key] = o.value;
     return out;
   }
 
-  /** Persisted values only (what a permanent POST changed). */
-  persistedConfig(): Record<string, number | string> {
+  /** Persisted values only (what a permanent POST changed): what GET config/schedule answers. */
+  persistedConfig(): Record<string, ScheduleValue> {
     return { ...this.config };
   }
 
@@ -132,9 +173,14 @@ export class PdScheduleState {
     return [...this.overrides.values()].map((o) => ({ ...o }));
   }
 
-  /** Permanent update (POST /config/schedule, or /config without ttlSecond). All-or-nothing. */
-  update(changes: Record<string, unknown>): void {
-    const normalized = Object.entries(changes).map(([k, v]) => [k, this.normalize(k, v)] as const);
+  /**
+   * Permanent update (POST /config/schedule, or /config without ttlSecond). All-or-nothing. `ignoreUnknown`: PD's
+   * POST /config/schedule decodes the body over its config struct, so a key it does not know is dropped without a
+   * word (200), while POST /config checks every `schedule.<key>` (400 "config item <key> not found").
+   */
+  update(changes: Record<string, unknown>, opts: { ignoreUnknown?: boolean } = {}): void {
+    const known = Object.entries(changes).filter(([k]) => !opts.ignoreUnknown || k in DEFAULT_SCHEDULE_CONFIG);
+    const normalized = known.map(([k, v]) => [k, this.normalize(k, v)] as const);
     for (const [k, v] of normalized) this.config[k] = v;
   }
 
@@ -154,9 +200,15 @@ export class PdScheduleState {
     }
   }
 
-  private normalize(key: string, value: unknown): number | string {
+  private normalize(key: string, value: unknown): ScheduleValue {
     const current = DEFAULT_SCHEDULE_CONFIG[key];
     if (current === undefined) throw new ConfigError(`config item ${key} not found`);
+    if (typeof current === 'object') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value) !== Array.isArray(current)) {
+        throw new ConfigError(`config item ${key} must be ${Array.isArray(current) ? 'a list' : 'an object'}, got ${JSON.stringify(value)}`);
+      }
+      return value as ScheduleValue;
+    }
     if (typeof current === 'number') {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
       if (typeof n !== 'number' || !Number.isFinite(n)) throw new ConfigError(`config item ${key} must be a number, got ${JSON.stringify(value)}`);

@@ -39,10 +39,12 @@ export class TsoAllocator {
 
   /**
    * PD's admin reset-ts: only moves forward. Returns false (PD answers 403) when `ts` is not larger
-   * than the current timestamp.
+   * than the current timestamp or the clock.
    */
   reset(ts: bigint): boolean {
-    if (ts <= this.current()) return false;
+    // PD compares with its clock too, not only with what it handed out ("the specified ts is smaller than now").
+    const now = composeTs(this.clock.now(), 0);
+    if (ts <= this.current() || ts <= now) return false;
     this.physical = Number(ts >> 18n);
     this.logical = Number(ts & BigInt(MAX_LOGICAL - 1));
     return true;

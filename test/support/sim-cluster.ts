@@ -4,6 +4,7 @@ import { TidbClient } from '../../src/cluster/tidb';
 import { decodeTableId, tablePrefix } from '../../src/plan/keys';
 import type { TableInfo } from '../../src/plan/table-info';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator/server';
+import type { ScheduleValue } from '../../src/simulator/pd-schedule-state';
 import type { ClusterTarget } from '../../src/worker/cluster-deps';
 
 const LATEST = (1n << 64n) - 1n;
@@ -26,7 +27,7 @@ export async function startSimCluster(opts: SimulatorOptions = {}): Promise<SimC
 /** Schedulers (name → paused) and the effective schedule config: what a restore pauses and overrides. */
 export interface SchedulingView {
   schedulers: Record<string, boolean>;
-  config: Record<string, number | string>;
+  config: Record<string, ScheduleValue>;
 }
 
 export function schedulingView(sim: SimulatorHandle): SchedulingView {

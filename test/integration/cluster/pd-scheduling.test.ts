@@ -64,6 +64,20 @@ describe('PD scheduling snapshot / restore', () => {
     expect(sim.inspector.snapshot().scheduleConfig).toEqual(before.scheduleConfig);
   });
 
+  it('re-planning while its TTL overrides are in force records the saved values, not the overrides, as originals', async () => {
+    sim = await startSimulator({ stores: 3 });
+    const pd = new PdHttp({ endpoints: sim.pdAddress });
+    const first = await pausePdScheduling(pd, { storeCount: 3 });
+    expect(sim.state.schedule.effectiveConfig()['merge-schedule-limit']).toBe(0);
+    // A retried activity plans again while the first run's overrides still hold.
+    const again = await planPdScheduling(pd, { storeCount: 3 });
+    expect(again.originalConfig).toEqual(first.originalConfig);
+    expect(again.originalConfig['merge-schedule-limit']).toBe(8);
+    await restorePdScheduling(pd, again);
+    expect(sim.state.schedule.liveOverrides()).toEqual([]);
+    expect(sim.state.schedule.effectiveConfig()['merge-schedule-limit']).toBe(8);
+  });
+
   it('plan changes nothing, so the snapshot can be persisted before apply', async () => {
     sim = await startSimulator({ stores: 3 });
     const pd = new PdHttp({ endpoints: sim.pdAddress });

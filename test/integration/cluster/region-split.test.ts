@@ -87,6 +87,30 @@ describe('splitAndScatter', () => {
     for (const id of res.newRegionIds) expect((await conn.pd.getOperator(BigInt(id)))?.desc).toBe('scatter-region');
   });
 
+  it('rescatters the regions a PD v8.5.4 batch left out, though it names none of them (finished_percentage < 100 only)', async () => {
+    // PD placed operators for one region of the batch; v8.5.4 says so only through finished_percentage.
+    sim.state.batchScatterLimit = 1;
+    const res = await splitAndScatter(conn, keysOf(900));
+    expect(res.newRegionIds.length).toBe(4);
+    expect(res.scatterFailed).toEqual([]);
+    for (const id of res.newRegionIds) expect((await conn.pd.getOperator(BigInt(id)))?.desc).toBe('scatter-region');
+  });
+
+  it('does not scatter on a cluster with fewer TiKV stores than max-replicas (BR skips it too): PD would refuse every region', async () => {
+    const small = await startSimulator({ stores: 1, pdMembers: 1, tidb: false });
+    const c = await connectCluster({ pdEndpoints: small.pdAddress });
+    try {
+      const res = await splitAndScatter(c, keysOf(950));
+      expect(res.newRegionIds.length).toBe(4);
+      expect(res.scatterSkipped).toBe(true);
+      expect(res.scatterFailed).toEqual([]);
+      for (const id of res.newRegionIds) expect(await c.pd.getOperator(BigInt(id))).toBeUndefined();
+    } finally {
+      c.close();
+      await small.stop();
+    }
+  });
+
   it('goes on when PD keeps refusing to scatter, reporting the regions left unscattered', async () => {
     const quick = await connectCluster({ pdEndpoints: sim.pdAddress, pd: { retry: { name: 't', attempts: 2, initialMs: 1, maxMs: 1 } } });
     try {

@@ -1,5 +1,14 @@
 import { status } from '@grpc/grpc-js';
-import { ClusterError, classifyDownloadFailure, classifyError, classifyGrpcCode, classifyHttpStatus, classifyRegionError, toClusterError } from '../../../src/cluster/errors';
+import {
+  ClusterError,
+  classifyDownloadFailure,
+  classifyError,
+  classifyGrpcCode,
+  classifyHttpStatus,
+  classifyPdHeaderError,
+  classifyRegionError,
+  toClusterError,
+} from '../../../src/cluster/errors';
 import { ErrorType, isBrflowError } from '../../../src/plan/error-types';
 import { Error as RegionErrorPb } from '../../../src/proto/errorpb';
 
@@ -60,6 +69,32 @@ describe('classifyGrpcCode / classifyHttpStatus', () => {
     [403, 'rejected', false],
   ])('HTTP %i → %s', (st, kind, retryable) => {
     expect(classifyHttpStatus(st, 'x')).toMatchObject({ kind, retryable, httpStatus: st });
+  });
+
+  // Bodies as the real PD v8.5.4 writes them (JSON strings).
+  it.each([
+    ['"[PD:cluster:ErrNotBootstrapped]TiKV cluster not bootstrapped, please start TiKV first"', 'rejected', false],
+    ['"[PD:scheduler:ErrSchedulerNotFound]scheduler not found"', 'rejected', false],
+    ['"[PD:scheduler:ErrSchedulerExisted]scheduler existed"', 'rejected', false],
+    // PD still starting: a real outage, retried.
+    ['[PD:server:ErrServerNotStarted]server not started', 'unavailable', true],
+    ['upstream connect error', 'unavailable', true],
+  ])('HTTP 500 %s → %s', (body, kind, retryable) => {
+    const c = classifyHttpStatus(500, `HTTP 500: ${body}`);
+    expect(c).toMatchObject({ kind, retryable, httpStatus: 500 });
+    if (!retryable) expect(c.detail).toMatch(/PD answered Err\w+: .* — /);
+  });
+});
+
+describe('classifyPdHeaderError', () => {
+  // Type names and messages as the real PD v8.5.4 sends them.
+  it.each([
+    ['NOT_BOOTSTRAPPED', 'cluster is not bootstrapped', 'rejected', false],
+    ['REGION_NOT_FOUND', 'region %d not found', 'region-not-found', true],
+    ['UNKNOWN', 'region 2 is not fully replicated', 'region-not-ready', true],
+    ['UNKNOWN', 'invalid store ID 99, not found', 'pd-error', false],
+  ])('%s "%s" → %s', (type, msg, kind, retryable) => {
+    expect(classifyPdHeaderError(type, msg)).toMatchObject({ kind, retryable });
   });
 });
 

@@ -152,9 +152,9 @@ describe('PD schedule state', () => {
     state.schedule.updateWithTtl({ 'max-merge-region-keys': 0, 'enable-location-replacement': 'false' }, 5);
     expect(state.schedule.effectiveConfig()['max-merge-region-keys']).toBe(0);
     expect(state.schedule.effectiveConfig()['enable-location-replacement']).toBe('false');
-    expect(state.schedule.persistedConfig()['max-merge-region-keys']).toBe(200000);
+    expect(state.schedule.persistedConfig()['max-merge-region-keys']).toBe(540000);
     clock.advance(5000);
-    expect(state.schedule.effectiveConfig()['max-merge-region-keys']).toBe(200000);
+    expect(state.schedule.effectiveConfig()['max-merge-region-keys']).toBe(540000);
     state.schedule.updateWithTtl({ 'leader-schedule-limit': 12 }, 300);
     state.schedule.updateWithTtl({ 'leader-schedule-limit': 4 }, 0);
     expect(state.schedule.liveOverrides()).toEqual([]);
