@@ -6,10 +6,12 @@ import { EncryptionMethod } from '../proto/encryptionpb';
 export interface BackupCipher {
   method: EncryptionMethod.AES128_CTR | EncryptionMethod.AES192_CTR | EncryptionMethod.AES256_CTR;
   key: Uint8Array;
+  /** Where the key came from ("key file /etc/brflow/backup.key (aes256-ctr)"), named in errors instead of the key. */
+  source?: string;
 }
 
-/** The option that supplies the key, named in every "encrypted backup" error. */
-export const CIPHER_KEY_OPTION = '--crypter.key';
+/** BR's options that supply the key, named in every "encrypted backup" error. */
+export const CIPHER_KEY_OPTION = '--crypter.*';
 
 /** AES-CTR uses a 16-byte IV; BR prepends it to an encrypted backupmeta. */
 export const CIPHER_IV_LENGTH = 16;
@@ -31,7 +33,7 @@ export function cipherFromKey(key: Uint8Array): BackupCipher {
     case 32: return { method: EncryptionMethod.AES256_CTR, key };
     default:
       throw new BrflowError(ErrorType.InvalidInput,
-        `backup key is ${key.length} bytes; ${CIPHER_KEY_OPTION} must be 16, 24 or 32 bytes (hex) for AES128/192/256-CTR`);
+        `backup key is ${key.length} bytes; --crypter.key must be 16, 24 or 32 bytes (hex) for AES128/192/256-CTR`);
   }
 }
 
