@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import { EncryptionMethod } from '../proto/encryptionpb';
 
@@ -50,4 +50,14 @@ export function decryptCtr(cipher: BackupCipher, iv: Uint8Array, data: Uint8Arra
 export function encryptCtr(cipher: BackupCipher, data: Uint8Array, iv: Uint8Array = randomBytes(CIPHER_IV_LENGTH)): { iv: Uint8Array; data: Uint8Array } {
   const c = createCipheriv(NODE_CIPHER[cipher.method], cipher.key, iv);
   return { iv, data: Buffer.concat([c.update(data), c.final()]) };
+}
+
+/**
+ * An IV that is a function of the key, the object name and the plaintext (a synthetic IV): a writer that must
+ * be reproducible (make-backup: same options, same bytes) still never reuses an IV for two different
+ * plaintexts under one key, which CTR cannot afford. BR draws random IVs; readers cannot tell the difference.
+ */
+export function syntheticIv(cipher: BackupCipher, name: string, plaintext: Uint8Array): Uint8Array {
+  const digest = createHash('sha256').update(plaintext).digest();
+  return new Uint8Array(createHmac('sha256', cipher.key).update(name).update('\0').update(digest).digest().subarray(0, CIPHER_IV_LENGTH));
 }
