@@ -1,5 +1,7 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
-import { ErrorType } from '../plan/error-types';
+import type { BackupCipher } from '../backup/cipher';
+import { keyFileSource, type BackupKeySource } from '../backup/crypter-key';
+import { BrflowError, ErrorType } from '../plan/error-types';
 import { assertPlanRestorable, planRestore, type PlanOptions } from '../plan/restore-plan';
 import type { PlanRef } from '../workflows/types';
 import type { BackupReader } from './deps';
@@ -7,6 +9,14 @@ import { viewOfPlan, type RestorePlanView } from './plan-view';
 
 /** The planning inputs a PlanRef carries (everything planRestore depends on besides the backup). */
 export type PlanInputs = Omit<PlanRef, 'hash'>;
+
+/** What a PlanCache needs besides the backup reader. */
+export interface PlanCacheOptions {
+  /** Plans kept per worker. @default 4 */
+  maxEntries?: number;
+  /** Finds the key of an encrypted backup from the plan's CrypterRef. @default key files only, no worker default */
+  keys?: BackupKeySource;
+}
 
 export function planOptions(p: PlanInputs): PlanOptions {
   return {
@@ -32,11 +42,30 @@ export function planOptions(p: PlanInputs): PlanOptions {
 export class PlanCache {
   private readonly entries = new Map<string, Promise<RestorePlanView>>();
 
-  constructor(private readonly reader: BackupReader, private readonly maxEntries = 4) {}
+  private readonly maxEntries: number;
+  private readonly keys: BackupKeySource;
+
+  constructor(private readonly reader: BackupReader, opts: PlanCacheOptions = {}) {
+    this.maxEntries = opts.maxEntries ?? 4;
+    this.keys = opts.keys ?? keyFileSource();
+  }
+
+  /**
+   * The key of the plan's backup, read again on each call (a small file; never cached beside the plan, never
+   * returned to the workflow). Undefined for a plaintext backup without a worker default.
+   */
+  cipherOf(p: PlanInputs): Promise<BackupCipher | undefined> {
+    return this.keys(p.crypter);
+  }
 
   /** Plans a restore (its first step) and caches the result under its hash. */
   async build(p: PlanInputs): Promise<RestorePlanView> {
-    const manifest = await this.reader.readManifest(p.storage);
+    const cipher = await this.cipherOf(p);
+    const manifest = await this.reader.readManifest(p.storage, cipher ? { cipher } : {});
+    // Plaintext metadata over encrypted data files: TiKV would be handed ciphertext to ingest.
+    if (manifest.encrypted && !cipher) {
+      throw new BrflowError(ErrorType.BackupEncrypted, `the backup at ${p.storage} holds encrypted data files (BR --crypter.*); give the restore input crypter {"method", "keyFile"} naming the key file on the workers`);
+    }
     const plan = planRestore(manifest, planOptions(p));
     assertPlanRestorable(plan);
     const view = viewOfPlan(plan, p.tableGroupSize, { clusterVersion: manifest.clusterVersion, brVersion: manifest.brVersion, isRawKv: manifest.isRawKv });
