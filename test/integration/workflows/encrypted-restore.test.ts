@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
-import { cipherFromHex } from '../../../src/backup/crypter-key';
+import { createActivities, PlanCache } from '../../../src/activities';
+import { cipherFromHex, keyFileSource } from '../../../src/backup/crypter-key';
 import { TidbClient } from '../../../src/cluster/tidb';
 import type { MakeBackupOptions } from '../../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../../src/backup/local-storage';
@@ -10,9 +11,10 @@ import type { Manifest } from '../../../src/backup/manifest';
 import { readManifest } from '../../../src/backup/read-manifest';
 import { CRYPTER_KEY_BYTES, CRYPTER_METHODS, type CrypterMethod } from '../../../src/plan/crypter-method';
 import { ErrorType } from '../../../src/plan/error-types';
+import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnv } from '../../support/restore-env';
-import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
+import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster } from '../../support/sim-cluster';
 
 /**
  * Encrypted BR backups (--crypter.method aes{128,192,256}-ctr) restored end to end on the real Temporal dev
@@ -155,6 +157,29 @@ test('a wrong key fails planning with WrongKey naming the key file and method; n
       await tidb.close();
     }
   });
+});
+
+test('workers with a default key (BRFLOW_CRYPTER_METHOD/KEY_FILE) restore an encrypted backup whose input names none', async () => {
+  const m: CrypterMethod = 'aes128-ctr';
+  const user = manifests.get(m)!.tables.filter((t) => !t.isSystem);
+  const c = await startSimCluster();
+  let cd: ClusterDeps | undefined;
+  try {
+    cd = await connectClusterDeps(c.target);
+    // As runWorker builds it from WorkerConfig.crypter.
+    const plans = new PlanCache(cd.deps.backup, { keys: keyFileSource({ method: m, keyFile: keyFile(m, 'right') }) });
+    await env.withWorkers({ activities: createActivities(cd.deps, plans) }, async (taskQueue) => {
+      const handle = await env.client.workflow.start(restoreWorkflow, {
+        taskQueue, workflowId: `encrypted-default-${taskQueue}`, args: [{ storage: `local://${join(env.dir, m)}`, timings: FAST_TIMINGS }],
+      });
+      expect((await handle.result()).checksum).toEqual({ enabled: true, passed: user.length });
+      expect(await restoredChecksums(c, user)).toEqual(recordedChecksums(user));
+      expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+    });
+  } finally {
+    await cd?.close();
+    await c.sim.stop();
+  }
 });
 
 test('the worker log was captured for the key checks above (runtime logger installed by this file)', () => {
