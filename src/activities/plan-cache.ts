@@ -1,7 +1,8 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { BackupCipher } from '../backup/cipher';
 import { keyFileSource, type BackupKeySource } from '../backup/crypter-key';
-import { BrflowError, ErrorType } from '../plan/error-types';
+import type { Manifest } from '../backup/manifest';
+import { BrflowError, ErrorType, isBrflowError } from '../plan/error-types';
 import { assertPlanRestorable, planRestore, type PlanOptions } from '../plan/restore-plan';
 import type { PlanRef } from '../workflows/types';
 import type { BackupReader } from './deps';
@@ -60,12 +61,7 @@ export class PlanCache {
 
   /** Plans a restore (its first step) and caches the result under its hash. */
   async build(p: PlanInputs): Promise<RestorePlanView> {
-    const cipher = await this.cipherOf(p);
-    const manifest = await this.reader.readManifest(p.storage, cipher ? { cipher } : {});
-    // Plaintext metadata over encrypted data files: TiKV would be handed ciphertext to ingest.
-    if (manifest.encrypted && !cipher) {
-      throw new BrflowError(ErrorType.BackupEncrypted, `the backup at ${p.storage} holds encrypted data files (BR --crypter.*); give the restore input crypter {"method", "keyFile"} naming the key file on the workers`);
-    }
+    const manifest = await this.readWithKey(p);
     const plan = planRestore(manifest, planOptions(p));
     assertPlanRestorable(plan);
     const view = viewOfPlan(plan, p.tableGroupSize, { clusterVersion: manifest.clusterVersion, brVersion: manifest.brVersion, isRawKv: manifest.isRawKv });
@@ -97,6 +93,33 @@ export class PlanCache {
     this.remember(ref.hash, p);
     p.catch(() => this.entries.delete(ref.hash));
     return p;
+  }
+
+  /**
+   * Reads the backup's metadata with the key the plan names. A plan naming none is read without a key first:
+   * the worker's default key (BRFLOW_CRYPTER_*) is only fetched once the backup turns out to be encrypted, so
+   * a default whose file is missing on this host does not fail plaintext restores.
+   */
+  private async readWithKey(p: PlanInputs): Promise<Manifest> {
+    if (p.crypter) {
+      const cipher = await this.keys(p.crypter);
+      return this.reader.readManifest(p.storage, cipher ? { cipher } : {});
+    }
+    let manifest: Manifest | undefined;
+    try {
+      manifest = await this.reader.readManifest(p.storage, {});
+    } catch (e) {
+      if (!isBrflowError(e) || e.type !== ErrorType.BackupEncrypted) throw e;
+    }
+    // Plaintext metadata over encrypted data files counts as encrypted too: TiKV must not be handed ciphertext.
+    if (manifest && !manifest.encrypted) return manifest;
+    const cipher = await this.keys(undefined);
+    if (!cipher) {
+      throw new BrflowError(ErrorType.BackupEncrypted,
+        `the backup at ${p.storage} is encrypted (BR --crypter.*) and neither the restore input nor this worker names its key; ` +
+        'give the input crypter {"method": "aes256-ctr", "keyFile": "/path/on/worker"}, or set BRFLOW_CRYPTER_METHOD and BRFLOW_CRYPTER_KEY_FILE on the workers');
+    }
+    return this.reader.readManifest(p.storage, { cipher });
   }
 
   private remember(hash: string, p: Promise<RestorePlanView>): void {
