@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CRYPTER_KEY_BYTES, type CrypterMethod, type CrypterRef } from '../plan/crypter-method';
 import { BrflowError, ErrorType } from '../plan/error-types';
+import type { CipherInfo } from '../proto/brpb';
 import { EncryptionMethod } from '../proto/encryptionpb';
 import type { BackupCipher } from './cipher';
 
@@ -59,6 +60,6 @@ export function keyFileSource(fallback?: CrypterRef): BackupKeySource {
 }
 
 /** CipherInfo for TiKV's DownloadRequest (brpb.CipherInfo): the worker puts it on the wire only. */
-export function cipherInfoOf(cipher: BackupCipher): { cipherType: EncryptionMethod; cipherKey: Uint8Array } {
-  return { cipherType: cipher.method, cipherKey: cipher.key };
+export function cipherInfoOf(cipher: BackupCipher): CipherInfo {
+  return { cipherType: cipher.method, cipherKey: Buffer.from(cipher.key) };
 }
