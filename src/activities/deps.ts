@@ -1,3 +1,4 @@
+import type { BackupCipher } from '../backup/cipher';
 import type { BackupFile, DdlJob, Manifest } from '../backup/manifest';
 import type { PdSchedulingSnapshot } from '../cluster/pd-config';
 import type { ExistingTable } from '../plan/clustered-index-check';
@@ -11,9 +12,9 @@ import type { TableInfo } from '../plan/table-info';
  * over the cluster simulator or an in-memory cluster. Activities never reach past these.
  */
 
-/** Reads and decodes a backup's metadata. */
+/** Reads and decodes a backup's metadata; `cipher` opens an encrypted one. */
 export interface BackupReader {
-  readManifest(storageUrl: string): Promise<Manifest>;
+  readManifest(storageUrl: string, opts?: { cipher?: BackupCipher }): Promise<Manifest>;
 }
 
 /** PD's gRPC side: timestamps, the service GC safepoint, stores (a subset of src/cluster/pd.ts PdClient). */
@@ -63,7 +64,14 @@ export interface DataImporter {
    * Downloads the files of one backup range (its write and default CF files) into the stores holding the
    * rewritten range and ingests them; idempotent (ingesting the same files twice leaves the same data).
    */
-  importFiles(files: readonly BackupFile[], rules: readonly RewriteRule[], opts: { storageUrl: string; newTs: bigint }): Promise<void>;
+  importFiles(files: readonly BackupFile[], rules: readonly RewriteRule[], opts: ImportFilesOpts): Promise<void>;
+}
+
+export interface ImportFilesOpts {
+  storageUrl: string;
+  newTs: bigint;
+  /** Key of encrypted files (those with a cipher IV): TiKV decrypts while downloading (DownloadRequest.cipher_info). */
+  cipher?: BackupCipher;
 }
 
 /** TiDB's side: schema objects. All creation is "if not exists". */

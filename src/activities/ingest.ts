@@ -65,6 +65,8 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         const batch = batchOf(plan, input);
         const rewrites = await rewritesOf(schema, plan, batch);
         const ranges = plan.ranges.slice(batch.rangeStart, batch.rangeEnd);
+        // Read on this worker for this activity only: the key travels to TiKV on the wire, never into history.
+        const cipher = ranges.some((r) => r.files.some((f) => f.cipherIv)) ? await plans.cipherOf(input.planRef) : undefined;
         const resumedFrom = (ctx.info.heartbeatDetails as { next?: number } | undefined)?.next ?? 0;
         let next = resumedFrom;
         // One range alone can outlast the heartbeat timeout (slow or rate-limited downloads): beat on a timer
@@ -80,7 +82,9 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
             inFlight: input.rangesInFlight ?? DEFAULT_REQUEST.rangesInFlight,
             work: async (i) => {
               const range = ranges[i]!;
-              await importer.importFiles(range.files, rewrites.get(range.table)!.rules, { storageUrl: input.planRef.storage, newTs: BigInt(input.newTs) });
+              await importer.importFiles(range.files, rewrites.get(range.table)!.rules, {
+                storageUrl: input.planRef.storage, newTs: BigInt(input.newTs), ...(cipher ? { cipher } : {}),
+              });
               counters.rangeDone(range.files.length, Number(range.totalBytes));
             },
             onPrefix: (n) => {

@@ -1,5 +1,8 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
-import { ErrorType } from '../plan/error-types';
+import type { BackupCipher } from '../backup/cipher';
+import { keyFileSource, type BackupKeySource } from '../backup/crypter-key';
+import type { Manifest } from '../backup/manifest';
+import { BrflowError, ErrorType, isBrflowError } from '../plan/error-types';
 import { assertPlanRestorable, planRestore, type PlanOptions } from '../plan/restore-plan';
 import type { PlanRef } from '../workflows/types';
 import type { BackupReader } from './deps';
@@ -7,6 +10,14 @@ import { viewOfPlan, type RestorePlanView } from './plan-view';
 
 /** The planning inputs a PlanRef carries (everything planRestore depends on besides the backup). */
 export type PlanInputs = Omit<PlanRef, 'hash'>;
+
+/** What a PlanCache needs besides the backup reader. */
+export interface PlanCacheOptions {
+  /** Plans kept per worker. @default 4 */
+  maxEntries?: number;
+  /** Finds the key of an encrypted backup from the plan's CrypterRef. @default key files only, no worker default */
+  keys?: BackupKeySource;
+}
 
 export function planOptions(p: PlanInputs): PlanOptions {
   return {
@@ -32,11 +43,25 @@ export function planOptions(p: PlanInputs): PlanOptions {
 export class PlanCache {
   private readonly entries = new Map<string, Promise<RestorePlanView>>();
 
-  constructor(private readonly reader: BackupReader, private readonly maxEntries = 4) {}
+  private readonly maxEntries: number;
+  private readonly keys: BackupKeySource;
+
+  constructor(private readonly reader: BackupReader, opts: PlanCacheOptions = {}) {
+    this.maxEntries = opts.maxEntries ?? 4;
+    this.keys = opts.keys ?? keyFileSource();
+  }
+
+  /**
+   * The key of the plan's backup, read again on each call (a small file; never cached beside the plan, never
+   * returned to the workflow). Undefined for a plaintext backup without a worker default.
+   */
+  cipherOf(p: PlanInputs): Promise<BackupCipher | undefined> {
+    return this.keys(p.crypter);
+  }
 
   /** Plans a restore (its first step) and caches the result under its hash. */
   async build(p: PlanInputs): Promise<RestorePlanView> {
-    const manifest = await this.reader.readManifest(p.storage);
+    const manifest = await this.readWithKey(p);
     const plan = planRestore(manifest, planOptions(p));
     assertPlanRestorable(plan);
     const view = viewOfPlan(plan, p.tableGroupSize, { clusterVersion: manifest.clusterVersion, brVersion: manifest.brVersion, isRawKv: manifest.isRawKv });
@@ -68,6 +93,33 @@ export class PlanCache {
     this.remember(ref.hash, p);
     p.catch(() => this.entries.delete(ref.hash));
     return p;
+  }
+
+  /**
+   * Reads the backup's metadata with the key the plan names. A plan naming none is read without a key first:
+   * the worker's default key (BRFLOW_CRYPTER_*) is only fetched once the backup turns out to be encrypted, so
+   * a default whose file is missing on this host does not fail plaintext restores.
+   */
+  private async readWithKey(p: PlanInputs): Promise<Manifest> {
+    if (p.crypter) {
+      const cipher = await this.keys(p.crypter);
+      return this.reader.readManifest(p.storage, cipher ? { cipher } : {});
+    }
+    let manifest: Manifest | undefined;
+    try {
+      manifest = await this.reader.readManifest(p.storage, {});
+    } catch (e) {
+      if (!isBrflowError(e) || e.type !== ErrorType.BackupEncrypted) throw e;
+    }
+    // Plaintext metadata over encrypted data files counts as encrypted too: TiKV must not be handed ciphertext.
+    if (manifest && !manifest.encrypted) return manifest;
+    const cipher = await this.keys(undefined);
+    if (!cipher) {
+      throw new BrflowError(ErrorType.BackupEncrypted,
+        `the backup at ${p.storage} is encrypted (BR --crypter.*) and neither the restore input nor this worker names its key; ` +
+        'give the input crypter {"method": "aes256-ctr", "keyFile": "/path/on/worker"}, or set BRFLOW_CRYPTER_METHOD and BRFLOW_CRYPTER_KEY_FILE on the workers');
+    }
+    return this.reader.readManifest(p.storage, { cipher });
   }
 
   private remember(hash: string, p: Promise<RestorePlanView>): void {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import { EncryptionMethod } from '../proto/encryptionpb';
 
@@ -6,10 +6,12 @@ import { EncryptionMethod } from '../proto/encryptionpb';
 export interface BackupCipher {
   method: EncryptionMethod.AES128_CTR | EncryptionMethod.AES192_CTR | EncryptionMethod.AES256_CTR;
   key: Uint8Array;
+  /** Where the key came from ("key file /etc/brflow/backup.key (aes256-ctr)"), named in errors instead of the key. */
+  source?: string;
 }
 
-/** The option that supplies the key, named in every "encrypted backup" error. */
-export const CIPHER_KEY_OPTION = '--crypter.key';
+/** BR's options that supply the key, named in every "encrypted backup" error. */
+export const CIPHER_KEY_OPTION = '--crypter.*';
 
 /** AES-CTR uses a 16-byte IV; BR prepends it to an encrypted backupmeta. */
 export const CIPHER_IV_LENGTH = 16;
@@ -31,7 +33,7 @@ export function cipherFromKey(key: Uint8Array): BackupCipher {
     case 32: return { method: EncryptionMethod.AES256_CTR, key };
     default:
       throw new BrflowError(ErrorType.InvalidInput,
-        `backup key is ${key.length} bytes; ${CIPHER_KEY_OPTION} must be 16, 24 or 32 bytes (hex) for AES128/192/256-CTR`);
+        `backup key is ${key.length} bytes; --crypter.key must be 16, 24 or 32 bytes (hex) for AES128/192/256-CTR`);
   }
 }
 
@@ -48,4 +50,14 @@ export function decryptCtr(cipher: BackupCipher, iv: Uint8Array, data: Uint8Arra
 export function encryptCtr(cipher: BackupCipher, data: Uint8Array, iv: Uint8Array = randomBytes(CIPHER_IV_LENGTH)): { iv: Uint8Array; data: Uint8Array } {
   const c = createCipheriv(NODE_CIPHER[cipher.method], cipher.key, iv);
   return { iv, data: Buffer.concat([c.update(data), c.final()]) };
+}
+
+/**
+ * An IV that is a function of the key, the object name and the plaintext (a synthetic IV): a writer that must
+ * be reproducible (make-backup: same options, same bytes) still never reuses an IV for two different
+ * plaintexts under one key, which CTR cannot afford. BR draws random IVs; readers cannot tell the difference.
+ */
+export function syntheticIv(cipher: BackupCipher, name: string, plaintext: Uint8Array): Uint8Array {
+  const digest = createHash('sha256').update(plaintext).digest();
+  return new Uint8Array(createHmac('sha256', cipher.key).update(name).update('\0').update(digest).digest().subarray(0, CIPHER_IV_LENGTH));
 }

@@ -1,6 +1,6 @@
 import { BrflowError, ErrorType } from '../plan/error-types';
 import type { BackupMeta, File, MetaFile, RawRange, Schema } from '../proto/brpb';
-import { CIPHER_IV_LENGTH, CIPHER_KEY_OPTION, cipherFromKey, decryptCtr, type BackupCipher } from './cipher';
+import { CIPHER_IV_LENGTH, CIPHER_KEY_OPTION, decryptCtr, type BackupCipher } from './cipher';
 import {
   BACKUP_META_NAME, META_V1, META_V2, decodeBackupMeta, decodeMetaFile, isPlausibleBackupMeta, joinDdlEntries,
 } from './meta-decode';
@@ -8,16 +8,13 @@ import { sniffUnreadableMeta } from './meta-sniff';
 import { sha256Hex } from './sha256-hex';
 import type { BackupStorage } from './storage';
 
-/**
- * The reader decrypts with a key (AES-CTR, as BR), but no brflow command or restore input passes one yet: the
- * key is a secret and would need a worker-side source (as the TiDB password has). Say so instead of naming
- * an option the operator cannot use.
- */
-const NO_KEY_YET = 'brflow does not take backup keys yet: restore this backup with BR, or take the backup without encryption';
+/** How an operator gives brflow the key; named when an encrypted backup comes without one. */
+const HOW_TO_GIVE_KEY = 'give its key: the restore input\'s crypter {"method": "aes256-ctr", "keyFile": "/path/on/worker"} ' +
+  '(or BRFLOW_CRYPTER_METHOD and BRFLOW_CRYPTER_KEY_FILE on the workers), or --crypter.method with --crypter.key-file on the command line';
 
 export interface MetaReadOptions {
-  /** Key of an encrypted backup (16/24/32 bytes → AES128/192/256-CTR). */
-  cipherKey?: Uint8Array;
+  /** Key of an encrypted backup (AES128/192/256-CTR, as BR's --crypter.method and --crypter.key give it). */
+  cipher?: BackupCipher;
 }
 
 /** The root BackupMeta and whether it was stored encrypted. */
@@ -51,24 +48,25 @@ export async function readRootMeta(storage: BackupStorage, opts: MetaReadOptions
     checkVersion(plain, where);
     return { meta: plain, encrypted: false };
   }
-  if (!opts.cipherKey) {
+  if (!opts.cipher) {
     const sniffed = sniffUnreadableMeta(bytes);
     if (sniffed.kind === 'damaged') {
       throw new BrflowError(ErrorType.BackupMetaCorrupt,
         `${where} is damaged: ${sniffed.reason}; re-copy the backup or take it again (\`brflow verify-backup\` checks every file)`);
     }
     throw new BrflowError(ErrorType.BackupEncrypted,
-      `${where} is encrypted (BR ${CIPHER_KEY_OPTION}). ${NO_KEY_YET}`);
+      `${where} is encrypted (BR ${CIPHER_KEY_OPTION}); ${HOW_TO_GIVE_KEY}`);
   }
   if (bytes.length <= CIPHER_IV_LENGTH) {
     throw new BrflowError(ErrorType.BackupMetaCorrupt, `${where} is ${bytes.length} bytes: too short for a BackupMeta`);
   }
-  const cipher = cipherFromKey(opts.cipherKey);
+  const cipher = opts.cipher;
   const decrypted = decryptCtr(cipher, bytes.subarray(0, CIPHER_IV_LENGTH), bytes.subarray(CIPHER_IV_LENGTH));
   const meta = tryDecodeRoot(decrypted, where);
   if (!meta) {
-    throw new BrflowError(ErrorType.BackupMetaCorrupt,
-      `${where} does not decrypt to a BackupMeta with the given key: the key is wrong or the file is corrupt`);
+    // CTR has no authentication: a wrong key yields random bytes, which is all we can tell.
+    throw new BrflowError(ErrorType.BackupWrongKey,
+      `${where} does not decrypt to a BackupMeta with ${cipher.source ?? 'the given key'}: the key or the method is not the one the backup was taken with (or the file is damaged)`);
   }
   checkVersion(meta, where);
   return { meta, encrypted: true };
@@ -107,17 +105,15 @@ export async function walkMetaFile(
 
 /** The loader meta-reader uses: storage + optional key; checks size and SHA-256 of the plaintext. */
 export function storageMetaFileLoader(storage: BackupStorage, opts: MetaReadOptions = {}): MetaFileLoader {
-  let cipher: BackupCipher | undefined;
   return async (entry) => {
     const where = `metafile ${entry.name} at ${storage.description}`;
     let bytes = await storage.read(entry.name);
     if (entry.cipherIv.length > 0) {
-      if (!opts.cipherKey) {
+      if (!opts.cipher) {
         throw new BrflowError(ErrorType.BackupEncrypted,
-          `${where} is encrypted (BR ${CIPHER_KEY_OPTION}). ${NO_KEY_YET}`);
+          `${where} is encrypted (BR ${CIPHER_KEY_OPTION}); ${HOW_TO_GIVE_KEY}`);
       }
-      cipher ??= cipherFromKey(opts.cipherKey);
-      bytes = decryptCtr(cipher, entry.cipherIv, bytes);
+      bytes = decryptCtr(opts.cipher, entry.cipherIv, bytes);
     }
     // BR records size and SHA-256 of the plaintext (metautil walkLeafMetaFile checks the hash).
     if (BigInt(bytes.length) !== entry.size) {

@@ -1,6 +1,7 @@
 import { BrflowError, ErrorType, isBrflowError } from '../plan/error-types';
 import { decodeTableId } from '../plan/keys';
 import type { File, MetaFile, Schema } from '../proto/brpb';
+import { decryptCtr, type BackupCipher } from './cipher';
 import { backupFileChecksum, type FileChecksum } from './file-checksum';
 import { BACKUP_META_NAME, decodeMetaFile, decodeSchema, META_V1 } from './meta-decode';
 import { MAX_METAFILE_DEPTH, readRootMeta } from './meta-reader';
@@ -52,6 +53,8 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** Objects read at once (S3 latency hides behind this). @default 8 */
   concurrency?: number;
+  /** Key of an encrypted backup (--crypter.method with --crypter.key-file or --crypter.key). */
+  cipher?: BackupCipher;
 }
 
 interface Leaves {
@@ -81,7 +84,7 @@ async function readObject(storage: BackupStorage, name: string, problems: Verify
 }
 
 /** Walks a v2 index tree, checking size and sha256 of every metafile on the way (BR: walkLeafMetaFile). */
-async function walkIndex(storage: BackupStorage, root: MetaFile | undefined, out: Leaves, problems: VerifyProblem[]): Promise<void> {
+async function walkIndex(storage: BackupStorage, root: MetaFile | undefined, out: Leaves, problems: VerifyProblem[], cipher: BackupCipher | undefined): Promise<void> {
   const visit = async (node: MetaFile, depth: number): Promise<void> => {
     if (node.metaFiles.length === 0) {
       out.dataFiles.push(...node.dataFiles);
@@ -94,9 +97,11 @@ async function walkIndex(storage: BackupStorage, root: MetaFile | undefined, out
     }
     for (const entry of node.metaFiles) {
       out.metaFiles++;
-      if (entry.cipherIv.length > 0) throw encrypted(storage);
-      const bytes = await readObject(storage, entry.name, problems);
-      if (!bytes) continue;
+      if (entry.cipherIv.length > 0 && !cipher) throw encrypted(storage);
+      const stored = await readObject(storage, entry.name, problems);
+      if (!stored) continue;
+      // BR records size and sha256 of a metafile's plaintext.
+      const bytes = entry.cipherIv.length > 0 && cipher ? decryptCtr(cipher, entry.cipherIv, stored) : stored;
       if (BigInt(bytes.length) !== entry.size) problems.push({ object: entry.name, check: 'size', expected: entry.size.toString(), actual: String(bytes.length) });
       const actual = sha256Hex(bytes);
       if (actual !== hex(entry.sha256)) problems.push({ object: entry.name, check: 'sha256', expected: hex(entry.sha256), actual });
@@ -114,7 +119,7 @@ async function walkIndex(storage: BackupStorage, root: MetaFile | undefined, out
 }
 
 function encrypted(storage: BackupStorage): BrflowError {
-  return new BrflowError(ErrorType.BackupEncrypted, `the backup at ${storage.description} is encrypted; verify-backup checks plaintext backups only`);
+  return new BrflowError(ErrorType.BackupEncrypted, `the backup at ${storage.description} is encrypted; give its key with --crypter.method and --crypter.key-file`);
 }
 
 interface FileResult {
@@ -123,12 +128,14 @@ interface FileResult {
   size: number;
 }
 
-async function checkDataFile(storage: BackupStorage, f: File, problems: VerifyProblem[]): Promise<FileResult> {
-  const bytes = await readObject(storage, f.name, problems);
-  if (!bytes) return { file: f, size: 0 };
-  if (BigInt(bytes.length) !== f.size) problems.push({ object: f.name, check: 'size', expected: f.size.toString(), actual: String(bytes.length) });
-  const sha = sha256Hex(bytes);
+async function checkDataFile(storage: BackupStorage, f: File, problems: VerifyProblem[], cipher: BackupCipher | undefined): Promise<FileResult> {
+  const stored = await readObject(storage, f.name, problems);
+  if (!stored) return { file: f, size: 0 };
+  if (BigInt(stored.length) !== f.size) problems.push({ object: f.name, check: 'size', expected: f.size.toString(), actual: String(stored.length) });
+  // TiKV hashes the SST as uploaded: the ciphertext of an encrypted backup.
+  const sha = sha256Hex(stored);
   if (sha !== hex(f.sha256)) problems.push({ object: f.name, check: 'sha256', expected: hex(f.sha256), actual: sha });
+  const bytes = f.cipherIv.length > 0 && cipher ? decryptCtr(cipher, f.cipherIv, stored) : stored;
   if (f.cf !== 'default' && f.cf !== 'write') {
     problems.push({ object: f.name, check: 'cf', expected: 'default or write', actual: JSON.stringify(f.cf) });
     return { file: f, size: bytes.length };
@@ -165,13 +172,13 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 /**
  * Verifies a backup. Problems found in the data are returned in the report (ok = false).
  * @throws BrflowError(BackupMetaMissing) when there is no backupmeta, (BackupEncrypted) for encrypted
- *   backups, (StorageNotFound | StorageUnavailable) when the location cannot be read at all.
+ *   backups without `cipher`, (BackupWrongKey) when `cipher` does not open backupmeta, (StorageNotFound | StorageUnavailable) when the location cannot be read at all.
  */
 export async function verifyBackup(storage: BackupStorage, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   let root;
   try {
-    root = await readRootMeta(storage);
+    root = await readRootMeta(storage, opts.cipher ? { cipher: opts.cipher } : {});
   } catch (e) {
     // A damaged backupmeta is a finding about the backup, not an operator mistake.
     if (isBrflowError(e) && e.type === ErrorType.BackupMetaCorrupt) {
@@ -183,7 +190,6 @@ export async function verifyBackup(storage: BackupStorage, opts: VerifyOptions =
     }
     throw e;
   }
-  if (root.encrypted) throw encrypted(storage);
   const meta = root.meta;
   const leaves: Leaves = { dataFiles: [], schemas: [], metaFiles: 1 };
   const metaVersion = meta.version === META_V1 ? 1 : 2;
@@ -191,14 +197,14 @@ export async function verifyBackup(storage: BackupStorage, opts: VerifyOptions =
     leaves.dataFiles.push(...meta.files);
     leaves.schemas.push(...meta.schemas);
   } else {
-    await walkIndex(storage, meta.fileIndex, leaves, problems);
-    await walkIndex(storage, meta.schemaIndex, leaves, problems);
-    await walkIndex(storage, meta.ddlIndexes, { dataFiles: [], schemas: [], metaFiles: 0 }, problems);
+    await walkIndex(storage, meta.fileIndex, leaves, problems, opts.cipher);
+    await walkIndex(storage, meta.schemaIndex, leaves, problems, opts.cipher);
+    await walkIndex(storage, meta.ddlIndexes, { dataFiles: [], schemas: [], metaFiles: 0 }, problems, opts.cipher);
   }
-  if (leaves.dataFiles.some((f) => f.cipherIv.length > 0)) throw encrypted(storage);
+  if (!opts.cipher && leaves.dataFiles.some((f) => f.cipherIv.length > 0)) throw encrypted(storage);
 
   await initSstCodecs();
-  const results = await mapLimit(leaves.dataFiles, opts.concurrency ?? 8, (f) => checkDataFile(storage, f, problems));
+  const results = await mapLimit(leaves.dataFiles, opts.concurrency ?? 8, (f) => checkDataFile(storage, f, problems, opts.cipher));
 
   // Tables: files are attributed by the physical table ID in their start key (BR's MapTableToFiles).
   const byPhysicalId = new Map<string, FileResult[]>();

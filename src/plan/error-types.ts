@@ -11,6 +11,8 @@ export const ErrorType = {
   BackupMetaMissing: 'Brflow:Backup:MetaMissing',
   BackupMetaCorrupt: 'Brflow:Backup:MetaCorrupt',
   BackupEncrypted: 'Brflow:Backup:EncryptedNoKey',
+  /** The key given does not open the backup, or its key file cannot be read or is not a key of the method. */
+  BackupWrongKey: 'Brflow:Backup:WrongKey',
   SstCorrupt: 'Brflow:Backup:SstCorrupt',
   FilterTargetMissing: 'Brflow:Plan:FilterTargetMissing',
   UnsupportedTable: 'Brflow:Plan:UnsupportedTable',
@@ -36,6 +38,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.BackupMetaMissing,
   ErrorType.BackupMetaCorrupt,
   ErrorType.BackupEncrypted,
+  ErrorType.BackupWrongKey,
   ErrorType.SstCorrupt,
   ErrorType.FilterTargetMissing,
   ErrorType.UnsupportedTable,

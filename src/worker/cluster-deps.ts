@@ -1,3 +1,4 @@
+import { cipherInfoOf } from '../backup/crypter-key';
 import { openStorage } from '../backup/open-storage';
 import { readManifest } from '../backup/read-manifest';
 import { toStorageBackend } from '../backup/storage-backend';
@@ -39,7 +40,7 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
 
   const deps: ActivityDeps = {
     backup: {
-      readManifest: (url) => readManifest(openStorage(url)),
+      readManifest: (url, opts) => readManifest(openStorage(url), opts),
     },
     pd: conn.pd,
     schedules: {
@@ -71,7 +72,9 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
           multiIngest = undefined;
           throw e;
         });
-        await importFiles(conn, files, rules, { storageBackend: toStorageBackend(opts.storageUrl), newTimestamp: opts.newTs, multiIngest: mi });
+        await importFiles(conn, files, rules, {
+          storageBackend: toStorageBackend(opts.storageUrl), newTimestamp: opts.newTs, multiIngest: mi, ...(opts.cipher ? { cipherInfo: cipherInfoOf(opts.cipher) } : {}),
+        });
       },
     },
     schema: {

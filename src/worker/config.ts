@@ -1,5 +1,6 @@
 import { parsePdEndpoints } from '../cluster/pd-address';
 import { tidbConfigFromEnv, type TidbConnectionConfig } from '../cluster/tidb-config';
+import { CRYPTER_METHODS, parseCrypterMethod, type CrypterRef } from '../plan/crypter-method';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import { temporalTarget, type TemporalTarget } from './temporal-connect';
 
@@ -25,6 +26,8 @@ export interface WorkerConfig {
   workflowBundlePath?: string;
   /** Register missing search attributes at start (else refuse to start, naming the commands). @default true */
   createSearchAttributes?: boolean;
+  /** Default key of encrypted backups for restores whose input names none (the file is read when used). */
+  crypter?: CrypterRef;
 }
 
 /** The variables, for `brflow worker --help` and the docs. */
@@ -39,6 +42,8 @@ export const WORKER_ENV = {
   shutdownGrace: 'BRFLOW_SHUTDOWN_GRACE_MS',
   bundle: 'BRFLOW_WORKFLOW_BUNDLE',
   createSearchAttributes: 'BRFLOW_CREATE_SEARCH_ATTRIBUTES',
+  crypterMethod: 'BRFLOW_CRYPTER_METHOD',
+  crypterKeyFile: 'BRFLOW_CRYPTER_KEY_FILE',
 } as const;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
@@ -85,6 +90,16 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
     problems.push((e as Error).message);
   }
   const { address: temporalAddress = '127.0.0.1:7233', ...temporalConnection } = temporal?.connection ?? {};
+  // Both or neither; the key stays in its file (read when a restore needs it), never in the environment.
+  let crypter: CrypterRef | undefined;
+  const cm = env[WORKER_ENV.crypterMethod] ?? '';
+  const ckf = env[WORKER_ENV.crypterKeyFile] ?? '';
+  if (cm !== '' || ckf !== '') {
+    const method = parseCrypterMethod(cm);
+    if (!method) problems.push(`${WORKER_ENV.crypterMethod}: "${cm}" is not one of ${CRYPTER_METHODS.join(', ')}; set it with ${WORKER_ENV.crypterKeyFile}, or unset both`);
+    if (!ckf.startsWith('/')) problems.push(`${WORKER_ENV.crypterKeyFile}: expected the absolute path of a file holding the backup key as hex text (set with ${WORKER_ENV.crypterMethod})`);
+    if (method && ckf.startsWith('/')) crypter = { method, keyFile: ckf };
+  }
   const config = {
     temporalAddress,
     namespace: temporal?.namespace ?? 'default',
@@ -97,6 +112,7 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
     shutdownGraceMs: int(WORKER_ENV.shutdownGrace, 30_000, 0),
     ...(env[WORKER_ENV.bundle] ? { workflowBundlePath: env[WORKER_ENV.bundle] } : {}),
     createSearchAttributes: createSa !== 'false',
+    ...(crypter ? { crypter } : {}),
   };
   if (problems.length > 0 || !tidb) throw new BrflowError(ErrorType.InvalidInput, `worker configuration: ${problems.join('; ')}`);
   return { ...config, tidb };

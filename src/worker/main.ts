@@ -3,6 +3,7 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import { PlanCache } from '../activities';
 import { routeActivitiesByCluster } from '../activities/cluster-router';
 import { openStorage } from '../backup/open-storage';
+import { keyFileSource } from '../backup/crypter-key';
 import { readManifest } from '../backup/read-manifest';
 import { ClusterPool } from './cluster-pool';
 import type { WorkerConfig } from './config';
@@ -52,7 +53,8 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   if (cfg.pdEndpoints.length > 0) await cluster.resolve(undefined);
   else root.warn('BRFLOW_PD_ADDRESSES is unset: this worker serves only restores whose input names their cluster');
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress, ...cfg.temporalConnection });
-  const plans = new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) });
+  // The worker's default key (BRFLOW_CRYPTER_*) serves restores whose input names none.
+  const plans = new PlanCache({ readManifest: (url, o) => readManifest(openStorage(url), o) }, { keys: keyFileSource(cfg.crypter) });
   const activities = routeActivitiesByCluster((ref) => cluster.resolve(ref), plans);
   const common = { connection, namespace: cfg.namespace, activities, shutdownGraceTime: cfg.shutdownGraceMs };
   const main = await Worker.create({
@@ -63,7 +65,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
   });
   const control = await Worker.create({ ...common, ...CONTROL_WORKER_TUNING, taskQueue: controlTaskQueueOf(cfg.taskQueue) });
-  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: describeTemporalTarget({ connection: { address: cfg.temporalAddress, ...cfg.temporalConnection }, namespace: cfg.namespace }), metrics: cfg.metricsAddress ?? 'off', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)' }, 'brflow worker started');
+  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: describeTemporalTarget({ connection: { address: cfg.temporalAddress, ...cfg.temporalConnection }, namespace: cfg.namespace }), metrics: cfg.metricsAddress ?? 'off', backupKey: cfg.crypter ? `${cfg.crypter.method} from ${cfg.crypter.keyFile}` : 'none by default', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)' }, 'brflow worker started');
   const done = Promise.all([main.run(), control.run()]).then(
     async () => {
       await cluster.close();

@@ -1,8 +1,9 @@
 import { DEFAULT_BATCH_MAX_FILES } from '../plan/batches';
 import { DEFAULT_MERGE_REGION_KEY_COUNT, DEFAULT_MERGE_REGION_SIZE_BYTES } from '../plan/merge-ranges';
+import { CRYPTER_METHODS, parseCrypterMethod } from '../plan/crypter-method';
 import { tryParseTableFilter, formatFilterError } from '../plan/table-filter';
 import { DEFAULT_RETRIES, normalizeRetries } from './retry-timings';
-import type { ClusterRef, RestoreRequest, RestoreTimings } from './types';
+import type { ClusterRef, CrypterRef, RestoreRequest, RestoreTimings } from './types';
 
 /** BR-derived defaults (research br-restore-internals §11); durations are inputs so tests can shrink them. */
 export const DEFAULT_TIMINGS: RestoreTimings = {
@@ -41,7 +42,7 @@ export const DEFAULT_REQUEST = {
 /** Query keys that carry credentials in BR storage URLs; they must come from the worker's environment instead. */
 const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'sas-token', 'credentials-file'];
 
-const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'allowEmpty', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
+const KNOWN_KEYS = new Set(['storage', 'cluster', 'crypter', 'filters', 'caseSensitive', 'allowEmpty', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
 
 /**
  * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
@@ -53,7 +54,12 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
     return { problems: ['input: expected one JSON object like {"storage":"s3://bucket/prefix"}'] };
   }
   const r = raw as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (!KNOWN_KEYS.has(k)) problems.push(`${k}: unknown field; remove it (known: ${[...KNOWN_KEYS].join(', ')})`);
+  for (const k of Object.keys(r)) {
+    if (KNOWN_KEYS.has(k)) continue;
+    // Named, never echoed: the value may be the secret itself.
+    if (SECRET_FIELD.test(k)) problems.push(`${k}: secrets never go in the input (it is stored in Temporal's history); ${SECRET_HINT}`);
+    else problems.push(`${k}: unknown field; remove it (known: ${[...KNOWN_KEYS].join(', ')})`);
+  }
 
   let storage = '';
   if (typeof r.storage !== 'string' || r.storage.length === 0) {
@@ -69,6 +75,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   }
 
   const cluster = r.cluster === undefined ? undefined : normalizeCluster(r.cluster, problems);
+  const crypter = r.crypter === undefined ? undefined : normalizeCrypter(r.crypter, problems);
 
   let filters = DEFAULT_REQUEST.filters;
   if (r.filters !== undefined) {
@@ -137,7 +144,41 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
 
   if (problems.length > 0) return { problems };
-  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, allowEmpty, online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
+  return { value: { storage, ...(cluster ? { cluster } : {}), ...(crypter ? { crypter } : {}), filters, caseSensitive, allowEmpty, online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
+}
+
+/** Field names that look like a secret (a key, a password, a token), refused wherever they appear. */
+const SECRET_FIELD = /pass|secret|token|key/i;
+const SECRET_HINT = 'name a file on the worker instead: crypter.keyFile for a backup key, cluster.tidbPasswordFile for the TiDB password';
+
+/**
+ * Checks `crypter`: BR's --crypter.method name and the absolute path of a key file on the workers' host.
+ * The key itself is refused, under any field name, and never echoed.
+ */
+function normalizeCrypter(raw: unknown, problems: string[]): CrypterRef | undefined {
+  const example = `{"method": "aes256-ctr", "keyFile": "/etc/brflow/backup.key"}`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push(`crypter: expected an object like ${example}`);
+    return undefined;
+  }
+  const c = raw as Record<string, unknown>;
+  const before = problems.length;
+  for (const k of Object.keys(c)) {
+    if (k === 'method' || k === 'keyFile') continue;
+    if (SECRET_FIELD.test(k)) {
+      problems.push(`crypter.${k}: the backup key never goes in the input (it is stored in Temporal's history); put it, as hex text, in a file on every worker and name that file with crypter.keyFile`);
+    } else {
+      problems.push(`crypter.${k}: unknown field; known: method, keyFile`);
+    }
+  }
+  const method = typeof c.method === 'string' ? parseCrypterMethod(c.method) : undefined;
+  if (!method) problems.push(`crypter.method: expected one of ${CRYPTER_METHODS.join(', ')} (BR --crypter.method)`);
+  // A path only; a value that is not one (it may be the key pasted in by mistake) is not echoed either.
+  if (typeof c.keyFile !== 'string' || !c.keyFile.startsWith('/') || /[\0\n]/.test(c.keyFile)) {
+    problems.push('crypter.keyFile: expected the absolute path of the key file on the worker host (BR --crypter.key-file: the key as hex text)');
+  }
+  if (problems.length > before || !method) return undefined;
+  return { method, keyFile: c.keyFile as string };
 }
 
 const CLUSTER_KEYS = ['pd', 'tidb', 'tidbStatus', 'tidbUser', 'tidbPasswordFile'];
@@ -152,7 +193,7 @@ function normalizeCluster(raw: unknown, problems: string[]): ClusterRef | undefi
   }
   const c = raw as Record<string, unknown>;
   for (const k of Object.keys(c)) {
-    if (/pass|secret|token|key/i.test(k) && k !== 'tidbPasswordFile') {
+    if (SECRET_FIELD.test(k) && k !== 'tidbPasswordFile') {
       problems.push(`cluster.${k}: secrets never go in the input (it is stored in Temporal's history); name a file on the worker with cluster.tidbPasswordFile or set BRFLOW_TIDB_PASSWORD on the worker`);
     } else if (!CLUSTER_KEYS.includes(k)) {
       problems.push(`cluster.${k}: unknown field; known: ${CLUSTER_KEYS.join(', ')}`);

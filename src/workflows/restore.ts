@@ -275,6 +275,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       ...(req.allowEmpty ? { allowEmpty: true } : {}),
       // Small tables share batches (within their create-tables group) instead of one batch each.
       batchAcrossTables: true,
+      // Where the workers read the backup's key; requests without one keep the input their histories recorded.
+      ...(req.crypter ? { crypter: req.crypter } : {}),
     });
     st.summary = s;
     if (s.backup.isRawKv) {

@@ -1,4 +1,7 @@
 import type { PdSchedulingSnapshot } from '../cluster/pd-config';
+import type { CrypterRef } from '../plan/crypter-method';
+
+export type { CrypterRef } from '../plan/crypter-method';
 
 /**
  * Plain data crossing the workflow ↔ activity boundary. Everything here is JSON-safe and small: history
@@ -76,6 +79,11 @@ export interface RestoreRequest {
   storage: string;
   /** Where to restore; absent = the cluster of the worker's environment (BRFLOW_PD_ADDRESSES, BRFLOW_TIDB_*). */
   cluster?: ClusterRef;
+  /**
+   * Key of an encrypted backup (BR --crypter.method/--crypter.key-file): the method and a key file on the
+   * workers' host, never the key. Absent = the workers' BRFLOW_CRYPTER_* default, or a plaintext backup.
+   */
+  crypter?: CrypterRef;
   /** BR table-filter rules; empty = BR's default (everything but system schemas). */
   filters: string[];
   /** Skip import mode and scheduler pauses (BR --online). */
@@ -127,6 +135,11 @@ export interface PlanRef {
   allowEmpty?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
+  /**
+   * Where each worker reads the backup's key (method + key file path, never the key); absent = the worker's
+   * BRFLOW_CRYPTER_* default, else a plaintext backup (every ref recorded before encryption support).
+   */
+  crypter?: CrypterRef;
   /** The plan's content hash (src/plan/content-hash.ts: FNV-1a 64 over canonical JSON), computed once by planRestore. */
   hash: string;
 }

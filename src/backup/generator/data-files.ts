@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { appendTs, compareBytes, concatBytes, encodeBytes, recordPrefix, tablePrefix } from '../../plan/keys';
+import { encryptCtr, syntheticIv, type BackupCipher } from '../cipher';
 import { KvChecksum } from '../crc64';
 import { encodeMvccWrite, SHORT_VALUE_MAX_LEN } from '../mvcc-write';
 import { type SstCompression, type SstEntryInput, writeSst } from '../sst';
@@ -27,6 +28,8 @@ export interface DataFile {
   totalKvs: bigint;
   totalBytes: bigint;
   physicalId: number;
+  /** IV of an encrypted file (the SST is stored AES-CTR encrypted; size and sha256 are of the stored bytes). */
+  cipherIv?: Uint8Array;
 }
 
 export interface DataFileOptions {
@@ -35,6 +38,8 @@ export interface DataFileOptions {
   unixMs: number;
   /** At most this many regions per backup range. @default 3 */
   regionsPerRange?: number;
+  /** Encrypts every SST as TiKV's backup does with BR --crypter.method: AES-CTR, IV in File.cipher_iv. */
+  cipher?: BackupCipher;
 }
 
 const DATA_KEY_PREFIX = new Uint8Array([0x7a]); // 'z'
@@ -148,7 +153,7 @@ function rangeFiles(range: Range, pid: number, ctx: { regionId: number; maxRegio
     const store = (ctx.regionId % STORES) + 1;
     const epochVersion = ctx.rng.int(1, 60);
     const base = `${store}/${ctx.regionId}_${epochVersion}_${Buffer.from(sha256(encodeBytes(start))).toString('hex')}_${ctx.opts.unixMs}`;
-    out.push(...regionFiles(chunk, { base, start, end, pid, ds: ctx.ds, compression: ctx.opts.compression }));
+    out.push(...regionFiles(chunk, { base, start, end, pid, ds: ctx.ds, compression: ctx.opts.compression, cipher: ctx.opts.cipher }));
   }
   return out;
 }
@@ -158,7 +163,7 @@ interface BuiltFile {
   bytes: Uint8Array;
 }
 
-function regionFiles(chunk: KvVersion[], f: { base: string; start: Uint8Array; end: Uint8Array; pid: number; ds: Dataset; compression: SstCompression }): BuiltFile[] {
+function regionFiles(chunk: KvVersion[], f: { base: string; start: Uint8Array; end: Uint8Array; pid: number; ds: Dataset; compression: SstCompression; cipher: BackupCipher | undefined }): BuiltFile[] {
   const write: SstEntryInput[] = [];
   const deflt: SstEntryInput[] = [];
   const writeSum = new KvChecksum();
@@ -180,13 +185,19 @@ function regionFiles(chunk: KvVersion[], f: { base: string; start: Uint8Array; e
   // Default-CF keys carry start_ts, so their order can differ from the write CF's.
   deflt.sort((a, b) => compareBytes(a.key, b.key));
   const file = (cf: 'default' | 'write', entries: SstEntryInput[], sum: KvChecksum): BuiltFile => {
-    const bytes = writeSst(entries, { compression: f.compression });
+    const name = `${f.base}_${cf}.sst`;
+    const plain = writeSst(entries, { compression: f.compression });
+    // TiKV hashes what it uploads: with a crypter that is the ciphertext (backup writer.rs: Sha256Reader over
+    // the EncrypterReader). CTR keeps the length, so size is the same either way.
+    const enc = f.cipher ? encryptCtr(f.cipher, plain, syntheticIv(f.cipher, name, plain)) : undefined;
+    const bytes = enc ? enc.data : plain;
     return {
       bytes,
       file: {
-        name: `${f.base}_${cf}.sst`, cf, size: bytes.length, sha256: sha256(bytes), startKey: f.start, endKey: f.end,
+        name, cf, size: bytes.length, sha256: sha256(bytes), startKey: f.start, endKey: f.end,
         startVersion: f.ds.startVersion, endVersion: f.ds.endVersion,
         crc64xor: sum.crc64xor, totalKvs: sum.totalKvs, totalBytes: sum.totalBytes, physicalId: f.pid,
+        ...(enc ? { cipherIv: enc.iv } : {}),
       },
     };
   };

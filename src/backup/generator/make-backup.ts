@@ -1,5 +1,6 @@
 import { extractPhysical } from '../../plan/keys';
 import { BrflowError, ErrorType } from '../../plan/error-types';
+import type { BackupCipher } from '../cipher';
 import { initSstCodecs, type SstCompression } from '../sst';
 import type { BackupStorage } from '../storage';
 import { buildDataFiles } from './data-files';
@@ -27,6 +28,11 @@ export interface MakeBackupOptions {
   metaTwoLevel?: boolean;
   /** Tables ("db.table") that had TiFlash replicas in the backed-up cluster. @default none */
   tiflashReplicas?: readonly TiFlashReplicaSpec[];
+  /**
+   * Encrypt as BR --crypter.method/--crypter.key does: data files, metafiles and backupmeta (IVs derived from
+   * key, name and content, so the output stays reproducible). @default plaintext
+   */
+  cipher?: BackupCipher;
 }
 
 export interface MakeBackupTableSummary {
@@ -58,6 +64,8 @@ export interface MakeBackupSummary {
   totalBytes: string;
   sstBytes: number;
   ddlJobs: number;
+  /** True when written encrypted (make-backup --encrypt). */
+  encrypted: boolean;
 }
 
 /** BR's lock marker (br/pkg/metautil: LockFile content), 78 bytes. */
@@ -115,10 +123,10 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     if (pending.size >= WRITE_CONCURRENCY) await Promise.race(pending);
     if (failure) throw failure.error;
   };
-  const files = await buildDataFiles(ds, { compression: opts.compression, unixMs }, createPrng(opts.seed).fork('regions'), (f, bytes) => sink(f.name, bytes));
+  const files = await buildDataFiles(ds, { compression: opts.compression, unixMs, ...(opts.cipher ? { cipher: opts.cipher } : {}) }, createPrng(opts.seed).fork('regions'), (f, bytes) => sink(f.name, bytes));
   await Promise.all(pending);
   if (failure) throw failure.error;
-  const meta = buildMetaObjects(ds, files, { metaVersion: opts.metaVersion, leafEntries: opts.metaLeafEntries, twoLevel: opts.metaTwoLevel });
+  const meta = buildMetaObjects(ds, files, { metaVersion: opts.metaVersion, leafEntries: opts.metaLeafEntries, twoLevel: opts.metaTwoLevel, ...(opts.cipher ? { cipher: opts.cipher } : {}) });
   // backupmeta is the last object of meta (see buildMetaObjects), so it lands last.
   for (const m of meta) await storage.write(m.name, m.bytes);
 
@@ -138,6 +146,6 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     clusterId: ds.clusterId.toString(), startVersion: ds.startVersion.toString(), endVersion: ds.endVersion.toString(),
     databases: ds.databases.map((d) => d.db_name.O), tables, dataFiles: files.length, metaFiles: meta.map((m) => m.name),
     totalKvs: files.reduce((n, f) => n + f.totalKvs, 0n).toString(), totalBytes: files.reduce((n, f) => n + f.totalBytes, 0n).toString(),
-    sstBytes: files.reduce((n, f) => n + f.size, 0), ddlJobs: ds.ddlJobs.length,
+    sstBytes: files.reduce((n, f) => n + f.size, 0), ddlJobs: ds.ddlJobs.length, encrypted: opts.cipher !== undefined,
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BackupMeta, File, MetaFile, Schema } from '../../proto/brpb';
+import { encryptCtr, syntheticIv, type BackupCipher } from '../cipher';
 import { toGoJson } from './json-text';
 import type { DataFile } from './data-files';
 import type { Dataset } from './dataset';
@@ -17,6 +18,11 @@ export interface MetaWriterOptions {
   leafEntries?: number;
   /** v2: put an intermediate MetaFile between the index and its leaves (a two-level tree). @default false */
   twoLevel?: boolean;
+  /**
+   * Encrypts as BR's MetaWriter does with --crypter.method: each metafile stored as AES-CTR ciphertext, its
+   * index entry holding the IV with size and sha256 of the plaintext; backupmeta stored as IV ‖ ciphertext.
+   */
+  cipher?: BackupCipher;
 }
 
 export interface MetaObject {
@@ -42,7 +48,7 @@ export function dataFileMessage(f: DataFile): File {
   return File.fromPartial({
     name: f.name, sha256: Buffer.from(f.sha256), startKey: Buffer.from(f.startKey), endKey: Buffer.from(f.endKey),
     startVersion: f.startVersion, endVersion: f.endVersion, crc64xor: f.crc64xor, totalKvs: f.totalKvs, totalBytes: f.totalBytes,
-    cf: f.cf, size: BigInt(f.size),
+    cf: f.cf, size: BigInt(f.size), ...(f.cipherIv ? { cipherIv: Buffer.from(f.cipherIv) } : {}),
   });
 }
 
@@ -109,8 +115,9 @@ export function buildMetaObjects(ds: Dataset, files: DataFile[], opts: MetaWrite
       seq += 1;
       const name = `${BACKUP_META}.${kind}.${String(seq).padStart(9, '0')}`;
       const bytes = MetaFile.encode(mf).finish();
-      objects.push({ name, bytes });
-      return File.fromPartial({ name, sha256: sha256(bytes), size: BigInt(bytes.length) });
+      const sealed = opts.cipher ? encryptCtr(opts.cipher, bytes, syntheticIv(opts.cipher, name, bytes)) : undefined;
+      objects.push({ name, bytes: sealed ? sealed.data : bytes });
+      return File.fromPartial({ name, sha256: sha256(bytes), size: BigInt(bytes.length), ...(sealed ? { cipherIv: Buffer.from(sealed.iv) } : {}) });
     };
     const index = <T>(kind: string, items: T[], leaf: (chunk: T[]) => Partial<MetaFile>): MetaFile | undefined => {
       if (items.length === 0) return undefined;
@@ -125,6 +132,8 @@ export function buildMetaObjects(ds: Dataset, files: DataFile[], opts: MetaWrite
     meta.schemaIndex = index('schema', schemas, (c) => ({ schemas: c }));
     meta.ddlIndexes = index('ddl', ddlTexts, (c) => ({ ddls: c.map((t) => Buffer.from(enc.encode(t))) }));
   }
-  objects.push({ name: BACKUP_META, bytes: BackupMeta.encode(meta).finish() });
+  const root = BackupMeta.encode(meta).finish();
+  const sealed = opts.cipher ? encryptCtr(opts.cipher, root, syntheticIv(opts.cipher, BACKUP_META, root)) : undefined;
+  objects.push({ name: BACKUP_META, bytes: sealed ? Buffer.concat([sealed.iv, sealed.data]) : root });
   return objects;
 }

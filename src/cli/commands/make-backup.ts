@@ -3,6 +3,9 @@ import { makeBackup, MAKE_BACKUP_DEFAULTS, type MakeBackupOptions, type MakeBack
 import { openStorage } from '../../backup/open-storage';
 import type { BackupStorage } from '../../backup/storage';
 import type { SstCompression } from '../../backup/sst';
+import { CRYPTER_METHODS } from '../../plan/crypter-method';
+import { BrflowError, ErrorType } from '../../plan/error-types';
+import { makeBackupCipher } from '../crypter-flags';
 
 interface MakeBackupFlags {
   out: string;
@@ -16,6 +19,9 @@ interface MakeBackupFlags {
   metaLeafEntries?: number;
   metaTwoLevel: boolean;
   json: boolean;
+  /** BR --crypter.method of the backup to write; with keyFile. */
+  encrypt?: string;
+  keyFile?: string;
 }
 
 /** Strict integer flags: "12abc" is an error (NaN reaches validation), not 12. */
@@ -45,7 +51,7 @@ export function renderMakeBackupSummary(s: MakeBackupSummary): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => displayWidth(r[i]!))));
   const line = (c: string[]) => c.map((x, i) => padCell(x, widths[i]!, i >= 2)).join('  ').trimEnd();
   return [
-    `wrote ${kind} (seed ${s.seed}, meta v${s.metaVersion}, ${s.compression}) to ${s.storage}`,
+    `wrote ${kind} (seed ${s.seed}, meta v${s.metaVersion}, ${s.compression}${s.encrypted ? ', encrypted' : ''}) to ${s.storage}`,
     `${s.databases.length} databases, ${s.tables.length} tables, ${s.dataFiles} SST files (${s.sstBytes} bytes), ${s.metaFiles.length} metadata objects${s.ddlJobs ? `, ${s.ddlJobs} DDL jobs` : ''}`,
     '',
     line(header),
@@ -54,13 +60,17 @@ export function renderMakeBackupSummary(s: MakeBackupSummary): string {
 }
 
 /** Generates a backup into `flags.out` and prints its summary. */
-export async function runMakeBackup(flags: MakeBackupFlags, write: (s: string) => void): Promise<MakeBackupSummary> {
+export async function runMakeBackup(flags: MakeBackupFlags, write: (s: string) => void, note: (s: string) => void = (s) => process.stderr.write(s)): Promise<MakeBackupSummary> {
+  if (flags.keyFile !== undefined && flags.encrypt === undefined) throw new BrflowError(ErrorType.InvalidInput, `--key-file: give --encrypt ${CRYPTER_METHODS.join('|')} with it`);
+  const key = flags.encrypt !== undefined ? await makeBackupCipher(flags.encrypt, flags.keyFile) : undefined;
+  if (key?.generated) note(`generated a ${flags.encrypt} key into ${key.keyFile} (keep it: the backup cannot be read without it)\n`);
   const storage: BackupStorage = openStorage(flags.out);
   try {
     const opts: MakeBackupOptions = {
       seed: flags.seed, tables: flags.tables, rows: flags.rows, metaVersion: flags.metaVersion as 1 | 2,
       compression: flags.compression as SstCompression, incremental: flags.incremental, withSysTables: flags.withSysTables,
       ...(flags.metaLeafEntries !== undefined ? { metaLeafEntries: flags.metaLeafEntries } : {}), metaTwoLevel: flags.metaTwoLevel,
+      ...(key ? { cipher: key.cipher } : {}),
     };
     const summary = await makeBackup(storage, opts);
     write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderMakeBackupSummary(summary));
@@ -85,6 +95,8 @@ export function register(program: Command): void {
     .option('--with-sys-tables', 'also back up mysql.user, mysql.global_priv and mysql.stats_meta', false)
     .option('--meta-leaf-entries <n>', 'meta v2: entries per leaf metafile (default: one leaf per kind)', int)
     .option('--meta-two-level', 'meta v2: add an intermediate metafile level', false)
+    .option('--encrypt <method>', `encrypt as BR --crypter.method does: ${CRYPTER_METHODS.join(', ')} (with --key-file)`)
+    .option('--key-file <path>', 'the key as hex text (BR --crypter.key-file); a missing file gets a fresh random key')
     .option('--json', 'print the summary as JSON', false)
     .action(async (flags: MakeBackupFlags) => {
       await runMakeBackup(flags, (s) => process.stdout.write(s));

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { openStorage } from '../../backup/open-storage';
 import { readManifest } from '../../backup/read-manifest';
 import { planRestore, type RestorePlan } from '../../plan/restore-plan';
+import { cipherFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
 
-export interface PlanCommandOptions {
+export interface PlanCommandOptions extends CrypterFlags {
   filter?: string[];
   db?: string;
   table?: string;
@@ -79,7 +80,8 @@ export function renderPlanTable(plan: RestorePlan): string {
 
 /** Reads the backup's metadata and prints its restore plan; nothing is changed anywhere. */
 export async function runPlanCommand(storageUrl: string, opts: PlanCommandOptions, write: (s: string) => void): Promise<RestorePlan> {
-  const manifest = await readManifest(openStorage(storageUrl));
+  const cipher = await cipherFromFlags(opts);
+  const manifest = await readManifest(openStorage(storageUrl), cipher ? { cipher } : {});
   const plan = planRestore(manifest, {
     filters: opts.filter ?? [],
     ...(opts.db !== undefined ? { db: opts.db } : {}),
@@ -93,7 +95,7 @@ export async function runPlanCommand(storageUrl: string, opts: PlanCommandOption
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('plan')
     .description('show what a restore of STORAGE would do: tables, files, bytes, kvs, ranges, batches (reads metadata only)')
     .argument('<storage>', 'backup location: path, local:///abs/path or s3://bucket/prefix?endpoint=…')
@@ -101,7 +103,8 @@ export function register(program: Command): void {
     .option('--db <name>', 'restore only this database (like `br restore db --db`)')
     .option('--table <name>', 'restore only this table of --db (like `br restore table`)')
     .option('--case-sensitive', 'match filter names case-sensitively', false)
-    .option('--json', 'print JSON instead of a table', false)
+    .option('--json', 'print JSON instead of a table', false);
+  withCrypterFlags(cmd, { keyOnCommandLine: true })
     .action(async (storage: string, opts: PlanCommandOptions) => {
       await runPlanCommand(storage, opts, (s) => process.stdout.write(s));
     });

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { normalizeRestoreRequest } from '../../workflows/normalize-request';
 import { DEFAULT_TEMPORAL_ADDRESS, describeTemporalTarget, temporalTarget, type TemporalFlags as TemporalConnectFlags } from '../../worker/temporal-connect';
+import { crypterRefFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
 import { innermostFailure } from './restore-outcome';
 import type { restoreWorkflow, RestoreResult } from '../../workflows/restore';
 import type { RestoreProgress } from '../../workflows/types';
@@ -114,7 +115,7 @@ function positiveInt(name: string) {
   };
 }
 
-export interface RestoreFlags extends TemporalFlags {
+export interface RestoreFlags extends TemporalFlags, CrypterFlags {
   storage?: string;
   filter: string[];
   input?: string;
@@ -148,6 +149,8 @@ export function restoreInputFromFlags(f: RestoreFlags): Record<string, unknown> 
     if (f.tidbPasswordFile !== undefined) cluster.tidbPasswordFile = f.tidbPasswordFile;
     input.cluster = cluster;
   }
+  const crypter = crypterRefFromFlags(f);
+  if (crypter) input.crypter = crypter;
   if (f.concurrency !== undefined) input.concurrency = f.concurrency;
   if (f.rangesInFlight !== undefined) input.rangesInFlight = f.rangesInFlight;
   // BR --ratelimit is MiB/s per store.
@@ -192,7 +195,7 @@ export function checkedRestoreInput(input: Record<string, unknown>, cwd = proces
 
 /** `brflow restore`: starts a restore workflow and follows it with a progress bar (or returns with --detach). */
 export function register(program: Command): void {
-  withTemporalOptions(
+  const cmd = withTemporalOptions(
     program
       .command('restore')
       .description('restore a BR backup (a durable Temporal workflow) into the workers\' own cluster or the one --pd/--tidb name')
@@ -212,7 +215,9 @@ export function register(program: Command): void {
       .option('--task-queue <name>', 'task queue the workers poll', process.env.BRFLOW_TASK_QUEUE ?? 'brflow')
       .option('--workflow-id <id>', 'workflow ID (default restore-<time>)')
       .option('-d, --detach', 'start and print the workflow ID without following it'),
-  ).action(async (f: RestoreFlags) => {
+  );
+  // Only the key file's path goes into the input: the workers read the key (no --crypter.key here).
+  withCrypterFlags(cmd, { keyOnCommandLine: false }).action(async (f: RestoreFlags) => {
     const input = checkedRestoreInput(restoreInputFromFlags(f));
     const { client, close } = await connectClient(f);
     try {

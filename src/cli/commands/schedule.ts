@@ -2,6 +2,7 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import type { restoreWorkflow } from '../../workflows/restore';
+import { withCrypterFlags } from '../crypter-flags';
 import { checkedRestoreInput, connectClient, restoreInputFromFlags, withTemporalOptions, type RestoreFlags, type TemporalFlags } from './restore';
 
 function collect(v: string, prev: string[]): string[] {
@@ -15,7 +16,7 @@ function collect(v: string, prev: string[]): string[] {
  */
 export function register(program: Command): void {
   const schedule = program.command('schedule').description('recurring restores (Temporal schedules)');
-  withTemporalOptions(
+  const create = withTemporalOptions(
     schedule
       .command('create <scheduleId>')
       .description('create a schedule that starts a restore')
@@ -25,7 +26,8 @@ export function register(program: Command): void {
       .option('-f, --filter <rule>', 'table filter rule (repeatable)', collect, [])
       .option('--input <file.json>', 'the full workflow input as JSON')
       .option('--task-queue <name>', 'task queue the workers poll', process.env.BRFLOW_TASK_QUEUE ?? 'brflow'),
-  ).action(async (id: string, f: RestoreFlags & { cron?: string; every?: string }) => {
+  );
+  withCrypterFlags(create, { keyOnCommandLine: false }).action(async (id: string, f: RestoreFlags & { cron?: string; every?: string }) => {
     if (!f.cron === !f.every) throw new BrflowError(ErrorType.InvalidInput, 'give exactly one of --cron or --every');
     const input = checkedRestoreInput(restoreInputFromFlags({ ...f, checksum: true }));
     const { client, close } = await connectClient(f);

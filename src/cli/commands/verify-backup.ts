@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { openStorage } from '../../backup/open-storage';
 import type { BackupStorage } from '../../backup/storage';
 import { verifyBackup, type VerifyProblem, type VerifyReport } from '../../backup/verify-backup';
+import { cipherFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
 import { displayWidth, padCell } from './make-backup';
 
 const COMPARISONS = new Set(['sha256', 'size', 'crc64xor', 'total_kvs', 'total_bytes']);
@@ -34,10 +35,11 @@ export function renderVerifyReport(r: VerifyReport): string {
 }
 
 /** Verifies the backup; returns the report. Exit code 1 when any check failed. */
-export async function runVerifyBackup(url: string, opts: { json: boolean }, write: (s: string) => void): Promise<VerifyReport> {
+export async function runVerifyBackup(url: string, opts: { json: boolean } & CrypterFlags, write: (s: string) => void): Promise<VerifyReport> {
+  const cipher = await cipherFromFlags(opts);
   const storage: BackupStorage = openStorage(url);
   try {
-    const report = await verifyBackup(storage);
+    const report = await verifyBackup(storage, cipher ? { cipher } : {});
     write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderVerifyReport(report));
     return report;
   } finally {
@@ -46,12 +48,13 @@ export async function runVerifyBackup(url: string, opts: { json: boolean }, writ
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('verify-backup')
     .description('re-read every metafile and SST of a backup and check sha256, size, crc64xor, total_kvs and total_bytes against backupmeta')
     .argument('<storage>', 'backup location: path, local:///abs/path or s3://bucket/prefix?endpoint=…')
-    .option('--json', 'print the report as JSON', false)
-    .action(async (url: string, opts: { json: boolean }) => {
+    .option('--json', 'print the report as JSON', false);
+  withCrypterFlags(cmd, { keyOnCommandLine: true })
+    .action(async (url: string, opts: { json: boolean } & CrypterFlags) => {
       const report = await runVerifyBackup(url, opts, (s) => process.stdout.write(s));
       if (!report.ok) process.exitCode = 1;
     });

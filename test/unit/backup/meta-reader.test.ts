@@ -128,7 +128,7 @@ describe('meta reader', () => {
       const plain = await readManifest(storage(v2));
       const key = randomBytes(len);
       encryptFixture(key);
-      const m = await readManifest(storage(v2), { cipherKey: key });
+      const m = await readManifest(storage(v2), { cipher: cipherFromKey(key) });
       expect(m.encrypted).toBe(true);
       expect({ ...m, encrypted: false }).toEqual(plain);
     });
@@ -136,7 +136,8 @@ describe('meta reader', () => {
     test('without a key it is BackupEncrypted saying what the operator can do', async () => {
       encryptFixture(randomBytes(32));
       await expect(readManifest(storage(v2))).rejects.toMatchObject({
-        type: ErrorType.BackupEncrypted, message: expect.stringMatching(/encrypted \(BR --crypter\.key\)\. brflow does not take backup keys yet: restore this backup with BR/),
+        type: ErrorType.BackupEncrypted,
+        message: expect.stringMatching(/encrypted \(BR --crypter\.\*\); give its key: the restore input's crypter \{"method": "aes256-ctr", "keyFile": .*--crypter\.key-file/),
       });
     });
 
@@ -164,9 +165,12 @@ describe('meta reader', () => {
       }
     });
 
-    test('with the wrong key it is BackupMetaCorrupt, not a garbage manifest', async () => {
+    test('with the wrong key it is BackupWrongKey naming where the key came from, not a garbage manifest', async () => {
       encryptFixture(randomBytes(32));
-      await expect(readManifest(storage(v2), { cipherKey: randomBytes(32) })).rejects.toMatchObject({ type: ErrorType.BackupMetaCorrupt });
+      const wrong = { ...cipherFromKey(randomBytes(32)), source: 'key file /etc/k (aes256-ctr)' };
+      await expect(readManifest(storage(v2), { cipher: wrong })).rejects.toMatchObject({
+        type: ErrorType.BackupWrongKey, message: expect.stringContaining('does not decrypt to a BackupMeta with key file /etc/k (aes256-ctr)'),
+      });
     });
 
     test('a plain backupmeta with encrypted metafiles and no key is BackupEncrypted naming the metafile', async () => {
@@ -180,11 +184,10 @@ describe('meta reader', () => {
       });
     });
 
-    test('a key of a length AES does not take is refused with the accepted lengths', async () => {
-      encryptFixture(randomBytes(32));
-      await expect(readManifest(storage(v2), { cipherKey: randomBytes(20) })).rejects.toMatchObject({
+    test('a key of a length AES does not take is refused with the accepted lengths', () => {
+      expect(() => cipherFromKey(randomBytes(20))).toThrow(expect.objectContaining({
         type: ErrorType.InvalidInput, message: expect.stringContaining('must be 16, 24 or 32 bytes'),
-      });
+      }) as Error);
     });
   });
 

@@ -34,3 +34,14 @@ test('the workflow\'s own validator runs before anything is started, and never e
   expect(() => checkedRestoreInput({ storage: 's3://b/p', concurrency: -1, bogus: 1 })).toThrow(/2 problem\(s\), nothing was started: .*concurrency.*bogus: unknown field|2 problem\(s\), nothing was started: .*bogus: unknown field.*concurrency/);
   expect(() => checkedRestoreInput({})).toThrow(/storage: missing/);
 });
+
+test('--crypter.method with --crypter.key-file becomes the input’s crypter (a path, never a key), which the workflow accepts', () => {
+  const input = restoreInputFromFlags({ ...base, storage: 's3://b/p', 'crypter.method': 'aes192-ctr', 'crypter.keyFile': '/etc/brflow/b.key' });
+  expect(input.crypter).toEqual({ method: 'aes192-ctr', keyFile: '/etc/brflow/b.key' });
+  const r = normalizeRestoreRequest(input);
+  expect('value' in r && r.value.crypter).toEqual({ method: 'aes192-ctr', keyFile: '/etc/brflow/b.key' });
+  expect(restoreInputFromFlags({ ...base, storage: 's3://b/p' })).not.toHaveProperty('crypter');
+  expect(() => restoreInputFromFlags({ ...base, storage: 's3://b/p', 'crypter.method': 'aes192-ctr' })).toThrow(/give --crypter\.key-file/);
+  expect(() => restoreInputFromFlags({ ...base, storage: 's3://b/p', 'crypter.method': 'aes192-ctr', 'crypter.keyFile': 'b.key' })).toThrow(/is relative; give the absolute path/);
+  expect(() => restoreInputFromFlags({ ...base, storage: 's3://b/p', 'crypter.method': 'sm4-ctr', 'crypter.keyFile': '/k' })).toThrow(/"sm4-ctr" is not one of aes128-ctr\|aes192-ctr\|aes256-ctr/);
+});

@@ -11,3 +11,10 @@ test('search attributes are created by default; BRFLOW_CREATE_SEARCH_ATTRIBUTES=
   expect(workerConfigFromEnv({ BRFLOW_CREATE_SEARCH_ATTRIBUTES: 'false' }).createSearchAttributes).toBe(false);
   expect(() => workerConfigFromEnv({ BRFLOW_CREATE_SEARCH_ATTRIBUTES: 'maybe' })).toThrow(/BRFLOW_CREATE_SEARCH_ATTRIBUTES: "maybe" is not true or false/);
 });
+
+test('BRFLOW_CRYPTER_METHOD with BRFLOW_CRYPTER_KEY_FILE is the default backup key (by file); one without the other is refused', () => {
+  expect(workerConfigFromEnv({}).crypter).toBeUndefined();
+  expect(workerConfigFromEnv({ BRFLOW_CRYPTER_METHOD: 'aes128-ctr', BRFLOW_CRYPTER_KEY_FILE: '/etc/brflow/b.key' }).crypter).toEqual({ method: 'aes128-ctr', keyFile: '/etc/brflow/b.key' });
+  expect(() => workerConfigFromEnv({ BRFLOW_CRYPTER_METHOD: 'aes128-ctr' })).toThrow(/BRFLOW_CRYPTER_KEY_FILE: expected the absolute path/);
+  expect(() => workerConfigFromEnv({ BRFLOW_CRYPTER_KEY_FILE: '/k' })).toThrow(/BRFLOW_CRYPTER_METHOD: "" is not one of aes128-ctr, aes192-ctr, aes256-ctr/);
+});
