@@ -44,6 +44,13 @@ const ER_TABLE_EXISTS = 1050;
 const ER_DUP_FIELDNAME = 1060;
 const ER_CANT_DROP_FIELD_OR_KEY = 1091;
 
+/**
+ * What every session brflow opens runs first. TiDB keeps TIMESTAMP defaults in TableInfo in UTC and
+ * converts the literal of a DDL statement from the session's zone; BR's sessions run in UTC, so a restored
+ * default equals the backup's only in UTC (the server's default zone is SYSTEM, the host's).
+ */
+export const SESSION_INIT_STATEMENTS: readonly string[] = ["SET time_zone = '+00:00'"];
+
 /** A failed TiDB call: a ClusterError that also carries TiDB's error number when TiDB answered one. */
 export class TidbError extends ClusterError {
   readonly errno?: number;
@@ -400,6 +407,14 @@ export class TidbClient {
       dateStrings: true,
       multipleStatements: false,
       ...(cfg.tls ? { ssl: { ca: cfg.tls.ca, ...(cfg.tls.cert ? { cert: cfg.tls.cert } : {}), ...(cfg.tls.key ? { key: cfg.tls.key } : {}) } } : {}),
+    }).then(async (c) => {
+      try {
+        for (const sql of SESSION_INIT_STATEMENTS) await c.query({ sql, timeout: this.timeoutMs });
+      } catch (e) {
+        c.destroy();
+        throw e;
+      }
+      return c;
     }).finally(() => {
       this.pending = undefined;
     });
