@@ -42,7 +42,9 @@ const HANDLE_KIND_DBS_PER_QUERY = 500;
 const ER_DB_CREATE_EXISTS = 1007;
 const ER_TABLE_EXISTS = 1050;
 const ER_DUP_FIELDNAME = 1060;
+const ER_DUP_KEYNAME = 1061;
 const ER_CANT_DROP_FIELD_OR_KEY = 1091;
+
 
 /**
  * What every session brflow opens runs first. TiDB keeps TIMESTAMP defaults in TableInfo in UTC and
@@ -189,6 +191,13 @@ export class TidbClient {
     return { outcome: 'created', info };
   }
 
+  /**
+   * A table that exists already. It is adopted when it can be what the statements make, part-way or done:
+   * every column it has is a backup column with the backup's ID or a placeholder, and every backup column
+   * it lacks has an ID above its max_col_id (TiDB never reuses one, so such a column was never added yet).
+   * Then the statements after CREATE are replayed so that each takes effect once (replayFinishing): a crash
+   * after any of them ends in the backup's layout. Anything else is someone else's table: TableExists.
+   */
   private async adoptExisting(t: TableToCreate, existing: TableInfo): Promise<CreatedTable> {
     const name = `${t.db}.${t.table}`;
     if (handleLayout(existing) !== handleLayout(t.backup)) {
@@ -197,22 +206,43 @@ export class TidbClient {
         `table ${name} exists with row handle "${handleLayout(existing)}" but the backup's is "${handleLayout(t.backup)}" (clustered index option mismatch); drop it or exclude it from the restore`,
       );
     }
-    const problems = columnIdProblems(t.backup, existing);
-    if (problems.length === 0) return { outcome: 'existed', info: existing };
     const placeholders = new Set((t.placeholderColumns ?? []).map((c) => c.toLowerCase()));
-    const backupCols = new Set(t.backup.cols.map((c) => c.name.L));
-    const extra = existing.cols.filter((c) => !backupCols.has(c.name.L));
-    const onlyPlaceholdersLeft = placeholders.size > 0 && extra.length > 0 && extra.every((c) => placeholders.has(c.name.L)) && t.backup.cols.every((c) => existing.cols.some((e) => e.name.L === c.name.L && e.id === c.id));
-    if (!onlyPlaceholdersLeft) {
-      const list = problems.map((p) => p.column).join(', ');
+    const backupCols = new Map(t.backup.cols.map((c) => [c.name.L, c]));
+    const have = new Map(existing.cols.map((c) => [c.name.L, c]));
+    const maxColId = Math.max(existing.max_col_id ?? 0, ...existing.cols.map((c) => c.id));
+    const foreign = existing.cols.filter((c) => (backupCols.has(c.name.L) ? backupCols.get(c.name.L)!.id !== c.id : !placeholders.has(c.name.L)));
+    const lost = t.backup.cols.filter((c) => !have.has(c.name.L) && c.id <= maxColId);
+    if (foreign.length > 0 || lost.length > 0) {
+      const list = columnIdProblems(t.backup, existing).filter((p) => !placeholders.has(p.column.toLowerCase())).map((p) => p.column).join(', ');
       throw new BrflowError(ErrorType.TableExists, `table ${name} already exists with a different layout (columns ${list} differ from the backup); drop it or exclude it from the restore`);
     }
-    // Our earlier try created the table but did not finish: replay the rest; drops already done answer 1091.
-    await this.executeStatements(t.db, t.statements.slice(1), [ER_CANT_DROP_FIELD_OR_KEY, ER_DUP_FIELDNAME]);
+    if (t.statements.length <= 1 || finished(t.backup, existing)) {
+      checkColumnIds(t.backup, existing, t.db);
+      return { outcome: 'existed', info: existing };
+    }
+    await this.replayFinishing(t, maxColId);
     const info = await this.tableInfo(t.db, t.table);
     if (!info) throw new TidbError(this.address, `create table ${name}`, { kind: 'rejected', retryable: false, detail: `${name} vanished while brflow finished creating it` });
     checkColumnIds(t.backup, info, t.db);
     return { outcome: 'resumed', info };
+  }
+
+  /**
+   * Runs the statements after CREATE again on a table an earlier try left part-way. An ADD COLUMN whose column
+   * ID is at most the table's max_col_id took effect before (IDs are handed out in statement order and never
+   * reused) and is skipped, whether the column is still there or, for a placeholder, was dropped since; an
+   * index that exists answers 1061 and a dropped placeholder 1091; SET/DROP DEFAULT and the MODIFY that
+   * orders columns come out the same however often they run.
+   */
+  private async replayFinishing(t: TableToCreate, maxColId: number): Promise<void> {
+    const ids = new Map(t.backup.cols.map((c) => [c.name.L, c.id]));
+    const todo = t.statements.slice(1).filter((sql) => {
+      const added = addedColumn(sql);
+      if (added === undefined) return true;
+      const id = /^__brflow_col_(\d+)$/.exec(added)?.[1] ?? ids.get(added);
+      return id === undefined || Number(id) > maxColId;
+    });
+    await this.executeStatements(t.db, todo, [ER_CANT_DROP_FIELD_OR_KEY, ER_DUP_FIELDNAME, ER_DUP_KEYNAME]);
   }
 
   /**
@@ -286,6 +316,36 @@ export class TidbClient {
   /** `ALTER TABLE db.t AUTO_RANDOM_BASE = base` (a separate statement: TiDB has no multi-schema change for it). Idempotent. */
   async rebaseAutoRandom(db: string, table: string, base: number | string): Promise<void> {
     await this.exec(`ALTER TABLE ${quoteId(db)}.${quoteId(table)} AUTO_RANDOM_BASE = ${decimal(base)}`, 'rebase auto_random', true);
+  }
+
+  /**
+   * Moves the `_tidb_rowid` allocator of a table whose AUTO_INCREMENT has its own allocator (AUTO_ID_CACHE=1)
+   * so the next row ID is above `base`: TiDB v8 restores `auto_inc_id_extra` this way (issue 46093), and SQL
+   * has no ALTER for it. Writing a row with an explicit `_tidb_rowid` rebases the allocator, and the allocator
+   * does not roll back with the transaction, so the row is inserted and rolled back: no row stays. Other
+   * columns get their zero values (sql_mode without strictness); an AUTO_INCREMENT column is given 0 under
+   * NO_AUTO_VALUE_ON_ZERO so its own allocator is not touched. Skipped when the next row ID is above `base`.
+   */
+  async rebaseRowId(db: string, table: string, base: number | string, autoIncrementColumn?: string): Promise<void> {
+    const cols = ['_tidb_rowid', ...(autoIncrementColumn ? [quoteId(autoIncrementColumn)] : [])];
+    const values = [decimal(base), ...(autoIncrementColumn ? ['0'] : [])];
+    const call = `rebase _tidb_rowid of ${db}.${table}`;
+    // Done already (an earlier try): skip the write, which could meet restored rows by then.
+    const next = await this.rows(`SHOW TABLE ${quoteId(db)}.${quoteId(table)} NEXT_ROW_ID`, call, true);
+    if (next.some((r) => r.ID_TYPE === '_TIDB_ROWID' && BigInt(String(r.NEXT_GLOBAL_ROW_ID)) > BigInt(decimal(base)))) return;
+    await this.exclusive(async () => {
+      await this.exec('SET SESSION tidb_opt_write_row_id = 1, SESSION sql_mode = \'NO_AUTO_VALUE_ON_ZERO\'', call, true);
+      try {
+        await this.exec('BEGIN', call, true);
+        try {
+          await this.exec(`INSERT INTO ${quoteId(db)}.${quoteId(table)} (${cols.join(', ')}) VALUES (${values.join(', ')})`, call, false);
+        } finally {
+          await this.exec('ROLLBACK', call, true);
+        }
+      } finally {
+        await this.exec('SET SESSION tidb_opt_write_row_id = DEFAULT, SESSION sql_mode = DEFAULT', call, true);
+      }
+    });
   }
 
   /**
@@ -435,6 +495,26 @@ export class TidbClient {
     if (this.current === c) this.current = undefined;
     c.destroy();
   }
+}
+
+/** The column (lower case) an `ALTER TABLE … ADD COLUMN \`c\` …` statement adds; undefined for other statements. */
+function addedColumn(sql: string): string | undefined {
+  const m = /^ALTER TABLE `(?:[^`]|``)+` ADD COLUMN `((?:[^`]|``)+)`/.exec(sql);
+  return m?.[1]?.replace(/``/g, '`').toLowerCase();
+}
+
+/**
+ * Whether an existing table already has what the statements after CREATE give it: the backup's columns and
+ * nothing else, in the backup's order, with its defaults, and every public index of the backup by name.
+ */
+function finished(backup: TableInfo, existing: TableInfo): boolean {
+  if (columnIdProblems(backup, existing).length > 0) return false;
+  const order = (t: TableInfo) => [...t.cols].sort((a, b) => a.offset - b.offset).map((c) => c.name.L).join(',');
+  if (order(backup) !== order(existing)) return false;
+  const have = new Map(existing.cols.map((c) => [c.name.L, c]));
+  if (backup.cols.some((c) => String(c.default ?? null) !== String(have.get(c.name.L)?.default ?? null))) return false;
+  const indexes = new Set((existing.index_info ?? []).map((i) => i.idx_name.L));
+  return (backup.index_info ?? []).every((i) => i.state !== 5 || indexes.has(i.idx_name.L) || (i.is_primary && backup.pk_is_handle));
 }
 
 /** Backquotes an identifier (MySQL rules: a backquote inside is doubled). */
