@@ -1,5 +1,4 @@
-import { heartbeat } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
 import { TEMPORARY_DB_PREFIX } from '../plan/table-filter';
 import { decideTiFlashReplica } from '../plan/tiflash-replica';
@@ -12,14 +11,20 @@ import { typed } from './to-failure';
 /** DDL side (BR ExecDDLs, CreateDatabase, GoCreateTables): every step is "if not exists", so safe to repeat. */
 export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: Pick<TsoAndGc, 'countTiFlashStores'>) {
   return {
-    /** Replays an incremental backup's DDL jobs in schema-version order (BR ExecDDLs). */
+    /**
+     * Replays an incremental backup's DDL jobs in schema-version order (BR ExecDDLs). Resumable: each finished
+     * job's index goes out as heartbeat details `{ next }`, and a retry starts there. Heartbeats are throttled,
+     * so a crash can lose the last few; a job run again counts as done when TiDB answers that it took effect
+     * already (TidbClient.execDdlJob), so the replay never stops on its own earlier work.
+     */
     async execDdlJobs(input: { planRef: PlanRef }): Promise<number> {
       return typed(async () => {
         const { plan } = await plans.load(input.planRef);
         const jobs = [...plan.ddlJobs].sort((a, b) => (a.binlog?.SchemaVersion ?? 0) - (b.binlog?.SchemaVersion ?? 0));
-        for (const job of jobs) {
-          await schema.execDdl(job);
-          heartbeat();
+        const resumed = (Context.current().info.heartbeatDetails as { next?: number } | undefined)?.next ?? 0;
+        for (let i = Math.max(0, resumed); i < jobs.length; i++) {
+          await schema.execDdl(jobs[i]!);
+          heartbeat({ next: i + 1 });
         }
         return jobs.length;
       });

@@ -32,7 +32,7 @@ export const UNRECOVERABLE_SYSTEM_TABLES = [
 
 /** TiDB ActionType values of DDL jobs BR replays specially or skips (TiDB pkg/meta/model ActionType). */
 const ACTION_CREATE_SCHEMA = 1;
-const ACTION_CREATE_TABLE = 3;
+const ACTION_RENAME_TABLE = 14;
 /** LockTable 27, UnlockTable 28, SetTiFlashReplica 30, UpdateTiFlashReplicaStatus 31: newer BR's block list. */
 const SKIPPED_DDL_ACTIONS = new Set([27, 28, 30, 31]);
 
@@ -40,11 +40,42 @@ const SKIPPED_DDL_ACTIONS = new Set([27, 28, 30, 31]);
 const HANDLE_KIND_DBS_PER_QUERY = 500;
 
 const ER_DB_CREATE_EXISTS = 1007;
+const ER_DB_DROP_EXISTS = 1008;
 const ER_TABLE_EXISTS = 1050;
+const ER_BAD_TABLE = 1051;
 const ER_DUP_FIELDNAME = 1060;
 const ER_DUP_KEYNAME = 1061;
+const ER_MULTIPLE_PRI_KEY = 1068;
 const ER_CANT_DROP_FIELD_OR_KEY = 1091;
+const ER_NO_SUCH_TABLE = 1146;
+const ER_DROP_PARTITION_NON_EXISTENT = 1507;
+const ER_SAME_NAME_PARTITION = 1517;
 
+/**
+ * The answer TiDB gives when a DDL job's statement runs a second time after it took effect, by ActionType
+ * (TiDB pkg/meta/model): a replay that meets it counts the job as done, as BR's create-if-not-exists does.
+ * A crash between running a job and recording its index (heartbeats are throttled) replays it; it must not
+ * stop the restore for good. Kinds not listed are idempotent as statements (MODIFY COLUMN, SET DEFAULT,
+ * TRUNCATE before any data is ingested) or fail for real.
+ */
+const DDL_ALREADY_APPLIED: ReadonlyMap<number, readonly number[]> = new Map([
+  [1, [ER_DB_CREATE_EXISTS]], // CreateSchema
+  [2, [ER_DB_DROP_EXISTS]], // DropSchema
+  [3, [ER_TABLE_EXISTS]], // CreateTable
+  [4, [ER_BAD_TABLE]], // DropTable
+  [5, [ER_DUP_FIELDNAME]], // AddColumn
+  [6, [ER_CANT_DROP_FIELD_OR_KEY]], // DropColumn
+  [7, [ER_DUP_KEYNAME]], // AddIndex
+  [8, [ER_CANT_DROP_FIELD_OR_KEY]], // DropIndex
+  [19, [ER_SAME_NAME_PARTITION]], // AddTablePartition
+  [20, [ER_DROP_PARTITION_NON_EXISTENT]], // DropTablePartition
+  [21, [ER_TABLE_EXISTS]], // CreateView
+  [24, [ER_BAD_TABLE]], // DropView
+  [32, [ER_DUP_KEYNAME, ER_MULTIPLE_PRI_KEY]], // AddPrimaryKey
+  [33, [ER_CANT_DROP_FIELD_OR_KEY]], // DropPrimaryKey
+  [34, [ER_TABLE_EXISTS]], // CreateSequence
+  [36, [ER_BAD_TABLE]], // DropSequence
+]);
 
 /**
  * What every session brflow opens runs first. TiDB keeps TIMESTAMP defaults in TableInfo in UTC and
@@ -366,14 +397,34 @@ export class TidbClient {
     return { executed, skipped };
   }
 
-  /** Replays one DDL job; false when it is a kind BR skips. */
+  /**
+   * Replays one DDL job; false when it is a kind BR skips. Safe to repeat: the answer a job's statement gets
+   * once it has taken effect (DDL_ALREADY_APPLIED; for RENAME TABLE, "exists"/"no such table" while the old
+   * name is gone and the new one is there) counts as done.
+   */
   async execDdlJob(job: DdlJob): Promise<boolean> {
     if (SKIPPED_DDL_ACTIONS.has(job.type) || !job.query) return false;
     const dbInfo = job.binlog?.DBInfo as { db_name?: { O?: string } } | undefined;
     const schema = job.schema_name ?? dbInfo?.db_name?.O;
-    const tolerate = job.type === ACTION_CREATE_SCHEMA ? [ER_DB_CREATE_EXISTS] : job.type === ACTION_CREATE_TABLE ? [ER_TABLE_EXISTS] : [];
-    await this.executeStatements(job.type === ACTION_CREATE_SCHEMA ? undefined : schema, [job.query], tolerate);
+    try {
+      await this.executeStatements(job.type === ACTION_CREATE_SCHEMA ? undefined : schema, [job.query], DDL_ALREADY_APPLIED.get(job.type) ?? []);
+    } catch (e) {
+      const maybeDone = job.type === ACTION_RENAME_TABLE && e instanceof TidbError && (e.errno === ER_NO_SUCH_TABLE || e.errno === ER_TABLE_EXISTS);
+      if (!maybeDone || !(await this.renamedAlready(job, schema))) throw e;
+    }
     return true;
+  }
+
+  /**
+   * Whether a RENAME TABLE job took effect already: the table it renames (the first name of its query) is gone
+   * and its TableInfo's name exists in its schema.
+   */
+  private async renamedAlready(job: DdlJob, schema: string | undefined): Promise<boolean> {
+    const newName = (job.binlog?.TableInfo as { name?: { O?: string } } | null | undefined)?.name?.O;
+    const old = renamedTable(job.query ?? '');
+    const oldDb = old?.db ?? schema;
+    if (schema === undefined || !newName || !old || oldDb === undefined) return false;
+    return (await this.tableInfo(oldDb, old.table)) === undefined && (await this.tableInfo(schema, newName)) !== undefined;
   }
 
   /** The TableInfo TiDB holds (status API GET /schema/{db}/{table}); undefined when absent. */
@@ -495,6 +546,15 @@ export class TidbClient {
     if (this.current === c) this.current = undefined;
     c.destroy();
   }
+}
+
+/** The first table a `RENAME TABLE [db.]t TO …` or `ALTER TABLE [db.]t RENAME …` names; undefined when it does not parse. */
+function renamedTable(query: string): { db?: string; table: string } | undefined {
+  const ident = '(`(?:[^`]|``)+`|[\\w$\\u0080-\\uffff]+)';
+  const m = new RegExp(`^\\s*(?:RENAME\\s+TABLE|ALTER\\s+TABLE)\\s+${ident}(?:\\s*\\.\\s*${ident})?`, 'i').exec(query);
+  if (!m) return undefined;
+  const unquote = (v: string) => (v.startsWith('`') ? v.slice(1, -1).replace(/``/g, '`') : v);
+  return m[2] === undefined ? { table: unquote(m[1]!) } : { db: unquote(m[1]!), table: unquote(m[2]) };
 }
 
 /** The column (lower case) an `ALTER TABLE … ADD COLUMN \`c\` …` statement adds; undefined for other statements. */
