@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection as tcpConnect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -15,6 +14,7 @@ import { startSimulator, type SimulatorHandle } from '../../src/simulator/server
 import { connectClusterDeps, type ClusterDeps, type ClusterTarget } from '../../src/worker/cluster-deps';
 import { restoreWorkflow } from '../../src/workflows/restore';
 import { CrashWorkerPool } from '../support/crash-worker';
+import { startDelayProxy, type DelayProxy } from '../support/delay-proxy';
 import { testTemporalAddress } from '../support/env';
 import { realTidbConfig, startRealTidbForTest } from '../support/real-parts';
 import { uniqueTaskQueue } from '../support/restore-env';
@@ -43,44 +43,9 @@ let client: Client;
 let dir: string;
 let tidb: RealTidb;
 let sim: SimulatorHandle;
-let proxy: { server: Server; address: string; sockets: Set<Socket> };
+let proxy: DelayProxy;
 let inc: Manifest;
 const pool = new CrashWorkerPool(1);
-
-/** Forwards TCP to `to`, holding every client chunk that carries a DDL statement for HOLD_MS (order kept). */
-function startDelayProxy(to: string): Promise<typeof proxy> {
-  const [host, port] = to.split(':') as [string, string];
-  const sockets = new Set<Socket>();
-  const server = createServer((down) => {
-    const up = tcpConnect({ host, port: Number(port) });
-    sockets.add(down).add(up);
-    let chain = Promise.resolve();
-    let closed = false;
-    const close = () => {
-      closed = true;
-      down.destroy();
-      up.destroy();
-    };
-    down.on('data', (chunk: Buffer) => {
-      const hold = DDL.test(chunk.toString('latin1')) ? HOLD_MS : 0;
-      chain = chain.then(async () => {
-        if (hold) await new Promise((r) => setTimeout(r, hold));
-        if (!closed) up.write(chunk);
-      });
-    });
-    up.on('data', (chunk: Buffer) => down.write(chunk));
-    for (const s of [down, up]) {
-      s.on('close', close);
-      s.on('error', close);
-    }
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address() as { port: number };
-      resolve({ server, address: `127.0.0.1:${a.port}`, sockets });
-    });
-  });
-}
 
 beforeAll(async () => {
   pool.warm();
@@ -98,14 +63,13 @@ beforeAll(async () => {
   bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
   inc = await readManifest(new LocalStorage(join(dir, 'inc')));
-  proxy = await startDelayProxy(tidb.address);
+  proxy = await startDelayProxy(tidb.address, DDL, HOLD_MS);
   client = new Client({ connection });
 }, 180_000);
 
 afterAll(async () => {
   await pool.close();
-  for (const s of proxy?.sockets ?? []) s.destroy();
-  await new Promise((r) => (proxy ? proxy.server.close(r) : r(undefined)));
+  await proxy?.close();
   await native?.close();
   await connection?.close();
   await sim?.stop();
@@ -115,7 +79,7 @@ afterAll(async () => {
 
 test('SIGKILL mid DDL replay (ADD COLUMN done, RENAME in flight): a new worker finishes the replay and the restore', async () => {
   const direct: ClusterTarget = { pdEndpoints: sim.pdAddresses, tidb: realTidbConfig(tidb) };
-  const viaProxy: ClusterTarget = { ...direct, tidb: { ...direct.tidb, host: '127.0.0.1', port: Number(proxy.address.split(':')[1]) } };
+  const viaProxy: ClusterTarget = { ...direct, tidb: { ...direct.tidb, host: '127.0.0.1', port: proxy.port } };
   const reader = new TidbClient(direct.tidb);
   let cd: ClusterDeps | undefined;
   try {
