@@ -15,7 +15,8 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
      * Replays an incremental backup's DDL jobs in schema-version order (BR ExecDDLs). Resumable: each finished
      * job's index goes out as heartbeat details `{ next }`, and a retry starts there. Heartbeats are throttled,
      * so a crash can lose the last few; a job run again counts as done when TiDB answers that it took effect
-     * already (TidbClient.execDdlJob), so the replay never stops on its own earlier work.
+     * already, or finds its object gone where a later job drops or renames it away (TidbClient.execDdlJob),
+     * so the replay never stops on its own earlier work.
      */
     async execDdlJobs(input: { planRef: PlanRef }): Promise<number> {
       return typed(async () => {
@@ -23,7 +24,7 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
         const jobs = [...plan.ddlJobs].sort((a, b) => (a.binlog?.SchemaVersion ?? 0) - (b.binlog?.SchemaVersion ?? 0));
         const resumed = (Context.current().info.heartbeatDetails as { next?: number } | undefined)?.next ?? 0;
         for (let i = Math.max(0, resumed); i < jobs.length; i++) {
-          await schema.execDdl(jobs[i]!);
+          await schema.execDdl(jobs[i]!, jobs.slice(i + 1));
           heartbeat({ next: i + 1 });
         }
         return jobs.length;

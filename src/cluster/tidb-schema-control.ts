@@ -70,8 +70,8 @@ export class TidbSchemaControl {
     return this.client.tableInfo(db, name);
   }
 
-  async execDdl(job: DdlJob): Promise<void> {
-    await this.client.execDdlJob(job);
+  async execDdl(job: DdlJob, later: readonly DdlJob[] = []): Promise<void> {
+    await this.client.execDdlJob(job, later);
   }
 
   async restoreSystemTables(tables: readonly string[]): Promise<void> {

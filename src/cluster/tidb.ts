@@ -32,6 +32,10 @@ export const UNRECOVERABLE_SYSTEM_TABLES = [
 
 /** TiDB ActionType values of DDL jobs BR replays specially or skips (TiDB pkg/meta/model ActionType). */
 const ACTION_CREATE_SCHEMA = 1;
+const ACTION_DROP_SCHEMA = 2;
+const ACTION_DROP_TABLE = 4;
+const ACTION_DROP_VIEW = 24;
+const ACTION_DROP_SEQUENCE = 36;
 const ACTION_RENAME_TABLE = 14;
 /** LockTable 27, UnlockTable 28, SetTiFlashReplica 30, UpdateTiFlashReplicaStatus 31: newer BR's block list. */
 const SKIPPED_DDL_ACTIONS = new Set([27, 28, 30, 31]);
@@ -41,6 +45,7 @@ const HANDLE_KIND_DBS_PER_QUERY = 500;
 
 const ER_DB_CREATE_EXISTS = 1007;
 const ER_DB_DROP_EXISTS = 1008;
+const ER_BAD_DB = 1049;
 const ER_TABLE_EXISTS = 1050;
 const ER_BAD_TABLE = 1051;
 const ER_DUP_FIELDNAME = 1060;
@@ -400,17 +405,22 @@ export class TidbClient {
   /**
    * Replays one DDL job; false when it is a kind BR skips. Safe to repeat: the answer a job's statement gets
    * once it has taken effect (DDL_ALREADY_APPLIED; for RENAME TABLE, "exists"/"no such table" while the old
-   * name is gone and the new one is there) counts as done.
+   * name is gone and the new one is there) counts as done. So does "unknown database"/"no such table" when
+   * one of the `later` jobs (the rest of the replay) drops that schema, or drops or renames that table (same
+   * schema_id / table_id): a replay that starts before jobs it had already run meets their end state.
    */
-  async execDdlJob(job: DdlJob): Promise<boolean> {
+  async execDdlJob(job: DdlJob, later: readonly DdlJob[] = []): Promise<boolean> {
     if (SKIPPED_DDL_ACTIONS.has(job.type) || !job.query) return false;
     const dbInfo = job.binlog?.DBInfo as { db_name?: { O?: string } } | undefined;
     const schema = job.schema_name ?? dbInfo?.db_name?.O;
     try {
-      await this.executeStatements(job.type === ACTION_CREATE_SCHEMA ? undefined : schema, [job.query], DDL_ALREADY_APPLIED.get(job.type) ?? []);
+      // CREATE/DROP DATABASE run outside the schema: `USE` would fail before the first and after the second.
+      const inSchema = job.type === ACTION_CREATE_SCHEMA || job.type === ACTION_DROP_SCHEMA ? undefined : schema;
+      await this.executeStatements(inSchema, [job.query], DDL_ALREADY_APPLIED.get(job.type) ?? []);
     } catch (e) {
-      const maybeDone = job.type === ACTION_RENAME_TABLE && e instanceof TidbError && (e.errno === ER_NO_SUCH_TABLE || e.errno === ER_TABLE_EXISTS);
-      if (!maybeDone || !(await this.renamedAlready(job, schema))) throw e;
+      if (!(e instanceof TidbError)) throw e;
+      const renamed = job.type === ACTION_RENAME_TABLE && (e.errno === ER_NO_SUCH_TABLE || e.errno === ER_TABLE_EXISTS) && (await this.renamedAlready(job, schema));
+      if (!renamed && !goneByLaterJob(job, e.errno, later)) throw e;
     }
     return true;
   }
@@ -546,6 +556,18 @@ export class TidbClient {
     if (this.current === c) this.current = undefined;
     c.destroy();
   }
+}
+
+/**
+ * Whether a failure "unknown database" (1049) or "no such table" (1146) of `job` is explained by a job after
+ * it: one that drops its schema, or drops or renames its table (matched by the backup's IDs, which a name
+ * change keeps).
+ */
+function goneByLaterJob(job: DdlJob, errno: number | undefined, later: readonly DdlJob[]): boolean {
+  if (errno !== ER_BAD_DB && errno !== ER_NO_SUCH_TABLE) return false;
+  return later.some((l) =>
+    (l.type === ACTION_DROP_SCHEMA && l.schema_id === job.schema_id) ||
+    (errno === ER_NO_SUCH_TABLE && job.table_id > 0 && l.table_id === job.table_id && [ACTION_DROP_TABLE, ACTION_DROP_VIEW, ACTION_DROP_SEQUENCE, ACTION_RENAME_TABLE].includes(l.type)));
 }
 
 /** The first table a `RENAME TABLE [db.]t TO …` or `ALTER TABLE [db.]t RENAME …` names; undefined when it does not parse. */

@@ -6,6 +6,7 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
 import { createActivities, type RestoreActivities } from '../../../src/activities';
 import { makeBackup } from '../../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../../src/backup/local-storage';
+import type { DdlJob } from '../../../src/backup/manifest';
 import { TidbClient } from '../../../src/cluster/tidb';
 import type { RealTidb } from '../../../src/local-stack/real-tidb';
 import { planColumnLayout } from '../../../src/plan/column-ids';
@@ -186,6 +187,82 @@ test('a table of the same name with another layout is still refused', async () =
   await createDb('other');
   await reader.executeStatements('other', ['CREATE TABLE ts (id int NOT NULL, c1 varchar(3), zz int)']);
   await expect(cd.deps.schema.createTable(planTable('other', backup.get('ts')!))).rejects.toMatchObject({ message: expect.stringContaining('already exists with a different layout') });
+});
+
+test('every DDL job kind, replayed a second time on the real TiDB after it took effect, counts as done and changes nothing more', async () => {
+  let n = 0;
+  const job = (type: number, query: string, schema = 'ddl2', newName?: string): DdlJob => ({
+    id: ++n, type, schema_id: 1, table_id: 1, schema_name: schema, query, binlog: { SchemaVersion: n, ...(newName ? { TableInfo: { name: { O: newName, L: newName.toLowerCase() } } } : {}) },
+  });
+  const jobs: DdlJob[] = [
+    job(1, 'CREATE DATABASE `ddl2`'),
+    job(3, 'CREATE TABLE t (id int NOT NULL, a int, b int) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p5 VALUES LESS THAN (15))'),
+    job(5, 'ALTER TABLE t ADD COLUMN c int'),
+    job(6, 'ALTER TABLE t DROP COLUMN b'),
+    job(7, 'ALTER TABLE t ADD INDEX ia (a)'),
+    job(8, 'ALTER TABLE t DROP INDEX ia'),
+    job(32, 'ALTER TABLE t ADD PRIMARY KEY (id) NONCLUSTERED'),
+    job(33, 'ALTER TABLE t DROP PRIMARY KEY'),
+    job(19, 'ALTER TABLE t ADD PARTITION (PARTITION p1 VALUES LESS THAN (20))'),
+    job(20, 'ALTER TABLE t DROP PARTITION p0'),
+    job(12, 'ALTER TABLE t MODIFY COLUMN c bigint'),
+    job(14, 'RENAME TABLE t TO t2', 'ddl2', 't2'),
+    job(14, 'ALTER TABLE `ddl2`.`t2` RENAME TO `ddl2`.`t3`', 'ddl2', 't3'),
+    job(21, 'CREATE VIEW v AS SELECT id FROM t3'),
+    job(24, 'DROP VIEW v'),
+    job(3, 'CREATE TABLE gone (id int)'),
+    job(4, 'DROP TABLE gone'),
+  ];
+  const drop = job(2, 'DROP DATABASE `ddl2`');
+  for (const j of jobs) {
+    await cd.deps.schema.execDdl(j);
+    await expect(cd.deps.schema.execDdl(j)).resolves.toBeUndefined();
+  }
+  const t3 = (await reader.tableInfo('ddl2', 't3'))!;
+  expect({
+    cols: t3.cols.map((c) => [c.name.O, c.id, c.type.Tp]),
+    indexes: (t3.index_info ?? []).map((i) => i.idx_name.O),
+    partitions: t3.partition?.definitions.map((d) => d.name.O),
+    t: await reader.tableInfo('ddl2', 't'),
+    t2: await reader.tableInfo('ddl2', 't2'),
+    gone: await reader.tableInfo('ddl2', 'gone'),
+  }).toEqual({ cols: [['id', 1, 3], ['a', 2, 3], ['c', 4, 8]], indexes: [], partitions: ['p5', 'p1'], t: undefined, t2: undefined, gone: undefined });
+  await cd.deps.schema.execDdl(drop);
+  await expect(cd.deps.schema.execDdl(drop)).resolves.toBeUndefined();
+  expect(await query("SHOW DATABASES LIKE 'ddl2'")).toEqual([]);
+  // A rename whose target was someone else's table all along is not taken for done.
+  await reader.executeStatements(undefined, ['CREATE DATABASE ddl3', 'CREATE TABLE ddl3.a (x int)', 'CREATE TABLE ddl3.b (x int)']);
+  await expect(cd.deps.schema.execDdl(job(14, 'RENAME TABLE a TO b', 'ddl3', 'b'))).rejects.toMatchObject({ errno: 1050 });
+});
+
+test('a replay run again from its first job after all of it took effect: jobs on tables and schemas that later jobs renamed or dropped count as done', async () => {
+  // What the full restore left: the incremental jobs start from these.
+  await reader.executeStatements(undefined, ['CREATE DATABASE dz', 'CREATE TABLE dz.t (id int)', 'CREATE DATABASE dy', 'CREATE TABLE dy.k (id int)']);
+  let n = 100;
+  const job = (type: number, query: string, tableId: number, schemaId = 900, newName?: string): DdlJob => ({
+    id: ++n, type, schema_id: schemaId, table_id: tableId, schema_name: schemaId === 900 ? 'dz' : 'dy', query,
+    binlog: { SchemaVersion: n, ...(newName ? { TableInfo: { name: { O: newName, L: newName } } } : {}) },
+  });
+  const jobs: DdlJob[] = [
+    job(5, 'ALTER TABLE t ADD COLUMN c int', 901),
+    job(14, 'RENAME TABLE t TO u', 901, 900, 'u'),
+    job(5, 'ALTER TABLE u ADD COLUMN d int', 901),
+    job(4, 'DROP TABLE u', 901),
+    job(7, 'ALTER TABLE k ADD INDEX i (id)', 902, 901),
+    job(2, 'DROP DATABASE `dy`', 0, 901),
+    job(3, 'CREATE TABLE kept (id int)', 903),
+  ];
+  const replay = async () => {
+    for (const [i, j] of jobs.entries()) await cd.deps.schema.execDdl(j, jobs.slice(i + 1));
+  };
+  await replay();
+  await expect(replay()).resolves.toBeUndefined();
+  expect({
+    dz: (await query('SHOW TABLES FROM dz')).map((r) => Object.values(r)[0]),
+    dy: await query("SHOW DATABASES LIKE 'dy'"),
+  }).toEqual({ dz: ['kept'], dy: [] });
+  // Without a later job to explain it, a missing table is still an error.
+  await expect(cd.deps.schema.execDdl(jobs[0]!, [])).rejects.toMatchObject({ errno: 1146 });
 });
 
 describe('DDL replay of an incremental backup (make-backup --incremental)', () => {
