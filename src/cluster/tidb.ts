@@ -3,6 +3,7 @@ import type { DdlJob } from '../backup/manifest';
 import type { ExistingTable } from '../plan/clustered-index-check';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import type { TableInfo } from '../plan/table-info';
+import { publicIndexes } from '../plan/table-info-read';
 import { retry, type RetryPolicy } from './backoff';
 import { ClusterError, type ErrorClass } from './errors';
 import { checkColumnIds, columnIdProblems, handleLayout } from './tidb-column-ids';
@@ -361,6 +362,7 @@ export class TidbClient {
    * does not roll back with the transaction, so the row is inserted and rolled back: no row stays. Other
    * columns get their zero values (sql_mode without strictness); an AUTO_INCREMENT column is given 0 under
    * NO_AUTO_VALUE_ON_ZERO so its own allocator is not touched. Skipped when the next row ID is above `base`.
+   * The write runs in a session of its own, closed afterwards.
    */
   async rebaseRowId(db: string, table: string, base: number | string, autoIncrementColumn?: string): Promise<void> {
     const cols = ['_tidb_rowid', ...(autoIncrementColumn ? [quoteId(autoIncrementColumn)] : [])];
@@ -369,19 +371,29 @@ export class TidbClient {
     // Done already (an earlier try): skip the write, which could meet restored rows by then.
     const next = await this.rows(`SHOW TABLE ${quoteId(db)}.${quoteId(table)} NEXT_ROW_ID`, call, true);
     if (next.some((r) => r.ID_TYPE === '_TIDB_ROWID' && BigInt(String(r.NEXT_GLOBAL_ROW_ID)) > BigInt(decimal(base)))) return;
-    await this.exclusive(async () => {
-      await this.exec('SET SESSION tidb_opt_write_row_id = 1, SESSION sql_mode = \'NO_AUTO_VALUE_ON_ZERO\'', call, true);
-      try {
-        await this.exec('BEGIN', call, true);
-        try {
-          await this.exec(`INSERT INTO ${quoteId(db)}.${quoteId(table)} (${cols.join(', ')}) VALUES (${values.join(', ')})`, call, false);
-        } finally {
-          await this.exec('ROLLBACK', call, true);
-        }
-      } finally {
-        await this.exec('SET SESSION tidb_opt_write_row_id = DEFAULT, SESSION sql_mode = DEFAULT', call, true);
+    // A session of its own: on the shared one, another activity's DDL could commit the transaction implicitly.
+    let c: Connection;
+    try {
+      c = await this.openSession();
+    } catch (e) {
+      throw new TidbError(this.address, `${call} (connect)`, classifyMysqlError(e), mysqlErrno(e));
+    }
+    c.on('error', () => undefined);
+    try {
+      for (const sql of [
+        "SET SESSION tidb_opt_write_row_id = 1, SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
+        'BEGIN',
+        `INSERT INTO ${quoteId(db)}.${quoteId(table)} (${cols.join(', ')}) VALUES (${values.join(', ')})`,
+        'ROLLBACK',
+      ]) {
+        await c.query({ sql, timeout: this.timeoutMs }).catch((e: unknown) => {
+          throw new TidbError(this.address, call, { ...classifyMysqlError(e), retryable: false }, mysqlErrno(e));
+        });
       }
-    });
+    } finally {
+      // Closing the session also rolls back a transaction a failure left open.
+      c.destroy();
+    }
   }
 
   /**
@@ -395,7 +407,7 @@ export class TidbClient {
     let skipped = 0;
     for (let i = opts.startAt ?? 0; i < ordered.length; i++) {
       const job = ordered[i] as DdlJob;
-      if (await this.execDdlJob(job)) executed++;
+      if (await this.execDdlJob(job, ordered.slice(i + 1))) executed++;
       else skipped++;
       opts.onDone?.(i, job);
     }
@@ -516,27 +528,7 @@ export class TidbClient {
 
   private async connection(call: string): Promise<Connection> {
     if (this.current) return this.current;
-    const cfg = this.cfg;
-    this.pending ??= createConnection({
-      host: cfg.host,
-      port: cfg.port,
-      user: cfg.user,
-      password: cfg.password,
-      connectTimeout: this.timeoutMs,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-      dateStrings: true,
-      multipleStatements: false,
-      ...(cfg.tls ? { ssl: { ca: cfg.tls.ca, ...(cfg.tls.cert ? { cert: cfg.tls.cert } : {}), ...(cfg.tls.key ? { key: cfg.tls.key } : {}) } } : {}),
-    }).then(async (c) => {
-      try {
-        for (const sql of SESSION_INIT_STATEMENTS) await c.query({ sql, timeout: this.timeoutMs });
-      } catch (e) {
-        c.destroy();
-        throw e;
-      }
-      return c;
-    }).finally(() => {
+    this.pending ??= this.openSession().finally(() => {
       this.pending = undefined;
     });
     try {
@@ -550,6 +542,30 @@ export class TidbClient {
     } catch (e) {
       throw new TidbError(this.address, `${call} (connect)`, classifyMysqlError(e), mysqlErrno(e));
     }
+  }
+
+  /** A new session, set up by SESSION_INIT_STATEMENTS before anyone uses it. */
+  private async openSession(): Promise<Connection> {
+    const cfg = this.cfg;
+    const c = await createConnection({
+      host: cfg.host,
+      port: cfg.port,
+      user: cfg.user,
+      password: cfg.password,
+      connectTimeout: this.timeoutMs,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+      multipleStatements: false,
+      ...(cfg.tls ? { ssl: { ca: cfg.tls.ca, ...(cfg.tls.cert ? { cert: cfg.tls.cert } : {}), ...(cfg.tls.key ? { key: cfg.tls.key } : {}) } } : {}),
+    });
+    try {
+      for (const sql of SESSION_INIT_STATEMENTS) await c.query({ sql, timeout: this.timeoutMs });
+    } catch (e) {
+      c.destroy();
+      throw e;
+    }
+    return c;
   }
 
   private drop(c: Connection): void {
@@ -596,7 +612,7 @@ function finished(backup: TableInfo, existing: TableInfo): boolean {
   const have = new Map(existing.cols.map((c) => [c.name.L, c]));
   if (backup.cols.some((c) => String(c.default ?? null) !== String(have.get(c.name.L)?.default ?? null))) return false;
   const indexes = new Set((existing.index_info ?? []).map((i) => i.idx_name.L));
-  return (backup.index_info ?? []).every((i) => i.state !== 5 || indexes.has(i.idx_name.L) || (i.is_primary && backup.pk_is_handle));
+  return publicIndexes(backup).every((i) => indexes.has(i.idx_name.L) || (i.is_primary && backup.pk_is_handle));
 }
 
 /** Backquotes an identifier (MySQL rules: a backquote inside is doubled). */
