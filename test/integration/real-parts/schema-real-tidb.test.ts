@@ -81,6 +81,7 @@ beforeAll(async () => {
     'ALTER TABLE inc DROP COLUMN junk',
     'CREATE TABLE rowid (a varchar(3))',
     'CREATE TABLE sep (id int NOT NULL AUTO_INCREMENT, v int NOT NULL, KEY k_id (id)) AUTO_ID_CACHE = 1',
+    'CREATE TABLE sepk (id int NOT NULL AUTO_INCREMENT, v int, PRIMARY KEY (id) CLUSTERED) AUTO_ID_CACHE = 1',
     "CREATE TABLE ts (id int NOT NULL, c1 int, gone int, created timestamp NULL DEFAULT '2023-06-01 12:00:00', PRIMARY KEY (id) NONCLUSTERED)",
     'ALTER TABLE ts DROP COLUMN gone',
     "ALTER TABLE ts ADD COLUMN upd timestamp NULL DEFAULT '2023-01-02 03:04:05'",
@@ -94,6 +95,7 @@ beforeAll(async () => {
     inc: { auto_inc_id: 1000 },
     rowid: { auto_inc_id: 900 },
     sep: { auto_inc_id: 5000, auto_inc_id_extra: 70000 },
+    sepk: { auto_inc_id: 8000 },
     ts: { auto_inc_id: 300 },
   };
   for (const [name, b] of Object.entries(bases)) backup.set(name, { ...(await reader.tableInfo('up', name))!, ...b } as TableInfo);
@@ -147,6 +149,7 @@ test('created through the worker deps, twice: the auto ID bases of the backup, a
   const sep = await nextRowIds('app_ids', 'sep');
   expect(sep.AUTO_INCREMENT).toBe(5000);
   expect(sep._TIDB_ROWID).toBeGreaterThanOrEqual(70000);
+  expect((await nextRowIds('app_ids', 'sepk')).AUTO_INCREMENT).toBe(8000);
   // The rolled-back row that moved sep's _tidb_rowid allocator left nothing behind.
   expect(await query('SELECT COUNT(*) AS n FROM app_ids.sep')).toEqual([{ n: '0' }]);
 
@@ -155,6 +158,8 @@ test('created through the worker deps, twice: the auto ID bases of the backup, a
   await query("INSERT INTO app_ids.inc (v) VALUES ('x')");
   await query("INSERT INTO app_ids.rowid (a) VALUES ('x')");
   await query('INSERT INTO app_ids.sep (v) VALUES (1)');
+  await query('INSERT INTO app_ids.sepk (v) VALUES (1)');
+  expect(Number((await query('SELECT id FROM app_ids.sepk'))[0]!.id)).toBeGreaterThanOrEqual(8000);
   const [rnd] = await query('SELECT id FROM app_ids.rnd');
   expect(BigInt(String(rnd!.id)) & ((1n << 58n) - 1n)).toBeGreaterThanOrEqual(42000n);
   expect(Number((await query('SELECT id FROM app_ids.inc'))[0]!.id)).toBeGreaterThanOrEqual(1000);
