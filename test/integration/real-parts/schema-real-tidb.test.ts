@@ -87,6 +87,8 @@ beforeAll(async () => {
     "ALTER TABLE ts ADD COLUMN upd timestamp NULL DEFAULT '2023-01-02 03:04:05'",
     'ALTER TABLE ts ADD INDEX idx_upd (upd)',
     "ALTER TABLE ts ALTER COLUMN upd SET DEFAULT '2024-02-03 04:05:06'",
+    'ALTER TABLE ts ADD COLUMN dropped_late int',
+    'ALTER TABLE ts DROP COLUMN dropped_late',
     'ALTER TABLE ts ADD COLUMN tail int',
   ]) await sql.query(s);
   reader = new TidbClient(realTidbConfig(tidb));
@@ -114,6 +116,9 @@ const createDb = (name: string) => cd.deps.schema.createDatabase({ name, realNam
 test('the backup tables need what the defects are about: placeholders, an added TIMESTAMP column, auto ID bases', () => {
   const ts = planTable('x', backup.get('ts')!);
   expect(statementsOf(ts).some((s) => s.includes('__brflow_col_'))).toBe(true);
+  // A placeholder among the columns added after CREATE (ID 6), and one inside CREATE (ID 3).
+  expect(statementsOf(ts).filter((s) => /ADD COLUMN `__brflow_col_6`/.test(s))).toHaveLength(1);
+  expect(statementsOf(ts)[0]).toContain('__brflow_col_3');
   expect(statementsOf(ts).length).toBeGreaterThanOrEqual(5);
   expect(backup.get('ts')!.cols.find((c) => c.name.O === 'created')!.default).toBe('2023-06-01 12:00:00');
   expect(backup.get('ts')!.cols.find((c) => c.name.O === 'upd')).toMatchObject({ default: '2024-02-03 04:05:06', origin_default: '2023-01-02 03:04:05' });
@@ -179,7 +184,10 @@ test('a crash after any statement of a table with placeholder columns: the retry
       await reader.executeStatements(db, statements.slice(0, k));
       const created = await cd.deps.schema.createTable(planTable(db, info));
       expect([k, layoutOf(created)]).toEqual([k, layoutOf(info)]);
-      expect([k, layoutOf((await reader.tableInfo(db, name))!)]).toEqual([k, layoutOf(info)]);
+      const now = (await reader.tableInfo(db, name))!;
+      expect([k, layoutOf(now)]).toEqual([k, layoutOf(info)]);
+      // No statement took effect twice: a placeholder added again would have taken a new column ID.
+      expect([k, now.max_col_id]).toEqual([k, info.max_col_id]);
       const ids = await nextRowIds(db, name);
       if (name === 'inc') expect([k, ids._TIDB_ROWID]).toEqual([k, 1000]);
       if (name === 'ts') expect([k, ids._TIDB_ROWID]).toEqual([k, 300]);
