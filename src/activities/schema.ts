@@ -22,10 +22,20 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
       return typed(async () => {
         const { plan } = await plans.load(input.planRef);
         const jobs = [...plan.ddlJobs].sort((a, b) => (a.binlog?.SchemaVersion ?? 0) - (b.binlog?.SchemaVersion ?? 0));
-        const resumed = (Context.current().info.heartbeatDetails as { next?: number } | undefined)?.next ?? 0;
-        for (let i = Math.max(0, resumed); i < jobs.length; i++) {
-          await schema.execDdl(jobs[i]!, jobs.slice(i + 1));
-          heartbeat({ next: i + 1 });
+        const ctx = Context.current();
+        let next = Math.max(0, (ctx.info.heartbeatDetails as { next?: number } | undefined)?.next ?? 0);
+        // One job can outlast the heartbeat timeout (ADD INDEX over a restored table): beat on a timer too,
+        // with the same details, so a retry is not started while this one still runs the job.
+        const timeoutMs = ctx.info.heartbeatTimeoutMs;
+        const timer = timeoutMs ? setInterval(() => heartbeat({ next }), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
+        try {
+          while (next < jobs.length) {
+            await schema.execDdl(jobs[next]!, jobs.slice(next + 1));
+            next += 1;
+            heartbeat({ next });
+          }
+        } finally {
+          clearInterval(timer);
         }
         return jobs.length;
       });

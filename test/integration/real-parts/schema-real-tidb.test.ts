@@ -351,6 +351,29 @@ describe('DDL replay of an incremental backup (make-backup --incremental)', () =
     expect(await replayedState()).toEqual(replayed);
   });
 
+  test('a job that outlasts the heartbeat timeout keeps the progress in every beat', async () => {
+    const p = await readPlanJobs();
+    await fullSchema();
+    for (const job of p.slice(0, 4)) await reader.executeStatements(job.type === 1 ? undefined : job.schema_name, [job.query!]);
+    // The production SchemaControl, its last job (DROP TABLE) held 1.5 s as a long ADD INDEX would be.
+    const slow = createActivities({ ...cd.deps, schema: Object.assign(Object.create(cd.deps.schema) as typeof cd.deps.schema, {
+      execDdl: async (job: DdlJob, later?: readonly DdlJob[]) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        await cd.deps.schema.execDdl(job, later);
+      },
+    }) });
+    const e = new MockActivityEnvironment({ heartbeatDetails: { next: 4 }, heartbeatTimeoutMs: 600 });
+    const beats: unknown[] = [];
+    e.on('heartbeat', (d: unknown) => beats.push(d));
+    await run(() => slow.execDdlJobs({ planRef: inc.planRef }), e);
+    // The plan cache beats 'planning' while it loads the plan (a miss here), then the replay beats its progress.
+    const progress = beats.filter((b) => b !== 'planning');
+    expect(progress.length).toBeGreaterThanOrEqual(4);
+    expect(progress.slice(0, -1)).toEqual(progress.slice(0, -1).map(() => ({ next: 4 })));
+    expect(progress.at(-1)).toEqual({ next: 5 });
+    expect(await replayedState()).toEqual(replayed);
+  });
+
   /** The plan's DDL jobs in replay order (the same sort execDdlJobs applies). */
   async function readPlanJobs() {
     const manifest = await cd.deps.backup.readManifest(`local://${join(dir, 'inc')}`);
