@@ -80,8 +80,11 @@ export interface SchemaControl {
   /** Creates the table (if missing) with the backup's column IDs and returns its TableInfo as TiDB holds it (new ids). */
   createTable(t: PlanTable): Promise<TableInfo>;
   getTable(db: string, name: string): Promise<TableInfo | undefined>;
-  /** Replays one DDL job of an incremental backup. */
-  execDdl(job: DdlJob): Promise<void>;
+  /**
+   * Replays one DDL job of an incremental backup; `later` are the jobs after it in replay order (a job whose
+   * object a later job drops or renames away may meet it gone when it is replayed a second time).
+   */
+  execDdl(job: DdlJob, later?: readonly DdlJob[]): Promise<void>;
   /** Moves restored `__TiDB_BR_Temporary_mysql` tables into `mysql` (BR RestoreSystemSchemas). */
   restoreSystemTables(tables: readonly string[]): Promise<void>;
   /** How each existing table of these databases keys its rows (clustered-index pre-check); one bulk read, not one per table. */

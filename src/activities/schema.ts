@@ -1,5 +1,4 @@
-import { heartbeat } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
 import { TEMPORARY_DB_PREFIX } from '../plan/table-filter';
 import { decideTiFlashReplica } from '../plan/tiflash-replica';
@@ -12,14 +11,31 @@ import { typed } from './to-failure';
 /** DDL side (BR ExecDDLs, CreateDatabase, GoCreateTables): every step is "if not exists", so safe to repeat. */
 export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: Pick<TsoAndGc, 'countTiFlashStores'>) {
   return {
-    /** Replays an incremental backup's DDL jobs in schema-version order (BR ExecDDLs). */
+    /**
+     * Replays an incremental backup's DDL jobs in schema-version order (BR ExecDDLs). Resumable: each finished
+     * job's index goes out as heartbeat details `{ next }`, and a retry starts there. Heartbeats are throttled,
+     * so a crash can lose the last few; a job run again counts as done when TiDB answers that it took effect
+     * already, or finds its object gone where a later job drops or renames it away (TidbClient.execDdlJob),
+     * so the replay never stops on its own earlier work.
+     */
     async execDdlJobs(input: { planRef: PlanRef }): Promise<number> {
       return typed(async () => {
         const { plan } = await plans.load(input.planRef);
         const jobs = [...plan.ddlJobs].sort((a, b) => (a.binlog?.SchemaVersion ?? 0) - (b.binlog?.SchemaVersion ?? 0));
-        for (const job of jobs) {
-          await schema.execDdl(job);
-          heartbeat();
+        const ctx = Context.current();
+        let next = Math.max(0, (ctx.info.heartbeatDetails as { next?: number } | undefined)?.next ?? 0);
+        // One job can outlast the heartbeat timeout (ADD INDEX over a restored table): beat on a timer too,
+        // with the same details, so a retry is not started while this one still runs the job.
+        const timeoutMs = ctx.info.heartbeatTimeoutMs;
+        const timer = timeoutMs ? setInterval(() => heartbeat({ next }), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
+        try {
+          while (next < jobs.length) {
+            await schema.execDdl(jobs[next]!, jobs.slice(next + 1));
+            next += 1;
+            heartbeat({ next });
+          }
+        } finally {
+          clearInterval(timer);
         }
         return jobs.length;
       });

@@ -1,4 +1,5 @@
 import type { DdlJob } from '../backup/manifest';
+import type { ExistingTable } from '../plan/clustered-index-check';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
 import { MysqlFlag, type TableInfo } from '../plan/table-info';
@@ -7,10 +8,14 @@ import type { TidbClient } from './tidb';
 /** The prefix plan/column-ids gives the placeholder columns that hold the backup's column-ID gaps. */
 const PLACEHOLDER_PATTERN = /__brflow_col_\d+/g;
 
+/** TiDB model.TableInfoVersion5: from it on, AUTO_ID_CACHE=1 gives AUTO_INCREMENT its own allocator. */
+const TABLE_INFO_VERSION_SEP_AUTO_INC = 5;
+
 /**
  * The schema side of a restore over a TidbClient, in the shape the activities ask for (activities/deps.ts
- * SchemaControl): create databases and tables from the plan's rendered DDL, then put back the auto ID bases
- * the way BR v5.3 does after each create (pkg/restore/db.go CreateTable).
+ * SchemaControl), and the only one: the worker's deps (worker/cluster-deps.ts) are this object. It creates
+ * databases and tables from the plan's rendered DDL, then puts back the auto ID bases the way TiDB v8 does
+ * for BR's CreateTableWithInfo (executor handleAutoIncID).
  */
 export class TidbSchemaControl {
   constructor(private readonly client: TidbClient) {}
@@ -20,47 +25,80 @@ export class TidbSchemaControl {
   }
 
   /**
-   * Creates the table with the backup's column IDs (refusing it otherwise) and rebases its auto IDs.
-   * Returns the TableInfo TiDB holds afterwards (new table/partition IDs) for the rewrite rules.
+   * Creates the table with the backup's column IDs (refusing it otherwise), finishing one an earlier try left
+   * part-way, and rebases its auto IDs. Returns the TableInfo TiDB holds afterwards (new table/partition IDs)
+   * for the rewrite rules.
    */
   async createTable(t: PlanTable): Promise<TableInfo> {
-    if (!t.layout) throw new BrflowError(ErrorType.Internal, `table ${t.db}.${t.name} has no DDL in the plan (planned with noSchema); it cannot be created`);
-    if (!t.layout.reproducible) throw new BrflowError(ErrorType.UnsupportedTable, `table ${t.db}.${t.name} cannot be recreated with its column IDs: ${t.layout.reason}`);
+    if (!t.layout || !t.layout.reproducible) {
+      const why = !t.layout ? 'the plan has no DDL for it (planned with noSchema)' : t.layout.reason;
+      throw new BrflowError(ErrorType.UnsupportedTable, `table ${t.db}.${t.name} cannot be created with its backup column IDs: ${why}; exclude it with a filter`);
+    }
     const placeholders = [...new Set(t.layout.statements.join('\n').match(PLACEHOLDER_PATTERN) ?? [])];
     const created = await this.client.createTable({ db: t.db, table: t.name, statements: t.layout.statements, backup: t.info, placeholderColumns: placeholders });
-    await this.rebaseAutoIds(t.db, t.name, t.info);
-    return (await this.client.tableInfo(t.db, t.name)) ?? created.info;
+    const rebased = await this.rebaseAutoIds(t.db, t.name, t.info);
+    return rebased ? ((await this.client.tableInfo(t.db, t.name)) ?? created.info) : created.info;
   }
 
   /**
-   * BR: a table that needs an auto ID (it has _tidb_rowid, or an AUTO_INCREMENT column) gets
-   * `ALTER TABLE … AUTO_INCREMENT = <AutoIncID>`; otherwise an integer-handle table with AUTO_RANDOM gets
-   * `AUTO_RANDOM_BASE = <AutoRandID>`. A zero base is skipped: it cannot move TiDB's allocator.
+   * TiDB v8 after BR's CreateTableWithInfo: auto_inc_id > 1 rebases the auto-increment allocator (the
+   * `_tidb_rowid` one unless AUTO_ID_CACHE=1 separates them), auto_inc_id_extra the `_tidb_rowid` one of such
+   * a separated table, auto_rand_id > 1 the AUTO_RANDOM one. Over SQL: `AUTO_INCREMENT = auto_inc_id` (only
+   * where BR v5.3 sent it too, NeedAutoID), a rolled-back `_tidb_rowid` write, `AUTO_RANDOM_BASE = auto_rand_id`.
+   * Each moves a base up only, so repeating them is harmless. Returns whether any statement ran.
    */
-  private async rebaseAutoIds(db: string, table: string, info: TableInfo): Promise<void> {
-    if (needAutoId(info)) {
-      if (info.auto_inc_id > 0) await this.client.rebaseAutoIncrement(db, table, info.auto_inc_id);
-    } else if (info.pk_is_handle && (info.auto_random_bits ?? 0) > 0 && (info.auto_rand_id ?? 0) > 0) {
-      await this.client.rebaseAutoRandom(db, table, info.auto_rand_id ?? 0);
+  private async rebaseAutoIds(db: string, table: string, info: TableInfo): Promise<boolean> {
+    let ran = false;
+    if (needAutoId(info) && info.auto_inc_id > 1) {
+      await this.client.rebaseAutoIncrement(db, table, info.auto_inc_id);
+      ran = true;
     }
+    const extra = Number(info['auto_inc_id_extra'] ?? 0);
+    if (extra > 1 && separateAutoInc(info) && hasRowId(info)) {
+      const autoInc = info.cols.find((c) => (c.type.Flag & MysqlFlag.AutoIncrement) !== 0);
+      await this.client.rebaseRowId(db, table, extra - 1, autoInc?.name.O);
+      ran = true;
+    }
+    if (info.pk_is_handle && (info.auto_random_bits ?? 0) > 0 && (info.auto_rand_id ?? 0) > 1) {
+      await this.client.rebaseAutoRandom(db, table, info.auto_rand_id ?? 0);
+      ran = true;
+    }
+    return ran;
   }
 
   async getTable(db: string, name: string): Promise<TableInfo | undefined> {
     return this.client.tableInfo(db, name);
   }
 
-  async execDdl(job: DdlJob): Promise<void> {
-    await this.client.execDdlJob(job);
+  async execDdl(job: DdlJob, later: readonly DdlJob[] = []): Promise<void> {
+    await this.client.execDdlJob(job, later);
   }
 
   async restoreSystemTables(tables: readonly string[]): Promise<void> {
     await this.client.restoreSystemTables(tables);
   }
+
+  async readHandleKinds(dbs: readonly string[]): Promise<ExistingTable[]> {
+    return this.client.readHandleKinds(dbs);
+  }
+
+  async setTiFlashReplica(db: string, name: string, count: number, locationLabels: readonly string[]): Promise<void> {
+    await this.client.setTiFlashReplica(db, name, count, locationLabels);
+  }
+}
+
+/** The table keys rows by `_tidb_rowid`: no integer handle, not clustered. */
+function hasRowId(t: TableInfo): boolean {
+  return !t.pk_is_handle && !t.is_common_handle;
+}
+
+/** TiDB TableInfo.SepAutoInc: AUTO_ID_CACHE=1 on a table of version 5 or later. */
+function separateAutoInc(t: TableInfo): boolean {
+  return Number(t['version'] ?? 0) >= TABLE_INFO_VERSION_SEP_AUTO_INC && Number(t.auto_id_cache ?? 0) === 1;
 }
 
 /** BR utils.NeedAutoID: the table has a _tidb_rowid (no integer or clustered handle) or an AUTO_INCREMENT column. */
 export function needAutoId(t: TableInfo): boolean {
-  const hasRowId = !t.pk_is_handle && !t.is_common_handle;
   const hasAutoInc = t.cols.some((c) => (c.type.Flag & MysqlFlag.AutoIncrement) !== 0);
-  return hasRowId || hasAutoInc;
+  return hasRowId(t) || hasAutoInc;
 }

@@ -3,6 +3,7 @@ import type { DdlJob } from '../backup/manifest';
 import type { ExistingTable } from '../plan/clustered-index-check';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import type { TableInfo } from '../plan/table-info';
+import { publicIndexes } from '../plan/table-info-read';
 import { retry, type RetryPolicy } from './backoff';
 import { ClusterError, type ErrorClass } from './errors';
 import { checkColumnIds, columnIdProblems, handleLayout } from './tidb-column-ids';
@@ -32,7 +33,11 @@ export const UNRECOVERABLE_SYSTEM_TABLES = [
 
 /** TiDB ActionType values of DDL jobs BR replays specially or skips (TiDB pkg/meta/model ActionType). */
 const ACTION_CREATE_SCHEMA = 1;
-const ACTION_CREATE_TABLE = 3;
+const ACTION_DROP_SCHEMA = 2;
+const ACTION_DROP_TABLE = 4;
+const ACTION_DROP_VIEW = 24;
+const ACTION_DROP_SEQUENCE = 36;
+const ACTION_RENAME_TABLE = 14;
 /** LockTable 27, UnlockTable 28, SetTiFlashReplica 30, UpdateTiFlashReplicaStatus 31: newer BR's block list. */
 const SKIPPED_DDL_ACTIONS = new Set([27, 28, 30, 31]);
 
@@ -40,9 +45,50 @@ const SKIPPED_DDL_ACTIONS = new Set([27, 28, 30, 31]);
 const HANDLE_KIND_DBS_PER_QUERY = 500;
 
 const ER_DB_CREATE_EXISTS = 1007;
+const ER_DB_DROP_EXISTS = 1008;
+const ER_BAD_DB = 1049;
 const ER_TABLE_EXISTS = 1050;
+const ER_BAD_TABLE = 1051;
 const ER_DUP_FIELDNAME = 1060;
+const ER_DUP_KEYNAME = 1061;
+const ER_MULTIPLE_PRI_KEY = 1068;
 const ER_CANT_DROP_FIELD_OR_KEY = 1091;
+const ER_NO_SUCH_TABLE = 1146;
+const ER_DROP_PARTITION_NON_EXISTENT = 1507;
+const ER_SAME_NAME_PARTITION = 1517;
+
+/**
+ * The answer TiDB gives when a DDL job's statement runs a second time after it took effect, by ActionType
+ * (TiDB pkg/meta/model): a replay that meets it counts the job as done, as BR's create-if-not-exists does.
+ * A crash between running a job and recording its index (heartbeats are throttled) replays it; it must not
+ * stop the restore for good. Kinds not listed are idempotent as statements (MODIFY COLUMN, SET DEFAULT,
+ * TRUNCATE before any data is ingested) or fail for real.
+ */
+const DDL_ALREADY_APPLIED: ReadonlyMap<number, readonly number[]> = new Map([
+  [1, [ER_DB_CREATE_EXISTS]], // CreateSchema
+  [2, [ER_DB_DROP_EXISTS]], // DropSchema
+  [3, [ER_TABLE_EXISTS]], // CreateTable
+  [4, [ER_BAD_TABLE]], // DropTable
+  [5, [ER_DUP_FIELDNAME]], // AddColumn
+  [6, [ER_CANT_DROP_FIELD_OR_KEY]], // DropColumn
+  [7, [ER_DUP_KEYNAME]], // AddIndex
+  [8, [ER_CANT_DROP_FIELD_OR_KEY]], // DropIndex
+  [19, [ER_SAME_NAME_PARTITION]], // AddTablePartition
+  [20, [ER_DROP_PARTITION_NON_EXISTENT]], // DropTablePartition
+  [21, [ER_TABLE_EXISTS]], // CreateView
+  [24, [ER_BAD_TABLE]], // DropView
+  [32, [ER_DUP_KEYNAME, ER_MULTIPLE_PRI_KEY]], // AddPrimaryKey
+  [33, [ER_CANT_DROP_FIELD_OR_KEY]], // DropPrimaryKey
+  [34, [ER_TABLE_EXISTS]], // CreateSequence
+  [36, [ER_BAD_TABLE]], // DropSequence
+]);
+
+/**
+ * What every session brflow opens runs first. TiDB keeps TIMESTAMP defaults in TableInfo in UTC and
+ * converts the literal of a DDL statement from the session's zone; BR's sessions run in UTC, so a restored
+ * default equals the backup's only in UTC (the server's default zone is SYSTEM, the host's).
+ */
+export const SESSION_INIT_STATEMENTS: readonly string[] = ["SET time_zone = '+00:00'"];
 
 /** A failed TiDB call: a ClusterError that also carries TiDB's error number when TiDB answered one. */
 export class TidbError extends ClusterError {
@@ -182,6 +228,13 @@ export class TidbClient {
     return { outcome: 'created', info };
   }
 
+  /**
+   * A table that exists already. It is adopted when it can be what the statements make, part-way or done:
+   * every column it has is a backup column with the backup's ID or a placeholder, and every backup column
+   * it lacks has an ID above its max_col_id (TiDB never reuses one, so such a column was never added yet).
+   * Then the statements after CREATE are replayed so that each takes effect once (replayFinishing): a crash
+   * after any of them ends in the backup's layout. Anything else is someone else's table: TableExists.
+   */
   private async adoptExisting(t: TableToCreate, existing: TableInfo): Promise<CreatedTable> {
     const name = `${t.db}.${t.table}`;
     if (handleLayout(existing) !== handleLayout(t.backup)) {
@@ -190,22 +243,43 @@ export class TidbClient {
         `table ${name} exists with row handle "${handleLayout(existing)}" but the backup's is "${handleLayout(t.backup)}" (clustered index option mismatch); drop it or exclude it from the restore`,
       );
     }
-    const problems = columnIdProblems(t.backup, existing);
-    if (problems.length === 0) return { outcome: 'existed', info: existing };
     const placeholders = new Set((t.placeholderColumns ?? []).map((c) => c.toLowerCase()));
-    const backupCols = new Set(t.backup.cols.map((c) => c.name.L));
-    const extra = existing.cols.filter((c) => !backupCols.has(c.name.L));
-    const onlyPlaceholdersLeft = placeholders.size > 0 && extra.length > 0 && extra.every((c) => placeholders.has(c.name.L)) && t.backup.cols.every((c) => existing.cols.some((e) => e.name.L === c.name.L && e.id === c.id));
-    if (!onlyPlaceholdersLeft) {
-      const list = problems.map((p) => p.column).join(', ');
+    const backupCols = new Map(t.backup.cols.map((c) => [c.name.L, c]));
+    const have = new Map(existing.cols.map((c) => [c.name.L, c]));
+    const maxColId = Math.max(existing.max_col_id ?? 0, ...existing.cols.map((c) => c.id));
+    const foreign = existing.cols.filter((c) => (backupCols.has(c.name.L) ? backupCols.get(c.name.L)!.id !== c.id : !placeholders.has(c.name.L)));
+    const lost = t.backup.cols.filter((c) => !have.has(c.name.L) && c.id <= maxColId);
+    if (foreign.length > 0 || lost.length > 0) {
+      const list = columnIdProblems(t.backup, existing).filter((p) => !placeholders.has(p.column.toLowerCase())).map((p) => p.column).join(', ');
       throw new BrflowError(ErrorType.TableExists, `table ${name} already exists with a different layout (columns ${list} differ from the backup); drop it or exclude it from the restore`);
     }
-    // Our earlier try created the table but did not finish: replay the rest; drops already done answer 1091.
-    await this.executeStatements(t.db, t.statements.slice(1), [ER_CANT_DROP_FIELD_OR_KEY, ER_DUP_FIELDNAME]);
+    if (t.statements.length <= 1 || finished(t.backup, existing)) {
+      checkColumnIds(t.backup, existing, t.db);
+      return { outcome: 'existed', info: existing };
+    }
+    await this.replayFinishing(t, maxColId);
     const info = await this.tableInfo(t.db, t.table);
     if (!info) throw new TidbError(this.address, `create table ${name}`, { kind: 'rejected', retryable: false, detail: `${name} vanished while brflow finished creating it` });
     checkColumnIds(t.backup, info, t.db);
     return { outcome: 'resumed', info };
+  }
+
+  /**
+   * Runs the statements after CREATE again on a table an earlier try left part-way. An ADD COLUMN whose column
+   * ID is at most the table's max_col_id took effect before (IDs are handed out in statement order and never
+   * reused) and is skipped, whether the column is still there or, for a placeholder, was dropped since; an
+   * index that exists answers 1061 and a dropped placeholder 1091; SET/DROP DEFAULT and the MODIFY that
+   * orders columns come out the same however often they run.
+   */
+  private async replayFinishing(t: TableToCreate, maxColId: number): Promise<void> {
+    const ids = new Map(t.backup.cols.map((c) => [c.name.L, c.id]));
+    const todo = t.statements.slice(1).filter((sql) => {
+      const added = addedColumn(sql);
+      if (added === undefined) return true;
+      const id = /^__brflow_col_(\d+)$/.exec(added)?.[1] ?? ids.get(added);
+      return id === undefined || Number(id) > maxColId;
+    });
+    await this.executeStatements(t.db, todo, [ER_CANT_DROP_FIELD_OR_KEY, ER_DUP_FIELDNAME, ER_DUP_KEYNAME]);
   }
 
   /**
@@ -282,6 +356,47 @@ export class TidbClient {
   }
 
   /**
+   * Moves the `_tidb_rowid` allocator of a table whose AUTO_INCREMENT has its own allocator (AUTO_ID_CACHE=1)
+   * so the next row ID is above `base`: TiDB v8 restores `auto_inc_id_extra` this way (issue 46093), and SQL
+   * has no ALTER for it. Writing a row with an explicit `_tidb_rowid` rebases the allocator, and the allocator
+   * does not roll back with the transaction, so the row is inserted and rolled back: no row stays. Other
+   * columns get their zero values (sql_mode without strictness); an AUTO_INCREMENT column is given 0 under
+   * NO_AUTO_VALUE_ON_ZERO so its own allocator is not touched. Skipped when the next row ID is above `base`.
+   * The write runs in a session of its own, closed afterwards.
+   */
+  async rebaseRowId(db: string, table: string, base: number | string, autoIncrementColumn?: string): Promise<void> {
+    const cols = ['_tidb_rowid', ...(autoIncrementColumn ? [quoteId(autoIncrementColumn)] : [])];
+    const values = [decimal(base), ...(autoIncrementColumn ? ['0'] : [])];
+    const call = `rebase _tidb_rowid of ${db}.${table}`;
+    // Done already (an earlier try): skip the write, which could meet restored rows by then.
+    const next = await this.rows(`SHOW TABLE ${quoteId(db)}.${quoteId(table)} NEXT_ROW_ID`, call, true);
+    if (next.some((r) => r.ID_TYPE === '_TIDB_ROWID' && BigInt(String(r.NEXT_GLOBAL_ROW_ID)) > BigInt(decimal(base)))) return;
+    // A session of its own: on the shared one, another activity's DDL could commit the transaction implicitly.
+    let c: Connection;
+    try {
+      c = await this.openSession();
+    } catch (e) {
+      throw new TidbError(this.address, `${call} (connect)`, classifyMysqlError(e), mysqlErrno(e));
+    }
+    c.on('error', () => undefined);
+    try {
+      for (const sql of [
+        "SET SESSION tidb_opt_write_row_id = 1, SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
+        'BEGIN',
+        `INSERT INTO ${quoteId(db)}.${quoteId(table)} (${cols.join(', ')}) VALUES (${values.join(', ')})`,
+        'ROLLBACK',
+      ]) {
+        await c.query({ sql, timeout: this.timeoutMs }).catch((e: unknown) => {
+          throw new TidbError(this.address, call, { ...classifyMysqlError(e), retryable: false }, mysqlErrno(e));
+        });
+      }
+    } finally {
+      // Closing the session also rolls back a transaction a failure left open.
+      c.destroy();
+    }
+  }
+
+  /**
    * Replays DDL jobs of an incremental backup (BR ExecDDLs): ascending schema version, `USE <schema>` then
    * `job.query`; create jobs tolerate "exists" (BR creates with OnExistIgnore); lock and TiFlash-replica jobs
    * are skipped. `startAt` resumes after the jobs an earlier try finished (report them through `onDone`).
@@ -292,21 +407,46 @@ export class TidbClient {
     let skipped = 0;
     for (let i = opts.startAt ?? 0; i < ordered.length; i++) {
       const job = ordered[i] as DdlJob;
-      if (await this.execDdlJob(job)) executed++;
+      if (await this.execDdlJob(job, ordered.slice(i + 1))) executed++;
       else skipped++;
       opts.onDone?.(i, job);
     }
     return { executed, skipped };
   }
 
-  /** Replays one DDL job; false when it is a kind BR skips. */
-  async execDdlJob(job: DdlJob): Promise<boolean> {
+  /**
+   * Replays one DDL job; false when it is a kind BR skips. Safe to repeat: the answer a job's statement gets
+   * once it has taken effect (DDL_ALREADY_APPLIED; for RENAME TABLE, "exists"/"no such table" while the old
+   * name is gone and the new one is there) counts as done. So does "unknown database"/"no such table" when
+   * one of the `later` jobs (the rest of the replay) drops that schema, or drops or renames that table (same
+   * schema_id / table_id): a replay that starts before jobs it had already run meets their end state.
+   */
+  async execDdlJob(job: DdlJob, later: readonly DdlJob[] = []): Promise<boolean> {
     if (SKIPPED_DDL_ACTIONS.has(job.type) || !job.query) return false;
     const dbInfo = job.binlog?.DBInfo as { db_name?: { O?: string } } | undefined;
     const schema = job.schema_name ?? dbInfo?.db_name?.O;
-    const tolerate = job.type === ACTION_CREATE_SCHEMA ? [ER_DB_CREATE_EXISTS] : job.type === ACTION_CREATE_TABLE ? [ER_TABLE_EXISTS] : [];
-    await this.executeStatements(job.type === ACTION_CREATE_SCHEMA ? undefined : schema, [job.query], tolerate);
+    try {
+      // CREATE/DROP DATABASE run outside the schema: `USE` would fail before the first and after the second.
+      const inSchema = job.type === ACTION_CREATE_SCHEMA || job.type === ACTION_DROP_SCHEMA ? undefined : schema;
+      await this.executeStatements(inSchema, [job.query], DDL_ALREADY_APPLIED.get(job.type) ?? []);
+    } catch (e) {
+      if (!(e instanceof TidbError)) throw e;
+      const renamed = job.type === ACTION_RENAME_TABLE && (e.errno === ER_NO_SUCH_TABLE || e.errno === ER_TABLE_EXISTS) && (await this.renamedAlready(job, schema));
+      if (!renamed && !goneByLaterJob(job, e.errno, later)) throw e;
+    }
     return true;
+  }
+
+  /**
+   * Whether a RENAME TABLE job took effect already: the table it renames (the first name of its query) is gone
+   * and its TableInfo's name exists in its schema.
+   */
+  private async renamedAlready(job: DdlJob, schema: string | undefined): Promise<boolean> {
+    const newName = (job.binlog?.TableInfo as { name?: { O?: string } } | null | undefined)?.name?.O;
+    const old = renamedTable(job.query ?? '');
+    const oldDb = old?.db ?? schema;
+    if (schema === undefined || !newName || !old || oldDb === undefined) return false;
+    return (await this.tableInfo(oldDb, old.table)) === undefined && (await this.tableInfo(schema, newName)) !== undefined;
   }
 
   /** The TableInfo TiDB holds (status API GET /schema/{db}/{table}); undefined when absent. */
@@ -388,19 +528,7 @@ export class TidbClient {
 
   private async connection(call: string): Promise<Connection> {
     if (this.current) return this.current;
-    const cfg = this.cfg;
-    this.pending ??= createConnection({
-      host: cfg.host,
-      port: cfg.port,
-      user: cfg.user,
-      password: cfg.password,
-      connectTimeout: this.timeoutMs,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-      dateStrings: true,
-      multipleStatements: false,
-      ...(cfg.tls ? { ssl: { ca: cfg.tls.ca, ...(cfg.tls.cert ? { cert: cfg.tls.cert } : {}), ...(cfg.tls.key ? { key: cfg.tls.key } : {}) } } : {}),
-    }).finally(() => {
+    this.pending ??= this.openSession().finally(() => {
       this.pending = undefined;
     });
     try {
@@ -416,10 +544,75 @@ export class TidbClient {
     }
   }
 
+  /** A new session, set up by SESSION_INIT_STATEMENTS before anyone uses it. */
+  private async openSession(): Promise<Connection> {
+    const cfg = this.cfg;
+    const c = await createConnection({
+      host: cfg.host,
+      port: cfg.port,
+      user: cfg.user,
+      password: cfg.password,
+      connectTimeout: this.timeoutMs,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+      multipleStatements: false,
+      ...(cfg.tls ? { ssl: { ca: cfg.tls.ca, ...(cfg.tls.cert ? { cert: cfg.tls.cert } : {}), ...(cfg.tls.key ? { key: cfg.tls.key } : {}) } } : {}),
+    });
+    try {
+      for (const sql of SESSION_INIT_STATEMENTS) await c.query({ sql, timeout: this.timeoutMs });
+    } catch (e) {
+      c.destroy();
+      throw e;
+    }
+    return c;
+  }
+
   private drop(c: Connection): void {
     if (this.current === c) this.current = undefined;
     c.destroy();
   }
+}
+
+/**
+ * Whether a failure "unknown database" (1049) or "no such table" (1146) of `job` is explained by a job after
+ * it: one that drops its schema, or drops or renames its table (matched by the backup's IDs, which a name
+ * change keeps).
+ */
+function goneByLaterJob(job: DdlJob, errno: number | undefined, later: readonly DdlJob[]): boolean {
+  if (errno !== ER_BAD_DB && errno !== ER_NO_SUCH_TABLE) return false;
+  return later.some((l) =>
+    (l.type === ACTION_DROP_SCHEMA && l.schema_id === job.schema_id) ||
+    (errno === ER_NO_SUCH_TABLE && job.table_id > 0 && l.table_id === job.table_id && [ACTION_DROP_TABLE, ACTION_DROP_VIEW, ACTION_DROP_SEQUENCE, ACTION_RENAME_TABLE].includes(l.type)));
+}
+
+/** The first table a `RENAME TABLE [db.]t TO …` or `ALTER TABLE [db.]t RENAME …` names; undefined when it does not parse. */
+function renamedTable(query: string): { db?: string; table: string } | undefined {
+  const ident = '(`(?:[^`]|``)+`|[\\w$\\u0080-\\uffff]+)';
+  const m = new RegExp(`^\\s*(?:RENAME\\s+TABLE|ALTER\\s+TABLE)\\s+${ident}(?:\\s*\\.\\s*${ident})?`, 'i').exec(query);
+  if (!m) return undefined;
+  const unquote = (v: string) => (v.startsWith('`') ? v.slice(1, -1).replace(/``/g, '`') : v);
+  return m[2] === undefined ? { table: unquote(m[1]!) } : { db: unquote(m[1]!), table: unquote(m[2]) };
+}
+
+/** The column (lower case) an `ALTER TABLE … ADD COLUMN \`c\` …` statement adds; undefined for other statements. */
+function addedColumn(sql: string): string | undefined {
+  const m = /^ALTER TABLE `(?:[^`]|``)+` ADD COLUMN `((?:[^`]|``)+)`/.exec(sql);
+  return m?.[1]?.replace(/``/g, '`').toLowerCase();
+}
+
+/**
+ * Whether an existing table already has what the statements after CREATE give it: the backup's columns and
+ * nothing else, in the backup's order, with its defaults, and every public index of the backup by name.
+ */
+function finished(backup: TableInfo, existing: TableInfo): boolean {
+  if (columnIdProblems(backup, existing).length > 0) return false;
+  const order = (t: TableInfo) => [...t.cols].sort((a, b) => a.offset - b.offset).map((c) => c.name.L).join(',');
+  if (order(backup) !== order(existing)) return false;
+  const have = new Map(existing.cols.map((c) => [c.name.L, c]));
+  if (backup.cols.some((c) => String(c.default ?? null) !== String(have.get(c.name.L)?.default ?? null))) return false;
+  const indexes = new Set((existing.index_info ?? []).map((i) => i.idx_name.L));
+  return publicIndexes(backup).every((i) => indexes.has(i.idx_name.L) || (i.is_primary && backup.pk_is_handle));
 }
 
 /** Backquotes an identifier (MySQL rules: a backquote inside is doubled). */

@@ -9,9 +9,9 @@ import { importSstClient, setSpeedLimitAllStores, supportsMultiIngest, switchMod
 import { applyPdScheduling, planPdScheduling, restorePdScheduling } from '../cluster/pd-config';
 import { splitAndScatter } from '../cluster/region-split';
 import { TidbClient } from '../cluster/tidb';
+import { TidbSchemaControl } from '../cluster/tidb-schema-control';
 import type { TidbConnectionConfig } from '../cluster/tidb-config';
 import type { TlsOptions } from '../cluster/tls';
-import { BrflowError, ErrorType } from '../plan/error-types';
 import { buildTableRewrite, checksumRequests } from '../plan/rewrite-rules';
 import { SwitchMode } from '../proto/import_sstpb';
 import type { ActivityDeps } from '../activities/deps';
@@ -29,8 +29,9 @@ export interface ClusterDeps {
 
 /**
  * The activities' deps over the real clients (src/cluster, src/backup): one PD/TiKV connection and one TiDB
- * session per worker process, shared by all activities. Credentials stay in the TiDB config object and the
- * environment (S3); none of them is passed to workflows.
+ * session per worker process, shared by all activities. The schema side is TidbSchemaControl, the one path
+ * that creates tables (placeholder columns, finishing a half-done creation, auto ID bases). Credentials stay
+ * in the TiDB config object and the environment (S3); none of them is passed to workflows.
  */
 export async function connectClusterDeps(target: ClusterTarget): Promise<ClusterDeps> {
   const conn: ClusterConnection = await connectCluster({ pdEndpoints: target.pdEndpoints, ...(target.tls ? { tls: target.tls } : {}) });
@@ -77,24 +78,7 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
         });
       },
     },
-    schema: {
-      createDatabase: (db) => tidb.createDatabases([db.createSql]),
-      createTable: async (t) => {
-        if (!t.layout || !t.layout.reproducible) {
-          throw new BrflowError(ErrorType.UnsupportedTable, `\`${t.db}\`.\`${t.name}\` cannot be created with its backup column IDs${t.layout && !t.layout.reproducible ? `: ${t.layout.reason}` : ''}; exclude it with a filter`);
-        }
-        return (await tidb.createTable({ db: t.db, table: t.name, statements: t.layout.statements, backup: t.info })).info;
-      },
-      getTable: (db, name) => tidb.tableInfo(db, name),
-      execDdl: async (job) => {
-        await tidb.execDdlJob(job);
-      },
-      restoreSystemTables: async (tables) => {
-        await tidb.restoreSystemTables(tables);
-      },
-      readHandleKinds: (dbs) => tidb.readHandleKinds(dbs),
-      setTiFlashReplica: (db, name, count, labels) => tidb.setTiFlashReplica(db, name, count, labels),
-    },
+    schema: new TidbSchemaControl(tidb),
     checksum: {
       checksumTable: async (oldInfo, newInfo, ts) => {
         const c = await checksumTable(conn, checksumRequests(buildTableRewrite(oldInfo, newInfo)), ts);
