@@ -14,12 +14,16 @@ import { applyFaults, GrpcStatusError, toServiceError, unary, unavailableError }
 import type { PdMembership } from './pd-membership';
 import { toPeer, toRegion, toStore } from './proto-convert';
 
+/** What only a TiKV store calls: the simulated PD has its stores built in, so grpc-js answers these UNIMPLEMENTED. */
+type StoreToPdCall = 'bootstrap' | 'isBootstrapped' | 'allocId' | 'putStore' | 'storeHeartbeat' | 'regionHeartbeat' | 'askBatchSplit' | 'reportBatchSplit';
+type SimulatedPdServer = { [K in keyof PDServer as K extends StoreToPdCall ? never : K]: PDServer[K] };
+
 /**
  * pdpb.PD over the shared model, as one PD member. Like real PD: every call but GetMembers must
  * reach the leader (else UNAVAILABLE "not leader") and carry the cluster id GetMembers reports
  * (else FAILED_PRECONDITION "mismatch cluster id").
  */
-export function createPdService(state: ClusterState, faults: Faults, membership: PdMembership, memberName: string): PDServer {
+export function createPdService(state: ClusterState, faults: Faults, membership: PdMembership, memberName: string): SimulatedPdServer {
   const startedSec = Math.floor(state.clock.now() / 1000);
   const ok = (): ResponseHeader => ({ clusterId: state.clusterId, error: undefined });
   const err = (type: ErrorType, message: string): ResponseHeader => ({ clusterId: state.clusterId, error: { type, message } });
