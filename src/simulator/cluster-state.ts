@@ -363,7 +363,8 @@ export class ClusterState {
    * that ID, RemoveNode removes the peer and clears its data. Several changes enter the joint state
    * (a promoted learner becomes IncomingVoter, a demoted voter DemotingVoter); no change leaves it.
    * conf_ver grows by the number of changes, or, leaving a joint state, by the number of peers that were in it.
-   * Like TiKV, the leader can be neither removed nor demoted.
+   * Like TiKV, the leader cannot be removed, nor demoted but on entering a joint state, which it cannot leave
+   * while it is still the demoting leader.
    */
   changePeers(regionId: number, changes: ConfChange[]): { region: SimRegion } | { error: RegionError } {
     const r = this.regionList.find((x) => x.id === regionId);
@@ -396,7 +397,8 @@ export class ClusterState {
           next.push(p);
           added.push(p);
         } else if (isVoter(cur)) {
-          if (cur.storeId === r.leaderStoreId) return refuse('cannot demote the leader');
+          // Entering a joint state may demote the leader (PD then moves the leader before leaving it).
+          if (cur.storeId === r.leaderStoreId && !entering) return refuse('cannot demote the leader');
           cur.role = entering ? 'DemotingVoter' : 'Learner';
         } else return refuse(`peer ${cur.id} is already a learner`);
       } else if (!cur) {

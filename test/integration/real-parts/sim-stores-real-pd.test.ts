@@ -119,3 +119,40 @@ describe('simulated stores joined to a real PD', () => {
     expect(leaders.size).toBeGreaterThan(1);
   }, 120_000);
 });
+
+describe('a real PD scattering over four simulated stores', () => {
+  let pd: RealPd;
+  let sim: SimulatorHandle;
+  let conn: ClusterConnection;
+
+  beforeAll(async () => {
+    pd = await startRealPdForTest();
+    sim = await startSimulator({ stores: 4, tidb: false, pd: { external: pd.address } });
+    conn = await connectCluster({ pdEndpoints: [pd.address] });
+  });
+  afterAll(async () => {
+    conn?.close();
+    await sim?.stop();
+    await pd?.stop();
+  });
+
+  it('moves peers of the new regions onto the fourth store, and the stores hold what PD reports', async () => {
+    await sim.waitForReplicas!(3, 30_000);
+    const keys = Array.from({ length: 24 }, (_, i) => toHex(recordKey(200 + i, 0)));
+    const res = await splitAndScatter(conn, keys);
+    expect(res.newRegionIds).toHaveLength(24);
+    expect(res.scatterFailed).toEqual([]);
+    expect(res.scatterUnfinished).toEqual([]);
+    const local = new Map(sim.state.regions().map((r) => [String(r.id), r]));
+    const fresh = res.newRegionIds.map((id) => local.get(id)!);
+    // Split regions start on their parent's three stores; only the scatter's moves put peers on the fourth.
+    const storesUsed = new Set(fresh.flatMap((r) => r.peers.map((p) => p.storeId)));
+    expect(storesUsed.size).toBe(4);
+    for (const r of fresh) {
+      expect(r.peers.map((p) => p.role ?? 'Voter')).toEqual(['Voter', 'Voter', 'Voter']);
+      const seen = await conn.pd.getRegionById(BigInt(r.id));
+      expect(seen?.region.peers.map((p) => Number(p.storeId)).sort()).toEqual(r.peers.map((p) => p.storeId).sort());
+      expect(Number(seen?.region.regionEpoch?.confVer)).toBe(r.epoch.confVer);
+    }
+  }, 120_000);
+});

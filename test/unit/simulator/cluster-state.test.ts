@@ -246,6 +246,21 @@ describe('ClusterState conf changes (as a real PD sends them)', () => {
     state.changePeers(2, [{ kind: 'AddLearnerNode', peer: { id: 6, storeId: 4 } }]);
     expect(state.changePeers(2, [{ kind: 'RemoveNode', peer: { id: 3, storeId: 1 } }])).toEqual({ error: expect.objectContaining({ kind: 'Other' }) });
     expect(() => state.transferLeader(2, 4)).toThrow(/Learner/);
+    expect(state.changePeers(2, [{ kind: 'AddLearnerNode', peer: { id: 3, storeId: 1 } }])).toEqual({ error: expect.objectContaining({ kind: 'Other' }) });
     expect(state.regionById(2)!.epoch.confVer).toBe(2);
+  });
+
+  it('lets a joint change demote the leader, which must hand over leadership before leaving the joint state', () => {
+    const { state } = newState({ storeIds: [1, 4, 5], firstRegion: { id: 2, peerIds: [3] } });
+    state.changePeers(2, [{ kind: 'AddLearnerNode', peer: { id: 6, storeId: 4 } }]);
+    const enter = state.changePeers(2, [
+      { kind: 'AddNode', peer: { id: 6, storeId: 4 } },
+      { kind: 'AddLearnerNode', peer: { id: 3, storeId: 1 } },
+    ]);
+    expect('region' in enter && enter.region.peers.map((p) => p.role)).toEqual(['DemotingVoter', 'IncomingVoter']);
+    expect(state.changePeers(2, [])).toEqual({ error: expect.objectContaining({ kind: 'Other' }) });
+    state.transferLeader(2, 4);
+    expect('region' in state.changePeers(2, [])).toBe(true);
+    expect(state.changePeers(2, [{ kind: 'RemoveNode', peer: { id: 3, storeId: 1 } }])).toEqual({ region: expect.objectContaining({ peers: [{ id: 6, storeId: 4, role: 'Voter' }], leaderStoreId: 4 }) });
   });
 });
