@@ -70,6 +70,8 @@ export class ExternalPdLink {
   private readonly terms = new Map<number, { leaderStoreId: number; term: number }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly storeBeating = new Set<number>();
+  /** The split in progress per region (splits of one region apply in order). */
+  private readonly splitting = new Map<number, Promise<void>>();
   private readonly startSec = Math.floor(Date.now() / 1000);
   private lastRegionBeatSec = Math.floor(Date.now() / 1000);
   private stopped = false;
@@ -99,19 +101,39 @@ export class ExternalPdLink {
    * ReportBatchSplit and a heartbeat of every resulting region.
    */
   async split(regionId: number, encodedKeys: Uint8Array[]): Promise<{ regions: SimRegion[] } | { error: RegionError }> {
+    const before = this.state.regionById(regionId);
+    // Raft applies one split of a region after another: a second split proposed on the same epoch then fails
+    // its epoch check. Chaining per region gives the same answer (and keeps AskBatchSplit in epoch order).
+    const prev = this.splitting.get(regionId) ?? Promise.resolve();
+    const run = prev.then(() => this.splitNow(regionId, encodedKeys, before));
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.splitting.set(regionId, tail);
+    void tail.then(() => {
+      if (this.splitting.get(regionId) === tail) this.splitting.delete(regionId);
+    });
+    return run;
+  }
+
+  private async splitNow(regionId: number, encodedKeys: Uint8Array[], before: SimRegion | undefined): Promise<{ regions: SimRegion[] } | { error: RegionError }> {
+    const changed = () => {
+      const now = this.state.regionById(regionId);
+      return !before || !now || now.epoch.version !== before.epoch.version || now.epoch.confVer !== before.epoch.confVer;
+    };
+    const epochNotMatch = () => ({ error: { kind: 'EpochNotMatch' as const, currentRegions: this.state.currentRegionsOf(regionId) } });
+    if (changed()) return epochNotMatch();
     const checked = this.state.checkSplit(regionId, encodedKeys);
     if ('error' in checked) return checked;
-    const before = this.state.regionById(regionId)!;
     let ids: SplitIds[];
     try {
-      ids = await this.client.askBatchSplit(toRegion(before), checked.keys.length);
+      ids = await this.client.askBatchSplit(toRegion(before!), checked.keys.length);
     } catch (e) {
+      if (changed()) return epochNotMatch();
       return { error: { kind: 'Other', message: `ask PD for split IDs: ${e instanceof Error ? e.message : String(e)}` } };
     }
-    const now = this.state.regionById(regionId);
-    if (!now || now.epoch.version !== before.epoch.version || now.epoch.confVer !== before.epoch.confVer) {
-      return { error: { kind: 'EpochNotMatch', currentRegions: this.state.currentRegionsOf(regionId) } };
-    }
+    if (changed()) return epochNotMatch();
     const res = this.state.split(regionId, checked.keys, ids);
     if ('error' in res) return res;
     const term = this.terms.get(regionId);

@@ -2,7 +2,8 @@ import { connectCluster, type ClusterConnection } from '../../../src/cluster/clu
 import { splitAndScatter } from '../../../src/cluster/region-split';
 import { scanAllRegions } from '../../../src/cluster/scan-regions';
 import type { RealPd } from '../../../src/local-stack/real-pd';
-import { recordKey, toHex } from '../../../src/plan/keys';
+import { encodeBytes, recordKey, toHex } from '../../../src/plan/keys';
+import { tikvRpc } from '../../../src/cluster/tikv-rpc';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
 import { startRealPdForTest } from '../../support/real-parts';
 
@@ -118,6 +119,25 @@ describe('simulated stores joined to a real PD', () => {
     const leaders = new Set(res.newRegionIds.map((id) => local.get(id)!.leaderStoreId));
     expect(leaders.size).toBeGreaterThan(1);
   }, 120_000);
+  it('applies concurrent splits of one region in order, as raft would: the one on a stale epoch gets EpochNotMatch', async () => {
+    const key = (t: number) => Buffer.from(recordKey(t, 0));
+    const info = (await conn.pd.getRegion(encodeBytes(recordKey(400, 0))))!;
+    const leader = info.leader!;
+    const address = sim.stores.find((s) => s.id === Number(leader.storeId))!.address;
+    const ask = (t: number) =>
+      tikvRpc(conn.channels, address).splitRegion({ context: { regionId: info.region.id, regionEpoch: info.region.regionEpoch, peer: leader }, splitKeys: [key(t)] });
+    const answers = await Promise.all([400, 401, 402, 403, 404, 405, 406, 407].map(ask));
+    const outcome = answers.map((a) => (a.regionError ? (a.regionError.epochNotMatch ? 'EpochNotMatch' : a.regionError.message) : 'split'));
+    expect(outcome.sort()).toEqual(['EpochNotMatch', 'EpochNotMatch', 'EpochNotMatch', 'EpochNotMatch', 'EpochNotMatch', 'EpochNotMatch', 'EpochNotMatch', 'split']);
+    // Both sides agree on the result: the real PD's view (from heartbeats) equals the stores'.
+    const local = sim.state.regions();
+    const seen = await eventually(5_000, async () => {
+      const rs = await scanAllRegions(conn.pd, new Uint8Array(0), new Uint8Array(0));
+      expect(rs.map((r) => Number(r.region.id))).toEqual(local.map((r) => r.id));
+      return rs;
+    });
+    expect(seen.map((r) => Number(r.region.regionEpoch?.version))).toEqual(local.map((r) => r.epoch.version));
+  }, 60_000);
 });
 
 describe('a real PD scattering over four simulated stores', () => {
