@@ -111,6 +111,8 @@ export interface ClusterStateOptions {
   tikvVersion?: string;
   /** IDs of the TiKV stores, when a real PD allocated them. @default 1..stores */
   storeIds?: number[];
+  /** IDs of the TiFlash stores, when a real PD allocated them. @default after the TiKV store IDs */
+  tiflashStoreIds?: number[];
   /** The first region's ID and its peers' IDs (one per replica), when a real PD allocated them. @default from the local allocator */
   firstRegion?: { id: number; peerIds: number[] };
 }
@@ -169,9 +171,8 @@ export class ClusterState {
     const storeIds = opts.storeIds ?? Array.from({ length: tikv }, (_, i) => i + 1);
     for (const id of storeIds) this.addStore({ id, labels: [], version });
     const lastId = Math.max(...storeIds);
-    for (let i = 1; i <= (opts.tiflashStores ?? 0); i++) {
-      this.addStore({ id: lastId + i, labels: [{ key: 'engine', value: 'tiflash' }], version });
-    }
+    const tiflashIds = opts.tiflashStoreIds ?? Array.from({ length: opts.tiflashStores ?? 0 }, (_, i) => lastId + i + 1);
+    for (const id of tiflashIds) this.addStore({ id, labels: [{ key: 'engine', value: 'tiflash' }], version });
     const replicas = Math.min(opts.firstRegion?.peerIds.length ?? opts.replicas ?? 3, tikv);
     const peerIds = opts.firstRegion?.peerIds;
     const peers = this.storeList.slice(0, replicas).map((s, i) => ({ id: peerIds?.[i] ?? this.allocId(), storeId: s.id }));

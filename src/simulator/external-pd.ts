@@ -29,6 +29,7 @@ const STREAM_RETRY_MS = 500;
 export interface ExternalPdIds {
   client: PdStoreClient;
   storeIds: number[];
+  tiflashStoreIds: number[];
   firstRegion: { id: number; peerIds: number[] };
 }
 
@@ -36,7 +37,7 @@ export interface ExternalPdIds {
  * Connects to the real PD, checks it is not bootstrapped (the stores would otherwise join a cluster whose
  * regions live on stores that do not exist), and allocates store, region and peer IDs from it.
  */
-export async function allocateExternalPdIds(endpoint: string, stores: number): Promise<ExternalPdIds> {
+export async function allocateExternalPdIds(endpoint: string, stores: number, tiflashStores = 0): Promise<ExternalPdIds> {
   const client = await PdStoreClient.connect(endpoint);
   try {
     if (await client.isBootstrapped()) {
@@ -44,9 +45,11 @@ export async function allocateExternalPdIds(endpoint: string, stores: number): P
     }
     const storeIds: number[] = [];
     for (let i = 0; i < stores; i++) storeIds.push(await client.allocId());
+    const tiflashStoreIds: number[] = [];
+    for (let i = 0; i < tiflashStores; i++) tiflashStoreIds.push(await client.allocId());
     const regionId = await client.allocId();
     const peerId = await client.allocId();
-    return { client, storeIds, firstRegion: { id: regionId, peerIds: [peerId] } };
+    return { client, storeIds, tiflashStoreIds, firstRegion: { id: regionId, peerIds: [peerId] } };
   } catch (e) {
     client.close();
     throw e;

@@ -87,18 +87,27 @@ export interface SimulatorHandle {
 /** Starts PD (gRPC+HTTP per member), one TiKV per store (gRPC + status HTTP), the admin API and the TiDB front, all on 127.0.0.1 free ports. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const clock = opts.clock ?? systemClock;
-  const externalIds = opts.pd ? await allocateExternalPdIds(opts.pd.external, opts.stores ?? 3) : undefined;
-  const state = new ClusterState({
-    clock,
-    ...(externalIds ? { clusterId: externalIds.client.clusterId, storeIds: externalIds.storeIds, firstRegion: externalIds.firstRegion } : {}),
-    ...(opts.stores !== undefined ? { stores: opts.stores } : {}),
-    ...(opts.tiflashStores !== undefined ? { tiflashStores: opts.tiflashStores } : {}),
-    ...(opts.importModeTimeoutMs !== undefined ? { importModeTimeoutMs: opts.importModeTimeoutMs } : {}),
-    ...(opts.clusterId !== undefined ? { clusterId: opts.clusterId } : {}),
-    ...(opts.tikvVersion !== undefined ? { tikvVersion: opts.tikvVersion } : {}),
-    ...(opts.scatterPolls !== undefined ? { scatterPolls: opts.scatterPolls } : {}),
-    ...(opts.scatterTransfersLeader !== undefined ? { scatterTransfersLeader: opts.scatterTransfersLeader } : {}),
-  });
+  const externalIds = opts.pd ? await allocateExternalPdIds(opts.pd.external, opts.stores ?? 3, opts.tiflashStores ?? 0) : undefined;
+  let state: ClusterState;
+  try {
+    state = new ClusterState({
+      clock,
+      ...(opts.stores !== undefined ? { stores: opts.stores } : {}),
+      ...(opts.tiflashStores !== undefined ? { tiflashStores: opts.tiflashStores } : {}),
+      ...(opts.importModeTimeoutMs !== undefined ? { importModeTimeoutMs: opts.importModeTimeoutMs } : {}),
+      ...(opts.clusterId !== undefined ? { clusterId: opts.clusterId } : {}),
+      ...(opts.tikvVersion !== undefined ? { tikvVersion: opts.tikvVersion } : {}),
+      ...(opts.scatterPolls !== undefined ? { scatterPolls: opts.scatterPolls } : {}),
+      ...(opts.scatterTransfersLeader !== undefined ? { scatterTransfersLeader: opts.scatterTransfersLeader } : {}),
+      // A real PD's cluster ID and the IDs it allocated win over the simulated defaults.
+      ...(externalIds
+        ? { clusterId: externalIds.client.clusterId, storeIds: externalIds.storeIds, tiflashStoreIds: externalIds.tiflashStoreIds, firstRegion: externalIds.firstRegion }
+        : {}),
+    });
+  } catch (e) {
+    externalIds?.client.close();
+    throw e;
+  }
   const faults = new Faults();
   if (opts.failoverOnStoreDown) faults.onStoreDown((id) => state.failoverLeaders(id, (s) => !faults.isStoreDown(s)));
   const stoppers: (() => Promise<void>)[] = [];

@@ -140,14 +140,14 @@ describe('simulated stores joined to a real PD', () => {
   }, 60_000);
 });
 
-describe('a real PD scattering over four simulated stores', () => {
+describe('a real PD scattering over four simulated stores (and a TiFlash one)', () => {
   let pd: RealPd;
   let sim: SimulatorHandle;
   let conn: ClusterConnection;
 
   beforeAll(async () => {
     pd = await startRealPdForTest();
-    sim = await startSimulator({ stores: 4, tidb: false, pd: { external: pd.address } });
+    sim = await startSimulator({ stores: 4, tiflashStores: 1, tidb: false, pd: { external: pd.address } });
     conn = await connectCluster({ pdEndpoints: [pd.address] });
   });
   afterAll(async () => {
@@ -156,8 +156,17 @@ describe('a real PD scattering over four simulated stores', () => {
     await pd?.stop();
   });
 
-  it('moves peers of the new regions onto the fourth store, and the stores hold what PD reports', async () => {
+  it('registers the TiFlash store with its label; PD places no TiKV peer on it and brflow leaves it out', async () => {
     await sim.waitForReplicas!(3, 30_000);
+    const tiflash = sim.stores.find((s) => sim.state.isTiFlashStore(s.id))!;
+    const body = await pdGet<{ stores: (PdStoreJson & { store: { labels?: { key: string; value: string }[] } })[] }>(pd, 'stores');
+    expect(body.stores).toHaveLength(5);
+    expect(body.stores.find((s) => s.store.id === tiflash.id)?.store.labels).toEqual([{ key: 'engine', value: 'tiflash' }]);
+    expect((await conn.pd.getAllStores()).map((s) => Number(s.id)).sort()).toEqual(sim.stores.filter((s) => s.id !== tiflash.id).map((s) => s.id).sort());
+    expect(sim.state.regions().some((r) => r.peers.some((p) => p.storeId === tiflash.id))).toBe(false);
+  }, 60_000);
+
+  it('moves peers of the new regions onto the fourth store, and the stores hold what PD reports', async () => {
     const keys = Array.from({ length: 24 }, (_, i) => toHex(recordKey(200 + i, 0)));
     const res = await splitAndScatter(conn, keys);
     expect(res.newRegionIds).toHaveLength(24);
