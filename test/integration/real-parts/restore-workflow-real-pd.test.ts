@@ -1,10 +1,8 @@
 import type { RealPd } from '../../../src/local-stack/real-pd';
-import type { RealTidb } from '../../../src/local-stack/real-tidb';
-import { realPdFootprint } from '../../../src/local-stack/sim-stack';
-import { startSimulator } from '../../../src/simulator/server';
+import { realPdFootprint, startSimStack } from '../../../src/local-stack/sim-stack';
 import { connectClusterDeps, type ClusterTarget } from '../../../src/worker/cluster-deps';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { realTidbConfig, startRealPdForTest, startRealTidbForTest } from '../../support/real-parts';
+import { startRealPdForTest } from '../../support/real-parts';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { recordedChecksums, restoredChecksums, schedulingView, type SimCluster } from '../../support/sim-cluster';
 
@@ -59,37 +57,34 @@ test('restores a generated BR backup with a real PD: checksums equal the backup,
   });
 }, 300_000);
 
-test('restores with a real PD and a real TiDB (unistore): schema on TiDB, data on the simulated stores, checksums equal', async () => {
-  let pd2: RealPd | undefined;
-  let tidb: RealTidb | undefined;
+test('restores with a real PD and a real TiDB (unistore) from the sim stack: schema on TiDB, data on the simulated stores, checksums equal', async () => {
+  // What `brflow sim --real-pd --real-tidb` starts: a fresh pd-server, a tidb-server, the stores joined to the PD.
+  const stack = await startSimStack({ stores: 3, pd: { kind: 'real' }, tidb: 'real' });
   try {
-    [pd2, tidb] = await Promise.all([startRealPdForTest(), startRealTidbForTest()]);
-    const sim = await startSimulator({ stores: 3, tidb: false, pd: { external: pd2.address } });
+    expect(stack.realPd).toBe(true);
+    expect(stack.tidb).toBeDefined();
+    expect(stack.tidb!.address).not.toBe(stack.sim.tidb?.address);
+    const [host, port] = stack.tidb!.address.split(':') as [string, string];
+    const target: ClusterTarget = { pdEndpoints: stack.pdEndpoints, tidb: { host, port: Number(port), statusAddress: stack.tidb!.statusAddress, user: 'root', password: '' } };
+    const c: SimCluster = { sim: stack.sim, target, baseline: schedulingView(stack.sim) };
+    const cd = await connectClusterDeps(target);
     try {
-      await sim.waitForReplicas!(3, 60_000);
-      const target: ClusterTarget = { pdEndpoints: sim.pdAddresses, tidb: realTidbConfig(tidb) };
-      const c: SimCluster = { sim, target, baseline: schedulingView(sim) };
-      const cd = await connectClusterDeps(target);
-      try {
-        await env.withWorkers({ deps: cd.deps }, async (taskQueue) => {
-          const result = await env.client.workflow.execute(restoreWorkflow, {
-            taskQueue,
-            workflowId: `real-pd-tidb-${taskQueue}`,
-            args: [{ storage: `local://${env.dir}`, batchFiles: 4, concurrency: 4, tableGroupSize: 3, timings: FAST_TIMINGS }],
-          });
-          const tables = env.manifest.tables.filter((t) => env.backup.tables.some((b) => b.db === t.db && b.table === t.name));
-          expect(result.checksum).toEqual({ enabled: true, passed: tables.length });
-          // Table IDs come from the real TiDB's catalog; the stores' data under them checksums as the backup.
-          expect(await restoredChecksums(c, tables)).toEqual(recordedChecksums(tables));
+      await env.withWorkers({ deps: cd.deps }, async (taskQueue) => {
+        const result = await env.client.workflow.execute(restoreWorkflow, {
+          taskQueue,
+          workflowId: `real-pd-tidb-${taskQueue}`,
+          args: [{ storage: `local://${env.dir}`, batchFiles: 4, concurrency: 4, tableGroupSize: 3, timings: FAST_TIMINGS }],
         });
-      } finally {
-        await cd.close();
-      }
-      expect(await realPdFootprint(pd2.address)).toEqual({ pausedSchedulers: [], ttlOverrides: [], brflowSafePoints: [] });
+        const tables = env.manifest.tables.filter((t) => env.backup.tables.some((b) => b.db === t.db && b.table === t.name));
+        expect(result.checksum).toEqual({ enabled: true, passed: tables.length });
+        // Table IDs come from the real TiDB's catalog; the stores' data under them checksums as the backup.
+        expect(await restoredChecksums(c, tables)).toEqual(recordedChecksums(tables));
+      });
     } finally {
-      await sim.stop();
+      await cd.close();
     }
+    expect(await realPdFootprint(stack.pdHttpAddress)).toEqual({ pausedSchedulers: [], ttlOverrides: [], brflowSafePoints: [] });
   } finally {
-    await Promise.all([pd2?.stop(), tidb?.stop()]);
+    await stack.stop();
   }
 }, 300_000);

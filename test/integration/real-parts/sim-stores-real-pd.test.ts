@@ -4,6 +4,7 @@ import { scanAllRegions } from '../../../src/cluster/scan-regions';
 import type { RealPd } from '../../../src/local-stack/real-pd';
 import { encodeBytes, recordKey, toHex } from '../../../src/plan/keys';
 import { tikvRpc } from '../../../src/cluster/tikv-rpc';
+import { PdStoreClient } from '../../../src/simulator/pd-store-client';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
 import { startRealPdForTest } from '../../support/real-parts';
 
@@ -107,6 +108,16 @@ describe('simulated stores joined to a real PD', () => {
     expect(after.count).toBe(before.count + 12);
     const local = new Map(sim.state.regions().map((r) => [String(r.id), r]));
     for (const id of res.newRegionIds) expect(local.has(id)).toBe(true);
+    // Every region and peer ID the stores use came from PD's allocator: its next ID is above all of them.
+    const pdIds = await PdStoreClient.connect(pd.address);
+    try {
+      const next = await pdIds.allocId();
+      const used = [...local.values()].flatMap((r) => [r.id, ...r.peers.map((p) => p.id)]);
+      expect(Math.max(...used)).toBeLessThan(next);
+      expect(new Set(used).size).toBe(used.length);
+    } finally {
+      pdIds.close();
+    }
     const seen = await scanAllRegions(conn.pd, new Uint8Array(0), new Uint8Array(0));
     expect(seen.map((r) => String(r.region.id)).sort()).toEqual([...local.keys()].sort());
     for (const r of seen) {
