@@ -58,6 +58,12 @@ export async function allocateExternalPdIds(endpoint: string, stores: number, ti
 
 type HeartbeatStream = ClientDuplexStream<RegionHeartbeatRequest, RegionHeartbeatResponse>;
 
+/** The PD calls the link makes once the IDs are allocated (PdStoreClient; a fake in unit tests). */
+export type StorePdCalls = Pick<
+  PdStoreClient,
+  'address' | 'header' | 'bootstrap' | 'putStore' | 'storeHeartbeat' | 'askBatchSplit' | 'reportBatchSplit' | 'openRegionHeartbeat' | 'close'
+>;
+
 /**
  * The simulator's stores behaving towards a real PD as TiKV does: the first store bootstraps the cluster with
  * the first region, every store registers (PutStore) and heartbeats; each region's leader store streams
@@ -82,7 +88,7 @@ export class ExternalPdLink {
   constructor(
     private readonly state: ClusterState,
     private readonly faults: Faults,
-    readonly client: PdStoreClient,
+    readonly client: StorePdCalls,
     private readonly opts: ExternalPdOptions,
   ) {}
 
