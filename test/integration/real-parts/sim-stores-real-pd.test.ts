@@ -72,6 +72,10 @@ describe('simulated stores joined to a real PD', () => {
     expect(viaClient.map((s) => s.address).sort()).toEqual(sim.stores.map((s) => s.address).sort());
   }, 40_000);
 
+  it('refuses to join a second set of stores to a PD that is already bootstrapped', async () => {
+    await expect(startSimulator({ stores: 1, tidb: false, pd: { external: pd.address } })).rejects.toThrow(/already bootstrapped/);
+  });
+
   it('carries out what the real PD schedules: three voters per region, its keyspace splits; brflow scans the result', async () => {
     await sim.waitForReplicas!(3, 30_000);
     // PD counts the cluster initialized once the first region has max-replicas voters (or it was split).
