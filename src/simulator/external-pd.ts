@@ -278,14 +278,19 @@ export class ExternalPdLink {
       this.beatRegion(regionId);
       return;
     }
+    // A down store cannot take a snapshot nor the leadership: raft makes no progress there, PD retries or times out.
+    const down = (storeId: bigint | undefined) => storeId !== undefined && this.faults.isStoreDown(Number(storeId));
     if (res.changePeer) {
-      this.state.changePeers(regionId, [fromChangePeer(res.changePeer)]);
+      const c = res.changePeer;
+      if (c.changeType === ConfChangeType.RemoveNode || !down(c.peer?.storeId)) this.state.changePeers(regionId, [fromChangePeer(c)]);
     } else if (res.changePeerV2) {
-      this.state.changePeers(regionId, res.changePeerV2.changes.map(fromChangePeer));
+      if (!res.changePeerV2.changes.some((c) => c.changeType !== ConfChangeType.RemoveNode && down(c.peer?.storeId))) {
+        this.state.changePeers(regionId, res.changePeerV2.changes.map(fromChangePeer));
+      }
     } else if (res.transferLeader) {
       const target = res.transferLeader.peer ?? res.transferLeader.peers[0];
       try {
-        if (target) this.state.transferLeader(regionId, Number(target.storeId));
+        if (target && !down(target.storeId)) this.state.transferLeader(regionId, Number(target.storeId));
       } catch {
         // Not a voter there (any more): TiKV ignores such a transfer too.
       }

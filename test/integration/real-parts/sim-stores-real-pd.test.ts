@@ -162,7 +162,7 @@ describe('a real PD scattering over four simulated stores (and a TiFlash one)', 
 
   beforeAll(async () => {
     pd = await startRealPdForTest();
-    sim = await startSimulator({ stores: 4, tiflashStores: 1, tidb: false, pd: { external: pd.address } });
+    sim = await startSimulator({ stores: 4, tiflashStores: 1, tidb: false, failoverOnStoreDown: true, pd: { external: pd.address } });
     conn = await connectCluster({ pdEndpoints: [pd.address] });
   });
   afterAll(async () => {
@@ -199,4 +199,27 @@ describe('a real PD scattering over four simulated stores (and a TiFlash one)', 
       expect(Number(seen?.region.regionEpoch?.confVer)).toBe(r.epoch.confVer);
     }
   }, 120_000);
+
+  it('a store that goes down stops heartbeating; its regions, led by live peers now, reach PD with their new leaders', async () => {
+    const victim = sim.state.regions()[0]!.leaderStoreId;
+    const led = sim.state.regions().filter((r) => r.leaderStoreId === victim).map((r) => r.id);
+    expect(led.length).toBeGreaterThan(0);
+    const lastBeat = async (id: number) => (await pdGet<{ status: { last_heartbeat_ts: string } }>(pd, `store/${id}`)).status.last_heartbeat_ts;
+    sim.faults.storeDown(victim);
+    await new Promise((r) => setTimeout(r, 1500));
+    const stoppedAt = await lastBeat(victim);
+    const other = sim.stores.find((s) => s.id !== victim && !sim.state.isTiFlashStore(s.id))!.id;
+    const otherAt = await lastBeat(other);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await lastBeat(victim)).toBe(stoppedAt);
+    expect(Date.parse(await lastBeat(other))).toBeGreaterThan(Date.parse(otherAt));
+    await eventually(10_000, async () => {
+      for (const id of led) {
+        const seen = await conn.pd.getRegionById(BigInt(id));
+        expect([id, Number(seen?.leader?.storeId)]).toEqual([id, sim.state.regionById(id)!.leaderStoreId]);
+        expect(Number(seen?.leader?.storeId)).not.toBe(victim);
+      }
+    });
+    sim.faults.storeUp(victim);
+  }, 60_000);
 });

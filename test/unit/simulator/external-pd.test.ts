@@ -65,12 +65,14 @@ describe('ExternalPdLink (the simulated stores towards a real PD)', () => {
   let state: ClusterState;
   let pd: FakePd;
   let link: ExternalPdLink;
+  let faults: Faults;
 
   beforeEach(async () => {
     state = new ClusterState({ clock: new ManualClock(), storeIds: [1, 4, 5], firstRegion: { id: 2, peerIds: [3] } });
     pd = new FakePd();
     // Periods far beyond the test: only the heartbeats the link sends on its own account are seen.
-    link = new ExternalPdLink(state, new Faults(), pd, { external: pd.address, storeHeartbeatMs: 600_000, regionHeartbeatMs: 600_000 });
+    faults = new Faults();
+    link = new ExternalPdLink(state, faults, pd, { external: pd.address, storeHeartbeatMs: 600_000, regionHeartbeatMs: 600_000 });
     await link.start();
   });
   afterEach(() => link.stop());
@@ -126,6 +128,18 @@ describe('ExternalPdLink (the simulated stores towards a real PD)', () => {
     expect(state.regionById(2)!.leaderStoreId).toBe(4);
     const hb = last(pd.streamOf(4));
     expect([hb.leader?.storeId, hb.term]).toEqual([4n, 2n]);
+  });
+
+  it('neither hands the leadership nor a new peer to a store that is down (raft cannot), but removes a peer there', () => {
+    answer(1, { changePeerV2: change(ConfChangeType.AddNode, 10, 4) });
+    faults.storeDown(4);
+    answer(1, { transferLeader: { peer: peer(10, 4), peers: [] } });
+    expect(state.regionById(2)!.leaderStoreId).toBe(1);
+    faults.storeDown(5);
+    answer(1, { changePeerV2: change(ConfChangeType.AddLearnerNode, 20, 5) });
+    expect(state.regionById(2)!.peers.map((p) => p.storeId)).toEqual([1, 4]);
+    answer(1, { changePeerV2: change(ConfChangeType.RemoveNode, 10, 4) });
+    expect(state.regionById(2)!.peers.map((p) => p.storeId)).toEqual([1]);
   });
 
   it('splits by key as PD asks: IDs from AskBatchSplit, the result reported and heartbeated', async () => {
