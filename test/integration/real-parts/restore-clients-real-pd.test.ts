@@ -18,10 +18,10 @@ import { toHex } from '../../../src/plan/keys';
 import { assertPlanRestorable, planRestore, type RestorePlan } from '../../../src/plan/restore-plan';
 import { buildTableRewrite, checksumRequests, type TableRewrite } from '../../../src/plan/rewrite-rules';
 import { splitCandidates } from '../../../src/plan/split-keys';
-import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
+import type { SimulatorHandle } from '../../../src/simulator/server';
 import { simTableChecksum } from '../cluster/support/sim-table-checksum';
 import { newRanges } from '../cluster/support/table-backup';
-import { startRealPdForTest } from '../../support/real-parts';
+import { startBootstrappedRealPd } from '../../support/real-parts';
 
 const LATEST = (1n << 64n) - 1n;
 
@@ -62,13 +62,13 @@ describe('restore by clients with a real PD', () => {
   let sim: SimulatorHandle;
   let conn: ClusterConnection;
   let tidb: TidbClient;
+  let stopCluster: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'brflow-real-pd-clients-'));
     await makeBackup(new LocalStorage(dir), { seed: 12, tables: 5, rows: 60, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false });
-    pd = await startRealPdForTest();
-    sim = await startSimulator({ stores: 3, pd: { external: pd.address } });
-    await sim.waitForReplicas!(3, 30_000);
+    // The simulator's TiDB front holds the schema; its stores bootstrap the real PD.
+    ({ pd, sim, stop: stopCluster } = await startBootstrappedRealPd({ stores: 3, tidb: {} }));
     conn = await connectCluster({ pdEndpoints: [pd.address] });
     const [host, port] = sim.tidb!.address.split(':') as [string, string];
     tidb = new TidbClient({ host, port: Number(port), statusAddress: sim.tidb!.statusAddress, user: 'root', password: '', timeoutMs: 10_000 });
@@ -76,8 +76,7 @@ describe('restore by clients with a real PD', () => {
   afterAll(async () => {
     await tidb?.close();
     conn?.close();
-    await sim?.stop();
-    await pd?.stop();
+    await stopCluster?.();
     await rm(dir, { recursive: true, force: true });
   });
 
