@@ -1,6 +1,7 @@
 import type { RealPd } from '../../../src/local-stack/real-pd';
 import { realPdFootprint, startSimStack } from '../../../src/local-stack/sim-stack';
 import { connectClusterDeps, type ClusterTarget } from '../../../src/worker/cluster-deps';
+import { pauseUpdate, progressQuery, resumeUpdate } from '../../../src/workflows/messages';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { startRealPdForTest } from '../../support/real-parts';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
@@ -88,3 +89,51 @@ test('restores with a real PD and a real TiDB (unistore) from the sim stack: sch
     await stack.stop();
   }
 }, 300_000);
+
+test('pause hands the real PD back (schedulers running, no TTL override, safepoint kept), resume re-applies, the restore completes', async () => {
+  const pd3 = await startRealPdForTest();
+  try {
+    await env.withCluster({ pd: { external: pd3.address } }, async (c, taskQueue) => {
+      await c.sim.waitForReplicas!(3, 60_000);
+      // The table with the most files, one file per batch, downloads slowed: the restore is still running when paused.
+      const t = [...env.backup.tables].sort((a, b) => b.files - a.files)[0]!;
+      expect(t.files).toBeGreaterThan(1);
+      c.sim.faults.addLatency({ rpc: 'Download', ms: 400 });
+      const handle = await env.client.workflow.start(restoreWorkflow, {
+        taskQueue,
+        workflowId: `real-pd-pause-${taskQueue}`,
+        args: [{ storage: `local://${env.dir}`, filters: [`${t.db}.${t.table}`], batchFiles: 1, concurrency: 1, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1, timings: FAST_TIMINGS }],
+      });
+      await eventually(30_000, async () => expect((await handle.query(progressQuery)).batches.done).toBeGreaterThanOrEqual(1));
+      const during = await realPdFootprint(pd3.address);
+      expect(during.pausedSchedulers.length).toBeGreaterThan(0);
+      expect(during.ttlOverrides.length).toBeGreaterThan(0);
+      expect(during.brflowSafePoints).toHaveLength(1);
+
+      expect((await handle.executeUpdate(pauseUpdate)).paused).toBe(true);
+      expect(await realPdFootprint(pd3.address)).toEqual({ pausedSchedulers: [], ttlOverrides: [], brflowSafePoints: during.brflowSafePoints });
+      expect(c.sim.inspector.snapshot().stores.map((s) => s.mode)).toEqual(['Normal', 'Normal', 'Normal']);
+
+      await handle.executeUpdate(resumeUpdate);
+      expect((await realPdFootprint(pd3.address)).pausedSchedulers.sort()).toEqual([...during.pausedSchedulers].sort());
+      const result = await handle.result();
+      expect(result.checksum.passed).toBe(1);
+      expect(await realPdFootprint(pd3.address)).toEqual({ pausedSchedulers: [], ttlOverrides: [], brflowSafePoints: [] });
+    });
+  } finally {
+    await pd3.stop();
+  }
+}, 300_000);
+
+/** Polls `check` until it stops throwing (every 100 ms, up to `ms`); rethrows its last failure. */
+async function eventually(ms: number, check: () => Promise<void>): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
