@@ -148,9 +148,43 @@ describe('restore by clients with a real PD', () => {
       for (const p of r.peers) expect({ region: r.id, store: p.storeId, rows: rows(p.storeId) }).toEqual({ region: r.id, store: p.storeId, rows: leader });
     }
 
+    // PD weighs regions by what their leaders report: a region holding restored rows is no longer empty to it.
+    const withData = sim.state.regions().find((r) => sim.state.dataOf(r.leaderStoreId).rangeStats(r.startKey, r.endKey).keys > 0)!;
+    const keys = sim.state.dataOf(withData.leaderStoreId).rangeStats(withData.startKey, withData.endKey).keys;
+    await eventually(10_000, async () => {
+      const got = await pdJson<{ approximate_keys?: number; approximate_size?: number }>(pd, `region/id/${withData.id}`);
+      expect([got.approximate_keys, (got.approximate_size ?? 0) > 0]).toEqual([keys, true]);
+    });
+
     // The real PD is normal again.
     expect((await pausedSchedulers(pd)).sort()).toEqual([...pausedBefore].sort());
     expect(await etcdKeys(pd, '/config/ttl/')).toEqual([]);
     expect(await serviceSafePoints(pd)).not.toContain(serviceId);
   }, 170_000);
+
+  it('a pause brflow no longer renews lapses on the real PD by itself: schedulers run again, TTL overrides vanish', async () => {
+    const stores = await conn.pd.getAllStores();
+    const snap = await pausePdScheduling(conn.pdHttp, { storeCount: stores.length, ttlSeconds: 3 });
+    expect((await pausedSchedulers(pd)).length).toBeGreaterThan(0);
+    expect((await etcdKeys(pd, '/config/ttl/')).length).toBeGreaterThan(0);
+    expect(snap.schedulers.length).toBeGreaterThan(0);
+    // No restorePdScheduling: as if the restore had crashed. PD's own TTLs end the pause.
+    await eventually(20_000, async () => {
+      expect(await pausedSchedulers(pd)).toEqual([]);
+      expect(await etcdKeys(pd, '/config/ttl/')).toEqual([]);
+    });
+  }, 60_000);
 });
+
+/** Polls `check` until it stops throwing (every 200 ms, up to `ms`); rethrows its last failure. */
+async function eventually(ms: number, check: () => Promise<void>): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
