@@ -22,6 +22,8 @@ export interface ExternalPdOptions {
 const STORE_CAPACITY_BYTES = 1024n ** 4n;
 const DEFAULT_STORE_HEARTBEAT_MS = 1000;
 const DEFAULT_REGION_HEARTBEAT_MS = 2000;
+/** down_seconds reported for a peer on a down store (the simulated PD reports the same). */
+const DOWN_PEER_SECONDS = 60n;
 /** A broken RegionHeartbeat stream is reopened by the next heartbeat, at most this often. */
 const STREAM_RETRY_MS = 500;
 
@@ -229,6 +231,8 @@ export class ExternalPdLink {
         header: this.client.header(),
         region: toRegion(r),
         leader: toPeer(leader),
+        // As the simulated PD shows them: peers on a down store (TiKV's leader reports them once they stop answering).
+        downPeers: r.peers.filter((p) => this.faults.isStoreDown(p.storeId)).map((p) => ({ peer: toPeer(p), downSeconds: DOWN_PEER_SECONDS })),
         approximateSize: BigInt(stats.bytes),
         approximateKeys: BigInt(stats.keys),
         interval: { startTimestamp: BigInt(Math.min(this.lastRegionBeatSec, nowSec - 1)), endTimestamp: BigInt(nowSec) },

@@ -218,6 +218,12 @@ describe('a real PD scattering over four simulated stores (and a TiFlash one)', 
         const seen = await conn.pd.getRegionById(BigInt(id));
         expect([id, Number(seen?.leader?.storeId)]).toEqual([id, sim.state.regionById(id)!.leaderStoreId]);
         expect(Number(seen?.leader?.storeId)).not.toBe(victim);
+        // The new leaders report the peer on the down store as down.
+        const onVictim = sim.state.regionById(id)!.peers.find((p) => p.storeId === victim);
+        if (onVictim) {
+          const http = await pdGet<{ down_peers?: { peer: { store_id: number } }[] }>(pd, `region/id/${id}`);
+          expect(http.down_peers?.map((d) => d.peer.store_id)).toEqual([victim]);
+        }
       }
     });
     sim.faults.storeUp(victim);
