@@ -32,6 +32,7 @@ export async function startBootstrappedRealPd(sim: Omit<SimulatorOptions, 'pd'> 
   try {
     handle = await startSimulator({ stores: 3, tidb: false, ...sim, pd: { external: pd.address } });
     await handle.waitForReplicas!(Math.min(3, handle.stores.length), 60_000);
+    await waitPdSettled(pd.address, handle);
   } catch (e) {
     await handle?.stop();
     await pd.stop();
@@ -46,4 +47,22 @@ export async function startBootstrappedRealPd(sim: Omit<SimulatorOptions, 'pd'> 
       await pd.stop();
     },
   };
+}
+
+/**
+ * Waits until the real PD runs no operator and knows as many regions as the simulated stores hold, twice in a
+ * row: what it schedules by itself after bootstrap (replicas, its keyspace splits) is done, so region counts
+ * a test compares are not moved by it.
+ */
+export async function waitPdSettled(pdAddress: string, sim: SimulatorHandle, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let calm = 0;
+  for (;;) {
+    const ops = (await (await fetch(`http://${pdAddress}/pd/api/v1/operators`)).json()) as unknown[] | null;
+    const count = ((await (await fetch(`http://${pdAddress}/pd/api/v1/regions/count`)).json()) as { count: number }).count;
+    calm = (ops ?? []).length === 0 && count === sim.state.regions().length ? calm + 1 : 0;
+    if (calm >= 2) return;
+    if (Date.now() > until) throw new Error(`PD at ${pdAddress} did not settle in ${timeoutMs} ms: ${(ops ?? []).length} operators, ${count} regions vs ${sim.state.regions().length} on the stores`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
 }

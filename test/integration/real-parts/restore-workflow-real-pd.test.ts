@@ -3,7 +3,7 @@ import { realPdFootprint, startSimStack } from '../../../src/local-stack/sim-sta
 import { connectClusterDeps, type ClusterTarget } from '../../../src/worker/cluster-deps';
 import { pauseUpdate, progressQuery, resumeUpdate } from '../../../src/workflows/messages';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { startRealPdForTest } from '../../support/real-parts';
+import { startRealPdForTest, waitPdSettled } from '../../support/real-parts';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { recordedChecksums, restoredChecksums, schedulingView, type SimCluster } from '../../support/sim-cluster';
 
@@ -33,6 +33,7 @@ afterAll(async () => {
 test('restores a generated BR backup with a real PD: checksums equal the backup, the real PD ends normal', async () => {
   await env.withCluster({ pd: { external: pd.address } }, async (c, taskQueue) => {
     await c.sim.waitForReplicas!(3, 60_000);
+    await waitPdSettled(pd.address, c.sim);
     const before = await realPdFootprint(pd.address);
     const regionsBefore = c.sim.state.regions().length;
     const result = await env.client.workflow.execute(restoreWorkflow, {

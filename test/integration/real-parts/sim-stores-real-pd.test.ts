@@ -6,7 +6,7 @@ import { encodeBytes, recordKey, toHex } from '../../../src/plan/keys';
 import { tikvRpc } from '../../../src/cluster/tikv-rpc';
 import { PdStoreClient } from '../../../src/simulator/pd-store-client';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
-import { startRealPdForTest } from '../../support/real-parts';
+import { startRealPdForTest, waitPdSettled } from '../../support/real-parts';
 
 interface PdStoreJson {
   store: { id: number; address: string; status_address: string; version: string; state_name: string };
@@ -78,6 +78,7 @@ describe('simulated stores joined to a real PD', () => {
 
   it('carries out what the real PD schedules: three voters per region, its keyspace splits; brflow scans the result', async () => {
     await sim.waitForReplicas!(3, 30_000);
+    await waitPdSettled(pd.address, sim);
     // PD counts the cluster initialized once the first region has max-replicas voters (or it was split).
     await eventually(10_000, async () => expect((await pdGet<{ is_initialized: boolean }>(pd, 'cluster/status')).is_initialized).toBe(true));
     const storeIds = sim.stores.map((s) => s.id).sort();
