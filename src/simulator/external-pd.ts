@@ -102,7 +102,7 @@ export class ExternalPdLink {
     await this.client.bootstrap(this.storeMeta(first.id), toRegion(region));
     for (const s of stores) await this.client.putStore(this.storeMeta(s.id));
     await Promise.all(stores.map((s) => this.beatStore(s.id)));
-    for (const r of this.state.regions()) this.beatRegion(r.id);
+    for (const r of this.state.regions()) this.beatRegion(r);
     this.timers.push(setInterval(() => this.state.stores().forEach((s) => void this.beatStore(s.id)), this.opts.storeHeartbeatMs ?? DEFAULT_STORE_HEARTBEAT_MS));
     this.timers.push(setInterval(() => this.beatAllRegions(), this.opts.regionHeartbeatMs ?? DEFAULT_REGION_HEARTBEAT_MS));
   }
@@ -150,7 +150,7 @@ export class ExternalPdLink {
     const term = this.terms.get(regionId);
     for (const r of res.regions) if (term && r.id !== regionId) this.terms.set(r.id, { ...term });
     this.client.reportBatchSplit(res.regions.map(toRegion)).catch(() => undefined);
-    for (const r of res.regions) this.beatRegion(r.id);
+    for (const r of res.regions) this.beatRegion(r);
     return res;
   }
 
@@ -212,14 +212,15 @@ export class ExternalPdLink {
   }
 
   private beatAllRegions(): void {
-    for (const r of this.state.regions()) this.beatRegion(r.id);
+    // One pass over a snapshot of the regions: looking each up by ID would be quadratic in the region count.
+    for (const r of this.state.regions()) this.beatRegion(r);
     this.lastRegionBeatSec = Math.floor(Date.now() / 1000);
   }
 
   /** One RegionHeartbeat from the region's leader store (none while that store is down). */
-  private beatRegion(regionId: number): void {
+  private beatRegion(region: number | SimRegion): void {
     if (this.stopped) return;
-    const r = this.state.regionById(regionId);
+    const r = typeof region === 'number' ? this.state.regionById(region) : region;
     const leader = r && leaderPeer(r);
     if (!r || !leader || this.faults.isStoreDown(leader.storeId)) return;
     const stream = this.stream(leader.storeId);
