@@ -20,7 +20,8 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { Peer, Region as Region1, Store } from "./metapb";
+import { ConfChangeType, confChangeTypeFromJSON, confChangeTypeToJSON } from "./eraftpb";
+import { Peer, Region as Region1, RegionEpoch, Store } from "./metapb";
 
 export const protobufPackage = "pdpb";
 
@@ -28,7 +29,8 @@ export const protobufFileName = "pdpb.proto";
 
 /**
  * Subset of kvproto's pdpb: the PD calls a restore makes (members, TSO, stores, regions,
- * scatter, operators, GC safepoints). Paths on the wire are /pdpb.PD/<Method>.
+ * scatter, operators, GC safepoints), and the calls a TiKV store makes to join a real PD
+ * (bootstrap, store/region heartbeats, batch split). Paths on the wire are /pdpb.PD/<Method>.
  */
 
 export enum ErrorType {
@@ -140,6 +142,45 @@ export function operatorStatusToJSON(object: OperatorStatus): string {
     case OperatorStatus.RUNNING:
       return "RUNNING";
     case OperatorStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum CheckPolicy {
+  SCAN = 0,
+  APPROXIMATE = 1,
+  USEKEY = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function checkPolicyFromJSON(object: any): CheckPolicy {
+  switch (object) {
+    case 0:
+    case "SCAN":
+      return CheckPolicy.SCAN;
+    case 1:
+    case "APPROXIMATE":
+      return CheckPolicy.APPROXIMATE;
+    case 2:
+    case "USEKEY":
+      return CheckPolicy.USEKEY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CheckPolicy.UNRECOGNIZED;
+  }
+}
+
+export function checkPolicyToJSON(object: CheckPolicy): string {
+  switch (object) {
+    case CheckPolicy.SCAN:
+      return "SCAN";
+    case CheckPolicy.APPROXIMATE:
+      return "APPROXIMATE";
+    case CheckPolicy.USEKEY:
+      return "USEKEY";
+    case CheckPolicy.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -353,6 +394,174 @@ export interface UpdateGCSafePointRequest {
 export interface UpdateGCSafePointResponse {
   header: ResponseHeader | undefined;
   newSafePoint: bigint;
+}
+
+export interface BootstrapRequest {
+  header: RequestHeader | undefined;
+  store:
+    | Store
+    | undefined;
+  /** The first region: whole key space, one peer on `store`. */
+  region: Region1 | undefined;
+}
+
+export interface BootstrapResponse {
+  /** 2 (replication_status) is left out. */
+  header: ResponseHeader | undefined;
+}
+
+export interface IsBootstrappedRequest {
+  header: RequestHeader | undefined;
+}
+
+export interface IsBootstrappedResponse {
+  header: ResponseHeader | undefined;
+  bootstrapped: boolean;
+}
+
+export interface AllocIDRequest {
+  header: RequestHeader | undefined;
+}
+
+export interface AllocIDResponse {
+  header: ResponseHeader | undefined;
+  id: bigint;
+}
+
+export interface PutStoreRequest {
+  header: RequestHeader | undefined;
+  store: Store | undefined;
+}
+
+export interface PutStoreResponse {
+  header: ResponseHeader | undefined;
+}
+
+export interface TimeInterval {
+  /** Unix seconds. */
+  startTimestamp: bigint;
+  endTimestamp: bigint;
+}
+
+export interface StoreStats {
+  storeId: bigint;
+  /** Bytes. */
+  capacity: bigint;
+  available: bigint;
+  regionCount: number;
+  sendingSnapCount: number;
+  receivingSnapCount: number;
+  /** Unix seconds. */
+  startTime: number;
+  applyingSnapCount: number;
+  isBusy: boolean;
+  usedSize: bigint;
+  bytesWritten: bigint;
+  keysWritten: bigint;
+  bytesRead: bigint;
+  keysRead: bigint;
+  /** 16.. (thread and query stats) are left out. */
+  interval: TimeInterval | undefined;
+}
+
+export interface StoreHeartbeatRequest {
+  header: RequestHeader | undefined;
+  stats: StoreStats | undefined;
+}
+
+export interface StoreHeartbeatResponse {
+  header:
+    | ResponseHeader
+    | undefined;
+  /** 2, 4.. (replication, recovery, awaken, grpc control, node state) are left out. */
+  clusterVersion: string;
+}
+
+export interface RegionHeartbeatRequest {
+  header: RequestHeader | undefined;
+  region:
+    | Region1
+    | undefined;
+  /** The leader peer sending the heartbeat. */
+  leader: Peer | undefined;
+  downPeers: PeerStats[];
+  pendingPeers: Peer[];
+  bytesWritten: bigint;
+  bytesRead: bigint;
+  keysWritten: bigint;
+  keysRead: bigint;
+  /** Bytes. */
+  approximateSize: bigint;
+  interval: TimeInterval | undefined;
+  approximateKeys: bigint;
+  /** Raft term of the leader. */
+  term: bigint;
+}
+
+export interface ChangePeer {
+  peer: Peer | undefined;
+  changeType: ConfChangeType;
+}
+
+/** Several changes at once (joint consensus); empty changes = leave the joint state. */
+export interface ChangePeerV2 {
+  changes: ChangePeer[];
+}
+
+export interface TransferLeader {
+  peer: Peer | undefined;
+  peers: Peer[];
+}
+
+export interface Merge {
+  target: Region1 | undefined;
+}
+
+export interface SplitRegion {
+  policy: CheckPolicy;
+  keys: Buffer[];
+}
+
+/** An operator step PD asks the region's leader to carry out. */
+export interface RegionHeartbeatResponse {
+  header: ResponseHeader | undefined;
+  changePeer: ChangePeer | undefined;
+  transferLeader: TransferLeader | undefined;
+  regionId: bigint;
+  regionEpoch:
+    | RegionEpoch
+    | undefined;
+  /** The leader when PD made the request. */
+  targetPeer: Peer | undefined;
+  merge: Merge | undefined;
+  splitRegion: SplitRegion | undefined;
+  changePeerV2: ChangePeerV2 | undefined;
+}
+
+export interface AskBatchSplitRequest {
+  header: RequestHeader | undefined;
+  region: Region1 | undefined;
+  splitCount: number;
+}
+
+/** IDs for one new region: the region and one peer per peer of the region being split (same order). */
+export interface SplitID {
+  newRegionId: bigint;
+  newPeerIds: bigint[];
+}
+
+export interface AskBatchSplitResponse {
+  header: ResponseHeader | undefined;
+  ids: SplitID[];
+}
+
+export interface ReportBatchSplitRequest {
+  header: RequestHeader | undefined;
+  regions: Region1[];
+}
+
+export interface ReportBatchSplitResponse {
+  header: ResponseHeader | undefined;
 }
 
 function createBaseRequestHeader(): RequestHeader {
@@ -3859,6 +4068,2777 @@ export const UpdateGCSafePointResponse: MessageFns<UpdateGCSafePointResponse> = 
   },
 };
 
+function createBaseBootstrapRequest(): BootstrapRequest {
+  return { header: undefined, store: undefined, region: undefined };
+}
+
+export const BootstrapRequest: MessageFns<BootstrapRequest> = {
+  encode(message: BootstrapRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      RequestHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.store !== undefined) {
+      Store.encode(message.store, writer.uint32(18).fork()).join();
+    }
+    if (message.region !== undefined) {
+      Region1.encode(message.region, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BootstrapRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBootstrapRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = RequestHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.store = Store.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.region = Region1.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BootstrapRequest {
+    return {
+      header: isSet(object.header) ? RequestHeader.fromJSON(object.header) : undefined,
+      store: isSet(object.store) ? Store.fromJSON(object.store) : undefined,
+      region: isSet(object.region) ? Region1.fromJSON(object.region) : undefined,
+    };
+  },
+
+  toJSON(message: BootstrapRequest): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = RequestHeader.toJSON(message.header);
+    }
+    if (message.store !== undefined) {
+      obj.store = Store.toJSON(message.store);
+    }
+    if (message.region !== undefined) {
+      obj.region = Region1.toJSON(message.region);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BootstrapRequest>): BootstrapRequest {
+    return BootstrapRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BootstrapRequest>): BootstrapRequest {
+    const message = createBaseBootstrapRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? RequestHeader.fromPartial(object.header)
+      : undefined;
+    message.store = (object.store !== undefined && object.store !== null) ? Store.fromPartial(object.store) : undefined;
+    message.region = (object.region !== undefined && object.region !== null)
+      ? Region1.fromPartial(object.region)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBootstrapResponse(): BootstrapResponse {
+  return { header: undefined };
+}
+
+export const BootstrapResponse: MessageFns<BootstrapResponse> = {
+  encode(message: BootstrapResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BootstrapResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBootstrapResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BootstrapResponse {
+    return { header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined };
+  },
+
+  toJSON(message: BootstrapResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BootstrapResponse>): BootstrapResponse {
+    return BootstrapResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BootstrapResponse>): BootstrapResponse {
+    const message = createBaseBootstrapResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseIsBootstrappedRequest(): IsBootstrappedRequest {
+  return { header: undefined };
+}
+
+export const IsBootstrappedRequest: MessageFns<IsBootstrappedRequest> = {
+  encode(message: IsBootstrappedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      RequestHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IsBootstrappedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIsBootstrappedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = RequestHeader.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IsBootstrappedRequest {
+    return { header: isSet(object.header) ? RequestHeader.fromJSON(object.header) : undefined };
+  },
+
+  toJSON(message: IsBootstrappedRequest): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = RequestHeader.toJSON(message.header);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IsBootstrappedRequest>): IsBootstrappedRequest {
+    return IsBootstrappedRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IsBootstrappedRequest>): IsBootstrappedRequest {
+    const message = createBaseIsBootstrappedRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? RequestHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseIsBootstrappedResponse(): IsBootstrappedResponse {
+  return { header: undefined, bootstrapped: false };
+}
+
+export const IsBootstrappedResponse: MessageFns<IsBootstrappedResponse> = {
+  encode(message: IsBootstrappedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.bootstrapped !== false) {
+      writer.uint32(16).bool(message.bootstrapped);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IsBootstrappedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIsBootstrappedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.bootstrapped = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IsBootstrappedResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      bootstrapped: isSet(object.bootstrapped) ? globalThis.Boolean(object.bootstrapped) : false,
+    };
+  },
+
+  toJSON(message: IsBootstrappedResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.bootstrapped !== false) {
+      obj.bootstrapped = message.bootstrapped;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IsBootstrappedResponse>): IsBootstrappedResponse {
+    return IsBootstrappedResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IsBootstrappedResponse>): IsBootstrappedResponse {
+    const message = createBaseIsBootstrappedResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.bootstrapped = object.bootstrapped ?? false;
+    return message;
+  },
+};
+
+function createBaseAllocIDRequest(): AllocIDRequest {
+  return { header: undefined };
+}
+
+export const AllocIDRequest: MessageFns<AllocIDRequest> = {
+  encode(message: AllocIDRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      RequestHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllocIDRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllocIDRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = RequestHeader.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllocIDRequest {
+    return { header: isSet(object.header) ? RequestHeader.fromJSON(object.header) : undefined };
+  },
+
+  toJSON(message: AllocIDRequest): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = RequestHeader.toJSON(message.header);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllocIDRequest>): AllocIDRequest {
+    return AllocIDRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllocIDRequest>): AllocIDRequest {
+    const message = createBaseAllocIDRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? RequestHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAllocIDResponse(): AllocIDResponse {
+  return { header: undefined, id: 0n };
+}
+
+export const AllocIDResponse: MessageFns<AllocIDResponse> = {
+  encode(message: AllocIDResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.id !== 0n) {
+      if (BigInt.asUintN(64, message.id) !== message.id) {
+        throw new globalThis.Error("value provided for field message.id of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllocIDResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllocIDResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.id = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllocIDResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      id: isSet(object.id) ? BigInt(object.id) : 0n,
+    };
+  },
+
+  toJSON(message: AllocIDResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.id !== 0n) {
+      obj.id = message.id.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllocIDResponse>): AllocIDResponse {
+    return AllocIDResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllocIDResponse>): AllocIDResponse {
+    const message = createBaseAllocIDResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.id = (object.id !== undefined && object.id !== null) ? BigInt(object.id) : 0n;
+    return message;
+  },
+};
+
+function createBasePutStoreRequest(): PutStoreRequest {
+  return { header: undefined, store: undefined };
+}
+
+export const PutStoreRequest: MessageFns<PutStoreRequest> = {
+  encode(message: PutStoreRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      RequestHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.store !== undefined) {
+      Store.encode(message.store, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutStoreRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePutStoreRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = RequestHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.store = Store.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PutStoreRequest {
+    return {
+      header: isSet(object.header) ? RequestHeader.fromJSON(object.header) : undefined,
+      store: isSet(object.store) ? Store.fromJSON(object.store) : undefined,
+    };
+  },
+
+  toJSON(message: PutStoreRequest): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = RequestHeader.toJSON(message.header);
+    }
+    if (message.store !== undefined) {
+      obj.store = Store.toJSON(message.store);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PutStoreRequest>): PutStoreRequest {
+    return PutStoreRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PutStoreRequest>): PutStoreRequest {
+    const message = createBasePutStoreRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? RequestHeader.fromPartial(object.header)
+      : undefined;
+    message.store = (object.store !== undefined && object.store !== null) ? Store.fromPartial(object.store) : undefined;
+    return message;
+  },
+};
+
+function createBasePutStoreResponse(): PutStoreResponse {
+  return { header: undefined };
+}
+
+export const PutStoreResponse: MessageFns<PutStoreResponse> = {
+  encode(message: PutStoreResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutStoreResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePutStoreResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PutStoreResponse {
+    return { header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined };
+  },
+
+  toJSON(message: PutStoreResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PutStoreResponse>): PutStoreResponse {
+    return PutStoreResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PutStoreResponse>): PutStoreResponse {
+    const message = createBasePutStoreResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseTimeInterval(): TimeInterval {
+  return { startTimestamp: 0n, endTimestamp: 0n };
+}
+
+export const TimeInterval: MessageFns<TimeInterval> = {
+  encode(message: TimeInterval, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.startTimestamp !== 0n) {
+      if (BigInt.asUintN(64, message.startTimestamp) !== message.startTimestamp) {
+        throw new globalThis.Error("value provided for field message.startTimestamp of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.startTimestamp);
+    }
+    if (message.endTimestamp !== 0n) {
+      if (BigInt.asUintN(64, message.endTimestamp) !== message.endTimestamp) {
+        throw new globalThis.Error("value provided for field message.endTimestamp of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.endTimestamp);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TimeInterval {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTimeInterval();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.startTimestamp = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.endTimestamp = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TimeInterval {
+    return {
+      startTimestamp: isSet(object.startTimestamp)
+        ? BigInt(object.startTimestamp)
+        : isSet(object.start_timestamp)
+        ? BigInt(object.start_timestamp)
+        : 0n,
+      endTimestamp: isSet(object.endTimestamp)
+        ? BigInt(object.endTimestamp)
+        : isSet(object.end_timestamp)
+        ? BigInt(object.end_timestamp)
+        : 0n,
+    };
+  },
+
+  toJSON(message: TimeInterval): unknown {
+    const obj: any = {};
+    if (message.startTimestamp !== 0n) {
+      obj.startTimestamp = message.startTimestamp.toString();
+    }
+    if (message.endTimestamp !== 0n) {
+      obj.endTimestamp = message.endTimestamp.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TimeInterval>): TimeInterval {
+    return TimeInterval.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TimeInterval>): TimeInterval {
+    const message = createBaseTimeInterval();
+    message.startTimestamp = (object.startTimestamp !== undefined && object.startTimestamp !== null)
+      ? BigInt(object.startTimestamp)
+      : 0n;
+    message.endTimestamp = (object.endTimestamp !== undefined && object.endTimestamp !== null)
+      ? BigInt(object.endTimestamp)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseStoreStats(): StoreStats {
+  return {
+    storeId: 0n,
+    capacity: 0n,
+    available: 0n,
+    regionCount: 0,
+    sendingSnapCount: 0,
+    receivingSnapCount: 0,
+    startTime: 0,
+    applyingSnapCount: 0,
+    isBusy: false,
+    usedSize: 0n,
+    bytesWritten: 0n,
+    keysWritten: 0n,
+    bytesRead: 0n,
+    keysRead: 0n,
+    interval: undefined,
+  };
+}
+
+export const StoreStats: MessageFns<StoreStats> = {
+  encode(message: StoreStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.storeId !== 0n) {
+      if (BigInt.asUintN(64, message.storeId) !== message.storeId) {
+        throw new globalThis.Error("value provided for field message.storeId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.storeId);
+    }
+    if (message.capacity !== 0n) {
+      if (BigInt.asUintN(64, message.capacity) !== message.capacity) {
+        throw new globalThis.Error("value provided for field message.capacity of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.capacity);
+    }
+    if (message.available !== 0n) {
+      if (BigInt.asUintN(64, message.available) !== message.available) {
+        throw new globalThis.Error("value provided for field message.available of type uint64 too large");
+      }
+      writer.uint32(24).uint64(message.available);
+    }
+    if (message.regionCount !== 0) {
+      writer.uint32(32).uint32(message.regionCount);
+    }
+    if (message.sendingSnapCount !== 0) {
+      writer.uint32(40).uint32(message.sendingSnapCount);
+    }
+    if (message.receivingSnapCount !== 0) {
+      writer.uint32(48).uint32(message.receivingSnapCount);
+    }
+    if (message.startTime !== 0) {
+      writer.uint32(56).uint32(message.startTime);
+    }
+    if (message.applyingSnapCount !== 0) {
+      writer.uint32(64).uint32(message.applyingSnapCount);
+    }
+    if (message.isBusy !== false) {
+      writer.uint32(72).bool(message.isBusy);
+    }
+    if (message.usedSize !== 0n) {
+      if (BigInt.asUintN(64, message.usedSize) !== message.usedSize) {
+        throw new globalThis.Error("value provided for field message.usedSize of type uint64 too large");
+      }
+      writer.uint32(80).uint64(message.usedSize);
+    }
+    if (message.bytesWritten !== 0n) {
+      if (BigInt.asUintN(64, message.bytesWritten) !== message.bytesWritten) {
+        throw new globalThis.Error("value provided for field message.bytesWritten of type uint64 too large");
+      }
+      writer.uint32(88).uint64(message.bytesWritten);
+    }
+    if (message.keysWritten !== 0n) {
+      if (BigInt.asUintN(64, message.keysWritten) !== message.keysWritten) {
+        throw new globalThis.Error("value provided for field message.keysWritten of type uint64 too large");
+      }
+      writer.uint32(96).uint64(message.keysWritten);
+    }
+    if (message.bytesRead !== 0n) {
+      if (BigInt.asUintN(64, message.bytesRead) !== message.bytesRead) {
+        throw new globalThis.Error("value provided for field message.bytesRead of type uint64 too large");
+      }
+      writer.uint32(104).uint64(message.bytesRead);
+    }
+    if (message.keysRead !== 0n) {
+      if (BigInt.asUintN(64, message.keysRead) !== message.keysRead) {
+        throw new globalThis.Error("value provided for field message.keysRead of type uint64 too large");
+      }
+      writer.uint32(112).uint64(message.keysRead);
+    }
+    if (message.interval !== undefined) {
+      TimeInterval.encode(message.interval, writer.uint32(122).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoreStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoreStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.storeId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.capacity = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.available = reader.uint64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.regionCount = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.sendingSnapCount = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.receivingSnapCount = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.startTime = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.applyingSnapCount = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.isBusy = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.usedSize = reader.uint64() as bigint;
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.bytesWritten = reader.uint64() as bigint;
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.keysWritten = reader.uint64() as bigint;
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.bytesRead = reader.uint64() as bigint;
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.keysRead = reader.uint64() as bigint;
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.interval = TimeInterval.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StoreStats {
+    return {
+      storeId: isSet(object.storeId) ? BigInt(object.storeId) : isSet(object.store_id) ? BigInt(object.store_id) : 0n,
+      capacity: isSet(object.capacity) ? BigInt(object.capacity) : 0n,
+      available: isSet(object.available) ? BigInt(object.available) : 0n,
+      regionCount: isSet(object.regionCount)
+        ? globalThis.Number(object.regionCount)
+        : isSet(object.region_count)
+        ? globalThis.Number(object.region_count)
+        : 0,
+      sendingSnapCount: isSet(object.sendingSnapCount)
+        ? globalThis.Number(object.sendingSnapCount)
+        : isSet(object.sending_snap_count)
+        ? globalThis.Number(object.sending_snap_count)
+        : 0,
+      receivingSnapCount: isSet(object.receivingSnapCount)
+        ? globalThis.Number(object.receivingSnapCount)
+        : isSet(object.receiving_snap_count)
+        ? globalThis.Number(object.receiving_snap_count)
+        : 0,
+      startTime: isSet(object.startTime)
+        ? globalThis.Number(object.startTime)
+        : isSet(object.start_time)
+        ? globalThis.Number(object.start_time)
+        : 0,
+      applyingSnapCount: isSet(object.applyingSnapCount)
+        ? globalThis.Number(object.applyingSnapCount)
+        : isSet(object.applying_snap_count)
+        ? globalThis.Number(object.applying_snap_count)
+        : 0,
+      isBusy: isSet(object.isBusy)
+        ? globalThis.Boolean(object.isBusy)
+        : isSet(object.is_busy)
+        ? globalThis.Boolean(object.is_busy)
+        : false,
+      usedSize: isSet(object.usedSize)
+        ? BigInt(object.usedSize)
+        : isSet(object.used_size)
+        ? BigInt(object.used_size)
+        : 0n,
+      bytesWritten: isSet(object.bytesWritten)
+        ? BigInt(object.bytesWritten)
+        : isSet(object.bytes_written)
+        ? BigInt(object.bytes_written)
+        : 0n,
+      keysWritten: isSet(object.keysWritten)
+        ? BigInt(object.keysWritten)
+        : isSet(object.keys_written)
+        ? BigInt(object.keys_written)
+        : 0n,
+      bytesRead: isSet(object.bytesRead)
+        ? BigInt(object.bytesRead)
+        : isSet(object.bytes_read)
+        ? BigInt(object.bytes_read)
+        : 0n,
+      keysRead: isSet(object.keysRead)
+        ? BigInt(object.keysRead)
+        : isSet(object.keys_read)
+        ? BigInt(object.keys_read)
+        : 0n,
+      interval: isSet(object.interval) ? TimeInterval.fromJSON(object.interval) : undefined,
+    };
+  },
+
+  toJSON(message: StoreStats): unknown {
+    const obj: any = {};
+    if (message.storeId !== 0n) {
+      obj.storeId = message.storeId.toString();
+    }
+    if (message.capacity !== 0n) {
+      obj.capacity = message.capacity.toString();
+    }
+    if (message.available !== 0n) {
+      obj.available = message.available.toString();
+    }
+    if (message.regionCount !== 0) {
+      obj.regionCount = Math.round(message.regionCount);
+    }
+    if (message.sendingSnapCount !== 0) {
+      obj.sendingSnapCount = Math.round(message.sendingSnapCount);
+    }
+    if (message.receivingSnapCount !== 0) {
+      obj.receivingSnapCount = Math.round(message.receivingSnapCount);
+    }
+    if (message.startTime !== 0) {
+      obj.startTime = Math.round(message.startTime);
+    }
+    if (message.applyingSnapCount !== 0) {
+      obj.applyingSnapCount = Math.round(message.applyingSnapCount);
+    }
+    if (message.isBusy !== false) {
+      obj.isBusy = message.isBusy;
+    }
+    if (message.usedSize !== 0n) {
+      obj.usedSize = message.usedSize.toString();
+    }
+    if (message.bytesWritten !== 0n) {
+      obj.bytesWritten = message.bytesWritten.toString();
+    }
+    if (message.keysWritten !== 0n) {
+      obj.keysWritten = message.keysWritten.toString();
+    }
+    if (message.bytesRead !== 0n) {
+      obj.bytesRead = message.bytesRead.toString();
+    }
+    if (message.keysRead !== 0n) {
+      obj.keysRead = message.keysRead.toString();
+    }
+    if (message.interval !== undefined) {
+      obj.interval = TimeInterval.toJSON(message.interval);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StoreStats>): StoreStats {
+    return StoreStats.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StoreStats>): StoreStats {
+    const message = createBaseStoreStats();
+    message.storeId = (object.storeId !== undefined && object.storeId !== null) ? BigInt(object.storeId) : 0n;
+    message.capacity = (object.capacity !== undefined && object.capacity !== null) ? BigInt(object.capacity) : 0n;
+    message.available = (object.available !== undefined && object.available !== null) ? BigInt(object.available) : 0n;
+    message.regionCount = object.regionCount ?? 0;
+    message.sendingSnapCount = object.sendingSnapCount ?? 0;
+    message.receivingSnapCount = object.receivingSnapCount ?? 0;
+    message.startTime = object.startTime ?? 0;
+    message.applyingSnapCount = object.applyingSnapCount ?? 0;
+    message.isBusy = object.isBusy ?? false;
+    message.usedSize = (object.usedSize !== undefined && object.usedSize !== null) ? BigInt(object.usedSize) : 0n;
+    message.bytesWritten = (object.bytesWritten !== undefined && object.bytesWritten !== null)
+      ? BigInt(object.bytesWritten)
+      : 0n;
+    message.keysWritten = (object.keysWritten !== undefined && object.keysWritten !== null)
+      ? BigInt(object.keysWritten)
+      : 0n;
+    message.bytesRead = (object.bytesRead !== undefined && object.bytesRead !== null) ? BigInt(object.bytesRead) : 0n;
+    message.keysRead = (object.keysRead !== undefined && object.keysRead !== null) ? BigInt(object.keysRead) : 0n;
+    message.interval = (object.interval !== undefined && object.interval !== null)
+      ? TimeInterval.fromPartial(object.interval)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStoreHeartbeatRequest(): StoreHeartbeatRequest {
+  return { header: undefined, stats: undefined };
+}
+
+export const StoreHeartbeatRequest: MessageFns<StoreHeartbeatRequest> = {
+  encode(message: StoreHeartbeatRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      RequestHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.stats !== undefined) {
+      StoreStats.encode(message.stats, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoreHeartbeatRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoreHeartbeatRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = RequestHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stats = StoreStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StoreHeartbeatRequest {
+    return {
+      header: isSet(object.header) ? RequestHeader.fromJSON(object.header) : undefined,
+      stats: isSet(object.stats) ? StoreStats.fromJSON(object.stats) : undefined,
+    };
+  },
+
+  toJSON(message: StoreHeartbeatRequest): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = RequestHeader.toJSON(message.header);
+    }
+    if (message.stats !== undefined) {
+      obj.stats = StoreStats.toJSON(message.stats);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StoreHeartbeatRequest>): StoreHeartbeatRequest {
+    return StoreHeartbeatRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StoreHeartbeatRequest>): StoreHeartbeatRequest {
+    const message = createBaseStoreHeartbeatRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? RequestHeader.fromPartial(object.header)
+      : undefined;
+    message.stats = (object.stats !== undefined && object.stats !== null)
+      ? StoreStats.fromPartial(object.stats)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStoreHeartbeatResponse(): StoreHeartbeatResponse {
+  return { header: undefined, clusterVersion: "" };
+}
+
+export const StoreHeartbeatResponse: MessageFns<StoreHeartbeatResponse> = {
+  encode(message: StoreHeartbeatResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.clusterVersion !== "") {
+      writer.uint32(26).string(message.clusterVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoreHeartbeatResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoreHeartbeatResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.clusterVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StoreHeartbeatResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      clusterVersion: isSet(object.clusterVersion)
+        ? globalThis.String(object.clusterVersion)
+        : isSet(object.cluster_version)
+        ? globalThis.String(object.cluster_version)
+        : "",
+    };
+  },
+
+  toJSON(message: StoreHeartbeatResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.clusterVersion !== "") {
+      obj.clusterVersion = message.clusterVersion;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StoreHeartbeatResponse>): StoreHeartbeatResponse {
+    return StoreHeartbeatResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StoreHeartbeatResponse>): StoreHeartbeatResponse {
+    const message = createBaseStoreHeartbeatResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.clusterVersion = object.clusterVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseRegionHeartbeatRequest(): RegionHeartbeatRequest {
+  return {
+    header: undefined,
+    region: undefined,
+    leader: undefined,
+    downPeers: [],
+    pendingPeers: [],
+    bytesWritten: 0n,
+    bytesRead: 0n,
+    keysWritten: 0n,
+    keysRead: 0n,
+    approximateSize: 0n,
+    interval: undefined,
+    approximateKeys: 0n,
+    term: 0n,
+  };
+}
+
+export const RegionHeartbeatRequest: MessageFns<RegionHeartbeatRequest> = {
+  encode(message: RegionHeartbeatRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      RequestHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.region !== undefined) {
+      Region1.encode(message.region, writer.uint32(18).fork()).join();
+    }
+    if (message.leader !== undefined) {
+      Peer.encode(message.leader, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.downPeers) {
+      PeerStats.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.pendingPeers) {
+      Peer.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.bytesWritten !== 0n) {
+      if (BigInt.asUintN(64, message.bytesWritten) !== message.bytesWritten) {
+        throw new globalThis.Error("value provided for field message.bytesWritten of type uint64 too large");
+      }
+      writer.uint32(48).uint64(message.bytesWritten);
+    }
+    if (message.bytesRead !== 0n) {
+      if (BigInt.asUintN(64, message.bytesRead) !== message.bytesRead) {
+        throw new globalThis.Error("value provided for field message.bytesRead of type uint64 too large");
+      }
+      writer.uint32(56).uint64(message.bytesRead);
+    }
+    if (message.keysWritten !== 0n) {
+      if (BigInt.asUintN(64, message.keysWritten) !== message.keysWritten) {
+        throw new globalThis.Error("value provided for field message.keysWritten of type uint64 too large");
+      }
+      writer.uint32(64).uint64(message.keysWritten);
+    }
+    if (message.keysRead !== 0n) {
+      if (BigInt.asUintN(64, message.keysRead) !== message.keysRead) {
+        throw new globalThis.Error("value provided for field message.keysRead of type uint64 too large");
+      }
+      writer.uint32(72).uint64(message.keysRead);
+    }
+    if (message.approximateSize !== 0n) {
+      if (BigInt.asUintN(64, message.approximateSize) !== message.approximateSize) {
+        throw new globalThis.Error("value provided for field message.approximateSize of type uint64 too large");
+      }
+      writer.uint32(80).uint64(message.approximateSize);
+    }
+    if (message.interval !== undefined) {
+      TimeInterval.encode(message.interval, writer.uint32(98).fork()).join();
+    }
+    if (message.approximateKeys !== 0n) {
+      if (BigInt.asUintN(64, message.approximateKeys) !== message.approximateKeys) {
+        throw new globalThis.Error("value provided for field message.approximateKeys of type uint64 too large");
+      }
+      writer.uint32(104).uint64(message.approximateKeys);
+    }
+    if (message.term !== 0n) {
+      if (BigInt.asUintN(64, message.term) !== message.term) {
+        throw new globalThis.Error("value provided for field message.term of type uint64 too large");
+      }
+      writer.uint32(112).uint64(message.term);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegionHeartbeatRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegionHeartbeatRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = RequestHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.region = Region1.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.leader = Peer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.downPeers.push(PeerStats.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pendingPeers.push(Peer.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.bytesWritten = reader.uint64() as bigint;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.bytesRead = reader.uint64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.keysWritten = reader.uint64() as bigint;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.keysRead = reader.uint64() as bigint;
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.approximateSize = reader.uint64() as bigint;
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.interval = TimeInterval.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.approximateKeys = reader.uint64() as bigint;
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.term = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegionHeartbeatRequest {
+    return {
+      header: isSet(object.header) ? RequestHeader.fromJSON(object.header) : undefined,
+      region: isSet(object.region) ? Region1.fromJSON(object.region) : undefined,
+      leader: isSet(object.leader) ? Peer.fromJSON(object.leader) : undefined,
+      downPeers: globalThis.Array.isArray(object?.downPeers)
+        ? object.downPeers.map((e: any) => PeerStats.fromJSON(e))
+        : globalThis.Array.isArray(object?.down_peers)
+        ? object.down_peers.map((e: any) => PeerStats.fromJSON(e))
+        : [],
+      pendingPeers: globalThis.Array.isArray(object?.pendingPeers)
+        ? object.pendingPeers.map((e: any) => Peer.fromJSON(e))
+        : globalThis.Array.isArray(object?.pending_peers)
+        ? object.pending_peers.map((e: any) => Peer.fromJSON(e))
+        : [],
+      bytesWritten: isSet(object.bytesWritten)
+        ? BigInt(object.bytesWritten)
+        : isSet(object.bytes_written)
+        ? BigInt(object.bytes_written)
+        : 0n,
+      bytesRead: isSet(object.bytesRead)
+        ? BigInt(object.bytesRead)
+        : isSet(object.bytes_read)
+        ? BigInt(object.bytes_read)
+        : 0n,
+      keysWritten: isSet(object.keysWritten)
+        ? BigInt(object.keysWritten)
+        : isSet(object.keys_written)
+        ? BigInt(object.keys_written)
+        : 0n,
+      keysRead: isSet(object.keysRead)
+        ? BigInt(object.keysRead)
+        : isSet(object.keys_read)
+        ? BigInt(object.keys_read)
+        : 0n,
+      approximateSize: isSet(object.approximateSize)
+        ? BigInt(object.approximateSize)
+        : isSet(object.approximate_size)
+        ? BigInt(object.approximate_size)
+        : 0n,
+      interval: isSet(object.interval) ? TimeInterval.fromJSON(object.interval) : undefined,
+      approximateKeys: isSet(object.approximateKeys)
+        ? BigInt(object.approximateKeys)
+        : isSet(object.approximate_keys)
+        ? BigInt(object.approximate_keys)
+        : 0n,
+      term: isSet(object.term) ? BigInt(object.term) : 0n,
+    };
+  },
+
+  toJSON(message: RegionHeartbeatRequest): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = RequestHeader.toJSON(message.header);
+    }
+    if (message.region !== undefined) {
+      obj.region = Region1.toJSON(message.region);
+    }
+    if (message.leader !== undefined) {
+      obj.leader = Peer.toJSON(message.leader);
+    }
+    if (message.downPeers?.length) {
+      obj.downPeers = message.downPeers.map((e) => PeerStats.toJSON(e));
+    }
+    if (message.pendingPeers?.length) {
+      obj.pendingPeers = message.pendingPeers.map((e) => Peer.toJSON(e));
+    }
+    if (message.bytesWritten !== 0n) {
+      obj.bytesWritten = message.bytesWritten.toString();
+    }
+    if (message.bytesRead !== 0n) {
+      obj.bytesRead = message.bytesRead.toString();
+    }
+    if (message.keysWritten !== 0n) {
+      obj.keysWritten = message.keysWritten.toString();
+    }
+    if (message.keysRead !== 0n) {
+      obj.keysRead = message.keysRead.toString();
+    }
+    if (message.approximateSize !== 0n) {
+      obj.approximateSize = message.approximateSize.toString();
+    }
+    if (message.interval !== undefined) {
+      obj.interval = TimeInterval.toJSON(message.interval);
+    }
+    if (message.approximateKeys !== 0n) {
+      obj.approximateKeys = message.approximateKeys.toString();
+    }
+    if (message.term !== 0n) {
+      obj.term = message.term.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegionHeartbeatRequest>): RegionHeartbeatRequest {
+    return RegionHeartbeatRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegionHeartbeatRequest>): RegionHeartbeatRequest {
+    const message = createBaseRegionHeartbeatRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? RequestHeader.fromPartial(object.header)
+      : undefined;
+    message.region = (object.region !== undefined && object.region !== null)
+      ? Region1.fromPartial(object.region)
+      : undefined;
+    message.leader = (object.leader !== undefined && object.leader !== null)
+      ? Peer.fromPartial(object.leader)
+      : undefined;
+    message.downPeers = object.downPeers?.map((e) => PeerStats.fromPartial(e)) || [];
+    message.pendingPeers = object.pendingPeers?.map((e) => Peer.fromPartial(e)) || [];
+    message.bytesWritten = (object.bytesWritten !== undefined && object.bytesWritten !== null)
+      ? BigInt(object.bytesWritten)
+      : 0n;
+    message.bytesRead = (object.bytesRead !== undefined && object.bytesRead !== null) ? BigInt(object.bytesRead) : 0n;
+    message.keysWritten = (object.keysWritten !== undefined && object.keysWritten !== null)
+      ? BigInt(object.keysWritten)
+      : 0n;
+    message.keysRead = (object.keysRead !== undefined && object.keysRead !== null) ? BigInt(object.keysRead) : 0n;
+    message.approximateSize = (object.approximateSize !== undefined && object.approximateSize !== null)
+      ? BigInt(object.approximateSize)
+      : 0n;
+    message.interval = (object.interval !== undefined && object.interval !== null)
+      ? TimeInterval.fromPartial(object.interval)
+      : undefined;
+    message.approximateKeys = (object.approximateKeys !== undefined && object.approximateKeys !== null)
+      ? BigInt(object.approximateKeys)
+      : 0n;
+    message.term = (object.term !== undefined && object.term !== null) ? BigInt(object.term) : 0n;
+    return message;
+  },
+};
+
+function createBaseChangePeer(): ChangePeer {
+  return { peer: undefined, changeType: 0 };
+}
+
+export const ChangePeer: MessageFns<ChangePeer> = {
+  encode(message: ChangePeer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.peer !== undefined) {
+      Peer.encode(message.peer, writer.uint32(10).fork()).join();
+    }
+    if (message.changeType !== 0) {
+      writer.uint32(16).int32(message.changeType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChangePeer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChangePeer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.peer = Peer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.changeType = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChangePeer {
+    return {
+      peer: isSet(object.peer) ? Peer.fromJSON(object.peer) : undefined,
+      changeType: isSet(object.changeType)
+        ? confChangeTypeFromJSON(object.changeType)
+        : isSet(object.change_type)
+        ? confChangeTypeFromJSON(object.change_type)
+        : 0,
+    };
+  },
+
+  toJSON(message: ChangePeer): unknown {
+    const obj: any = {};
+    if (message.peer !== undefined) {
+      obj.peer = Peer.toJSON(message.peer);
+    }
+    if (message.changeType !== 0) {
+      obj.changeType = confChangeTypeToJSON(message.changeType);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChangePeer>): ChangePeer {
+    return ChangePeer.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChangePeer>): ChangePeer {
+    const message = createBaseChangePeer();
+    message.peer = (object.peer !== undefined && object.peer !== null) ? Peer.fromPartial(object.peer) : undefined;
+    message.changeType = object.changeType ?? 0;
+    return message;
+  },
+};
+
+function createBaseChangePeerV2(): ChangePeerV2 {
+  return { changes: [] };
+}
+
+export const ChangePeerV2: MessageFns<ChangePeerV2> = {
+  encode(message: ChangePeerV2, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.changes) {
+      ChangePeer.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChangePeerV2 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChangePeerV2();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.changes.push(ChangePeer.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChangePeerV2 {
+    return {
+      changes: globalThis.Array.isArray(object?.changes) ? object.changes.map((e: any) => ChangePeer.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ChangePeerV2): unknown {
+    const obj: any = {};
+    if (message.changes?.length) {
+      obj.changes = message.changes.map((e) => ChangePeer.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChangePeerV2>): ChangePeerV2 {
+    return ChangePeerV2.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChangePeerV2>): ChangePeerV2 {
+    const message = createBaseChangePeerV2();
+    message.changes = object.changes?.map((e) => ChangePeer.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTransferLeader(): TransferLeader {
+  return { peer: undefined, peers: [] };
+}
+
+export const TransferLeader: MessageFns<TransferLeader> = {
+  encode(message: TransferLeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.peer !== undefined) {
+      Peer.encode(message.peer, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.peers) {
+      Peer.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TransferLeader {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransferLeader();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.peer = Peer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.peers.push(Peer.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TransferLeader {
+    return {
+      peer: isSet(object.peer) ? Peer.fromJSON(object.peer) : undefined,
+      peers: globalThis.Array.isArray(object?.peers) ? object.peers.map((e: any) => Peer.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: TransferLeader): unknown {
+    const obj: any = {};
+    if (message.peer !== undefined) {
+      obj.peer = Peer.toJSON(message.peer);
+    }
+    if (message.peers?.length) {
+      obj.peers = message.peers.map((e) => Peer.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TransferLeader>): TransferLeader {
+    return TransferLeader.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TransferLeader>): TransferLeader {
+    const message = createBaseTransferLeader();
+    message.peer = (object.peer !== undefined && object.peer !== null) ? Peer.fromPartial(object.peer) : undefined;
+    message.peers = object.peers?.map((e) => Peer.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMerge(): Merge {
+  return { target: undefined };
+}
+
+export const Merge: MessageFns<Merge> = {
+  encode(message: Merge, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== undefined) {
+      Region1.encode(message.target, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Merge {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMerge();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = Region1.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Merge {
+    return { target: isSet(object.target) ? Region1.fromJSON(object.target) : undefined };
+  },
+
+  toJSON(message: Merge): unknown {
+    const obj: any = {};
+    if (message.target !== undefined) {
+      obj.target = Region1.toJSON(message.target);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Merge>): Merge {
+    return Merge.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Merge>): Merge {
+    const message = createBaseMerge();
+    message.target = (object.target !== undefined && object.target !== null)
+      ? Region1.fromPartial(object.target)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSplitRegion(): SplitRegion {
+  return { policy: 0, keys: [] };
+}
+
+export const SplitRegion: MessageFns<SplitRegion> = {
+  encode(message: SplitRegion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.policy !== 0) {
+      writer.uint32(8).int32(message.policy);
+    }
+    for (const v of message.keys) {
+      writer.uint32(18).bytes(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SplitRegion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSplitRegion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.policy = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keys.push(Buffer.from(reader.bytes()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SplitRegion {
+    return {
+      policy: isSet(object.policy) ? checkPolicyFromJSON(object.policy) : 0,
+      keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => Buffer.from(bytesFromBase64(e))) : [],
+    };
+  },
+
+  toJSON(message: SplitRegion): unknown {
+    const obj: any = {};
+    if (message.policy !== 0) {
+      obj.policy = checkPolicyToJSON(message.policy);
+    }
+    if (message.keys?.length) {
+      obj.keys = message.keys.map((e) => base64FromBytes(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SplitRegion>): SplitRegion {
+    return SplitRegion.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SplitRegion>): SplitRegion {
+    const message = createBaseSplitRegion();
+    message.policy = object.policy ?? 0;
+    message.keys = object.keys?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRegionHeartbeatResponse(): RegionHeartbeatResponse {
+  return {
+    header: undefined,
+    changePeer: undefined,
+    transferLeader: undefined,
+    regionId: 0n,
+    regionEpoch: undefined,
+    targetPeer: undefined,
+    merge: undefined,
+    splitRegion: undefined,
+    changePeerV2: undefined,
+  };
+}
+
+export const RegionHeartbeatResponse: MessageFns<RegionHeartbeatResponse> = {
+  encode(message: RegionHeartbeatResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.changePeer !== undefined) {
+      ChangePeer.encode(message.changePeer, writer.uint32(18).fork()).join();
+    }
+    if (message.transferLeader !== undefined) {
+      TransferLeader.encode(message.transferLeader, writer.uint32(26).fork()).join();
+    }
+    if (message.regionId !== 0n) {
+      if (BigInt.asUintN(64, message.regionId) !== message.regionId) {
+        throw new globalThis.Error("value provided for field message.regionId of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.regionId);
+    }
+    if (message.regionEpoch !== undefined) {
+      RegionEpoch.encode(message.regionEpoch, writer.uint32(42).fork()).join();
+    }
+    if (message.targetPeer !== undefined) {
+      Peer.encode(message.targetPeer, writer.uint32(50).fork()).join();
+    }
+    if (message.merge !== undefined) {
+      Merge.encode(message.merge, writer.uint32(58).fork()).join();
+    }
+    if (message.splitRegion !== undefined) {
+      SplitRegion.encode(message.splitRegion, writer.uint32(66).fork()).join();
+    }
+    if (message.changePeerV2 !== undefined) {
+      ChangePeerV2.encode(message.changePeerV2, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegionHeartbeatResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegionHeartbeatResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.changePeer = ChangePeer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.transferLeader = TransferLeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.regionId = reader.uint64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.regionEpoch = RegionEpoch.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.targetPeer = Peer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.merge = Merge.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.splitRegion = SplitRegion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.changePeerV2 = ChangePeerV2.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegionHeartbeatResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      changePeer: isSet(object.changePeer)
+        ? ChangePeer.fromJSON(object.changePeer)
+        : isSet(object.change_peer)
+        ? ChangePeer.fromJSON(object.change_peer)
+        : undefined,
+      transferLeader: isSet(object.transferLeader)
+        ? TransferLeader.fromJSON(object.transferLeader)
+        : isSet(object.transfer_leader)
+        ? TransferLeader.fromJSON(object.transfer_leader)
+        : undefined,
+      regionId: isSet(object.regionId)
+        ? BigInt(object.regionId)
+        : isSet(object.region_id)
+        ? BigInt(object.region_id)
+        : 0n,
+      regionEpoch: isSet(object.regionEpoch)
+        ? RegionEpoch.fromJSON(object.regionEpoch)
+        : isSet(object.region_epoch)
+        ? RegionEpoch.fromJSON(object.region_epoch)
+        : undefined,
+      targetPeer: isSet(object.targetPeer)
+        ? Peer.fromJSON(object.targetPeer)
+        : isSet(object.target_peer)
+        ? Peer.fromJSON(object.target_peer)
+        : undefined,
+      merge: isSet(object.merge) ? Merge.fromJSON(object.merge) : undefined,
+      splitRegion: isSet(object.splitRegion)
+        ? SplitRegion.fromJSON(object.splitRegion)
+        : isSet(object.split_region)
+        ? SplitRegion.fromJSON(object.split_region)
+        : undefined,
+      changePeerV2: isSet(object.changePeerV2)
+        ? ChangePeerV2.fromJSON(object.changePeerV2)
+        : isSet(object.change_peer_v2)
+        ? ChangePeerV2.fromJSON(object.change_peer_v2)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RegionHeartbeatResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.changePeer !== undefined) {
+      obj.changePeer = ChangePeer.toJSON(message.changePeer);
+    }
+    if (message.transferLeader !== undefined) {
+      obj.transferLeader = TransferLeader.toJSON(message.transferLeader);
+    }
+    if (message.regionId !== 0n) {
+      obj.regionId = message.regionId.toString();
+    }
+    if (message.regionEpoch !== undefined) {
+      obj.regionEpoch = RegionEpoch.toJSON(message.regionEpoch);
+    }
+    if (message.targetPeer !== undefined) {
+      obj.targetPeer = Peer.toJSON(message.targetPeer);
+    }
+    if (message.merge !== undefined) {
+      obj.merge = Merge.toJSON(message.merge);
+    }
+    if (message.splitRegion !== undefined) {
+      obj.splitRegion = SplitRegion.toJSON(message.splitRegion);
+    }
+    if (message.changePeerV2 !== undefined) {
+      obj.changePeerV2 = ChangePeerV2.toJSON(message.changePeerV2);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegionHeartbeatResponse>): RegionHeartbeatResponse {
+    return RegionHeartbeatResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegionHeartbeatResponse>): RegionHeartbeatResponse {
+    const message = createBaseRegionHeartbeatResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.changePeer = (object.changePeer !== undefined && object.changePeer !== null)
+      ? ChangePeer.fromPartial(object.changePeer)
+      : undefined;
+    message.transferLeader = (object.transferLeader !== undefined && object.transferLeader !== null)
+      ? TransferLeader.fromPartial(object.transferLeader)
+      : undefined;
+    message.regionId = (object.regionId !== undefined && object.regionId !== null) ? BigInt(object.regionId) : 0n;
+    message.regionEpoch = (object.regionEpoch !== undefined && object.regionEpoch !== null)
+      ? RegionEpoch.fromPartial(object.regionEpoch)
+      : undefined;
+    message.targetPeer = (object.targetPeer !== undefined && object.targetPeer !== null)
+      ? Peer.fromPartial(object.targetPeer)
+      : undefined;
+    message.merge = (object.merge !== undefined && object.merge !== null) ? Merge.fromPartial(object.merge) : undefined;
+    message.splitRegion = (object.splitRegion !== undefined && object.splitRegion !== null)
+      ? SplitRegion.fromPartial(object.splitRegion)
+      : undefined;
+    message.changePeerV2 = (object.changePeerV2 !== undefined && object.changePeerV2 !== null)
+      ? ChangePeerV2.fromPartial(object.changePeerV2)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAskBatchSplitRequest(): AskBatchSplitRequest {
+  return { header: undefined, region: undefined, splitCount: 0 };
+}
+
+export const AskBatchSplitRequest: MessageFns<AskBatchSplitRequest> = {
+  encode(message: AskBatchSplitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      RequestHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.region !== undefined) {
+      Region1.encode(message.region, writer.uint32(18).fork()).join();
+    }
+    if (message.splitCount !== 0) {
+      writer.uint32(24).uint32(message.splitCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AskBatchSplitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAskBatchSplitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = RequestHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.region = Region1.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.splitCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AskBatchSplitRequest {
+    return {
+      header: isSet(object.header) ? RequestHeader.fromJSON(object.header) : undefined,
+      region: isSet(object.region) ? Region1.fromJSON(object.region) : undefined,
+      splitCount: isSet(object.splitCount)
+        ? globalThis.Number(object.splitCount)
+        : isSet(object.split_count)
+        ? globalThis.Number(object.split_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: AskBatchSplitRequest): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = RequestHeader.toJSON(message.header);
+    }
+    if (message.region !== undefined) {
+      obj.region = Region1.toJSON(message.region);
+    }
+    if (message.splitCount !== 0) {
+      obj.splitCount = Math.round(message.splitCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AskBatchSplitRequest>): AskBatchSplitRequest {
+    return AskBatchSplitRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AskBatchSplitRequest>): AskBatchSplitRequest {
+    const message = createBaseAskBatchSplitRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? RequestHeader.fromPartial(object.header)
+      : undefined;
+    message.region = (object.region !== undefined && object.region !== null)
+      ? Region1.fromPartial(object.region)
+      : undefined;
+    message.splitCount = object.splitCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseSplitID(): SplitID {
+  return { newRegionId: 0n, newPeerIds: [] };
+}
+
+export const SplitID: MessageFns<SplitID> = {
+  encode(message: SplitID, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.newRegionId !== 0n) {
+      if (BigInt.asUintN(64, message.newRegionId) !== message.newRegionId) {
+        throw new globalThis.Error("value provided for field message.newRegionId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.newRegionId);
+    }
+    if (message.newPeerIds.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.newPeerIds) {
+        if (BigInt.asUintN(64, v) !== v) {
+          throw new globalThis.Error("a value provided in array field newPeerIds of type uint64 is too large");
+        }
+        writer.uint64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SplitID {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSplitID();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.newRegionId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.newPeerIds.push(reader.uint64() as bigint);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.newPeerIds.push(reader.uint64() as bigint);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SplitID {
+    return {
+      newRegionId: isSet(object.newRegionId)
+        ? BigInt(object.newRegionId)
+        : isSet(object.new_region_id)
+        ? BigInt(object.new_region_id)
+        : 0n,
+      newPeerIds: globalThis.Array.isArray(object?.newPeerIds)
+        ? object.newPeerIds.map((e: any) => BigInt(e))
+        : globalThis.Array.isArray(object?.new_peer_ids)
+        ? object.new_peer_ids.map((e: any) => BigInt(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SplitID): unknown {
+    const obj: any = {};
+    if (message.newRegionId !== 0n) {
+      obj.newRegionId = message.newRegionId.toString();
+    }
+    if (message.newPeerIds?.length) {
+      obj.newPeerIds = message.newPeerIds.map((e) => e.toString());
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SplitID>): SplitID {
+    return SplitID.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SplitID>): SplitID {
+    const message = createBaseSplitID();
+    message.newRegionId = (object.newRegionId !== undefined && object.newRegionId !== null)
+      ? BigInt(object.newRegionId)
+      : 0n;
+    message.newPeerIds = object.newPeerIds?.map((e) => BigInt(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAskBatchSplitResponse(): AskBatchSplitResponse {
+  return { header: undefined, ids: [] };
+}
+
+export const AskBatchSplitResponse: MessageFns<AskBatchSplitResponse> = {
+  encode(message: AskBatchSplitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.ids) {
+      SplitID.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AskBatchSplitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAskBatchSplitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ids.push(SplitID.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AskBatchSplitResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      ids: globalThis.Array.isArray(object?.ids) ? object.ids.map((e: any) => SplitID.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: AskBatchSplitResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.ids?.length) {
+      obj.ids = message.ids.map((e) => SplitID.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AskBatchSplitResponse>): AskBatchSplitResponse {
+    return AskBatchSplitResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AskBatchSplitResponse>): AskBatchSplitResponse {
+    const message = createBaseAskBatchSplitResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.ids = object.ids?.map((e) => SplitID.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReportBatchSplitRequest(): ReportBatchSplitRequest {
+  return { header: undefined, regions: [] };
+}
+
+export const ReportBatchSplitRequest: MessageFns<ReportBatchSplitRequest> = {
+  encode(message: ReportBatchSplitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      RequestHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.regions) {
+      Region1.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportBatchSplitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportBatchSplitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = RequestHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.regions.push(Region1.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportBatchSplitRequest {
+    return {
+      header: isSet(object.header) ? RequestHeader.fromJSON(object.header) : undefined,
+      regions: globalThis.Array.isArray(object?.regions) ? object.regions.map((e: any) => Region1.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ReportBatchSplitRequest): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = RequestHeader.toJSON(message.header);
+    }
+    if (message.regions?.length) {
+      obj.regions = message.regions.map((e) => Region1.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReportBatchSplitRequest>): ReportBatchSplitRequest {
+    return ReportBatchSplitRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReportBatchSplitRequest>): ReportBatchSplitRequest {
+    const message = createBaseReportBatchSplitRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? RequestHeader.fromPartial(object.header)
+      : undefined;
+    message.regions = object.regions?.map((e) => Region1.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReportBatchSplitResponse(): ReportBatchSplitResponse {
+  return { header: undefined };
+}
+
+export const ReportBatchSplitResponse: MessageFns<ReportBatchSplitResponse> = {
+  encode(message: ReportBatchSplitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportBatchSplitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportBatchSplitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportBatchSplitResponse {
+    return { header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined };
+  },
+
+  toJSON(message: ReportBatchSplitResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReportBatchSplitResponse>): ReportBatchSplitResponse {
+    return ReportBatchSplitResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReportBatchSplitResponse>): ReportBatchSplitResponse {
+    const message = createBaseReportBatchSplitResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
+};
+
 export type PDService = typeof PDService;
 export const PDService = {
   getMembers: {
@@ -3980,6 +6960,89 @@ export const PDService = {
       Buffer.from(UpdateGCSafePointResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateGCSafePointResponse => UpdateGCSafePointResponse.decode(value),
   },
+  /** What a TiKV store calls (the simulator's stores, when they join a real PD). */
+  bootstrap: {
+    path: "/pdpb.PD/Bootstrap" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BootstrapRequest): Buffer => Buffer.from(BootstrapRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BootstrapRequest => BootstrapRequest.decode(value),
+    responseSerialize: (value: BootstrapResponse): Buffer => Buffer.from(BootstrapResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BootstrapResponse => BootstrapResponse.decode(value),
+  },
+  isBootstrapped: {
+    path: "/pdpb.PD/IsBootstrapped" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: IsBootstrappedRequest): Buffer =>
+      Buffer.from(IsBootstrappedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): IsBootstrappedRequest => IsBootstrappedRequest.decode(value),
+    responseSerialize: (value: IsBootstrappedResponse): Buffer =>
+      Buffer.from(IsBootstrappedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): IsBootstrappedResponse => IsBootstrappedResponse.decode(value),
+  },
+  allocId: {
+    path: "/pdpb.PD/AllocID" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AllocIDRequest): Buffer => Buffer.from(AllocIDRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AllocIDRequest => AllocIDRequest.decode(value),
+    responseSerialize: (value: AllocIDResponse): Buffer => Buffer.from(AllocIDResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AllocIDResponse => AllocIDResponse.decode(value),
+  },
+  putStore: {
+    path: "/pdpb.PD/PutStore" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PutStoreRequest): Buffer => Buffer.from(PutStoreRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PutStoreRequest => PutStoreRequest.decode(value),
+    responseSerialize: (value: PutStoreResponse): Buffer => Buffer.from(PutStoreResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PutStoreResponse => PutStoreResponse.decode(value),
+  },
+  storeHeartbeat: {
+    path: "/pdpb.PD/StoreHeartbeat" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StoreHeartbeatRequest): Buffer =>
+      Buffer.from(StoreHeartbeatRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StoreHeartbeatRequest => StoreHeartbeatRequest.decode(value),
+    responseSerialize: (value: StoreHeartbeatResponse): Buffer =>
+      Buffer.from(StoreHeartbeatResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StoreHeartbeatResponse => StoreHeartbeatResponse.decode(value),
+  },
+  /** One stream per store: PD answers a region on the stream of the store that leads it. */
+  regionHeartbeat: {
+    path: "/pdpb.PD/RegionHeartbeat" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: RegionHeartbeatRequest): Buffer =>
+      Buffer.from(RegionHeartbeatRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RegionHeartbeatRequest => RegionHeartbeatRequest.decode(value),
+    responseSerialize: (value: RegionHeartbeatResponse): Buffer =>
+      Buffer.from(RegionHeartbeatResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RegionHeartbeatResponse => RegionHeartbeatResponse.decode(value),
+  },
+  askBatchSplit: {
+    path: "/pdpb.PD/AskBatchSplit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AskBatchSplitRequest): Buffer => Buffer.from(AskBatchSplitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AskBatchSplitRequest => AskBatchSplitRequest.decode(value),
+    responseSerialize: (value: AskBatchSplitResponse): Buffer =>
+      Buffer.from(AskBatchSplitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AskBatchSplitResponse => AskBatchSplitResponse.decode(value),
+  },
+  reportBatchSplit: {
+    path: "/pdpb.PD/ReportBatchSplit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReportBatchSplitRequest): Buffer =>
+      Buffer.from(ReportBatchSplitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReportBatchSplitRequest => ReportBatchSplitRequest.decode(value),
+    responseSerialize: (value: ReportBatchSplitResponse): Buffer =>
+      Buffer.from(ReportBatchSplitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReportBatchSplitResponse => ReportBatchSplitResponse.decode(value),
+  },
 } as const;
 
 export interface PDServer extends UntypedServiceImplementation {
@@ -3996,6 +7059,16 @@ export interface PDServer extends UntypedServiceImplementation {
   updateServiceGcSafePoint: handleUnaryCall<UpdateServiceGCSafePointRequest, UpdateServiceGCSafePointResponse>;
   getGcSafePoint: handleUnaryCall<GetGCSafePointRequest, GetGCSafePointResponse>;
   updateGcSafePoint: handleUnaryCall<UpdateGCSafePointRequest, UpdateGCSafePointResponse>;
+  /** What a TiKV store calls (the simulator's stores, when they join a real PD). */
+  bootstrap: handleUnaryCall<BootstrapRequest, BootstrapResponse>;
+  isBootstrapped: handleUnaryCall<IsBootstrappedRequest, IsBootstrappedResponse>;
+  allocId: handleUnaryCall<AllocIDRequest, AllocIDResponse>;
+  putStore: handleUnaryCall<PutStoreRequest, PutStoreResponse>;
+  storeHeartbeat: handleUnaryCall<StoreHeartbeatRequest, StoreHeartbeatResponse>;
+  /** One stream per store: PD answers a region on the stream of the store that leads it. */
+  regionHeartbeat: handleBidiStreamingCall<RegionHeartbeatRequest, RegionHeartbeatResponse>;
+  askBatchSplit: handleUnaryCall<AskBatchSplitRequest, AskBatchSplitResponse>;
+  reportBatchSplit: handleUnaryCall<ReportBatchSplitRequest, ReportBatchSplitResponse>;
 }
 
 export interface PDClient extends Client {
@@ -4167,6 +7240,119 @@ export interface PDClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateGCSafePointResponse) => void,
+  ): ClientUnaryCall;
+  /** What a TiKV store calls (the simulator's stores, when they join a real PD). */
+  bootstrap(
+    request: BootstrapRequest,
+    callback: (error: ServiceError | null, response: BootstrapResponse) => void,
+  ): ClientUnaryCall;
+  bootstrap(
+    request: BootstrapRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BootstrapResponse) => void,
+  ): ClientUnaryCall;
+  bootstrap(
+    request: BootstrapRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BootstrapResponse) => void,
+  ): ClientUnaryCall;
+  isBootstrapped(
+    request: IsBootstrappedRequest,
+    callback: (error: ServiceError | null, response: IsBootstrappedResponse) => void,
+  ): ClientUnaryCall;
+  isBootstrapped(
+    request: IsBootstrappedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: IsBootstrappedResponse) => void,
+  ): ClientUnaryCall;
+  isBootstrapped(
+    request: IsBootstrappedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: IsBootstrappedResponse) => void,
+  ): ClientUnaryCall;
+  allocId(
+    request: AllocIDRequest,
+    callback: (error: ServiceError | null, response: AllocIDResponse) => void,
+  ): ClientUnaryCall;
+  allocId(
+    request: AllocIDRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AllocIDResponse) => void,
+  ): ClientUnaryCall;
+  allocId(
+    request: AllocIDRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AllocIDResponse) => void,
+  ): ClientUnaryCall;
+  putStore(
+    request: PutStoreRequest,
+    callback: (error: ServiceError | null, response: PutStoreResponse) => void,
+  ): ClientUnaryCall;
+  putStore(
+    request: PutStoreRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PutStoreResponse) => void,
+  ): ClientUnaryCall;
+  putStore(
+    request: PutStoreRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PutStoreResponse) => void,
+  ): ClientUnaryCall;
+  storeHeartbeat(
+    request: StoreHeartbeatRequest,
+    callback: (error: ServiceError | null, response: StoreHeartbeatResponse) => void,
+  ): ClientUnaryCall;
+  storeHeartbeat(
+    request: StoreHeartbeatRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StoreHeartbeatResponse) => void,
+  ): ClientUnaryCall;
+  storeHeartbeat(
+    request: StoreHeartbeatRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StoreHeartbeatResponse) => void,
+  ): ClientUnaryCall;
+  /** One stream per store: PD answers a region on the stream of the store that leads it. */
+  regionHeartbeat(): ClientDuplexStream<RegionHeartbeatRequest, RegionHeartbeatResponse>;
+  regionHeartbeat(options: Partial<CallOptions>): ClientDuplexStream<RegionHeartbeatRequest, RegionHeartbeatResponse>;
+  regionHeartbeat(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<RegionHeartbeatRequest, RegionHeartbeatResponse>;
+  askBatchSplit(
+    request: AskBatchSplitRequest,
+    callback: (error: ServiceError | null, response: AskBatchSplitResponse) => void,
+  ): ClientUnaryCall;
+  askBatchSplit(
+    request: AskBatchSplitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AskBatchSplitResponse) => void,
+  ): ClientUnaryCall;
+  askBatchSplit(
+    request: AskBatchSplitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AskBatchSplitResponse) => void,
+  ): ClientUnaryCall;
+  reportBatchSplit(
+    request: ReportBatchSplitRequest,
+    callback: (error: ServiceError | null, response: ReportBatchSplitResponse) => void,
+  ): ClientUnaryCall;
+  reportBatchSplit(
+    request: ReportBatchSplitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReportBatchSplitResponse) => void,
+  ): ClientUnaryCall;
+  reportBatchSplit(
+    request: ReportBatchSplitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReportBatchSplitResponse) => void,
   ): ClientUnaryCall;
 }
 

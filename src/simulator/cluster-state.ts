@@ -37,9 +37,26 @@ export interface RegionEpochState {
   version: number;
 }
 
+/** metapb.PeerRole; the two joint ones exist only between entering and leaving a joint conf change. */
+export type PeerRoleName = 'Voter' | 'Learner' | 'IncomingVoter' | 'DemotingVoter';
+
 export interface SimPeer {
   id: number;
   storeId: number;
+  /** @default 'Voter' */
+  role?: PeerRoleName;
+}
+
+/** eraftpb.ConfChangeType with the peer it applies to, as PD sends them in a region heartbeat response. */
+export interface ConfChange {
+  kind: 'AddNode' | 'RemoveNode' | 'AddLearnerNode';
+  peer: { id: number; storeId: number };
+}
+
+/** IDs for one region a split creates: the region and one peer per peer of the region split (same order). */
+export interface SplitIds {
+  regionId: number;
+  peerIds: number[];
 }
 
 export interface SimRegion {
@@ -97,6 +114,12 @@ export interface ClusterStateOptions {
    * stores, regions, scatter, operators, safepoints and schedulers), as a fresh real PD does. @default true
    */
   bootstrapped?: boolean;
+  /** IDs of the TiKV stores, when a real PD allocated them. @default 1..stores */
+  storeIds?: number[];
+  /** IDs of the TiFlash stores, when a real PD allocated them. @default after the TiKV store IDs */
+  tiflashStoreIds?: number[];
+  /** The first region's ID and its peers' IDs (one per replica), when a real PD allocated them. @default from the local allocator */
+  firstRegion?: { id: number; peerIds: number[] };
 }
 
 /** PD's replication.max-replicas default: a region with fewer peers is "not fully replicated" and is not scattered. */
@@ -158,18 +181,20 @@ export class ClusterState {
     this.tso = new TsoAllocator(opts.clock);
     this.gc = new GcSafePoints(opts.clock);
     this.schedule = new PdScheduleState(opts.clock);
-    const tikv = opts.stores ?? 3;
+    const tikv = opts.storeIds?.length ?? opts.stores ?? 3;
     if (tikv < 1) throw new Error(`stores must be at least 1, got ${tikv}`);
     const version = opts.tikvVersion ?? '8.5.0';
-    for (let i = 1; i <= tikv; i++) this.addStore({ id: i, labels: [], version });
-    for (let i = 1; i <= (opts.tiflashStores ?? 0); i++) {
-      this.addStore({ id: tikv + i, labels: [{ key: 'engine', value: 'tiflash' }], version });
-    }
-    const replicas = Math.min(opts.replicas ?? 3, tikv);
-    const peers = this.storeList.slice(0, replicas).map((s) => ({ id: this.allocId(), storeId: s.id }));
+    const storeIds = opts.storeIds ?? Array.from({ length: tikv }, (_, i) => i + 1);
+    for (const id of storeIds) this.addStore({ id, labels: [], version });
+    const lastId = Math.max(...storeIds);
+    const tiflashIds = opts.tiflashStoreIds ?? Array.from({ length: opts.tiflashStores ?? 0 }, (_, i) => lastId + i + 1);
+    for (const id of tiflashIds) this.addStore({ id, labels: [{ key: 'engine', value: 'tiflash' }], version });
+    const replicas = Math.min(opts.firstRegion?.peerIds.length ?? opts.replicas ?? 3, tikv);
+    const peerIds = opts.firstRegion?.peerIds;
+    const peers = this.storeList.slice(0, replicas).map((s, i) => ({ id: peerIds?.[i] ?? this.allocId(), storeId: s.id }));
     this.regionList = [
       {
-        id: this.allocId(),
+        id: opts.firstRegion?.id ?? this.allocId(),
         startKey: new Uint8Array(0),
         endKey: new Uint8Array(0),
         epoch: { confVer: 1, version: 1 },
@@ -284,29 +309,29 @@ export class ClusterState {
    * right-most piece and its ID, each new region gets new region and peer IDs on the same stores, and
    * every resulting region's epoch version grows by the number of new regions. Keys are encoded,
    * must lie strictly inside the region; duplicates are dropped. Returns all resulting regions.
+   * New IDs come from `ids` (one entry per new region, as a real PD's AskBatchSplit hands them out) or,
+   * without it, from the local allocator.
    */
-  split(regionId: number, encodedKeys: Uint8Array[]): { regions: SimRegion[] } | { error: RegionError } {
+  split(regionId: number, encodedKeys: Uint8Array[], ids?: SplitIds[]): { regions: SimRegion[] } | { error: RegionError } {
+    const checked = this.checkSplit(regionId, encodedKeys);
+    if ('error' in checked) return checked;
+    const keys = checked.keys;
     const idx = this.regionList.findIndex((x) => x.id === regionId);
-    const r = this.regionList[idx];
-    if (!r) return { error: { kind: 'RegionNotFound', regionId } };
-    const keys = dedupSorted(encodedKeys);
-    if (keys.length === 0) return { error: { kind: 'Other', message: 'no valid key found for split.' } };
-    for (const k of keys) {
-      const inside = compareBytes(k, r.startKey) > 0 && (r.endKey.length === 0 || compareBytes(k, r.endKey) < 0);
-      if (!inside) {
-        return { error: { kind: 'KeyNotInRegion', key: k, regionId, startKey: r.startKey, endKey: r.endKey } };
-      }
+    const r = this.regionList[idx]!;
+    if (ids && (ids.length !== keys.length || ids.some((x) => x.peerIds.length !== r.peers.length))) {
+      return { error: { kind: 'Other', message: `split of region ${regionId} got IDs for ${ids.length} regions, needs ${keys.length} with ${r.peers.length} peers each` } };
     }
     const version = r.epoch.version + keys.length;
     const pieces: SimRegion[] = [];
     let start = r.startKey;
-    for (const k of keys) {
+    for (const [i, k] of keys.entries()) {
+      const given = ids?.[i];
       pieces.push({
-        id: this.allocId(),
+        id: given?.regionId ?? this.allocId(),
         startKey: start,
         endKey: k,
         epoch: { confVer: r.epoch.confVer, version },
-        peers: r.peers.map((p) => ({ id: this.allocId(), storeId: p.storeId })),
+        peers: r.peers.map((p, j) => ({ ...p, id: given?.peerIds[j] ?? this.allocId() })),
         leaderStoreId: r.leaderStoreId,
       });
       start = k;
@@ -321,12 +346,91 @@ export class ClusterState {
     return { regions: pieces.map(cloneRegion) };
   }
 
+  /**
+   * The keys a split of `regionId` would use (sorted, deduplicated), or why TiKV would refuse it: lets a
+   * caller ask a real PD for exactly as many IDs as the split needs.
+   */
+  checkSplit(regionId: number, encodedKeys: Uint8Array[]): { keys: Uint8Array[] } | { error: RegionError } {
+    const r = this.regionList.find((x) => x.id === regionId);
+    if (!r) return { error: { kind: 'RegionNotFound', regionId } };
+    const keys = dedupSorted(encodedKeys);
+    if (keys.length === 0) return { error: { kind: 'Other', message: 'no valid key found for split.' } };
+    for (const k of keys) {
+      const inside = compareBytes(k, r.startKey) > 0 && (r.endKey.length === 0 || compareBytes(k, r.endKey) < 0);
+      if (!inside) {
+        return { error: { kind: 'KeyNotInRegion', key: k, regionId, startKey: r.startKey, endKey: r.endKey } };
+      }
+    }
+    return { keys };
+  }
+
   /** Moves a region's leader to the peer on `storeId` (no epoch change, like a leader transfer). */
   transferLeader(regionId: number, storeId: number): void {
     const r = this.regionList.find((x) => x.id === regionId);
     if (!r) throw new Error(`no region ${regionId}`);
-    if (!r.peers.some((p) => p.storeId === storeId)) throw new Error(`region ${regionId} has no peer on store ${storeId}`);
+    const p = r.peers.find((x) => x.storeId === storeId);
+    if (!p) throw new Error(`region ${regionId} has no peer on store ${storeId}`);
+    if (p.role === 'Learner' || p.role === 'DemotingVoter') throw new Error(`region ${regionId}: the peer on store ${storeId} is a ${p.role}, it cannot lead`);
     r.leaderStoreId = storeId;
+  }
+
+  /**
+   * A raft conf change applied as TiKV applies it. One change is simple: AddLearnerNode adds a learner (a
+   * snapshot brings it the region's data from the leader), AddNode adds a voter or promotes the learner with
+   * that ID, RemoveNode removes the peer and clears its data. Several changes enter the joint state
+   * (a promoted learner becomes IncomingVoter, a demoted voter DemotingVoter); no change leaves it.
+   * conf_ver grows by the number of changes, or, leaving a joint state, by the number of peers that were in it.
+   * Like TiKV, the leader cannot be removed, nor demoted but on entering a joint state, which it cannot leave
+   * while it is still the demoting leader.
+   */
+  changePeers(regionId: number, changes: ConfChange[]): { region: SimRegion } | { error: RegionError } {
+    const r = this.regionList.find((x) => x.id === regionId);
+    if (!r) return { error: { kind: 'RegionNotFound', regionId } };
+    const refuse = (message: string) => ({ error: { kind: 'Other' as const, message: `region ${regionId}: ${message}` } });
+    const joint = r.peers.filter((p) => p.role === 'IncomingVoter' || p.role === 'DemotingVoter');
+    if (changes.length === 0) {
+      if (joint.length === 0) return refuse('not in a joint state');
+      if (joint.some((p) => p.role === 'DemotingVoter' && p.storeId === r.leaderStoreId)) return refuse('cannot demote the leader');
+      for (const p of joint) p.role = p.role === 'IncomingVoter' ? 'Voter' : 'Learner';
+      r.epoch = { ...r.epoch, confVer: r.epoch.confVer + joint.length };
+      return { region: cloneRegion(r) };
+    }
+    if (joint.length > 0) return refuse('already in a joint state');
+    const entering = changes.length > 1;
+    const next = r.peers.map((p) => ({ ...p }));
+    const added: SimPeer[] = [];
+    const removed: SimPeer[] = [];
+    for (const c of changes) {
+      const cur = next.find((p) => p.storeId === c.peer.storeId);
+      if (cur && cur.id !== c.peer.id) return refuse(`store ${c.peer.storeId} already holds peer ${cur.id}`);
+      if (c.kind === 'RemoveNode') {
+        if (!cur) return refuse(`no peer ${c.peer.id} to remove`);
+        if (cur.storeId === r.leaderStoreId) return refuse('cannot remove the leader');
+        next.splice(next.indexOf(cur), 1);
+        removed.push(cur);
+      } else if (c.kind === 'AddLearnerNode') {
+        if (!cur) {
+          const p: SimPeer = { id: c.peer.id, storeId: c.peer.storeId, role: 'Learner' };
+          next.push(p);
+          added.push(p);
+        } else if (isVoter(cur)) {
+          // Entering a joint state may demote the leader (PD then moves the leader before leaving it).
+          if (cur.storeId === r.leaderStoreId && !entering) return refuse('cannot demote the leader');
+          cur.role = entering ? 'DemotingVoter' : 'Learner';
+        } else return refuse(`peer ${cur.id} is already a learner`);
+      } else if (!cur) {
+        const p: SimPeer = { id: c.peer.id, storeId: c.peer.storeId, role: entering ? 'IncomingVoter' : 'Voter' };
+        next.push(p);
+        added.push(p);
+      } else if (cur.role === 'Learner') cur.role = entering ? 'IncomingVoter' : 'Voter';
+      else return refuse(`peer ${cur.id} is already a voter`);
+    }
+    const leaderData = this.data.get(r.leaderStoreId)!;
+    for (const p of added) this.dataOf(p.storeId).copyRange(leaderData, r.startKey, r.endKey);
+    for (const p of removed) this.dataOf(p.storeId).deleteRange(r.startKey, r.endKey);
+    r.peers = next;
+    r.epoch = { ...r.epoch, confVer: r.epoch.confVer + changes.length };
+    return { region: cloneRegion(r) };
   }
 
   /**
@@ -504,6 +608,10 @@ export function leaderPeer(r: SimRegion): SimPeer | undefined {
 
 export function containsKey(r: SimRegion, key: Uint8Array): boolean {
   return compareBytes(key, r.startKey) >= 0 && (r.endKey.length === 0 || compareBytes(key, r.endKey) < 0);
+}
+
+function isVoter(p: SimPeer): boolean {
+  return p.role === undefined || p.role === 'Voter';
 }
 
 function cloneRegion(r: SimRegion): SimRegion {

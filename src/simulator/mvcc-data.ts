@@ -87,6 +87,47 @@ export class MvccData {
     }
   }
 
+  /**
+   * Copies every entry (both CFs) whose encoded user key lies in [start, end) from another store's data, as a
+   * raft snapshot brings a new peer the region's data. Returns how many entries were copied.
+   */
+  copyRange(from: MvccData, start: Uint8Array, end: Uint8Array): number {
+    let n = 0;
+    for (const [cf, m] of from.cfs) {
+      for (const e of m.values()) {
+        if (!inRange(e.key, start, end)) continue;
+        this.put(cf, e.key, e.value);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Drops every entry in [start, end) (encoded user keys), as TiKV clears a destroyed peer's range. */
+  deleteRange(start: Uint8Array, end: Uint8Array): void {
+    for (const [cf, m] of this.cfs) {
+      for (const [k, e] of m) if (inRange(e.key, start, end)) m.delete(k);
+      if (cf === 'write') this.sortedWrite = undefined;
+    }
+  }
+
+  /**
+   * Write-CF entries and their bytes in [start, end): a region's approximate keys and size. Large values in
+   * the default CF are left out; PD only uses these to weigh regions.
+   */
+  rangeStats(start: Uint8Array, end: Uint8Array): { keys: number; bytes: number } {
+    const entries = this.sortedWriteEntries();
+    let keys = 0;
+    let bytes = 0;
+    for (let i = lowerBound(entries, start); i < entries.length; i++) {
+      const e = entries[i]!;
+      if (!inRange(e.key, start, end)) break;
+      keys++;
+      bytes += e.key.length + e.value.length;
+    }
+    return { keys, bytes };
+  }
+
   private sortedWriteEntries(): Entry[] {
     if (!this.sortedWrite) this.sortedWrite = [...this.cfs.get('write')!.values()].sort((a, b) => compareBytes(a.key, b.key));
     return this.sortedWrite;
@@ -101,6 +142,12 @@ function encodeNotTs(ts: bigint): Uint8Array {
     x >>= 8n;
   }
   return out;
+}
+
+/** Whether a data key's encoded user key ('z' ‖ key ‖ ts) lies in [start, end), end empty = +∞. */
+function inRange(dataKey: Uint8Array, start: Uint8Array, end: Uint8Array): boolean {
+  const enc = dataKey.subarray(1, dataKey.length - 8);
+  return compareBytes(enc, start) >= 0 && (end.length === 0 || compareBytes(enc, end) < 0);
 }
 
 /** First entry whose encoded user key is ≥ start. */

@@ -23,6 +23,10 @@ import { DEFAULT_PD_VERSION, parsePdVersion, versionAtLeast } from './pd-version
 import type { PdMembership } from './pd-membership';
 import { toPeer, toRegion, toStore } from './proto-convert';
 
+/** What only a TiKV store calls: the simulated PD has its stores built in, so grpc-js answers these UNIMPLEMENTED. */
+type StoreToPdCall = 'bootstrap' | 'isBootstrapped' | 'allocId' | 'putStore' | 'storeHeartbeat' | 'regionHeartbeat' | 'askBatchSplit' | 'reportBatchSplit';
+type SimulatedPdServer = { [K in keyof PDServer as K extends StoreToPdCall ? never : K]: PDServer[K] };
+
 /**
  * pdpb.PD over the shared model, as one PD member. Like real PD: every call but GetMembers must
  * reach the leader (else UNAVAILABLE "not leader") and carry the cluster id GetMembers reports
@@ -39,7 +43,7 @@ const FAILED_REGIONS_MIN_VERSION: readonly number[] = [8, 5, 5];
 /** Go's math.MaxInt64: PD keeps gc_worker's service safepoint until then and answers TTL = that − now. */
 const MAX_INT64 = 9223372036854775807n;
 
-export function createPdService(state: ClusterState, faults: Faults, membership: PdMembership, memberName: string, opts: PdServiceOptions = {}): PDServer {
+export function createPdService(state: ClusterState, faults: Faults, membership: PdMembership, memberName: string, opts: PdServiceOptions = {}): SimulatedPdServer {
   const startedSec = Math.floor(state.clock.now() / 1000);
   const reportsFailedRegions = versionAtLeast(parsePdVersion(opts.pdVersion ?? DEFAULT_PD_VERSION), FAILED_REGIONS_MIN_VERSION);
   const ok = (): ResponseHeader => ({ clusterId: state.clusterId, error: undefined });

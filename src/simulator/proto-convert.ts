@@ -1,13 +1,20 @@
 import { Error as ErrorPb } from '../proto/errorpb';
 import type { Peer, Region, RegionEpoch, Store } from '../proto/metapb';
-import { StoreState } from '../proto/metapb';
-import type { RegionEpochState, SimPeer, SimRegion, SimStore } from './cluster-state';
+import { PeerRole, StoreState } from '../proto/metapb';
+import type { PeerRoleName, RegionEpochState, SimPeer, SimRegion, SimStore } from './cluster-state';
 import { regionErrorMessage, type RegionError } from './region-error';
 
 /** Model ↔ protobuf conversions shared by the PD and TiKV services. */
 
+const PEER_ROLES: Record<PeerRoleName, PeerRole> = {
+  Voter: PeerRole.Voter,
+  Learner: PeerRole.Learner,
+  IncomingVoter: PeerRole.IncomingVoter,
+  DemotingVoter: PeerRole.DemotingVoter,
+};
+
 export function toPeer(p: SimPeer): Peer {
-  return { id: BigInt(p.id), storeId: BigInt(p.storeId), role: 0, isWitness: false };
+  return { id: BigInt(p.id), storeId: BigInt(p.storeId), role: PEER_ROLES[p.role ?? 'Voter'], isWitness: false };
 }
 
 export function toEpoch(e: RegionEpochState): RegionEpoch {

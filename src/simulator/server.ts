@@ -7,6 +7,7 @@ import { ImportSSTService } from '../proto/import_sstpb';
 import { PDService } from '../proto/pdpb';
 import { TikvService } from '../proto/tikvpb';
 import { createAdminHandler } from './admin-http';
+import { allocateExternalPdIds, ExternalPdLink, type ExternalPdOptions } from './external-pd';
 import { systemClock, type Clock } from './clock';
 import { ClusterState } from './cluster-state';
 import { Faults } from './faults';
@@ -59,6 +60,13 @@ export interface SimulatorOptions {
   decodeSst?: (bytes: Uint8Array) => Promise<SstEntry[]>;
   /** The simulated TiDB SQL front (src/simulator/tidb) and its options; false = no TiDB. @default {} */
   tidb?: false | TidbFrontOptions;
+  /**
+   * `{ external: 'host:port' }`: start no PD; the stores join that real (not yet bootstrapped) PD as TiKV does:
+   * bootstrap, heartbeats, AskBatchSplit, and the operators PD schedules (src/simulator/external-pd.ts).
+   * Options that shape the simulated PD (pdMembers, pdVersion, clusterId, scatter*) then do not apply.
+   * @default the simulated PD
+   */
+  pd?: ExternalPdOptions;
 }
 
 export interface SimulatorHandle {
@@ -75,25 +83,38 @@ export interface SimulatorHandle {
   state: ClusterState;
   faults: Faults;
   inspector: Inspector;
-  /** Simulated PD election; returns the new leader's host:port. */
+  /** Simulated PD election; returns the new leader's host:port. Throws with an external PD. */
   changePdLeader(): string;
+  /** With an external PD: resolves once every region has `replicas` voters, as the real PD's replica checker adds them. */
+  waitForReplicas?(replicas: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Starts PD (gRPC+HTTP per member), one TiKV per store (gRPC + status HTTP), the admin API and the TiDB front, all on 127.0.0.1 free ports. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const clock = opts.clock ?? systemClock;
-  const state = new ClusterState({
-    clock,
-    ...(opts.stores !== undefined ? { stores: opts.stores } : {}),
-    ...(opts.tiflashStores !== undefined ? { tiflashStores: opts.tiflashStores } : {}),
-    ...(opts.importModeTimeoutMs !== undefined ? { importModeTimeoutMs: opts.importModeTimeoutMs } : {}),
-    ...(opts.clusterId !== undefined ? { clusterId: opts.clusterId } : {}),
-    ...(opts.tikvVersion !== undefined ? { tikvVersion: opts.tikvVersion } : {}),
-    ...(opts.scatterPolls !== undefined ? { scatterPolls: opts.scatterPolls } : {}),
-    ...(opts.scatterTransfersLeader !== undefined ? { scatterTransfersLeader: opts.scatterTransfersLeader } : {}),
-    ...(opts.bootstrapped !== undefined ? { bootstrapped: opts.bootstrapped } : {}),
-  });
+  const externalIds = opts.pd ? await allocateExternalPdIds(opts.pd.external, opts.stores ?? 3, opts.tiflashStores ?? 0) : undefined;
+  let state: ClusterState;
+  try {
+    state = new ClusterState({
+      clock,
+      ...(opts.stores !== undefined ? { stores: opts.stores } : {}),
+      ...(opts.tiflashStores !== undefined ? { tiflashStores: opts.tiflashStores } : {}),
+      ...(opts.importModeTimeoutMs !== undefined ? { importModeTimeoutMs: opts.importModeTimeoutMs } : {}),
+      ...(opts.clusterId !== undefined ? { clusterId: opts.clusterId } : {}),
+      ...(opts.tikvVersion !== undefined ? { tikvVersion: opts.tikvVersion } : {}),
+      ...(opts.scatterPolls !== undefined ? { scatterPolls: opts.scatterPolls } : {}),
+      ...(opts.scatterTransfersLeader !== undefined ? { scatterTransfersLeader: opts.scatterTransfersLeader } : {}),
+      ...(opts.bootstrapped !== undefined ? { bootstrapped: opts.bootstrapped } : {}),
+      // A real PD's cluster ID and the IDs it allocated win over the simulated defaults.
+      ...(externalIds
+        ? { clusterId: externalIds.client.clusterId, storeIds: externalIds.storeIds, tiflashStoreIds: externalIds.tiflashStoreIds, firstRegion: externalIds.firstRegion }
+        : {}),
+    });
+  } catch (e) {
+    externalIds?.client.close();
+    throw e;
+  }
   const faults = new Faults();
   if (opts.failoverOnStoreDown) faults.onStoreDown((id) => state.failoverLeaders(id, (s) => !faults.isStoreDown(s)));
   const stoppers: (() => Promise<void>)[] = [];
@@ -102,9 +123,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     stoppers.length = 0;
   };
 
+  const link = externalIds && opts.pd ? new ExternalPdLink(state, faults, externalIds.client, opts.pd) : undefined;
+  if (link) stoppers.push(() => link.stop());
   try {
     // PD members: reserve each public port first, so every member's GetMembers can name all client URLs.
-    const memberCount = Math.max(1, opts.pdMembers ?? 2);
+    const memberCount = link ? 0 : Math.max(1, opts.pdMembers ?? 2);
     const pdVersion = opts.pdVersion ?? DEFAULT_PD_VERSION;
     const pdHttp = createPdHttpHandler(state, { pdVersion, faults });
     const members: { name: string; grpc: Server; http: HttpServer; grpcPort: number }[] = [];
@@ -123,7 +146,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       muxes.push(mux);
     }
     const membership = new PdMembership(
-      members.map((m, i) => ({ name: m.name, memberId: BigInt(1000 + i), clientUrl: `http://${HOST}:${muxes[i]!.port}` })),
+      link
+        ? [{ name: 'external-pd', memberId: 0n, clientUrl: `http://${link.client.address}` }]
+        : members.map((m, i) => ({ name: m.name, memberId: BigInt(1000 + i), clientUrl: `http://${HOST}:${muxes[i]!.port}` })),
     );
     members.forEach((m) => m.grpc.addService(PDService, createPdService(state, faults, membership, m.name, { pdVersion })));
 
@@ -137,7 +162,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         grpc.addService(TikvService, createTiFlashRefusal(state, s.id, TikvService));
       } else {
         grpc.addService(ImportSSTService, createImportService({ state, faults, storeId: s.id, openStorage, decodeSst }));
-        grpc.addService(TikvService, createTikvService(state, faults, s.id));
+        grpc.addService(TikvService, createTikvService(state, faults, s.id, link && ((id, keys) => link.split(id, keys))));
       }
       const port = await bind(grpc);
       stoppers.push(() => shutdownGrpc(grpc));
@@ -153,7 +178,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const admin = await listenHttp(createAdminHandler(faults, inspector, membership));
     stoppers.push(() => closeHttp(admin.server));
 
-    const pdAddresses = muxes.map((m) => `${HOST}:${m.port}`);
+    if (link) await link.start();
+    const pdAddresses = link ? [link.client.address] : muxes.map((m) => `${HOST}:${m.port}`);
     const pdAddress = pdAddresses[0]!;
     let tidbFront: TidbFront | undefined;
     if (opts.tidb !== false) {
@@ -172,7 +198,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       state,
       faults,
       inspector,
-      changePdLeader: () => membership.changeLeader().clientUrl.replace(/^http:\/\//, ''),
+      changePdLeader: () => {
+        if (link) throw new Error('the simulator cannot elect a leader in an external PD');
+        return membership.changeLeader().clientUrl.replace(/^http:\/\//, '');
+      },
+      ...(link ? { waitForReplicas: (replicas: number, timeoutMs?: number) => link.waitForReplicas(replicas, timeoutMs) } : {}),
       stop,
     };
   } catch (e) {

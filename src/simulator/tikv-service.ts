@@ -3,12 +3,16 @@ import type { Response as CopResponse } from '../proto/coprocessor';
 import type { TikvServer } from '../proto/tikvpb';
 import { compareBytes, encodeBytes } from '../plan/keys';
 import { checksumKvs, WrongPrefixError } from './checksum';
-import type { ClusterState } from './cluster-state';
+import type { ClusterState, SimRegion } from './cluster-state';
 import type { Faults } from './faults';
 import { unary } from './grpc-call';
 import type { VisibleKv } from './mvcc-data';
 import { fromEpoch, toErrorpb, toRegion } from './proto-convert';
+import type { RegionError } from './region-error';
 import { scriptedRegionError } from './scripted-region-error';
+
+/** Applies a batch split the leader accepted: at once on the state, or through a real PD that hands out the IDs. */
+export type RegionSplitter = (regionId: number, encodedKeys: Uint8Array[]) => { regions: SimRegion[] } | { error: RegionError } | Promise<{ regions: SimRegion[] } | { error: RegionError }>;
 
 /** coprocessor.Request.tp for a table checksum (TiDB kv.ReqTypeChecksum). */
 export const REQ_TYPE_CHECKSUM = 105;
@@ -18,9 +22,9 @@ const EMPTY = new Uint8Array(0);
  * tikvpb.Tikv for one store: SplitRegion (batched, on the leader, epoch-checked, raw keys encoded
  * unless is_raw_kv) and Coprocessor checksum (tp 105) over the leader's data.
  */
-export function createTikvService(state: ClusterState, faults: Faults, storeId: number): TikvServer {
+export function createTikvService(state: ClusterState, faults: Faults, storeId: number, split: RegionSplitter = (id, keys) => state.split(id, keys)): TikvServer {
   return {
-    splitRegion: unary(faults, storeId, 'SplitRegion', (req, fault) => {
+    splitRegion: unary(faults, storeId, 'SplitRegion', async (req, fault) => {
       const regionId = Number(req.context?.regionId ?? 0n);
       const none = { left: undefined, right: undefined, regions: [], errors: [] };
       if (fault) return { ...none, regionError: toErrorpb(scriptedRegionError(state, fault, regionId, req.splitKeys[0])) };
@@ -28,7 +32,7 @@ export function createTikvService(state: ClusterState, faults: Faults, storeId: 
       if ('error' in check) return { ...none, regionError: toErrorpb(check.error) };
       const raw = req.splitKeys.length > 0 ? req.splitKeys : req.splitKey.length > 0 ? [req.splitKey] : [];
       const keys = raw.map((k) => (req.isRawKv ? new Uint8Array(k) : encodeBytes(k)));
-      const res = state.split(regionId, keys);
+      const res = await split(regionId, keys);
       if ('error' in res) return { ...none, regionError: toErrorpb(res.error) };
       const regions = res.regions.map(toRegion);
       return { regionError: undefined, left: regions[0], right: regions[regions.length - 1], regions, errors: [] };

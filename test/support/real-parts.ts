@@ -1,6 +1,7 @@
 import { startRealPd, type RealPd } from '../../src/local-stack/real-pd';
 import { startRealTidb, type RealTidb } from '../../src/local-stack/real-tidb';
 import type { TidbConnectionConfig } from '../../src/cluster/tidb-config';
+import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator/server';
 
 /**
  * The real servers from shared/real-parts, started per test file (each in ~1.5 s): a test that mutates PD
@@ -18,4 +19,50 @@ export async function startRealTidbForTest(): Promise<RealTidb> {
 export function realTidbConfig(t: RealTidb): TidbConnectionConfig {
   const [host, port] = t.address.split(':') as [string, string];
   return { host, port: Number(port), statusAddress: t.statusAddress, user: 'root', password: '' };
+}
+
+/**
+ * A real PD bootstrapped by the simulator's stores (`startSimulator({ pd: { external } })`), with its first
+ * regions replicated to min(3, stores) voters: what GC safepoints, schedulers and regions need on a real PD.
+ * Stop the simulator before the PD (stop() does).
+ */
+export async function startBootstrappedRealPd(sim: Omit<SimulatorOptions, 'pd'> = {}): Promise<{ pd: RealPd; sim: SimulatorHandle; stop(): Promise<void> }> {
+  const pd = await startRealPd();
+  let handle: SimulatorHandle | undefined;
+  try {
+    handle = await startSimulator({ stores: 3, tidb: false, ...sim, pd: { external: pd.address } });
+    await handle.waitForReplicas!(Math.min(3, handle.stores.length), 60_000);
+    await waitPdSettled(pd.address, handle);
+  } catch (e) {
+    await handle?.stop();
+    await pd.stop();
+    throw e;
+  }
+  const s = handle;
+  return {
+    pd,
+    sim: s,
+    async stop() {
+      await s.stop();
+      await pd.stop();
+    },
+  };
+}
+
+/**
+ * Waits until the real PD runs no operator and knows as many regions as the simulated stores hold, twice in a
+ * row: what it schedules by itself after bootstrap (replicas, its keyspace splits) is done, so region counts
+ * a test compares are not moved by it.
+ */
+export async function waitPdSettled(pdAddress: string, sim: SimulatorHandle, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let calm = 0;
+  for (;;) {
+    const ops = (await (await fetch(`http://${pdAddress}/pd/api/v1/operators`)).json()) as unknown[] | null;
+    const count = ((await (await fetch(`http://${pdAddress}/pd/api/v1/regions/count`)).json()) as { count: number }).count;
+    calm = (ops ?? []).length === 0 && count === sim.state.regions().length ? calm + 1 : 0;
+    if (calm >= 2) return;
+    if (Date.now() > until) throw new Error(`PD at ${pdAddress} did not settle in ${timeoutMs} ms: ${(ops ?? []).length} operators, ${count} regions vs ${sim.state.regions().length} on the stores`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
-import { startSimulator, type SimulatorHandle } from '../../simulator/server';
+import { startSimStack, type SimPdChoice, type SimStack } from '../../local-stack/sim-stack';
 
 export interface SimCommandOptions {
   stores: string;
@@ -10,11 +10,22 @@ export interface SimCommandOptions {
   json?: boolean;
   /** commander's --no-tidb */
   tidb: boolean;
+  realPd?: boolean;
+  pd?: string;
+  realTidb?: boolean;
 }
 
 /** What `brflow sim --json` prints: every address a restore (or an operator) needs. */
-export function simAddresses(h: SimulatorHandle): object {
-  return { pd: h.pdAddress, pdMembers: h.pdAddresses, stores: h.stores, admin: h.adminUrl, ...(h.tidb ? { tidb: h.tidb } : {}) };
+export function simAddresses(stack: SimStack): object {
+  const h = stack.sim;
+  return { pd: h.pdAddress, pdMembers: h.pdAddresses, realPd: stack.realPd, stores: h.stores, admin: h.adminUrl, ...(stack.tidb ? { tidb: stack.tidb } : {}) };
+}
+
+/** --real-pd / --pd ADDRESS / neither. */
+export function pdChoice(o: { realPd?: boolean; pd?: string }): SimPdChoice {
+  if (o.realPd && o.pd) throw new BrflowError(ErrorType.InvalidInput, '--real-pd starts a PD, --pd names a running one: give one of them');
+  if (o.pd) return { kind: 'external', address: o.pd };
+  return o.realPd ? { kind: 'real' } : { kind: 'simulated' };
 }
 
 function positiveInt(name: string, v: string, min: number): number {
@@ -32,20 +43,26 @@ export function register(program: Command): void {
     .option('--import-mode-timeout <ms>', 'TiKV import-mode-timeout in milliseconds', '600000')
     .option('--pd-version <v>', 'version PD reports (below v4.0.8: no scheduler pause, no TTL config)', 'v8.5.0')
     .option('--no-tidb', 'do not start the simulated TiDB SQL front')
+    .option('--real-pd', 'start a real PD (shared/real-parts pd-server v8.5.4) and join the stores to it as TiKV does')
+    .option('--pd <address>', 'join the stores to this running, not yet bootstrapped PD (host:port)')
+    .option('--real-tidb', 'start a real TiDB (tidb-server -store unistore) for the schema instead of the simulated front')
     .option('--json', 'print the addresses as one JSON line')
     .action(async (o: SimCommandOptions) => {
-      const handle = await startSimulator({
+      const stack = await startSimStack({
         stores: positiveInt('stores', o.stores, 1),
         tiflashStores: positiveInt('tiflash-stores', o.tiflashStores, 0),
         importModeTimeoutMs: positiveInt('import-mode-timeout', o.importModeTimeout, 1),
         pdVersion: o.pdVersion,
-        ...(o.tidb ? {} : { tidb: false as const }),
+        pd: pdChoice(o),
+        tidb: !o.tidb ? 'none' : o.realTidb ? 'real' : 'simulated',
       });
-      if (o.json) process.stdout.write(`${JSON.stringify(simAddresses(handle))}\n`);
+      const handle = stack.sim;
+      if (o.json) process.stdout.write(`${JSON.stringify(simAddresses(stack))}\n`);
       else {
-        process.stdout.write(`PD      ${handle.pdAddress}   (gRPC + HTTP; members ${handle.pdAddresses.join(', ')})\n`);
+        const pdKind = stack.realPd ? 'real PD, gRPC + HTTP' : `gRPC + HTTP; members ${handle.pdAddresses.join(', ')}`;
+        process.stdout.write(`PD      ${handle.pdAddress}   (${pdKind})\n`);
         for (const s of handle.stores) process.stdout.write(`TiKV ${s.id}  ${s.address}   (status ${s.statusAddress})\n`);
-        if (handle.tidb) process.stdout.write(`TiDB    ${handle.tidb.address}   (status ${handle.tidb.statusAddress})\n`);
+        if (stack.tidb) process.stdout.write(`TiDB    ${stack.tidb.address}   (status ${stack.tidb.statusAddress}${o.realTidb ? ', real TiDB on unistore' : ''})\n`);
         process.stdout.write(`admin   ${handle.adminUrl}   (GET /state, /checksums; POST /faults/...)\n`);
       }
       await new Promise<void>((resolve) => {
@@ -53,6 +70,6 @@ export function register(program: Command): void {
         process.once('SIGINT', done);
         process.once('SIGTERM', done);
       });
-      await handle.stop();
+      await stack.stop();
     });
 }

@@ -193,3 +193,74 @@ describe('MVCC data', () => {
     expect(at(15n)).toEqual([[3, 1, 3]]);
   });
 });
+
+describe('ClusterState conf changes (as a real PD sends them)', () => {
+  const put = (state: ClusterState, store: number, handle: number) =>
+    state.dataOf(store).put('write', dataKey(5, handle, 20n), encodeMvccWrite({ type: 'put', startTs: 19n, shortValue: new Uint8Array([handle]) }));
+  const handles = (state: ClusterState, store: number) => [...state.dataOf(store).visible(new Uint8Array(0), new Uint8Array(0), 100n)].map((kv) => kv.value[0]);
+
+  it('takes store and first-region IDs from a real PD and starts with its one peer', () => {
+    const { state } = newState({ storeIds: [1, 4, 5], firstRegion: { id: 2, peerIds: [3] } });
+    expect(state.stores().map((s) => s.id)).toEqual([1, 4, 5]);
+    expect(state.regions()).toEqual([expect.objectContaining({ id: 2, peers: [{ id: 3, storeId: 1 }], leaderStoreId: 1 })]);
+  });
+
+  it('adds a learner with the leader data in range, promotes it, and bumps conf_ver once per change', () => {
+    const { state } = newState({ storeIds: [1, 4, 5], firstRegion: { id: 2, peerIds: [3] } });
+    put(state, 1, 1);
+    put(state, 1, 2);
+    const r = state.split(2, [enc(5, 2)], [{ regionId: 10, peerIds: [11] }]);
+    if (!('regions' in r)) throw new Error('split failed');
+    const added = state.changePeers(2, [{ kind: 'AddLearnerNode', peer: { id: 20, storeId: 4 } }]);
+    expect('region' in added && added.region.peers).toEqual([{ id: 3, storeId: 1 }, { id: 20, storeId: 4, role: 'Learner' }]);
+    // Region 2 kept the right half (right-derive): only handle 2 travels with the snapshot.
+    expect(handles(state, 4)).toEqual([2]);
+    const promoted = state.changePeers(2, [{ kind: 'AddNode', peer: { id: 20, storeId: 4 } }]);
+    expect('region' in promoted && promoted.region).toEqual(expect.objectContaining({ epoch: { confVer: 3, version: 2 } }));
+    expect(state.regionById(2)!.peers[1]!.role).toBe('Voter');
+  });
+
+  it('enters and leaves a joint state (promote one, demote another), then removes the demoted learner and its data', () => {
+    const { state } = newState({ storeIds: [1, 4, 5], firstRegion: { id: 2, peerIds: [3] } });
+    put(state, 1, 1);
+    state.changePeers(2, [{ kind: 'AddNode', peer: { id: 6, storeId: 4 } }]);
+    state.changePeers(2, [{ kind: 'AddLearnerNode', peer: { id: 7, storeId: 5 } }]);
+    const enter = state.changePeers(2, [
+      { kind: 'AddNode', peer: { id: 7, storeId: 5 } },
+      { kind: 'AddLearnerNode', peer: { id: 6, storeId: 4 } },
+    ]);
+    expect('region' in enter && enter.region.peers.map((p) => p.role ?? 'Voter')).toEqual(['Voter', 'DemotingVoter', 'IncomingVoter']);
+    expect(state.changePeers(2, [{ kind: 'AddNode', peer: { id: 8, storeId: 1 } }])).toEqual({ error: expect.objectContaining({ kind: 'Other' }) });
+    const leave = state.changePeers(2, []);
+    expect('region' in leave && leave.region.peers.map((p) => p.role ?? 'Voter')).toEqual(['Voter', 'Learner', 'Voter']);
+    expect(state.regionById(2)!.epoch.confVer).toBe(1 + 1 + 1 + 2 + 2);
+    expect(handles(state, 4)).toEqual([1]);
+    state.changePeers(2, [{ kind: 'RemoveNode', peer: { id: 6, storeId: 4 } }]);
+    expect(state.regionById(2)!.peers.map((p) => p.storeId)).toEqual([1, 5]);
+    expect(handles(state, 4)).toEqual([]);
+    expect(handles(state, 5)).toEqual([1]);
+  });
+
+  it('refuses to remove or demote the leader, and a transfer to a learner', () => {
+    const { state } = newState({ storeIds: [1, 4, 5], firstRegion: { id: 2, peerIds: [3] } });
+    state.changePeers(2, [{ kind: 'AddLearnerNode', peer: { id: 6, storeId: 4 } }]);
+    expect(state.changePeers(2, [{ kind: 'RemoveNode', peer: { id: 3, storeId: 1 } }])).toEqual({ error: expect.objectContaining({ kind: 'Other' }) });
+    expect(() => state.transferLeader(2, 4)).toThrow(/Learner/);
+    expect(state.changePeers(2, [{ kind: 'AddLearnerNode', peer: { id: 3, storeId: 1 } }])).toEqual({ error: expect.objectContaining({ kind: 'Other' }) });
+    expect(state.regionById(2)!.epoch.confVer).toBe(2);
+  });
+
+  it('lets a joint change demote the leader, which must hand over leadership before leaving the joint state', () => {
+    const { state } = newState({ storeIds: [1, 4, 5], firstRegion: { id: 2, peerIds: [3] } });
+    state.changePeers(2, [{ kind: 'AddLearnerNode', peer: { id: 6, storeId: 4 } }]);
+    const enter = state.changePeers(2, [
+      { kind: 'AddNode', peer: { id: 6, storeId: 4 } },
+      { kind: 'AddLearnerNode', peer: { id: 3, storeId: 1 } },
+    ]);
+    expect('region' in enter && enter.region.peers.map((p) => p.role)).toEqual(['DemotingVoter', 'IncomingVoter']);
+    expect(state.changePeers(2, [])).toEqual({ error: expect.objectContaining({ kind: 'Other' }) });
+    state.transferLeader(2, 4);
+    expect('region' in state.changePeers(2, [])).toBe(true);
+    expect(state.changePeers(2, [{ kind: 'RemoveNode', peer: { id: 3, storeId: 1 } }])).toEqual({ region: expect.objectContaining({ peers: [{ id: 6, storeId: 4, role: 'Voter' }], leaderStoreId: 4 }) });
+  });
+});
