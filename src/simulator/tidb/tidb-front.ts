@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer } from 'mysql2';
 import { Catalog, type CatalogOptions } from './catalog';
+import { errorPacket } from './error-packet';
 import { ErrNo, SqlError } from './sql-error';
 import { splitStatements } from './sql-lexer';
 import { startStatusApi } from './status-api';
@@ -252,8 +253,8 @@ function writeResult(conn: ServerConnection, r: StatementResult, more: boolean):
 }
 
 function writeError(conn: ServerConnection, e: unknown): void {
-  if (e instanceof SqlError) conn.writeError({ code: e.errno, message: e.message });
+  if (e instanceof SqlError) conn.writePacket(errorPacket(e.errno, e.message));
   // Anything else is a simulator bug: answer it as TiDB's generic error instead of crashing the front.
-  else conn.writeError({ code: ErrNo.Unknown, message: `simulated TiDB internal error: ${e instanceof Error ? e.message : String(e)}` });
+  else conn.writePacket(errorPacket(ErrNo.Unknown, `simulated TiDB internal error: ${e instanceof Error ? e.message : String(e)}`));
   endOfAnswer(conn);
 }
