@@ -79,6 +79,8 @@ export type AlterSpec =
   | { kind: 'rename'; to: TableName }
   | { kind: 'options'; options: TableOptions }
   | { kind: 'rename-index'; from: string; to: string }
+  /** `ALTER [COLUMN] c SET DEFAULT v` (default given) or `ALTER [COLUMN] c DROP DEFAULT` (absent). */
+  | { kind: 'alter-column-default'; column: string; default?: { value: string | null; isExpr: boolean } }
   /** `SET TIFLASH REPLICA n [LOCATION LABELS 'a', …]` (0 removes the replica). */
   | { kind: 'set-tiflash-replica'; count: number; locationLabels: string[] };
 

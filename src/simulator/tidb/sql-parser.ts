@@ -437,6 +437,9 @@ function partitionSpec(c: TokenCursor): PartitionSpec {
           } else def.inValues.push([c.expressionText()]);
         } while (c.acceptPunct(','));
         c.expectPunct(')');
+      } else if (c.acceptWords('default')) {
+        // LIST's catch-all partition; TiDB stores it as the single value "DEFAULT".
+        def.inValues = [['DEFAULT']];
       }
       for (;;) {
         if (c.acceptWords('comment')) {
@@ -500,6 +503,13 @@ function alterSpec(c: TokenCursor): AlterSpec {
     const oldName = c.identifier();
     const column = columnDef(c);
     return { kind: 'modify-column', oldName, column, position: position(c) };
+  }
+  if (c.acceptWords('alter')) {
+    c.acceptWords('column');
+    const column = c.identifier();
+    if (c.acceptWords('drop', 'default')) return { kind: 'alter-column-default', column };
+    c.expectWords('set', 'default');
+    return { kind: 'alter-column-default', column, default: defaultValue(c) };
   }
   if (c.acceptWords('rename', 'index') || c.acceptWords('rename', 'key')) {
     const from = c.identifier();

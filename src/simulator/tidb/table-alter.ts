@@ -1,6 +1,7 @@
 import { MysqlFlag, MysqlType, type ColumnInfo, type TableInfo } from '../../plan/table-info';
 import { isIntegerType } from './field-type';
 import type { AlterSpec, ColumnDef, ColumnPosition, TableOptions } from './sql-ast';
+import { originDefaultOnAdd, storedDefault } from './column-default';
 import { ErrNo, SqlError } from './sql-error';
 import { addColumnInfo, addIndex, ciStr, columnInfoOf, findColumn, isPrimaryIndex, renumberOffsets, type ClusteredIndexMode } from './table-builder';
 
@@ -16,6 +17,10 @@ export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'r
       if (spec.column.primaryKey) throw SqlError.unsupported('ADD COLUMN … PRIMARY KEY');
       if (spec.column.autoIncrement) throw SqlError.unsupported('ADD COLUMN … AUTO_INCREMENT');
       const col = addColumnInfo(t, spec.column);
+      // Rows written before the ALTER lack the column; TiDB reads them with this origin default.
+      const origin = originDefaultOnAdd({ value: col.default as string | null, bit: (col.default_bit as string | null) ?? null, isExpr: col.default_is_expr ?? false }, col.type, (col.type.Flag & MysqlFlag.NotNull) !== 0, new Date());
+      col.origin_default = origin.value;
+      col.origin_default_bit = origin.bit;
       move(t, col, spec.position);
       if (spec.column.unique) addIndex(t, { kind: 'unique', columns: [{ name: col.name.O }], invisible: false }, clusteredDefault, false);
       return;
@@ -54,6 +59,8 @@ export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'r
     }
     case 'options':
       return applyOptions(t, spec.options);
+    case 'alter-column-default':
+      return alterColumnDefault(t, spec.column, spec.default);
     case 'set-tiflash-replica':
       // TiDB keeps the request in TableInfo; Available turns true once TiFlash caught up (never, here: no TiFlash data).
       t.tiflash_replica = spec.count > 0 ? { Count: spec.count, LocationLabels: [...spec.locationLabels], Available: false } : null;
@@ -131,6 +138,9 @@ function modifyColumn(t: TableInfo, oldName: string, def: ColumnDef, pos: Column
   if (def.primaryKey) throw SqlError.unsupported('MODIFY COLUMN … PRIMARY KEY');
   const keyFlags = old.type.Flag & (MysqlFlag.PriKey | MysqlFlag.UniqueKey | MysqlFlag.MultipleKey);
   let next = columnInfoOf(t, def, old.id);
+  // The origin default belongs to the column's history (ADD COLUMN), not to its new definition.
+  next.origin_default = old.origin_default ?? null;
+  next.origin_default_bit = old['origin_default_bit'] ?? null;
   next.type.Flag |= keyFlags;
   if (keyFlags & MysqlFlag.PriKey) next.type.Flag |= MysqlFlag.NotNull;
   if (needsReorg(old, next)) {
@@ -145,4 +155,25 @@ function modifyColumn(t: TableInfo, oldName: string, def: ColumnDef, pos: Column
   for (const idx of t.index_info ?? []) for (const ic of idx.idx_cols) if (ic.name.L === old.name.L) ic.name = ciStr(next.name.O);
   renumberOffsets(t);
   move(t, next, pos);
+}
+
+/**
+ * `ALTER COLUMN … SET DEFAULT v` stores v and clears NoDefaultValue; `… DROP DEFAULT` removes the default and
+ * sets NoDefaultValue (v8.5.3 does so whether or not the column is NOT NULL). The origin default stays.
+ */
+function alterColumnDefault(t: TableInfo, name: string, dflt: { value: string | null; isExpr: boolean } | undefined): void {
+  const col = findColumn(t, name);
+  if (!col) throw SqlError.unknownColumn(name, t.name.O);
+  if (dflt === undefined) {
+    col.default = null;
+    col.default_bit = null;
+    col.default_is_expr = false;
+    col.type.Flag |= MysqlFlag.NoDefaultValue;
+    return;
+  }
+  const d = storedDefault(dflt, col.type);
+  col.default = d.value;
+  col.default_bit = d.bit;
+  col.default_is_expr = d.isExpr;
+  col.type.Flag &= ~MysqlFlag.NoDefaultValue;
 }

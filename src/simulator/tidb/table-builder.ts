@@ -1,4 +1,5 @@
 import { MysqlFlag, MysqlType, type ColumnInfo, type IndexInfo, type PartitionInfo, type TableInfo } from '../../plan/table-info';
+import { storedDefault } from './column-default';
 import { charsetOfCollation, defaultCollation, fieldTypeOf, isIntegerType } from './field-type';
 import type { ColumnDef, IndexDef, PartitionSpec, TableOptions } from './sql-ast';
 import { ErrNo, SqlError } from './sql-error';
@@ -63,10 +64,21 @@ export function buildTableInfo(
     auto_random_range_bits: 0,
     tiflash_replica: null,
     constraint_info: null,
-    fk_info: [],
+    fk_info: null,
     max_fk_id: 0,
     max_cst_id: 0,
+    compression: '',
+    view: null,
+    sequence: null,
+    Lock: null,
     version: 5,
+    is_columnar: false,
+    temp_table_type: 0,
+    cache_table_status: 0,
+    policy_ref_info: null,
+    stats_options: null,
+    exchange_partition_info: null,
+    ttl_info: null,
   };
   for (const def of columns) addColumnInfo(t, def);
   const constraints = [...indexDefs];
@@ -83,6 +95,8 @@ export function buildTableInfo(
   if (options.shardRowIdBits !== undefined) t.ShardRowIDBits = t.max_shard_row_id_bits = options.shardRowIdBits;
   if (options.preSplitRegions !== undefined) t.pre_split_regions = options.preSplitRegions;
   if (options.autoRandomBase !== undefined) t.auto_rand_id = Number(options.autoRandomBase);
+  // A table without indexes has index_info null in TiDB's JSON, not [].
+  if (t.index_info?.length === 0) t.index_info = null;
   t.id = ctx.genId();
   if (partition) t.partition = buildPartition(partition, ctx.genId, t);
   return t;
@@ -124,16 +138,17 @@ export function columnInfoOf(t: TableInfo, def: ColumnDef, id: number): ColumnIn
   if (!def.default && !def.autoIncrement && !def.autoRandom && !def.generated && (type.Flag & MysqlFlag.NotNull) !== 0) {
     type.Flag |= MysqlFlag.NoDefaultValue;
   }
-  const dflt = def.default?.value ?? null;
+  const dflt = storedDefault(def.default, type);
   return {
     id,
     name: ciStr(def.name),
     offset: 0,
-    origin_default: dflt,
+    // TiDB sets an origin default only when ADD COLUMN runs (rows written before it lack the column).
+    origin_default: null,
     origin_default_bit: null,
-    default: dflt,
-    default_bit: null,
-    default_is_expr: def.default?.isExpr ?? false,
+    default: dflt.value,
+    default_bit: dflt.bit,
+    default_is_expr: dflt.isExpr,
     generated_expr_string: def.generated?.expr ?? '',
     generated_stored: def.generated?.stored ?? false,
     dependences: null,
@@ -222,6 +237,7 @@ export function addIndex(t: TableInfo, def: IndexDef, clusteredDefault: Clustere
     is_invisible: def.invisible,
     is_global: false,
     mv_index: false,
+    vector_index: null,
   } as unknown as IndexInfo;
   // TiDB's JSON tags are is_unique / is_primary (see the v1-tpcc fixture); plan/table-info.ts declares
   // `unique` / `primary`, which real TableInfo JSON never has, so the literal is cast rather than given both.
@@ -236,14 +252,21 @@ function buildPartition(spec: PartitionSpec, genId: () => number, t: TableInfo):
     expr: spec.expr ?? '',
     columns: spec.columns ? spec.columns.map(ciStr) : null,
     enable: true,
-    num: spec.num ?? (spec.type === 'hash' || spec.type === 'key' ? spec.definitions.length : 0),
+    is_empty_columns: false,
+    // `comment` is omitted from TiDB's JSON when empty (omitempty), so it is only set when given.
     definitions: spec.definitions.map((d) => ({
       id: genId(),
       name: ciStr(d.name),
       less_than: d.lessThan ?? null,
       in_values: d.inValues ?? null,
-      comment: d.comment ?? '',
+      policy_ref_info: null,
+      ...(d.comment ? { comment: d.comment } : {}),
     })),
+    adding_definitions: null,
+    dropping_definitions: null,
+    states: null,
+    num: spec.num ?? spec.definitions.length,
+    ddl_state: 0,
   };
 }
 

@@ -15,9 +15,19 @@ function without(o: Json, keys: readonly string[]): Json {
   return out;
 }
 
-/** A TableInfo (status API JSON) without its table/partition IDs, update TSO and revision. */
+/**
+ * ADD COLUMN … DEFAULT CURRENT_TIMESTAMP records the time of the ALTER as the origin default: the clock, not
+ * the statement, decides its value, so only its presence is compared.
+ */
+function normaliseColumn(c: Json): Json {
+  const timeOfAlter = c.default === 'CURRENT_TIMESTAMP' && typeof c.origin_default === 'string' && /^\d{4}-\d\d-\d\d/.test(c.origin_default);
+  return timeOfAlter ? { ...c, origin_default: '<time of ADD COLUMN>' } : c;
+}
+
+/** A TableInfo (status API JSON) without its table/partition IDs, update TSO, revision and ALTER times. */
 export function normaliseTableInfo(t: unknown): Json {
   const o = without(t as Json, TABLE_HISTORY_KEYS);
+  if (Array.isArray(o.cols)) o.cols = (o.cols as Json[]).map(normaliseColumn);
   const p = o.partition as Json | null | undefined;
   if (p && Array.isArray(p.definitions)) {
     o.partition = { ...p, definitions: (p.definitions as Json[]).map((d) => without(d, ['id'])) };
