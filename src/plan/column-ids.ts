@@ -1,6 +1,6 @@
-import { columnDefinition, createTableSql, indexDefinition, isGenerated, quoteIdent, quoteString } from './create-sql';
+import { bitDefaultLiteral, columnDefinition, createTableSql, indexDefinition, isGenerated, quoteIdent, quoteString } from './create-sql';
 import type { ColumnInfo, TableInfo } from './table-info';
-import { MysqlFlag } from './table-info';
+import { MysqlFlag, MysqlType } from './table-info';
 import { isPrimaryIndex, publicIndexes, STATE_PUBLIC } from './table-info-read';
 
 /**
@@ -111,7 +111,8 @@ export function planColumnLayout(t: TableInfo): ColumnLayoutPlan {
       statements.push(`ALTER TABLE ${name} ALTER COLUMN ${quoteIdent(c.name.O)} DROP DEFAULT`);
     } else if (!sameValue(c.default, c.origin_default)) {
       const v = c.default;
-      const set = v === null || v === undefined ? 'NULL' : String(v).toUpperCase() === 'CURRENT_TIMESTAMP' || c.default_is_expr ? `(${String(v)})` : quoteString(String(v));
+      // A BIT default is raw bytes: as a quoted string they would not survive the text protocol; b'…' does.
+      const set = v === null || v === undefined ? 'NULL' : String(v).toUpperCase() === 'CURRENT_TIMESTAMP' || c.default_is_expr ? `(${String(v)})` : c.type.Tp === MysqlType.Bit ? bitDefaultLiteral(v, c['default_bit']) : quoteString(String(v));
       statements.push(`ALTER TABLE ${name} ALTER COLUMN ${quoteIdent(c.name.O)} SET DEFAULT ${set}`);
     }
   }

@@ -54,7 +54,7 @@ export function storedDefault(def: ColumnDef['default'], type: FieldType): Store
   if (NOW_SYNONYM.test(text.trim())) return { value: 'CURRENT_TIMESTAMP', bit: null, isExpr: false };
   if (def.isExpr) return { value: text, bit: null, isExpr: true };
   if (type.Tp === MysqlType.Bit) {
-    const bytes = bitDefaultBytes(text.trim());
+    const bytes = def.quoted ? Buffer.from(text, 'utf8') : bitDefaultBytes(text.trim());
     return { value: bytesAsGoString(bytes), bit: bytes.toString('base64'), isExpr: false };
   }
   return { value: text, bit: null, isExpr: false };

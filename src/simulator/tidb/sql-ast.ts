@@ -24,8 +24,11 @@ export interface ColumnDef {
   name: string;
   type: TypeSpec;
   notNull?: boolean;
-  /** Raw default: a literal value, null for DEFAULT NULL, or an expression text (`isExpr`). */
-  default?: { value: string | null; isExpr: boolean };
+  /**
+   * Raw default: a literal value, null for DEFAULT NULL, or an expression text (`isExpr`). `quoted`: written as
+   * a '…' string, which a BIT column takes as its bytes rather than as a number.
+   */
+  default?: { value: string | null; isExpr: boolean; quoted?: boolean };
   autoIncrement: boolean;
   /** AUTO_RANDOM(shard bits[, range bits]). */
   autoRandom?: { shardBits: number; rangeBits: number };
@@ -80,7 +83,7 @@ export type AlterSpec =
   | { kind: 'options'; options: TableOptions }
   | { kind: 'rename-index'; from: string; to: string }
   /** `ALTER [COLUMN] c SET DEFAULT v` (default given) or `ALTER [COLUMN] c DROP DEFAULT` (absent). */
-  | { kind: 'alter-column-default'; column: string; default?: { value: string | null; isExpr: boolean } }
+  | { kind: 'alter-column-default'; column: string; default?: ColumnDef['default'] }
   /** `SET TIFLASH REPLICA n [LOCATION LABELS 'a', …]` (0 removes the replica). */
   | { kind: 'set-tiflash-replica'; count: number; locationLabels: string[] };
 

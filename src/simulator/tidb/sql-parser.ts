@@ -346,7 +346,8 @@ function defaultValue(c: TokenCursor): NonNullable<ColumnDef['default']> {
     const text = c.expressionText(['not', 'null', 'comment', 'auto_increment', 'primary', 'unique', 'on', 'collate', 'key']);
     return { value: text, isExpr: /\(|^current_timestamp$|^localtime/i.test(text) };
   }
-  return { value: c.literal(), isExpr: false };
+  const quoted = t.kind === 'string';
+  return { value: c.literal(), isExpr: false, ...(quoted ? { quoted } : {}) };
 }
 
 function tableOptions(c: TokenCursor): TableOptions {

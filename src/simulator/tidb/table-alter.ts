@@ -161,7 +161,7 @@ function modifyColumn(t: TableInfo, oldName: string, def: ColumnDef, pos: Column
  * `ALTER COLUMN … SET DEFAULT v` stores v and clears NoDefaultValue; `… DROP DEFAULT` removes the default and
  * sets NoDefaultValue (v8.5.3 does so whether or not the column is NOT NULL). The origin default stays.
  */
-function alterColumnDefault(t: TableInfo, name: string, dflt: { value: string | null; isExpr: boolean } | undefined): void {
+function alterColumnDefault(t: TableInfo, name: string, dflt: ColumnDef['default']): void {
   const col = findColumn(t, name);
   if (!col) throw SqlError.unknownColumn(name, t.name.O);
   if (dflt === undefined) {
