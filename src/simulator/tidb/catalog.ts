@@ -148,7 +148,8 @@ export class Catalog {
         }
         const charset = stmt.charset ?? (stmt.collate ? charsetOfCollation(stmt.collate) : 'utf8mb4');
         const collate = stmt.collate ?? defaultCollation(charset);
-        const info: DBInfo = { id: this.genGlobalId(), db_name: ciStr(stmt.name), charset, collate, state: STATE_PUBLIC };
+        // Key for key what v8.5.3 writes: `Deprecated` is an always-empty struct it keeps for old readers.
+        const info: DBInfo = { id: this.genGlobalId(), db_name: ciStr(stmt.name), charset, collate, Deprecated: {}, state: STATE_PUBLIC, policy_ref_info: null };
         this.dbs.set(stmt.name.toLowerCase(), { info, tables: new Map() });
         return this.record('create schema', stmt.name, '', query);
       }

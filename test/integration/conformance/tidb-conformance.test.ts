@@ -216,3 +216,37 @@ describe('planned DDL of tables with a history: recreated alike on both TiDBs an
     expect(jsonDifferences(layoutOf(recreated), layoutOf(original))).toEqual([]);
   });
 });
+
+/**
+ * The DDL the planner writes for a backup `make-backup` generated (both metadata layouts share the catalog, so
+ * one suffices): every CREATE DATABASE and every table's statements run on both TiDBs; both must hold the same
+ * tables, and these must have the generated TableInfo's layout, since a restore compares them.
+ */
+describe('planned DDL of a generated backup', () => {
+  let dir: string;
+  let plan: RestorePlan;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brflow-conformance-'));
+    const storage = openStorage(dir);
+    await makeBackup(storage, { seed: 11, tables: 9, rows: 5, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false });
+    plan = planRestore(await readManifest(storage));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('creates the same databases and tables on both, with the backup layout', async () => {
+    expect(plan.tables.length).toBe(9);
+    for (const d of plan.databases) await runOnBoth([d.createSql]);
+    for (const d of plan.databases) {
+      const [s, r] = await Promise.all(both().map((t) => statusGet(t, '/schema').then((res) => (res.body as { db_name: { L: string } }[]).find((x) => x.db_name.L === d.name.toLowerCase()))));
+      expect(jsonDifferences(normaliseDbInfo(s), normaliseDbInfo(r))).toEqual([]);
+    }
+    for (const t of plan.tables) {
+      if (!t.layout?.reproducible) throw new Error(`${t.db}.${t.name} is not reproducible`);
+      await runOnBoth([`USE ${quoteId(t.db)}`, ...t.layout.statements]);
+      await expectSameTable(t.db, t.name);
+      const created = await tableInfoOf(two.real, t.db, t.name);
+      expect({ table: `${t.db}.${t.name}`, differences: jsonDifferences(layoutOf(t.info), layoutOf(created)) }).toEqual({ table: `${t.db}.${t.name}`, differences: [] });
+    }
+  });
+});
