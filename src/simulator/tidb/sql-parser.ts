@@ -12,6 +12,7 @@ import type {
   TableOptions,
   TypeSpec,
 } from './sql-ast';
+import { restoredExpr } from './restored-expr';
 import { SqlError } from './sql-error';
 import { tokenize } from './sql-lexer';
 import { TokenCursor } from './token-cursor';
@@ -407,7 +408,7 @@ function partitionSpec(c: TokenCursor): PartitionSpec {
     }
     c.expectPunct(')');
   } else {
-    spec.expr = c.parenthesizedText();
+    spec.expr = restoredExpr(c.parenthesizedText());
   }
   if (c.acceptWords('partitions')) spec.num = c.integer();
   if (c.acceptPunct('(')) {

@@ -8,8 +8,8 @@ import { parseStatement, parseVariableName } from './sql-parser';
 /** What one statement answers: an OK packet or a result set. */
 export type StatementResult = { kind: 'ok'; affectedRows: number } | ({ kind: 'rows' } & ResultSet);
 
-/** The TiDB release this front claims to be (what `SELECT tidb_version()` and the handshake report). */
-export const SIMULATED_TIDB_RELEASE = 'v7.5.0';
+/** The TiDB release this front claims to be (what `SELECT tidb_version()` and the handshake report): the real one it is checked against (test/integration/conformance). */
+export const SIMULATED_TIDB_RELEASE = 'v8.5.3';
 export const SIMULATED_SERVER_VERSION = `8.0.11-TiDB-${SIMULATED_TIDB_RELEASE}`;
 
 /** Global system variables shared by every session of one front. */

@@ -250,3 +250,119 @@ describe('planned DDL of a generated backup', () => {
     }
   });
 });
+
+/** Tables of every row-handle kind, partitioned and not, for the information_schema and status-API reads. */
+const READ_FIXTURE = [
+  "CREATE TABLE ih (id bigint PRIMARY KEY CLUSTERED, v varchar(10), UNIQUE KEY uk_v (v), KEY idx_iv (id, v))",
+  'CREATE TABLE ch (a varchar(10), b int, PRIMARY KEY (a, b) CLUSTERED, KEY idx_b (b))',
+  'CREATE TABLE rw (a int, b int, PRIMARY KEY (a) NONCLUSTERED)',
+  'CREATE TABLE pt (id int PRIMARY KEY, t date) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN (MAXVALUE))',
+  'CREATE TABLE nk (a int)',
+];
+
+describe('reads brflow makes: information_schema rows, TidbClient answers and the status API', () => {
+  let db: string;
+  const tableIds = new Map<string, Map<number, string>>();
+
+  beforeAll(async () => {
+    db = freshDb('reads');
+    await runOnBoth([`CREATE DATABASE ${quoteId(db)}`, `USE ${quoteId(db)}`, ...READ_FIXTURE]);
+    // Table and partition IDs come from each server's allocator: name them through its own status API.
+    for (const t of both()) {
+      const ids = new Map<number, string>();
+      for (const info of (await statusGet(t, `/schema/${db}`)).body as TableInfo[]) {
+        ids.set(info.id, `<id of ${info.name.O}>`);
+        for (const p of info.partition?.definitions ?? []) ids.set(p.id, `<id of ${info.name.O}.${p.name.O}>`);
+      }
+      tableIds.set(t.name, ids);
+    }
+  });
+
+  /** Rows with allocator IDs replaced by the object they name on that server, sorted (brflow's reads have no ORDER BY). */
+  function normaliseRows(t: TidbUnderTest, rows: Record<string, unknown>[] | undefined, idColumns: string[]): string[] {
+    const ids = tableIds.get(t.name) ?? new Map<number, string>();
+    return (rows ?? [])
+      .map((r) => {
+        const o: Record<string, unknown> = { ...r };
+        for (const c of idColumns) if (o[c] !== null && o[c] !== undefined) o[c] = ids.get(Number(o[c])) ?? `unknown id ${String(o[c])}`;
+        return JSON.stringify(o);
+      })
+      .sort();
+  }
+
+  const INFO_SCHEMA_READS: { name: string; sql: (db: string) => string; idColumns: string[] }[] = [
+    { name: 'table IDs (readTableIds)', sql: (d) => `SELECT TABLE_NAME, TIDB_TABLE_ID FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${d}' AND TABLE_NAME IN ('ih', 'ch', 'rw', 'pt', 'nk', 'missing')`, idColumns: ['TIDB_TABLE_ID'] },
+    { name: 'partition IDs (readTableIds)', sql: (d) => `SELECT TABLE_NAME, PARTITION_NAME, TIDB_PARTITION_ID FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = '${d}' AND TABLE_NAME IN ('ih', 'pt') ORDER BY PARTITION_ORDINAL_POSITION`, idColumns: ['TIDB_PARTITION_ID'] },
+    { name: 'index IDs (readTableIds)', sql: (d) => `SELECT TABLE_NAME, KEY_NAME, INDEX_ID FROM information_schema.TIDB_INDEXES WHERE TABLE_SCHEMA = '${d}' AND TABLE_NAME IN ('ih', 'ch', 'rw', 'pt', 'nk')`, idColumns: [] },
+    { name: 'primary key types (readHandleKinds)', sql: (d) => `SELECT TABLE_SCHEMA, TABLE_NAME, TIDB_PK_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('${d}')`, idColumns: [] },
+    { name: 'clustered primary keys (readHandleKinds)', sql: (d) => `SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_ID FROM information_schema.TIDB_INDEXES WHERE TABLE_SCHEMA IN ('${d}') AND KEY_NAME = 'PRIMARY' AND CLUSTERED = 'YES'`, idColumns: [] },
+  ];
+
+  test.each(INFO_SCHEMA_READS.map((c) => [c.name, c] as const))('information_schema: %s', async (_name, c) => {
+    const [s, r] = await onBoth(c.sql(db));
+    expect(s.ok && r.ok).toBe(true);
+    const rows = (a: Answer) => (a.ok ? a.rows : undefined);
+    expect(normaliseRows(two.simulated, rows(s), c.idColumns)).toEqual(normaliseRows(two.real, rows(r), c.idColumns));
+  });
+
+  test('TidbClient.readTableIds and readHandleKinds answer alike', async () => {
+    const answers = await Promise.all(
+      both().map(async (t) => {
+        const client = new TidbClient(t.config);
+        try {
+          const ids = tableIds.get(t.name) ?? new Map<number, string>();
+          const tables = (await client.readTableIds(db, ['ih', 'ch', 'rw', 'pt', 'nk', 'missing']))
+            .map((x) => ({ ...x, tableId: ids.get(x.tableId), partitions: x.partitions.map((p) => ({ ...p, id: ids.get(p.id) })), indexes: [...x.indexes].sort((a, b) => a.name.localeCompare(b.name)) }))
+            .sort((a, b) => a.table.localeCompare(b.table));
+          const kinds = (await client.readHandleKinds([db, 'no_such_db'])).sort((a, b) => a.name.localeCompare(b.name));
+          return { tables, kinds };
+        } finally {
+          await client.close();
+        }
+      }),
+    );
+    expect(answers[0]).toEqual(answers[1]);
+    expect(answers[1]?.kinds.map((k) => `${k.name}:${k.kind}`)).toEqual(['ch:clustered', 'ih:int-handle', 'nk:rowid', 'pt:int-handle', 'rw:rowid']);
+  });
+
+  test('version and the clustered-index default', async () => {
+    const [s, r] = await onBoth('SELECT VERSION() AS v, tidb_version() AS t, @@tidb_enable_clustered_index AS ci');
+    const firstLine = (a: Answer) => (a.ok ? a.rows?.map((row) => ({ ...row, t: String(row.t).split('\n')[0] })) : a);
+    expect(firstLine(s)).toEqual(firstLine(r));
+  });
+
+  test('status API: /status, /schema, /schema/{db}, /schema/{db}/{table}, /db-table/{id}', async () => {
+    const [s, r] = both();
+    const status = await Promise.all([statusGet(s, '/status'), statusGet(r, '/status')]);
+    const shape = (x: { status: number; body: unknown }) => ({ status: x.status, keys: Object.keys(x.body as object).sort(), version: (x.body as { version: string }).version });
+    expect(shape(status[0])).toEqual(shape(status[1]));
+
+    const listed = await Promise.all(both().map((t) => statusGet(t, `/schema/${db}`)));
+    const byName = (x: { body: unknown }) => (x.body as TableInfo[]).map(normaliseTableInfo).sort((a, b) => String((a.name as { L: string }).L).localeCompare(String((b.name as { L: string }).L)));
+    expect(jsonDifferences(byName(listed[0]!), byName(listed[1]!))).toEqual([]);
+
+    const dbs = await Promise.all(both().map((t) => statusGet(t, '/schema')));
+    const ours = (x: { body: unknown }) => normaliseDbInfo((x.body as { db_name: { L: string } }[]).find((d) => d.db_name.L === db));
+    expect(ours(dbs[0]!)).toEqual(ours(dbs[1]!));
+
+    const byId = await Promise.all(
+      both().map(async (t) => {
+        const info = (await statusGet(t, `/schema/${db}/pt`)).body as TableInfo;
+        const res = await statusGet(t, `/db-table/${info.id}`);
+        const body = res.body as { db_info: unknown; table_info: unknown };
+        return { status: res.status, db_info: normaliseDbInfo(body.db_info), table_info: normaliseTableInfo(body.table_info) };
+      }),
+    );
+    expect(jsonDifferences(byId[0], byId[1])).toEqual([]);
+  });
+
+  test.each([
+    ['a missing table', () => `/schema/${db}/missing`, /\[schema:1146\]/],
+    // v8.5.3 reports a table of a missing database as a missing table (brflow accepts both codes).
+    ['a table of a missing database', () => '/schema/no_such_db/t', /\[schema:1146\]/],
+    ['a missing database', () => '/schema/no_such_db', /\[schema:1049\]/],
+  ])('status API: %s answers 400 with the TiDB error code brflow matches on', async (_name, path, code) => {
+    const answers = await Promise.all(both().map((t) => statusGet(t, path())));
+    for (const a of answers) expect({ status: a.status, text: a.text }).toEqual({ status: 400, text: expect.stringMatching(code) });
+  });
+});
