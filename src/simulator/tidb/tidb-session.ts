@@ -123,6 +123,8 @@ export class TidbSession {
       const db = s.from.db ?? this.currentDb;
       if (db?.toLowerCase() === 'information_schema' && isInfoSchemaTable(s.from.name)) return selectInfoSchema(this.catalog, s);
       if (db === undefined) throw SqlError.noDatabaseSelected();
+      // A missing table (also in a missing database) is 1146, as TiDB answers it.
+      if (!this.catalog.table(db, s.from.name)) throw SqlError.noSuchTable(db, s.from.name);
       // User tables hold no rows in the simulator; say so rather than answer an empty, misleading result.
       throw SqlError.unsupported(`SELECT from ${db}.${s.from.name} (the simulated TiDB keeps no rows)`);
     }

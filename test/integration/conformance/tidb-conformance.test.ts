@@ -1,3 +1,4 @@
+import { createConnection } from 'mysql2/promise';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -364,5 +365,71 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
   ])('status API: %s answers 400 with the TiDB error code brflow matches on', async (_name, path, code) => {
     const answers = await Promise.all(both().map((t) => statusGet(t, path())));
     for (const a of answers) expect({ status: a.status, text: a.text }).toEqual({ status: 400, text: expect.stringMatching(code) });
+  });
+});
+
+/**
+ * Errors brflow meets or tolerates (src/cluster/tidb.ts: 1007, 1050, 1060, 1091 are tolerated on retries; 1146 and
+ * 1049 mean "absent"), and ones a bad backup or a wrong statement would provoke. Both TiDBs must answer the same
+ * error number and SQLSTATE; messages may differ.
+ */
+const ERROR_CASES: [string, string][] = [
+  ['SELECT from a missing table', 'SELECT * FROM missing'],
+  ['SELECT from a table of a missing database', 'SELECT * FROM no_such_db.t'],
+  ['ALTER of a missing table', 'ALTER TABLE missing ADD COLUMN x int'],
+  ['DROP of a missing table', 'DROP TABLE missing'],
+  ['SHOW CREATE TABLE of a missing table', 'SHOW CREATE TABLE missing'],
+  ['RENAME of a missing table (system-table restore)', 'RENAME TABLE missing TO missing2'],
+  ['TRUNCATE of a missing table', 'TRUNCATE TABLE missing'],
+  ['REPLACE … SELECT from a missing table (system-table restore)', 'REPLACE INTO mysql.no_such_table SELECT * FROM t'],
+  ['CREATE TABLE that exists', 'CREATE TABLE t (a int)'],
+  ['CREATE DATABASE that exists', 'CREATE DATABASE mysql'],
+  ['DROP DATABASE that is missing', 'DROP DATABASE no_such_db'],
+  ['USE of a missing database', 'USE no_such_db'],
+  ['CREATE TABLE in a missing database', 'CREATE TABLE no_such_db.t (a int)'],
+  ['ADD COLUMN that exists', 'ALTER TABLE t ADD COLUMN a int'],
+  ['CREATE TABLE with a duplicate column', 'CREATE TABLE dup (a int, a int)'],
+  ['ADD INDEX whose name exists', 'ALTER TABLE t ADD KEY idx_a (a)'],
+  ['DROP COLUMN that is missing', 'ALTER TABLE t DROP COLUMN missing'],
+  ['DROP INDEX that is missing', 'ALTER TABLE t DROP INDEX missing'],
+  ['MODIFY of a missing column', 'ALTER TABLE t MODIFY COLUMN missing int'],
+  ['SET DEFAULT of a missing column', 'ALTER TABLE t ALTER COLUMN missing SET DEFAULT 1'],
+  ['an index on a missing column', 'CREATE TABLE kx (a int, KEY k (missing))'],
+  ['two primary keys', 'CREATE TABLE pk2 (a int PRIMARY KEY, b int PRIMARY KEY)'],
+  ['two auto_increment columns', 'CREATE TABLE ai2 (a int AUTO_INCREMENT, b int AUTO_INCREMENT, KEY (a), KEY (b))'],
+  ['AUTO_RANDOM_BASE on a table without AUTO_RANDOM', 'ALTER TABLE t AUTO_RANDOM_BASE = 5'],
+  ['a TiFlash replica with no TiFlash store', 'ALTER TABLE t SET TIFLASH REPLICA 1'],
+  ['an unknown system variable', 'SELECT @@no_such_variable'],
+  ['bad syntax', 'SELEC 1'],
+  ['a truncated CREATE TABLE', 'CREATE TABLE broken (a int'],
+];
+
+describe('errors: the same MySQL error number and SQLSTATE from both', () => {
+  let db: string;
+  beforeAll(async () => {
+    db = freshDb('errors');
+    await runOnBoth([`CREATE DATABASE ${quoteId(db)}`, `USE ${quoteId(db)}`, 'CREATE TABLE t (a int, KEY idx_a (a))']);
+  });
+
+  test.each(ERROR_CASES)('%s', async (_name, sql) => {
+    await runOnBoth([`USE ${quoteId(db)}`]);
+    const [s, r] = await onBoth(sql);
+    expect(r.ok).toBe(false);
+    expect({ sql, answer: s }).toEqual({ sql, answer: r });
+  });
+
+  test('a statement naming no table of a database, before any USE', async () => {
+    const answers = await Promise.all(
+      both().map(async (t) => {
+        const conn = await createConnection({ host: t.config.host, port: t.config.port, user: 'root', password: '' });
+        try {
+          return await answer({ ...t, conn }, 'CREATE TABLE t (a int)');
+        } finally {
+          await conn.end();
+        }
+      }),
+    );
+    expect(answers[0]).toEqual(answers[1]);
+    expect(answers[1]).toMatchObject({ ok: false, errno: 1046 });
   });
 });
