@@ -192,6 +192,8 @@ export class Catalog {
         }
         const info = structuredClone(from);
         info.name = ciStr(name);
+        // v8.5.3 writes [] here where CREATE TABLE wrote null for a table without indexes.
+        info.index_info ??= [];
         info.auto_inc_id = 0;
         info.auto_rand_id = 0;
         reassignIds(info, () => this.genGlobalId());

@@ -82,6 +82,10 @@ export type AlterSpec =
   | { kind: 'rename'; to: TableName }
   | { kind: 'options'; options: TableOptions }
   | { kind: 'rename-index'; from: string; to: string }
+  | { kind: 'rename-column'; from: string; to: string }
+  | { kind: 'index-visibility'; name: string; invisible: boolean }
+  /** `CONVERT TO CHARACTER SET cs [COLLATE c]`: the table and every text column. */
+  | { kind: 'convert-charset'; charset: string; collate?: string }
   /** `ALTER [COLUMN] c SET DEFAULT v` (default given) or `ALTER [COLUMN] c DROP DEFAULT` (absent). */
   | { kind: 'alter-column-default'; column: string; default?: ColumnDef['default'] }
   /** `SET TIFLASH REPLICA n [LOCATION LABELS 'a', …]` (0 removes the replica). */

@@ -473,18 +473,25 @@ function position(c: TokenCursor): ColumnPosition {
 function parseAlterTable(c: TokenCursor): Statement {
   const table = tableName(c);
   const specs: AlterSpec[] = [];
-  do specs.push(alterSpec(c));
+  do specs.push(...[alterSpec(c)].flat());
   while (c.acceptPunct(','));
   return { kind: 'alter-table', table, specs };
 }
 
-function alterSpec(c: TokenCursor): AlterSpec {
+function alterSpec(c: TokenCursor): AlterSpec | AlterSpec[] {
   if (c.acceptWords('add')) {
     const idx = tryIndexDef(c);
     if (idx === 'ignored') return { kind: 'options', options: {} };
     if (idx) return { kind: 'add-index', index: idx };
     c.acceptWords('column');
-    if (c.isPunct('(')) throw SqlError.unsupported('ADD COLUMN (…) lists in the simulated TiDB front');
+    if (c.acceptPunct('(')) {
+      // ADD COLUMN (a …, b …): the columns are added in order, each at the end.
+      const specs: AlterSpec[] = [];
+      do specs.push({ kind: 'add-column', column: columnDef(c), position: { kind: 'none' } });
+      while (c.acceptPunct(','));
+      c.expectPunct(')');
+      return specs;
+    }
     const column = columnDef(c);
     return { kind: 'add-column', column, position: position(c) };
   }
@@ -505,6 +512,23 @@ function alterSpec(c: TokenCursor): AlterSpec {
     const oldName = c.identifier();
     const column = columnDef(c);
     return { kind: 'modify-column', oldName, column, position: position(c) };
+  }
+  if (c.acceptWords('alter', 'index') || c.acceptWords('alter', 'key')) {
+    const name = c.identifier();
+    if (c.acceptWords('invisible')) return { kind: 'index-visibility', name, invisible: true };
+    c.expectWords('visible');
+    return { kind: 'index-visibility', name, invisible: false };
+  }
+  if (c.acceptWords('rename', 'column')) {
+    const from = c.identifier();
+    c.expectWords('to');
+    return { kind: 'rename-column', from, to: c.identifier() };
+  }
+  if (c.acceptWords('convert', 'to')) {
+    if (!c.acceptWords('charset')) c.expectWords('character', 'set');
+    const charset = c.name().toLowerCase();
+    const collate = c.acceptWords('collate') ? c.name().toLowerCase() : undefined;
+    return { kind: 'convert-charset', charset, ...(collate !== undefined ? { collate } : {}) };
   }
   if (c.acceptWords('alter')) {
     c.acceptWords('column');

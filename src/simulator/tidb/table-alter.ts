@@ -1,5 +1,5 @@
 import { MysqlFlag, MysqlType, type ColumnInfo, type TableInfo } from '../../plan/table-info';
-import { isIntegerType } from './field-type';
+import { defaultCollation, isIntegerType } from './field-type';
 import type { AlterSpec, ColumnDef, ColumnPosition, TableOptions } from './sql-ast';
 import { originDefaultOnAdd, storedDefault } from './column-default';
 import { ErrNo, SqlError } from './sql-error';
@@ -48,6 +48,8 @@ export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'r
       const idx = (t.index_info ?? []).findIndex(isPrimaryIndex);
       if (idx < 0) throw SqlError.cannotDrop('PRIMARY');
       t.index_info?.splice(idx, 1);
+      // Its columns are no longer key columns (they stay NOT NULL).
+      for (const c of t.cols) c.type.Flag &= ~MysqlFlag.PriKey;
       return;
     }
     case 'rename-index': {
@@ -61,6 +63,16 @@ export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'r
       return applyOptions(t, spec.options);
     case 'alter-column-default':
       return alterColumnDefault(t, spec.column, spec.default);
+    case 'rename-column':
+      return renameColumn(t, spec.from, spec.to);
+    case 'index-visibility': {
+      const idx = (t.index_info ?? []).find((i) => i.idx_name.L === spec.name.toLowerCase());
+      if (!idx) throw new SqlError(ErrNo.KeyColumnDoesNotExist, `Key '${spec.name}' doesn't exist in table '${t.name.O}'`);
+      idx['is_invisible'] = spec.invisible;
+      return;
+    }
+    case 'convert-charset':
+      return convertCharset(t, spec.charset, spec.collate ?? defaultCollation(spec.charset));
     case 'set-tiflash-replica':
       // TiDB keeps the request in TableInfo; Available turns true once TiFlash caught up (never, here: no TiFlash data).
       t.tiflash_replica = spec.count > 0 ? { Count: spec.count, LocationLabels: [...spec.locationLabels], Available: false } : null;
@@ -112,7 +124,7 @@ function dropColumn(t: TableInfo, name: string): void {
     throw new SqlError(ErrNo.UnsupportedDDL, `can't drop column ${col.name.O} with composite index covered or Primary Key covered now`);
   }
   // Like TiDB ≥ 6.2: single-column indexes on the dropped column go with it.
-  t.index_info = (t.index_info ?? []).filter((i) => !covering.includes(i));
+  if (t.index_info) t.index_info = t.index_info.filter((i) => !covering.includes(i));
   t.cols = t.cols.filter((c) => c !== col);
   renumberOffsets(t);
 }
@@ -176,4 +188,26 @@ function alterColumnDefault(t: TableInfo, name: string, dflt: ColumnDef['default
   col.default_bit = d.bit;
   col.default_is_expr = d.isExpr;
   col.type.Flag &= ~MysqlFlag.NoDefaultValue;
+}
+
+/** RENAME COLUMN keeps the column (and its ID); indexes follow the new name. */
+function renameColumn(t: TableInfo, from: string, to: string): void {
+  const col = findColumn(t, from);
+  if (!col) throw SqlError.unknownColumn(from, t.name.O);
+  const clash = findColumn(t, to);
+  if (clash && clash !== col) throw SqlError.duplicateColumn(to);
+  for (const idx of t.index_info ?? []) for (const ic of idx.idx_cols) if (ic.name.L === col.name.L) ic.name = ciStr(to);
+  col.name = ciStr(to);
+}
+
+/** CONVERT TO CHARACTER SET: the table's charset and that of every column that has one (text, enum, set). */
+function convertCharset(t: TableInfo, charset: string, collate: string): void {
+  t.charset = charset;
+  t.collate = collate;
+  for (const c of t.cols) {
+    if (c.type.Charset !== 'binary') {
+      c.type.Charset = charset;
+      c.type.Collate = collate;
+    }
+  }
 }
