@@ -31,11 +31,15 @@ export function defaultGlobalVariables(catalog: Catalog): Map<string, string> {
     ['lower_case_table_names', '2'],
     ['tidb_row_format_version', '2'],
     ['tidb_ddl_reorg_worker_cnt', '4'],
-    ['tidb_enable_fast_create_table', 'OFF'],
+    // v8.5 turns fast CREATE TABLE on by default; SELECT @@… shows a boolean as 1/0.
+    ['tidb_enable_fast_create_table', '1'],
     ['max_execution_time', '0'],
     ['wait_timeout', '28800'],
   ]);
 }
+
+/** Variables TiDB v8.5.3 answers as text in SELECT @@… although their value is a number. */
+const TEXT_VALUED_VARIABLES = new Set(['lower_case_table_names']);
 
 /**
  * One client connection's view: its current database and session variables. Statements go to the shared
@@ -161,7 +165,7 @@ export class TidbSession {
         const v = parseVariableName(item.name);
         if (v.scope === 'user') return { type: 'string', value: this.userVars.get(v.name) ?? null };
         const value = this.variable(v.name, v.scope);
-        return { type: /^-?\d+$/.test(value) ? 'int' : 'string', value };
+        return { type: /^-?\d+$/.test(value) && !TEXT_VALUED_VARIABLES.has(v.name) ? 'int' : 'string', value };
       }
       case 'literal':
         return { type: item.value !== null && /^-?\d+$/.test(item.value) ? 'int' : 'string', value: item.value };

@@ -8,6 +8,7 @@ import { readManifest } from '../../../src/backup/read-manifest';
 import { TidbClient, quoteId } from '../../../src/cluster/tidb';
 import { planColumnLayout } from '../../../src/plan/column-ids';
 import { planRestore, type RestorePlan } from '../../../src/plan/restore-plan';
+import { startTidbFront } from '../../../src/simulator/tidb/tidb-front';
 import type { TableInfo } from '../../../src/plan/table-info';
 import { jsonDifferences, normaliseDbInfo, normaliseTableInfo } from './support/normalise';
 import { answer, startTwoTidbs, statusGet, type Answer, type TidbUnderTest, type TwoTidbs } from './support/two-tidbs';
@@ -332,6 +333,14 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
     expect(firstLine(s)).toEqual(firstLine(r));
   });
 
+  test('system variables the simulator serves: the same values and types (version_comment names the simulator)', async () => {
+    const names = ['version', 'tidb_enable_clustered_index', 'sql_mode', 'autocommit', 'max_allowed_packet', 'character_set_client', 'character_set_connection',
+      'character_set_results', 'character_set_server', 'collation_connection', 'collation_server', 'time_zone', 'lower_case_table_names',
+      'tidb_row_format_version', 'tidb_ddl_reorg_worker_cnt', 'tidb_enable_fast_create_table', 'max_execution_time', 'wait_timeout'];
+    const [s, r] = await onBoth(`SELECT ${names.map((n) => `@@${n} AS ${n}`).join(', ')}`);
+    expect(s).toEqual(r);
+  });
+
   test('status API: /status, /schema, /schema/{db}, /schema/{db}/{table}, /db-table/{id}', async () => {
     const [s, r] = both();
     const status = await Promise.all([statusGet(s, '/status'), statusGet(r, '/status')]);
@@ -416,6 +425,30 @@ describe('errors: the same MySQL error number and SQLSTATE from both', () => {
     const [s, r] = await onBoth(sql);
     expect(r.ok).toBe(false);
     expect({ sql, answer: s }).toEqual({ sql, answer: r });
+  });
+
+  test('a wrong password (tidb-errors.ts names the credentials variables on 1045)', async () => {
+    // The default front accepts any password; one with root's real (empty) password refuses a wrong one.
+    const strict = await startTidbFront({ users: { root: '' } });
+    try {
+      const answers = await Promise.all(
+        [strict.address, two.real.config].map(async (target) => {
+          const [host, port] = typeof target === 'string' ? (target.split(':') as [string, string]) : [target.host, String(target.port)];
+          try {
+            const conn = await createConnection({ host, port: Number(port), user: 'root', password: 'wrong' });
+            await conn.end();
+            return { ok: true };
+          } catch (e) {
+            const err = e as { errno?: number; sqlState?: string };
+            return { ok: false, errno: err.errno, sqlState: err.sqlState };
+          }
+        }),
+      );
+      expect(answers[0]).toEqual(answers[1]);
+      expect(answers[1]).toEqual({ ok: false, errno: 1045, sqlState: '28000' });
+    } finally {
+      await strict.stop();
+    }
   });
 
   test('a statement naming no table of a database, before any USE', async () => {
