@@ -289,7 +289,10 @@ export class Catalog {
     const t = this.tableRef(from.db, from.name);
     const target = this.entry(to.db);
     if (target.tables.has(to.name.toLowerCase())) throw SqlError.tableExists(to.name);
-    this.entry(from.db).tables.delete(from.name.toLowerCase());
+    const source = this.entry(from.db);
+    source.tables.delete(from.name.toLowerCase());
+    // Moving to another database records where it came from (kept by later renames), as v8.5.3 does.
+    if (source !== target) t.old_schema_id = source.info.id;
     t.name = ciStr(to.name);
     target.tables.set(to.name.toLowerCase(), t);
     this.record('rename table', to.db, to.name, query);

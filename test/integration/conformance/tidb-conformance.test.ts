@@ -159,6 +159,21 @@ const DDL_CASES: DdlCase[] = [
 ];
 
 describe('DDL brflow sends: the same TableInfo on the simulated and the real TiDB', () => {
+  test('system-table restore (TidbClient.restoreSystemTables) and TiFlash replica statements', async () => {
+    const temp = freshDb('__TiDB_BR_Temporary_mysql');
+    await runOnBoth([
+      `CREATE DATABASE ${quoteId(temp)}`,
+      `CREATE TABLE ${quoteId(temp)}.bind_info LIKE mysql.bind_info`,
+      `REPLACE INTO mysql.bind_info SELECT * FROM ${quoteId(temp)}.bind_info`,
+      `CREATE TABLE ${quoteId(temp)}.brflow_extra (k varchar(64) NOT NULL, v text, PRIMARY KEY (k))`,
+      `RENAME TABLE ${quoteId(temp)}.brflow_extra TO mysql.brflow_extra`,
+      'ALTER TABLE mysql.brflow_extra SET TIFLASH REPLICA 0',
+      `DROP DATABASE IF EXISTS ${quoteId(temp)}`,
+      `DROP DATABASE IF EXISTS ${quoteId(temp)}`,
+    ]);
+    await expectSameTable('mysql', 'brflow_extra');
+  });
+
   test.each(DDL_CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const db = freshDb('ddl');
     await runOnBoth([`CREATE DATABASE ${quoteId(db)}`, `USE ${quoteId(db)}`, ...c.statements]);

@@ -27,6 +27,8 @@ function normaliseColumn(c: Json): Json {
 /** A TableInfo (status API JSON) without its table/partition IDs, update TSO, revision and ALTER times. */
 export function normaliseTableInfo(t: unknown): Json {
   const o = without(t as Json, TABLE_HISTORY_KEYS);
+  // Set by a RENAME across databases: the source database's ID.
+  if (typeof o.old_schema_id === 'number') o.old_schema_id = '<id of the source database>';
   if (Array.isArray(o.cols)) o.cols = (o.cols as Json[]).map(normaliseColumn);
   const p = o.partition as Json | null | undefined;
   if (p && Array.isArray(p.definitions)) {
