@@ -57,6 +57,14 @@ export function storedDefault(def: ColumnDef['default'], type: FieldType): Store
     const bytes = def.quoted ? Buffer.from(text, 'utf8') : bitDefaultBytes(text.trim());
     return { value: bytesAsGoString(bytes), bit: bytes.toString('base64'), isExpr: false };
   }
+  if ((type.Tp === MysqlType.Float || type.Tp === MysqlType.Double) && /e/i.test(text) && Number.isFinite(Number(text))) {
+    // An exponent is evaluated: DOUBLE DEFAULT 1e3 is stored as "1000".
+    return { value: String(Number(text)), bit: null, isExpr: false };
+  }
+  if (type.Tp === MysqlType.String && type.Charset === 'binary' && type.Flen > text.length) {
+    // BINARY(n) pads with zero bytes to its length, the stored default included.
+    return { value: text.padEnd(type.Flen, '\u0000'), bit: null, isExpr: false };
+  }
   return { value: text, bit: null, isExpr: false };
 }
 

@@ -1,5 +1,7 @@
 import { MysqlFlag, MysqlType, type ColumnInfo, type IndexInfo, type PartitionInfo, type TableInfo } from '../../plan/table-info';
 import { storedDefault } from './column-default';
+import { restoredGeneratedExpr } from './restored-expr';
+import { tokenize } from './sql-lexer';
 import { charsetOfCollation, defaultCollation, fieldTypeOf, isIntegerType } from './field-type';
 import type { ColumnDef, IndexDef, PartitionSpec, TableOptions } from './sql-ast';
 import { ErrNo, SqlError } from './sql-error';
@@ -95,6 +97,8 @@ export function buildTableInfo(
   if (options.shardRowIdBits !== undefined) t.ShardRowIDBits = t.max_shard_row_id_bits = options.shardRowIdBits;
   if (options.preSplitRegions !== undefined) t.pre_split_regions = options.preSplitRegions;
   if (options.autoRandomBase !== undefined) t.auto_rand_id = Number(options.autoRandomBase);
+  // Generated columns may name columns defined after them: their dependences are known once all exist.
+  for (const c of t.cols) if (c.generated_expr_string) c.dependences = generatedDependences(c.generated_expr_string, t);
   // A table without indexes has index_info null in TiDB's JSON, not [].
   if (t.index_info?.length === 0) t.index_info = null;
   t.id = ctx.genId();
@@ -149,9 +153,9 @@ export function columnInfoOf(t: TableInfo, def: ColumnDef, id: number): ColumnIn
     default: dflt.value,
     default_bit: dflt.bit,
     default_is_expr: dflt.isExpr,
-    generated_expr_string: def.generated?.expr ?? '',
+    generated_expr_string: def.generated ? restoredGeneratedExpr(def.generated.expr) : '',
     generated_stored: def.generated?.stored ?? false,
-    dependences: null,
+    dependences: def.generated ? generatedDependences(def.generated.expr, t) : null,
     type,
     state: STATE_PUBLIC,
     comment: def.comment ?? '',
@@ -159,6 +163,17 @@ export function columnInfoOf(t: TableInfo, def: ColumnDef, id: number): ColumnIn
     change_state_info: null,
     version: 2,
   };
+}
+
+/** ColumnInfo.Dependences: the (lower-case) names of the table's columns a generated column's expression reads, each mapped to {}. */
+export function generatedDependences(expr: string, t: TableInfo): Record<string, Record<string, never>> {
+  const tokens = tokenize(expr);
+  const deps: Record<string, Record<string, never>> = {};
+  tokens.forEach((tok, i) => {
+    const call = tokens[i + 1]?.kind === 'punct' && tokens[i + 1]?.text === '(';
+    if ((tok.kind === 'word' || tok.kind === 'quoted') && !call && findColumn(t, tok.text)) deps[tok.text.toLowerCase()] = {};
+  });
+  return deps;
 }
 
 export function findColumn(t: TableInfo, name: string): ColumnInfo | undefined {

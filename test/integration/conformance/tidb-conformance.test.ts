@@ -74,6 +74,17 @@ interface DdlCase {
   tables: string[];
 }
 
+/** A table with every type and a default of each kind, as a user writes it (replayed jobs carry such text). */
+const WIDE_TABLE =
+  'CREATE TABLE wide (id bigint unsigned NOT NULL AUTO_INCREMENT, ti tinyint(1) NOT NULL DEFAULT 1, si smallint zerofill DEFAULT 7, ' +
+        "mi mediumint unsigned DEFAULT '9', f float DEFAULT 1.5, fd float(7,3) DEFAULT -2.25, d double DEFAULT 1e3, dc decimal(10,4) DEFAULT 3.14, " +
+        "dt datetime(6) DEFAULT '2020-01-02 03:04:05.123456', ts timestamp(3) NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3), " +
+        "da date DEFAULT '2021-12-31', tm time DEFAULT '-12:00:01', y year DEFAULT 2024, c char(4) CHARACTER SET latin1 DEFAULT 'ab', " +
+        "vc varchar(30) COLLATE utf8mb4_general_ci DEFAULT 'x''y', g varchar(10) CHARACTER SET gbk DEFAULT NULL, bn binary(3) DEFAULT 'a', " +
+        "vb varbinary(8) DEFAULT '', e enum('a','b','c') NOT NULL DEFAULT 'b', st set('x','y','z') DEFAULT 'x,z', j json DEFAULT NULL, " +
+        "bt bit(12) DEFAULT b'101010101010', tx text COMMENT 'no default', gen int AS (si + 1) VIRTUAL, gs varchar(40) AS (concat(vc, 'z')) STORED, " +
+        'dfe varchar(36) DEFAULT (uuid()), PRIMARY KEY (id)) COMMENT = \'wide\' DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci';
+
 const DDL_CASES: DdlCase[] = [
   {
     name: 'every column type as create-sql renders it',
@@ -204,6 +215,13 @@ const ROUND_TRIP_SOURCES: { name: string; table: string; statements: string[] }[
       "ALTER TABLE hist ALTER COLUMN e SET DEFAULT 'later'",
       "ALTER TABLE hist ALTER COLUMN f SET DEFAULT b'1'",
       'ALTER TABLE hist ADD INDEX idx_e (e)',
+    ],
+  },
+  {
+    name: 'every type with a default, charsets and collations other than the table\'s, zerofill, generated columns',
+    table: 'wide',
+    statements: [
+      WIDE_TABLE,
     ],
   },
   {
@@ -487,6 +505,7 @@ describe('errors: the same MySQL error number and SQLSTATE from both', () => {
  * wrote it, not as brflow renders it: the statement forms TiDB records for the common job types.
  */
 const REPLAYED_JOBS: DdlCase[] = [
+  { name: 'a CREATE TABLE as users write it, with every type and kind of default', tables: ['wide'], statements: [WIDE_TABLE] },
   {
     name: 'column jobs: add several, add first/after, rename, change, modify (same type and a type change), drop',
     tables: ['j'],
