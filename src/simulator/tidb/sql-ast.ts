@@ -44,7 +44,8 @@ export interface ColumnDef {
 export interface IndexDef {
   kind: 'primary' | 'unique' | 'key' | 'fulltext';
   name?: string;
-  columns: { name: string; length?: number }[];
+  /** Index parts: a column (prefix `length`), or an expression `expr` (name empty), which TiDB keeps in a hidden column. */
+  columns: { name: string; length?: number; expr?: string }[];
   clustered?: boolean;
   comment?: string;
   invisible: boolean;

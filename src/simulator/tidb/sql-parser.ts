@@ -182,7 +182,11 @@ function indexColumns(c: TokenCursor): IndexDef['columns'] {
   c.expectPunct('(');
   const cols: IndexDef['columns'] = [];
   do {
-    if (c.isPunct('(')) throw SqlError.unsupported('expression index in the simulated TiDB front');
+    if (c.isPunct('(')) {
+      cols.push({ name: '', expr: c.parenthesizedText() });
+      if (!c.acceptWords('asc')) c.acceptWords('desc');
+      continue;
+    }
     const name = c.identifier();
     let length: number | undefined;
     if (c.acceptPunct('(')) {

@@ -1,5 +1,6 @@
 import { MysqlFlag, MysqlType, type ColumnInfo, type IndexInfo, type PartitionInfo, type TableInfo } from '../../plan/table-info';
 import { storedDefault } from './column-default';
+import { addExpressionColumn, UNNAMED_EXPRESSION_INDEX } from './expression-index';
 import { restoredGeneratedExpr } from './restored-expr';
 import { tokenize } from './sql-lexer';
 import { charsetOfCollation, defaultCollation, fieldTypeOf, isIntegerType } from './field-type';
@@ -195,7 +196,14 @@ export function renumberOffsets(t: TableInfo): void {
  */
 export function addIndex(t: TableInfo, def: IndexDef, clusteredDefault: ClusteredIndexMode, creating: boolean): void {
   if (def.kind === 'fulltext') throw SqlError.unsupported('FULLTEXT index');
-  const cols = def.columns.map((c) => {
+  // An expression part lives in a hidden column named after the index, so the name is settled first.
+  if (def.columns[0]?.expr !== undefined && def.name === undefined) def = { ...def, name: UNNAMED_EXPRESSION_INDEX };
+  const exprIndexName = def.name ?? '';
+  const cols = def.columns.map((c, k) => {
+    if (c.expr !== undefined) {
+      if (def.kind === 'primary') throw SqlError.unsupported('an expression in a PRIMARY KEY');
+      return { col: addExpressionColumn(t, exprIndexName, k, c.expr), length: undefined };
+    }
     const col = findColumn(t, c.name);
     if (!col) throw SqlError.keyColumnMissing(c.name);
     return { col, length: c.length };
