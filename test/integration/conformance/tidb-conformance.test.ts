@@ -144,6 +144,12 @@ const DDL_CASES: DdlCase[] = [
       "ALTER TABLE `added` ALTER COLUMN `c` SET DEFAULT 'new'",
       "ALTER TABLE `added` ALTER COLUMN `d` SET DEFAULT b'101'",
       'ALTER TABLE `added` MODIFY COLUMN `c` varchar(10) DEFAULT \'new\' FIRST',
+      // DROP DEFAULT sets NoDefaultValue on a nullable column too; SET DEFAULT clears it again.
+      'ALTER TABLE `added` ADD COLUMN `f` int(11) DEFAULT NULL',
+      'ALTER TABLE `added` ALTER COLUMN `f` DROP DEFAULT',
+      "ALTER TABLE `added` ALTER COLUMN `b` SET DEFAULT '9'",
+      'ALTER TABLE `added` ADD COLUMN `g` int(11) NOT NULL',
+      'ALTER TABLE `added` ADD COLUMN `h` bit(3) NOT NULL',
     ],
   },
   {
