@@ -93,8 +93,10 @@ function zeroValue(type: FieldType): { value: string | null; bit: string | null 
     case MysqlType.Bit:
       return { value: '', bit: '' };
     case MysqlType.Tiny: case MysqlType.Short: case MysqlType.Int24: case MysqlType.Long: case MysqlType.Longlong:
-    case MysqlType.Float: case MysqlType.Double: case MysqlType.NewDecimal: case MysqlType.Year:
+    case MysqlType.Float: case MysqlType.Double: case MysqlType.NewDecimal:
       return { value: '0', bit: null };
+    case MysqlType.Year:
+      return { value: '0000', bit: null };
     case MysqlType.Date:
       return { value: '0000-00-00', bit: null };
     case MysqlType.Datetime: case MysqlType.Timestamp:

@@ -21,6 +21,8 @@ export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'r
       const origin = originDefaultOnAdd({ value: col.default as string | null, bit: (col.default_bit as string | null) ?? null, isExpr: col.default_is_expr ?? false }, col.type, (col.type.Flag & MysqlFlag.NotNull) !== 0, new Date());
       col.origin_default = origin.value;
       col.origin_default_bit = origin.bit;
+      // A NOT NULL YEAR added without a default also gets its zero value as default (v8.5.3 does; no other type).
+      if (col.type.Tp === MysqlType.Year && col.default === null && (col.type.Flag & MysqlFlag.NotNull) !== 0) col.default = origin.value;
       move(t, col, spec.position);
       if (spec.column.unique) addIndex(t, { kind: 'unique', columns: [{ name: col.name.O }], invisible: false }, clusteredDefault, false);
       return;
@@ -177,8 +179,8 @@ function alterColumnDefault(t: TableInfo, name: string, dflt: ColumnDef['default
   const col = findColumn(t, name);
   if (!col) throw SqlError.unknownColumn(name, t.name.O);
   if (dflt === undefined) {
+    // v8.5.3 leaves default_bit as it was (a BIT column keeps the bytes of its dropped default there).
     col.default = null;
-    col.default_bit = null;
     col.default_is_expr = false;
     col.type.Flag |= MysqlFlag.NoDefaultValue;
     return;
