@@ -150,6 +150,10 @@ const DDL_CASES: DdlCase[] = [
       "ALTER TABLE `added` ALTER COLUMN `b` SET DEFAULT '9'",
       'ALTER TABLE `added` ADD COLUMN `g` int(11) NOT NULL',
       'ALTER TABLE `added` ADD COLUMN `h` bit(3) NOT NULL',
+      // Each type's zero value becomes the origin default of a NOT NULL column added without one.
+      'ALTER TABLE `added` ADD COLUMN (`z1` datetime NOT NULL, `z2` decimal(5,2) NOT NULL, `z3` enum(\'x\',\'y\') NOT NULL, `z4` json NOT NULL, `z5` date NOT NULL)',
+      'ALTER TABLE `added` ADD COLUMN (`z6` float NOT NULL, `z7` timestamp NOT NULL, `z8` year NOT NULL, `z9` time(2) NOT NULL, `z10` text NOT NULL)',
+      "ALTER TABLE `added` ADD COLUMN (`z11` set('p','q') NOT NULL, `z12` bigint unsigned NOT NULL)",
     ],
   },
   {
@@ -228,6 +232,9 @@ const ROUND_TRIP_SOURCES: { name: string; table: string; statements: string[] }[
       "ALTER TABLE hist ADD COLUMN e varchar(10) DEFAULT 'first'",
       "ALTER TABLE hist ADD COLUMN f bit(4) NOT NULL DEFAULT b'11'",
       'ALTER TABLE hist ADD COLUMN g int NOT NULL',
+      'ALTER TABLE hist ADD COLUMN h bit(3) NOT NULL',
+      "ALTER TABLE hist ADD COLUMN i datetime NOT NULL DEFAULT '2020-01-01 00:00:00'",
+      'ALTER TABLE hist ADD COLUMN k varchar(5) NOT NULL',
       "ALTER TABLE hist ALTER COLUMN e SET DEFAULT 'later'",
       "ALTER TABLE hist ALTER COLUMN f SET DEFAULT b'1'",
       'ALTER TABLE hist ADD INDEX idx_e (e)',
