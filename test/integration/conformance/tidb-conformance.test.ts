@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { makeBackup } from '../../../src/backup/generator/make-backup';
 import { openStorage } from '../../../src/backup/open-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
-import { TidbClient, quoteId } from '../../../src/cluster/tidb';
+import { TEMPORARY_MYSQL_DB, TidbClient, quoteId } from '../../../src/cluster/tidb';
 import { planColumnLayout } from '../../../src/plan/column-ids';
 import { planRestore, type RestorePlan } from '../../../src/plan/restore-plan';
 import { startTidbFront } from '../../../src/simulator/tidb/tidb-front';
@@ -661,5 +661,42 @@ describe('DDL jobs of a generated incremental backup, replayed by TidbClient', (
       const created = await tableInfoOf(two.real, t.db, t.name);
       expect({ table: `${t.db}.${t.name}`, differences: jsonDifferences(layoutOf(t.info), layoutOf(created)) }).toEqual({ table: `${t.db}.${t.name}`, differences: [] });
     }
+  });
+});
+
+/**
+ * A generated backup with `mysql.*` tables: its planned DDL recreates them in BR's temporary schema on both TiDBs,
+ * then TidbClient.restoreSystemTables moves them into `mysql`; both must report the same moves and skips.
+ */
+describe('system tables of a generated backup, restored by TidbClient', () => {
+  let dir: string;
+  let plan: RestorePlan;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brflow-conformance-sys-'));
+    await makeBackup(openStorage(dir), { seed: 17, tables: 1, rows: 3, metaVersion: 1, compression: 'lz4', incremental: false, withSysTables: true });
+    plan = planRestore(await readManifest(openStorage(dir)), { filters: ['*.*', 'mysql.*'] });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the bootstrap tables BR restores into match, and both move and skip the same tables', async () => {
+    for (const t of ['expr_pushdown_blacklist', 'opt_rule_blacklist']) await expectSameTable('mysql', t);
+    const sys = plan.tables.filter((t) => t.db.toLowerCase() === TEMPORARY_MYSQL_DB.toLowerCase());
+    expect(sys.length).toBeGreaterThan(0);
+    for (const d of plan.databases.filter((x) => x.name.toLowerCase() === TEMPORARY_MYSQL_DB.toLowerCase())) await runOnBoth([d.createSql]);
+    for (const t of sys) if (t.layout?.reproducible) await runOnBoth([`USE ${quoteId(t.db)}`, ...t.layout.statements]);
+    const outcomes = await Promise.all(
+      both().map(async (t) => {
+        const client = new TidbClient(t.config);
+        try {
+          return await client.restoreSystemTables(sys.map((x) => x.name));
+        } finally {
+          await client.close();
+        }
+      }),
+    );
+    expect(outcomes[0]).toEqual(outcomes[1]);
+    expect(outcomes[1]?.replaced).toContain('expr_pushdown_blacklist');
+    for (const t of both()) expect((await statusGet(t, `/schema/${TEMPORARY_MYSQL_DB}`)).status).toBe(400);
   });
 });
