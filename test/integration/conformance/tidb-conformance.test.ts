@@ -680,7 +680,7 @@ describe('system tables of a generated backup, restored by TidbClient', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('the bootstrap tables BR restores into match, and both move and skip the same tables', async () => {
-    for (const t of ['expr_pushdown_blacklist', 'opt_rule_blacklist']) await expectSameTable('mysql', t);
+    for (const t of ['bind_info', 'expr_pushdown_blacklist', 'opt_rule_blacklist']) await expectSameTable('mysql', t);
     const sys = plan.tables.filter((t) => t.db.toLowerCase() === TEMPORARY_MYSQL_DB.toLowerCase());
     expect(sys.length).toBeGreaterThan(0);
     for (const d of plan.databases.filter((x) => x.name.toLowerCase() === TEMPORARY_MYSQL_DB.toLowerCase())) await runOnBoth([d.createSql]);
