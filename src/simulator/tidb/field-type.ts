@@ -144,6 +144,8 @@ export function fieldTypeOf(t: TypeSpec, table: { charset: string; collate: stri
   } else if (d.bytes) {
     flag |= MysqlFlag.Binary;
   }
+  // A text type that ends up in the binary charset (a table or database of charset binary) is a byte string.
+  if (d.textual && charset === 'binary') flag |= MysqlFlag.Binary;
   // TiDB's TableInfo never carries BlobFlag (16): it is set on result-set column metadata only.
   if (d.flag !== undefined) flag |= d.flag;
   return { Tp: d.tp, Flag: flag, Flen: flen, Decimal: decimal, Charset: charset, Collate: collate, Elems: t.elems ?? null, ElemsIsBinaryLit: null, Array: false };

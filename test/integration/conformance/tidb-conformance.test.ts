@@ -190,6 +190,22 @@ const DDL_CASES: DdlCase[] = [
 ];
 
 describe('DDL brflow sends: the same TableInfo on the simulated and the real TiDB', () => {
+  test.each([
+    ['utf8mb4_bin', '/*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin */'],
+    ['utf8mb4_general_ci', '/*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci */'],
+    ['latin1', '/*!40100 DEFAULT CHARACTER SET latin1 */'],
+    ['gbk', '/*!40100 DEFAULT CHARACTER SET gbk COLLATE gbk_chinese_ci */'],
+    ['binary', '/*!40100 DEFAULT CHARACTER SET binary */'],
+  ])('CREATE DATABASE (createDatabaseSql) with %s: the same DBInfo', async (_name, options) => {
+    const db = freshDb('dbcs');
+    await runOnBoth([`CREATE DATABASE IF NOT EXISTS ${quoteId(db)} ${options}`]);
+    const infos = await Promise.all(both().map(async (t) => normaliseDbInfo(((await statusGet(t, '/schema')).body as { db_name: { L: string } }[]).find((d) => d.db_name.L === db))));
+    expect(infos[0]).toEqual(infos[1]);
+    // A table written without a charset takes the database's.
+    await runOnBoth([`CREATE TABLE ${quoteId(db)}.t (a varchar(5), b text, c enum('x','y'), d char(2) COLLATE utf8mb4_unicode_ci, e json)`]);
+    await expectSameTable(db, 't');
+  });
+
   test('system-table restore (TidbClient.restoreSystemTables) and TiFlash replica statements', async () => {
     const temp = freshDb('__TiDB_BR_Temporary_mysql');
     await runOnBoth([
