@@ -113,7 +113,13 @@ function defaultsOf(t: TypeSpec): Defaults {
  * types.GetDefaultFieldLengthAndDecimal does; string columns inherit the table's charset/collation).
  * Key and null flags are added by the catalog, which knows the indexes.
  */
-export function fieldTypeOf(t: TypeSpec, table: { charset: string; collate: string }): FieldType {
+export function fieldTypeOf(spec: TypeSpec, table: { charset: string; collate: string }): FieldType {
+  // ENUM/SET members lose their trailing spaces (MySQL rule); FLOAT(p) is a precision: FLOAT up to 24, DOUBLE above.
+  let t: TypeSpec = spec.elems ? { ...spec, elems: spec.elems.map((e) => e.replace(/ +$/, '')) } : spec;
+  if (t.name === 'float' && t.length !== undefined && t.decimal === undefined) {
+    const { length: precision, ...rest } = t;
+    t = { ...rest, name: precision > 24 ? 'double' : 'float' };
+  }
   const d = defaultsOf(t);
   let flen = t.length ?? d.flen;
   let decimal = t.decimal ?? d.decimal;

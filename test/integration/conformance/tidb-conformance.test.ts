@@ -274,6 +274,15 @@ const ROUND_TRIP_SOURCES: { name: string; table: string; statements: string[] }[
     ],
   },
   {
+    name: 'extreme lengths, precisions and display widths',
+    table: 'ext',
+    statements: [
+      'CREATE TABLE ext (a int(5) zerofill, b tinyint(1), c decimal(65,30), d bit(64) DEFAULT b\'1111111111111111111111111111111111111111111111111111111111111111\', ' +
+        'e char(255), f varchar(16383), g timestamp(6) NULL, h time(6), i datetime(1) DEFAULT \'2000-01-01 00:00:00.5\', j double(20,10), ' +
+        "k float(10), l varbinary(65532), m enum('', ' a ', 'B'), n set(''), o decimal(5,5) DEFAULT '-0.12345', p smallint(3) unsigned DEFAULT '65535', q float(30), r float(0))",
+    ],
+  },
+  {
     name: 'AUTO_RANDOM and SHARD_ROW_ID_BITS tables with added columns',
     table: 'ar',
     statements: [
