@@ -43,7 +43,7 @@ interface DbEntry {
 /** The DDL statement kinds the catalog executes. */
 export type DdlStatement = Extract<
   Statement,
-  { kind: 'create-database' | 'drop-database' | 'create-table' | 'create-table-like' | 'create-index' | 'alter-table' | 'rename-table' | 'drop-table' | 'truncate-table' }
+  { kind: 'create-database' | 'drop-database' | 'alter-database' | 'create-table' | 'create-table-like' | 'create-index' | 'alter-table' | 'rename-table' | 'drop-table' | 'truncate-table' }
 >;
 
 /**
@@ -153,6 +153,15 @@ export class Catalog {
         this.dbs.set(stmt.name.toLowerCase(), { info, tables: new Map() });
         return this.record('create schema', stmt.name, '', query);
       }
+      case 'alter-database': {
+        const name = stmt.name ?? currentDb;
+        if (name === undefined) throw SqlError.noDatabaseSelected();
+        const entry = this.entry(name);
+        const charset = stmt.charset ?? (stmt.collate ? charsetOfCollation(stmt.collate) : entry.info.charset);
+        entry.info.charset = charset;
+        entry.info.collate = stmt.collate ?? defaultCollation(charset);
+        return this.record('modify schema charset and collation', entry.info.db_name.O, '', query);
+      }
       case 'drop-database': {
         const key = stmt.name.toLowerCase();
         if (!this.dbs.has(key)) {
@@ -202,7 +211,7 @@ export class Catalog {
       }
       case 'create-index': {
         const { db, name } = resolve(stmt.table);
-        return this.alter(db, name, query, (t) => applyAlterSpec(t, { kind: 'add-index', index: stmt.index }, this.clusteredIndexDefault));
+        return this.alter(db, name, query, (t) => applyAlterSpec(t, { kind: 'add-index', index: stmt.index }, this.clusteredIndexDefault, () => this.genGlobalId()));
       }
       case 'alter-table': {
         const { db, name } = resolve(stmt.table);
@@ -213,7 +222,7 @@ export class Catalog {
           if (stmt.specs.length > 1) throw SqlError.unsupported('SET TIFLASH REPLICA together with other ALTER TABLE specs');
           this.checkTiFlashReplica(db, name, tiflash.count);
         }
-        if (others.length > 0) this.alter(db, name, query, (t) => others.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault)));
+        if (others.length > 0) this.alter(db, name, query, (t) => others.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault, () => this.genGlobalId())));
         for (const r of renames) {
           if (r.kind === 'rename') this.renameOne({ db, name }, resolve(r.to), query);
         }
@@ -306,7 +315,7 @@ export class Catalog {
 }
 
 export function isDdl(stmt: Statement): stmt is DdlStatement {
-  return ['create-database', 'drop-database', 'create-table', 'create-table-like', 'create-index', 'alter-table', 'rename-table', 'drop-table', 'truncate-table'].includes(stmt.kind);
+  return ['create-database', 'drop-database', 'alter-database', 'create-table', 'create-table-like', 'create-index', 'alter-table', 'rename-table', 'drop-table', 'truncate-table'].includes(stmt.kind);
 }
 
 /**

@@ -84,6 +84,15 @@ export type AlterSpec =
   | { kind: 'options'; options: TableOptions }
   | { kind: 'rename-index'; from: string; to: string }
   | { kind: 'rename-column'; from: string; to: string }
+  /** Partition management: ADD PARTITION (defs) | ADD PARTITION PARTITIONS n | DROP/TRUNCATE PARTITION names | COALESCE PARTITION n | REORGANIZE … INTO (defs) | REMOVE PARTITIONING. */
+  | { kind: 'add-partitions'; definitions: PartitionSpec['definitions']; count?: number }
+  | { kind: 'drop-partitions'; names: string[] }
+  | { kind: 'truncate-partitions'; names: string[] }
+  | { kind: 'coalesce-partitions'; count: number }
+  | { kind: 'reorganize-partitions'; names: string[]; definitions: PartitionSpec['definitions'] }
+  | { kind: 'remove-partitioning' }
+  /** `CACHE` / `NOCACHE`: a cached table (cache_table_status 1) or not (0). */
+  | { kind: 'cache'; cached: boolean }
   | { kind: 'index-visibility'; name: string; invisible: boolean }
   /** `CONVERT TO CHARACTER SET cs [COLLATE c]`: the table and every text column. */
   | { kind: 'convert-charset'; charset: string; collate?: string }
@@ -95,6 +104,8 @@ export type AlterSpec =
 export type Statement =
   | { kind: 'create-database'; ifNotExists: boolean; name: string; charset?: string; collate?: string }
   | { kind: 'drop-database'; ifExists: boolean; name: string }
+  /** `ALTER DATABASE [name] [DEFAULT] CHARACTER SET … [COLLATE …]`; no name: the current database. */
+  | { kind: 'alter-database'; name?: string; charset?: string; collate?: string }
   | {
       kind: 'create-table';
       ifNotExists: boolean;

@@ -34,6 +34,10 @@ function parseTop(c: TokenCursor): Statement {
   if (c.acceptWords('create')) return parseCreate(c);
   if (c.acceptWords('drop')) return parseDrop(c);
   if (c.acceptWords('alter', 'table')) return parseAlterTable(c);
+  if (c.acceptWords('alter', 'database') || c.acceptWords('alter', 'schema')) {
+    const name = c.isWord('default') || c.isWord('character') || c.isWord('charset') || c.isWord('collate') ? undefined : c.identifier();
+    return { kind: 'alter-database', ...(name !== undefined ? { name } : {}), ...parseCharsetOptions(c) };
+  }
   if (c.acceptWords('rename', 'table')) return parseRenameTable(c);
   if (c.acceptWords('truncate')) {
     c.acceptWords('table');
@@ -415,50 +419,8 @@ function partitionSpec(c: TokenCursor): PartitionSpec {
     spec.expr = restoredExpr(c.parenthesizedText());
   }
   if (c.acceptWords('partitions')) spec.num = c.integer();
-  if (c.acceptPunct('(')) {
-    do {
-      c.expectWords('partition');
-      const name = c.identifier();
-      const def: PartitionSpec['definitions'][number] = { name };
-      if (c.acceptWords('values', 'less', 'than')) {
-        if (c.acceptWords('maxvalue')) def.lessThan = ['MAXVALUE'];
-        else {
-          c.expectPunct('(');
-          def.lessThan = [];
-          do def.lessThan.push(c.expressionText());
-          while (c.acceptPunct(','));
-          c.expectPunct(')');
-        }
-      } else if (c.acceptWords('values', 'in')) {
-        c.expectPunct('(');
-        def.inValues = [];
-        do {
-          if (c.isPunct('(')) {
-            c.next();
-            const tuple: string[] = [];
-            do tuple.push(c.expressionText());
-            while (c.acceptPunct(','));
-            c.expectPunct(')');
-            def.inValues.push(tuple);
-          } else def.inValues.push([c.expressionText()]);
-        } while (c.acceptPunct(','));
-        c.expectPunct(')');
-      } else if (c.acceptWords('default')) {
-        // LIST's catch-all partition; TiDB stores it as the single value "DEFAULT".
-        def.inValues = [['DEFAULT']];
-      }
-      for (;;) {
-        if (c.acceptWords('comment')) {
-          c.acceptPunct('=');
-          def.comment = c.string();
-        } else if (c.acceptWords('engine')) {
-          c.acceptPunct('=');
-          c.identifier();
-        } else break;
-      }
-      spec.definitions.push(def);
-    } while (c.acceptPunct(','));
-    c.expectPunct(')');
+  if (c.isPunct('(')) {
+    spec.definitions = partitionDefinitions(c);
   } else if (type === 'hash' || type === 'key') {
     const num = spec.num ?? 1;
     for (let i = 0; i < num; i++) spec.definitions.push({ name: `p${i}` });
@@ -466,6 +428,63 @@ function partitionSpec(c: TokenCursor): PartitionSpec {
     throw c.error();
   }
   return spec;
+}
+
+/** `(PARTITION p VALUES LESS THAN (…) | VALUES IN (…) | DEFAULT [COMMENT '…'], …)`. */
+function partitionDefinitions(c: TokenCursor): PartitionSpec['definitions'] {
+  c.expectPunct('(');
+  const defs: PartitionSpec['definitions'] = [];
+  do {
+    c.expectWords('partition');
+    const name = c.identifier();
+    const def: PartitionSpec['definitions'][number] = { name };
+    if (c.acceptWords('values', 'less', 'than')) {
+      if (c.acceptWords('maxvalue')) def.lessThan = ['MAXVALUE'];
+      else {
+        c.expectPunct('(');
+        def.lessThan = [];
+        do def.lessThan.push(c.expressionText());
+        while (c.acceptPunct(','));
+        c.expectPunct(')');
+      }
+    } else if (c.acceptWords('values', 'in')) {
+      c.expectPunct('(');
+      def.inValues = [];
+      do {
+        if (c.isPunct('(')) {
+          c.next();
+          const tuple: string[] = [];
+          do tuple.push(c.expressionText());
+          while (c.acceptPunct(','));
+          c.expectPunct(')');
+          def.inValues.push(tuple);
+        } else def.inValues.push([c.expressionText()]);
+      } while (c.acceptPunct(','));
+      c.expectPunct(')');
+    } else if (c.acceptWords('default')) {
+      // LIST's catch-all partition; TiDB stores it as the single value "DEFAULT".
+      def.inValues = [['DEFAULT']];
+    }
+    for (;;) {
+      if (c.acceptWords('comment')) {
+        c.acceptPunct('=');
+        def.comment = c.string();
+      } else if (c.acceptWords('engine')) {
+        c.acceptPunct('=');
+        c.identifier();
+      } else break;
+    }
+    defs.push(def);
+  } while (c.acceptPunct(','));
+  c.expectPunct(')');
+  return defs;
+}
+
+function identifierList(c: TokenCursor): string[] {
+  const names: string[] = [];
+  do names.push(c.identifier());
+  while (c.acceptPunct(','));
+  return names;
 }
 
 function position(c: TokenCursor): ColumnPosition {
@@ -483,6 +502,20 @@ function parseAlterTable(c: TokenCursor): Statement {
 }
 
 function alterSpec(c: TokenCursor): AlterSpec | AlterSpec[] {
+  // Partition management first: `ADD PARTITION` / `DROP PARTITION` would otherwise read as a column named partition.
+  if (c.acceptWords('add', 'partition')) {
+    if (c.acceptWords('partitions')) return { kind: 'add-partitions', definitions: [], count: c.integer() };
+    return { kind: 'add-partitions', definitions: partitionDefinitions(c) };
+  }
+  if (c.acceptWords('drop', 'partition')) return { kind: 'drop-partitions', names: identifierList(c) };
+  if (c.acceptWords('truncate', 'partition')) return { kind: 'truncate-partitions', names: identifierList(c) };
+  if (c.acceptWords('coalesce', 'partition')) return { kind: 'coalesce-partitions', count: c.integer() };
+  if (c.acceptWords('reorganize', 'partition')) {
+    const names = identifierList(c);
+    c.expectWords('into');
+    return { kind: 'reorganize-partitions', names, definitions: partitionDefinitions(c) };
+  }
+  if (c.acceptWords('remove', 'partitioning')) return { kind: 'remove-partitioning' };
   if (c.acceptWords('add')) {
     const idx = tryIndexDef(c);
     if (idx === 'ignored') return { kind: 'options', options: {} };
@@ -559,9 +592,13 @@ function alterSpec(c: TokenCursor): AlterSpec | AlterSpec[] {
     }
     return { kind: 'set-tiflash-replica', count, locationLabels };
   }
-  c.acceptWords('force');
+  if (c.acceptWords('cache')) return { kind: 'cache', cached: true };
+  if (c.acceptWords('nocache')) return { kind: 'cache', cached: false };
+  const forced = c.acceptWords('force');
+  const start = c.peek();
   const options = tableOptions(c);
-  if (Object.keys(options).length === 0) throw c.error();
+  // Options TiDB accepts and ignores (ENGINE, ROW_FORMAT …) parse to nothing, which is still a valid spec.
+  if (Object.keys(options).length === 0 && c.peek() === start && !forced) throw c.error();
   return { kind: 'options', options };
 }
 

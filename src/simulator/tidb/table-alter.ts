@@ -3,6 +3,7 @@ import { defaultCollation, isIntegerType } from './field-type';
 import type { AlterSpec, ColumnDef, ColumnPosition, TableOptions } from './sql-ast';
 import { originDefaultOnAdd, storedDefault } from './column-default';
 import { ErrNo, SqlError } from './sql-error';
+import { alterPartitions } from './partition-alter';
 import { addColumnInfo, addIndex, ciStr, columnInfoOf, findColumn, isPrimaryIndex, renumberOffsets, type ClusteredIndexMode } from './table-builder';
 
 /**
@@ -11,8 +12,15 @@ import { addColumnInfo, addIndex, ciStr, columnInfoOf, findColumn, isPrimaryInde
  * so a dropped column leaves a gap), DROP COLUMN leaves max_col_id alone, MODIFY keeps the ID unless the
  * type change rewrites the data (then TiDB builds a new column with a new ID), indexes take max_idx_id + 1.
  */
-export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'rename' }>, clusteredDefault: ClusteredIndexMode): void {
+export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'rename' }>, clusteredDefault: ClusteredIndexMode, genId: () => number = noGlobalIds): void {
   switch (spec.kind) {
+    case 'add-partitions':
+    case 'drop-partitions':
+    case 'truncate-partitions':
+    case 'coalesce-partitions':
+    case 'reorganize-partitions':
+    case 'remove-partitioning':
+      return alterPartitions(t, spec, genId);
     case 'add-column': {
       if (spec.column.primaryKey) throw SqlError.unsupported('ADD COLUMN … PRIMARY KEY');
       if (spec.column.autoIncrement) throw SqlError.unsupported('ADD COLUMN … AUTO_INCREMENT');
@@ -67,6 +75,9 @@ export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'r
       return alterColumnDefault(t, spec.column, spec.default);
     case 'rename-column':
       return renameColumn(t, spec.from, spec.to);
+    case 'cache':
+      t.cache_table_status = spec.cached ? 1 : 0;
+      return;
     case 'index-visibility': {
       const idx = (t.index_info ?? []).find((i) => i.idx_name.L === spec.name.toLowerCase());
       if (!idx) throw new SqlError(ErrNo.KeyColumnDoesNotExist, `Key '${spec.name}' doesn't exist in table '${t.name.O}'`);
@@ -80,6 +91,10 @@ export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'r
       t.tiflash_replica = spec.count > 0 ? { Count: spec.count, LocationLabels: [...spec.locationLabels], Available: false } : null;
       return;
   }
+}
+
+function noGlobalIds(): number {
+  throw new Error('this ALTER needs global IDs; pass the catalog allocator to applyAlterSpec');
 }
 
 function applyOptions(t: TableInfo, o: TableOptions): void {

@@ -1,4 +1,4 @@
-import { MysqlFlag, MysqlType, type ColumnInfo, type IndexInfo, type PartitionInfo, type TableInfo } from '../../plan/table-info';
+import { MysqlFlag, MysqlType, type ColumnInfo, type IndexInfo, type PartitionDefinition, type PartitionInfo, type TableInfo } from '../../plan/table-info';
 import { storedDefault } from './column-default';
 import { addExpressionColumn, UNNAMED_EXPRESSION_INDEX } from './expression-index';
 import { restoredGeneratedExpr } from './restored-expr';
@@ -195,7 +195,8 @@ export function renumberOffsets(t: TableInfo): void {
  * clustered primary key: TiDB can only choose the row layout when the table is created.
  */
 export function addIndex(t: TableInfo, def: IndexDef, clusteredDefault: ClusteredIndexMode, creating: boolean): void {
-  if (def.kind === 'fulltext') throw SqlError.unsupported('FULLTEXT index');
+  // TiDB v8.5.3 accepts FULLTEXT and creates nothing (warning 1214: the storage engine has no FULLTEXT).
+  if (def.kind === 'fulltext') return;
   // An expression part lives in a hidden column named after the index, so the name is settled first.
   if (def.columns[0]?.expr !== undefined && def.name === undefined) def = { ...def, name: UNNAMED_EXPRESSION_INDEX };
   const exprIndexName = def.name ?? '';
@@ -276,20 +277,25 @@ function buildPartition(spec: PartitionSpec, genId: () => number, t: TableInfo):
     columns: spec.columns ? spec.columns.map(ciStr) : null,
     enable: true,
     is_empty_columns: false,
-    // `comment` is omitted from TiDB's JSON when empty (omitempty), so it is only set when given.
-    definitions: spec.definitions.map((d) => ({
-      id: genId(),
-      name: ciStr(d.name),
-      less_than: d.lessThan ?? null,
-      in_values: d.inValues ?? null,
-      policy_ref_info: null,
-      ...(d.comment ? { comment: d.comment } : {}),
-    })),
+    definitions: spec.definitions.map((d) => partitionDefinitionInfo(d, genId)),
     adding_definitions: null,
     dropping_definitions: null,
     states: null,
     num: spec.num ?? spec.definitions.length,
     ddl_state: 0,
+  };
+}
+
+/** One partition as TiDB stores it, with a fresh global ID. */
+export function partitionDefinitionInfo(d: PartitionSpec['definitions'][number], genId: () => number): PartitionDefinition {
+  return {
+    id: genId(),
+    name: ciStr(d.name),
+    less_than: d.lessThan ?? null,
+    in_values: d.inValues ?? null,
+    policy_ref_info: null,
+    // `comment` is omitted from TiDB's JSON when empty (omitempty), so it is only set when given.
+    ...(d.comment ? { comment: d.comment } : {}),
   };
 }
 

@@ -517,6 +517,11 @@ const ERROR_CASES: [string, string][] = [
   ['AUTO_RANDOM_BASE on a table without AUTO_RANDOM', 'ALTER TABLE t AUTO_RANDOM_BASE = 5'],
   ['a TiFlash replica with no TiFlash store', 'ALTER TABLE t SET TIFLASH REPLICA 1'],
   ['an unknown system variable', 'SELECT @@no_such_variable'],
+  ['DROP PARTITION that is missing', 'ALTER TABLE pt DROP PARTITION nope'],
+  ['DROP PARTITION of every partition', 'ALTER TABLE pt DROP PARTITION p0'],
+  ['DROP PARTITION of a hash-partitioned table', 'ALTER TABLE ph DROP PARTITION p0'],
+  ['partition management of a table without partitions', 'ALTER TABLE t TRUNCATE PARTITION p0'],
+  ['COALESCE of every hash partition', 'ALTER TABLE ph COALESCE PARTITION 2'],
   ['bad syntax', 'SELEC 1'],
   ['a truncated CREATE TABLE', 'CREATE TABLE broken (a int'],
 ];
@@ -525,7 +530,10 @@ describe('errors: the same MySQL error number and SQLSTATE from both', () => {
   let db: string;
   beforeAll(async () => {
     db = freshDb('errors');
-    await runOnBoth([`CREATE DATABASE ${quoteId(db)}`, `USE ${quoteId(db)}`, 'CREATE TABLE t (a int, KEY idx_a (a))']);
+    await runOnBoth([
+      `CREATE DATABASE ${quoteId(db)}`, `USE ${quoteId(db)}`, 'CREATE TABLE t (a int, KEY idx_a (a))',
+      'CREATE TABLE pt (id int) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10))', 'CREATE TABLE ph (id int) PARTITION BY HASH (id) PARTITIONS 2',
+    ]);
   });
 
   test.each(ERROR_CASES)('%s', async (_name, sql) => {
@@ -608,6 +616,45 @@ const REPLAYED_JOBS: DdlCase[] = [
       'ALTER TABLE k ALTER INDEX ib INVISIBLE',
       'DROP INDEX ub ON k',
       'ALTER TABLE k DROP PRIMARY KEY',
+    ],
+  },
+  {
+    name: 'partition jobs: ADD, DROP, TRUNCATE, REORGANIZE (range, list), ADD PARTITIONS and COALESCE (hash), REMOVE PARTITIONING',
+    tables: ['pr', 'pl', 'ph', 'pk', 'px', 'pc'],
+    statements: [
+      'CREATE TABLE pr (id int, v int) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN (20))',
+      "ALTER TABLE pr ADD PARTITION (PARTITION p2 VALUES LESS THAN (30) COMMENT 'new', PARTITION p3 VALUES LESS THAN (40))",
+      'ALTER TABLE pr DROP PARTITION p0',
+      'ALTER TABLE pr TRUNCATE PARTITION p1, p2',
+      'ALTER TABLE pr REORGANIZE PARTITION p2, p3 INTO (PARTITION p2a VALUES LESS THAN (25), PARTITION p2b VALUES LESS THAN (40))',
+      'CREATE TABLE pl (id int, r int) PARTITION BY LIST (r) (PARTITION a VALUES IN (1, 2), PARTITION b VALUES IN (3))',
+      'ALTER TABLE pl ADD PARTITION (PARTITION c VALUES IN (4, 5))',
+      'ALTER TABLE pl DROP PARTITION a',
+      'CREATE TABLE ph (id int) PARTITION BY HASH (id) PARTITIONS 2',
+      'ALTER TABLE ph ADD PARTITION PARTITIONS 3',
+      'ALTER TABLE ph COALESCE PARTITION 2',
+      'CREATE TABLE pk (id int) PARTITION BY KEY (id) PARTITIONS 4',
+      'ALTER TABLE pk TRUNCATE PARTITION p3',
+      'CREATE TABLE px (id int) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (MAXVALUE))',
+      'ALTER TABLE px REMOVE PARTITIONING',
+      "CREATE TABLE pc (d date) PARTITION BY RANGE COLUMNS (d) (PARTITION p0 VALUES LESS THAN ('2020-01-01'))",
+      "ALTER TABLE pc REORGANIZE PARTITION p0 INTO (PARTITION p0 VALUES LESS THAN ('2021-01-01'))",
+    ],
+  },
+  {
+    name: 'options TiDB ignores or keeps: ENGINE, ROW_FORMAT, FULLTEXT, CACHE / NOCACHE, ALTER DATABASE charset',
+    tables: ['op', 'cached', 'uncached', 'in_latin1'],
+    statements: [
+      'CREATE TABLE op (a int, b text, FULLTEXT KEY ft (b)) ENGINE = InnoDB ROW_FORMAT = COMPACT',
+      'ALTER TABLE op ENGINE = InnoDB',
+      'ALTER TABLE op ADD FULLTEXT INDEX ft2 (b)',
+      'CREATE TABLE cached (a int)',
+      'ALTER TABLE cached CACHE',
+      'CREATE TABLE uncached (a int)',
+      'ALTER TABLE uncached CACHE',
+      'ALTER TABLE uncached NOCACHE',
+      'ALTER DATABASE CHARACTER SET latin1',
+      'CREATE TABLE in_latin1 (a varchar(3))',
     ],
   },
   {
