@@ -3,6 +3,7 @@ import { charsetOfCollation, defaultCollation } from './field-type';
 import type { Statement, TableName } from './sql-ast';
 import { ErrNo, SqlError } from './sql-error';
 import { parseStatement } from './sql-parser';
+import { addForeignKey } from './foreign-key';
 import { applyAlterSpec } from './table-alter';
 import { buildTableInfo, ciStr, reassignIds, STATE_PUBLIC, type ClusteredIndexMode } from './table-builder';
 
@@ -187,6 +188,12 @@ export class Catalog {
           stmt.options,
           stmt.partition,
         );
+        // A foreign key may name the table being created (a self reference).
+        for (const fk of stmt.foreignKeys ?? []) {
+          const ref = resolve(fk.refTable);
+          const same = ref.db.toLowerCase() === db.toLowerCase() && ref.name.toLowerCase() === name.toLowerCase();
+          addForeignKey(info, fk, { db: this.database(ref.db)?.db_name.O ?? ref.db, table: same ? info : this.table(ref.db, ref.name) }, this.clusteredIndexDefault, true);
+        }
         entry.tables.set(name.toLowerCase(), info);
         return this.record('create table', entry.info.db_name.O, name, query);
       }
@@ -222,7 +229,11 @@ export class Catalog {
           if (stmt.specs.length > 1) throw SqlError.unsupported('SET TIFLASH REPLICA together with other ALTER TABLE specs');
           this.checkTiFlashReplica(db, name, tiflash.count);
         }
-        if (others.length > 0) this.alter(db, name, query, (t) => others.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault, () => this.genGlobalId())));
+        const refTable = (n: TableName) => {
+          const ref = resolve(n);
+          return { db: this.database(ref.db)?.db_name.O ?? ref.db, table: this.table(ref.db, ref.name) };
+        };
+        if (others.length > 0) this.alter(db, name, query, (t) => others.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault, () => this.genGlobalId(), refTable)));
         for (const r of renames) {
           if (r.kind === 'rename') this.renameOne({ db, name }, resolve(r.to), query);
         }

@@ -51,6 +51,17 @@ export interface IndexDef {
   invisible: boolean;
 }
 
+/** `[CONSTRAINT name] FOREIGN KEY [index name] (cols) REFERENCES [db.]table (cols) [ON DELETE …] [ON UPDATE …]`. */
+export interface ForeignKeyDef {
+  name?: string;
+  columns: string[];
+  refTable: TableName;
+  refColumns: string[];
+  /** TiDB's ReferOptionType: 0 none, 1 RESTRICT, 2 CASCADE, 3 SET NULL, 4 NO ACTION, 5 SET DEFAULT. */
+  onDelete: number;
+  onUpdate: number;
+}
+
 export interface PartitionSpec {
   type: 'range' | 'hash' | 'list' | 'key';
   /** RANGE/LIST COLUMNS and KEY name columns instead of an expression. */
@@ -91,6 +102,8 @@ export type AlterSpec =
   | { kind: 'coalesce-partitions'; count: number }
   | { kind: 'reorganize-partitions'; names: string[]; definitions: PartitionSpec['definitions'] }
   | { kind: 'remove-partitioning' }
+  | { kind: 'add-foreign-key'; foreignKey: ForeignKeyDef }
+  | { kind: 'drop-foreign-key'; name: string }
   /** `CACHE` / `NOCACHE`: a cached table (cache_table_status 1) or not (0). */
   | { kind: 'cache'; cached: boolean }
   | { kind: 'index-visibility'; name: string; invisible: boolean }
@@ -114,6 +127,7 @@ export type Statement =
       indexes: IndexDef[];
       options: TableOptions;
       partition?: PartitionSpec;
+      foreignKeys?: ForeignKeyDef[];
     }
   | { kind: 'create-table-like'; ifNotExists: boolean; table: TableName; like: TableName }
   | { kind: 'create-index'; table: TableName; index: IndexDef }

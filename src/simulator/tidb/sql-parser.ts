@@ -3,6 +3,7 @@ import type {
   ColumnDef,
   ColumnPosition,
   Condition,
+  ForeignKeyDef,
   IndexDef,
   PartitionSpec,
   SelectItem,
@@ -113,20 +114,22 @@ function parseCreateTable(c: TokenCursor): Statement {
   c.expectPunct('(');
   const columns: ColumnDef[] = [];
   const indexes: IndexDef[] = [];
+  const foreignKeys: ForeignKeyDef[] = [];
   do {
     const idx = tryIndexDef(c);
     if (idx === 'ignored') continue;
-    if (idx) indexes.push(idx);
+    if (idx && 'refTable' in idx) foreignKeys.push(idx);
+    else if (idx) indexes.push(idx);
     else columns.push(columnDef(c));
   } while (c.acceptPunct(','));
   c.expectPunct(')');
   const options = tableOptions(c);
   const partition = c.acceptWords('partition', 'by') ? partitionSpec(c) : undefined;
-  return { kind: 'create-table', ifNotExists: ine, table, columns, indexes, options, ...(partition ? { partition } : {}) };
+  return { kind: 'create-table', ifNotExists: ine, table, columns, indexes, options, ...(partition ? { partition } : {}), ...(foreignKeys.length > 0 ? { foreignKeys } : {}) };
 }
 
-/** Table-level constraints: PRIMARY KEY, UNIQUE [KEY|INDEX], KEY/INDEX, FULLTEXT, [CONSTRAINT name] …, FOREIGN KEY (rejected). */
-function tryIndexDef(c: TokenCursor): IndexDef | 'ignored' | undefined {
+/** Table-level constraints: PRIMARY KEY, UNIQUE [KEY|INDEX], KEY/INDEX, FULLTEXT, [CONSTRAINT name] …, FOREIGN KEY. */
+function tryIndexDef(c: TokenCursor): IndexDef | ForeignKeyDef | 'ignored' | undefined {
   let constraintName: string | undefined;
   if (c.isWord('check') && c.isPunct('(', 1)) return skipCheck(c);
   if (c.isWord('constraint') && c.isWord('check', 2)) {
@@ -149,8 +152,8 @@ function tryIndexDef(c: TokenCursor): IndexDef | 'ignored' | undefined {
   } else if ((c.isWord('key') || c.isWord('index')) && !c.isPunct('.', 1) && !isTypeStart(c, 1)) {
     c.next();
     kind = 'key';
-  } else if (c.isWord('foreign') && c.isWord('key', 1)) {
-    throw SqlError.unsupported('FOREIGN KEY in the simulated TiDB front');
+  } else if (c.acceptWords('foreign', 'key')) {
+    return foreignKey(c, constraintName);
   } else {
     if (constraintName !== undefined) throw c.error();
     return undefined;
@@ -162,6 +165,26 @@ function tryIndexDef(c: TokenCursor): IndexDef | 'ignored' | undefined {
   const index: IndexDef = { kind, columns, invisible: false, ...(name !== undefined && kind !== 'primary' ? { name } : {}) };
   indexOptions(c, index);
   return index;
+}
+
+const REFER_OPTIONS: [string[], number][] = [[['restrict'], 1], [['cascade'], 2], [['set', 'null'], 3], [['no', 'action'], 4], [['set', 'default'], 5]];
+
+/** The rest of a FOREIGN KEY clause, after the two words. */
+function foreignKey(c: TokenCursor, constraintName: string | undefined): ForeignKeyDef {
+  let name = constraintName;
+  if (!c.isPunct('(')) name ??= c.identifier();
+  const columns = indexColumns(c).map((x) => x.name);
+  c.expectWords('references');
+  const refTable = tableName(c);
+  const refColumns = indexColumns(c).map((x) => x.name);
+  const fk: ForeignKeyDef = { columns, refTable, refColumns, onDelete: 0, onUpdate: 0, ...(name !== undefined ? { name } : {}) };
+  for (;;) {
+    const on = c.acceptWords('on', 'delete') ? 'onDelete' : c.acceptWords('on', 'update') ? 'onUpdate' : undefined;
+    if (!on) return fk;
+    const opt = REFER_OPTIONS.find(([words]) => c.acceptWords(...words));
+    if (!opt) throw c.error();
+    fk[on] = opt[1];
+  }
 }
 
 /**
@@ -519,6 +542,7 @@ function alterSpec(c: TokenCursor): AlterSpec | AlterSpec[] {
   if (c.acceptWords('add')) {
     const idx = tryIndexDef(c);
     if (idx === 'ignored') return { kind: 'options', options: {} };
+    if (idx && 'refTable' in idx) return { kind: 'add-foreign-key', foreignKey: idx };
     if (idx) return { kind: 'add-index', index: idx };
     c.acceptWords('column');
     if (c.acceptPunct('(')) {
@@ -534,6 +558,7 @@ function alterSpec(c: TokenCursor): AlterSpec | AlterSpec[] {
   }
   if (c.acceptWords('drop')) {
     if (c.acceptWords('primary', 'key')) return { kind: 'drop-primary-key' };
+    if (c.acceptWords('foreign', 'key')) return { kind: 'drop-foreign-key', name: c.identifier() };
     if (c.acceptWords('index') || c.acceptWords('key')) return { kind: 'drop-index', name: c.identifier() };
     c.acceptWords('column');
     c.acceptWords('if', 'exists');

@@ -1,6 +1,7 @@
 import { MysqlFlag, MysqlType, type ColumnInfo, type TableInfo } from '../../plan/table-info';
 import { defaultCollation, isIntegerType } from './field-type';
-import type { AlterSpec, ColumnDef, ColumnPosition, TableOptions } from './sql-ast';
+import { addForeignKey, dropForeignKey } from './foreign-key';
+import type { AlterSpec, ColumnDef, ColumnPosition, TableName, TableOptions } from './sql-ast';
 import { originDefaultOnAdd, storedDefault } from './column-default';
 import { ErrNo, SqlError } from './sql-error';
 import { alterPartitions } from './partition-alter';
@@ -12,8 +13,18 @@ import { addColumnInfo, addIndex, ciStr, columnInfoOf, findColumn, isPrimaryInde
  * so a dropped column leaves a gap), DROP COLUMN leaves max_col_id alone, MODIFY keeps the ID unless the
  * type change rewrites the data (then TiDB builds a new column with a new ID), indexes take max_idx_id + 1.
  */
-export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'rename' }>, clusteredDefault: ClusteredIndexMode, genId: () => number = noGlobalIds): void {
+export function applyAlterSpec(
+  t: TableInfo,
+  spec: Exclude<AlterSpec, { kind: 'rename' }>,
+  clusteredDefault: ClusteredIndexMode,
+  genId: () => number = noGlobalIds,
+  refTable: (n: TableName) => { db: string; table: TableInfo | undefined } = () => ({ db: '', table: undefined }),
+): void {
   switch (spec.kind) {
+    case 'add-foreign-key':
+      return addForeignKey(t, spec.foreignKey, refTable(spec.foreignKey.refTable), clusteredDefault, false);
+    case 'drop-foreign-key':
+      return dropForeignKey(t, spec.name);
     case 'add-partitions':
     case 'drop-partitions':
     case 'truncate-partitions':

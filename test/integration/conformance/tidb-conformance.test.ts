@@ -522,6 +522,9 @@ const ERROR_CASES: [string, string][] = [
   ['DROP PARTITION of a hash-partitioned table', 'ALTER TABLE ph DROP PARTITION p0'],
   ['partition management of a table without partitions', 'ALTER TABLE t TRUNCATE PARTITION p0'],
   ['COALESCE of every hash partition', 'ALTER TABLE ph COALESCE PARTITION 2'],
+  ['a foreign key to a missing table', 'CREATE TABLE fk1 (a int, FOREIGN KEY (a) REFERENCES missing (id))'],
+  ['a foreign key to a missing column', 'CREATE TABLE fk2 (a int, FOREIGN KEY (a) REFERENCES t (missing))'],
+  ['DROP FOREIGN KEY that is missing', 'ALTER TABLE t DROP FOREIGN KEY missing'],
   ['bad syntax', 'SELEC 1'],
   ['a truncated CREATE TABLE', 'CREATE TABLE broken (a int'],
 ];
@@ -639,6 +642,19 @@ const REPLAYED_JOBS: DdlCase[] = [
       'ALTER TABLE px REMOVE PARTITIONING',
       "CREATE TABLE pc (d date) PARTITION BY RANGE COLUMNS (d) (PARTITION p0 VALUES LESS THAN ('2020-01-01'))",
       "ALTER TABLE pc REORGANIZE PARTITION p0 INTO (PARTITION p0 VALUES LESS THAN ('2021-01-01'))",
+    ],
+  },
+  {
+    name: 'foreign keys: named and not, ON DELETE/UPDATE, composite, self-referencing, an existing index reused, ADD and DROP FOREIGN KEY',
+    tables: ['child', 'child2', 'tree', 'late'],
+    statements: [
+      'CREATE TABLE parent (id int PRIMARY KEY, a int, b int, UNIQUE KEY uab (a, b))',
+      'CREATE TABLE child (id int, pid int, a int, b int, CONSTRAINT fk FOREIGN KEY (pid) REFERENCES parent (id) ON DELETE CASCADE ON UPDATE SET NULL, FOREIGN KEY (a, b) REFERENCES parent (a, b))',
+      'CREATE TABLE child2 (id int, pid int, KEY kp (pid), FOREIGN KEY fk_named_index (pid) REFERENCES parent (id) ON UPDATE RESTRICT)',
+      'CREATE TABLE tree (id int PRIMARY KEY, up int, FOREIGN KEY (up) REFERENCES tree (id) ON DELETE NO ACTION)',
+      'CREATE TABLE late (id int, pid int)',
+      'ALTER TABLE late ADD CONSTRAINT fk_late FOREIGN KEY (pid) REFERENCES parent (id)',
+      'ALTER TABLE child DROP FOREIGN KEY fk',
     ],
   },
   {
