@@ -80,6 +80,12 @@ export interface TableOptions {
   autoIdCache?: string;
   shardRowIdBits?: number;
   preSplitRegions?: number;
+  /** `TTL = col + INTERVAL n UNIT`. */
+  ttl?: { column: string; interval: string; unit: string };
+  ttlEnable?: boolean;
+  ttlJobInterval?: string;
+  /** `PLACEMENT POLICY = name`. */
+  placementPolicy?: string;
 }
 
 export type ColumnPosition = { kind: 'first' } | { kind: 'after'; column: string } | { kind: 'none' };
@@ -102,6 +108,7 @@ export type AlterSpec =
   | { kind: 'coalesce-partitions'; count: number }
   | { kind: 'reorganize-partitions'; names: string[]; definitions: PartitionSpec['definitions'] }
   | { kind: 'remove-partitioning' }
+  | { kind: 'remove-ttl' }
   | { kind: 'add-foreign-key'; foreignKey: ForeignKeyDef }
   | { kind: 'drop-foreign-key'; name: string }
   /** `CACHE` / `NOCACHE`: a cached table (cache_table_status 1) or not (0). */

@@ -414,9 +414,21 @@ function tableOptions(c: TokenCursor): TableOptions {
       c.acceptPunct('=');
       c.literal();
     } else if (c.acceptWords('placement', 'policy')) {
-      throw SqlError.unsupported('PLACEMENT POLICY in the simulated TiDB front');
-    } else if (c.acceptWords('ttl') || c.acceptWords('ttl_enable') || c.acceptWords('ttl_job_interval')) {
-      throw SqlError.unsupported('TTL in the simulated TiDB front');
+      c.acceptPunct('=');
+      o.placementPolicy = c.identifier();
+    } else if (c.acceptWords('ttl')) {
+      c.acceptPunct('=');
+      const column = c.identifier();
+      c.expectPunct('+');
+      c.expectWords('interval');
+      const interval = c.expressionText(['day', 'week', 'month', 'quarter', 'year', 'hour', 'minute', 'second', 'microsecond']);
+      o.ttl = { column, interval, unit: c.identifier().toLowerCase() };
+    } else if (c.acceptWords('ttl_enable')) {
+      c.acceptPunct('=');
+      o.ttlEnable = String(c.literal()).toUpperCase() === 'ON';
+    } else if (c.acceptWords('ttl_job_interval')) {
+      c.acceptPunct('=');
+      o.ttlJobInterval = String(c.literal());
     } else return o;
   }
 }
@@ -539,6 +551,7 @@ function alterSpec(c: TokenCursor): AlterSpec | AlterSpec[] {
     return { kind: 'reorganize-partitions', names, definitions: partitionDefinitions(c) };
   }
   if (c.acceptWords('remove', 'partitioning')) return { kind: 'remove-partitioning' };
+  if (c.acceptWords('remove', 'ttl')) return { kind: 'remove-ttl' };
   if (c.acceptWords('add')) {
     const idx = tryIndexDef(c);
     if (idx === 'ignored') return { kind: 'options', options: {} };

@@ -5,6 +5,7 @@ import type { AlterSpec, ColumnDef, ColumnPosition, TableName, TableOptions } fr
 import { originDefaultOnAdd, storedDefault } from './column-default';
 import { ErrNo, SqlError } from './sql-error';
 import { alterPartitions } from './partition-alter';
+import { applyTtlAndPlacement } from './table-ttl';
 import { addColumnInfo, addIndex, ciStr, columnInfoOf, findColumn, isPrimaryIndex, renumberOffsets, type ClusteredIndexMode } from './table-builder';
 
 /**
@@ -86,6 +87,9 @@ export function applyAlterSpec(
       return alterColumnDefault(t, spec.column, spec.default);
     case 'rename-column':
       return renameColumn(t, spec.from, spec.to);
+    case 'remove-ttl':
+      t.ttl_info = null;
+      return;
     case 'cache':
       t.cache_table_status = spec.cached ? 1 : 0;
       return;
@@ -122,6 +126,7 @@ function applyOptions(t: TableInfo, o: TableOptions): void {
   if (o.collate !== undefined) t.collate = o.collate;
   if (o.autoIdCache !== undefined) t.auto_id_cache = Number(o.autoIdCache);
   if (o.shardRowIdBits !== undefined) t.ShardRowIDBits = o.shardRowIdBits;
+  applyTtlAndPlacement(t, o);
 }
 
 function move(t: TableInfo, col: ColumnInfo, pos: ColumnPosition): void {

@@ -2,6 +2,7 @@ import { MysqlFlag, MysqlType, type ColumnInfo, type IndexInfo, type PartitionDe
 import { storedDefault } from './column-default';
 import { addExpressionColumn, UNNAMED_EXPRESSION_INDEX } from './expression-index';
 import { restoredGeneratedExpr } from './restored-expr';
+import { applyTtlAndPlacement } from './table-ttl';
 import { tokenize } from './sql-lexer';
 import { charsetOfCollation, defaultCollation, fieldTypeOf, isIntegerType } from './field-type';
 import type { ColumnDef, IndexDef, PartitionSpec, TableOptions } from './sql-ast';
@@ -98,6 +99,7 @@ export function buildTableInfo(
   if (options.shardRowIdBits !== undefined) t.ShardRowIDBits = t.max_shard_row_id_bits = options.shardRowIdBits;
   if (options.preSplitRegions !== undefined) t.pre_split_regions = options.preSplitRegions;
   if (options.autoRandomBase !== undefined) t.auto_rand_id = Number(options.autoRandomBase);
+  applyTtlAndPlacement(t, options);
   // Generated columns may name columns defined after them: their dependences are known once all exist.
   for (const c of t.cols) if (c.generated_expr_string) c.dependences = generatedDependences(c.generated_expr_string, t);
   // A table without indexes has index_info null in TiDB's JSON, not [].

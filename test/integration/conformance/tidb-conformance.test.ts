@@ -525,6 +525,10 @@ const ERROR_CASES: [string, string][] = [
   ['a foreign key to a missing table', 'CREATE TABLE fk1 (a int, FOREIGN KEY (a) REFERENCES missing (id))'],
   ['a foreign key to a missing column', 'CREATE TABLE fk2 (a int, FOREIGN KEY (a) REFERENCES t (missing))'],
   ['DROP FOREIGN KEY that is missing', 'ALTER TABLE t DROP FOREIGN KEY missing'],
+  ['a TTL on a column that is not a date', 'CREATE TABLE ttlx (t int) TTL = t + INTERVAL 1 DAY'],
+  ['a TTL on a missing column', 'CREATE TABLE ttly (t datetime) TTL = nope + INTERVAL 1 DAY'],
+  ['TTL_ENABLE without a TTL', "CREATE TABLE ttlz (t datetime) TTL_ENABLE = 'OFF'"],
+  ['a placement policy that does not exist', 'CREATE TABLE ppx (a int) PLACEMENT POLICY = p1'],
   ['bad syntax', 'SELEC 1'],
   ['a truncated CREATE TABLE', 'CREATE TABLE broken (a int'],
 ];
@@ -655,6 +659,19 @@ const REPLAYED_JOBS: DdlCase[] = [
       'CREATE TABLE late (id int, pid int)',
       'ALTER TABLE late ADD CONSTRAINT fk_late FOREIGN KEY (pid) REFERENCES parent (id)',
       'ALTER TABLE child DROP FOREIGN KEY fk',
+    ],
+  },
+  {
+    name: 'TTL tables (created, changed, disabled, removed) and PLACEMENT POLICY default',
+    tables: ['ttl1', 'ttl2', 'ttl3', 'pp'],
+    statements: [
+      'CREATE TABLE ttl1 (t datetime) TTL = t + INTERVAL 1 DAY',
+      "CREATE TABLE ttl2 (t date) TTL = `t` + INTERVAL 3 MONTH TTL_ENABLE = 'OFF' TTL_JOB_INTERVAL = '2h'",
+      'ALTER TABLE ttl1 TTL = t + INTERVAL 2 YEAR',
+      "ALTER TABLE ttl1 TTL_ENABLE = 'OFF'",
+      'CREATE TABLE ttl3 (t timestamp) TTL = t + INTERVAL 10 MINUTE',
+      'ALTER TABLE ttl3 REMOVE TTL',
+      'CREATE TABLE pp (a int) /*T![placement] PLACEMENT POLICY=`default` */',
     ],
   },
   {
