@@ -14,7 +14,6 @@ import type {
   TypeSpec,
 } from './sql-ast';
 import { restoredExpr } from './restored-expr';
-import { SqlError } from './sql-error';
 import { tokenize } from './sql-lexer';
 import { TokenCursor } from './token-cursor';
 
