@@ -4,6 +4,7 @@ import type { Statement, TableName } from './sql-ast';
 import { ErrNo, SqlError } from './sql-error';
 import { parseStatement } from './sql-parser';
 import { addForeignKey } from './foreign-key';
+import { checkMultiSchemaChange } from './multi-schema-change';
 import { applyAlterSpec } from './table-alter';
 import { buildTableInfo, ciStr, reassignIds, STATE_PUBLIC, type ClusteredIndexMode } from './table-builder';
 
@@ -233,7 +234,12 @@ export class Catalog {
           const ref = resolve(n);
           return { db: this.database(ref.db)?.db_name.O ?? ref.db, table: this.table(ref.db, ref.name) };
         };
-        if (others.length > 0) this.alter(db, name, query, (t) => others.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault, () => this.genGlobalId(), refTable)));
+        if (others.length > 0) {
+          this.alter(db, name, query, (t) => {
+            checkMultiSchemaChange(t, others);
+            others.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault, () => this.genGlobalId(), refTable));
+          });
+        }
         for (const r of renames) {
           if (r.kind === 'rename') this.renameOne({ db, name }, resolve(r.to), query);
         }

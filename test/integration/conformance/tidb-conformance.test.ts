@@ -529,6 +529,12 @@ const ERROR_CASES: [string, string][] = [
   ['a TTL on a missing column', 'CREATE TABLE ttly (t datetime) TTL = nope + INTERVAL 1 DAY'],
   ['TTL_ENABLE without a TTL', "CREATE TABLE ttlz (t datetime) TTL_ENABLE = 'OFF'"],
   ['a placement policy that does not exist', 'CREATE TABLE ppx (a int) PLACEMENT POLICY = p1'],
+  ['one ALTER: an index on a column it adds', 'ALTER TABLE t ADD COLUMN b int, ADD INDEX ib (b)'],
+  ['one ALTER: dropping a column it adds', 'ALTER TABLE t ADD COLUMN d int, DROP COLUMN d'],
+  ['one ALTER: modifying a column it adds', 'ALTER TABLE t ADD COLUMN e int, MODIFY COLUMN e bigint'],
+  ['one ALTER: a default for a column it adds', 'ALTER TABLE t ADD COLUMN f int, ALTER COLUMN f SET DEFAULT 1'],
+  ['one ALTER: a column after a column it adds', 'ALTER TABLE t ADD COLUMN g int AFTER h, ADD COLUMN h int'],
+  ['one ALTER: the same column added twice', 'ALTER TABLE t ADD COLUMN a2 int, ADD COLUMN a2 int'],
   ['bad syntax', 'SELEC 1'],
   ['a truncated CREATE TABLE', 'CREATE TABLE broken (a int'],
 ];
@@ -609,6 +615,7 @@ const REPLAYED_JOBS: DdlCase[] = [
       'ALTER TABLE j MODIFY COLUMN a bigint',
       'ALTER TABLE j MODIFY COLUMN d int DEFAULT 2 AFTER e',
       'ALTER TABLE j DROP COLUMN f',
+      'ALTER TABLE j ADD COLUMN h int, ADD INDEX ia (a), MODIFY COLUMN g text',
     ],
   },
   {
