@@ -5,6 +5,7 @@ import { ErrNo, SqlError } from './sql-error';
 import { parseStatement } from './sql-parser';
 import { addForeignKey } from './foreign-key';
 import { checkMultiSchemaChange } from './multi-schema-change';
+import { buildSequenceInfo, ER_UNKNOWN_SEQUENCE } from './sequence';
 import { applyAlterSpec } from './table-alter';
 import { buildTableInfo, ciStr, reassignIds, STATE_PUBLIC, type ClusteredIndexMode } from './table-builder';
 
@@ -45,7 +46,7 @@ interface DbEntry {
 /** The DDL statement kinds the catalog executes. */
 export type DdlStatement = Extract<
   Statement,
-  { kind: 'create-database' | 'drop-database' | 'alter-database' | 'create-table' | 'create-table-like' | 'create-index' | 'alter-table' | 'rename-table' | 'drop-table' | 'truncate-table' }
+  { kind: 'create-database' | 'drop-database' | 'alter-database' | 'create-sequence' | 'drop-sequence' | 'create-table' | 'create-table-like' | 'create-index' | 'alter-table' | 'rename-table' | 'drop-table' | 'truncate-table' }
 >;
 
 /**
@@ -198,6 +199,27 @@ export class Catalog {
         entry.tables.set(name.toLowerCase(), info);
         return this.record('create table', entry.info.db_name.O, name, query);
       }
+      case 'create-sequence': {
+        const { db, name } = resolve(stmt.table);
+        const entry = this.entry(db);
+        if (entry.tables.has(name.toLowerCase())) {
+          if (stmt.ifNotExists) return;
+          throw SqlError.tableExists(name);
+        }
+        entry.tables.set(name.toLowerCase(), buildSequenceInfo(this.genGlobalId(), entry.info.db_name.O, name, stmt.options));
+        return this.record('create sequence', entry.info.db_name.O, name, query);
+      }
+      case 'drop-sequence': {
+        const targets = stmt.tables.map(resolve);
+        const isSequence = (t: { db: string; name: string }) => Boolean(this.dbs.get(t.db.toLowerCase())?.tables.get(t.name.toLowerCase())?.sequence);
+        const missing = targets.filter((t) => !isSequence(t));
+        if (missing.length > 0 && !stmt.ifExists) throw new SqlError(ER_UNKNOWN_SEQUENCE, `Unknown SEQUENCE: '${missing.map((t) => `${t.db}.${t.name}`).join(',')}'`);
+        for (const t of targets.filter(isSequence)) {
+          const entry = this.dbs.get(t.db.toLowerCase());
+          if (entry?.tables.delete(t.name.toLowerCase())) this.record('drop sequence', entry.info.db_name.O, t.name, query);
+        }
+        return;
+      }
       case 'create-table-like': {
         const { db, name } = resolve(stmt.table);
         const src = resolve(stmt.like);
@@ -332,7 +354,7 @@ export class Catalog {
 }
 
 export function isDdl(stmt: Statement): stmt is DdlStatement {
-  return ['create-database', 'drop-database', 'alter-database', 'create-table', 'create-table-like', 'create-index', 'alter-table', 'rename-table', 'drop-table', 'truncate-table'].includes(stmt.kind);
+  return ['create-database', 'drop-database', 'alter-database', 'create-sequence', 'drop-sequence', 'create-table', 'create-table-like', 'create-index', 'alter-table', 'rename-table', 'drop-table', 'truncate-table'].includes(stmt.kind);
 }
 
 /**

@@ -53,7 +53,7 @@ const MEMTABLES: Record<string, MemTable> = {
           TABLE_CATALOG: 'def',
           TABLE_SCHEMA: d.db_name.O,
           TABLE_NAME: t.name.O,
-          TABLE_TYPE: 'BASE TABLE',
+          TABLE_TYPE: t.sequence ? 'SEQUENCE' : t.view ? 'VIEW' : 'BASE TABLE',
           ENGINE: 'InnoDB',
           AUTO_INCREMENT: t.auto_inc_id,
           TABLE_COLLATION: t.collate,

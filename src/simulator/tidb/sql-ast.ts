@@ -51,6 +51,18 @@ export interface IndexDef {
   invisible: boolean;
 }
 
+/** CREATE SEQUENCE options as written; absent ones take TiDB's defaults. */
+export interface SequenceOptions {
+  start?: bigint;
+  increment?: bigint;
+  min?: bigint;
+  max?: bigint;
+  /** A cache size, or false for NOCACHE. */
+  cache?: bigint | false;
+  cycle?: boolean;
+  comment?: string;
+}
+
 /** `[CONSTRAINT name] FOREIGN KEY [index name] (cols) REFERENCES [db.]table (cols) [ON DELETE …] [ON UPDATE …]`. */
 export interface ForeignKeyDef {
   name?: string;
@@ -137,6 +149,8 @@ export type Statement =
       foreignKeys?: ForeignKeyDef[];
     }
   | { kind: 'create-table-like'; ifNotExists: boolean; table: TableName; like: TableName }
+  | { kind: 'create-sequence'; ifNotExists: boolean; table: TableName; options: SequenceOptions }
+  | { kind: 'drop-sequence'; ifExists: boolean; tables: TableName[] }
   | { kind: 'create-index'; table: TableName; index: IndexDef }
   | { kind: 'alter-table'; table: TableName; specs: AlterSpec[] }
   | { kind: 'rename-table'; pairs: { from: TableName; to: TableName }[] }

@@ -7,6 +7,7 @@ import type {
   IndexDef,
   PartitionSpec,
   SelectItem,
+  SequenceOptions,
   SelectStmt,
   Statement,
   TableName,
@@ -77,6 +78,10 @@ function parseCreate(c: TokenCursor): Statement {
     return { kind: 'create-database', ifNotExists: ine, name, ...opts };
   }
   if (c.acceptWords('table')) return parseCreateTable(c);
+  if (c.acceptWords('sequence')) {
+    const ine = ifNotExists(c);
+    return { kind: 'create-sequence', ifNotExists: ine, table: tableName(c), options: sequenceOptions(c) };
+  }
   const unique = c.acceptWords('unique');
   if (c.acceptWords('index') || c.acceptWords('key')) {
     const name = c.identifier();
@@ -666,7 +671,45 @@ function parseDrop(c: TokenCursor): Statement {
     c.expectWords('on');
     return { kind: 'alter-table', table: tableName(c), specs: [{ kind: 'drop-index', name }] };
   }
+  if (c.acceptWords('sequence')) {
+    const ifExists = c.acceptWords('if', 'exists');
+    const tables: TableName[] = [];
+    do tables.push(tableName(c));
+    while (c.acceptPunct(','));
+    return { kind: 'drop-sequence', ifExists, tables };
+  }
   throw c.error();
+}
+
+function sequenceNumber(c: TokenCursor): bigint {
+  const v = c.literal();
+  if (v === null || !/^-?\d+$/.test(v)) throw c.error();
+  return BigInt(v);
+}
+
+/** START [WITH|=] n, INCREMENT [BY|=] n, [NO] MINVALUE/MAXVALUE/CACHE/CYCLE (NOMINVALUE … too), COMMENT [=] '…'. */
+function sequenceOptions(c: TokenCursor): SequenceOptions {
+  const o: SequenceOptions = {};
+  const value = () => {
+    if (!c.acceptWords('with') && !c.acceptWords('by')) c.acceptPunct('=');
+    return sequenceNumber(c);
+  };
+  for (;;) {
+    if (c.acceptWords('start')) o.start = value();
+    else if (c.acceptWords('increment')) o.increment = value();
+    else if (c.acceptWords('minvalue')) o.min = value();
+    else if (c.acceptWords('maxvalue')) o.max = value();
+    else if (c.acceptWords('cache')) o.cache = value();
+    else if (c.acceptWords('nocache') || c.acceptWords('no', 'cache')) o.cache = false;
+    else if (c.acceptWords('cycle')) o.cycle = true;
+    else if (c.acceptWords('nocycle') || c.acceptWords('no', 'cycle')) o.cycle = false;
+    else if (c.acceptWords('nominvalue') || c.acceptWords('no', 'minvalue')) delete o.min;
+    else if (c.acceptWords('nomaxvalue') || c.acceptWords('no', 'maxvalue')) delete o.max;
+    else if (c.acceptWords('comment')) {
+      c.acceptPunct('=');
+      o.comment = c.string();
+    } else return o;
+  }
 }
 
 function parseSet(c: TokenCursor): Statement {

@@ -392,6 +392,19 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
       .sort();
   }
 
+  test('information_schema.TABLES and TIDB_INDEXES of a database holding a sequence', async () => {
+    const seqDb = freshDb('reads_seq');
+    await runOnBoth([`CREATE DATABASE ${quoteId(seqDb)}`, `USE ${quoteId(seqDb)}`, 'CREATE TABLE t (a int PRIMARY KEY)', 'CREATE SEQUENCE s']);
+    for (const sql of [
+      `SELECT TABLE_NAME, TABLE_TYPE, TIDB_PK_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('${seqDb}')`,
+      `SELECT TABLE_NAME, KEY_NAME, INDEX_ID FROM information_schema.TIDB_INDEXES WHERE TABLE_SCHEMA IN ('${seqDb}')`,
+    ]) {
+      const [s, r] = await onBoth(sql);
+      const sorted = (a: Answer) => (a.ok ? (a.rows ?? []).map((x) => JSON.stringify(x)).sort() : a);
+      expect({ sql, rows: sorted(s) }).toEqual({ sql, rows: sorted(r) });
+    }
+  });
+
   test('information_schema.TIDB_INDEXES lists expression index parts as TiDB does', async () => {
     // Its own database: the fixture's is read whole by the handle-kind reads.
     const exprDb = freshDb('reads_expr');
@@ -535,6 +548,9 @@ const ERROR_CASES: [string, string][] = [
   ['one ALTER: a default for a column it adds', 'ALTER TABLE t ADD COLUMN f int, ALTER COLUMN f SET DEFAULT 1'],
   ['one ALTER: a column after a column it adds', 'ALTER TABLE t ADD COLUMN g int AFTER h, ADD COLUMN h int'],
   ['one ALTER: the same column added twice', 'ALTER TABLE t ADD COLUMN a2 int, ADD COLUMN a2 int'],
+  ['a sequence whose start is below its minimum', 'CREATE SEQUENCE sq1 MINVALUE 10 START 5'],
+  ['a sequence with increment 0', 'CREATE SEQUENCE sq2 INCREMENT 0'],
+  ['DROP SEQUENCE that is missing', 'DROP SEQUENCE missing'],
   ['bad syntax', 'SELEC 1'],
   ['a truncated CREATE TABLE', 'CREATE TABLE broken (a int'],
 ];
@@ -679,6 +695,19 @@ const REPLAYED_JOBS: DdlCase[] = [
       'CREATE TABLE ttl3 (t timestamp) TTL = t + INTERVAL 10 MINUTE',
       'ALTER TABLE ttl3 REMOVE TTL',
       'CREATE TABLE pp (a int) /*T![placement] PLACEMENT POLICY=`default` */',
+    ],
+  },
+  {
+    name: 'sequences: defaults, every option, descending, IF NOT EXISTS, DROP SEQUENCE',
+    tables: ['s1', 's2', 's4', 's5'],
+    statements: [
+      'CREATE SEQUENCE s1',
+      "CREATE SEQUENCE s2 START WITH 5 INCREMENT BY 2 MINVALUE 1 MAXVALUE 100 CACHE 10 CYCLE COMMENT 'c'",
+      'CREATE SEQUENCE s3 NOCACHE INCREMENT -1',
+      'DROP SEQUENCE s3',
+      'CREATE SEQUENCE s4 START 3 NO CYCLE NO MAXVALUE NOCACHE',
+      'CREATE SEQUENCE s5 INCREMENT -1',
+      'CREATE SEQUENCE IF NOT EXISTS s5',
     ],
   },
   {
