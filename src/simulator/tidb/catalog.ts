@@ -6,6 +6,7 @@ import { parseStatement } from './sql-parser';
 import { addForeignKey } from './foreign-key';
 import { checkMultiSchemaChange } from './multi-schema-change';
 import { buildSequenceInfo, ER_UNKNOWN_SEQUENCE } from './sequence';
+import { buildViewInfo, type SessionContext } from './view';
 import { applyAlterSpec } from './table-alter';
 import { buildTableInfo, ciStr, reassignIds, STATE_PUBLIC, type ClusteredIndexMode } from './table-builder';
 
@@ -20,6 +21,9 @@ export interface CatalogOptions {
   /** TiFlash stores PD knows (SET TIFLASH REPLICA n needs n of them). @default () => 0 */
   tiflashStoreCount?: () => number;
 }
+
+/** Who runs DDL when no session says (Catalog.executeSql): root from loopback, utf8mb4_bin. */
+const DEFAULT_SESSION: SessionContext = { user: 'root', host: '127.0.0.1', charset: 'utf8mb4', collation: 'utf8mb4_bin' };
 
 /** One finished DDL job, as `ADMIN SHOW DDL JOBS` would list it. */
 export interface DdlJobRecord {
@@ -46,7 +50,7 @@ interface DbEntry {
 /** The DDL statement kinds the catalog executes. */
 export type DdlStatement = Extract<
   Statement,
-  { kind: 'create-database' | 'drop-database' | 'alter-database' | 'create-sequence' | 'drop-sequence' | 'create-table' | 'create-table-like' | 'create-index' | 'alter-table' | 'rename-table' | 'drop-table' | 'truncate-table' }
+  { kind: 'create-database' | 'drop-database' | 'alter-database' | 'create-sequence' | 'drop-sequence' | 'create-view' | 'drop-view' | 'create-table' | 'create-table-like' | 'create-index' | 'alter-table' | 'rename-table' | 'drop-table' | 'truncate-table' }
 >;
 
 /**
@@ -137,7 +141,7 @@ export class Catalog {
   }
 
   /** Executes a parsed DDL statement; `query` is recorded in the DDL history. */
-  executeDdl(stmt: DdlStatement, query: string, currentDb?: string): void {
+  executeDdl(stmt: DdlStatement, query: string, currentDb?: string, session: SessionContext = DEFAULT_SESSION): void {
     const resolve = (n: TableName): { db: string; name: string } => {
       const db = n.db ?? currentDb;
       if (db === undefined) throw SqlError.noDatabaseSelected();
@@ -217,6 +221,27 @@ export class Catalog {
         for (const t of targets.filter(isSequence)) {
           const entry = this.dbs.get(t.db.toLowerCase());
           if (entry?.tables.delete(t.name.toLowerCase())) this.record('drop sequence', entry.info.db_name.O, t.name, query);
+        }
+        return;
+      }
+      case 'create-view': {
+        const { db, name } = resolve(stmt.view.name);
+        const entry = this.entry(db);
+        const existing = entry.tables.get(name.toLowerCase());
+        if (existing && !(stmt.view.orReplace && existing.view)) throw SqlError.tableExists(name);
+        const base = resolve(stmt.view.from);
+        const info = buildViewInfo(existing?.id ?? this.genGlobalId(), entry.info.db_name.O, stmt.view, this.table(base.db, base.name), this.database(base.db)?.db_name.O ?? base.db, session);
+        entry.tables.set(name.toLowerCase(), info);
+        return this.record('create view', entry.info.db_name.O, name, query);
+      }
+      case 'drop-view': {
+        const targets = stmt.tables.map(resolve);
+        const isView = (t: { db: string; name: string }) => Boolean(this.dbs.get(t.db.toLowerCase())?.tables.get(t.name.toLowerCase())?.view);
+        const missing = targets.filter((t) => !isView(t));
+        if (missing.length > 0 && !stmt.ifExists) throw SqlError.unknownTable(missing.map((t) => `${t.db}.${t.name}`).join(','));
+        for (const t of targets.filter(isView)) {
+          const entry = this.dbs.get(t.db.toLowerCase());
+          if (entry?.tables.delete(t.name.toLowerCase())) this.record('drop view', entry.info.db_name.O, t.name, query);
         }
         return;
       }
@@ -354,7 +379,7 @@ export class Catalog {
 }
 
 export function isDdl(stmt: Statement): stmt is DdlStatement {
-  return ['create-database', 'drop-database', 'alter-database', 'create-sequence', 'drop-sequence', 'create-table', 'create-table-like', 'create-index', 'alter-table', 'rename-table', 'drop-table', 'truncate-table'].includes(stmt.kind);
+  return ['create-database', 'drop-database', 'alter-database', 'create-sequence', 'drop-sequence', 'create-view', 'drop-view', 'create-table', 'create-table-like', 'create-index', 'alter-table', 'rename-table', 'drop-table', 'truncate-table'].includes(stmt.kind);
 }
 
 /**

@@ -51,6 +51,25 @@ export interface IndexDef {
   invisible: boolean;
 }
 
+/**
+ * `CREATE [OR REPLACE] [ALGORITHM = …] [SQL SECURITY …] VIEW v [(cols)] AS SELECT … FROM t [WITH … CHECK OPTION]`,
+ * for a SELECT of columns (or `*`) of one table, which is what the simulator can restore the way TiDB stores it.
+ */
+export interface ViewDef {
+  orReplace: boolean;
+  /** ViewAlgorithm: 0 UNDEFINED, 1 MERGE, 2 TEMPTABLE. */
+  algorithm: number;
+  /** ViewSecurity: 0 DEFINER, 1 INVOKER. */
+  security: number;
+  /** ViewCheckOption: 0 LOCAL, 1 CASCADED (also the default). */
+  checkOption: number;
+  name: TableName;
+  columns?: string[];
+  /** Selected columns with their aliases; `star` for SELECT *. */
+  items: { name: string; alias?: string }[] | 'star';
+  from: TableName;
+}
+
 /** CREATE SEQUENCE options as written; absent ones take TiDB's defaults. */
 export interface SequenceOptions {
   start?: bigint;
@@ -150,6 +169,8 @@ export type Statement =
     }
   | { kind: 'create-table-like'; ifNotExists: boolean; table: TableName; like: TableName }
   | { kind: 'create-sequence'; ifNotExists: boolean; table: TableName; options: SequenceOptions }
+  | { kind: 'create-view'; view: ViewDef }
+  | { kind: 'drop-view'; ifExists: boolean; tables: TableName[] }
   | { kind: 'drop-sequence'; ifExists: boolean; tables: TableName[] }
   | { kind: 'create-index'; table: TableName; index: IndexDef }
   | { kind: 'alter-table'; table: TableName; specs: AlterSpec[] }

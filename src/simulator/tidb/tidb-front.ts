@@ -37,7 +37,7 @@ export interface TidbFront {
 /** Subset of mysql2's server-side connection we use (mysql2 ships no types for the server role). */
 interface ServerConnection {
   stream: Socket;
-  clientHelloReply?: { database?: string; charsetNumber?: number };
+  clientHelloReply?: { database?: string; charsetNumber?: number; user?: string };
   serverHandshake(args: Record<string, unknown>): void;
   on(event: string, fn: (...args: never[]) => void): void;
   writeOk(args?: { affectedRows?: number; serverStatus?: number }): void;
@@ -98,7 +98,8 @@ export async function startTidbFront(opts: TidbFrontOptions = {}): Promise<TidbF
     let queue: Promise<void> = Promise.resolve();
     const sessionOf = (): TidbSession => {
       if (!session) {
-        session = new TidbSession(catalog, globals);
+        const host = (conn.stream.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+        session = new TidbSession(catalog, globals, undefined, { user: conn.clientHelloReply?.user ?? 'root', host });
         // The handshake's collation becomes the session's, as in TiDB (mysql2 asks for utf8mb4_unicode_ci).
         const collation = HANDSHAKE_COLLATIONS[conn.clientHelloReply?.charsetNumber ?? -1];
         if (collation) session.execute(`SET collation_connection = '${collation}'`);

@@ -1,5 +1,6 @@
 import { createTableSql } from '../../plan/create-sql';
 import { isDdl, type Catalog } from './catalog';
+import { charsetOfCollation } from './field-type';
 import { isInfoSchemaTable, selectInfoSchema, type ResultSet } from './info-schema';
 import type { SelectItem, SelectStmt, Statement } from './sql-ast';
 import { SqlError } from './sql-error';
@@ -54,6 +55,8 @@ export class TidbSession {
     private readonly catalog: Catalog,
     private readonly globals: Map<string, string>,
     database?: string,
+    /** The connected account, which a CREATE VIEW records as its definer. */
+    private readonly client: { user: string; host: string } = { user: 'root', host: '127.0.0.1' },
   ) {
     if (database) this.use(database);
   }
@@ -70,7 +73,8 @@ export class TidbSession {
 
   executeParsed(stmt: Statement, sql: string): StatementResult {
     if (isDdl(stmt)) {
-      this.catalog.executeDdl(stmt, sql, this.currentDb);
+      const collation = this.sessionVars.get('collation_connection') ?? this.globals.get('collation_connection') ?? 'utf8mb4_bin';
+      this.catalog.executeDdl(stmt, sql, this.currentDb, { ...this.client, charset: charsetOfCollation(collation), collation });
       return { kind: 'ok', affectedRows: 0 };
     }
     switch (stmt.kind) {

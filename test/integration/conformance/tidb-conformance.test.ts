@@ -203,9 +203,9 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
       .sort();
   }
 
-  test('information_schema.TABLES and TIDB_INDEXES of a database holding a sequence', async () => {
+  test('information_schema.TABLES and TIDB_INDEXES of a database holding a sequence and a view', async () => {
     const seqDb = freshDb('reads_seq');
-    await runOnBoth([`CREATE DATABASE ${quoteId(seqDb)}`, `USE ${quoteId(seqDb)}`, 'CREATE TABLE t (a int PRIMARY KEY)', 'CREATE SEQUENCE s']);
+    await runOnBoth([`CREATE DATABASE ${quoteId(seqDb)}`, `USE ${quoteId(seqDb)}`, 'CREATE TABLE t (a int PRIMARY KEY)', 'CREATE SEQUENCE s', 'CREATE VIEW v AS SELECT a FROM t']);
     for (const sql of [
       `SELECT TABLE_NAME, TABLE_TYPE, TIDB_PK_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('${seqDb}')`,
       `SELECT TABLE_NAME, KEY_NAME, INDEX_ID FROM information_schema.TIDB_INDEXES WHERE TABLE_SCHEMA IN ('${seqDb}')`,

@@ -201,6 +201,20 @@ export const ROUND_TRIP_SOURCES: { name: string; table: string; statements: stri
  */
 export const REPLAYED_JOBS: DdlCase[] = [
   {
+    name: 'views over columns of one table: aliases, *, a column list, ALGORITHM / SQL SECURITY / CHECK OPTION, OR REPLACE, DROP VIEW',
+    tables: ['v1', 'v2', 'v3', 'v4'],
+    statements: [
+      'CREATE TABLE vb (a int, b varchar(5), c json)',
+      'CREATE VIEW v1 AS SELECT a, b FROM vb',
+      'CREATE VIEW v2 AS SELECT * FROM vb',
+      'CREATE ALGORITHM = MERGE SQL SECURITY INVOKER VIEW v3 (x, y) AS SELECT b AS bee, a FROM vb WITH LOCAL CHECK OPTION',
+      'CREATE VIEW v4 AS SELECT a FROM vb',
+      'CREATE OR REPLACE VIEW v4 AS SELECT c AS cc FROM vb',
+      'CREATE VIEW v5 AS SELECT a FROM vb',
+      'DROP VIEW v5',
+    ],
+  },
+  {
     name: 'column jobs: add several, add first/after, rename, change, modify (same type and a type change), drop',
     tables: ['j'],
     statements: [

@@ -51,6 +51,9 @@ export const ERROR_CASES: [string, string][] = [
   ['a sequence whose start is below its minimum', 'CREATE SEQUENCE sq1 MINVALUE 10 START 5'],
   ['a sequence with increment 0', 'CREATE SEQUENCE sq2 INCREMENT 0'],
   ['DROP SEQUENCE that is missing', 'DROP SEQUENCE missing'],
+  ['a view over a missing table', 'CREATE VIEW vx AS SELECT a FROM missing'],
+  ['a view whose name is taken', 'CREATE VIEW t AS SELECT a FROM t'],
+  ['DROP VIEW that is missing', 'DROP VIEW missing'],
   ['bad syntax', 'SELEC 1'],
   ['a truncated CREATE TABLE', 'CREATE TABLE broken (a int'],
 ];
