@@ -723,6 +723,7 @@ function viewDef(c: TokenCursor): ViewDef {
       const item: { name: string; alias?: string } = { name: c.identifier() };
       if (c.isPunct('(') || c.isPunct('.')) throw SqlError.unsupported(`the view SELECT ${c.sql.slice(selectStart, selectStart + 80)} in the simulated TiDB front (columns of one table only)`);
       if (c.acceptWords('as') || (c.peek().kind === 'word' && !c.isWord('from'))) item.alias = c.identifier();
+      if (!c.isPunct(',') && !c.isWord('from')) throw SqlError.unsupported(`the view SELECT ${c.sql.slice(selectStart, selectStart + 80)} in the simulated TiDB front (columns of one table only)`);
       items.push(item);
     } while (c.acceptPunct(','));
   }
