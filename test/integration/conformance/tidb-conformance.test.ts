@@ -315,6 +315,12 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
     expect(jsonDifferences(byId[0], byId[1])).toEqual([]);
   });
 
+  test('status API: names are matched case-insensitively', async () => {
+    const answers = await Promise.all(both().map((t) => statusGet(t, `/schema/${db.toUpperCase()}/PT`)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(jsonDifferences(normaliseTableInfo(answers[0]?.body), normaliseTableInfo(answers[1]?.body))).toEqual([]);
+  });
+
   test.each([
     ['a missing table', () => `/schema/${db}/missing`, /\[schema:1146\]/],
     // v8.5.3 reports a table of a missing database as a missing table (brflow accepts both codes).
