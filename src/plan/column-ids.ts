@@ -1,6 +1,6 @@
-import { columnDefinition, createTableSql, indexDefinition, isGenerated, quoteIdent, quoteString } from './create-sql';
+import { bitDefaultLiteral, columnDefinition, createTableSql, indexDefinition, isGenerated, quoteIdent, quoteString } from './create-sql';
 import type { ColumnInfo, TableInfo } from './table-info';
-import { MysqlFlag } from './table-info';
+import { MysqlFlag, MysqlType } from './table-info';
 import { isPrimaryIndex, publicIndexes, STATE_PUBLIC } from './table-info-read';
 
 /**
@@ -45,6 +45,38 @@ function placeholder(id: number): ColumnInfo {
     id, name: { O: placeholderName(id), L: placeholderName(id) }, offset: 0, default: null, origin_default: null, state: STATE_PUBLIC,
     type: { Tp: 1, Flag: 0, Flen: 4, Decimal: 0, Charset: 'binary', Collate: 'binary', Elems: null },
   };
+}
+
+/**
+ * The origin default TiDB (v8.5.3) records for a NOT NULL column added without a DEFAULT: its type's zero value
+ * (BIT: no bytes, in `origin_default_bit` too). Undefined for YEAR, which also gets that value as its default.
+ */
+function zeroOrigin(c: ColumnInfo): { value: string; bit?: string } | undefined {
+  switch (c.type.Tp) {
+    case MysqlType.Tiny: case MysqlType.Short: case MysqlType.Int24: case MysqlType.Long: case MysqlType.Longlong:
+    case MysqlType.Float: case MysqlType.Double: case MysqlType.NewDecimal:
+      return { value: '0' };
+    case MysqlType.Bit: return { value: '', bit: '' };
+    case MysqlType.Enum: return { value: c.type.Elems?.[0] ?? '' };
+    case MysqlType.JSON: return { value: 'null' };
+    case MysqlType.Date: return { value: '0000-00-00' };
+    case MysqlType.Datetime: case MysqlType.Timestamp: return { value: '0000-00-00 00:00:00' };
+    case MysqlType.Duration: return { value: '00:00:00' };
+    case MysqlType.Year: return undefined;
+    default: return { value: '' };
+  }
+}
+
+/**
+ * A column added NOT NULL without a DEFAULT (and none set since): adding it the same way makes TiDB record the
+ * same origin default by itself, where DEFAULT <origin> + DROP DEFAULT would leave a BIT column's bytes behind.
+ */
+function addedWithoutDefault(c: ColumnInfo): boolean {
+  const flags = c.type.Flag;
+  if (!(flags & MysqlFlag.NotNull) || !(flags & MysqlFlag.NoDefaultValue) || (c.default !== null && c.default !== undefined)) return false;
+  const zero = zeroOrigin(c);
+  if (!zero || c.origin_default !== zero.value) return false;
+  return zero.bit === undefined || c['origin_default_bit'] === zero.bit;
 }
 
 function refuse(reason: string): ColumnLayoutPlan {
@@ -100,18 +132,24 @@ export function planColumnLayout(t: TableInfo): ColumnLayoutPlan {
       statements.push(`ALTER TABLE ${name} ADD COLUMN ${columnDefinition(t, placeholder(id))}`);
       continue;
     }
+    if (addedWithoutDefault(c)) {
+      statements.push(`ALTER TABLE ${name} ADD COLUMN ${columnDefinition(t, c)}`);
+      continue;
+    }
     const withOrigin = { ...c, type: { ...c.type, Flag: c.type.Flag & ~MysqlFlag.NoDefaultValue } };
     statements.push(`ALTER TABLE ${name} ADD COLUMN ${columnDefinition(t, withOrigin, { defaultOverride: { value: c.origin_default } })}`);
   }
   for (const i of deferred) statements.push(`ALTER TABLE ${name} ADD ${indexDefinition(t, i)}`);
   for (let id = 1; id <= maxId; id++) if (!real.has(id)) statements.push(`ALTER TABLE ${name} DROP COLUMN ${quoteIdent(placeholderName(id))}`);
   for (const c of addedReal) {
+    if (addedWithoutDefault(c)) continue;
     const noDefault = (c.type.Flag & MysqlFlag.NoDefaultValue) !== 0 || ((c.default === null || c.default === undefined) && (c.type.Flag & MysqlFlag.NotNull) !== 0);
     if (noDefault) {
       statements.push(`ALTER TABLE ${name} ALTER COLUMN ${quoteIdent(c.name.O)} DROP DEFAULT`);
     } else if (!sameValue(c.default, c.origin_default)) {
       const v = c.default;
-      const set = v === null || v === undefined ? 'NULL' : String(v).toUpperCase() === 'CURRENT_TIMESTAMP' || c.default_is_expr ? `(${String(v)})` : quoteString(String(v));
+      // A BIT default is raw bytes: as a quoted string they would not survive the text protocol; b'…' does.
+      const set = v === null || v === undefined ? 'NULL' : String(v).toUpperCase() === 'CURRENT_TIMESTAMP' || c.default_is_expr ? `(${String(v)})` : c.type.Tp === MysqlType.Bit ? bitDefaultLiteral(v, c['default_bit']) : quoteString(String(v));
       statements.push(`ALTER TABLE ${name} ALTER COLUMN ${quoteIdent(c.name.O)} SET DEFAULT ${set}`);
     }
   }

@@ -74,6 +74,7 @@ function typeName(ft: FieldType): string {
     case MysqlType.MediumBlob: return bin ? 'mediumblob' : 'mediumtext';
     case MysqlType.LongBlob: return bin ? 'longblob' : 'longtext';
     case 255: return 'geometry';
+    case MysqlType.TiDBVectorFloat32: return 'vector';
     default: throw new Error(`unknown mysql type code ${ft.Tp}`);
   }
 }
@@ -118,6 +119,10 @@ export function compactTypeString(ft: FieldType): string {
       break;
     case MysqlType.Null:
       suffix = '(0)';
+      break;
+    case MysqlType.TiDBVectorFloat32:
+      // Flen is the fixed dimension; -1 (what v8.5.3 stores for a bare VECTOR) or 0 means any dimension.
+      if (ft.Flen > 0) suffix = `(${ft.Flen})`;
       break;
   }
   return typeName(ft) + suffix;
@@ -183,6 +188,15 @@ function bitLiteral(bytes: number[]): string {
   return `b'${bits === '' ? '0' : bits}'`;
 }
 
+/**
+ * A BIT default as a b'…' literal, from its raw bytes (`default_bit`, base64, when TiDB recorded it) or from the
+ * value's characters (older writers kept the bytes in `default` only).
+ */
+export function bitDefaultLiteral(value: unknown, valueBit: unknown): string {
+  const bytes = typeof valueBit === 'string' && valueBit !== '' ? decodeBase64(valueBit) : [...String(value)].map((ch) => ch.charCodeAt(0) & 0xff);
+  return bitLiteral(bytes);
+}
+
 function defaultClause(c: ColumnInfo, value: unknown, valueBit: unknown): string {
   const ft = c.type;
   if (value === null || value === undefined) {
@@ -194,10 +208,7 @@ function defaultClause(c: ColumnInfo, value: unknown, valueBit: unknown): string
   if (v.toUpperCase() === 'CURRENT_TIMESTAMP') return ` DEFAULT CURRENT_TIMESTAMP${fsp}`;
   if (v.toUpperCase() === 'CURRENT_DATE') return ` DEFAULT (CURRENT_DATE${fsp})`;
   if (c.default_is_expr) return ` DEFAULT (${v})`;
-  if (ft.Tp === MysqlType.Bit) {
-    const bytes = typeof valueBit === 'string' && valueBit !== '' ? decodeBase64(valueBit) : [...v].map((ch) => ch.charCodeAt(0) & 0xff);
-    return ` DEFAULT ${bitLiteral(bytes)}`;
-  }
+  if (ft.Tp === MysqlType.Bit) return ` DEFAULT ${bitDefaultLiteral(v, valueBit)}`;
   return ` DEFAULT ${quoteString(v)}`;
 }
 

@@ -123,7 +123,7 @@ export interface DBInfo {
 /** mysql type codes used across brflow (TiDB parser/mysql/type.go). */
 export const MysqlType = {
   Tiny: 1, Short: 2, Long: 3, Float: 4, Double: 5, Null: 6, Timestamp: 7, Longlong: 8, Int24: 9, Date: 10,
-  Duration: 11, Datetime: 12, Year: 13, Varchar: 15, Bit: 16, JSON: 245, NewDecimal: 246, Enum: 247, Set: 248,
+  Duration: 11, Datetime: 12, Year: 13, Varchar: 15, Bit: 16, TiDBVectorFloat32: 225, JSON: 245, NewDecimal: 246, Enum: 247, Set: 248,
   TinyBlob: 249, MediumBlob: 250, LongBlob: 251, Blob: 252, VarString: 253, String: 254,
 } as const;
 

@@ -37,12 +37,14 @@ export const ColumnTypes = {
   decimal: (precision: number, frac: number): FieldType => fieldType(MysqlType.NewDecimal, precision, frac, 'binary', 'binary'),
   datetime: (): FieldType => fieldType(MysqlType.Datetime, 19, 0, 'binary', 'binary', MysqlFlag.Binary),
   json: (): FieldType => fieldType(MysqlType.JSON, 4294967295, 0, 'binary', 'binary', MysqlFlag.Binary),
-  blob: (): FieldType => fieldType(MysqlType.Blob, 65535, 0, 'binary', 'binary', MysqlFlag.Blob | MysqlFlag.Binary),
-  text: (): FieldType => fieldType(MysqlType.Blob, 65535, 0, 'utf8mb4', 'utf8mb4_bin', MysqlFlag.Blob),
+  // TableInfo never carries BlobFlag (TiDB v8.5.3 sets it on result-set metadata only).
+  blob: (): FieldType => fieldType(MysqlType.Blob, 65535, 0, 'binary', 'binary', MysqlFlag.Binary),
+  text: (): FieldType => fieldType(MysqlType.Blob, 65535, 0, 'utf8mb4', 'utf8mb4_bin'),
 } as const;
 
 export function buildColumn(id: number, offset: number, spec: ColumnSpec): ColumnInfo {
-  const type: FieldType = { ...spec.type, Flag: spec.type.Flag | (spec.notNull ? MysqlFlag.NotNull : 0) };
+  // Generated columns have no DEFAULT clause, so a NOT NULL one has "no default value" too (TiDB sets both).
+  const type: FieldType = { ...spec.type, Flag: spec.type.Flag | (spec.notNull ? MysqlFlag.NotNull | MysqlFlag.NoDefaultValue : 0) };
   return {
     id, name: ciStr(spec.name), offset, origin_default: null, origin_default_bit: null, default: null, default_bit: null,
     default_is_expr: false, generated_expr_string: '', generated_stored: false, dependences: null, type, state: STATE_PUBLIC,
@@ -129,7 +131,7 @@ export function buildTableInfo(spec: TableSpec, ids: TableIds, updateTs: bigint,
     idx_cols: x.columns.map((c) => ({ name: ciStr(spec.columns[offsetOf(c)]!.name), offset: offsetOf(c), length: FULL_LENGTH })),
     state: STATE_PUBLIC, backfill_state: 0, comment: '', index_type: INDEX_TYPE_BTREE,
     is_unique: Boolean(x.unique || x.primary), is_primary: Boolean(x.primary),
-    is_invisible: false, is_global: false, mv_index: false,
+    is_invisible: false, is_global: false, mv_index: false, vector_index: null,
   })) as unknown as IndexInfo[];
   return {
     id: ids.id, name: ciStr(spec.name), charset: 'utf8mb4', collate: 'utf8mb4_bin', cols, index_info: indexes,
@@ -161,8 +163,10 @@ function buildPartition(spec: TableSpec, ids: TableIds): PartitionInfo {
     definitions: ids.partitionIds.map((id, i) => ({
       id, name: ciStr(`p${i}`), less_than: p.kind === 'range' ? [p.lessThan![i]!] : null, in_values: null, policy_ref_info: null,
     })),
-    adding_definitions: null, dropping_definitions: null, NewPartitionIDs: null, states: null,
-    num: p.kind === 'hash' ? n : 0,
+    // v8.5.3 counts the partitions of every partitioning type in `num`, and writes ddl_state.
+    adding_definitions: null, dropping_definitions: null, states: null,
+    num: n,
+    ddl_state: 0,
   } as PartitionInfo;
 }
 

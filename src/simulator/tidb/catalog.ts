@@ -3,6 +3,10 @@ import { charsetOfCollation, defaultCollation } from './field-type';
 import type { Statement, TableName } from './sql-ast';
 import { ErrNo, SqlError } from './sql-error';
 import { parseStatement } from './sql-parser';
+import { addForeignKey } from './foreign-key';
+import { checkMultiSchemaChange } from './multi-schema-change';
+import { buildSequenceInfo, ER_UNKNOWN_SEQUENCE } from './sequence';
+import { buildViewInfo, type SessionContext } from './view';
 import { applyAlterSpec } from './table-alter';
 import { buildTableInfo, ciStr, reassignIds, STATE_PUBLIC, type ClusteredIndexMode } from './table-builder';
 
@@ -17,6 +21,9 @@ export interface CatalogOptions {
   /** TiFlash stores PD knows (SET TIFLASH REPLICA n needs n of them). @default () => 0 */
   tiflashStoreCount?: () => number;
 }
+
+/** Who runs DDL when no session says (Catalog.executeSql): root from loopback, utf8mb4_bin. */
+const DEFAULT_SESSION: SessionContext = { user: 'root', host: '127.0.0.1', charset: 'utf8mb4', collation: 'utf8mb4_bin' };
 
 /** One finished DDL job, as `ADMIN SHOW DDL JOBS` would list it. */
 export interface DdlJobRecord {
@@ -43,7 +50,7 @@ interface DbEntry {
 /** The DDL statement kinds the catalog executes. */
 export type DdlStatement = Extract<
   Statement,
-  { kind: 'create-database' | 'drop-database' | 'create-table' | 'create-table-like' | 'create-index' | 'alter-table' | 'rename-table' | 'drop-table' | 'truncate-table' }
+  { kind: 'create-database' | 'drop-database' | 'alter-database' | 'create-sequence' | 'drop-sequence' | 'create-view' | 'drop-view' | 'create-table' | 'create-table-like' | 'create-index' | 'alter-table' | 'rename-table' | 'drop-table' | 'truncate-table' }
 >;
 
 /**
@@ -134,7 +141,7 @@ export class Catalog {
   }
 
   /** Executes a parsed DDL statement; `query` is recorded in the DDL history. */
-  executeDdl(stmt: DdlStatement, query: string, currentDb?: string): void {
+  executeDdl(stmt: DdlStatement, query: string, currentDb?: string, session: SessionContext = DEFAULT_SESSION): void {
     const resolve = (n: TableName): { db: string; name: string } => {
       const db = n.db ?? currentDb;
       if (db === undefined) throw SqlError.noDatabaseSelected();
@@ -148,9 +155,19 @@ export class Catalog {
         }
         const charset = stmt.charset ?? (stmt.collate ? charsetOfCollation(stmt.collate) : 'utf8mb4');
         const collate = stmt.collate ?? defaultCollation(charset);
-        const info: DBInfo = { id: this.genGlobalId(), db_name: ciStr(stmt.name), charset, collate, state: STATE_PUBLIC };
+        // Key for key what v8.5.3 writes: `Deprecated` is an always-empty struct it keeps for old readers.
+        const info: DBInfo = { id: this.genGlobalId(), db_name: ciStr(stmt.name), charset, collate, Deprecated: {}, state: STATE_PUBLIC, policy_ref_info: null };
         this.dbs.set(stmt.name.toLowerCase(), { info, tables: new Map() });
         return this.record('create schema', stmt.name, '', query);
+      }
+      case 'alter-database': {
+        const name = stmt.name ?? currentDb;
+        if (name === undefined) throw SqlError.noDatabaseSelected();
+        const entry = this.entry(name);
+        const charset = stmt.charset ?? (stmt.collate ? charsetOfCollation(stmt.collate) : entry.info.charset);
+        entry.info.charset = charset;
+        entry.info.collate = stmt.collate ?? defaultCollation(charset);
+        return this.record('modify schema charset and collation', entry.info.db_name.O, '', query);
       }
       case 'drop-database': {
         const key = stmt.name.toLowerCase();
@@ -177,8 +194,56 @@ export class Catalog {
           stmt.options,
           stmt.partition,
         );
+        // A foreign key may name the table being created (a self reference).
+        for (const fk of stmt.foreignKeys ?? []) {
+          const ref = resolve(fk.refTable);
+          const same = ref.db.toLowerCase() === db.toLowerCase() && ref.name.toLowerCase() === name.toLowerCase();
+          addForeignKey(info, fk, { db: this.database(ref.db)?.db_name.O ?? ref.db, table: same ? info : this.table(ref.db, ref.name) }, this.clusteredIndexDefault, true);
+        }
         entry.tables.set(name.toLowerCase(), info);
         return this.record('create table', entry.info.db_name.O, name, query);
+      }
+      case 'create-sequence': {
+        const { db, name } = resolve(stmt.table);
+        const entry = this.entry(db);
+        if (entry.tables.has(name.toLowerCase())) {
+          if (stmt.ifNotExists) return;
+          throw SqlError.tableExists(name);
+        }
+        entry.tables.set(name.toLowerCase(), buildSequenceInfo(this.genGlobalId(), entry.info.db_name.O, name, stmt.options));
+        return this.record('create sequence', entry.info.db_name.O, name, query);
+      }
+      case 'drop-sequence': {
+        const targets = stmt.tables.map(resolve);
+        const isSequence = (t: { db: string; name: string }) => Boolean(this.dbs.get(t.db.toLowerCase())?.tables.get(t.name.toLowerCase())?.sequence);
+        const missing = targets.filter((t) => !isSequence(t));
+        if (missing.length > 0 && !stmt.ifExists) throw new SqlError(ER_UNKNOWN_SEQUENCE, `Unknown SEQUENCE: '${missing.map((t) => `${t.db}.${t.name}`).join(',')}'`);
+        for (const t of targets.filter(isSequence)) {
+          const entry = this.dbs.get(t.db.toLowerCase());
+          if (entry?.tables.delete(t.name.toLowerCase())) this.record('drop sequence', entry.info.db_name.O, t.name, query);
+        }
+        return;
+      }
+      case 'create-view': {
+        const { db, name } = resolve(stmt.view.name);
+        const entry = this.entry(db);
+        const existing = entry.tables.get(name.toLowerCase());
+        if (existing && !(stmt.view.orReplace && existing.view)) throw SqlError.tableExists(name);
+        const base = resolve(stmt.view.from);
+        const info = buildViewInfo(existing?.id ?? this.genGlobalId(), entry.info.db_name.O, stmt.view, this.table(base.db, base.name), this.database(base.db)?.db_name.O ?? base.db, session);
+        entry.tables.set(name.toLowerCase(), info);
+        return this.record('create view', entry.info.db_name.O, name, query);
+      }
+      case 'drop-view': {
+        const targets = stmt.tables.map(resolve);
+        const isView = (t: { db: string; name: string }) => Boolean(this.dbs.get(t.db.toLowerCase())?.tables.get(t.name.toLowerCase())?.view);
+        const missing = targets.filter((t) => !isView(t));
+        if (missing.length > 0 && !stmt.ifExists) throw SqlError.unknownTable(missing.map((t) => `${t.db}.${t.name}`).join(','));
+        for (const t of targets.filter(isView)) {
+          const entry = this.dbs.get(t.db.toLowerCase());
+          if (entry?.tables.delete(t.name.toLowerCase())) this.record('drop view', entry.info.db_name.O, t.name, query);
+        }
+        return;
       }
       case 'create-table-like': {
         const { db, name } = resolve(stmt.table);
@@ -191,6 +256,8 @@ export class Catalog {
         }
         const info = structuredClone(from);
         info.name = ciStr(name);
+        // v8.5.3 writes [] here where CREATE TABLE wrote null for a table without indexes.
+        info.index_info ??= [];
         info.auto_inc_id = 0;
         info.auto_rand_id = 0;
         reassignIds(info, () => this.genGlobalId());
@@ -199,7 +266,7 @@ export class Catalog {
       }
       case 'create-index': {
         const { db, name } = resolve(stmt.table);
-        return this.alter(db, name, query, (t) => applyAlterSpec(t, { kind: 'add-index', index: stmt.index }, this.clusteredIndexDefault));
+        return this.alter(db, name, query, (t) => applyAlterSpec(t, { kind: 'add-index', index: stmt.index }, this.clusteredIndexDefault, () => this.genGlobalId()));
       }
       case 'alter-table': {
         const { db, name } = resolve(stmt.table);
@@ -210,7 +277,16 @@ export class Catalog {
           if (stmt.specs.length > 1) throw SqlError.unsupported('SET TIFLASH REPLICA together with other ALTER TABLE specs');
           this.checkTiFlashReplica(db, name, tiflash.count);
         }
-        if (others.length > 0) this.alter(db, name, query, (t) => others.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault)));
+        const refTable = (n: TableName) => {
+          const ref = resolve(n);
+          return { db: this.database(ref.db)?.db_name.O ?? ref.db, table: this.table(ref.db, ref.name) };
+        };
+        if (others.length > 0) {
+          this.alter(db, name, query, (t) => {
+            checkMultiSchemaChange(t, others);
+            others.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault, () => this.genGlobalId(), refTable));
+          });
+        }
         for (const r of renames) {
           if (r.kind === 'rename') this.renameOne({ db, name }, resolve(r.to), query);
         }
@@ -286,7 +362,10 @@ export class Catalog {
     const t = this.tableRef(from.db, from.name);
     const target = this.entry(to.db);
     if (target.tables.has(to.name.toLowerCase())) throw SqlError.tableExists(to.name);
-    this.entry(from.db).tables.delete(from.name.toLowerCase());
+    const source = this.entry(from.db);
+    source.tables.delete(from.name.toLowerCase());
+    // Moving to another database records where it came from (kept by later renames), as v8.5.3 does.
+    if (source !== target) t.old_schema_id = source.info.id;
     t.name = ciStr(to.name);
     target.tables.set(to.name.toLowerCase(), t);
     this.record('rename table', to.db, to.name, query);
@@ -300,12 +379,14 @@ export class Catalog {
 }
 
 export function isDdl(stmt: Statement): stmt is DdlStatement {
-  return ['create-database', 'drop-database', 'create-table', 'create-table-like', 'create-index', 'alter-table', 'rename-table', 'drop-table', 'truncate-table'].includes(stmt.kind);
+  return ['create-database', 'drop-database', 'alter-database', 'create-sequence', 'drop-sequence', 'create-view', 'drop-view', 'create-table', 'create-table-like', 'create-index', 'alter-table', 'rename-table', 'drop-table', 'truncate-table'].includes(stmt.kind);
 }
 
 /**
  * A small stand-in for TiDB's bootstrap: the `mysql` schema with the system tables BR's system-table restore
- * touches, with their real leading columns (not every column of every version), and the `test` schema.
+ * touches, and the `test` schema. Those BR restores into (bind_info, opt_rule_blacklist, expr_pushdown_blacklist)
+ * are exactly v8.5.3's, so `REPLACE … SELECT *` from a real backup fits them; the others, which BR skips, keep
+ * only their leading columns.
  */
 function bootstrapSystemSchema(c: Catalog): void {
   const ddl = [
@@ -314,7 +395,8 @@ function bootstrapSystemSchema(c: Catalog): void {
     'CREATE TABLE mysql.global_variables (VARIABLE_NAME varchar(64) NOT NULL, VARIABLE_VALUE varchar(16383) DEFAULT NULL, PRIMARY KEY (VARIABLE_NAME) /*T![clustered_index] NONCLUSTERED */)',
     "CREATE TABLE mysql.user (Host char(255) NOT NULL DEFAULT '', User char(32) NOT NULL DEFAULT '', authentication_string text DEFAULT NULL, plugin char(64) DEFAULT NULL, Select_priv enum('N','Y') NOT NULL DEFAULT 'N', PRIMARY KEY (Host, User) /*T![clustered_index] NONCLUSTERED */)",
     "CREATE TABLE mysql.db (Host char(255) NOT NULL DEFAULT '', DB char(64) NOT NULL DEFAULT '', User char(32) NOT NULL DEFAULT '', Select_priv enum('N','Y') NOT NULL DEFAULT 'N', PRIMARY KEY (Host, DB, User) /*T![clustered_index] NONCLUSTERED */)",
-    'CREATE TABLE mysql.bind_info (original_sql text NOT NULL, bind_sql text NOT NULL, default_db text NOT NULL, status text NOT NULL, create_time timestamp(3) NOT NULL, update_time timestamp(3) NOT NULL, charset text NOT NULL, collation text NOT NULL, source varchar(10) NOT NULL DEFAULT \'unknown\', sql_digest varchar(64) DEFAULT NULL, plan_digest varchar(64) DEFAULT NULL)',
+    'CREATE TABLE mysql.bind_info (original_sql text NOT NULL, bind_sql text NOT NULL, default_db text NOT NULL, status text NOT NULL, create_time timestamp(3) NOT NULL, update_time timestamp(3) NOT NULL, charset text NOT NULL, collation text NOT NULL, source varchar(10) NOT NULL DEFAULT \'unknown\', sql_digest varchar(64) DEFAULT NULL, plan_digest varchar(64) DEFAULT NULL, ' +
+      "KEY sql_index (original_sql(700), default_db(68)) COMMENT 'accelerate the speed when add global binding query', KEY time_index (update_time) COMMENT 'accelerate the speed when querying with last update time')",
     'CREATE TABLE mysql.stats_meta (version bigint(64) unsigned NOT NULL, table_id bigint(64) NOT NULL, modify_count bigint(64) NOT NULL DEFAULT 0, count bigint(64) unsigned NOT NULL DEFAULT 0, snapshot bigint(64) unsigned NOT NULL DEFAULT 0, UNIQUE KEY tbl (table_id))',
     'CREATE TABLE mysql.gc_delete_range (job_id bigint NOT NULL, element_id bigint NOT NULL, start_key varchar(255) NOT NULL, end_key varchar(255) NOT NULL, ts bigint NOT NULL, UNIQUE KEY delete_range_index (job_id, element_id))',
     "CREATE TABLE mysql.opt_rule_blacklist (name char(100) NOT NULL)",

@@ -32,14 +32,15 @@ interface Defaults {
   textual?: boolean;
   /** Byte-string type (binary, varbinary, blob): charset binary + Binary flag. */
   bytes?: boolean;
-  blob?: boolean;
+  /** Flags the type itself carries in TableInfo, whatever the column says (v8.5.3: temporal types Binary, BIT Unsigned, YEAR Unsigned|Zerofill). */
+  flag?: number;
 }
 
 function defaultsOf(t: TypeSpec): Defaults {
   const u = t.unsigned;
   switch (t.name) {
     case 'bit':
-      return { tp: MysqlType.Bit, flen: 1, decimal: 0 };
+      return { tp: MysqlType.Bit, flen: 1, decimal: 0, flag: MysqlFlag.Unsigned };
     case 'bool':
       return { tp: MysqlType.Tiny, flen: 1, decimal: 0 };
     case 'tinyint':
@@ -59,15 +60,15 @@ function defaultsOf(t: TypeSpec): Defaults {
     case 'double':
       return { tp: MysqlType.Double, flen: 22, decimal: UNSPECIFIED };
     case 'date':
-      return { tp: MysqlType.Date, flen: 10, decimal: 0 };
+      return { tp: MysqlType.Date, flen: 10, decimal: 0, flag: MysqlFlag.Binary };
     case 'datetime':
-      return { tp: MysqlType.Datetime, flen: 19, decimal: 0 };
+      return { tp: MysqlType.Datetime, flen: 19, decimal: 0, flag: MysqlFlag.Binary };
     case 'timestamp':
-      return { tp: MysqlType.Timestamp, flen: 19, decimal: 0 };
+      return { tp: MysqlType.Timestamp, flen: 19, decimal: 0, flag: MysqlFlag.Binary };
     case 'time':
-      return { tp: MysqlType.Duration, flen: 10, decimal: 0 };
+      return { tp: MysqlType.Duration, flen: 10, decimal: 0, flag: MysqlFlag.Binary };
     case 'year':
-      return { tp: MysqlType.Year, flen: 4, decimal: 0 };
+      return { tp: MysqlType.Year, flen: 4, decimal: 0, flag: MysqlFlag.Unsigned | MysqlFlag.Zerofill };
     case 'char':
       return { tp: MysqlType.String, flen: 1, decimal: 0, textual: true };
     case 'varchar':
@@ -77,23 +78,27 @@ function defaultsOf(t: TypeSpec): Defaults {
     case 'varbinary':
       return { tp: MysqlType.Varchar, flen: UNSPECIFIED, decimal: 0, bytes: true };
     case 'tinytext':
-      return { tp: MysqlType.TinyBlob, flen: 255, decimal: 0, textual: true, blob: true };
+      return { tp: MysqlType.TinyBlob, flen: 255, decimal: 0, textual: true };
     case 'text':
-      return { tp: MysqlType.Blob, flen: 65535, decimal: 0, textual: true, blob: true };
+      return { tp: MysqlType.Blob, flen: 65535, decimal: 0, textual: true };
     case 'mediumtext':
-      return { tp: MysqlType.MediumBlob, flen: 16777215, decimal: 0, textual: true, blob: true };
+      return { tp: MysqlType.MediumBlob, flen: 16777215, decimal: 0, textual: true };
     case 'longtext':
-      return { tp: MysqlType.LongBlob, flen: 4294967295, decimal: 0, textual: true, blob: true };
+      return { tp: MysqlType.LongBlob, flen: 4294967295, decimal: 0, textual: true };
     case 'tinyblob':
-      return { tp: MysqlType.TinyBlob, flen: 255, decimal: 0, bytes: true, blob: true };
+      return { tp: MysqlType.TinyBlob, flen: 255, decimal: 0, bytes: true };
     case 'blob':
-      return { tp: MysqlType.Blob, flen: 65535, decimal: 0, bytes: true, blob: true };
+      return { tp: MysqlType.Blob, flen: 65535, decimal: 0, bytes: true };
     case 'mediumblob':
-      return { tp: MysqlType.MediumBlob, flen: 16777215, decimal: 0, bytes: true, blob: true };
+      return { tp: MysqlType.MediumBlob, flen: 16777215, decimal: 0, bytes: true };
     case 'longblob':
-      return { tp: MysqlType.LongBlob, flen: 4294967295, decimal: 0, bytes: true, blob: true };
+      return { tp: MysqlType.LongBlob, flen: 4294967295, decimal: 0, bytes: true };
     case 'json':
-      return { tp: MysqlType.JSON, flen: UNSPECIFIED, decimal: 0, bytes: true };
+      // TiDB stores JSON with the longest length (mysql.MaxBlobWidth), not "unspecified".
+      return { tp: MysqlType.JSON, flen: 4294967295, decimal: 0, bytes: true };
+    case 'vector':
+      // VECTOR[(dimension)]: TiDB's TypeTiDBVectorFloat32; Flen is the dimension, -1 when not fixed.
+      return { tp: MysqlType.TiDBVectorFloat32, flen: UNSPECIFIED, decimal: 0, bytes: true };
     case 'enum':
       return { tp: MysqlType.Enum, flen: Math.max(0, ...(t.elems ?? []).map((e) => e.length)), decimal: 0, textual: true };
     case 'set':
@@ -108,7 +113,13 @@ function defaultsOf(t: TypeSpec): Defaults {
  * types.GetDefaultFieldLengthAndDecimal does; string columns inherit the table's charset/collation).
  * Key and null flags are added by the catalog, which knows the indexes.
  */
-export function fieldTypeOf(t: TypeSpec, table: { charset: string; collate: string }): FieldType {
+export function fieldTypeOf(spec: TypeSpec, table: { charset: string; collate: string }): FieldType {
+  // ENUM/SET members lose their trailing spaces (MySQL rule); FLOAT(p) is a precision: FLOAT up to 24, DOUBLE above.
+  let t: TypeSpec = spec.elems ? { ...spec, elems: spec.elems.map((e) => e.replace(/ +$/, '')) } : spec;
+  if (t.name === 'float' && t.length !== undefined && t.decimal === undefined) {
+    const { length: precision, ...rest } = t;
+    t = { ...rest, name: precision > 24 ? 'double' : 'float' };
+  }
   const d = defaultsOf(t);
   let flen = t.length ?? d.flen;
   let decimal = t.decimal ?? d.decimal;
@@ -139,7 +150,10 @@ export function fieldTypeOf(t: TypeSpec, table: { charset: string; collate: stri
   } else if (d.bytes) {
     flag |= MysqlFlag.Binary;
   }
-  if (d.blob) flag |= MysqlFlag.Blob;
+  // A text type that ends up in the binary charset (a table or database of charset binary) is a byte string.
+  if (d.textual && charset === 'binary') flag |= MysqlFlag.Binary;
+  // TiDB's TableInfo never carries BlobFlag (16): it is set on result-set column metadata only.
+  if (d.flag !== undefined) flag |= d.flag;
   return { Tp: d.tp, Flag: flag, Flen: flen, Decimal: decimal, Charset: charset, Collate: collate, Elems: t.elems ?? null, ElemsIsBinaryLit: null, Array: false };
 }
 

@@ -53,7 +53,7 @@ const MEMTABLES: Record<string, MemTable> = {
           TABLE_CATALOG: 'def',
           TABLE_SCHEMA: d.db_name.O,
           TABLE_NAME: t.name.O,
-          TABLE_TYPE: 'BASE TABLE',
+          TABLE_TYPE: t.sequence ? 'SEQUENCE' : t.view ? 'VIEW' : 'BASE TABLE',
           ENGINE: 'InnoDB',
           AUTO_INCREMENT: t.auto_inc_id,
           TABLE_COLLATION: t.collate,
@@ -78,21 +78,23 @@ const MEMTABLES: Record<string, MemTable> = {
             rows.push({ ...base, NON_UNIQUE: 0, KEY_NAME: 'PRIMARY', SEQ_IN_INDEX: 1, COLUMN_NAME: pk?.name.O ?? null, SUB_PART: null, INDEX_COMMENT: '', Expression: null, INDEX_ID: 0, IS_VISIBLE: 'YES', CLUSTERED: 'YES' });
           }
           for (const idx of t.index_info ?? []) {
-            idx.idx_cols.forEach((ic, k) =>
+            idx.idx_cols.forEach((ic, k) => {
+              // An expression part: v8.5.3 lists the text "NULL" as its column and the expression.
+              const hidden = t.cols.find((col) => col.name.L === ic.name.L && col.hidden);
               rows.push({
                 ...base,
                 NON_UNIQUE: isUniqueIndex(idx) ? 0 : 1,
                 KEY_NAME: idx.idx_name.O,
                 SEQ_IN_INDEX: k + 1,
-                COLUMN_NAME: ic.name.O,
+                COLUMN_NAME: hidden ? 'NULL' : ic.name.O,
                 SUB_PART: ic.length > 0 ? ic.length : null,
                 INDEX_COMMENT: idx.comment ?? '',
-                Expression: null,
+                Expression: hidden ? (hidden.generated_expr_string ?? null) : null,
                 INDEX_ID: idx.id,
                 IS_VISIBLE: (idx as { is_invisible?: boolean }).is_invisible ? 'NO' : 'YES',
                 CLUSTERED: isPrimaryIndex(idx) && t.is_common_handle ? 'YES' : 'NO',
-              }),
-            );
+              });
+            });
           }
           return rows;
         }),

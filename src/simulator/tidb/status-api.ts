@@ -1,5 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { toGoJson } from '../../backup/generator/json-text';
 import type { Catalog } from './catalog';
 import type { TidbFaults } from './tidb-faults';
 import { SIMULATED_SERVER_VERSION } from './tidb-session';
@@ -27,7 +28,7 @@ export async function startStatusApi(catalog: Catalog, faults: TidbFaults, host:
     }
     if (parts[0] === 'schema' && parts.length === 3) {
       const [, db, table] = parts as [string, string, string];
-      if (!catalog.database(db)) return send(res, 400, `[schema:1049]Unknown database '${db}'`);
+      // A table of a missing database is a missing table here (v8.5.3), not an unknown database.
       const t = catalog.table(db, table);
       if (!t) return send(res, 400, `[schema:1146]Table '${db}.${table}' doesn't exist`);
       return json(res, t);
@@ -48,7 +49,8 @@ export async function startStatusApi(catalog: Catalog, faults: TidbFaults, host:
 }
 
 function json(res: ServerResponse, body: unknown): void {
-  const text = JSON.stringify(body);
+  // Exact integers for bigint fields (sequence bounds pass 2^53), as Go writes them.
+  const text = toGoJson(body);
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

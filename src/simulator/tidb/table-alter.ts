@@ -1,7 +1,11 @@
 import { MysqlFlag, MysqlType, type ColumnInfo, type TableInfo } from '../../plan/table-info';
-import { isIntegerType } from './field-type';
-import type { AlterSpec, ColumnDef, ColumnPosition, TableOptions } from './sql-ast';
+import { defaultCollation, isIntegerType } from './field-type';
+import { addForeignKey, dropForeignKey } from './foreign-key';
+import type { AlterSpec, ColumnDef, ColumnPosition, TableName, TableOptions } from './sql-ast';
+import { originDefaultOnAdd, storedDefault } from './column-default';
 import { ErrNo, SqlError } from './sql-error';
+import { alterPartitions } from './partition-alter';
+import { applyTtlAndPlacement } from './table-ttl';
 import { addColumnInfo, addIndex, ciStr, columnInfoOf, findColumn, isPrimaryIndex, renumberOffsets, type ClusteredIndexMode } from './table-builder';
 
 /**
@@ -10,12 +14,35 @@ import { addColumnInfo, addIndex, ciStr, columnInfoOf, findColumn, isPrimaryInde
  * so a dropped column leaves a gap), DROP COLUMN leaves max_col_id alone, MODIFY keeps the ID unless the
  * type change rewrites the data (then TiDB builds a new column with a new ID), indexes take max_idx_id + 1.
  */
-export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'rename' }>, clusteredDefault: ClusteredIndexMode): void {
+export function applyAlterSpec(
+  t: TableInfo,
+  spec: Exclude<AlterSpec, { kind: 'rename' }>,
+  clusteredDefault: ClusteredIndexMode,
+  genId: () => number = noGlobalIds,
+  refTable: (n: TableName) => { db: string; table: TableInfo | undefined } = () => ({ db: '', table: undefined }),
+): void {
   switch (spec.kind) {
+    case 'add-foreign-key':
+      return addForeignKey(t, spec.foreignKey, refTable(spec.foreignKey.refTable), clusteredDefault, false);
+    case 'drop-foreign-key':
+      return dropForeignKey(t, spec.name);
+    case 'add-partitions':
+    case 'drop-partitions':
+    case 'truncate-partitions':
+    case 'coalesce-partitions':
+    case 'reorganize-partitions':
+    case 'remove-partitioning':
+      return alterPartitions(t, spec, genId);
     case 'add-column': {
       if (spec.column.primaryKey) throw SqlError.unsupported('ADD COLUMN … PRIMARY KEY');
       if (spec.column.autoIncrement) throw SqlError.unsupported('ADD COLUMN … AUTO_INCREMENT');
       const col = addColumnInfo(t, spec.column);
+      // Rows written before the ALTER lack the column; TiDB reads them with this origin default.
+      const origin = originDefaultOnAdd({ value: col.default as string | null, bit: (col.default_bit as string | null) ?? null, isExpr: col.default_is_expr ?? false }, col.type, (col.type.Flag & MysqlFlag.NotNull) !== 0, new Date());
+      col.origin_default = origin.value;
+      col.origin_default_bit = origin.bit;
+      // A NOT NULL YEAR added without a default also gets its zero value as default (v8.5.3 does; no other type).
+      if (col.type.Tp === MysqlType.Year && col.default === null && (col.type.Flag & MysqlFlag.NotNull) !== 0) col.default = origin.value;
       move(t, col, spec.position);
       if (spec.column.unique) addIndex(t, { kind: 'unique', columns: [{ name: col.name.O }], invisible: false }, clusteredDefault, false);
       return;
@@ -43,6 +70,8 @@ export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'r
       const idx = (t.index_info ?? []).findIndex(isPrimaryIndex);
       if (idx < 0) throw SqlError.cannotDrop('PRIMARY');
       t.index_info?.splice(idx, 1);
+      // Its columns are no longer key columns (they stay NOT NULL).
+      for (const c of t.cols) c.type.Flag &= ~MysqlFlag.PriKey;
       return;
     }
     case 'rename-index': {
@@ -54,11 +83,33 @@ export function applyAlterSpec(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'r
     }
     case 'options':
       return applyOptions(t, spec.options);
+    case 'alter-column-default':
+      return alterColumnDefault(t, spec.column, spec.default);
+    case 'rename-column':
+      return renameColumn(t, spec.from, spec.to);
+    case 'remove-ttl':
+      t.ttl_info = null;
+      return;
+    case 'cache':
+      t.cache_table_status = spec.cached ? 1 : 0;
+      return;
+    case 'index-visibility': {
+      const idx = (t.index_info ?? []).find((i) => i.idx_name.L === spec.name.toLowerCase());
+      if (!idx) throw new SqlError(ErrNo.KeyColumnDoesNotExist, `Key '${spec.name}' doesn't exist in table '${t.name.O}'`);
+      idx['is_invisible'] = spec.invisible;
+      return;
+    }
+    case 'convert-charset':
+      return convertCharset(t, spec.charset, spec.collate ?? defaultCollation(spec.charset));
     case 'set-tiflash-replica':
       // TiDB keeps the request in TableInfo; Available turns true once TiFlash caught up (never, here: no TiFlash data).
       t.tiflash_replica = spec.count > 0 ? { Count: spec.count, LocationLabels: [...spec.locationLabels], Available: false } : null;
       return;
   }
+}
+
+function noGlobalIds(): number {
+  throw new Error('this ALTER needs global IDs; pass the catalog allocator to applyAlterSpec');
 }
 
 function applyOptions(t: TableInfo, o: TableOptions): void {
@@ -75,6 +126,7 @@ function applyOptions(t: TableInfo, o: TableOptions): void {
   if (o.collate !== undefined) t.collate = o.collate;
   if (o.autoIdCache !== undefined) t.auto_id_cache = Number(o.autoIdCache);
   if (o.shardRowIdBits !== undefined) t.ShardRowIDBits = o.shardRowIdBits;
+  applyTtlAndPlacement(t, o);
 }
 
 function move(t: TableInfo, col: ColumnInfo, pos: ColumnPosition): void {
@@ -105,7 +157,7 @@ function dropColumn(t: TableInfo, name: string): void {
     throw new SqlError(ErrNo.UnsupportedDDL, `can't drop column ${col.name.O} with composite index covered or Primary Key covered now`);
   }
   // Like TiDB ≥ 6.2: single-column indexes on the dropped column go with it.
-  t.index_info = (t.index_info ?? []).filter((i) => !covering.includes(i));
+  if (t.index_info) t.index_info = t.index_info.filter((i) => !covering.includes(i));
   t.cols = t.cols.filter((c) => c !== col);
   renumberOffsets(t);
 }
@@ -131,6 +183,9 @@ function modifyColumn(t: TableInfo, oldName: string, def: ColumnDef, pos: Column
   if (def.primaryKey) throw SqlError.unsupported('MODIFY COLUMN … PRIMARY KEY');
   const keyFlags = old.type.Flag & (MysqlFlag.PriKey | MysqlFlag.UniqueKey | MysqlFlag.MultipleKey);
   let next = columnInfoOf(t, def, old.id);
+  // The origin default belongs to the column's history (ADD COLUMN), not to its new definition.
+  next.origin_default = old.origin_default ?? null;
+  next.origin_default_bit = old['origin_default_bit'] ?? null;
   next.type.Flag |= keyFlags;
   if (keyFlags & MysqlFlag.PriKey) next.type.Flag |= MysqlFlag.NotNull;
   if (needsReorg(old, next)) {
@@ -145,4 +200,47 @@ function modifyColumn(t: TableInfo, oldName: string, def: ColumnDef, pos: Column
   for (const idx of t.index_info ?? []) for (const ic of idx.idx_cols) if (ic.name.L === old.name.L) ic.name = ciStr(next.name.O);
   renumberOffsets(t);
   move(t, next, pos);
+}
+
+/**
+ * `ALTER COLUMN … SET DEFAULT v` stores v and clears NoDefaultValue; `… DROP DEFAULT` removes the default and
+ * sets NoDefaultValue (v8.5.3 does so whether or not the column is NOT NULL). The origin default stays.
+ */
+function alterColumnDefault(t: TableInfo, name: string, dflt: ColumnDef['default']): void {
+  const col = findColumn(t, name);
+  if (!col) throw SqlError.unknownColumn(name, t.name.O);
+  if (dflt === undefined) {
+    // v8.5.3 leaves default_bit as it was (a BIT column keeps the bytes of its dropped default there).
+    col.default = null;
+    col.default_is_expr = false;
+    col.type.Flag |= MysqlFlag.NoDefaultValue;
+    return;
+  }
+  const d = storedDefault(dflt, col.type);
+  col.default = d.value;
+  col.default_bit = d.bit;
+  col.default_is_expr = d.isExpr;
+  col.type.Flag &= ~MysqlFlag.NoDefaultValue;
+}
+
+/** RENAME COLUMN keeps the column (and its ID); indexes follow the new name. */
+function renameColumn(t: TableInfo, from: string, to: string): void {
+  const col = findColumn(t, from);
+  if (!col) throw SqlError.unknownColumn(from, t.name.O);
+  const clash = findColumn(t, to);
+  if (clash && clash !== col) throw SqlError.duplicateColumn(to);
+  for (const idx of t.index_info ?? []) for (const ic of idx.idx_cols) if (ic.name.L === col.name.L) ic.name = ciStr(to);
+  col.name = ciStr(to);
+}
+
+/** CONVERT TO CHARACTER SET: the table's charset and that of every column that has one (text, enum, set). */
+function convertCharset(t: TableInfo, charset: string, collate: string): void {
+  t.charset = charset;
+  t.collate = collate;
+  for (const c of t.cols) {
+    if (c.type.Charset !== 'binary') {
+      c.type.Charset = charset;
+      c.type.Collate = collate;
+    }
+  }
 }

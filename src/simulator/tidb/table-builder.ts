@@ -1,4 +1,9 @@
-import { MysqlFlag, MysqlType, type ColumnInfo, type IndexInfo, type PartitionInfo, type TableInfo } from '../../plan/table-info';
+import { MysqlFlag, MysqlType, type ColumnInfo, type IndexInfo, type PartitionDefinition, type PartitionInfo, type TableInfo } from '../../plan/table-info';
+import { storedDefault } from './column-default';
+import { addExpressionColumn, UNNAMED_EXPRESSION_INDEX } from './expression-index';
+import { restoredGeneratedExpr } from './restored-expr';
+import { applyTtlAndPlacement } from './table-ttl';
+import { tokenize } from './sql-lexer';
 import { charsetOfCollation, defaultCollation, fieldTypeOf, isIntegerType } from './field-type';
 import type { ColumnDef, IndexDef, PartitionSpec, TableOptions } from './sql-ast';
 import { ErrNo, SqlError } from './sql-error';
@@ -63,10 +68,21 @@ export function buildTableInfo(
     auto_random_range_bits: 0,
     tiflash_replica: null,
     constraint_info: null,
-    fk_info: [],
+    fk_info: null,
     max_fk_id: 0,
     max_cst_id: 0,
+    compression: '',
+    view: null,
+    sequence: null,
+    Lock: null,
     version: 5,
+    is_columnar: false,
+    temp_table_type: 0,
+    cache_table_status: 0,
+    policy_ref_info: null,
+    stats_options: null,
+    exchange_partition_info: null,
+    ttl_info: null,
   };
   for (const def of columns) addColumnInfo(t, def);
   const constraints = [...indexDefs];
@@ -83,6 +99,11 @@ export function buildTableInfo(
   if (options.shardRowIdBits !== undefined) t.ShardRowIDBits = t.max_shard_row_id_bits = options.shardRowIdBits;
   if (options.preSplitRegions !== undefined) t.pre_split_regions = options.preSplitRegions;
   if (options.autoRandomBase !== undefined) t.auto_rand_id = Number(options.autoRandomBase);
+  applyTtlAndPlacement(t, options);
+  // Generated columns may name columns defined after them: their dependences are known once all exist.
+  for (const c of t.cols) if (c.generated_expr_string) c.dependences = generatedDependences(c.generated_expr_string, t);
+  // A table without indexes has index_info null in TiDB's JSON, not [].
+  if (t.index_info?.length === 0) t.index_info = null;
   t.id = ctx.genId();
   if (partition) t.partition = buildPartition(partition, ctx.genId, t);
   return t;
@@ -124,19 +145,20 @@ export function columnInfoOf(t: TableInfo, def: ColumnDef, id: number): ColumnIn
   if (!def.default && !def.autoIncrement && !def.autoRandom && !def.generated && (type.Flag & MysqlFlag.NotNull) !== 0) {
     type.Flag |= MysqlFlag.NoDefaultValue;
   }
-  const dflt = def.default?.value ?? null;
+  const dflt = storedDefault(def.default, type);
   return {
     id,
     name: ciStr(def.name),
     offset: 0,
-    origin_default: dflt,
+    // TiDB sets an origin default only when ADD COLUMN runs (rows written before it lack the column).
+    origin_default: null,
     origin_default_bit: null,
-    default: dflt,
-    default_bit: null,
-    default_is_expr: def.default?.isExpr ?? false,
-    generated_expr_string: def.generated?.expr ?? '',
+    default: dflt.value,
+    default_bit: dflt.bit,
+    default_is_expr: dflt.isExpr,
+    generated_expr_string: def.generated ? restoredGeneratedExpr(def.generated.expr) : '',
     generated_stored: def.generated?.stored ?? false,
-    dependences: null,
+    dependences: def.generated ? generatedDependences(def.generated.expr, t) : null,
     type,
     state: STATE_PUBLIC,
     comment: def.comment ?? '',
@@ -144,6 +166,17 @@ export function columnInfoOf(t: TableInfo, def: ColumnDef, id: number): ColumnIn
     change_state_info: null,
     version: 2,
   };
+}
+
+/** ColumnInfo.Dependences: the (lower-case) names of the table's columns a generated column's expression reads, each mapped to {}. */
+export function generatedDependences(expr: string, t: TableInfo): Record<string, Record<string, never>> {
+  const tokens = tokenize(expr);
+  const deps: Record<string, Record<string, never>> = {};
+  tokens.forEach((tok, i) => {
+    const call = tokens[i + 1]?.kind === 'punct' && tokens[i + 1]?.text === '(';
+    if ((tok.kind === 'word' || tok.kind === 'quoted') && !call && findColumn(t, tok.text)) deps[tok.text.toLowerCase()] = {};
+  });
+  return deps;
 }
 
 export function findColumn(t: TableInfo, name: string): ColumnInfo | undefined {
@@ -164,8 +197,16 @@ export function renumberOffsets(t: TableInfo): void {
  * clustered primary key: TiDB can only choose the row layout when the table is created.
  */
 export function addIndex(t: TableInfo, def: IndexDef, clusteredDefault: ClusteredIndexMode, creating: boolean): void {
-  if (def.kind === 'fulltext') throw SqlError.unsupported('FULLTEXT index');
-  const cols = def.columns.map((c) => {
+  // TiDB v8.5.3 accepts FULLTEXT and creates nothing (warning 1214: the storage engine has no FULLTEXT).
+  if (def.kind === 'fulltext') return;
+  // An expression part lives in a hidden column named after the index, so the name is settled first.
+  if (def.columns[0]?.expr !== undefined && def.name === undefined) def = { ...def, name: UNNAMED_EXPRESSION_INDEX };
+  const exprIndexName = def.name ?? '';
+  const cols = def.columns.map((c, k) => {
+    if (c.expr !== undefined) {
+      if (def.kind === 'primary') throw SqlError.unsupported('an expression in a PRIMARY KEY');
+      return { col: addExpressionColumn(t, exprIndexName, k, c.expr), length: undefined };
+    }
     const col = findColumn(t, c.name);
     if (!col) throw SqlError.keyColumnMissing(c.name);
     return { col, length: c.length };
@@ -222,6 +263,7 @@ export function addIndex(t: TableInfo, def: IndexDef, clusteredDefault: Clustere
     is_invisible: def.invisible,
     is_global: false,
     mv_index: false,
+    vector_index: null,
   } as unknown as IndexInfo;
   // TiDB's JSON tags are is_unique / is_primary (see the v1-tpcc fixture); plan/table-info.ts declares
   // `unique` / `primary`, which real TableInfo JSON never has, so the literal is cast rather than given both.
@@ -236,14 +278,26 @@ function buildPartition(spec: PartitionSpec, genId: () => number, t: TableInfo):
     expr: spec.expr ?? '',
     columns: spec.columns ? spec.columns.map(ciStr) : null,
     enable: true,
-    num: spec.num ?? (spec.type === 'hash' || spec.type === 'key' ? spec.definitions.length : 0),
-    definitions: spec.definitions.map((d) => ({
-      id: genId(),
-      name: ciStr(d.name),
-      less_than: d.lessThan ?? null,
-      in_values: d.inValues ?? null,
-      comment: d.comment ?? '',
-    })),
+    is_empty_columns: false,
+    definitions: spec.definitions.map((d) => partitionDefinitionInfo(d, genId)),
+    adding_definitions: null,
+    dropping_definitions: null,
+    states: null,
+    num: spec.num ?? spec.definitions.length,
+    ddl_state: 0,
+  };
+}
+
+/** One partition as TiDB stores it, with a fresh global ID. */
+export function partitionDefinitionInfo(d: PartitionSpec['definitions'][number], genId: () => number): PartitionDefinition {
+  return {
+    id: genId(),
+    name: ciStr(d.name),
+    less_than: d.lessThan ?? null,
+    in_values: d.inValues ?? null,
+    policy_ref_info: null,
+    // `comment` is omitted from TiDB's JSON when empty (omitempty), so it is only set when given.
+    ...(d.comment ? { comment: d.comment } : {}),
   };
 }
 

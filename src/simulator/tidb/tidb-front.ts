@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer } from 'mysql2';
 import { Catalog, type CatalogOptions } from './catalog';
+import { errorPacket } from './error-packet';
 import { ErrNo, SqlError } from './sql-error';
 import { splitStatements } from './sql-lexer';
 import { startStatusApi } from './status-api';
@@ -36,7 +37,7 @@ export interface TidbFront {
 /** Subset of mysql2's server-side connection we use (mysql2 ships no types for the server role). */
 interface ServerConnection {
   stream: Socket;
-  clientHelloReply?: { database?: string };
+  clientHelloReply?: { database?: string; charsetNumber?: number; user?: string };
   serverHandshake(args: Record<string, unknown>): void;
   on(event: string, fn: (...args: never[]) => void): void;
   writeOk(args?: { affectedRows?: number; serverStatus?: number }): void;
@@ -65,6 +66,10 @@ const CLIENT_COMPRESS = 0x0020;
 /** utf8mb4_general_ci: the handshake charset mysql2 maps to utf8. */
 const CHARSET_UTF8MB4 = 45;
 const CHARSET_BINARY = 63;
+/** Collation IDs a client may name in its handshake (MySQL's numbering), the common ones. */
+const HANDSHAKE_COLLATIONS: Record<number, string> = {
+  33: 'utf8_general_ci', 45: 'utf8mb4_general_ci', 46: 'utf8mb4_bin', 63: 'binary', 83: 'utf8_bin', 224: 'utf8mb4_unicode_ci', 255: 'utf8mb4_0900_ai_ci',
+};
 const TYPE_LONGLONG = 8;
 const TYPE_VAR_STRING = 253;
 
@@ -86,12 +91,18 @@ export async function startTidbFront(opts: TidbFrontOptions = {}): Promise<TidbF
     conn.stream.on('close', () => sockets.delete(conn.stream));
     // A client vanishing mid-packet must not take the simulator down.
     conn.on('error', () => undefined);
+    // mysql2 writes errors of its own (a refused login) with the placeholder SQLSTATE "_____"; send TiDB's.
+    conn.writeError = (args) => conn.writePacket(errorPacket(args.code, args.message));
     let session: TidbSession | undefined;
     // Statements of one connection run in arrival order even when a fault delays one of them.
     let queue: Promise<void> = Promise.resolve();
     const sessionOf = (): TidbSession => {
       if (!session) {
-        session = new TidbSession(catalog, globals);
+        const host = (conn.stream.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+        session = new TidbSession(catalog, globals, undefined, { user: conn.clientHelloReply?.user ?? 'root', host });
+        // The handshake's collation becomes the session's, as in TiDB (mysql2 asks for utf8mb4_unicode_ci).
+        const collation = HANDSHAKE_COLLATIONS[conn.clientHelloReply?.charsetNumber ?? -1];
+        if (collation) session.execute(`SET collation_connection = '${collation}'`);
         const db = conn.clientHelloReply?.database;
         if (db) session.use(db);
       }

@@ -1,5 +1,6 @@
 import { createTableSql } from '../../plan/create-sql';
 import { isDdl, type Catalog } from './catalog';
+import { charsetOfCollation } from './field-type';
 import { isInfoSchemaTable, selectInfoSchema, type ResultSet } from './info-schema';
 import type { SelectItem, SelectStmt, Statement } from './sql-ast';
 import { SqlError } from './sql-error';
@@ -8,8 +9,8 @@ import { parseStatement, parseVariableName } from './sql-parser';
 /** What one statement answers: an OK packet or a result set. */
 export type StatementResult = { kind: 'ok'; affectedRows: number } | ({ kind: 'rows' } & ResultSet);
 
-/** The TiDB release this front claims to be (what `SELECT tidb_version()` and the handshake report). */
-export const SIMULATED_TIDB_RELEASE = 'v7.5.0';
+/** The TiDB release this front claims to be (what `SELECT tidb_version()` and the handshake report): the real one it is checked against (test/integration/conformance). */
+export const SIMULATED_TIDB_RELEASE = 'v8.5.3';
 export const SIMULATED_SERVER_VERSION = `8.0.11-TiDB-${SIMULATED_TIDB_RELEASE}`;
 
 /** Global system variables shared by every session of one front. */
@@ -31,11 +32,15 @@ export function defaultGlobalVariables(catalog: Catalog): Map<string, string> {
     ['lower_case_table_names', '2'],
     ['tidb_row_format_version', '2'],
     ['tidb_ddl_reorg_worker_cnt', '4'],
-    ['tidb_enable_fast_create_table', 'OFF'],
+    // v8.5 turns fast CREATE TABLE on by default; SELECT @@… shows a boolean as 1/0.
+    ['tidb_enable_fast_create_table', '1'],
     ['max_execution_time', '0'],
     ['wait_timeout', '28800'],
   ]);
 }
+
+/** Variables TiDB v8.5.3 answers as text in SELECT @@… although their value is a number. */
+const TEXT_VALUED_VARIABLES = new Set(['lower_case_table_names']);
 
 /**
  * One client connection's view: its current database and session variables. Statements go to the shared
@@ -50,6 +55,8 @@ export class TidbSession {
     private readonly catalog: Catalog,
     private readonly globals: Map<string, string>,
     database?: string,
+    /** The connected account, which a CREATE VIEW records as its definer. */
+    private readonly client: { user: string; host: string } = { user: 'root', host: '127.0.0.1' },
   ) {
     if (database) this.use(database);
   }
@@ -66,7 +73,8 @@ export class TidbSession {
 
   executeParsed(stmt: Statement, sql: string): StatementResult {
     if (isDdl(stmt)) {
-      this.catalog.executeDdl(stmt, sql, this.currentDb);
+      const collation = this.sessionVars.get('collation_connection') ?? this.globals.get('collation_connection') ?? 'utf8mb4_bin';
+      this.catalog.executeDdl(stmt, sql, this.currentDb, { ...this.client, charset: charsetOfCollation(collation), collation });
       return { kind: 'ok', affectedRows: 0 };
     }
     switch (stmt.kind) {
@@ -123,6 +131,8 @@ export class TidbSession {
       const db = s.from.db ?? this.currentDb;
       if (db?.toLowerCase() === 'information_schema' && isInfoSchemaTable(s.from.name)) return selectInfoSchema(this.catalog, s);
       if (db === undefined) throw SqlError.noDatabaseSelected();
+      // A missing table (also in a missing database) is 1146, as TiDB answers it.
+      if (!this.catalog.table(db, s.from.name)) throw SqlError.noSuchTable(db, s.from.name);
       // User tables hold no rows in the simulator; say so rather than answer an empty, misleading result.
       throw SqlError.unsupported(`SELECT from ${db}.${s.from.name} (the simulated TiDB keeps no rows)`);
     }
@@ -159,7 +169,7 @@ export class TidbSession {
         const v = parseVariableName(item.name);
         if (v.scope === 'user') return { type: 'string', value: this.userVars.get(v.name) ?? null };
         const value = this.variable(v.name, v.scope);
-        return { type: /^-?\d+$/.test(value) ? 'int' : 'string', value };
+        return { type: /^-?\d+$/.test(value) && !TEXT_VALUED_VARIABLES.has(v.name) ? 'int' : 'string', value };
       }
       case 'literal':
         return { type: item.value !== null && /^-?\d+$/.test(item.value) ? 'int' : 'string', value: item.value };

@@ -46,8 +46,8 @@ describe('TidbClient against the simulated TiDB front over real sockets', () => 
 
   it('reads the version', async () => {
     const v = await client.version();
-    expect(v.serverVersion).toBe('8.0.11-TiDB-v7.5.0');
-    expect(v.release).toBe('v7.5.0');
+    expect(v.serverVersion).toBe('8.0.11-TiDB-v8.5.3');
+    expect(v.release).toBe('v8.5.3');
   });
 
   it('creates a table with gaps in its column IDs exactly as the backup has them, and reads it back from the status API', async () => {

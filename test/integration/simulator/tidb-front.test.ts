@@ -28,7 +28,7 @@ describe('simulated TiDB front on the MySQL wire', () => {
 
   it('answers version queries and system variables, and remembers SET per session', async () => {
     const [rows] = await conn.query('SELECT VERSION() AS v, @@tidb_enable_clustered_index AS ci, @@global.lower_case_table_names AS l');
-    expect(rows).toEqual([{ v: '8.0.11-TiDB-v7.5.0', ci: 'ON', l: 2 }]);
+    expect(rows).toEqual([{ v: '8.0.11-TiDB-v8.5.3', ci: 'ON', l: '2' }]);
     await conn.query('SET NAMES utf8mb4');
     await conn.query("SET @@session.sql_mode = ''");
     expect((await conn.query('SELECT @@sql_mode AS m'))[0]).toEqual([{ m: '' }]);
@@ -75,7 +75,7 @@ describe('simulated TiDB front on the MySQL wire', () => {
       return { status: r.status, body: await r.text() };
     };
     const status = await get('/status');
-    expect(JSON.parse(status.body)).toMatchObject({ version: '8.0.11-TiDB-v7.5.0', connections: 1 });
+    expect(JSON.parse(status.body)).toMatchObject({ version: '8.0.11-TiDB-v8.5.3', connections: 1 });
     const t = front.catalog.table('s', 't') as TableInfo;
     expect(JSON.parse((await get('/schema/s/t')).body)).toEqual(t);
     expect(JSON.parse((await get('/schema/s')).body)).toEqual([t]);

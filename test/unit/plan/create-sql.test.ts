@@ -33,6 +33,10 @@ describe('column type text (TiDB FieldType.CompactStr / ColumnInfo.GetTypeDesc)'
     [ft(245, 4294967295, 0, 128, 'binary'), 'json'],
     [ft(247, -1, 0, 0, 'utf8mb4', ['a', "it's"]), "enum('a','it''s')"],
     [ft(248, -1, 0, 0, 'utf8mb4', ['x', 'y']), "set('x','y')"],
+    // VECTOR (TiDB v8.4+, TypeTiDBVectorFloat32 = 225): Flen is the dimension; -1 (what v8.5.3 stores) or 0 means any.
+    [ft(225, -1, 0, 128), 'vector'],
+    [ft(225, 0, 0, 128), 'vector'],
+    [ft(225, 3, 0, 128), 'vector(3)'],
   ])('%j → %s', (f, want) => {
     expect(columnTypeDesc(f)).toBe(want);
   });
