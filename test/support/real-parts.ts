@@ -1,5 +1,7 @@
 import { startRealPd, type RealPd } from '../../src/local-stack/real-pd';
 import { startRealTidb, type RealTidb } from '../../src/local-stack/real-tidb';
+import { publicIndexes } from '../../src/plan/table-info-read';
+import type { TableInfo } from '../../src/plan/table-info';
 import type { TidbConnectionConfig } from '../../src/cluster/tidb-config';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator/server';
 
@@ -65,4 +67,17 @@ export async function waitPdSettled(pdAddress: string, sim: SimulatorHandle, tim
     if (Date.now() > until) throw new Error(`PD at ${pdAddress} did not settle in ${timeoutMs} ms: ${(ops ?? []).length} operators, ${count} regions vs ${sim.state.regions().length} on the stores`);
     await new Promise((r) => setTimeout(r, 300));
   }
+}
+
+/**
+ * The parts of a TableInfo a restore must carry over, for comparing what a real TiDB holds with the backup:
+ * columns and indexes with their IDs, the row handle, the partitioning (partition IDs are new by design).
+ */
+export function restoredShape(t: TableInfo) {
+  return {
+    cols: [...t.cols].sort((a, b) => a.offset - b.offset).map((c) => [c.name.O, c.id]),
+    indexes: publicIndexes(t).map((i) => [i.idx_name.O, i.id]).sort(),
+    handle: t.pk_is_handle ? 'int' : t.is_common_handle ? 'clustered' : 'rowid',
+    partition: t.partition ? { type: t.partition.type, names: t.partition.definitions.map((d) => d.name.O) } : null,
+  };
 }

@@ -8,12 +8,10 @@ import { readManifest } from '../../../src/backup/read-manifest';
 import { TidbClient } from '../../../src/cluster/tidb';
 import { needAutoId } from '../../../src/cluster/tidb-schema-control';
 import type { RealTidb } from '../../../src/local-stack/real-tidb';
-import { publicIndexes } from '../../../src/plan/table-info-read';
-import type { TableInfo } from '../../../src/plan/table-info';
 import { startSimulator } from '../../../src/simulator/server';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
-import { realTidbConfig, startRealTidbForTest } from '../../support/real-parts';
+import { realTidbConfig, restoredShape as shape, startRealTidbForTest } from '../../support/real-parts';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnv } from '../../support/restore-env';
 import { recordedChecksums, restoredChecksums, schedulingView, type SimCluster } from '../../support/sim-cluster';
 
@@ -55,16 +53,6 @@ async function query(s: string): Promise<RowDataPacket[]> {
 }
 
 const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
-
-/** The parts of a TableInfo a restore must carry over: columns and indexes with their IDs, handle, partitioning. */
-function shape(t: TableInfo) {
-  return {
-    cols: [...t.cols].sort((a, b) => a.offset - b.offset).map((c) => [c.name.O, c.id]),
-    indexes: publicIndexes(t).map((i) => [i.idx_name.O, i.id]).sort(),
-    handle: t.pk_is_handle ? 'int' : t.is_common_handle ? 'clustered' : 'rowid',
-    partition: t.partition ? { type: t.partition.type, names: t.partition.definitions.map((d) => d.name.O) } : null,
-  };
-}
 
 test('full then incremental restore into the real TiDB: backup column/index IDs, partitions, auto ID bases; keyless inserts land above them; DDL replayed', async () => {
   const sim = await startSimulator({ stores: 3, scatterPolls: 1, tidb: false });
