@@ -15,7 +15,7 @@ import { connectClusterDeps } from '../../src/worker/cluster-deps';
 import { restoreWorkflow, type RestoreResult } from '../../src/workflows/restore';
 import type { PlanSummary } from '../../src/workflows/types';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../support/sim-cluster';
-import { completedBatches, observeRestore, recordsOf, type RestoreObservation } from '../support/crash-history';
+import { batchFiles, completedBatches, observeRestore, recordsOf, type RestoreObservation } from '../support/crash-history';
 import { CrashWorkerPool, type CrashWorker } from '../support/crash-worker';
 import { testTemporalAddress } from '../support/env';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../support/worker-harness';
@@ -417,12 +417,6 @@ function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
       else running--;
     }
   };
-}
-
-/** Files of one batch, by the plan the workers use. */
-function batchFiles(plan: RestorePlan, batchNo: number, fromRange = 0, toRange?: number): string[] {
-  const b = plan.batches[batchNo]!;
-  return plan.ranges.slice(b.rangeStart + fromRange, toRange === undefined ? b.rangeEnd : b.rangeStart + toRange).flatMap((r) => r.files.map((f) => f.name));
 }
 
 /** The backup's tables the plan restores, with the checksums backupmeta records. */

@@ -1,5 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { RestorePlan } from '../../src/plan/restore-plan';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -97,4 +98,10 @@ export function completedBatches(o: Pick<RestoreObservation, 'activities'>): num
 /** The records of one activity type. */
 export function recordsOf(o: Pick<RestoreObservation, 'activities'>, type: string): ActivityRecord[] {
   return o.activities.filter((a) => a.type === type);
+}
+
+/** Files of one batch, by the plan the workers use. */
+export function batchFiles(plan: RestorePlan, batchNo: number, fromRange = 0, toRange?: number): string[] {
+  const b = plan.batches[batchNo]!;
+  return plan.ranges.slice(b.rangeStart + fromRange, toRange === undefined ? b.rangeEnd : b.rangeStart + toRange).flatMap((r) => r.files.map((f) => f.name));
 }
