@@ -48,6 +48,18 @@ export interface ClusterRef {
   tidbUser?: string;
   /** Path, on the worker's host, of a file holding the TiDB password. @default the worker's BRFLOW_TIDB_PASSWORD */
   tidbPasswordFile?: string;
+  /**
+   * TLS towards PD, TiKV and TiDB (BR's --ca/--cert/--key): absolute PEM paths on the worker's host, never the
+   * certificates themselves. @default the worker's BRFLOW_CLUSTER_CA/CERT/KEY (plain text when unset)
+   */
+  tls?: ClusterTlsPaths;
+}
+
+/** PEM file paths on the worker's host; CA alone = server-verified TLS, with cert+key = mutual TLS. */
+export interface ClusterTlsPaths {
+  ca: string;
+  cert?: string;
+  key?: string;
 }
 
 /**
