@@ -89,7 +89,7 @@ function readInputTls(paths: ClusterTlsPaths): TlsOptions {
   const problems: string[] = [];
   const tls = readTlsSetting(paths, { ca: 'cluster.tls.ca', cert: 'cluster.tls.cert', key: 'cluster.tls.key' }, problems);
   if (!tls || problems.length > 0) {
-    throw new BrflowError(ErrorType.InvalidInput, `${problems.join('; ')} (on worker ${hostname()}; put the files on every worker host, readable by the worker)`);
+    throw new BrflowError(ErrorType.InvalidInput, `${problems.join('; ')} (worker ${hostname()}; cluster.tls names files on every worker host)`);
   }
   return tls;
 }
