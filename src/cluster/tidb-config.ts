@@ -44,6 +44,12 @@ export const TIDB_ENV = {
   ca: 'BRFLOW_TIDB_CA',
   cert: 'BRFLOW_TIDB_CERT',
   key: 'BRFLOW_TIDB_KEY',
+  /**
+   * TLS of the SQL port when BRFLOW_TIDB_CA is unset, as Lightning's `tidb.tls`: `cluster` (the cluster's
+   * certificates) or `false` (plain text, for a cluster with TLS between components but none on the SQL port).
+   * [cluster when BRFLOW_CLUSTER_CA is set, else false]
+   */
+  tlsMode: 'BRFLOW_TIDB_TLS',
   /** Per-call deadline in ms [30000] */
   timeoutMs: 'BRFLOW_TIDB_TIMEOUT_MS',
 } as const;
@@ -82,7 +88,15 @@ export function tidbConfigFromEnv(env: Record<string, string | undefined>, defau
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) problems.push(`${TIDB_ENV.timeoutMs}: "${rawTimeout}" is not a positive number of milliseconds`);
   }
   const own = readTlsSetting({ ca: env[TIDB_ENV.ca], cert: env[TIDB_ENV.cert], key: env[TIDB_ENV.key] }, TIDB_ENV, problems);
-  const tls = env[TIDB_ENV.ca] ? own : defaults.clusterTls;
+  const mode = env[TIDB_ENV.tlsMode];
+  if (mode !== undefined && mode !== '' && mode !== 'cluster' && mode !== 'false') {
+    problems.push(`${TIDB_ENV.tlsMode}: "${mode}" is not cluster or false; unset it to use ${TIDB_ENV.ca}/${TIDB_ENV.cert}/${TIDB_ENV.key}, or the cluster's certificates`);
+  } else if (mode && env[TIDB_ENV.ca]) {
+    problems.push(`${TIDB_ENV.tlsMode}=${mode} and ${TIDB_ENV.ca} contradict each other; set one of them`);
+  } else if (mode === 'cluster' && !defaults.clusterTls) {
+    problems.push(`${TIDB_ENV.tlsMode}=cluster needs the cluster's certificates; set BRFLOW_CLUSTER_CA (and BRFLOW_CLUSTER_CERT/KEY)`);
+  }
+  const tls = env[TIDB_ENV.ca] ? own : mode === 'false' ? undefined : defaults.clusterTls;
   if (problems.length > 0 || !sql || !status) {
     throw new BrflowError(ErrorType.InvalidInput, `TiDB connection settings: ${problems.join('; ')}`);
   }

@@ -47,6 +47,17 @@ describe('worker TLS settings', () => {
     expect(c.tidb.statusTls?.ca.toString()).toContain('cluster-ca');
   });
 
+  test('BRFLOW_TIDB_TLS=false: the SQL port in plain text while PD, TiKV and the status port keep TLS', () => {
+    const c = workerConfigFromEnv({ BRFLOW_CLUSTER_CA: ca, BRFLOW_CLUSTER_CERT: cert, BRFLOW_CLUSTER_KEY: key, BRFLOW_TIDB_TLS: 'false' });
+    expect(c.clusterTls).toBeDefined();
+    expect(c.tidb.tls).toBeUndefined();
+    expect(c.tidb.statusTls).toBe(c.clusterTls);
+    expect(workerConfigFromEnv({ BRFLOW_CLUSTER_CA: ca, BRFLOW_TIDB_TLS: 'cluster' }).tidb.tls?.ca.toString()).toContain('cluster-ca');
+    expect(() => workerConfigFromEnv({ BRFLOW_TIDB_TLS: 'cluster' })).toThrow(/BRFLOW_TIDB_TLS=cluster needs the cluster's certificates; set BRFLOW_CLUSTER_CA/);
+    expect(() => workerConfigFromEnv({ BRFLOW_TIDB_TLS: 'skip-verify' })).toThrow(/BRFLOW_TIDB_TLS: "skip-verify" is not cluster or false/);
+    expect(() => workerConfigFromEnv({ BRFLOW_TIDB_TLS: 'false', BRFLOW_TIDB_CA: tidbCa })).toThrow(/BRFLOW_TIDB_TLS=false and BRFLOW_TIDB_CA contradict/);
+  });
+
   test('every problem at once, naming the variable and the fix, never the file contents', () => {
     let msg = '';
     try {
