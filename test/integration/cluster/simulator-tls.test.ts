@@ -73,8 +73,12 @@ describe('simulated cluster over mutual TLS', () => {
     const pd = await connectPd({ endpoints: sim.pdAddress, tls: caOnly, timeoutMs: 1000, connectTimeoutMs: 1500 }).catch((x: unknown) => x);
     expect(pd).toBeInstanceOf(ClusterError);
     expect((pd as ClusterError).message).toContain(sim.pdAddress);
+    // The message points at the certificates, not at the address.
+    expect((pd as ClusterError).message).toMatch(/the TLS handshake failed: check the CA and the client certificate/);
+    expect((pd as ClusterError).message).not.toMatch(/check that the address is right/);
     const http = await new PdHttp({ endpoints: sim.pdAddress, tls: caOnly, retry: once, timeoutMs: 2000 }).version().catch((x: unknown) => x);
     expect(http).toBeInstanceOf(ClusterError);
+    expect((http as ClusterError).message).toMatch(/the TLS handshake failed/);
     const channels = new GrpcChannels({ tls: caOnly });
     try {
       const kv = await importSstClient(channels, sim.stores[0]!.address).getMode().catch((x: unknown) => x);
@@ -84,7 +88,9 @@ describe('simulated cluster over mutual TLS', () => {
     }
     const tidb = new TidbClient(tidbConfig(caOnly), { retry: once });
     try {
-      await expect(tidb.version()).rejects.toThrow(sim.tidb!.address);
+      const e = await tidb.version().catch((x: unknown) => x);
+      expect((e as Error).message).toContain(sim.tidb!.address);
+      expect((e as Error).message).toMatch(/the TLS handshake failed/);
     } finally {
       await tidb.close();
     }
