@@ -8,7 +8,8 @@ import { openStorage } from '../../../src/backup/open-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
 import type { TlsOptions } from '../../../src/cluster/tls';
 import { ErrorType } from '../../../src/plan/error-types';
-import { ClusterPool } from '../../../src/worker/cluster-pool';
+import { ClusterPool, type ClusterPoolOptions } from '../../../src/worker/cluster-pool';
+import { workerConfigFromEnv } from '../../../src/worker/config';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { FAST_TIMINGS, openRestoreEnv, uniqueTaskQueue, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
@@ -123,9 +124,11 @@ test('brflow worker with BRFLOW_CLUSTER_CA/CERT/KEY and BRFLOW_TIDB_CA/CERT/KEY 
   }
 });
 
-/** A worker with no cluster and no TLS of its own, routed through the pool as `brflow worker` builds it. */
-async function withPoolWorker(body: (taskQueue: string) => Promise<void>): Promise<void> {
-  const pool = new ClusterPool({ tidbDefaults: { host: '127.0.0.1', port: 4000, statusAddress: '127.0.0.1:10080', user: 'root', password: '' } });
+const PLAIN_POOL: ClusterPoolOptions = { tidbDefaults: { host: '127.0.0.1', port: 4000, statusAddress: '127.0.0.1:10080', user: 'root', password: '' } };
+
+/** A worker with no cluster of its own (and by default no TLS), routed through the pool as `brflow worker` builds it. */
+async function withPoolWorker(body: (taskQueue: string) => Promise<void>, opts: ClusterPoolOptions = PLAIN_POOL): Promise<void> {
+  const pool = new ClusterPool(opts);
   const activities = routeActivitiesByCluster((ref) => pool.resolve(ref), new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) }));
   try {
     await env.withWorkers({ activities }, body);
@@ -179,6 +182,26 @@ test('cluster.tls naming a file the worker cannot read fails typed, naming the f
       expect(cause.message).toContain(`cluster.tls.ca: cannot read ${missing}`);
       expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
     });
+  } finally {
+    await c.sim.stop();
+  }
+});
+
+test('an input naming its cluster without cluster.tls gets the worker BRFLOW_CLUSTER_* settings (no cluster of its own)', async () => {
+  const c = await startTlsCluster();
+  // What src/worker/main.ts builds from this environment: no home cluster, the cluster TLS as the default.
+  const cfg = workerConfigFromEnv({ BRFLOW_CLUSTER_CA: paths.ca, BRFLOW_CLUSTER_CERT: paths.cert, BRFLOW_CLUSTER_KEY: paths.key });
+  try {
+    await withPoolWorker(async (taskQueue) => {
+      const result = await env.client.workflow.execute(restoreWorkflow, {
+        taskQueue,
+        workflowId: `tls-default-${taskQueue}`,
+        args: [{ storage: `local://${env.backupDir}`, cluster: { pd: c.sim.pdAddresses, tidb: c.sim.tidb!.address, tidbStatus: c.sim.tidb!.statusAddress }, timings: FAST_TIMINGS }],
+      });
+      expect(result.tables).toBe(userTables().length);
+      expect(await restoredChecksums(c, userTables())).toEqual(recordedChecksums(userTables()));
+      expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+    }, { tidbDefaults: cfg.tidb, ...(cfg.clusterTls ? { tlsDefault: cfg.clusterTls } : {}) });
   } finally {
     await c.sim.stop();
   }
