@@ -40,7 +40,7 @@ export class ClusterPool {
 
   /** The deps for `ref`, or for the worker's own cluster when `ref` is undefined. */
   async resolve(ref: ClusterRef | undefined): Promise<ActivityDeps> {
-    const key = ref === undefined ? 'home' : JSON.stringify([ref.pd, ref.tidb, ref.tidbStatus ?? '', ref.tidbUser ?? '', ref.tidbPasswordFile ?? '', ref.tls ?? null]);
+    const key = ref === undefined ? 'home' : JSON.stringify([ref.pd, ref.tidb, ref.tidbStatus ?? '', ref.tidbUser ?? '', ref.tidbPasswordFile ?? '', ref.tls ?? null, ref.tidbTls ?? true]);
     let conn = this.open.get(key);
     if (!conn) {
       conn = this.targetOf(ref).then((t) => this.connect(t));
@@ -74,6 +74,8 @@ export class ClusterPool {
     const tidb: TidbConnectionConfig = {
       ...d,
       ...(ref.tls && tls ? { tls, statusTls: tls } : {}),
+      // The SQL port in plain text while the status port keeps the cluster's TLS.
+      ...(ref.tls && ref.tidbTls === false ? { tls: undefined } : {}),
       host: sql.host,
       port: sql.port,
       statusAddress: `${bracket(status.host)}:${status.port}`,

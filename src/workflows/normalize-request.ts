@@ -181,7 +181,7 @@ function normalizeCrypter(raw: unknown, problems: string[]): CrypterRef | undefi
   return { method, keyFile: c.keyFile as string };
 }
 
-const CLUSTER_KEYS = ['pd', 'tidb', 'tidbStatus', 'tidbUser', 'tidbPasswordFile', 'tls'];
+const CLUSTER_KEYS = ['pd', 'tidb', 'tidbStatus', 'tidbUser', 'tidbPasswordFile', 'tls', 'tidbTls'];
 // host:port, host a name, IPv4 or [IPv6]; PD endpoints may carry an http(s):// scheme.
 const HOST_PORT = /^(?:\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?):\d{1,5}$/i;
 
@@ -233,8 +233,13 @@ function normalizeCluster(raw: unknown, problems: string[]): ClusterRef | undefi
     else tidbPasswordFile = c.tidbPasswordFile;
   }
   const tls = c.tls === undefined ? undefined : normalizeClusterTls(c.tls, problems);
+  if (c.tidbTls !== undefined && typeof c.tidbTls !== 'boolean') problems.push('cluster.tidbTls: expected true or false (false: TiDB\'s SQL port without TLS while cluster.tls serves PD, TiKV and the status port)');
+  else if (c.tidbTls !== undefined && c.tls === undefined) problems.push('cluster.tidbTls: only with cluster.tls; without it TiDB\'s TLS comes from the worker (BRFLOW_TIDB_*)');
   if (problems.length > before || tidb === undefined) return undefined;
-  return { pd, tidb, ...(tidbStatus ? { tidbStatus } : {}), ...(tidbUser ? { tidbUser } : {}), ...(tidbPasswordFile ? { tidbPasswordFile } : {}), ...(tls ? { tls } : {}) };
+  return {
+    pd, tidb, ...(tidbStatus ? { tidbStatus } : {}), ...(tidbUser ? { tidbUser } : {}), ...(tidbPasswordFile ? { tidbPasswordFile } : {}), ...(tls ? { tls } : {}),
+    ...(c.tidbTls === false ? { tidbTls: false } : {}),
+  };
 }
 
 const TLS_KEYS = ['ca', 'cert', 'key'] as const;

@@ -53,6 +53,11 @@ export interface ClusterRef {
    * certificates themselves. @default the worker's BRFLOW_CLUSTER_CA/CERT/KEY (plain text when unset)
    */
   tls?: ClusterTlsPaths;
+  /**
+   * With `tls`: whether TiDB's SQL port uses it too. False for a cluster with TLS between components but a
+   * plain SQL port (the status port keeps TLS). @default true (BRFLOW_TIDB_TLS's `cluster`)
+   */
+  tidbTls?: boolean;
 }
 
 /** PEM file paths on the worker's host; CA alone = server-verified TLS, with cert+key = mutual TLS. */

@@ -38,4 +38,12 @@ describe('cluster.tls in the restore input: PEM paths on the worker host, never 
     expect(problemsOf(cluster({ cert: '/c.pem', key: '/k.pem' }))).toEqual([expect.stringMatching(/^cluster\.tls\.ca: required with cluster\.tls/)]);
     expect(problemsOf(cluster('/etc/brflow/ca.pem'))).toEqual([expect.stringMatching(/^cluster\.tls: expected PEM file paths/)]);
   });
+
+  test('cluster.tidbTls: false keeps TiDB\'s SQL port plain; only with cluster.tls, only a boolean', () => {
+    const r = normalizeRestoreRequest({ storage: 's3://b/p', cluster: { pd: ['10.0.0.1:2379'], tidb: '10.0.0.2:4000', tls: { ca: '/ca.pem' }, tidbTls: false } });
+    expect('value' in r && r.value.cluster).toMatchObject({ tls: { ca: '/ca.pem' }, tidbTls: false });
+    expect(problemsOf({ storage: 's3://b/p', cluster: { pd: ['10.0.0.1:2379'], tidb: '10.0.0.2:4000', tidbTls: false } })).toEqual([expect.stringMatching(/^cluster\.tidbTls: only with cluster\.tls/)]);
+    expect(problemsOf(cluster({ ca: '/ca.pem' })).length).toBe(0);
+    expect(problemsOf({ storage: 's3://b/p', cluster: { pd: ['10.0.0.1:2379'], tidb: '10.0.0.2:4000', tls: { ca: '/ca.pem' }, tidbTls: 'no' } })).toEqual([expect.stringMatching(/^cluster\.tidbTls: expected true or false/)]);
+  });
 });
