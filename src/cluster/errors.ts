@@ -61,7 +61,7 @@ export class ClusterError extends BrflowError {
     readonly call: string,
     cls: ErrorClass,
   ) {
-    super(catalogTypeOf(cls.kind), `${call} at ${address}: ${cls.kind}: ${cls.detail}${adviceFor(cls.kind)}`);
+    super(catalogTypeOf(cls.kind), `${call} at ${address}: ${cls.kind}: ${cls.detail}${TLS_HANDSHAKE.test(cls.detail) ? TLS_ADVICE : adviceFor(cls.kind)}`);
     this.kind = cls.kind;
     this.retryable = cls.retryable;
     if (cls.leader) this.leader = cls.leader;
@@ -92,6 +92,13 @@ function catalogTypeOf(kind: ClusterErrorKind): ErrorTypeName {
       return ErrorType.ClusterRejected;
   }
 }
+
+/**
+ * OpenSSL/Node wording of a failed TLS handshake (untrusted server, certificate refused or required, name
+ * mismatch): the address is fine, the certificates given to the worker are not; the retry class is unchanged.
+ */
+const TLS_HANDSHAKE = /certificate|SSL routines|tlsv1\d? alert|ERR_TLS_|ERR_SSL_|handshake failure/i;
+const TLS_ADVICE = " (the TLS handshake failed: check the CA and the client certificate and key given to the worker: BRFLOW_CLUSTER_CA/CERT/KEY, BRFLOW_TIDB_CA/CERT/KEY or the input's cluster.tls)";
 
 function adviceFor(kind: ClusterErrorKind): string {
   switch (kind) {

@@ -1,5 +1,5 @@
 import { BrflowError, ErrorType } from '../plan/error-types';
-import { readTlsFiles, type TlsOptions } from './tls';
+import { readTlsSetting, type TlsOptions } from './tls';
 
 /** BR's default TiDB ports: SQL 4000, status HTTP 10080. */
 export const TIDB_DEFAULT_PORT = 4000;
@@ -16,7 +16,13 @@ export interface TidbConnectionConfig {
   statusAddress: string;
   user: string;
   password: string;
+  /** TLS of the SQL port (TiDB's security.ssl-*). */
   tls?: TlsOptions;
+  /**
+   * TLS of the status port, which TiDB serves with its cluster certificates (security.cluster-ssl-*), the ones
+   * PD and TiKV use. @default tls
+   */
+  statusTls?: TlsOptions;
   /** Deadline of each SQL statement and HTTP request, and of connecting. @default TIDB_CALL_TIMEOUT_MS */
   timeoutMs?: number;
 }
@@ -31,10 +37,19 @@ export const TIDB_ENV = {
   user: 'BRFLOW_TIDB_USER',
   /** [empty] */
   password: 'BRFLOW_TIDB_PASSWORD',
-  /** PEM paths; CA alone = server-verified TLS, with cert+key = mutual TLS. */
+  /**
+   * PEM paths; CA alone = server-verified TLS, with cert+key = mutual TLS. Unset: the cluster's
+   * (BRFLOW_CLUSTER_CA/CERT/KEY), as TiDB Lightning's `tidb.tls = "cluster"` default when [security] is set.
+   */
   ca: 'BRFLOW_TIDB_CA',
   cert: 'BRFLOW_TIDB_CERT',
   key: 'BRFLOW_TIDB_KEY',
+  /**
+   * TLS of the SQL port when BRFLOW_TIDB_CA is unset, as Lightning's `tidb.tls`: `cluster` (the cluster's
+   * certificates) or `false` (plain text, for a cluster with TLS between components but none on the SQL port).
+   * [cluster when BRFLOW_CLUSTER_CA is set, else false]
+   */
+  tlsMode: 'BRFLOW_TIDB_TLS',
   /** Per-call deadline in ms [30000] */
   timeoutMs: 'BRFLOW_TIDB_TIMEOUT_MS',
 } as const;
@@ -53,7 +68,7 @@ export function parseHostPort(value: string, what: string, defaultPort: number):
  * The TiDB connection from the worker environment. All problems are reported at once, each naming the
  * variable and the fix (STYLE rule 8).
  */
-export function tidbConfigFromEnv(env: Record<string, string | undefined>): TidbConnectionConfig {
+export function tidbConfigFromEnv(env: Record<string, string | undefined>, defaults: { clusterTls?: TlsOptions } = {}): TidbConnectionConfig {
   const problems: string[] = [];
   const attempt = <T>(f: () => T): T | undefined => {
     try {
@@ -72,15 +87,16 @@ export function tidbConfigFromEnv(env: Record<string, string | undefined>): Tidb
     timeoutMs = Number(rawTimeout);
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) problems.push(`${TIDB_ENV.timeoutMs}: "${rawTimeout}" is not a positive number of milliseconds`);
   }
-  const ca = env[TIDB_ENV.ca];
-  const cert = env[TIDB_ENV.cert];
-  const key = env[TIDB_ENV.key];
-  let tls: TlsOptions | undefined;
-  if (ca !== undefined) {
-    tls = attempt(() => readTlsFiles({ ca, ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) }));
-  } else if (cert !== undefined || key !== undefined) {
-    problems.push(`${TIDB_ENV.cert}/${TIDB_ENV.key} need ${TIDB_ENV.ca} too; give the CA that signed TiDB's certificate`);
+  const own = readTlsSetting({ ca: env[TIDB_ENV.ca], cert: env[TIDB_ENV.cert], key: env[TIDB_ENV.key] }, TIDB_ENV, problems);
+  const mode = env[TIDB_ENV.tlsMode];
+  if (mode !== undefined && mode !== '' && mode !== 'cluster' && mode !== 'false') {
+    problems.push(`${TIDB_ENV.tlsMode}: "${mode}" is not cluster or false; unset it to use ${TIDB_ENV.ca}/${TIDB_ENV.cert}/${TIDB_ENV.key}, or the cluster's certificates`);
+  } else if (mode && env[TIDB_ENV.ca]) {
+    problems.push(`${TIDB_ENV.tlsMode}=${mode} and ${TIDB_ENV.ca} contradict each other; set one of them`);
+  } else if (mode === 'cluster' && !defaults.clusterTls) {
+    problems.push(`${TIDB_ENV.tlsMode}=cluster needs the cluster's certificates; set BRFLOW_CLUSTER_CA (and BRFLOW_CLUSTER_CERT/KEY)`);
   }
+  const tls = env[TIDB_ENV.ca] ? own : mode === 'false' ? undefined : defaults.clusterTls;
   if (problems.length > 0 || !sql || !status) {
     throw new BrflowError(ErrorType.InvalidInput, `TiDB connection settings: ${problems.join('; ')}`);
   }
@@ -91,6 +107,7 @@ export function tidbConfigFromEnv(env: Record<string, string | undefined>): Tidb
     user: env[TIDB_ENV.user] ?? 'root',
     password: env[TIDB_ENV.password] ?? '',
     ...(tls ? { tls } : {}),
+    ...(defaults.clusterTls ? { statusTls: defaults.clusterTls } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   };
 }

@@ -172,7 +172,7 @@ export class TidbClient {
     this.address = `${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`;
     this.timeoutMs = cfg.timeoutMs ?? TIDB_CALL_TIMEOUT_MS;
     this.policy = opts.retry ?? TIDB_SQL_RETRY;
-    this.status = new TidbStatusApi(cfg.statusAddress, { timeoutMs: this.timeoutMs, retry: this.policy, ...(cfg.tls ? { tls: cfg.tls } : {}) });
+    this.status = new TidbStatusApi(cfg.statusAddress, { timeoutMs: this.timeoutMs, retry: this.policy, ...(cfg.statusTls ?? cfg.tls ? { tls: cfg.statusTls ?? cfg.tls } : {}) });
   }
 
   /** `SELECT VERSION(), tidb_version()`. */

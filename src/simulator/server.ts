@@ -1,5 +1,6 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { openStorageFromBackend } from '../backup/storage-backend';
 import type { BackupStorage } from '../backup/storage';
 import type { StorageBackend } from '../proto/brpb';
@@ -24,6 +25,7 @@ import { createTikvService } from './tikv-service';
 import { createTikvStatusHandler } from './tikv-status-http';
 import { createTiFlashRefusal } from './tiflash-service';
 import { startTidbFront, type TidbFront, type TidbFrontOptions } from './tidb/tidb-front';
+import { grpcServerCredentials, tlsServerOptions, type SimulatorTls } from './simulator-tls';
 
 const HOST = '127.0.0.1';
 /** BR's PD client allows 128 MiB messages (research §7.1); ScanRegions answers can be large. */
@@ -67,6 +69,12 @@ export interface SimulatorOptions {
    * @default the simulated PD
    */
   pd?: ExternalPdOptions;
+  /**
+   * Serve the cluster over TLS with these certificates: PD (gRPC and HTTP on its port, https client URLs),
+   * every store's gRPC and status HTTP, and the TiDB front (MySQL TLS, required; status over https). The
+   * simulator's admin API stays plain HTTP. Not with an external PD. @default plain text
+   */
+  tls?: SimulatorTls;
 }
 
 export interface SimulatorHandle {
@@ -93,6 +101,9 @@ export interface SimulatorHandle {
 /** Starts PD (gRPC+HTTP per member), one TiKV per store (gRPC + status HTTP), the admin API and the TiDB front, all on 127.0.0.1 free ports. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const clock = opts.clock ?? systemClock;
+  if (opts.tls && opts.pd) throw new Error('startSimulator: tls with an external PD is not supported; the stores would need TLS towards that PD');
+  const tls = opts.tls;
+  const scheme = tls ? 'https' : 'http';
   const externalIds = opts.pd ? await allocateExternalPdIds(opts.pd.external, opts.stores ?? 3, opts.tiflashStores ?? 0) : undefined;
   let state: ClusterState;
   try {
@@ -133,6 +144,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const members: { name: string; grpc: Server; http: HttpServer; grpcPort: number }[] = [];
     for (let i = 1; i <= memberCount; i++) {
       const grpc = newGrpcServer();
+      // Plain text on the internal port: the port mux in front terminates TLS.
       const grpcPort = await bind(grpc);
       stoppers.push(() => shutdownGrpc(grpc));
       const http = createServer(pdHttp);
@@ -141,14 +153,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     }
     const muxes: PortMux[] = [];
     for (const m of members) {
-      const mux = await startPortMux({ host: HOST, grpcPort: m.grpcPort, http: m.http });
+      const mux = await startPortMux({ host: HOST, grpcPort: m.grpcPort, http: m.http, ...(tls ? { tls } : {}) });
       stoppers.push(() => mux.close());
       muxes.push(mux);
     }
     const membership = new PdMembership(
       link
         ? [{ name: 'external-pd', memberId: 0n, clientUrl: `http://${link.client.address}` }]
-        : members.map((m, i) => ({ name: m.name, memberId: BigInt(1000 + i), clientUrl: `http://${HOST}:${muxes[i]!.port}` })),
+        : members.map((m, i) => ({ name: m.name, memberId: BigInt(1000 + i), clientUrl: `${scheme}://${HOST}:${muxes[i]!.port}` })),
     );
     members.forEach((m) => m.grpc.addService(PDService, createPdService(state, faults, membership, m.name, { pdVersion })));
 
@@ -164,9 +176,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         grpc.addService(ImportSSTService, createImportService({ state, faults, storeId: s.id, openStorage, decodeSst }));
         grpc.addService(TikvService, createTikvService(state, faults, s.id, link && ((id, keys) => link.split(id, keys))));
       }
-      const port = await bind(grpc);
+      const port = await bind(grpc, tls);
       stoppers.push(() => shutdownGrpc(grpc));
-      const status = await listenHttp(createTikvStatusHandler(state, s.id));
+      const status = await listenHttp(createTikvStatusHandler(state, s.id), tls);
       stoppers.push(() => closeHttp(status.server));
       const address = `${HOST}:${port}`;
       const statusAddress = `${HOST}:${status.port}`;
@@ -183,7 +195,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const pdAddress = pdAddresses[0]!;
     let tidbFront: TidbFront | undefined;
     if (opts.tidb !== false) {
-      const front = await startTidbFront({ host: HOST, ...(opts.tidb ?? {}) });
+      const front = await startTidbFront({ host: HOST, ...(tls ? { tls } : {}), ...(opts.tidb ?? {}) });
       // TiDB asks PD how many TiFlash stores there are before it accepts SET TIFLASH REPLICA.
       front.catalog.useTiFlashStoreCount(() => state.stores().filter((st) => st.state !== 'Tombstone' && state.isTiFlashStore(st.id)).length);
       stoppers.push(() => front.stop());
@@ -200,7 +212,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       inspector,
       changePdLeader: () => {
         if (link) throw new Error('the simulator cannot elect a leader in an external PD');
-        return membership.changeLeader().clientUrl.replace(/^http:\/\//, '');
+        return membership.changeLeader().clientUrl.replace(/^https?:\/\//, '');
       },
       ...(link ? { waitForReplicas: (replicas: number, timeoutMs?: number) => link.waitForReplicas(replicas, timeoutMs) } : {}),
       stop,
@@ -215,9 +227,9 @@ function newGrpcServer(): Server {
   return new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
 }
 
-function bind(server: Server): Promise<number> {
+function bind(server: Server, tls?: SimulatorTls): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${HOST}:0`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    server.bindAsync(`${HOST}:0`, grpcServerCredentials(tls), (err, port) => (err ? reject(err) : resolve(port)));
   });
 }
 
@@ -235,8 +247,8 @@ function shutdownGrpc(server: Server): Promise<void> {
   });
 }
 
-async function listenHttp(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: HttpServer; port: number }> {
-  const server = createServer(handler);
+async function listenHttp(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: SimulatorTls): Promise<{ server: HttpServer; port: number }> {
+  const server: HttpServer = tls ? createHttpsServer(tlsServerOptions(tls), handler) : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, HOST, () => resolve());

@@ -3,8 +3,9 @@ import { hostname } from 'node:os';
 import type { ActivityDeps } from '../activities/deps';
 import { parsePdEndpoints } from '../cluster/pd-address';
 import { TIDB_DEFAULT_PORT, TIDB_DEFAULT_STATUS_PORT, parseHostPort, type TidbConnectionConfig } from '../cluster/tidb-config';
+import { readTlsSetting, type TlsOptions } from '../cluster/tls';
 import { BrflowError, ErrorType } from '../plan/error-types';
-import type { ClusterRef } from '../workflows/types';
+import type { ClusterRef, ClusterTlsPaths } from '../workflows/types';
 import { connectClusterDeps, type ClusterDeps, type ClusterTarget } from './cluster-deps';
 
 export interface ClusterPoolOptions {
@@ -15,6 +16,11 @@ export interface ClusterPoolOptions {
    * (the worker's environment) unless the input names a user or a password file.
    */
   tidbDefaults: TidbConnectionConfig;
+  /**
+   * TLS towards PD and TiKV of a cluster named by a restore input without its own `cluster.tls` (the worker's
+   * BRFLOW_CLUSTER_CA/CERT/KEY). Absent: plain text.
+   */
+  tlsDefault?: TlsOptions;
   /** Replaceable in tests. */
   connect?: (target: ClusterTarget) => Promise<ClusterDeps>;
 }
@@ -34,7 +40,7 @@ export class ClusterPool {
 
   /** The deps for `ref`, or for the worker's own cluster when `ref` is undefined. */
   async resolve(ref: ClusterRef | undefined): Promise<ActivityDeps> {
-    const key = ref === undefined ? 'home' : JSON.stringify([ref.pd, ref.tidb, ref.tidbStatus ?? '', ref.tidbUser ?? '', ref.tidbPasswordFile ?? '']);
+    const key = ref === undefined ? 'home' : JSON.stringify([ref.pd, ref.tidb, ref.tidbStatus ?? '', ref.tidbUser ?? '', ref.tidbPasswordFile ?? '', ref.tls ?? null, ref.tidbTls ?? true]);
     let conn = this.open.get(key);
     if (!conn) {
       conn = this.targetOf(ref).then((t) => this.connect(t));
@@ -63,16 +69,31 @@ export class ClusterPool {
     const sql = parseHostPort(ref.tidb, 'cluster.tidb', TIDB_DEFAULT_PORT);
     const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
     const status = ref.tidbStatus ? parseHostPort(ref.tidbStatus, 'cluster.tidbStatus', TIDB_DEFAULT_STATUS_PORT) : { host: sql.host, port: TIDB_DEFAULT_STATUS_PORT };
+    // The input's TLS serves PD, TiKV and TiDB (SQL and status), as BR's one --ca/--cert/--key does.
+    const tls = ref.tls ? readInputTls(ref.tls) : this.opts.tlsDefault;
     const tidb: TidbConnectionConfig = {
       ...d,
+      ...(ref.tls && tls ? { tls, statusTls: tls } : {}),
+      // The SQL port in plain text while the status port keeps the cluster's TLS.
+      ...(ref.tls && ref.tidbTls === false ? { tls: undefined } : {}),
       host: sql.host,
       port: sql.port,
       statusAddress: `${bracket(status.host)}:${status.port}`,
       user: ref.tidbUser ?? d.user,
       password: ref.tidbPasswordFile ? await readPasswordFile(ref.tidbPasswordFile) : d.password,
     };
-    return { pdEndpoints: parsePdEndpoints(ref.pd), tidb, ...(this.opts.home?.tls ? { tls: this.opts.home.tls } : {}) };
+    return { pdEndpoints: parsePdEndpoints(ref.pd), tidb, ...(tls ? { tls } : {}) };
   }
+}
+
+/** Reads the input's `cluster.tls` files on this worker; a problem names the field, the path and the host, never the contents. */
+function readInputTls(paths: ClusterTlsPaths): TlsOptions {
+  const problems: string[] = [];
+  const tls = readTlsSetting(paths, { ca: 'cluster.tls.ca', cert: 'cluster.tls.cert', key: 'cluster.tls.key' }, problems);
+  if (!tls || problems.length > 0) {
+    throw new BrflowError(ErrorType.InvalidInput, `${problems.join('; ')} (worker ${hostname()}; cluster.tls names files on every worker host)`);
+  }
+  return tls;
 }
 
 /** A password file holds the password alone; one trailing newline (as `echo` writes) is not part of it. */

@@ -1,5 +1,6 @@
 import { parsePdEndpoints } from '../cluster/pd-address';
 import { tidbConfigFromEnv, type TidbConnectionConfig } from '../cluster/tidb-config';
+import { readTlsSetting, type TlsOptions } from '../cluster/tls';
 import { CRYPTER_METHODS, parseCrypterMethod, type CrypterRef } from '../plan/crypter-method';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import { temporalTarget, type TemporalTarget } from './temporal-connect';
@@ -14,6 +15,11 @@ export interface WorkerConfig {
   taskQueue: string;
   /** The worker's own cluster; empty = none (restores must name theirs in the input). */
   pdEndpoints: string[];
+  /**
+   * TLS towards PD and TiKV (BR's --ca/--cert/--key), as PEM contents read at start; also the default for a
+   * cluster a restore input names without its own `cluster.tls`. Absent = plain text.
+   */
+  clusterTls?: TlsOptions;
   tidb: TidbConnectionConfig;
   /** host:port for Prometheus `/metrics`; undefined = off. */
   metricsAddress?: string;
@@ -36,6 +42,10 @@ export const WORKER_ENV = {
   namespace: 'TEMPORAL_NAMESPACE',
   taskQueue: 'BRFLOW_TASK_QUEUE',
   pd: 'BRFLOW_PD_ADDRESSES',
+  /** PEM paths for PD and TiKV; CA alone = server-verified TLS, with cert+key = mutual TLS. */
+  clusterCa: 'BRFLOW_CLUSTER_CA',
+  clusterCert: 'BRFLOW_CLUSTER_CERT',
+  clusterKey: 'BRFLOW_CLUSTER_KEY',
   metrics: 'BRFLOW_METRICS_ADDRESS',
   logLevel: 'BRFLOW_LOG_LEVEL',
   maxActivities: 'BRFLOW_MAX_CONCURRENT_ACTIVITIES',
@@ -68,9 +78,14 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
     pdEndpoints = parsePdEndpoints(pdRaw);
     if (pdEndpoints.length === 0) problems.push(`${WORKER_ENV.pd}: empty; set the PD addresses, e.g. ${WORKER_ENV.pd}=10.0.0.1:2379,10.0.0.2:2379, or unset it for a worker that serves only restores naming their cluster`);
   }
+  const clusterTls = readTlsSetting(
+    { ca: env[WORKER_ENV.clusterCa], cert: env[WORKER_ENV.clusterCert], key: env[WORKER_ENV.clusterKey] },
+    { ca: WORKER_ENV.clusterCa, cert: WORKER_ENV.clusterCert, key: WORKER_ENV.clusterKey },
+    problems,
+  );
   let tidb: TidbConnectionConfig | undefined;
   try {
-    tidb = tidbConfigFromEnv(env);
+    tidb = tidbConfigFromEnv(env, clusterTls ? { clusterTls } : {});
   } catch (e) {
     problems.push((e as Error).message);
   }
@@ -106,6 +121,7 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
     ...(Object.keys(temporalConnection).length > 0 ? { temporalConnection } : {}),
     taskQueue,
     pdEndpoints,
+    ...(clusterTls ? { clusterTls } : {}),
     logLevel,
     ...(metrics !== '' ? { metricsAddress: metrics } : {}),
     maxConcurrentActivities: int(WORKER_ENV.maxActivities, 16, 1),

@@ -46,8 +46,9 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     },
   });
   const cluster = new ClusterPool({
-    ...(cfg.pdEndpoints.length > 0 ? { home: { pdEndpoints: cfg.pdEndpoints, tidb: cfg.tidb } } : {}),
+    ...(cfg.pdEndpoints.length > 0 ? { home: { pdEndpoints: cfg.pdEndpoints, tidb: cfg.tidb, ...(cfg.clusterTls ? { tls: cfg.clusterTls } : {}) } } : {}),
     tidbDefaults: cfg.tidb,
+    ...(cfg.clusterTls ? { tlsDefault: cfg.clusterTls } : {}),
   });
   // Connect to the worker's own cluster now, so a wrong address fails the start rather than the first restore.
   if (cfg.pdEndpoints.length > 0) await cluster.resolve(undefined);
@@ -65,7 +66,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
   });
   const control = await Worker.create({ ...common, ...CONTROL_WORKER_TUNING, taskQueue: controlTaskQueueOf(cfg.taskQueue) });
-  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: describeTemporalTarget({ connection: { address: cfg.temporalAddress, ...cfg.temporalConnection }, namespace: cfg.namespace }), metrics: cfg.metricsAddress ?? 'off', backupKey: cfg.crypter ? `${cfg.crypter.method} from ${cfg.crypter.keyFile}` : 'none by default', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)' }, 'brflow worker started');
+  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: describeTemporalTarget({ connection: { address: cfg.temporalAddress, ...cfg.temporalConnection }, namespace: cfg.namespace }), metrics: cfg.metricsAddress ?? 'off', backupKey: cfg.crypter ? `${cfg.crypter.method} from ${cfg.crypter.keyFile}` : 'none by default', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)', clusterTls: cfg.clusterTls ? (cfg.clusterTls.cert ? 'mutual TLS' : 'TLS') : 'plaintext' }, 'brflow worker started');
   const done = Promise.all([main.run(), control.run()]).then(
     async () => {
       await cluster.close();

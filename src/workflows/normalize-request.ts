@@ -3,7 +3,7 @@ import { DEFAULT_MERGE_REGION_KEY_COUNT, DEFAULT_MERGE_REGION_SIZE_BYTES } from 
 import { CRYPTER_METHODS, parseCrypterMethod } from '../plan/crypter-method';
 import { tryParseTableFilter, formatFilterError } from '../plan/table-filter';
 import { DEFAULT_RETRIES, normalizeRetries } from './retry-timings';
-import type { ClusterRef, CrypterRef, RestoreRequest, RestoreTimings } from './types';
+import type { ClusterRef, ClusterTlsPaths, CrypterRef, RestoreRequest, RestoreTimings } from './types';
 
 /** BR-derived defaults (research br-restore-internals §11); durations are inputs so tests can shrink them. */
 export const DEFAULT_TIMINGS: RestoreTimings = {
@@ -181,7 +181,7 @@ function normalizeCrypter(raw: unknown, problems: string[]): CrypterRef | undefi
   return { method, keyFile: c.keyFile as string };
 }
 
-const CLUSTER_KEYS = ['pd', 'tidb', 'tidbStatus', 'tidbUser', 'tidbPasswordFile'];
+const CLUSTER_KEYS = ['pd', 'tidb', 'tidbStatus', 'tidbUser', 'tidbPasswordFile', 'tls', 'tidbTls'];
 // host:port, host a name, IPv4 or [IPv6]; PD endpoints may carry an http(s):// scheme.
 const HOST_PORT = /^(?:\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?):\d{1,5}$/i;
 
@@ -232,6 +232,45 @@ function normalizeCluster(raw: unknown, problems: string[]): ClusterRef | undefi
     if (typeof c.tidbPasswordFile !== 'string' || !c.tidbPasswordFile.startsWith('/')) problems.push('cluster.tidbPasswordFile: expected an absolute path of a file on the worker host');
     else tidbPasswordFile = c.tidbPasswordFile;
   }
+  const tls = c.tls === undefined ? undefined : normalizeClusterTls(c.tls, problems);
+  if (c.tidbTls !== undefined && typeof c.tidbTls !== 'boolean') problems.push('cluster.tidbTls: expected true or false (false: TiDB\'s SQL port without TLS while cluster.tls serves PD, TiKV and the status port)');
+  else if (c.tidbTls !== undefined && c.tls === undefined) problems.push('cluster.tidbTls: only with cluster.tls; without it TiDB\'s TLS comes from the worker (BRFLOW_TIDB_*)');
   if (problems.length > before || tidb === undefined) return undefined;
-  return { pd, tidb, ...(tidbStatus ? { tidbStatus } : {}), ...(tidbUser ? { tidbUser } : {}), ...(tidbPasswordFile ? { tidbPasswordFile } : {}) };
+  return {
+    pd, tidb, ...(tidbStatus ? { tidbStatus } : {}), ...(tidbUser ? { tidbUser } : {}), ...(tidbPasswordFile ? { tidbPasswordFile } : {}), ...(tls ? { tls } : {}),
+    ...(c.tidbTls === false ? { tidbTls: false } : {}),
+  };
+}
+
+const TLS_KEYS = ['ca', 'cert', 'key'] as const;
+
+/**
+ * Checks `cluster.tls`: absolute PEM paths on the worker's host. Certificate or key text pasted in is refused
+ * and never echoed (it would be stored in Temporal's history, and a key is a secret).
+ */
+function normalizeClusterTls(raw: unknown, problems: string[]): ClusterTlsPaths | undefined {
+  const example = '{"ca": "/etc/brflow/ca.pem", "cert": "/etc/brflow/client.pem", "key": "/etc/brflow/client-key.pem"}';
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push(`cluster.tls: expected PEM file paths on the worker host, like ${example}`);
+    return undefined;
+  }
+  const t = raw as Record<string, unknown>;
+  const before = problems.length;
+  for (const k of Object.keys(t)) {
+    if (!(TLS_KEYS as readonly string[]).includes(k)) problems.push(`cluster.tls.${k}: unknown field; known: ${TLS_KEYS.join(', ')}`);
+  }
+  const paths: Partial<Record<(typeof TLS_KEYS)[number], string>> = {};
+  for (const k of TLS_KEYS) {
+    const v = t[k];
+    if (v === undefined) continue;
+    if (typeof v === 'string' && /-----BEGIN|[\r\n]/.test(v)) {
+      problems.push(`cluster.tls.${k}: certificate or key contents never go in the input (it is stored in Temporal's history); put the PEM in a file on every worker host and give its absolute path`);
+    } else if (typeof v !== 'string' || !v.startsWith('/') || v.includes('\0')) {
+      problems.push(`cluster.tls.${k}: expected the absolute path of a PEM file on the worker host, e.g. /etc/brflow/${k === 'ca' ? 'ca.pem' : k === 'cert' ? 'client.pem' : 'client-key.pem'}`);
+    } else paths[k] = v;
+  }
+  if (t.ca === undefined) problems.push('cluster.tls.ca: required with cluster.tls; give the CA that signed the cluster\'s certificates');
+  if ((t.cert === undefined) !== (t.key === undefined)) problems.push('cluster.tls.cert and cluster.tls.key go together: give both for mutual TLS, or neither for server-verified TLS');
+  if (problems.length > before || paths.ca === undefined) return undefined;
+  return { ca: paths.ca, ...(paths.cert !== undefined && paths.key !== undefined ? { cert: paths.cert, key: paths.key } : {}) };
 }

@@ -48,6 +48,23 @@ export interface ClusterRef {
   tidbUser?: string;
   /** Path, on the worker's host, of a file holding the TiDB password. @default the worker's BRFLOW_TIDB_PASSWORD */
   tidbPasswordFile?: string;
+  /**
+   * TLS towards PD, TiKV and TiDB (BR's --ca/--cert/--key): absolute PEM paths on the worker's host, never the
+   * certificates themselves. @default the worker's BRFLOW_CLUSTER_CA/CERT/KEY (plain text when unset)
+   */
+  tls?: ClusterTlsPaths;
+  /**
+   * With `tls`: whether TiDB's SQL port uses it too. False for a cluster with TLS between components but a
+   * plain SQL port (the status port keeps TLS). @default true (BRFLOW_TIDB_TLS's `cluster`)
+   */
+  tidbTls?: boolean;
+}
+
+/** PEM file paths on the worker's host; CA alone = server-verified TLS, with cert+key = mutual TLS. */
+export interface ClusterTlsPaths {
+  ca: string;
+  cert?: string;
+  key?: string;
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { startSimStack, type SimPdChoice, type SimStack } from '../../local-stack/sim-stack';
+import { readTlsSetting } from '../../cluster/tls';
+import type { SimulatorTls } from '../../simulator/simulator-tls';
 
 export interface SimCommandOptions {
   stores: string;
@@ -13,6 +15,28 @@ export interface SimCommandOptions {
   realPd?: boolean;
   pd?: string;
   realTidb?: boolean;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsRequireClientCert?: boolean;
+}
+
+/**
+ * --tls-ca/--tls-cert/--tls-key [--tls-require-client-cert]: the simulated cluster serves PD, the stores and
+ * the TiDB front over TLS with the server certificate (all three flags or none; simulated parts only).
+ */
+export function simTls(o: Pick<SimCommandOptions, 'tlsCa' | 'tlsCert' | 'tlsKey' | 'tlsRequireClientCert' | 'realPd' | 'pd' | 'realTidb'>): SimulatorTls | undefined {
+  const problems: string[] = [];
+  const any = o.tlsCa !== undefined || o.tlsCert !== undefined || o.tlsKey !== undefined;
+  if (!any) {
+    if (o.tlsRequireClientCert) throw new BrflowError(ErrorType.InvalidInput, '--tls-require-client-cert needs --tls-ca, --tls-cert and --tls-key');
+    return undefined;
+  }
+  if (o.tlsCert === undefined || o.tlsKey === undefined || o.tlsCa === undefined) problems.push('--tls-ca, --tls-cert and --tls-key go together: the CA that signs clients, and the server certificate and key');
+  if (o.realPd || o.pd !== undefined || o.realTidb) problems.push('--tls-* serve the simulated PD and TiDB only; drop --real-pd/--pd/--real-tidb');
+  const read = readTlsSetting({ ca: o.tlsCa, cert: o.tlsCert, key: o.tlsKey }, { ca: '--tls-ca', cert: '--tls-cert', key: '--tls-key' }, problems);
+  if (problems.length > 0 || !read?.cert || !read.key) throw new BrflowError(ErrorType.InvalidInput, [...new Set(problems)].join('; '));
+  return { ca: read.ca, cert: read.cert, key: read.key, requireClientCert: o.tlsRequireClientCert === true };
 }
 
 /** What `brflow sim --json` prints: every address a restore (or an operator) needs. */
@@ -46,9 +70,15 @@ export function register(program: Command): void {
     .option('--real-pd', 'start a real PD (shared/real-parts pd-server v8.5.4) and join the stores to it as TiKV does')
     .option('--pd <address>', 'join the stores to this running, not yet bootstrapped PD (host:port)')
     .option('--real-tidb', 'start a real TiDB (tidb-server -store unistore) for the schema instead of the simulated front')
+    .option('--tls-ca <path>', 'serve TLS: PEM CA that signed the clients\' certificates')
+    .option('--tls-cert <path>', 'serve TLS: PEM server certificate (for 127.0.0.1)')
+    .option('--tls-key <path>', 'serve TLS: PEM key of --tls-cert')
+    .option('--tls-require-client-cert', 'mutual TLS: refuse clients without a certificate signed by --tls-ca')
     .option('--json', 'print the addresses as one JSON line')
     .action(async (o: SimCommandOptions) => {
+      const tls = simTls(o);
       const stack = await startSimStack({
+        ...(tls ? { tls } : {}),
         stores: positiveInt('stores', o.stores, 1),
         tiflashStores: positiveInt('tiflash-stores', o.tiflashStores, 0),
         importModeTimeoutMs: positiveInt('import-mode-timeout', o.importModeTimeout, 1),
@@ -59,7 +89,7 @@ export function register(program: Command): void {
       const handle = stack.sim;
       if (o.json) process.stdout.write(`${JSON.stringify(simAddresses(stack))}\n`);
       else {
-        const pdKind = stack.realPd ? 'real PD, gRPC + HTTP' : `gRPC + HTTP; members ${handle.pdAddresses.join(', ')}`;
+        const pdKind = stack.realPd ? 'real PD, gRPC + HTTP' : `gRPC + HTTP${tls ? (tls.requireClientCert ? ' over mutual TLS' : ' over TLS') : ''}; members ${handle.pdAddresses.join(', ')}`;
         process.stdout.write(`PD      ${handle.pdAddress}   (${pdKind})\n`);
         for (const s of handle.stores) process.stdout.write(`TiKV ${s.id}  ${s.address}   (status ${s.statusAddress})\n`);
         if (stack.tidb) process.stdout.write(`TiDB    ${stack.tidb.address}   (status ${stack.tidb.statusAddress}${o.realTidb ? ', real TiDB on unistore' : ''})\n`);

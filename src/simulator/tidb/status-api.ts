@@ -1,4 +1,6 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tlsServerOptions, type SimulatorTls } from '../simulator-tls';
 import type { AddressInfo } from 'node:net';
 import { toGoJson } from '../../backup/generator/json-text';
 import type { Catalog } from './catalog';
@@ -10,8 +12,8 @@ import { SIMULATED_SERVER_VERSION } from './tidb-session';
  * GET /schema/{db}/{table} (the full TableInfo JSON, the only place column IDs are visible) and
  * GET /db-table/{tableID}. Errors come back as TiDB writes them: HTTP 400 with "[schema:1146]…".
  */
-export async function startStatusApi(catalog: Catalog, faults: TidbFaults, host: string, port: number, connections: () => number): Promise<{ server: Server; address: string }> {
-  const server = createServer((req, res) => {
+export async function startStatusApi(catalog: Catalog, faults: TidbFaults, host: string, port: number, connections: () => number, tls?: SimulatorTls): Promise<{ server: Server; address: string }> {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (req.method !== 'GET') return send(res, 405, 'only GET is served');
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/\/+$/, '');
     const parts = path.split('/').filter(Boolean);
@@ -39,7 +41,9 @@ export async function startStatusApi(catalog: Catalog, faults: TidbFaults, host:
       return json(res, { db_info: found.db, table_info: found.table });
     }
     return send(res, 404, '404 page not found');
-  });
+  };
+  // https when TLS is on, as TiDB serves its status port with its cluster certificates.
+  const server: Server = tls ? createHttpsServer(tlsServerOptions(tls), handler) : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

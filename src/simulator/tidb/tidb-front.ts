@@ -2,6 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer } from 'mysql2';
+import type { SimulatorTls } from '../simulator-tls';
+import { MysqlTlsUpgrade } from './mysql-tls-upgrade';
 import { Catalog, type CatalogOptions } from './catalog';
 import { errorPacket } from './error-packet';
 import { ErrNo, SqlError } from './sql-error';
@@ -22,6 +24,11 @@ export interface TidbFrontOptions {
   /** Share a catalog (e.g. the simulator's) instead of starting from a fresh bootstrap. */
   catalog?: Catalog;
   catalogOptions?: CatalogOptions;
+  /**
+   * Serve the MySQL protocol and the status API over TLS with these certificates. Plain-text logins are then
+   * refused, as TiDB with `require-secure-transport`. @default plain text
+   */
+  tls?: SimulatorTls;
 }
 
 export interface TidbFront {
@@ -62,6 +69,8 @@ function endOfAnswer(conn: ServerConnection): void {
 const SERVER_STATUS_AUTOCOMMIT = 0x0002;
 const SERVER_MORE_RESULTS_EXISTS = 0x0008;
 const CLIENT_SSL = 0x0800;
+/** ER_SECURE_TRANSPORT_REQUIRED */
+const ER_SECURE_TRANSPORT_REQUIRED = 3159;
 const CLIENT_COMPRESS = 0x0020;
 /** utf8mb4_general_ci: the handshake charset mysql2 maps to utf8. */
 const CHARSET_UTF8MB4 = 45;
@@ -108,6 +117,8 @@ export async function startTidbFront(opts: TidbFrontOptions = {}): Promise<TidbF
       }
       return session;
     };
+    // The SSLRequest consumed by the upgrade took sequence number 1; the HandshakeResponse comes with 2.
+    if (conn.stream instanceof MysqlTlsUpgrade) conn.stream.once('upgrade', () => void (conn.sequenceId = 2));
     conn.serverHandshake({
       protocolVersion: 10,
       serverVersion: SIMULATED_SERVER_VERSION,
@@ -115,8 +126,11 @@ export async function startTidbFront(opts: TidbFrontOptions = {}): Promise<TidbF
       statusFlags: SERVER_STATUS_AUTOCOMMIT,
       characterSet: CHARSET_UTF8MB4,
       // No TLS or compression on the simulator's loopback socket: a client that demands TLS is told so.
-      capabilityFlags: 0xffffff & ~CLIENT_SSL & ~CLIENT_COMPRESS,
+      capabilityFlags: 0xffffff & ~(opts.tls ? 0 : CLIENT_SSL) & ~CLIENT_COMPRESS,
       authCallback: (params: AuthParams, cb: (err: Error | null, mysqlError?: { code: number; message: string }) => void) => {
+        if (opts.tls && !(conn.stream instanceof MysqlTlsUpgrade && conn.stream.encrypted)) {
+          return cb(null, { code: ER_SECURE_TRANSPORT_REQUIRED, message: 'Connections using insecure transport are prohibited while --require_secure_transport=ON.' });
+        }
         const denied = checkAuth(opts.users, params);
         if (denied) return cb(null, { code: ErrNo.AccessDenied, message: denied });
         try {
@@ -159,6 +173,12 @@ export async function startTidbFront(opts: TidbFrontOptions = {}): Promise<TidbF
     }) as (...a: never[]) => void);
   });
 
+  if (opts.tls) {
+    const tls = opts.tls;
+    const mysql = server as unknown as { _server: import('node:net').Server; _handleConnection(stream: unknown): void };
+    mysql._server.removeAllListeners('connection');
+    mysql._server.on('connection', (socket: Socket) => mysql._handleConnection(new MysqlTlsUpgrade(socket, tls)));
+  }
   await new Promise<void>((resolve, reject) => {
     const raw = (server as unknown as { _server: import('node:net').Server })._server;
     raw.once('error', reject);
@@ -168,7 +188,7 @@ export async function startTidbFront(opts: TidbFrontOptions = {}): Promise<TidbF
   const sqlPort = (raw.address() as AddressInfo).port;
   let status: { server: HttpServer; address: string };
   try {
-    status = await startStatusApi(catalog, faults, host, opts.statusPort ?? 0, () => sockets.size);
+    status = await startStatusApi(catalog, faults, host, opts.statusPort ?? 0, () => sockets.size, opts.tls);
   } catch (e) {
     raw.close();
     throw e;

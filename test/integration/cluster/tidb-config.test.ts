@@ -13,7 +13,8 @@ describe('tidbConfigFromEnv', () => {
   it('reads address, status address, credentials, deadline and TLS files', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'brflow-tidb-cfg-'));
     try {
-      await writeFile(join(dir, 'ca.pem'), 'CA');
+      const pem = '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n';
+      await writeFile(join(dir, 'ca.pem'), pem);
       const cfg = tidbConfigFromEnv({
         BRFLOW_TIDB_ADDRESS: 'tidb.internal:4001',
         BRFLOW_TIDB_USER: 'br',
@@ -21,7 +22,7 @@ describe('tidbConfigFromEnv', () => {
         BRFLOW_TIDB_TIMEOUT_MS: '1500',
         BRFLOW_TIDB_CA: join(dir, 'ca.pem'),
       });
-      expect(cfg).toEqual({ host: 'tidb.internal', port: 4001, statusAddress: 'tidb.internal:10080', user: 'br', password: 'pw', timeoutMs: 1500, tls: { ca: Buffer.from('CA') } });
+      expect(cfg).toEqual({ host: 'tidb.internal', port: 4001, statusAddress: 'tidb.internal:10080', user: 'br', password: 'pw', timeoutMs: 1500, tls: { ca: Buffer.from(pem) } });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -15,14 +15,18 @@ export interface TestPki {
   otherCa: Buffer;
 }
 
-/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl in `dir`. */
+/**
+ * A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl in `dir`
+ * (ca.pem, server.pem/server.key, client.pem/client.key, other-ca.pem). The server certificate may also act as
+ * a client, as a cluster component's does: a TLS PD's embedded etcd dials its own client URL with it.
+ */
 export async function makeTestPki(dir: string): Promise<TestPki> {
   const p = (n: string) => join(dir, n);
   const ossl = (...args: string[]) => run('openssl', args, { timeout: 30_000 });
   for (const ca of ['ca', 'other-ca']) {
     await ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=brflow-test-${ca}`, '-keyout', p(`${ca}.key`), '-out', p(`${ca}.pem`));
   }
-  await writeFile(p('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  await writeFile(p('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
   await writeFile(p('client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const who of ['server', 'client']) {
     await ossl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=brflow-test-${who}`, '-keyout', p(`${who}.key`), '-out', p(`${who}.csr`));
