@@ -124,6 +124,10 @@ export interface RestoreFlags extends TemporalFlags, CrypterFlags {
   tidbStatus?: string;
   tidbUser?: string;
   tidbPasswordFile?: string;
+  /** BR --ca/--cert/--key: PEM paths on the worker hosts for the cluster --pd names. */
+  ca?: string;
+  cert?: string;
+  key?: string;
   concurrency?: number;
   rangesInFlight?: number;
   ratelimit?: number;
@@ -147,7 +151,13 @@ export function restoreInputFromFlags(f: RestoreFlags): Record<string, unknown> 
     if (f.tidbStatus !== undefined) cluster.tidbStatus = f.tidbStatus;
     if (f.tidbUser !== undefined) cluster.tidbUser = f.tidbUser;
     if (f.tidbPasswordFile !== undefined) cluster.tidbPasswordFile = f.tidbPasswordFile;
+    if (f.ca !== undefined || f.cert !== undefined || f.key !== undefined) {
+      cluster.tls = { ...(f.ca !== undefined ? { ca: f.ca } : {}), ...(f.cert !== undefined ? { cert: f.cert } : {}), ...(f.key !== undefined ? { key: f.key } : {}) };
+    }
     input.cluster = cluster;
+  } else if (f.ca !== undefined || f.cert !== undefined || f.key !== undefined) {
+    // Certificates without a named cluster would be silently unused: the worker's own cluster takes BRFLOW_CLUSTER_*.
+    throw new BrflowError(ErrorType.InvalidInput, '--ca/--cert/--key go with --pd/--tidb (the cluster they name); the workers\' own cluster takes its certificates from BRFLOW_CLUSTER_CA/CERT/KEY');
   }
   const crypter = crypterRefFromFlags(f);
   if (crypter) input.crypter = crypter;
@@ -207,6 +217,9 @@ export function register(program: Command): void {
       .option('--tidb-status <host:port>', 'target TiDB status address (default <tidb host>:10080)')
       .option('--tidb-user <name>', 'TiDB user (default: the worker\'s BRFLOW_TIDB_USER)')
       .option('--tidb-password-file <path>', 'file on the worker hosts holding the TiDB password (never the password itself)')
+      .option('--ca <path>', 'CA PEM file on the worker hosts for the --pd cluster\'s TLS (BR --ca)')
+      .option('--cert <path>', 'client certificate PEM file on the worker hosts (mutual TLS, BR --cert)')
+      .option('--key <path>', 'client key PEM file on the worker hosts (mutual TLS, BR --key)')
       .option('--concurrency <n>', 'ingest batches in flight', positiveInt('--concurrency'))
       .option('--ranges-in-flight <n>', 'ranges of one batch imported at once', positiveInt('--ranges-in-flight'))
       .option('--ratelimit <MiB/s>', 'download limit per TiKV store (0 = none)', positiveInt('--ratelimit'))

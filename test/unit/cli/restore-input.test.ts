@@ -45,3 +45,11 @@ test('--crypter.method with --crypter.key-file becomes the input’s crypter (a 
   expect(() => restoreInputFromFlags({ ...base, storage: 's3://b/p', 'crypter.method': 'aes192-ctr', 'crypter.keyFile': 'b.key' })).toThrow(/is relative; give the absolute path/);
   expect(() => restoreInputFromFlags({ ...base, storage: 's3://b/p', 'crypter.method': 'sm4-ctr', 'crypter.keyFile': '/k' })).toThrow(/"sm4-ctr" is not one of aes128-ctr\|aes192-ctr\|aes256-ctr/);
 });
+
+test('--ca/--cert/--key fill the named cluster\'s tls with paths the workflow accepts; alone they are refused', () => {
+  const input = restoreInputFromFlags({ ...base, storage: 's3://b/p', pd: '10.0.0.1:2379', tidb: '10.0.0.3:4000', ca: '/etc/brflow/ca.pem', cert: '/etc/brflow/client.pem', key: '/etc/brflow/client-key.pem' });
+  expect((input.cluster as Record<string, unknown>).tls).toEqual({ ca: '/etc/brflow/ca.pem', cert: '/etc/brflow/client.pem', key: '/etc/brflow/client-key.pem' });
+  const r = normalizeRestoreRequest(input);
+  expect('value' in r && r.value.cluster?.tls).toEqual({ ca: '/etc/brflow/ca.pem', cert: '/etc/brflow/client.pem', key: '/etc/brflow/client-key.pem' });
+  expect(() => restoreInputFromFlags({ ...base, storage: 's3://b/p', ca: '/etc/brflow/ca.pem' })).toThrow(/--ca\/--cert\/--key go with --pd\/--tidb/);
+});
