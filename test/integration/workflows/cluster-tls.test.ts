@@ -15,6 +15,7 @@ import { FAST_TIMINGS, openRestoreEnv, uniqueTaskQueue, type RestoreEnvWithBacku
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { testTemporalAddress } from '../../support/env';
 import { makeTestPki, type TestPki } from '../cluster/support/tls-certs';
+import { startTlsFront } from '../../support/tls-front';
 
 /**
  * Restores into a cluster that speaks only mutual TLS (PD, every TiKV store, TiDB's SQL and status ports):
@@ -69,8 +70,10 @@ function payloadTexts(history: unknown): string {
   return out.join('\n');
 }
 
-test('brflow worker with BRFLOW_CLUSTER_CA/CERT/KEY and BRFLOW_TIDB_CA/CERT/KEY restores into a mutual-TLS cluster', async () => {
+test('mutual TLS everywhere: brflow worker with TEMPORAL_TLS_*, BRFLOW_CLUSTER_* and BRFLOW_TIDB_* restores into a mutual-TLS cluster through a mutual-TLS Temporal', async () => {
   const c = await startTlsCluster();
+  // The worker reaches Temporal only through a front that demands its client certificate.
+  const front = await startTlsFront(testTemporalAddress(), pki);
   const taskQueue = uniqueTaskQueue('cluster-tls-worker');
   let worker: ChildProcess | undefined;
   try {
@@ -78,7 +81,11 @@ test('brflow worker with BRFLOW_CLUSTER_CA/CERT/KEY and BRFLOW_TIDB_CA/CERT/KEY 
       cwd: root,
       env: {
         ...process.env,
-        TEMPORAL_ADDRESS: testTemporalAddress(),
+        TEMPORAL_ADDRESS: front.address,
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH: paths.ca,
+        TEMPORAL_TLS_CLIENT_CERT_PATH: paths.cert,
+        TEMPORAL_TLS_CLIENT_KEY_PATH: paths.key,
+        TEMPORAL_TLS_SERVER_NAME: 'localhost',
         BRFLOW_TASK_QUEUE: taskQueue,
         BRFLOW_PD_ADDRESSES: c.sim.pdAddresses.join(','),
         BRFLOW_CLUSTER_CA: paths.ca,
@@ -102,8 +109,9 @@ test('brflow worker with BRFLOW_CLUSTER_CA/CERT/KEY and BRFLOW_TIDB_CA/CERT/KEY 
       worker!.once('exit', (code) => reject(new Error(`worker exited with ${code} before starting:\n${logs}`)));
     });
     await started;
-    const startLine = JSON.parse(logs.split('\n').find((l) => l.includes('brflow worker started'))!) as { clusterTls: string };
+    const startLine = JSON.parse(logs.split('\n').find((l) => l.includes('brflow worker started'))!) as { clusterTls: string; temporal: string };
     expect(startLine.clusterTls).toBe('mutual TLS');
+    expect(startLine.temporal).toBe(`${front.address} (mutual TLS), namespace default`);
 
     const result = await env.client.workflow.execute(restoreWorkflow, {
       taskQueue,
@@ -120,6 +128,7 @@ test('brflow worker with BRFLOW_CLUSTER_CA/CERT/KEY and BRFLOW_TIDB_CA/CERT/KEY 
       worker.kill('SIGTERM');
       await new Promise((r) => worker!.once('exit', r));
     }
+    await front.close();
     await c.sim.stop();
   }
 });
