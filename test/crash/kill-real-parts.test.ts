@@ -9,7 +9,7 @@ import type { Manifest } from '../../src/backup/manifest';
 import { readManifest } from '../../src/backup/read-manifest';
 import { TidbClient } from '../../src/cluster/tidb';
 import { realPdFootprint, startSimStack } from '../../src/local-stack/sim-stack';
-import { connectClusterDeps, type ClusterTarget } from '../../src/worker/cluster-deps';
+import { connectClusterDeps } from '../../src/worker/cluster-deps';
 import { restoreWorkflow } from '../../src/workflows/restore';
 import { batchFiles, completedBatches, observeRestore, recordsOf, type RestoreObservation } from '../support/crash-history';
 import { planOptions } from '../../src/activities/plan-cache';
@@ -17,8 +17,8 @@ import { planRestore } from '../../src/plan/restore-plan';
 import type { PlanSummary } from '../../src/workflows/types';
 import { CrashWorkerPool } from '../support/crash-worker';
 import { testTemporalAddress } from '../support/env';
-import { restoredShape } from '../support/real-parts';
-import { recordedChecksums, restoredChecksums, schedulingView, type SimCluster } from '../support/sim-cluster';
+import { restoredShape, realStackCluster } from '../support/real-parts';
+import { recordedChecksums, restoredChecksums } from '../support/sim-cluster';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../support/worker-harness';
 
 /**
@@ -78,9 +78,8 @@ const POINTS: Point[] = [
 
 test.each(POINTS.map((p) => [p.name, p] as const))('SIGKILL at %s on real PD + real TiDB: a new worker finishes, nothing done is redone, the real PD is handed back', async (_name, point) => {
   const stack = await startSimStack({ stores: 3, pd: { kind: 'real' }, tidb: 'real' });
-  const [host, port] = stack.tidb!.address.split(':') as [string, string];
-  const target: ClusterTarget = { pdEndpoints: stack.pdEndpoints, tidb: { host, port: Number(port), statusAddress: stack.tidb!.statusAddress, user: 'root', password: '' } };
-  const c: SimCluster = { sim: stack.sim, target, baseline: schedulingView(stack.sim) };
+  const c = realStackCluster(stack);
+  const target = c.target;
   const taskQueue = `kill-real-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const worker = await pool.start({ temporalAddress: testTemporalAddress(), taskQueue, target, bundlePath });
   let finisher: Awaited<ReturnType<typeof startRestoreWorkers>> | undefined;

@@ -3,6 +3,9 @@ import { startRealTidb, type RealTidb } from '../../src/local-stack/real-tidb';
 import { publicIndexes } from '../../src/plan/table-info-read';
 import type { TableInfo } from '../../src/plan/table-info';
 import type { TidbConnectionConfig } from '../../src/cluster/tidb-config';
+import type { SimStack } from '../../src/local-stack/sim-stack';
+import type { ClusterTarget } from '../../src/worker/cluster-deps';
+import { schedulingView, type SimCluster } from './sim-cluster';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator/server';
 
 /**
@@ -80,4 +83,15 @@ export function restoredShape(t: TableInfo) {
     handle: t.pk_is_handle ? 'int' : t.is_common_handle ? 'clustered' : 'rowid',
     partition: t.partition ? { type: t.partition.type, names: t.partition.definitions.map((d) => d.name.O) } : null,
   };
+}
+
+/**
+ * The SimCluster view of a sim stack with a real TiDB (`startSimStack({ tidb: 'real' })`): the target brflow's
+ * worker is given (its PD, the real TiDB as root without a password, as tidb-server starts) and the stores.
+ */
+export function realStackCluster(stack: SimStack): SimCluster {
+  if (!stack.tidb) throw new Error('the sim stack has no real TiDB: start it with tidb: \'real\'');
+  const [host, port] = stack.tidb.address.split(':') as [string, string];
+  const target: ClusterTarget = { pdEndpoints: stack.pdEndpoints, tidb: { host, port: Number(port), statusAddress: stack.tidb.statusAddress, user: 'root', password: '' } };
+  return { sim: stack.sim, target, baseline: schedulingView(stack.sim) };
 }

@@ -22,6 +22,7 @@ import type { SimulatorHandle } from '../../../src/simulator/server';
 import { simTableChecksum } from '../cluster/support/sim-table-checksum';
 import { newRanges } from '../cluster/support/table-backup';
 import { startBootstrappedRealPd } from '../../support/real-parts';
+import { eventually } from '../../support/eventually';
 
 const LATEST = (1n << 64n) - 1n;
 
@@ -175,16 +176,3 @@ describe('restore by clients with a real PD', () => {
     });
   }, 60_000);
 });
-
-/** Polls `check` until it stops throwing (every 200 ms, up to `ms`); rethrows its last failure. */
-async function eventually(ms: number, check: () => Promise<void>): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}

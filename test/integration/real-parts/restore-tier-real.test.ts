@@ -12,12 +12,13 @@ import { TidbClient } from '../../../src/cluster/tidb';
 import { needAutoId } from '../../../src/cluster/tidb-schema-control';
 import { realPdFootprint, startSimStack, type SimStack } from '../../../src/local-stack/sim-stack';
 import { ErrorType, type ErrorTypeName } from '../../../src/plan/error-types';
-import { connectClusterDeps, type ClusterTarget } from '../../../src/worker/cluster-deps';
+import { connectClusterDeps } from '../../../src/worker/cluster-deps';
 import { progressQuery } from '../../../src/workflows/messages';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { restoredShape } from '../../support/real-parts';
+import { restoredShape, realStackCluster } from '../../support/real-parts';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
-import { recordedChecksums, restoredChecksums, schedulingView, type SimCluster } from '../../support/sim-cluster';
+import { recordedChecksums, restoredChecksums, type SimCluster } from '../../support/sim-cluster';
+import { eventually } from '../../support/eventually';
 
 /**
  * The real-parts tier: restores through the workflow and the worker's production deps into a real PD v8.5.4
@@ -49,9 +50,8 @@ interface RealRun {
 /** A fresh real PD + real TiDB + simulated stores, workers over the production deps, and the hand-back check after the body. */
 async function withRealParts(body: (r: RealRun) => Promise<void>): Promise<void> {
   const stack = await startSimStack({ stores: 3, pd: { kind: 'real' }, tidb: 'real' });
-  const [host, port] = stack.tidb!.address.split(':') as [string, string];
-  const target: ClusterTarget = { pdEndpoints: stack.pdEndpoints, tidb: { host, port: Number(port), statusAddress: stack.tidb!.statusAddress, user: 'root', password: '' } };
-  const c: SimCluster = { sim: stack.sim, target, baseline: schedulingView(stack.sim) };
+  const c = realStackCluster(stack);
+  const target = c.target;
   const tidb = new TidbClient(target.tidb);
   const cd = await connectClusterDeps(target);
   try {
@@ -66,6 +66,9 @@ async function withRealParts(body: (r: RealRun) => Promise<void>): Promise<void>
   }
 }
 
+/** A plain SQL session on the run's real TiDB, for what brflow's client does not read (NEXT_ROW_ID, SHOW DATABASES). */
+const realSql = (r: RealRun) => createConnection({ host: r.c.target.tidb.host, port: r.c.target.tidb.port, user: 'root', password: '' });
+
 const userTables = (): ManifestTable[] => env.manifest.tables.filter((t) => !t.isSystem);
 /** The table the failure cases aim at: one with rows, so its checksum can go wrong. */
 const victim = (): ManifestTable => userTables().find((t) => BigInt(t.totalKvs) > 0n)!;
@@ -73,8 +76,7 @@ const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
 /** Reads each table back from the real TiDB: layout with IDs equal to the backup's, and auto-ID bases carried over. */
 async function expectRealTidbHolds(r: RealRun, tables: readonly ManifestTable[]): Promise<void> {
-  const [host, port] = r.stack.tidb!.address.split(':') as [string, string];
-  const sql = await createConnection({ host, port: Number(port), user: 'root', password: '' });
+  const sql = await realSql(r);
   try {
     for (const t of tables) {
       const info = await r.tidb.tableInfo(t.db, t.name);
@@ -107,8 +109,7 @@ test('filtered restore with mysql.* system tables: only the selection exists on 
     await expectRealTidbHolds(r, chosen);
     for (const t of others) expect([t.name, await r.tidb.tableInfo(t.db, t.name)]).toEqual([t.name, undefined]);
     // The system tables went through the temporary schema, which the real TiDB no longer has.
-    const [host, port] = r.stack.tidb!.address.split(':') as [string, string];
-    const sql = await createConnection({ host, port: Number(port), user: 'root', password: '' });
+    const sql = await realSql(r);
     try {
       const [dbs] = await sql.query<RowDataPacket[]>("SHOW DATABASES LIKE '__TiDB_BR_Temporary_mysql'");
       expect(dbs).toEqual([]);
@@ -179,8 +180,7 @@ const FAILURES: FailureCase[] = [
     step: 'create tables (the real TiDB holds a backup table with another layout)',
     arm: async (r) => {
       const v = victim();
-      const [host, port] = r.stack.tidb!.address.split(':') as [string, string];
-      const sql = await createConnection({ host, port: Number(port), user: 'root', password: '' });
+      const sql = await realSql(r);
       try {
         await sql.query(`CREATE DATABASE IF NOT EXISTS ${q(v.db)}`);
         await sql.query(`CREATE TABLE ${q(v.db)}.${q(v.name)} (\`x\` INT PRIMARY KEY, \`unrelated\` TEXT)`);
@@ -252,16 +252,3 @@ test.each(FAILURES.map((f) => [f.step, f] as const))('a failure at %s on the rea
     expect(f.types).toContain((cause as ApplicationFailure).type);
   });
 }, 300_000);
-
-/** Polls `check` until it stops throwing (every 100 ms, up to `ms`); rethrows its last failure. */
-async function eventually(ms: number, check: () => Promise<void>): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}

@@ -1,11 +1,12 @@
 import type { RealPd } from '../../../src/local-stack/real-pd';
 import { realPdFootprint, startSimStack } from '../../../src/local-stack/sim-stack';
-import { connectClusterDeps, type ClusterTarget } from '../../../src/worker/cluster-deps';
+import { connectClusterDeps } from '../../../src/worker/cluster-deps';
 import { pauseUpdate, progressQuery, resumeUpdate } from '../../../src/workflows/messages';
 import { restoreWorkflow } from '../../../src/workflows/restore';
-import { startRealPdForTest, waitPdSettled } from '../../support/real-parts';
+import { startRealPdForTest, waitPdSettled, realStackCluster } from '../../support/real-parts';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
-import { recordedChecksums, restoredChecksums, schedulingView, type SimCluster } from '../../support/sim-cluster';
+import { recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
+import { eventually } from '../../support/eventually';
 
 /**
  * The whole restore through the workflow with a real PD v8.5.4 in the loop: the simulator's stores joined to it
@@ -66,9 +67,8 @@ test('restores with a real PD and a real TiDB (unistore) from the sim stack: sch
     expect(stack.realPd).toBe(true);
     expect(stack.tidb).toBeDefined();
     expect(stack.tidb!.address).not.toBe(stack.sim.tidb?.address);
-    const [host, port] = stack.tidb!.address.split(':') as [string, string];
-    const target: ClusterTarget = { pdEndpoints: stack.pdEndpoints, tidb: { host, port: Number(port), statusAddress: stack.tidb!.statusAddress, user: 'root', password: '' } };
-    const c: SimCluster = { sim: stack.sim, target, baseline: schedulingView(stack.sim) };
+    const c = realStackCluster(stack);
+    const target = c.target;
     const cd = await connectClusterDeps(target);
     try {
       await env.withWorkers({ deps: cd.deps }, async (taskQueue) => {
@@ -125,16 +125,3 @@ test('pause hands the real PD back (schedulers running, no TTL override, safepoi
     await pd3.stop();
   }
 }, 300_000);
-
-/** Polls `check` until it stops throwing (every 100 ms, up to `ms`); rethrows its last failure. */
-async function eventually(ms: number, check: () => Promise<void>): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}

@@ -7,6 +7,7 @@ import { tikvRpc } from '../../../src/cluster/tikv-rpc';
 import { PdStoreClient } from '../../../src/simulator/pd-store-client';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
 import { startRealPdForTest, waitPdSettled } from '../../support/real-parts';
+import { eventually } from '../../support/eventually';
 
 interface PdStoreJson {
   store: { id: number; address: string; status_address: string; version: string; state_name: string };
@@ -19,18 +20,6 @@ async function pdGet<T>(pd: RealPd, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Polls `check` until it stops throwing (every 200 ms, up to `ms`); rethrows its last failure. */
-async function eventually<T>(ms: number, check: () => Promise<T>): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 /**
  * The simulator's stores as TiKV towards a real PD v8.5.4: they bootstrap it, register and heartbeat, and carry
