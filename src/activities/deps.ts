@@ -1,6 +1,7 @@
 import type { BackupCipher } from '../backup/cipher';
 import type { BackupFile, DdlJob, Manifest } from '../backup/manifest';
 import type { PdSchedulingSnapshot } from '../cluster/pd-config';
+import type { WaitingOn } from '../cluster/import-files';
 import type { ExistingTable } from '../plan/clustered-index-check';
 import type { RewriteRule } from '../plan/rewrite-rules';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
@@ -72,6 +73,8 @@ export interface ImportFilesOpts {
   newTs: bigint;
   /** Key of encrypted files (those with a cipher IV): TiKV decrypts while downloading (DownloadRequest.cipher_info). */
   cipher?: BackupCipher;
+  /** Told what the import waits on while a store or PD does not answer (import-files.ts WaitingOn). */
+  onWaiting?: (w: WaitingOn | undefined) => void;
 }
 
 /** TiDB's side: schema objects. All creation is "if not exists". */

@@ -75,6 +75,7 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
         });
         await importFiles(conn, files, rules, {
           storageBackend: toStorageBackend(opts.storageUrl), newTimestamp: opts.newTs, multiIngest: mi, ...(opts.cipher ? { cipherInfo: cipherInfoOf(opts.cipher) } : {}),
+          ...(opts.onWaiting ? { onWaiting: opts.onWaiting } : {}),
         });
       },
     },
