@@ -145,6 +145,13 @@ test(`a seeded random series of worker kills (seed ${SEED}) ends restored`, asyn
       const start = { temporalAddress: address, taskQueue, target: c.target, bundlePath };
       let worker: CrashWorker = await pool.start(start);
       const h = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `${taskQueue}-wf`, args: [request()] });
+      // The series starts once the plan is built: a worker lost while planning is noticed only after the
+      // planning heartbeat timeout (a minute, activity-options.ts), which would dominate the test's time; that
+      // kill point is kill-points.test.ts's "plan end".
+      await until('plan built', async () => {
+        const events = (await h.fetchHistory()).events ?? [];
+        return events.some((e) => e.activityTaskCompletedEventAttributes) && events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'preCheck');
+      });
       const phases: string[] = [];
       for (const ms of delays) {
         await sleep(ms);
