@@ -12,7 +12,7 @@ import { runRangeLanes } from './range-lanes';
 import { ingestCounters } from './restore-metrics';
 import { resolveTable } from './table-rewrites';
 import { withLivenessHeartbeat } from './liveness-heartbeat';
-import { typed } from './to-failure';
+import { toFailure, typed } from './to-failure';
 
 export interface BatchRef {
   planRef: PlanRef;
@@ -136,6 +136,14 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
             },
             stopped: () => cancelled !== undefined,
           });
+        } catch (e) {
+          // The failure carries the last details too: a run that fails on this batch still shows, in its
+          // history, the ranges that reached the cluster (a failed attempt's heartbeat is not recorded).
+          const f = toFailure(e);
+          if (f instanceof ApplicationFailure && !f.details?.length) {
+            throw ApplicationFailure.create({ message: f.message, ...(f.type ? { type: f.type } : {}), nonRetryable: f.nonRetryable === true, details: [details()], ...(f.cause ? { cause: f.cause } : {}) });
+          }
+          throw f;
         } finally {
           clearInterval(timer);
         }

@@ -54,7 +54,7 @@ export function pendingIngest(d: WorkflowExecutionDescription): IngestInFlight {
 /**
  * For a restore that no longer runs, what its last run's history proves reached the cluster: the files and
  * bytes carried over from earlier runs (the continuation), every completed ingest's result, and the last
- * heartbeat of every ingest that ended otherwise (cancelled, timed out) or was still pending at the close.
+ * heartbeat of every ingest that ended otherwise (cancelled, failed, timed out) or was still pending at the close.
  */
 export async function ingestedByHistory(client: Client, d: WorkflowExecutionDescription): Promise<{ files: number; bytes: number; unfinished: IngestInFlight }> {
   const history = await client.workflow.getHandle(d.workflowId, d.runId).fetchHistory();
@@ -83,6 +83,12 @@ export async function ingestedByHistory(client: Client, d: WorkflowExecutionDesc
     if (cancelled && ingests.has(String(cancelled.scheduledEventId))) {
       settled.add(String(cancelled.scheduledEventId));
       add(unfinished, decode<IngestHeartbeat>(cancelled.details));
+    }
+    const failed = e.activityTaskFailedEventAttributes;
+    if (failed && ingests.has(String(failed.scheduledEventId))) {
+      settled.add(String(failed.scheduledEventId));
+      // ingestBatch's failure carries its last details (its ranges finished before the failure).
+      add(unfinished, decode<IngestHeartbeat>(failed.failure?.applicationFailureInfo?.details));
     }
     const timedOut = e.activityTaskTimedOutEventAttributes;
     if (timedOut && ingests.has(String(timedOut.scheduledEventId))) {

@@ -102,3 +102,21 @@ test('terminated mid-batch: status still counts the ranges that reached the clus
     expect(closed.files.ingested).toBeGreaterThan(0);
   });
 }, 120_000);
+
+test('failed mid-batch: status counts the ranges the failed ingest finished', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    c.sim.faults.addLatency({ rpc: 'Download', ms: 150 });
+    const id = `progress-failed-${taskQueue}`;
+    const h = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: id, args: [{ ...oneSlowBatch, storage: `local://${env.dir}` }] });
+    const beat = await heartbeatAfter(env.client, id, 2);
+    // TiKV refuses every download from now on with a permanent status: the batch fails for good.
+    c.sim.faults.injectStatus({ rpc: 'Download', code: 7, message: 'TiKV may not read the backup' });
+    await h.result().catch(() => undefined);
+    const closed = JSON.parse((await run(['status', id, '--json'])).stdout) as RestoreProgress & { status: string };
+    expect(closed.status).toBe('FAILED');
+    expect((await h.query<RestoreProgress>('progress')).files.ingested).toBe(0);
+    expect(closed.files.ingested).toBeGreaterThanOrEqual(beat.files!);
+    expect(closed.files.ingested).toBeGreaterThan(0);
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+}, 120_000);
