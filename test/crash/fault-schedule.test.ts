@@ -176,53 +176,59 @@ test('the Temporal server SIGKILLed during ingest and restarted on the same data
   const dbFile = join(dir, 'temporal-restart.db');
   const port = await freePort();
   let server = await startTemporalDevServer({ dbFile, port });
-  await withCluster(async (c) => {
-    c.sim.faults.addLatency({ rpc: 'Download', ms: 80 });
-    const taskQueue = `faults-server-${Date.now()}`;
-    const worker = await pool.start({ temporalAddress: server.address, taskQueue, target: c.target, bundlePath });
-    try {
-      const workflowId = `${taskQueue}-wf`;
-      await withClient(server.address, async (client) => {
-        const h = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [request()] });
-        await until('ingest started', () => ingesting(h));
-      });
-      await killServer(server);
-      await sleep(1000);
-      server = await startTemporalDevServer({ dbFile, port });
-      c.sim.faults.clear();
-      await withClient(server.address, (client) => expectRestored(c, client.workflow.getHandle(workflowId)));
-    } finally {
-      await worker.kill();
-    }
-  });
-  await server.stop();
+  try {
+    await withCluster(async (c) => {
+      c.sim.faults.addLatency({ rpc: 'Download', ms: 80 });
+      const taskQueue = `faults-server-${Date.now()}`;
+      const worker = await pool.start({ temporalAddress: server.address, taskQueue, target: c.target, bundlePath });
+      try {
+        const workflowId = `${taskQueue}-wf`;
+        await withClient(server.address, async (client) => {
+          const h = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [request()] });
+          await until('ingest started', () => ingesting(h));
+        });
+        await killServer(server);
+        await sleep(1000);
+        server = await startTemporalDevServer({ dbFile, port });
+        c.sim.faults.clear();
+        await withClient(server.address, (client) => expectRestored(c, client.workflow.getHandle(workflowId)));
+      } finally {
+        await worker.kill();
+      }
+    });
+  } finally {
+    await server.stop();
+  }
 }, 120_000);
 
 test('the Temporal server and the worker SIGKILLed together during ingest: both restarted, the restore goes on', async () => {
   const dbFile = join(dir, 'temporal-both.db');
   const port = await freePort();
   let server = await startTemporalDevServer({ dbFile, port });
-  await withCluster(async (c) => {
-    c.sim.faults.addLatency({ rpc: 'Download', ms: 80 });
-    const taskQueue = `faults-both-${Date.now()}`;
-    const start = { temporalAddress: server.address, taskQueue, target: c.target, bundlePath };
-    let worker = await pool.start(start);
-    try {
-      const workflowId = `${taskQueue}-wf`;
-      await withClient(server.address, async (client) => {
-        const h = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [request()] });
-        await until('ingest started', () => ingesting(h));
-      });
-      await Promise.all([killServer(server), worker.kill()]);
-      server = await startTemporalDevServer({ dbFile, port });
-      worker = await pool.start(start);
-      c.sim.faults.clear();
-      await withClient(server.address, (client) => expectRestored(c, client.workflow.getHandle(workflowId)));
-    } finally {
-      await worker.kill();
-    }
-  });
-  await server.stop();
+  try {
+    await withCluster(async (c) => {
+      c.sim.faults.addLatency({ rpc: 'Download', ms: 80 });
+      const taskQueue = `faults-both-${Date.now()}`;
+      const start = { temporalAddress: server.address, taskQueue, target: c.target, bundlePath };
+      let worker = await pool.start(start);
+      try {
+        const workflowId = `${taskQueue}-wf`;
+        await withClient(server.address, async (client) => {
+          const h = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [request()] });
+          await until('ingest started', () => ingesting(h));
+        });
+        await Promise.all([killServer(server), worker.kill()]);
+        server = await startTemporalDevServer({ dbFile, port });
+        worker = await pool.start(start);
+        c.sim.faults.clear();
+        await withClient(server.address, (client) => expectRestored(c, client.workflow.getHandle(workflowId)));
+      } finally {
+        await worker.kill();
+      }
+    });
+  } finally {
+    await server.stop();
+  }
 }, 120_000);
 
 test('a TiKV store down for a while and a PD leader change inside a whole restore: restored', async () => {
