@@ -60,7 +60,7 @@ export interface StoreControl {
 /** Moving data: split/scatter regions and download+ingest backup files (src/cluster region-split, import-files). */
 export interface DataImporter {
   /** Splits regions at these raw keys (hex) and scatters the new regions; idempotent. */
-  splitAndScatter(rawKeys: readonly string[]): Promise<void>;
+  splitAndScatter(rawKeys: readonly string[], opts?: { onWaiting?: (w: WaitingOn | undefined) => void }): Promise<void>;
   /**
    * Downloads the files of one backup range (its write and default CF files) into the stores holding the
    * rewritten range and ingests them; idempotent (ingesting the same files twice leaves the same data).

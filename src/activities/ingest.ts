@@ -52,13 +52,20 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
   return {
     /** Splits regions at the batch's rewritten range boundaries and scatters them (BR SplitRanges). */
     async splitAndScatter(ref: BatchRef): Promise<number> {
+      // What the split loop waits on, beaten with the liveness heartbeat for `brflow status` (not resumed from).
+      let waiting: WaitingOn | undefined;
+      const onWaiting = (w: WaitingOn | undefined): void => {
+        if (w) Context.current().log.warn(`waiting for ${w.address} since ${new Date(w.sinceMs).toISOString()}`, { batchNo: ref.batchNo, reason: w.reason });
+        waiting = w;
+        heartbeat({ batchNo: ref.batchNo, ...(w ? { waiting: w } : {}) });
+      };
       return typed(() => withLivenessHeartbeat(async () => {
         const { plan } = await plans.load(ref.planRef);
         const batch = batchOf(plan, ref);
         const { splitKeys } = rewriteBatch(plan, ref.batchNo, await rewritesOf(schema, plan, batch));
-        await importer.splitAndScatter(splitKeys);
+        await importer.splitAndScatter(splitKeys, { onWaiting });
         return splitKeys.length;
-      }));
+      }, () => ({ batchNo: ref.batchNo, ...(waiting ? { waiting } : {}) })));
     },
 
     /**

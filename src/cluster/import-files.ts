@@ -6,6 +6,7 @@ import { importSstClient } from './import-sst';
 import type { RegionInfo } from './pd';
 import { leaderOrFirstPeer } from './region-split';
 import { scanAllRegions } from './scan-regions';
+import { waitReporter, type WaitingOn } from './waiting-on';
 import type { BackupFile } from '../backup/manifest';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import { compareBytes, concatBytes, encodeBytes, encodeKeyPrefix, fromHex } from '../plan/keys';
@@ -42,37 +43,10 @@ export interface ImportFilesOptions extends RetryOptions {
   onWaiting?: (w: WaitingOn | undefined) => void;
 }
 
-/** What an import is waiting on: the address that failed, the store behind it when known, since when. */
-export interface WaitingOn {
-  address: string;
-  storeId?: string;
-  /** The call that failed and why, e.g. "TiKV Download 1_2_write.sst at 127.0.0.1:20161: unavailable: …". */
-  reason: string;
-  /** ms since the epoch of the first failed try of this wait. */
-  sinceMs: number;
-}
-
 /** The store each failed peer call was addressed to (a ClusterError names only the address). */
 const storeOfError = new WeakMap<object, bigint>();
 
-/** A reporter of the wait on failures the loops retry; the same address keeps its first `sinceMs`. */
-function waitReporter(opts: ImportFilesOptions): { failed: (e: unknown) => void; through: () => void } {
-  let current: WaitingOn | undefined;
-  return {
-    failed: (e) => {
-      if (!opts.onWaiting || !(e instanceof ClusterError)) return;
-      if (current?.address === e.address) return;
-      const storeId = storeOfError.get(e);
-      current = { address: e.address, ...(storeId !== undefined ? { storeId: storeId.toString() } : {}), reason: e.message, sinceMs: Date.now() };
-      opts.onWaiting(current);
-    },
-    through: () => {
-      if (current === undefined) return;
-      current = undefined;
-      opts.onWaiting?.(undefined);
-    },
-  };
-}
+export type { WaitingOn } from './waiting-on';
 
 export interface ImportFilesResult {
   /** Regions the files were ingested into. */
@@ -113,7 +87,7 @@ export async function importFiles(conn: ClusterConnection, files: readonly Backu
     return { file, oldEnc: encodeKeyPrefix(fromHex(rule.oldKeyPrefix)), newEnc: encodeKeyPrefix(fromHex(rule.newKeyPrefix)), span: newKeySpan([file], rules) };
   });
   const span = newKeySpan(files, rules);
-  const wait = waitReporter(opts);
+  const wait = waitReporter(opts.onWaiting, (e) => storeOfError.get(e));
   await retry(
     async () => {
       const attempt = { regionsIngested: 0, regionsEmpty: 0, sstsIngested: 0 };

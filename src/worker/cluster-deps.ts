@@ -64,8 +64,8 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
       setDownloadSpeedLimit: async (n) => setSpeedLimitAllStores(conn.channels, await tikvStores(), n),
     },
     importer: {
-      splitAndScatter: async (keys) => {
-        await splitAndScatter(conn, keys);
+      splitAndScatter: async (keys, opts) => {
+        await splitAndScatter(conn, keys, opts?.onWaiting ? { onWaiting: opts.onWaiting } : {});
       },
       importFiles: async (files, rules, opts) => {
         multiIngest ??= tikvStores().then((s) => supportsMultiIngest(conn.channels, s));

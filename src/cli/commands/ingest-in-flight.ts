@@ -41,12 +41,15 @@ function add(into: IngestInFlight, h: IngestHeartbeat | undefined): void {
   if (h?.waiting) into.waiting.push({ ...h.waiting, ...(h.batchNo !== undefined ? { batchNo: h.batchNo } : {}) });
 }
 
-/** The running ingest activities of a restore, from describe(): their last heartbeat each. */
+/** The running ingest activities of a restore, from describe(): their last heartbeat each (and split waits). */
 export function pendingIngest(d: WorkflowExecutionDescription): IngestInFlight {
   const out = empty();
   for (const a of d.raw.pendingActivities ?? []) {
-    if (a.activityType?.name !== INGEST) continue;
-    add(out, decode<IngestHeartbeat>(a.heartbeatDetails));
+    const name = a.activityType?.name;
+    if (name === INGEST) add(out, decode<IngestHeartbeat>(a.heartbeatDetails));
+    // Split & scatter beats only what it waits on.
+    const w = name === 'splitAndScatter' ? decode<Pick<IngestHeartbeat, 'batchNo' | 'waiting'>>(a.heartbeatDetails) : undefined;
+    if (w?.waiting) out.waiting.push({ ...w.waiting, ...(w.batchNo !== undefined ? { batchNo: w.batchNo } : {}) });
   }
   return out;
 }
