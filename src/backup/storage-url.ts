@@ -136,7 +136,8 @@ function parseS3Params(url: string, query: string): Map<S3Param, string> {
 
 function checkEndpoint(url: string, endpoint: string): string {
   const m = /^(https?):\/\/([^/?#@\s]+)\/*$/.exec(endpoint);
-  if (!m) fail(url, `has endpoint "${endpoint}"; use http://host:port or https://host (scheme and host, no path)`);
+  // An endpoint with userinfo is not echoed: it holds a credential.
+  if (!m) fail(url, `has endpoint ${endpoint.includes('@') ? 'with credentials' : `"${endpoint}"`}; use http://host:port or https://host (scheme and host, no path, no credentials)`);
   return endpoint.replace(/\/+$/, '');
 }
 

@@ -71,7 +71,8 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(storage)) problems.push(`storage: ${JSON.stringify(storage)} is not a URL; use s3://bucket/prefix or local:///path`);
     const lower = storage.toLowerCase();
     // Query parameter names only (a value is never shown): any that looks like a credential is refused.
-    const secretParams = (storage.split('#')[0]!.split('?')[1] ?? '').split('&').map((p) => p.split('=')[0]!).filter((k) => SECRET_PARAM.test(k));
+    // A value with userinfo (endpoint=http://user:pass@host) counts too.
+    const secretParams = (storage.split('#')[0]!.split('?')[1] ?? '').split('&').filter((p) => SECRET_PARAM.test(p.split('=')[0]!) || p.includes('@')).map((p) => p.split('=')[0]!);
     if (SECRET_KEYS.some((k) => lower.includes(`${k}=`)) || /^[a-z0-9+.-]+:\/\/[^/@]*:[^/@]*@/i.test(storage) || secretParams.length > 0) {
       // Never echo the URL here: it holds the secret.
       const named = secretParams.length > 0 ? ` (query parameter ${secretParams.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')})` : '';

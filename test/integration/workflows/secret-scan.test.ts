@@ -80,6 +80,7 @@ test('no secret given to a restore reaches history, memo, search attributes, wor
   const direct: Array<{ id: string; input: Record<string, unknown>; secret: string; names: RegExp }> = [
     { id: `${taskQueue}-token`, input: { storage: `s3://bkt/p?token=${secret('A')}` }, secret: secret('A'), names: /^storage: the URL carries credentials \(query parameter "token"\)/ },
     { id: `${taskQueue}-presigned`, input: { storage: `s3://bkt/p?region=us-east-1&X-Amz-Signature=${secret('B')}` }, secret: secret('B'), names: /^storage: .*"X-Amz-Signature"/ },
+    { id: `${taskQueue}-endpoint`, input: { storage: `s3://bkt/p?endpoint=http://minio:${secret('G')}@127.0.0.1:9000` }, secret: secret('G'), names: /^storage: the URL carries credentials \(query parameter "endpoint"\)/ },
     { id: `${taskQueue}-userinfo`, input: { storage: `s3://AKID:${secret('C')}@bkt/p` }, secret: secret('C'), names: /^storage: the URL carries credentials/ },
     { id: `${taskQueue}-field`, input: { storage: `local://${dir}`, cluster: { pd: ['127.0.0.1:1'], tidb: '127.0.0.1:2', tidbPassword: secret('D') } }, secret: secret('D'), names: /^cluster\.tidbPassword: secrets never go in the input/ },
     { id: `${taskQueue}-crypter`, input: { storage: `local://${dir}`, crypter: { method: 'aes128-ctr', key: secret('E') } }, secret: secret('E'), names: /^crypter\.key: the backup key never goes in the input/ },

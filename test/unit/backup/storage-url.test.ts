@@ -68,10 +68,13 @@ describe('parseStorageUrl', () => {
       .toBe('s3://b/p?endpoint=http://h:1&token=***&X-Amz-Signature=***&s3.region=r');
   });
 
-  test('an unknown parameter is refused without its value in the message', () => {
+  test('an unknown parameter, or an endpoint with userinfo, is refused without its value in the message', () => {
     const r = rejection('s3://bkt/p?token=T0PSEKRET');
     expect(r.message).toContain('"token"');
     expect(r.message).not.toContain('T0PSEKRET');
+    const e = rejection('s3://bkt/p?endpoint=http://minio:T0PSEKRET@10.0.0.1:9000');
+    expect(e.message).toContain('has endpoint with credentials');
+    expect(e.message).not.toContain('T0PSEKRET');
   });
 
   test('storageUrlForDisplay keeps only the S3 options: no userinfo, credential, unknown parameter or fragment', () => {

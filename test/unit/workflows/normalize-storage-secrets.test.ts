@@ -11,6 +11,7 @@ describe('a storage URL whose query could hold a credential', () => {
     ['s3://bkt/p?X-Amz-Signature=T0PSEKRET&X-Amz-Credential=AKID', 'X-Amz-Signature'],
     ['s3://bkt/p?region=r&sig=T0PSEKRET', 'sig'],
     ['s3://bkt/p?password=T0PSEKRET', 'password'],
+    ['s3://bkt/p?endpoint=http://minio:T0PSEKRET@10.0.0.1:9000', 'endpoint'],
   ])('%s is refused, naming the field and parameter, never the value', (storage, param) => {
     const p = problemsOf({ storage });
     expect(p).toEqual([expect.stringMatching(new RegExp(`^storage: the URL carries credentials \\(query parameter .*"${param}"`))]);
