@@ -1,6 +1,7 @@
 import type { BackupCipher } from '../backup/cipher';
 import type { BackupFile, DdlJob, Manifest } from '../backup/manifest';
 import type { PdSchedulingSnapshot } from '../cluster/pd-config';
+import type { WaitingOn } from '../cluster/import-files';
 import type { ExistingTable } from '../plan/clustered-index-check';
 import type { RewriteRule } from '../plan/rewrite-rules';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
@@ -59,7 +60,7 @@ export interface StoreControl {
 /** Moving data: split/scatter regions and download+ingest backup files (src/cluster region-split, import-files). */
 export interface DataImporter {
   /** Splits regions at these raw keys (hex) and scatters the new regions; idempotent. */
-  splitAndScatter(rawKeys: readonly string[]): Promise<void>;
+  splitAndScatter(rawKeys: readonly string[], opts?: { onWaiting?: (w: WaitingOn | undefined) => void }): Promise<void>;
   /**
    * Downloads the files of one backup range (its write and default CF files) into the stores holding the
    * rewritten range and ingests them; idempotent (ingesting the same files twice leaves the same data).
@@ -72,6 +73,8 @@ export interface ImportFilesOpts {
   newTs: bigint;
   /** Key of encrypted files (those with a cipher IV): TiKV decrypts while downloading (DownloadRequest.cipher_info). */
   cipher?: BackupCipher;
+  /** Told what the import waits on while a store or PD does not answer (import-files.ts WaitingOn). */
+  onWaiting?: (w: WaitingOn | undefined) => void;
 }
 
 /** TiDB's side: schema objects. All creation is "if not exists". */

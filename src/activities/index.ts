@@ -16,7 +16,7 @@ import { verifyActivities } from './verify';
 export function createActivities(deps: ActivityDeps, plans = new PlanCache(deps.backup)) {
   return {
     ...planRestoreActivities(plans),
-    ...safepointActivities(deps.pd, deps.schema, plans),
+    ...safepointActivities(deps.pd, deps.schema, plans, deps.checksum),
     ...clusterModeActivities(deps.schedules, deps.stores),
     ...keeperActivities(deps.pd, deps.schedules, deps.stores),
     ...schemaActivities(deps.schema, plans, deps.pd),

@@ -1,5 +1,5 @@
-import { Context, heartbeat } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
+import type { WaitingOn } from '../cluster/import-files';
 import { ErrorType } from '../plan/error-types';
 import { batchTables, type ImportBatch } from '../plan/batches';
 import { rewriteBatch, type RestorePlan } from '../plan/restore-plan';
@@ -12,11 +12,26 @@ import { runRangeLanes } from './range-lanes';
 import { ingestCounters } from './restore-metrics';
 import { resolveTable } from './table-rewrites';
 import { withLivenessHeartbeat } from './liveness-heartbeat';
-import { typed } from './to-failure';
+import { toFailure, typed } from './to-failure';
 
 export interface BatchRef {
   planRef: PlanRef;
   batchNo: number;
+}
+
+/**
+ * ingestBatch's heartbeat details, which `brflow status` reads from the pending activity (or, for a closed
+ * run, from the history's cancel/timeout events): `next` is the finished prefix a retry resumes from; files
+ * and bytes count every range finished so far (what reached the cluster), of `ranges` in the batch; `waiting`
+ * names the component the import retries on while it does not answer.
+ */
+export interface IngestHeartbeat {
+  next: number;
+  batchNo?: number;
+  ranges?: number;
+  files?: number;
+  bytes?: number;
+  waiting?: WaitingOn;
 }
 
 function batchOf(plan: RestorePlan, ref: BatchRef) {
@@ -37,13 +52,20 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
   return {
     /** Splits regions at the batch's rewritten range boundaries and scatters them (BR SplitRanges). */
     async splitAndScatter(ref: BatchRef): Promise<number> {
+      // What the split loop waits on, beaten with the liveness heartbeat for `brflow status` (not resumed from).
+      let waiting: WaitingOn | undefined;
+      const onWaiting = (w: WaitingOn | undefined): void => {
+        if (w) Context.current().log.warn(`waiting for ${w.address} since ${new Date(w.sinceMs).toISOString()}`, { batchNo: ref.batchNo, reason: w.reason });
+        waiting = w;
+        heartbeat({ batchNo: ref.batchNo, ...(w ? { waiting: w } : {}) });
+      };
       return typed(() => withLivenessHeartbeat(async () => {
         const { plan } = await plans.load(ref.planRef);
         const batch = batchOf(plan, ref);
         const { splitKeys } = rewriteBatch(plan, ref.batchNo, await rewritesOf(schema, plan, batch));
-        await importer.splitAndScatter(splitKeys);
+        await importer.splitAndScatter(splitKeys, { onWaiting });
         return splitKeys.length;
-      }));
+      }, () => ({ batchNo: ref.batchNo, ...(waiting ? { waiting } : {}) })));
     },
 
     /**
@@ -69,10 +91,23 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         const cipher = ranges.some((r) => r.files.some((f) => f.cipherIv)) ? await plans.cipherOf(input.planRef) : undefined;
         const resumedFrom = (ctx.info.heartbeatDetails as { next?: number } | undefined)?.next ?? 0;
         let next = resumedFrom;
+        // Every range finished so far, the resumed prefix included: what reached the cluster.
+        let files = 0;
+        let bytes = 0;
+        for (const r of ranges.slice(0, resumedFrom)) {
+          files += r.files.length;
+          bytes += Number(r.totalBytes);
+        }
+        // What each range in flight waits on; the oldest wait is reported.
+        const waits = new Map<number, WaitingOn>();
+        const details = (): IngestHeartbeat => {
+          const waiting = [...waits.values()].sort((a, b) => a.sinceMs - b.sinceMs)[0];
+          return { next, batchNo: input.batchNo, ranges: ranges.length, files, bytes, ...(waiting ? { waiting } : {}) };
+        };
         // One range alone can outlast the heartbeat timeout (slow or rate-limited downloads): beat on a timer
         // too, naming the range in progress as still to do, so a healthy ingest is not taken for a dead worker.
         const timeoutMs = ctx.info.heartbeatTimeoutMs;
-        const timer = timeoutMs ? setInterval(() => heartbeat({ next }), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
+        const timer = timeoutMs ? setInterval(() => heartbeat(details()), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
         const counters = ingestCounters();
         try {
           await runRangeLanes({
@@ -82,22 +117,46 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
             inFlight: input.rangesInFlight ?? DEFAULT_REQUEST.rangesInFlight,
             work: async (i) => {
               const range = ranges[i]!;
-              await importer.importFiles(range.files, rewrites.get(range.table)!.rules, {
-                storageUrl: input.planRef.storage, newTs: BigInt(input.newTs), ...(cipher ? { cipher } : {}),
-              });
+              const onWaiting = (w: WaitingOn | undefined): void => {
+                if (w) {
+                  waits.set(i, w);
+                  ctx.log.warn(`waiting for ${w.storeId !== undefined ? `store ${w.storeId} at ` : ''}${w.address} since ${new Date(w.sinceMs).toISOString()}`, { batchNo: input.batchNo, range: i, reason: w.reason });
+                } else if (waits.delete(i)) {
+                  ctx.log.info('the import goes on: what it waited for answers again', { batchNo: input.batchNo, range: i });
+                }
+                heartbeat(details());
+              };
+              try {
+                await importer.importFiles(range.files, rewrites.get(range.table)!.rules, {
+                  storageUrl: input.planRef.storage, newTs: BigInt(input.newTs), ...(cipher ? { cipher } : {}), onWaiting,
+                });
+              } finally {
+                waits.delete(i);
+              }
+              files += range.files.length;
+              bytes += Number(range.totalBytes);
               counters.rangeDone(range.files.length, Number(range.totalBytes));
             },
             onPrefix: (n) => {
               next = n;
-              heartbeat({ next });
+              heartbeat(details());
             },
             stopped: () => cancelled !== undefined,
           });
+        } catch (e) {
+          // The failure carries the last details too: a run that fails on this batch still shows, in its
+          // history, the ranges that reached the cluster (a failed attempt's heartbeat is not recorded).
+          const f = toFailure(e);
+          if (f instanceof ApplicationFailure && !f.details?.length) {
+            throw ApplicationFailure.create({ message: f.message, ...(f.type ? { type: f.type } : {}), nonRetryable: f.nonRetryable === true, details: [details()], ...(f.cause ? { cause: f.cause } : {}) });
+          }
+          throw f;
         } finally {
           clearInterval(timer);
         }
         // Cancelled after the last range finished: the batch is done, report it so (its completion is recorded).
-        if (cancelled && next < ranges.length) throw cancelled;
+        // The details go with it: the history's cancel event then says what reached the cluster.
+        if (cancelled && next < ranges.length) throw new CancelledFailure(cancelled instanceof Error ? cancelled.message : 'cancelled', [details()]);
         return { files: batch.files, bytes: Number(batch.bytes), resumedFrom };
       });
     },

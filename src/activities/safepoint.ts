@@ -3,7 +3,11 @@ import { clusteredIndexMismatchError, clusteredIndexMismatches, wantedTables } f
 import { ErrorType } from '../plan/error-types';
 import { summarizeTiFlashReplicas } from '../plan/tiflash-replica';
 import type { ClusterScope, PlanRef } from '../workflows/types';
-import type { SchemaControl, TsoAndGc } from './deps';
+import { ClusterError } from '../cluster/errors';
+import { columnIdProblems, handleLayout } from '../cluster/tidb-column-ids';
+import { BrflowError, isBrflowError } from '../plan/error-types';
+import type { PlanTable } from '../plan/restore-plan';
+import type { ChecksumControl, SchemaControl, TsoAndGc } from './deps';
 import type { PlanCache } from './plan-cache';
 import { typed } from './to-failure';
 
@@ -13,10 +17,44 @@ export interface PreCheckResult {
   tiflash?: { stores: number; replicasKept: number; replicasDropped: number };
   /** BR PreCheckTableClusterIndex: existing tables compared with the backup's layout (all matched, or the check failed). */
   existingTablesChecked?: number;
+  /** Existing tables with the backup's layout whose emptiness was checked through TiKV (all were empty). */
+  existingTablesEmpty?: number;
+}
+
+/** The most tables a TableNotEmpty message names (the rest are counted). */
+const NAMED_TABLES = 10;
+
+/**
+ * The plan's tables that exist downstream with the backup's row handle and hold at least one KV, read through
+ * TiKV (a coprocessor checksum at a fresh TS, the same request the post-restore verification sends): TiDB
+ * keeps no row data, and the checksum path works against a real TiKV and the simulator alike. Tables with
+ * another layout are left to createTables (TableExists) and useExistingTables (ColumnIdMismatch); BR's
+ * temporary system database is brflow's own. Costs a scan of each existing table only.
+ */
+export async function nonEmptyTables(tables: readonly PlanTable[], schema: SchemaControl, checksum: ChecksumControl, ts: bigint): Promise<{ checked: number; nonEmpty: string[] }> {
+  let checked = 0;
+  const nonEmpty: string[] = [];
+  for (const t of tables) {
+    if (t.db.startsWith('__TiDB_BR_Temporary_')) continue;
+    const existing = await schema.getTable(t.db, t.name);
+    if (!existing || handleLayout(existing) !== handleLayout(t.info) || columnIdProblems(t.info, existing).length > 0) continue;
+    let c: { totalKvs: string };
+    try {
+      c = await checksum.checksumTable(t.info, existing, ts);
+    } catch (e) {
+      // No rewrite from the backup's table to this one (e.g. other indexes): not the backup's layout after
+      // all; the step that creates or adopts it reports that, typed.
+      if (isBrflowError(e) && !(e instanceof ClusterError)) continue;
+      throw e;
+    }
+    checked++;
+    if (BigInt(c.totalKvs) > 0n) nonEmpty.push(`${t.db}.${t.name}`);
+  }
+  return { checked, nonEmpty };
 }
 
 /** TSO and the service GC safepoint (BR pkg/utils/safe_point.go, research §7.2), and the pre-checks before them. */
-export function safepointActivities(pd: TsoAndGc, schema?: SchemaControl, plans?: PlanCache) {
+export function safepointActivities(pd: TsoAndGc, schema?: SchemaControl, plans?: PlanCache, checksum?: ChecksumControl) {
   return {
     /**
      * BR's pre-checks that need the live cluster, run before the restore changes anything (research §1.1
@@ -24,9 +62,15 @@ export function safepointActivities(pd: TsoAndGc, schema?: SchemaControl, plans?
      * (a newer backup's data format may be unreadable); with `planRef`, no table that exists already keys its
      * rows differently from the backup (clustered index; fails with RestoreModeMismatch), and the tables
      * whose TiFlash replica count exceeds the target's TiFlash stores are counted (they are created without
-     * a replica; createTables decides per table with the same rule).
+     * a replica; createTables decides per table with the same rule); and no table the restore writes into
+     * exists with the backup's layout holding rows already (TableNotEmpty, before anything changed): ingesting
+     * on top would mix the backup with other data and fail the checksum only after the import.
+     *
+     * `ownRows`: the tables may hold rows this restore wrote itself in an earlier run (a restore resuming its
+     * own run; the resume work passes it), so emptiness is not required. Incremental backups restore onto
+     * the full one's rows by design and skip the check too.
      */
-    async preCheck(input: { backupClusterVersion: string; planRef?: PlanRef }): Promise<PreCheckResult> {
+    async preCheck(input: { backupClusterVersion: string; planRef?: PlanRef; ownRows?: boolean }): Promise<PreCheckResult> {
       return typed(async () => {
         const stores = await pd.getAllStores();
         if (stores.length === 0) throw ApplicationFailure.retryable('PD lists no serving TiKV store; start the stores', ErrorType.ClusterUnavailable);
@@ -59,8 +103,21 @@ export function safepointActivities(pd: TsoAndGc, schema?: SchemaControl, plans?
             tables: tiflash.droppedTables,
           });
         }
+        let existingTablesEmpty: number | undefined;
+        if (checksum && !input.ownRows && !plan.backup.incremental) {
+          const { checked, nonEmpty } = await nonEmptyTables(plan.tables, schema, checksum, await pd.getTs());
+          if (nonEmpty.length > 0) {
+            const named = nonEmpty.slice(0, NAMED_TABLES).join(', ') + (nonEmpty.length > NAMED_TABLES ? `, and ${nonEmpty.length - NAMED_TABLES} more` : '');
+            throw new BrflowError(
+              ErrorType.TableNotEmpty,
+              `${nonEmpty.length} table(s) to restore already exist with the backup's layout and hold rows: ${named}; the cluster was not changed. Empty or drop them, exclude them with a filter, or restore into another cluster`,
+            );
+          }
+          existingTablesEmpty = checked;
+        }
         const wantedKeys = new Set(wanted.map((w) => `${w.db.toLowerCase()}.${w.name.toLowerCase()}`));
         return {
+          ...(existingTablesEmpty !== undefined ? { existingTablesEmpty } : {}),
           tiflash: { stores: tiflash.tiflashStores, replicasKept: tiflash.kept, replicasDropped: tiflash.dropped },
           existingTablesChecked: existing.filter((e) => wantedKeys.has(`${e.db.toLowerCase()}.${e.name.toLowerCase()}`)).length,
         };

@@ -1,4 +1,7 @@
 import { BrflowError, ErrorType } from '../plan/error-types';
+import { isKnownS3Param, S3_PARAMS, type S3Param } from '../plan/storage-display';
+
+export { storageUrlForDisplay } from '../plan/storage-display';
 
 /** A backup folder on a file system the process can read. */
 export interface LocalStorageSpec {
@@ -29,8 +32,6 @@ export const ACCEPTED_STORAGE_FORMS =
 
 // Credentials in a URL end up in shell history, logs and workflow history; BR accepts them, brflow does not.
 const CREDENTIAL_PARAMS = new Set(['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'session_token']);
-const S3_PARAMS = ['endpoint', 'region', 'force-path-style'] as const;
-type S3Param = (typeof S3_PARAMS)[number];
 
 /**
  * Parses a backup location the way an operator writes it (`--storage`). Pure: no file system or
@@ -135,7 +136,8 @@ function parseS3Params(url: string, query: string): Map<S3Param, string> {
 
 function checkEndpoint(url: string, endpoint: string): string {
   const m = /^(https?):\/\/([^/?#@\s]+)\/*$/.exec(endpoint);
-  if (!m) fail(url, `has endpoint "${endpoint}"; use http://host:port or https://host (scheme and host, no path)`);
+  // An endpoint with userinfo is not echoed: it holds a credential.
+  if (!m) fail(url, `has endpoint ${endpoint.includes('@') ? 'with credentials' : `"${endpoint}"`}; use http://host:port or https://host (scheme and host, no path, no credentials)`);
   return endpoint.replace(/\/+$/, '');
 }
 
@@ -147,11 +149,15 @@ function decode(url: string, s: string): string {
   }
 }
 
-/** The URL with every credential-looking value masked, safe to print. */
+/**
+ * The URL with userinfo and the value of every query parameter other than brflow's S3 options masked, safe to
+ * print in an error: an unknown parameter (`token=`, `X-Amz-Signature=`, `sig=`) may be a credential.
+ */
 export function redactStorageUrl(url: string): string {
   return url
     .replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@?#]*@/, '$1***@')
-    .replace(/([?&](?:s3\.)?(?:access|secret-access|secret_access|session)[-_]?(?:key|token)=)[^&#]*/gi, '$1***');
+    .replace(/([?&])([^=&#]*)=([^&#]*)/g, (m: string, sep: string, key: string, value: string) =>
+      (isKnownS3Param(key) && !value.includes('@') ? m : `${sep}${key}=***`));
 }
 
 function fail(url: string, what: string): never {

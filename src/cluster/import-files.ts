@@ -6,6 +6,7 @@ import { importSstClient } from './import-sst';
 import type { RegionInfo } from './pd';
 import { leaderOrFirstPeer } from './region-split';
 import { scanAllRegions } from './scan-regions';
+import { waitReporter, type WaitingOn } from './waiting-on';
 import type { BackupFile } from '../backup/manifest';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import { compareBytes, concatBytes, encodeBytes, encodeKeyPrefix, fromHex } from '../plan/keys';
@@ -35,7 +36,17 @@ export interface ImportFilesOptions extends RetryOptions {
   multiIngest?: boolean;
   /** Non-zero only for incremental restore: TiKV rewrites every version's ts to it. @default 0n */
   newTimestamp?: bigint;
+  /**
+   * Told when the retry loops start waiting on a component that does not answer (a store down, PD without a
+   * leader), again when what they wait on changes, and with undefined once the file group went through.
+   */
+  onWaiting?: (w: WaitingOn | undefined) => void;
 }
+
+/** The store each failed peer call was addressed to (a ClusterError names only the address). */
+const storeOfError = new WeakMap<object, bigint>();
+
+export type { WaitingOn } from './waiting-on';
 
 export interface ImportFilesResult {
   /** Regions the files were ingested into. */
@@ -76,12 +87,13 @@ export async function importFiles(conn: ClusterConnection, files: readonly Backu
     return { file, oldEnc: encodeKeyPrefix(fromHex(rule.oldKeyPrefix)), newEnc: encodeKeyPrefix(fromHex(rule.newKeyPrefix)), span: newKeySpan([file], rules) };
   });
   const span = newKeySpan(files, rules);
+  const wait = waitReporter(opts.onWaiting, (e) => storeOfError.get(e));
   await retry(
     async () => {
       const attempt = { regionsIngested: 0, regionsEmpty: 0, sstsIngested: 0 };
       const regions = await scanAllRegions(conn.pd, span.start, span.end);
       for (const region of regions) {
-        const metas = await downloadToPeers(conn, region, plans, opts);
+        const metas = await downloadToPeers(conn, region, plans, opts, wait.failed);
         if (metas.length === 0) {
           attempt.regionsEmpty++;
           continue;
@@ -98,11 +110,13 @@ export async function importFiles(conn: ClusterConnection, files: readonly Backu
       if (!c.retryable) return false;
       // An address that now serves another store, or none: look the stores up again before the rescan.
       if (c.kind === 'store-not-match' || c.kind === 'unavailable') conn.stores.invalidateAll();
+      if (c.kind === 'unavailable') wait.failed(e);
       result.retries.push({ kind: c.kind, detail: e instanceof Error ? e.message : String(e) });
       return c.backoffMs !== undefined ? { delayMs: c.backoffMs } : true;
     },
     opts,
   );
+  wait.through();
   return result;
 }
 
@@ -161,7 +175,7 @@ function trimTs(k: Buffer | undefined): Buffer {
  * apply of Ingest looks the file up by it on every peer). Returns the metas to ingest; a file with no key in
  * this region is left out. On retry only the files not downloaded yet are sent again, with fresh uuids.
  */
-async function downloadToPeers(conn: ClusterConnection, region: RegionInfo, plans: readonly FilePlan[], opts: ImportFilesOptions): Promise<SSTMeta[]> {
+async function downloadToPeers(conn: ClusterConnection, region: RegionInfo, plans: readonly FilePlan[], opts: ImportFilesOptions, waiting: (e: unknown) => void): Promise<SSTMeta[]> {
   const done = new Map<string, SSTMeta | null>();
   await retry(
     async () => {
@@ -173,30 +187,34 @@ async function downloadToPeers(conn: ClusterConnection, region: RegionInfo, plan
           continue;
         }
         const rule = RewriteRulePb.fromPartial({ oldKeyPrefix: Buffer.from(p.oldEnc), newKeyPrefix: Buffer.from(p.newEnc), newTimestamp: opts.newTimestamp ?? 0n });
+        const downloadAt = async (peer: Peer) => {
+          const address = await conn.stores.importAddress(peer.storeId);
+          const res = await importSstClient(conn.channels, address).download({
+            ssts: {},
+            sst,
+            resolvedTs: 0n,
+            name: p.file.name,
+            rewriteRule: rule,
+            storageBackend: opts.storageBackend,
+            isRawKv: false,
+            cipherInfo: opts.cipherInfo,
+            storageCacheId: '',
+            requestType: 0,
+            context: undefined,
+            sortedRewriteRules: [],
+          });
+          if (res.error) {
+            const cls = res.error.storeError ? classifyRegionError(res.error.storeError) : undefined;
+            if (!cls || cls.kind === 'unknown') throw new ClusterError(address, `TiKV Download ${p.file.name}`, classifyDownloadFailure(res.error.message || cls?.detail || ''));
+            throw new ClusterError(address, `TiKV Download ${p.file.name}`, { kind: cls.kind, retryable: cls.retryable, detail: res.error.message || cls.detail });
+          }
+          return res;
+        };
         const answers = await Promise.all(
-          region.region.peers.map(async (peer) => {
-            const address = await conn.stores.importAddress(peer.storeId);
-            const res = await importSstClient(conn.channels, address).download({
-              ssts: {},
-              sst,
-              resolvedTs: 0n,
-              name: p.file.name,
-              rewriteRule: rule,
-              storageBackend: opts.storageBackend,
-              isRawKv: false,
-              cipherInfo: opts.cipherInfo,
-              storageCacheId: '',
-              requestType: 0,
-              context: undefined,
-              sortedRewriteRules: [],
-            });
-            if (res.error) {
-              const cls = res.error.storeError ? classifyRegionError(res.error.storeError) : undefined;
-              if (!cls || cls.kind === 'unknown') throw new ClusterError(address, `TiKV Download ${p.file.name}`, classifyDownloadFailure(res.error.message || cls?.detail || ''));
-              throw new ClusterError(address, `TiKV Download ${p.file.name}`, { kind: cls.kind, retryable: cls.retryable, detail: res.error.message || cls.detail });
-            }
-            return res;
-          }),
+          region.region.peers.map((peer) => downloadAt(peer).catch((e: unknown) => {
+            if (typeof e === 'object' && e !== null) storeOfError.set(e, peer.storeId);
+            throw e;
+          })),
         );
         if (answers.some((a) => a.isEmpty)) {
           done.set(p.file.name, null);
@@ -209,6 +227,7 @@ async function downloadToPeers(conn: ClusterConnection, region: RegionInfo, plan
     DOWNLOAD_SST_RETRY,
     (e) => {
       const c = classifyError(e);
+      if (c.kind === 'unavailable') waiting(e);
       // The region itself moved: retrying it cannot help, the unit loop rescans instead.
       return c.retryable && !REGION_CHANGED.has(c.kind);
     },

@@ -13,6 +13,7 @@ import type { BatchScatterResult, RegionInfo } from './pd';
 import { scanAllRegions } from './scan-regions';
 import { forEachLimited } from './for-each-limited';
 import { tikvRpc } from './tikv-rpc';
+import { waitReporter, type WaitingOn } from './waiting-on';
 import { concatBytes, encodeBytes, fromHex, toHex } from '../plan/keys';
 import { splitKeysForRegions } from '../plan/split-keys';
 import { OperatorStatus } from '../proto/pdpb';
@@ -94,6 +95,8 @@ function sameEpoch(a: Region, b: Region): boolean {
 export interface SplitScatterOptions extends RetryOptions {
   /** Keys per SplitRegion RPC. @default SPLIT_BATCH_KEYS */
   batchKeys?: number;
+  /** Told what the split loop waits on while a store or PD does not answer, and when it went through. */
+  onWaiting?: (w: WaitingOn | undefined) => void;
 }
 
 export interface SplitScatterResult {
@@ -126,6 +129,7 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
   // Just past the largest encoded key, so the region holding it is in the scan.
   const scanEnd = concatBytes(encodeBytes(fromHex(keys[keys.length - 1] as string)), new Uint8Array([0]));
   const scattered: bigint[] = [];
+  const wait = waitReporter(opts.onWaiting);
   await retry(
     async () => {
       result.rounds++;
@@ -159,9 +163,14 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
       }
     },
     SPLIT_RETRY,
-    (e) => classifyError(e).retryable,
+    (e) => {
+      const c = classifyError(e);
+      if (c.kind === 'unavailable') wait.failed(e);
+      return c.retryable;
+    },
     opts,
   );
+  wait.through();
   result.scatterUnfinished = (await waitScatterFinished(conn, scattered, opts)).map(String);
   return result;
 }

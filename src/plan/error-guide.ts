@@ -20,6 +20,7 @@ export const ERROR_GUIDE: Readonly<Record<ErrorTypeName, { meaning: string; acti
   [ErrorType.ColumnIdMismatch]: { meaning: `an existing table's column IDs differ from the backup's`, action: 'recreate the table from the backup (without `noSchema`)' },
   [ErrorType.RestoreModeMismatch]: { meaning: `an existing table's clustered index differs from the backup's`, action: 'set `@@tidb_enable_clustered_index` as named and recreate the table' },
   [ErrorType.TableMissing]: { meaning: '`noSchema`: a table is not in the target', action: `create it with the backup's schema first` },
+  [ErrorType.TableNotEmpty]: { meaning: `a table to restore exists downstream with the backup's layout and already holds rows (tables named); refused before the cluster changed`, action: 'empty or drop those tables, exclude them with a filter, or restore into another cluster' },
   [ErrorType.ChecksumMismatch]: { meaning: 'restored data differs from the backup (tables and both checksums listed)', action: '`brflow verify-backup URL`; check nothing wrote to the tables during the restore; restore them again' },
   [ErrorType.ClusterUnavailable]: { meaning: 'PD, TiKV or TiDB did not answer within its deadline and retries (address named)', action: 'bring the component back, then start again: finished tables are kept' },
   [ErrorType.ClusterRejected]: { meaning: `the cluster refused a step (e.g. GC passed the restore's safepoint, version too old)`, action: 'act on the message; a GC overrun needs a fresh restore' },

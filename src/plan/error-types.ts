@@ -23,6 +23,8 @@ export const ErrorType = {
   ChecksumMismatch: 'Brflow:Restore:ChecksumMismatch',
   /** A table a no-schema restore expects to exist is not in the target. */
   TableMissing: 'Brflow:Restore:TableMissing',
+  /** A table the restore would write into exists downstream with the backup's layout and holds rows already. */
+  TableNotEmpty: 'Brflow:Restore:TableNotEmpty',
   ClusterUnavailable: 'Brflow:Cluster:Unavailable',
   ClusterRejected: 'Brflow:Cluster:Rejected',
   RegionError: 'Brflow:Cluster:RegionError',
@@ -47,6 +49,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.RestoreModeMismatch,
   ErrorType.ChecksumMismatch,
   ErrorType.TableMissing,
+  ErrorType.TableNotEmpty,
   ErrorType.Internal,
 ];
 

@@ -64,8 +64,8 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
       setDownloadSpeedLimit: async (n) => setSpeedLimitAllStores(conn.channels, await tikvStores(), n),
     },
     importer: {
-      splitAndScatter: async (keys) => {
-        await splitAndScatter(conn, keys);
+      splitAndScatter: async (keys, opts) => {
+        await splitAndScatter(conn, keys, opts?.onWaiting ? { onWaiting: opts.onWaiting } : {});
       },
       importFiles: async (files, rules, opts) => {
         multiIngest ??= tikvStores().then((s) => supportsMultiIngest(conn.channels, s));
@@ -75,6 +75,7 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
         });
         await importFiles(conn, files, rules, {
           storageBackend: toStorageBackend(opts.storageUrl), newTimestamp: opts.newTs, multiIngest: mi, ...(opts.cipher ? { cipherInfo: cipherInfoOf(opts.cipher) } : {}),
+          ...(opts.onWaiting ? { onWaiting: opts.onWaiting } : {}),
         });
       },
     },

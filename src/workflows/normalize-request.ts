@@ -41,6 +41,8 @@ export const DEFAULT_REQUEST = {
 
 /** Query keys that carry credentials in BR storage URLs; they must come from the worker's environment instead. */
 const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'sas-token', 'credentials-file'];
+/** Storage query parameter names that may carry a credential (presigned `X-Amz-Signature`, `sig`, `token`, …). */
+const SECRET_PARAM = /pass|secret|token|key|sig|credential|auth/i;
 
 const KNOWN_KEYS = new Set(['storage', 'cluster', 'crypter', 'filters', 'caseSensitive', 'allowEmpty', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
 
@@ -68,9 +70,13 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
     storage = r.storage;
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(storage)) problems.push(`storage: ${JSON.stringify(storage)} is not a URL; use s3://bucket/prefix or local:///path`);
     const lower = storage.toLowerCase();
-    if (SECRET_KEYS.some((k) => lower.includes(`${k}=`)) || /^[a-z0-9+.-]+:\/\/[^/@]*:[^/@]*@/i.test(storage)) {
+    // Query parameter names only (a value is never shown): any that looks like a credential is refused.
+    // A value with userinfo (endpoint=http://user:pass@host) counts too.
+    const secretParams = (storage.split('#')[0]!.split('?')[1] ?? '').split('&').filter((p) => SECRET_PARAM.test(p.split('=')[0]!) || p.includes('@')).map((p) => p.split('=')[0]!);
+    if (SECRET_KEYS.some((k) => lower.includes(`${k}=`)) || /^[a-z0-9+.-]+:\/\/[^/@]*:[^/@]*@/i.test(storage) || secretParams.length > 0) {
       // Never echo the URL here: it holds the secret.
-      problems.push('storage: the URL carries credentials; remove them and give them to the worker through its environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)');
+      const named = secretParams.length > 0 ? ` (query parameter ${secretParams.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')})` : '';
+      problems.push(`storage: the URL carries credentials${named}; remove them and give them to the worker through its environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`);
     }
   }
 

@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities';
 import { ErrorType } from '../plan/error-types';
+import { storageUrlForDisplay } from '../plan/storage-display';
 import { restoreActivityOptions } from './activity-options';
 import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
 import { normalizeRestoreRequest } from './normalize-request';
@@ -280,14 +281,14 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     });
     st.summary = s;
     if (s.backup.isRawKv) {
-      throw ApplicationFailure.nonRetryable(`${req.storage} is a raw KV backup; brflow restores transactional (TiDB) backups only`, ErrorType.InvalidInput);
+      throw ApplicationFailure.nonRetryable(`${storageUrlForDisplay(req.storage)} is a raw KV backup; brflow restores transactional (TiDB) backups only`, ErrorType.InvalidInput);
     }
     if (req.noSchema && s.systemTables > 0) {
       // System tables go through a temporary database brflow creates; noSchema creates nothing.
       throw ApplicationFailure.nonRetryable(`noSchema cannot restore the ${s.systemTables} mysql.* system table(s) the filters select: they are restored through a temporary database brflow has to create; remove the mysql.* rules or restore without noSchema`, ErrorType.InvalidInput);
     }
     upsertMemo({
-      backup: { storage: req.storage, clusterVersion: s.backup.clusterVersion, brVersion: s.backup.brVersion, endVersion: s.backup.endVersion, incremental: s.backup.incremental },
+      backup: { storage: storageUrlForDisplay(req.storage), clusterVersion: s.backup.clusterVersion, brVersion: s.backup.brVersion, endVersion: s.backup.endVersion, incremental: s.backup.incremental },
       plan: { hash: s.planRef.hash, databases: s.databases, tables: s.tables, files: s.files, bytes: s.bytes, batches: s.batches },
     });
 

@@ -1,5 +1,6 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { Command } from 'commander';
+import { storageUrlForDisplay } from '../../backup/storage-url';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { connectClient, withTemporalOptions, type TemporalFlags } from './restore';
 
@@ -49,7 +50,8 @@ export function toListing(w: ListedExecution): RestoreListing {
     ...(typeof pct === 'number' ? { progressPct: pct } : {}),
     startTime: w.startTime.toISOString(),
     ...(w.closeTime ? { closeTime: w.closeTime.toISOString() } : {}),
-    ...(typeof storage === 'string' ? { storage } : {}),
+    // Shown without any parameter that could hold a credential, whatever an older run's memo kept.
+    ...(typeof storage === 'string' ? { storage: storageUrlForDisplay(storage) } : {}),
     taskQueue: w.taskQueue,
   };
 }

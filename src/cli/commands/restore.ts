@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
+import { storageUrlForDisplay } from '../../backup/storage-url';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { normalizeRestoreRequest } from '../../workflows/normalize-request';
 import { DEFAULT_TEMPORAL_ADDRESS, describeTemporalTarget, temporalTarget, type TemporalFlags as TemporalConnectFlags } from '../../worker/temporal-connect';
@@ -236,7 +237,7 @@ export function register(program: Command): void {
     try {
       const workflowId = f.workflowId ?? `restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       const handle = await client.workflow
-        .start<typeof restoreWorkflow>('restoreWorkflow', { taskQueue: f.taskQueue, workflowId, args: [input], memo: { storage: input.storage } })
+        .start<typeof restoreWorkflow>('restoreWorkflow', { taskQueue: f.taskQueue, workflowId, args: [input], memo: { storage: storageUrlForDisplay(input.storage as string) } })
         .catch((e: unknown) => {
           if (e instanceof WorkflowExecutionAlreadyStartedError) {
             throw new BrflowError(ErrorType.InvalidInput, `a restore with workflow ID ${workflowId} is already running; follow it with \`brflow status ${workflowId}\`, stop it with \`brflow cancel ${workflowId}\`, or start this one under another --workflow-id`);

@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import type { RestoreProgress } from '../../workflows/types';
+import { ingestedByHistory, pendingIngest, renderWaiting, withIngested } from './ingest-in-flight';
 import { toListing } from './list';
 import { renderOutcome, restoreOutcome } from './restore-outcome';
 import { connectClient, renderProgress, restoreHandle, withTemporalOptions, type TemporalFlags } from './restore';
@@ -30,6 +31,14 @@ export function register(program: Command): void {
         } catch (e) {
           unanswered = e instanceof Error ? e.message : String(e);
         }
+        // What reached the cluster beyond the batches the workflow counted: ranges of ingests in flight (or,
+        // for a closed run, everything its history proves), and what a running import waits on.
+        const running = d.status.name === 'RUNNING';
+        const inFlight = running ? pendingIngest(d) : undefined;
+        const byHistory = running ? undefined : await ingestedByHistory(client, d).catch(() => undefined);
+        if (p && inFlight) p = withIngested(p, p.files.ingested + inFlight.files, p.bytes.ingested + inFlight.bytes);
+        if (p && byHistory) p = withIngested(p, byHistory.files, byHistory.bytes);
+        const waiting = inFlight?.waiting ?? [];
         const outcome = await restoreOutcome(client, d);
         // A restore that failed on its input ended before it registered the query: nothing for a worker to answer.
         const noHandler = unanswered !== undefined && /did not register a handler/i.test(unanswered);
@@ -40,7 +49,8 @@ export function register(program: Command): void {
         if (f.json) {
           const fallback = p ? {} : { ...(phase !== undefined ? { phase } : {}), ...(pct !== undefined ? { progressPct: pct } : {}) };
           const closed = outcome ? { ...(outcome.failure ? { failure: outcome.failure } : {}), ...(outcome.action ? { action: outcome.action } : {}), clusterHandedBack: outcome.clusterHandedBack } : {};
-          process.stdout.write(`${JSON.stringify({ status: d.status.name, ...(p ?? fallback), ...closed, ...(hint ? { progressUnavailable: hint } : {}) }, null, 2)}\n`);
+          const live = inFlight ? { ingestInFlight: { batches: inFlight.batches, files: inFlight.files, bytes: inFlight.bytes }, waiting } : {};
+          process.stdout.write(`${JSON.stringify({ status: d.status.name, ...(p ?? fallback), ...live, ...closed, ...(hint ? { progressUnavailable: hint } : {}) }, null, 2)}\n`);
           return;
         }
         if (p) {
@@ -50,6 +60,8 @@ export function register(program: Command): void {
           // No progress answer: the search attributes still say the phase and the percentage ingested.
           process.stdout.write(`${id}: ${d.status.name}${phase !== undefined ? `, phase ${phase}` : ''}${pct !== undefined ? `, ${pct}% of bytes ingested` : ''}\n${hint ? `${hint}\n` : ''}`);
         }
+        if (inFlight && inFlight.batches > 0) process.stdout.write(`in flight: ${inFlight.batches} batch(es), ${inFlight.files} files of finished ranges counted above\n`);
+        for (const w of waiting) process.stdout.write(`${renderWaiting(w)}\n`);
         if (outcome) process.stdout.write(renderOutcome(id, outcome).split('\n').slice(1).join('\n'));
       } finally {
         await close();

@@ -125,6 +125,24 @@ describe('importFiles + checksumTable', () => {
     await expectRestored(rw);
   });
 
+  it('tells onWaiting the store it waits on while that store is down, and when the wait ends', async () => {
+    const ranges = newRanges(groupFileRanges(backup.files), rw);
+    await splitAndScatter(conn, splitCandidates(rw.rules.map((r) => r.newKeyPrefix), ranges.map((r) => r.newEndKey)));
+    const seen: Array<{ storeId?: string; address: string } | undefined> = [];
+    sim.faults.storeDown(3);
+    // The first try fails on store 3; the store comes back while the loop backs off (no real sleep here).
+    let tries = 0;
+    const sleep = async (): Promise<void> => {
+      if (++tries === 2) sim.faults.storeUp(3);
+    };
+    for (const r of ranges) {
+      await importFiles(conn, r.files, rw.rules, { storageBackend: toStorageBackend(dir), sleep, onWaiting: (w) => seen.push(w && { ...(w.storeId !== undefined ? { storeId: w.storeId } : {}), address: w.address }) });
+    }
+    const address = sim.state.stores().find((s) => s.id === 3)!.address;
+    expect(seen).toEqual([{ storeId: '3', address }, undefined]);
+    await expectRestored(rw);
+  });
+
   it('rescans after a region error at download', async () => {
     sim.faults.injectRegionError({ rpc: 'Download', kind: 'EpochNotMatch', count: 1 });
     const res = await restoreTable(backup, rw);

@@ -134,4 +134,19 @@ describe('splitAndScatter', () => {
     await splitAndScatter(conn, keys);
     for (const k of keys) expect(boundaries().has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
   });
+
+  it('tells onWaiting the address it waits on while the leader store is down, and when the wait ends', async () => {
+    const leader = sim.state.regions()[0]!.leaderStoreId;
+    sim.faults.storeDown(leader);
+    const seen: Array<string | undefined> = [];
+    // The store comes back while the split loop backs off (no real sleep).
+    let tries = 0;
+    const sleep = async (): Promise<void> => {
+      if (++tries === 5) sim.faults.storeUp(leader);
+    };
+    const keys = keysOf(500);
+    await splitAndScatter(conn, keys, { sleep, onWaiting: (w) => seen.push(w?.address) });
+    expect(seen).toEqual([sim.state.stores().find((s) => s.id === leader)!.address, undefined]);
+    for (const k of keys) expect(boundaries().has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
+  });
 });

@@ -77,7 +77,7 @@ test('without TiFlash stores the restore completes with the backup’s data and 
     expect(result.checksum).toEqual({ enabled: true, passed: 3 });
     expect(await restoredChecksums(c, restored)).toEqual(recordedChecksums(restored));
     expect(RESTORED.map((n) => replicaOf(c, 'shop', n.split('.')[1]!))).toEqual([null, null, null]);
-    expect(await preCheckResult(`no-tiflash-${taskQueue}`)).toEqual({ tiflash: { stores: 0, replicasKept: 0, replicasDropped: 2 }, existingTablesChecked: 0 });
+    expect(await preCheckResult(`no-tiflash-${taskQueue}`)).toEqual({ tiflash: { stores: 0, replicasKept: 0, replicasDropped: 2 }, existingTablesChecked: 0, existingTablesEmpty: 0 });
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
   });
 });
@@ -91,7 +91,7 @@ test('with enough TiFlash stores each restored table gets its TiFlash replica ba
     expect(replicaOf(c, 'shop', 'customer')).toEqual({ Count: 2, LocationLabels: ['zone'], Available: false });
     expect(replicaOf(c, 'shop', 'order')).toEqual({ Count: 1, LocationLabels: [], Available: false });
     expect(replicaOf(c, 'shop', 'event_log')).toBeNull();
-    expect(await preCheckResult(`tiflash-${taskQueue}`)).toEqual({ tiflash: { stores: 2, replicasKept: 2, replicasDropped: 0 }, existingTablesChecked: 0 });
+    expect(await preCheckResult(`tiflash-${taskQueue}`)).toEqual({ tiflash: { stores: 2, replicasKept: 2, replicasDropped: 0 }, existingTablesChecked: 0, existingTablesEmpty: 0 });
     // The TiKV stores did the work; the TiFlash stores saw no call at all.
     const tikvDownloads = c.sim.state.stores().filter((s) => !c.sim.state.isTiFlashStore(s.id)).reduce((n, s) => n + (c.sim.state.counters().downloadsByStore[String(s.id)] ?? 0), 0);
     expect(tikvDownloads).toBeGreaterThan(0);
@@ -145,7 +145,7 @@ test('preCheck and createTables run twice: one TiFlash store keeps the 1-replica
     const summary = await once(() => acts.planRestore({ storage: r.storage, filters: r.filters, caseSensitive: r.caseSensitive, batchFiles: r.batchFiles, mergeRegionSizeBytes: r.mergeRegionSizeBytes, mergeRegionKeyCount: r.mergeRegionKeyCount, tableGroupSize: r.tableGroupSize }));
 
     const pre = { backupClusterVersion: env.manifest.clusterVersion, planRef: summary.planRef };
-    const expected: PreCheckResult = { tiflash: { stores: 1, replicasKept: 1, replicasDropped: 1 }, existingTablesChecked: 0 };
+    const expected: PreCheckResult = { tiflash: { stores: 1, replicasKept: 1, replicasDropped: 1 }, existingTablesChecked: 0, existingTablesEmpty: 0 };
     expect(await once(() => acts.preCheck(pre))).toEqual(expected);
     expect(await once(() => acts.preCheck(pre))).toEqual(expected);
 
@@ -156,10 +156,50 @@ test('preCheck and createTables run twice: one TiFlash store keeps the 1-replica
     expect(replicaOf(c, 'shop', 'customer')).toBeNull();
     expect(replicaOf(c, 'shop', 'order')).toEqual({ Count: 1, LocationLabels: [], Available: false });
     expect(jobs()).toEqual(['ALTER TABLE `shop`.`order` SET TIFLASH REPLICA 1']);
-    // The tables exist now with the backup's layout: the pre-check compares them and passes.
-    expect(await once(() => acts.preCheck(pre))).toEqual({ ...expected, existingTablesChecked: 3 });
+    // The tables exist now with the backup's layout, empty: the pre-check compares them and passes.
+    expect(await once(() => acts.preCheck(pre))).toEqual({ ...expected, existingTablesChecked: 3, existingTablesEmpty: 3 });
+
+    // One batch ingested: the tables it wrote hold rows, read through TiKV, and the pre-check refuses them.
+    await once(() => acts.splitAndScatter({ planRef: summary.planRef, batchNo: 0 }));
+    await once(() => acts.ingestBatch({ planRef: summary.planRef, batchNo: 0, newTs: '0' }));
+    const refused = await once(() => acts.preCheck(pre)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApplicationFailure);
+    expect((refused as ApplicationFailure).type).toBe(ErrorType.TableNotEmpty);
+    expect((refused as ApplicationFailure).nonRetryable).toBe(true);
+    expect((refused as ApplicationFailure).message).toMatch(/^\d+ table\(s\) to restore already exist with the backup's layout and hold rows: shop\.\w+/);
+    // The seam for a restore resuming its own earlier run: its own rows are no reason to refuse.
+    expect(await once(() => acts.preCheck({ ...pre, ownRows: true }))).toEqual({ tiflash: expected.tiflash, existingTablesChecked: 3 });
   } finally {
     await cd.close();
     await c.sim.stop();
   }
+});
+
+test('a table that exists with the backup\'s layout and holds rows is refused before anything changes (TableNotEmpty)', async () => {
+  await env.withCluster({ tiflashStores: 0 }, async (c, taskQueue) => {
+    // A first restore fills the tables; a second one of the same backup would ingest on top of them.
+    await restore(taskQueue, 'first');
+    const catalog = c.sim.tidbFront!.catalog;
+    const jobsBefore = catalog.ddlJobs().length;
+    const downloadsBefore = { ...c.sim.state.counters().downloadsByStore };
+    const checksumsBefore = await restoredChecksums(c, restored);
+
+    const err = await restore(taskQueue, 'again').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const activity = (err as WorkflowFailedError).cause as ActivityFailure;
+    expect(activity.activityType).toBe('preCheck');
+    const root = activity.cause as ApplicationFailure;
+    expect(root.type).toBe(ErrorType.TableNotEmpty);
+    expect(root.nonRetryable).toBe(true);
+    expect(root.message).toBe("3 table(s) to restore already exist with the backup's layout and hold rows: shop.customer, shop.event_log, shop.order; the cluster was not changed. Empty or drop them, exclude them with a filter, or restore into another cluster");
+
+    // Nothing after the pre-check ran: no safepoint, DDL, download or mode change; the data is as it was.
+    const events = (await env.client.workflow.getHandle(`again-${taskQueue}`).fetchHistory()).events ?? [];
+    const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n) => n !== undefined);
+    expect(scheduled).toEqual(['planRestore', 'preCheck']);
+    expect(catalog.ddlJobs()).toHaveLength(jobsBefore);
+    expect(c.sim.state.counters().downloadsByStore).toEqual(downloadsBefore);
+    expect(await restoredChecksums(c, restored)).toEqual(checksumsBefore);
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
 });

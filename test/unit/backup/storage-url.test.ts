@@ -1,5 +1,5 @@
 import { isBrflowError, ErrorType } from '../../../src/plan/error-types';
-import { formatStorageSpec, parseStorageUrl, redactStorageUrl } from '../../../src/backup/storage-url';
+import { formatStorageSpec, parseStorageUrl, redactStorageUrl, storageUrlForDisplay } from '../../../src/backup/storage-url';
 
 function rejection(url: string): { type: string; message: string } {
   try {
@@ -61,9 +61,29 @@ describe('parseStorageUrl', () => {
     expect(r.message).not.toContain('AKIAEXAMPLE');
   });
 
-  test('redactStorageUrl masks userinfo and credential values only', () => {
+  test('redactStorageUrl masks userinfo and every value but the S3 options', () => {
     expect(redactStorageUrl('s3://k:s@b/p?region=r&secret-access-key=s2&access-key=k2'))
       .toBe('s3://***@b/p?region=r&secret-access-key=***&access-key=***');
+    expect(redactStorageUrl('s3://b/p?endpoint=http://h:1&token=T0K&X-Amz-Signature=S1G&s3.region=r'))
+      .toBe('s3://b/p?endpoint=http://h:1&token=***&X-Amz-Signature=***&s3.region=r');
+  });
+
+  test('an unknown parameter, or an endpoint with userinfo, is refused without its value in the message', () => {
+    const r = rejection('s3://bkt/p?token=T0PSEKRET');
+    expect(r.message).toContain('"token"');
+    expect(r.message).not.toContain('T0PSEKRET');
+    const e = rejection('s3://bkt/p?endpoint=http://minio:T0PSEKRET@10.0.0.1:9000');
+    expect(e.message).toContain('has endpoint with credentials');
+    expect(e.message).not.toContain('T0PSEKRET');
+  });
+
+  test('storageUrlForDisplay keeps only the S3 options: no userinfo, credential, unknown parameter or fragment', () => {
+    expect(storageUrlForDisplay('s3://bkt/p?endpoint=http://h:1&region=r&force-path-style=false')).toBe('s3://bkt/p?endpoint=http://h:1&region=r&force-path-style=false');
+    expect(storageUrlForDisplay('s3://AK:SK@bkt/p?access-key=A&secret-access-key=B&region=r')).toBe('s3://bkt/p?region=r');
+    expect(storageUrlForDisplay('s3://bkt/p?X-Amz-Signature=S&sig=S&token=T#frag')).toBe('s3://bkt/p');
+    expect(storageUrlForDisplay('s3://bkt/p?endpoint=http://u:pw@h:1')).toBe('s3://bkt/p');
+    expect(storageUrlForDisplay('local:///backups/x')).toBe('local:///backups/x');
+    expect(storageUrlForDisplay('/backups/x?y')).toBe('/backups/x');
   });
 
   test('formatStorageSpec gives a canonical URL that parses back to the same spec', () => {
