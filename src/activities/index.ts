@@ -1,5 +1,6 @@
 import { clusterModeActivities } from './cluster-mode';
 import type { ActivityDeps } from './deps';
+import { earlierRunActivities } from './earlier-run';
 import { existingTablesActivities } from './existing-tables';
 import { ingestActivities } from './ingest';
 import { keeperActivities } from './keeper';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps, plans = new PlanCache(deps.
     ...existingTablesActivities(deps.schema, plans),
     ...ingestActivities(deps.importer, deps.schema, plans),
     ...verifyActivities(deps.checksum, deps.schema, deps.pd, plans),
+    ...earlierRunActivities(deps.history),
   };
 }
 

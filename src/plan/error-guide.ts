@@ -20,6 +20,7 @@ export const ERROR_GUIDE: Readonly<Record<ErrorTypeName, { meaning: string; acti
   [ErrorType.RestoreModeMismatch]: { meaning: `an existing table's clustered index differs from the backup's`, action: 'set `@@tidb_enable_clustered_index` as named and recreate the table' },
   [ErrorType.TableMissing]: { meaning: '`noSchema`: a table is not in the target', action: `create it with the backup's schema first` },
   [ErrorType.ChecksumMismatch]: { meaning: 'restored data differs from the backup (tables and both checksums listed)', action: '`brflow verify-backup URL`; check nothing wrote to the tables during the restore; restore them again' },
+  [ErrorType.ResumeRefused]: { meaning: '`resumeFrom` names a restore this one cannot continue: still running, completed, or another backup, plan or cluster (each difference listed)', action: 'resume with the earlier input into the same cluster, or start a new restore' },
   [ErrorType.ClusterUnavailable]: { meaning: 'PD, TiKV or TiDB did not answer within its deadline and retries (address named)', action: 'bring the component back, then start again: finished tables are kept' },
   [ErrorType.ClusterRejected]: { meaning: `the cluster refused a step (e.g. GC passed the restore's safepoint, version too old)`, action: 'act on the message; a GC overrun needs a fresh restore' },
   [ErrorType.RegionError]: { meaning: `region errors outlasted BR's retry budget`, action: 'check PD scheduling and store health, then start again' },

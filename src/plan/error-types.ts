@@ -21,6 +21,8 @@ export const ErrorType = {
   ChecksumMismatch: 'Brflow:Restore:ChecksumMismatch',
   /** A table a no-schema restore expects to exist is not in the target. */
   TableMissing: 'Brflow:Restore:TableMissing',
+  /** `resumeFrom` names a restore this one cannot continue (other backup, plan or cluster; still running). */
+  ResumeRefused: 'Brflow:Resume:Refused',
   ClusterUnavailable: 'Brflow:Cluster:Unavailable',
   ClusterRejected: 'Brflow:Cluster:Rejected',
   RegionError: 'Brflow:Cluster:RegionError',
@@ -44,6 +46,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.RestoreModeMismatch,
   ErrorType.ChecksumMismatch,
   ErrorType.TableMissing,
+  ErrorType.ResumeRefused,
   ErrorType.Internal,
 ];
 

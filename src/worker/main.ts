@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { PlanCache } from '../activities';
 import { routeActivitiesByCluster } from '../activities/cluster-router';
@@ -9,6 +9,7 @@ import type { WorkerConfig } from './config';
 import { createRootLogger, PinoTemporalLogger } from './logger';
 import { ensureSearchAttributes } from './search-attributes';
 import { describeTemporalTarget } from './temporal-connect';
+import { workflowHistorySource } from './workflow-history';
 import { CONTROL_WORKER_TUNING, DATA_WORKER_TUNING } from './worker-tuning';
 import { controlTaskQueueOf } from '../workflows/task-queues';
 
@@ -52,8 +53,11 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   if (cfg.pdEndpoints.length > 0) await cluster.resolve(undefined);
   else root.warn('BRFLOW_PD_ADDRESSES is unset: this worker serves only restores whose input names their cluster');
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress, ...cfg.temporalConnection });
+  // A client of its own for the activities that read Temporal (an earlier restore's history for resumeFrom).
+  const clientConnection = await Connection.connect({ address: cfg.temporalAddress, ...cfg.temporalConnection });
+  const client = new Client({ connection: clientConnection, namespace: cfg.namespace });
   const plans = new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) });
-  const activities = routeActivitiesByCluster((ref) => cluster.resolve(ref), plans);
+  const activities = routeActivitiesByCluster((ref) => cluster.resolve(ref), plans, workflowHistorySource(client));
   const common = { connection, namespace: cfg.namespace, activities, shutdownGraceTime: cfg.shutdownGraceMs };
   const main = await Worker.create({
     ...common,
@@ -68,11 +72,13 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     async () => {
       await cluster.close();
       await connection.close();
+      await clientConnection.close();
       root.info('brflow worker stopped');
     },
     async (e: unknown) => {
       await cluster.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
+      await clientConnection.close().catch(() => undefined);
       throw e;
     },
   );

@@ -41,7 +41,7 @@ export const DEFAULT_REQUEST = {
 /** Query keys that carry credentials in BR storage URLs; they must come from the worker's environment instead. */
 const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'sas-token', 'credentials-file'];
 
-const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'allowEmpty', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
+const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'allowEmpty', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings', 'resumeFrom']);
 
 /**
  * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
@@ -115,6 +115,11 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   const tableGroupSize = int(r, '', 'tableGroupSize', DEFAULT_REQUEST.tableGroupSize, 1, 1024);
   const ddlConcurrency = int(r, '', 'ddlConcurrency', DEFAULT_REQUEST.ddlConcurrency, 1, 64);
   const maxBatchesPerRun = int(r, '', 'maxBatchesPerRun', DEFAULT_REQUEST.maxBatchesPerRun, 1, 1000);
+  let resumeFrom: string | undefined;
+  if (r.resumeFrom !== undefined) {
+    if (typeof r.resumeFrom !== 'string' || r.resumeFrom === '' || r.resumeFrom.length > 1000) problems.push('resumeFrom: expected the workflow ID of the restore to continue, e.g. "restore-2026-12-04"');
+    else resumeFrom = r.resumeFrom;
+  }
 
   const timings: RestoreTimings = { ...DEFAULT_TIMINGS, retries: normalizeRetries(undefined, problems) };
   if (r.timings !== undefined) {
@@ -137,7 +142,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
 
   if (problems.length > 0) return { problems };
-  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, allowEmpty, online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
+  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, allowEmpty, online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings, ...(resumeFrom ? { resumeFrom } : {}) } };
 }
 
 const CLUSTER_KEYS = ['pd', 'tidb', 'tidbStatus', 'tidbUser', 'tidbPasswordFile'];

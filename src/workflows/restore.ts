@@ -16,11 +16,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities';
+import { resumeProblems } from '../plan/earlier-run';
 import { ErrorType } from '../plan/error-types';
+import { parseRanges } from '../plan/number-ranges';
 import { restoreActivityOptions } from './activity-options';
 import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
 import { normalizeRestoreRequest } from './normalize-request';
 import { Saga } from './saga';
+import { undoStep } from './undo-step';
 import { BrRestorePhase, BrRestoreProgress } from './search-attributes';
 import { controlTaskQueueOf } from './task-queues';
 import type { ClusterScope, KeeperSpec, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest, UndoRecord } from './types';
@@ -103,6 +106,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     bytesAtIngestStart: cont?.bytesAtIngestStart ?? 0,
     runs: (cont?.runs ?? 0) + 1,
     tiflashReplicasDropped: cont?.tiflashReplicasDropped ?? 0,
+    recheck: cont?.recheck,
     lastProgressPct: -1,
   };
   const terminal = (): boolean => st.phase === 'done' || st.phase === 'failed' || st.phase === 'cancelled' || st.phase === 'compensating';
@@ -225,18 +229,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     });
   };
 
-  const undo = async (r: UndoRecord): Promise<void> => {
-    switch (r.kind) {
-      case 'removeGcSafepoint':
-        return undoActs.removeGcSafepoint({ serviceId: r.serviceId, ...target });
-      case 'restoreSchedules':
-        return undoActs.restoreSchedules({ ...r.snapshot, ...target });
-      case 'normalMode':
-        return undoActs.restoreNormalMode(target);
-      case 'clearRateLimit':
-        return undoActs.clearRateLimit(target);
-    }
-  };
+  // The janitor undoes a terminated restore's records with the same step (src/workflows/janitor.ts).
+  const undo = undoStep(undoActs, target);
 
   /** Import mode and scheduler pauses (BR restorePreWork); each undo recorded before its step. */
   const prepareCluster = async (): Promise<void> => {
@@ -257,6 +251,30 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     st.prepared = false;
     await saga.compensate(undo, CLUSTER_MODE_UNDO);
     startKeeper();
+  };
+
+  /**
+   * resumeFrom: reads what the earlier restore finished (from its Temporal history, by an activity), refuses
+   * one it cannot continue, and starts from its done batches and passed checksums. Its tables are adopted by
+   * createTables, which accepts a table only with the backup's layout and column IDs.
+   */
+  const adoptEarlier = async (workflowId: string, s: PlanSummary): Promise<void> => {
+    const earlier = await pd.readEarlierRun({ workflowId });
+    const problems = resumeProblems(earlier, workflowId, { storage: req.storage, cluster: req.cluster, planHash: s.planRef.hash });
+    if (problems.length > 0) {
+      throw ApplicationFailure.create({ message: `cannot resume ${workflowId}: ${problems.join('; ')}`, type: ErrorType.ResumeRefused, nonRetryable: true, details: [problems] });
+    }
+    if (!earlier?.planHash) return;
+    for (const b of parseRanges(earlier.doneBatches)) st.doneAbove.add(b);
+    while (st.doneAbove.delete(st.doneLow)) st.doneLow++;
+    st.filesIngested = earlier.filesIngested;
+    st.bytesIngested = earlier.bytesIngested;
+    st.bytesAtIngestStart = earlier.bytesIngested;
+    st.groupsChecksummed = earlier.groupsChecksummed;
+    st.checksumPassed = earlier.checksumPassed;
+    st.recheck = earlier.recheck;
+    upsertMemo({ resumedFrom: { workflowId, runId: earlier.runId, status: earlier.status, batchesDone: earlier.batchesDone, groupsChecksummed: earlier.groupsChecksummed } });
+    log.info('resuming an earlier restore', { workflowId, runId: earlier.runId, batchesDone: earlier.batchesDone, groupsChecksummed: earlier.groupsChecksummed });
   };
 
   // ---- phases -------------------------------------------------------------------------------------
@@ -288,6 +306,9 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       backup: { storage: req.storage, clusterVersion: s.backup.clusterVersion, brVersion: s.backup.brVersion, endVersion: s.backup.endVersion, incremental: s.backup.incremental },
       plan: { hash: s.planRef.hash, databases: s.databases, tables: s.tables, files: s.files, bytes: s.bytes, batches: s.batches },
     });
+
+    // Only inputs with resumeFrom (none before it existed) reach the patch.
+    if (req.resumeFrom && patched('brflow-resume')) await adoptEarlier(req.resumeFrom, s);
 
     // Added after the v1 histories were recorded: replaying them must not schedule it.
     if (patched('brflow-precheck')) {
@@ -429,7 +450,9 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
           if (canChecksum()) {
             checksumming = true;
             const group = st.groupsChecksummed;
-            track(verify.checksumGroup({ planRef: s.planRef, group, ...target }).then((r) => {
+            // A resumed restore checks again only the tables whose earlier checksum mismatched in this group.
+            const only = st.recheck?.group === group ? { only: st.recheck.tables } : {};
+            track(verify.checksumGroup({ planRef: s.planRef, group, ...only, ...target }).then((r) => {
               st.checksumPassed += r.passed;
               st.checksumMismatches.push(...r.mismatches);
               if (r.mismatches.length > 0) {
@@ -441,6 +464,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
                 );
               }
               st.groupsChecksummed = group + 1;
+              if (st.recheck?.group === group) st.recheck = undefined;
             }).finally(() => {
               checksumming = false;
             }));
@@ -522,6 +546,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       bytesAtIngestStart: st.bytesAtIngestStart,
       runs: st.runs,
       tiflashReplicasDropped: st.tiflashReplicasDropped,
+      ...(st.recheck ? { recheck: st.recheck } : {}),
     };
     log.info('continuing as new', { doneLow: st.doneLow, runs: st.runs });
     return await continueAsNew<typeof restoreWorkflow>(rawInput, next);

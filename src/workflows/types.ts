@@ -110,6 +110,11 @@ export interface RestoreRequest {
   /** Ingest batches one run dispatches before it continues as new. @default 200 */
   maxBatchesPerRun: number;
   timings: RestoreTimings;
+  /**
+   * Workflow ID of a failed, cancelled or terminated restore of the same backup into the same cluster to
+   * continue: its tables are adopted, its done batches skipped, its passed checksums not run again.
+   */
+  resumeFrom?: string;
 }
 
 /** Names the plan every worker can rebuild (or load) and checks it by hash. */
@@ -180,6 +185,8 @@ export interface ChecksumGroupResult {
   mismatches: ChecksumMismatch[];
   /** Tables the backup recorded no checksum for (BR NoChecksum, e.g. every table of an incremental backup). */
   skipped?: number;
+  /** Tables left out by `only` (a resumed restore): their checksum passed in the earlier restore. */
+  earlierPassed?: number;
 }
 
 export interface IngestResult {
@@ -246,6 +253,8 @@ export interface RestoreContinuation {
   runs: number;
   /** Absent in continuations written before it was carried. */
   tiflashReplicasDropped?: number;
+  /** Resumed restores: the group whose earlier checksum mismatched, and the tables to check again in it. */
+  recheck?: { group: number; tables: string[] };
 }
 
 /** Undo as data (saga.ts), so it survives crashes and continue-as-new. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { Command } from 'commander';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { normalizeRestoreRequest } from '../../workflows/normalize-request';
@@ -131,6 +132,7 @@ export interface RestoreFlags extends TemporalFlags {
   taskQueue: string;
   workflowId?: string;
   detach?: boolean;
+  resume?: string;
 }
 
 /** The workflow input from flags (and an optional JSON file the flags override). Secrets never go in here. */
@@ -190,6 +192,22 @@ export function checkedRestoreInput(input: Record<string, unknown>, cwd = proces
   return checked;
 }
 
+/** The input the restore `workflowId` was started with (its latest run's first argument), without its own resumeFrom. */
+async function earlierInput(client: Client, workflowId: string): Promise<Record<string, unknown>> {
+  let events;
+  try {
+    events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) throw new BrflowError(ErrorType.InvalidInput, `--resume ${workflowId}: no such restore in this namespace (brflow list shows them)`);
+    throw e;
+  }
+  const p = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const input = p ? defaultPayloadConverter.fromPayload(p as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) : undefined;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BrflowError(ErrorType.InvalidInput, `--resume ${workflowId}: its history holds no restore input`);
+  const { resumeFrom: _ignored, ...rest } = input as Record<string, unknown>;
+  return rest;
+}
+
 /** `brflow restore`: starts a restore workflow and follows it with a progress bar (or returns with --detach). */
 export function register(program: Command): void {
   withTemporalOptions(
@@ -211,11 +229,14 @@ export function register(program: Command): void {
       .option('--no-checksum', 'skip the per-table checksum')
       .option('--task-queue <name>', 'task queue the workers poll', process.env.BRFLOW_TASK_QUEUE ?? 'brflow')
       .option('--workflow-id <id>', 'workflow ID (default restore-<time>)')
+      .option('--resume <workflowId>', 'continue a failed, cancelled or terminated restore: its input (flags override it), its tables, done batches and passed checksums')
       .option('-d, --detach', 'start and print the workflow ID without following it'),
   ).action(async (f: RestoreFlags) => {
-    const input = checkedRestoreInput(restoreInputFromFlags(f));
     const { client, close } = await connectClient(f);
     try {
+      // --resume starts from the earlier restore's own input, so the plan (and its hash) comes out the same.
+      const earlier = f.resume ? await earlierInput(client, f.resume) : {};
+      const input = checkedRestoreInput({ ...earlier, ...restoreInputFromFlags(f), ...(f.resume ? { resumeFrom: f.resume } : {}) });
       const workflowId = f.workflowId ?? `restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       const handle = await client.workflow
         .start<typeof restoreWorkflow>('restoreWorkflow', { taskQueue: f.taskQueue, workflowId, args: [input], memo: { storage: input.storage } })
