@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps';
 import { earlierRunActivities } from './earlier-run';
 import { existingTablesActivities } from './existing-tables';
 import { ingestActivities } from './ingest';
+import { janitorActivities } from './janitor';
 import { keeperActivities } from './keeper';
 import { PlanCache } from './plan-cache';
 import { planRestoreActivities } from './plan-restore';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps, plans = new PlanCache(deps.
     ...ingestActivities(deps.importer, deps.schema, plans),
     ...verifyActivities(deps.checksum, deps.schema, deps.pd, plans),
     ...earlierRunActivities(deps.history),
+    ...janitorActivities(deps.history),
   };
 }
 

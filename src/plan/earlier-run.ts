@@ -169,7 +169,8 @@ export function resumeProblems(earlier: EarlierRun | undefined, resumeFrom: stri
   return problems;
 }
 
-function clusterKey(c: unknown): string {
+/** One key per target cluster named by a restore input's `cluster` ('' = the worker's own). */
+export function clusterKey(c: unknown): string {
   if (c === undefined || c === null) return '';
   const o = obj(c);
   const pd = Array.isArray(o.pd) ? (o.pd as unknown[]).map((e) => String(e).replace(/^https?:\/\//i, '').replace(/\/+$/, '').toLowerCase()).sort() : [];

@@ -25,6 +25,8 @@ export interface WorkerConfig {
   workflowBundlePath?: string;
   /** Register missing search attributes at start (else refuse to start, naming the commands). @default true */
   createSearchAttributes?: boolean;
+  /** How often the janitor Schedule runs (terminated restores cleaned up); 0 = no Schedule. @default 180000 */
+  janitorEveryMs?: number;
 }
 
 /** The variables, for `brflow worker --help` and the docs. */
@@ -39,6 +41,7 @@ export const WORKER_ENV = {
   shutdownGrace: 'BRFLOW_SHUTDOWN_GRACE_MS',
   bundle: 'BRFLOW_WORKFLOW_BUNDLE',
   createSearchAttributes: 'BRFLOW_CREATE_SEARCH_ATTRIBUTES',
+  janitorEvery: 'BRFLOW_JANITOR_EVERY_MS',
 } as const;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
@@ -97,6 +100,7 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
     shutdownGraceMs: int(WORKER_ENV.shutdownGrace, 30_000, 0),
     ...(env[WORKER_ENV.bundle] ? { workflowBundlePath: env[WORKER_ENV.bundle] } : {}),
     createSearchAttributes: createSa !== 'false',
+    janitorEveryMs: int(WORKER_ENV.janitorEvery, 180_000, 0),
   };
   if (problems.length > 0 || !tidb) throw new BrflowError(ErrorType.InvalidInput, `worker configuration: ${problems.join('; ')}`);
   return { ...config, tidb };

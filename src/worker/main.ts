@@ -10,6 +10,7 @@ import { createRootLogger, PinoTemporalLogger } from './logger';
 import { ensureSearchAttributes } from './search-attributes';
 import { describeTemporalTarget } from './temporal-connect';
 import { workflowHistorySource } from './workflow-history';
+import { ensureJanitorSchedule } from './janitor-schedule';
 import { CONTROL_WORKER_TUNING, DATA_WORKER_TUNING } from './worker-tuning';
 import { controlTaskQueueOf } from '../workflows/task-queues';
 
@@ -67,6 +68,15 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
   });
   const control = await Worker.create({ ...common, ...CONTROL_WORKER_TUNING, taskQueue: controlTaskQueueOf(cfg.taskQueue) });
+  // Terminated and timed-out restores never compensated: the janitor Schedule undoes what they left.
+  const janitorEveryMs = cfg.janitorEveryMs ?? 180_000;
+  if (janitorEveryMs > 0) {
+    // Restores do not need it: a namespace refusing Schedules gets a warning, not a worker that will not start.
+    await ensureJanitorSchedule(client, cfg.taskQueue, janitorEveryMs).then(
+      (how) => root.info({ taskQueue: cfg.taskQueue, everyMs: janitorEveryMs, schedule: how }, 'janitor schedule in place'),
+      (e: unknown) => root.warn({ err: String(e) }, 'janitor schedule not created; run `brflow janitor` by hand'),
+    );
+  }
   root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: describeTemporalTarget({ connection: { address: cfg.temporalAddress, ...cfg.temporalConnection }, namespace: cfg.namespace }), metrics: cfg.metricsAddress ?? 'off', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)' }, 'brflow worker started');
   const done = Promise.all([main.run(), control.run()]).then(
     async () => {
