@@ -17,7 +17,7 @@ const unreachable = new Proxy({}, {
 const NAME_ONLY_DEPS: ActivityDeps = { backup: unreachable, pd: unreachable, schedules: unreachable, stores: unreachable, importer: unreachable, schema: unreachable, checksum: unreachable };
 
 /** Activities that read only the backup: they run without any cluster (a worker need not have one of its own). */
-const CLUSTER_FREE = new Set<keyof RestoreActivities>(['planRestore', 'readEarlierRun', 'findAbandonedRestores']);
+const CLUSTER_FREE = new Set<keyof RestoreActivities>(['planRestore', 'readEarlierRun', 'findAbandonedRestores', 'requestClusterLock', 'workflowIsRunning']);
 
 /**
  * The restore activities, each routed to the cluster its input names. The workflow puts `cluster` into the

@@ -16,6 +16,10 @@ export interface WorkflowHistorySource {
   list(query: string, limit: number): Promise<{ workflowId: string; runId: string; status: string }[]>;
   /** The first workflow argument of a run (one history page of one event, not the whole history). */
   startInput(workflowId: string, runId: string): Promise<unknown>;
+  /** The latest run's status name; undefined when there is no such workflow. */
+  status(workflowId: string): Promise<string | undefined>;
+  /** Signal-with-start of a cluster's lock workflow (src/workflows/cluster-lock.ts) with a request. */
+  requestLock(input: { lockId: string; taskQueue: string; holder: string; mode: 'wait' | 'fail' }): Promise<void>;
 }
 
 /** Decodes one run's events into the two workflow arguments and its activity executions. */

@@ -1,3 +1,4 @@
+import { clusterLockActivities } from './cluster-lock';
 import { clusterModeActivities } from './cluster-mode';
 import type { ActivityDeps } from './deps';
 import { earlierRunActivities } from './earlier-run';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps, plans = new PlanCache(deps.
     ...verifyActivities(deps.checksum, deps.schema, deps.pd, plans),
     ...earlierRunActivities(deps.history),
     ...janitorActivities(deps.history),
+    ...clusterLockActivities(deps.history),
   };
 }
 

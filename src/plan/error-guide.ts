@@ -24,5 +24,6 @@ export const ERROR_GUIDE: Readonly<Record<ErrorTypeName, { meaning: string; acti
   [ErrorType.ClusterUnavailable]: { meaning: 'PD, TiKV or TiDB did not answer within its deadline and retries (address named)', action: 'bring the component back, then start again: finished tables are kept' },
   [ErrorType.ClusterRejected]: { meaning: `the cluster refused a step (e.g. GC passed the restore's safepoint, version too old)`, action: 'act on the message; a GC overrun needs a fresh restore' },
   [ErrorType.RegionError]: { meaning: `region errors outlasted BR's retry budget`, action: 'check PD scheduling and store health, then start again' },
+  [ErrorType.ClusterBusy]: { meaning: 'another restore holds the target cluster (named) and the input said `onClusterBusy: "fail"`', action: 'wait for it (`brflow status ID`), or start with `onClusterBusy: "wait"` to queue' },
   [ErrorType.Internal]: { meaning: 'a brflow bug', action: 'report it with the workflow history (`temporal workflow show -w ID --output json`)' },
 };

@@ -26,6 +26,8 @@ export const ErrorType = {
   ClusterUnavailable: 'Brflow:Cluster:Unavailable',
   ClusterRejected: 'Brflow:Cluster:Rejected',
   RegionError: 'Brflow:Cluster:RegionError',
+  /** Another restore holds the target cluster and the input asked to fail rather than wait (onClusterBusy: "fail"). */
+  ClusterBusy: 'Brflow:Cluster:Busy',
   Internal: 'Brflow:Internal',
 } as const;
 
@@ -47,6 +49,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.ChecksumMismatch,
   ErrorType.TableMissing,
   ErrorType.ResumeRefused,
+  ErrorType.ClusterBusy,
   ErrorType.Internal,
 ];
 

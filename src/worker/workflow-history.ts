@@ -31,6 +31,27 @@ export function workflowHistorySource(client: Client): WorkflowHistorySource {
         return out;
       });
     },
+    async status(workflowId) {
+      return client.withDeadline(Date.now() + HISTORY_READ_TIMEOUT_MS, async () => {
+        try {
+          return (await client.workflow.getHandle(workflowId).describe()).status.name;
+        } catch (e) {
+          if (e instanceof WorkflowNotFoundError) return undefined;
+          throw e;
+        }
+      });
+    },
+    async requestLock(input) {
+      await client.withDeadline(Date.now() + HISTORY_READ_TIMEOUT_MS, () =>
+        client.workflow.signalWithStart('clusterLockWorkflow', {
+          workflowId: input.lockId,
+          taskQueue: input.taskQueue,
+          args: [{ queue: [] }],
+          signal: 'brflowLockRequest',
+          signalArgs: [{ holder: input.holder, mode: input.mode }],
+        }),
+      );
+    },
     async startInput(workflowId, runId) {
       return client.withDeadline(Date.now() + HISTORY_READ_TIMEOUT_MS, async () => {
         const r = await client.workflowService.getWorkflowExecutionHistory({ namespace: client.options.namespace, execution: { workflowId, runId }, maximumPageSize: 1 });

@@ -3,3 +3,4 @@ export { restoreWorkflow } from './restore';
 export type { RestoreResult } from './restore';
 export { janitorWorkflow, restoreCleanupWorkflow } from './janitor';
 export type { JanitorInput, JanitorResult } from './janitor';
+export { clusterLockWorkflow } from './cluster-lock';

@@ -1,8 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, WorkflowIdReusePolicy, executeChild, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, WorkflowIdReusePolicy, executeChild, getExternalWorkflowHandle, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities';
 import type { AbandonedRestore } from '../activities/janitor';
+import { clusterLockId } from '../plan/cluster-lock-id';
 import { restoreActivityOptions } from './activity-options';
+import { lockReleaseSignal } from './cluster-lock';
 import { Saga } from './saga';
 import { controlTaskQueueOf } from './task-queues';
 import type { UndoRecord } from './types';
@@ -62,5 +64,7 @@ export async function restoreCleanupWorkflow(job: AbandonedRestore): Promise<{ u
   const acts = proxyActivities<RestoreActivities>(o.compensation);
   const kinds: UndoRecord['kind'][] | undefined = job.ownedBy ? ['removeGcSafepoint'] : undefined;
   await new Saga(job.undo).compensate(undoStep(acts, job.cluster ? { cluster: job.cluster } : {}), kinds);
+  // A dead holder never releases the cluster lock; the lock would notice by itself, this is sooner.
+  await getExternalWorkflowHandle(clusterLockId(workflowInfo().taskQueue, job.cluster)).signal(lockReleaseSignal, { holder: job.workflowId }).catch(() => undefined);
   return { undone: job.undo.filter((r) => !kinds || kinds.includes(r.kind)).map((r) => r.kind) };
 }

@@ -41,7 +41,7 @@ export const DEFAULT_REQUEST = {
 /** Query keys that carry credentials in BR storage URLs; they must come from the worker's environment instead. */
 const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access_key', 'secret_access_key', 'sas-token', 'credentials-file'];
 
-const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'allowEmpty', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings', 'resumeFrom']);
+const KNOWN_KEYS = new Set(['storage', 'cluster', 'filters', 'caseSensitive', 'allowEmpty', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings', 'resumeFrom', 'onClusterBusy']);
 
 /**
  * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
@@ -120,6 +120,11 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
     if (typeof r.resumeFrom !== 'string' || r.resumeFrom === '' || r.resumeFrom.length > 1000) problems.push('resumeFrom: expected the workflow ID of the restore to continue, e.g. "restore-2026-12-04"');
     else resumeFrom = r.resumeFrom;
   }
+  let onClusterBusy: RestoreRequest['onClusterBusy'];
+  if (r.onClusterBusy !== undefined) {
+    if (r.onClusterBusy !== 'wait' && r.onClusterBusy !== 'fail' && r.onClusterBusy !== 'ignore') problems.push(`onClusterBusy: expected "wait", "fail" or "ignore", got ${JSON.stringify(r.onClusterBusy)}`);
+    else onClusterBusy = r.onClusterBusy;
+  }
 
   const timings: RestoreTimings = { ...DEFAULT_TIMINGS, retries: normalizeRetries(undefined, problems) };
   if (r.timings !== undefined) {
@@ -142,7 +147,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
 
   if (problems.length > 0) return { problems };
-  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, allowEmpty, online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings, ...(resumeFrom ? { resumeFrom } : {}) } };
+  return { value: { storage, ...(cluster ? { cluster } : {}), filters, caseSensitive, allowEmpty, online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings, ...(resumeFrom ? { resumeFrom } : {}), ...(onClusterBusy ? { onClusterBusy } : {}) } };
 }
 
 const CLUSTER_KEYS = ['pd', 'tidb', 'tidbStatus', 'tidbUser', 'tidbPasswordFile'];

@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   patched,
@@ -16,10 +17,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities';
+import { clusterLockId } from '../plan/cluster-lock-id';
 import { resumeProblems } from '../plan/earlier-run';
 import { ErrorType } from '../plan/error-types';
 import { parseRanges } from '../plan/number-ranges';
 import { restoreActivityOptions } from './activity-options';
+import { lockGrantedSignal, lockRefusedSignal, lockReleaseSignal } from './cluster-lock';
 import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
 import { normalizeRestoreRequest } from './normalize-request';
 import { Saga } from './saga';
@@ -149,6 +152,14 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   };
 
   setHandler(progressQuery, progress);
+  // One restore per cluster: the lock this restore asked for or holds (a continued run holds it already).
+  const lock = { id: cont?.clusterLock, granted: cont?.clusterLock !== undefined, refusedBy: undefined as string | undefined };
+  setHandler(lockGrantedSignal, ({ lockId }) => {
+    if (lockId === lock.id) lock.granted = true;
+  });
+  setHandler(lockRefusedSignal, ({ lockId, holder }) => {
+    if (lockId === lock.id) lock.refusedBy = holder;
+  });
   setHandler(setConcurrencyUpdate, (n: number) => {
     st.concurrency = n;
     return n;
@@ -277,8 +288,43 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     log.info('resuming an earlier restore', { workflowId, runId: earlier.runId, batchesDone: earlier.batchesDone, groupsChecksummed: earlier.groupsChecksummed });
   };
 
+  /**
+   * Waits for the target cluster's lock (src/workflows/cluster-lock.ts), or fails at once when another restore
+   * holds it and the input says onClusterBusy "fail". Phase 'queued' while waiting.
+   */
+  const acquireCluster = async (): Promise<void> => {
+    const mode = req.onClusterBusy ?? 'wait';
+    if (mode === 'ignore') return;
+    lock.id = clusterLockId(info.taskQueue, req.cluster);
+    await pd.requestClusterLock({ lockId: lock.id, taskQueue: info.taskQueue, holder: info.workflowId, mode });
+    const decided = (): boolean => lock.granted || lock.refusedBy !== undefined;
+    if (!(await condition(decided, '2s'))) {
+      setPhase('queued');
+      log.info('waiting for the target cluster: another restore holds it', { lock: lock.id });
+      await condition(decided);
+    }
+    if (!lock.granted) {
+      lock.id = undefined;
+      throw ApplicationFailure.create({
+        message: `the target cluster is being restored by ${lock.refusedBy}: two restores would fight over import mode, schedulers and the PD config; wait for it (brflow status ${lock.refusedBy}) or start with onClusterBusy "wait" to queue`,
+        type: ErrorType.ClusterBusy,
+        nonRetryable: true,
+      });
+    }
+  };
+  /** Hands the cluster lock on (or leaves the queue); the lock also notices on its own a holder that ended. */
+  const releaseCluster = async (): Promise<void> => {
+    const id = lock.id;
+    if (id === undefined) return;
+    lock.id = undefined;
+    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(id).signal(lockReleaseSignal, { holder: info.workflowId })).catch((e: unknown) => {
+      log.warn('cluster lock release not delivered; the lock frees itself once it sees this restore ended', { lock: id, error: String(e) });
+    });
+  };
+
   // ---- phases -------------------------------------------------------------------------------------
   const setup = async (): Promise<PlanSummary> => {
+    if (patched('brflow-cluster-lock')) await acquireCluster();
     setPhase('plan');
     const s = await planning.planRestore({
       storage: req.storage,
@@ -510,8 +556,12 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     st.phase = 'compensating';
     upsertSearchAttributes([{ key: BrRestorePhase, value: 'compensating' }]);
     await CancellationScope.nonCancellable(async () => {
-      await stopKeeper();
-      await saga.compensate(undo);
+      try {
+        await stopKeeper();
+        await saga.compensate(undo);
+      } finally {
+        await releaseCluster();
+      }
     });
     setPhase(cancelled ? 'cancelled' : 'failed');
     if (cancelled) throw err;
@@ -547,6 +597,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       runs: st.runs,
       tiflashReplicasDropped: st.tiflashReplicasDropped,
       ...(st.recheck ? { recheck: st.recheck } : {}),
+      ...(lock.id ? { clusterLock: lock.id } : {}),
     };
     log.info('continuing as new', { doneLow: st.doneLow, runs: st.runs });
     return await continueAsNew<typeof restoreWorkflow>(rawInput, next);
@@ -555,8 +606,12 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   // Success: hand everything back (the same saga, so the same undo steps as on failure).
   setPhase('finalize');
   await CancellationScope.nonCancellable(async () => {
-    await stopKeeper();
-    await saga.compensate(undo);
+    try {
+      await stopKeeper();
+      await saga.compensate(undo);
+    } finally {
+      await releaseCluster();
+    }
   });
   setPhase('done');
   return {

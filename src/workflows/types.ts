@@ -115,6 +115,12 @@ export interface RestoreRequest {
    * continue: its tables are adopted, its done batches skipped, its passed checksums not run again.
    */
   resumeFrom?: string;
+  /**
+   * Another restore holds the target cluster (one restore per cluster at a time): 'wait' in line, 'fail' at
+   * once (Brflow:Cluster:Busy), or 'ignore' the lock (the operator accepts two restores fighting over import
+   * mode, schedulers and PD config). @default 'wait'
+   */
+  onClusterBusy?: 'wait' | 'fail' | 'ignore';
 }
 
 /** Names the plan every worker can rebuild (or load) and checks it by hash. */
@@ -198,6 +204,7 @@ export interface IngestResult {
 
 export type RestorePhase =
   | 'validate'
+  | 'queued'
   | 'plan'
   | 'prepare'
   | 'schema'
@@ -255,6 +262,8 @@ export interface RestoreContinuation {
   tiflashReplicasDropped?: number;
   /** Resumed restores: the group whose earlier checksum mismatched, and the tables to check again in it. */
   recheck?: { group: number; tables: string[] };
+  /** The cluster lock this restore holds (src/workflows/cluster-lock.ts), released when it ends. */
+  clusterLock?: string;
 }
 
 /** Undo as data (saga.ts), so it survives crashes and continue-as-new. */

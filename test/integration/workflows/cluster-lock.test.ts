@@ -1,0 +1,106 @@
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import { ErrorType } from '../../../src/plan/error-types';
+import { restoreWorkflow } from '../../../src/workflows/restore';
+import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
+import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, type SimCluster } from '../../support/sim-cluster';
+
+/**
+ * Issue #11, one restore per cluster: two restores into one cluster fight over import mode, schedulers and the
+ * PD config snapshot (the first to finish hands the cluster back while the other still ingests). The simulator
+ * records, at every SST ingest, whether any store was in normal mode then.
+ */
+let env: RestoreEnvWithBackup;
+
+beforeAll(async () => {
+  env = await openRestoreEnv({ prefix: 'cluster-lock', backup: { seed: 13, tables: 4, rows: 30, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false } });
+});
+
+afterAll(() => env?.close());
+
+const input = (o: Record<string, unknown> = {}): Record<string, unknown> => ({
+  storage: `local://${env.dir}`,
+  batchFiles: 2,
+  mergeRegionSizeBytes: 1,
+  mergeRegionKeyCount: 1,
+  timings: { ...FAST_TIMINGS, heartbeatTimeoutMs: 2000 },
+  ...o,
+});
+
+/** Counts ingests that happened while some TiKV store was in normal mode (each one a restore the other undercut). */
+function watchIngestModes(c: SimCluster): { ingests: number; inNormalMode: number } {
+  const seen = { ingests: 0, inNormalMode: 0 };
+  const state = c.sim.state;
+  const ingest = state.ingest.bind(state);
+  state.ingest = (leader, region, uuids) => {
+    seen.ingests++;
+    if (state.stores().some((s) => state.mode(s.id) === 'Normal')) seen.inNormalMode++;
+    ingest(leader, region, uuids);
+  };
+  return seen;
+}
+
+async function phases(h: WorkflowHandle, until: Promise<unknown>): Promise<Set<string>> {
+  const seen = new Set<string>();
+  let done = false;
+  void until.finally(() => {
+    done = true;
+  });
+  while (!done) {
+    const p = (await h.describe()).searchAttributes.BrRestorePhase;
+    if (Array.isArray(p)) seen.add(String(p[0]));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return seen;
+}
+
+test('two restores started together into one cluster: the second queues, both end correct, no ingest ever runs in normal mode', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    c.sim.faults.addLatency({ rpc: 'Download', ms: 100 });
+    const seen = watchIngestModes(c);
+    const [a, b] = await Promise.all([
+      env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `lock-a-${taskQueue}`, args: [input({ concurrency: 4 })] }),
+      env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `lock-b-${taskQueue}`, args: [input({ concurrency: 1 })] }),
+    ]);
+    const both = Promise.all([a.result(), b.result()]);
+    const [phasesA, phasesB] = await Promise.all([phases(a, both), phases(b, both)]);
+    const [ra, rb] = await both;
+    expect([ra.checksum.passed, rb.checksum.passed]).toEqual([env.manifest.tables.length, env.manifest.tables.length]);
+    // One of them waited its turn.
+    expect([phasesA.has('queued'), phasesB.has('queued')].filter(Boolean)).toHaveLength(1);
+    expect(seen.ingests).toBeGreaterThan(0);
+    expect(seen.inNormalMode).toBe(0);
+    expect(await restoredChecksums(c, env.manifest.tables)).toEqual(recordedChecksums(env.manifest.tables));
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+}, 240_000);
+
+test('without the lock (onClusterBusy "ignore") the first to finish hands the cluster back under the other: the watch sees it', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    c.sim.faults.addLatency({ rpc: 'Download', ms: 100 });
+    const seen = watchIngestModes(c);
+    const a = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `nolock-a-${taskQueue}`, args: [input({ concurrency: 4, onClusterBusy: 'ignore' })] });
+    const b = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `nolock-b-${taskQueue}`, args: [input({ concurrency: 1, onClusterBusy: 'ignore' })] });
+    await Promise.all([a.result(), b.result()]);
+    expect(seen.inNormalMode).toBeGreaterThan(0);
+  });
+}, 240_000);
+
+test('onClusterBusy "fail": the second restore fails at once, typed, naming the holder; the first ends correct', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    c.sim.faults.addLatency({ rpc: 'Download', ms: 100 });
+    const a = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `busy-a-${taskQueue}`, args: [input({ concurrency: 2 })] });
+    for (const end = Date.now() + 30_000; (await a.describe()).searchAttributes.BrRestorePhase?.[0] !== 'ingest'; ) {
+      if (Date.now() > end) throw new Error('first restore never reached ingest');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const err = await env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: `busy-b-${taskQueue}`, args: [input({ onClusterBusy: 'fail' })] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const f = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(f.type).toBe(ErrorType.ClusterBusy);
+    expect(f.message).toContain(a.workflowId);
+    expect((await a.describe()).status.name).toBe('RUNNING');
+    expect((await a.result()).checksum.passed).toBe(env.manifest.tables.length);
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+}, 240_000);
