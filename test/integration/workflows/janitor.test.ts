@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
+import { leftoverServiceSafepoints } from '../../../src/cli/commands/leftover-safepoints';
 import { janitorScheduleId, ensureJanitorSchedule } from '../../../src/worker/janitor-schedule';
 import type { JanitorResult } from '../../../src/workflows/janitor';
 import { restoreWorkflow } from '../../../src/workflows/restore';
@@ -91,5 +92,26 @@ test('a newer restore running on the cluster keeps its import mode: the janitor 
     await newer.result();
     expect(await restoredChecksums(c, env.manifest.tables)).toEqual(recordedChecksums(env.manifest.tables));
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+});
+
+test('brflow janitor --safepoints lists, and with --remove removes, a brflow safepoint nobody holds and a BR one set far ahead (read from PD\'s gc/safepoint API)', async () => {
+  await env.withCluster(async (c) => {
+    const gc = c.sim.state.gc;
+    gc.updateService('brflow-dead-restore', 600, 100n);
+    gc.updateService('br-stuck', 7 * 86_400, 100n);
+    gc.updateService('br-running', 300, 100n);
+    const listed = await leftoverServiceSafepoints({ client: env.client, pdEndpoints: c.target.pdEndpoints, remove: false, farHours: 1 });
+    expect(listed.map((l) => [l.serviceId, l.safePoint, l.removed])).toEqual([
+      ['brflow-dead-restore', 100n, false],
+      ['br-stuck', 100n, false],
+    ]);
+    expect(gc.list().map((s) => s.serviceId).sort()).toEqual(['br-running', 'br-stuck', 'brflow-dead-restore', 'gc_worker']);
+    const removed = await leftoverServiceSafepoints({ client: env.client, pdEndpoints: c.target.pdEndpoints, remove: true, farHours: 1 });
+    expect(removed.map((l) => [l.serviceId, l.removed])).toEqual([
+      ['brflow-dead-restore', true],
+      ['br-stuck', true],
+    ]);
+    expect(gc.list().map((s) => s.serviceId).sort()).toEqual(['br-running', 'gc_worker']);
   });
 });
