@@ -10,9 +10,15 @@ export function clusterLockActivities(history: WorkflowHistorySource | undefined
     return history;
   };
   return {
-    /** Starts the cluster's lock workflow if needed and queues `holder`; the answer comes as a signal to it. */
-    async requestClusterLock(input: { lockId: string; taskQueue: string; holder: string; mode: 'wait' | 'fail' }): Promise<void> {
-      return typed(() => need().requestLock(input));
+    /**
+     * Starts the cluster's lock workflow if needed and queues `holder`; the answer comes as a signal to it.
+     * False when this worker has no Temporal client (workers built by hand over bare deps, e.g. in tests):
+     * the restore then runs without the lock. `brflow worker` always has one.
+     */
+    async requestClusterLock(input: { lockId: string; taskQueue: string; holder: string; mode: 'wait' | 'fail' }): Promise<{ lockId: string } | false> {
+      if (!history) return false;
+      await typed(() => history.requestLock(input));
+      return { lockId: input.lockId };
     },
     /** Whether the workflow's latest run is still running (a lock holder that ended never releases). */
     async workflowIsRunning(input: { workflowId: string }): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import { foldRunHistory, type EarlierRun, type RunActivity, type RunHistory } from '../plan/earlier-run';
+import { foldRunHistory, foldTableIds, type EarlierRun, type RunActivity, type RunHistory } from '../plan/earlier-run';
 import { ErrorType } from '../plan/error-types';
 import { typed } from './to-failure';
 
@@ -12,6 +12,8 @@ type Payload = temporal.api.common.v1.IPayload;
 export interface WorkflowHistorySource {
   /** The run and its whole history (all pages); undefined when the namespace holds no such workflow. */
   latestRun(workflowId: string): Promise<{ runId: string; status: string; events: HistoryEvent[] } | undefined>;
+  /** One run's whole history. */
+  runEvents(workflowId: string, runId: string): Promise<HistoryEvent[]>;
   /** Executions matching a visibility query (at most `limit`), newest first. */
   list(query: string, limit: number): Promise<{ workflowId: string; runId: string; status: string }[]>;
   /** The first workflow argument of a run (one history page of one event, not the whole history). */
@@ -65,7 +67,25 @@ export function earlierRunActivities(history: WorkflowHistorySource | undefined)
         if (!history) throw ApplicationFailure.nonRetryable('this worker has no Temporal client to read an earlier restore with; run it with `brflow worker`', ErrorType.Internal);
         const run = await history.latestRun(input.workflowId);
         if (!run) return undefined;
-        return { workflowId: input.workflowId, runId: run.runId, status: run.status, ...foldRunHistory(decodeRunHistory(run.events)) };
+        const last = decodeRunHistory(run.events);
+        // Table IDs come from every run of the chain (tables may be created before a continue-as-new): walk it
+        // from the first run along each ContinuedAsNew event.
+        const runs: RunHistory[] = [];
+        let runId = run.events[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId ?? run.runId;
+        for (let i = 0; runId && runId !== run.runId && i < 10_000; i++) {
+          const events = await history.runEvents(input.workflowId, runId);
+          runs.push(decodeRunHistory(events));
+          runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? '';
+        }
+        runs.push(last);
+        const groupTableIds = foldTableIds(runs);
+        return {
+          workflowId: input.workflowId,
+          runId: run.runId,
+          status: run.status,
+          ...foldRunHistory(last),
+          ...(Object.keys(groupTableIds).length > 0 ? { groupTableIds } : {}),
+        };
       });
     },
   };

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { clusterLockId } from '../plan/cluster-lock-id';
 import { clusterKey } from '../plan/earlier-run';
 import { ErrorType } from '../plan/error-types';
 import { outstandingUndo } from '../plan/outstanding-undo';
@@ -27,6 +28,8 @@ export interface AbandonedRestore {
    */
   ownedBy?: string;
   timings: RestoreTimings;
+  /** The cluster lock the run may still hold (released by the cleanup). */
+  lockId: string;
 }
 
 /** Visibility query text for a string literal. */
@@ -69,6 +72,7 @@ export function janitorActivities(history: WorkflowHistorySource | undefined) {
             undo: outstandingUndo(decoded),
             ...(owner ? { ownedBy: owner.workflowId } : {}),
             timings: 'value' in normalized ? normalized.value.timings : DEFAULT_TIMINGS,
+            lockId: clusterLockId(input.taskQueue, cluster),
           });
         }
         return out;

@@ -42,6 +42,8 @@ export interface EarlierRunState {
   checksumPassed: number;
   /** The first group not passed had these tables mismatch: only they are checksummed again. */
   recheck?: { group: number; tables: string[] };
+  /** Table IDs (range text) of each table group the chain created, by group number (runs that recorded them). */
+  groupTableIds?: Record<string, string>;
 }
 
 /** An earlier restore as the resume reads it: which run, how it ended, what it finished. */
@@ -65,6 +67,23 @@ interface ContinuationView {
 
 const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+/**
+ * The table IDs each table group got, from every run of a chain (createTables results that recorded them, and
+ * what a resumed run adopted from the restore before it). Later runs win.
+ */
+export function foldTableIds(runs: readonly RunHistory[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const run of runs) {
+    for (const a of run.activities) {
+      if (a.state !== 'completed') continue;
+      const r = obj(a.result);
+      if (a.type === 'readEarlierRun') Object.assign(out, obj(r.groupTableIds));
+      if (a.type === 'createTables' && typeof r.ids === 'string') out[String(num(obj(a.input).group))] = r.ids;
+    }
+  }
+  return out;
+}
 
 /** Folds one run's history into what the whole chain had finished by the run's end. */
 export function foldRunHistory(run: RunHistory): EarlierRunState {

@@ -31,6 +31,9 @@ export function workflowHistorySource(client: Client): WorkflowHistorySource {
         return out;
       });
     },
+    async runEvents(workflowId, runId) {
+      return client.withDeadline(Date.now() + HISTORY_READ_TIMEOUT_MS, async () => (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []);
+    },
     async status(workflowId) {
       return client.withDeadline(Date.now() + HISTORY_READ_TIMEOUT_MS, async () => {
         try {

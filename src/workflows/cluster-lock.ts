@@ -13,6 +13,8 @@ export const lockRequestSignal = defineSignal<[LockRequest]>('brflowLockRequest'
 export const lockReleaseSignal = defineSignal<[{ holder: string }]>('brflowLockRelease');
 /** Sent back to a requester: it holds the cluster now. */
 export const lockGrantedSignal = defineSignal<[{ lockId: string }]>('brflowLockGranted');
+/** Sent back to a `wait` requester that has to wait its turn (it shows phase 'queued'). */
+export const lockQueuedSignal = defineSignal<[{ lockId: string; holder: string }]>('brflowLockQueued');
 /** Sent back to a `fail` requester while another restore holds the cluster. */
 export const lockRefusedSignal = defineSignal<[{ lockId: string; holder: string }]>('brflowLockRefused');
 /** Who holds the cluster and who waits, for `brflow status`. */
@@ -37,11 +39,16 @@ export async function clusterLockWorkflow(state: LockState = { queue: [] }): Pro
   let holder = state.holder;
   const queue = [...state.queue];
   const refusals: { holder: string; to: string }[] = [];
+  const queuedNotices: { holder: string; to: string }[] = [];
   setHandler(lockStateQuery, () => ({ ...(holder ? { holder } : {}), waiting: queue.map((q) => q.holder) }));
   setHandler(lockRequestSignal, (r) => {
     if (r.holder === holder || queue.some((q) => q.holder === r.holder)) return;
-    if ((holder !== undefined || queue.length > 0) && r.mode === 'fail') refusals.push({ holder: holder ?? queue[0]!.holder, to: r.holder });
-    else queue.push(r);
+    const busy = holder !== undefined || queue.length > 0;
+    if (busy && r.mode === 'fail') refusals.push({ holder: holder ?? queue[0]!.holder, to: r.holder });
+    else {
+      if (busy) queuedNotices.push({ holder: holder ?? queue[0]!.holder, to: r.holder });
+      queue.push(r);
+    }
   });
   setHandler(lockReleaseSignal, ({ holder: h }) => {
     if (h === holder) holder = undefined;
@@ -58,8 +65,10 @@ export async function clusterLockWorkflow(state: LockState = { queue: [] }): Pro
     }
   };
   for (;;) {
-    const woke = await condition(() => refusals.length > 0 || (holder === undefined && queue.length > 0), holder !== undefined ? HOLDER_CHECK_MS : undefined);
+    const wake = (): boolean => refusals.length > 0 || queuedNotices.length > 0 || (holder === undefined && queue.length > 0);
+    const woke = holder !== undefined ? await condition(wake, HOLDER_CHECK_MS) : (await condition(wake), true);
     for (const r of refusals.splice(0)) await tell(r.to, (h) => h.signal(lockRefusedSignal, { lockId, holder: r.holder }));
+    for (const q of queuedNotices.splice(0)) await tell(q.to, (h) => h.signal(lockQueuedSignal, { lockId, holder: q.holder }));
     if (!woke && holder !== undefined && !(await acts.workflowIsRunning({ workflowId: holder }))) holder = undefined;
     while (holder === undefined && queue.length > 0) {
       const next = queue.shift()!;
@@ -67,7 +76,7 @@ export async function clusterLockWorkflow(state: LockState = { queue: [] }): Pro
       if (!(await tell(next.holder, (h) => h.signal(lockGrantedSignal, { lockId })))) holder = undefined;
     }
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2000) {
-      await CancellationScope.nonCancellable(() => condition(() => refusals.length === 0));
+      await CancellationScope.nonCancellable(() => condition(() => refusals.length === 0 && queuedNotices.length === 0));
       await continueAsNew<typeof clusterLockWorkflow>({ ...(holder ? { holder } : {}), queue });
     }
   }

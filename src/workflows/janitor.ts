@@ -2,7 +2,6 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, WorkflowIdReusePolicy, executeChild, getExternalWorkflowHandle, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities';
 import type { AbandonedRestore } from '../activities/janitor';
-import { clusterLockId } from '../plan/cluster-lock-id';
 import { restoreActivityOptions } from './activity-options';
 import { lockReleaseSignal } from './cluster-lock';
 import { Saga } from './saga';
@@ -65,6 +64,6 @@ export async function restoreCleanupWorkflow(job: AbandonedRestore): Promise<{ u
   const kinds: UndoRecord['kind'][] | undefined = job.ownedBy ? ['removeGcSafepoint'] : undefined;
   await new Saga(job.undo).compensate(undoStep(acts, job.cluster ? { cluster: job.cluster } : {}), kinds);
   // A dead holder never releases the cluster lock; the lock would notice by itself, this is sooner.
-  await getExternalWorkflowHandle(clusterLockId(workflowInfo().taskQueue, job.cluster)).signal(lockReleaseSignal, { holder: job.workflowId }).catch(() => undefined);
+  await getExternalWorkflowHandle(job.lockId).signal(lockReleaseSignal, { holder: job.workflowId }).catch(() => undefined);
   return { undone: job.undo.filter((r) => !kinds || kinds.includes(r.kind)).map((r) => r.kind) };
 }

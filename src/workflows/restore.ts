@@ -22,7 +22,7 @@ import { resumeProblems } from '../plan/earlier-run';
 import { ErrorType } from '../plan/error-types';
 import { parseRanges } from '../plan/number-ranges';
 import { restoreActivityOptions } from './activity-options';
-import { lockGrantedSignal, lockRefusedSignal, lockReleaseSignal } from './cluster-lock';
+import { lockGrantedSignal, lockQueuedSignal, lockRefusedSignal, lockReleaseSignal } from './cluster-lock';
 import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
 import { normalizeRestoreRequest } from './normalize-request';
 import { Saga } from './saga';
@@ -133,6 +133,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       rateBytesPerSec: rate,
       etaSeconds: rate > 0 ? Math.ceil(left / rate) : undefined,
       runsSoFar: st.runs,
+      ...(st.phase === 'queued' && lock.queuedBehind ? { waitingFor: lock.queuedBehind } : {}),
     };
   };
 
@@ -153,12 +154,19 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
 
   setHandler(progressQuery, progress);
   // One restore per cluster: the lock this restore asked for or holds (a continued run holds it already).
-  const lock = { id: cont?.clusterLock, granted: cont?.clusterLock !== undefined, refusedBy: undefined as string | undefined };
-  setHandler(lockGrantedSignal, ({ lockId }) => {
-    if (lockId === lock.id) lock.granted = true;
+  // resumeFrom: the table IDs the earlier restore created, by group; createTables refuses tables re-created since.
+  const expectIds = new Map<number, string>();
+  // The lock's ID comes back from the activity (so replay, on another task queue, uses the recorded one); its
+  // answers may arrive before that result, so they count once a request went out.
+  const lock = { id: cont?.clusterLock, requested: false, granted: cont?.clusterLock !== undefined, refusedBy: undefined as string | undefined, queuedBehind: undefined as string | undefined };
+  setHandler(lockQueuedSignal, ({ holder }) => {
+    if (lock.requested) lock.queuedBehind = holder;
   });
-  setHandler(lockRefusedSignal, ({ lockId, holder }) => {
-    if (lockId === lock.id) lock.refusedBy = holder;
+  setHandler(lockGrantedSignal, () => {
+    if (lock.requested) lock.granted = true;
+  });
+  setHandler(lockRefusedSignal, ({ holder }) => {
+    if (lock.requested) lock.refusedBy = holder;
   });
   setHandler(setConcurrencyUpdate, (n: number) => {
     st.concurrency = n;
@@ -284,6 +292,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     st.groupsChecksummed = earlier.groupsChecksummed;
     st.checksumPassed = earlier.checksumPassed;
     st.recheck = earlier.recheck;
+    for (const [g, ids] of Object.entries(earlier.groupTableIds ?? {})) expectIds.set(Number(g), ids);
     upsertMemo({ resumedFrom: { workflowId, runId: earlier.runId, status: earlier.status, batchesDone: earlier.batchesDone, groupsChecksummed: earlier.groupsChecksummed } });
     log.info('resuming an earlier restore', { workflowId, runId: earlier.runId, batchesDone: earlier.batchesDone, groupsChecksummed: earlier.groupsChecksummed });
   };
@@ -295,12 +304,20 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   const acquireCluster = async (): Promise<void> => {
     const mode = req.onClusterBusy ?? 'wait';
     if (mode === 'ignore') return;
-    lock.id = clusterLockId(info.taskQueue, req.cluster);
-    await pd.requestClusterLock({ lockId: lock.id, taskQueue: info.taskQueue, holder: info.workflowId, mode });
+    lock.requested = true;
+    const asked = await pd.requestClusterLock({ lockId: clusterLockId(info.taskQueue, req.cluster), taskQueue: info.taskQueue, holder: info.workflowId, mode });
+    if (!asked) {
+      log.warn('this worker cannot take the cluster lock (no Temporal client); restoring without it');
+      lock.requested = false;
+      return;
+    }
+    lock.id = asked.lockId;
+    // The lock answers granted, refused, or queued (then granted in turn). No timer: signals alone decide.
     const decided = (): boolean => lock.granted || lock.refusedBy !== undefined;
-    if (!(await condition(decided, '2s'))) {
+    await condition(() => decided() || lock.queuedBehind !== undefined);
+    if (!decided()) {
       setPhase('queued');
-      log.info('waiting for the target cluster: another restore holds it', { lock: lock.id });
+      log.info('waiting for the target cluster: another restore holds it', { lock: lock.id, holder: lock.queuedBehind });
       await condition(decided);
     }
     if (!lock.granted) {
@@ -466,9 +483,11 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
           while (canCreate()) {
             const group = nextGroup++;
             creating.add(group);
-            const tablesReady = req.noSchema ? schema.useExistingTables({ planRef: s.planRef, group, ...target }) : schema.createTables({ planRef: s.planRef, group, ...target });
-            track(tablesReady.then((n) => {
-              st.tablesCreated += n;
+            // New tables' IDs are recorded (a later resume checks them); runs from before this record none.
+            const ids = !req.noSchema && patched('brflow-table-ids') ? { recordIds: true, ...(expectIds.has(group) ? { expectIds: expectIds.get(group)! } : {}) } : {};
+            const tablesReady = req.noSchema ? schema.useExistingTables({ planRef: s.planRef, group, ...target }) : schema.createTables({ planRef: s.planRef, group, ...ids, ...target });
+            track(tablesReady.then((r) => {
+              st.tablesCreated += typeof r === 'number' ? r : r.tables;
               // Batches need every table before them, so only a gap-free prefix of groups counts as created.
               createdAbove.add(group);
               while (createdAbove.delete(st.groupsCreated)) st.groupsCreated++;

@@ -233,6 +233,8 @@ export interface RestoreProgress {
   /** Seconds left at the current rate; undefined until a rate is known. */
   etaSeconds?: number;
   runsSoFar: number;
+  /** Phase 'queued': the restore holding the target cluster, which this one waits for. */
+  waitingFor?: string;
 }
 
 /** Carried across continue-as-new: a cursor, never lists of files. */

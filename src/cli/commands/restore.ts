@@ -56,7 +56,7 @@ export function renderProgress(p: RestoreProgress, width = 30): string {
   const eta = p.etaSeconds !== undefined ? ` eta ${Math.ceil(p.etaSeconds)}s` : '';
   const rate = p.rateBytesPerSec > 0 ? ` ${human(p.rateBytesPerSec)}/s` : '';
   const check = p.checksum.enabled ? ` checksum ${p.checksum.passed}ok${p.checksum.failed ? `/${p.checksum.failed}bad` : ''}` : '';
-  return `${p.phase.padEnd(13)} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%  tables ${p.tables.created}/${p.tables.total}  files ${p.files.ingested}/${p.files.total}  ${human(p.bytes.ingested)}/${human(p.bytes.total)}${rate}${eta}${check}${p.paused ? '  (paused)' : ''}`;
+  return `${p.phase.padEnd(13)} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%  tables ${p.tables.created}/${p.tables.total}  files ${p.files.ingested}/${p.files.total}  ${human(p.bytes.ingested)}/${human(p.bytes.total)}${rate}${eta}${check}${p.paused ? '  (paused)' : ''}${p.waitingFor ? `  (waiting for the cluster: ${p.waitingFor} restores it)` : ''}`;
 }
 
 /** The failure chain of a workflow as one line: the innermost message is what the operator can act on. */

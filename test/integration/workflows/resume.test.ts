@@ -1,6 +1,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
 import { PlanCache } from '../../../src/activities/plan-cache';
+import { TidbClient } from '../../../src/cluster/tidb';
 import { encodeMvccWrite } from '../../../src/backup/mvcc-write';
 import { openStorage } from '../../../src/backup/open-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
@@ -199,6 +200,35 @@ test('resumeFrom another plan (other filters) is refused, typed, before the clus
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
   });
 });
+
+test('a table the earlier restore created was dropped since: the resume refuses it (its ingested data is gone), typed', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    c.sim.faults.addLatency({ rpc: 'Download', ms: 150 });
+    const first = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `resume-d-${taskQueue}`, args: [baseInput()] });
+    await waitFor('two batches done and shop.documents created', async () => (await doneBatchesOf(first)).length >= 2 && c.sim.tidbFront!.catalog.tables('shop').some((t) => t.name.L === 'documents'));
+    await first.cancel();
+    await first.result().catch(() => undefined);
+    const tidb = new TidbClient(c.target.tidb);
+    try {
+      await tidb.executeStatements(undefined, ['DROP TABLE `shop`.`documents`']);
+    } finally {
+      await tidb.close();
+    }
+    const err = await env.client.workflow
+      .execute(restoreWorkflow, { taskQueue, workflowId: `resume-e-${taskQueue}`, args: [{ ...baseInput(), resumeFrom: first.workflowId }] })
+      .catch((e: unknown) => e);
+    const f = rootCause(err as WorkflowFailedError);
+    expect(f.type).toBe(ErrorType.ResumeRefused);
+    expect(f.message).toMatch(/table IDs .* created them as .*dropped and re-created since/);
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+});
+
+function rootCause(e: WorkflowFailedError): ApplicationFailure {
+  let f: unknown = e.cause;
+  while (f && !(f instanceof ApplicationFailure)) f = (f as { cause?: unknown }).cause;
+  return f as ApplicationFailure;
+}
 
 /**
  * Once `db.table` exists, writes one committed row the backup does not have into its key range on every

@@ -1,4 +1,4 @@
-import { foldRunHistory, resumeProblems, type EarlierRun, type RunActivity } from '../../../src/plan/earlier-run';
+import { foldRunHistory, foldTableIds, resumeProblems, type EarlierRun, type RunActivity } from '../../../src/plan/earlier-run';
 import { formatRanges, parseRanges } from '../../../src/plan/number-ranges';
 
 const done = (type: string, input: unknown, result: unknown): RunActivity => ({ type, state: 'completed', input, result });
@@ -82,4 +82,11 @@ test('resumeProblems: the same backup, plan and cluster of an ended restore pass
     expect.stringMatching(/^storage: restore "r1" restored t, not s/),
     expect.stringMatching(/^cluster: restore "r1" restored into PD a:1 \/ TiDB b:2, not the worker's own cluster/),
   ]);
+});
+
+test('foldTableIds: recorded group table IDs across a chain (runs that record none add nothing; a resumed run carries the adopted ones)', () => {
+  expect(foldTableIds([
+    { input: {}, activities: [done('createTables', { group: 0 }, 2), done('createTables', { group: 1 }, { tables: 2, ids: '110-111' })] },
+    { input: {}, activities: [done('readEarlierRun', {}, { groupTableIds: { 2: '120,122' } }), done('createTables', { group: 3 }, { tables: 1, ids: '130' })] },
+  ])).toEqual({ 1: '110-111', 2: '120,122', 3: '130' });
 });
