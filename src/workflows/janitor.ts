@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, WorkflowIdReusePolicy, executeChild, getExternalWorkflowHandle, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, WorkflowIdReusePolicy, condition, executeChild, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities';
 import type { AbandonedRestore } from '../activities/janitor';
 import { restoreActivityOptions } from './activity-options';
-import { lockReleaseSignal } from './cluster-lock';
+import { lockGrantedSignal, lockReleaseSignal } from './cluster-lock';
 import { Saga } from './saga';
 import { controlTaskQueueOf } from './task-queues';
 import type { UndoRecord } from './types';
@@ -57,13 +57,31 @@ export async function janitorWorkflow(input: JanitorInput = {}): Promise<Janitor
  * The undo a terminated or timed-out restore owed, newest first, through the same compensation activities and
  * retry policy (unlimited) as the restore's own saga. When a newer restore runs on that cluster, only the dead
  * run's GC safepoint is removed: import mode, scheduler pauses and the rate limit are the newer one's now.
+ * Otherwise the cleanup holds the cluster's lock while it undoes, so no restore starting meanwhile is handed
+ * back a cluster in normal mode mid-ingest; the dead run's own hold on the lock is released first.
  */
 export async function restoreCleanupWorkflow(job: AbandonedRestore): Promise<{ undone: UndoRecord['kind'][] }> {
-  const o = restoreActivityOptions(job.timings, controlTaskQueueOf(workflowInfo().taskQueue));
+  const info = workflowInfo();
+  const o = restoreActivityOptions(job.timings, controlTaskQueueOf(info.taskQueue));
   const acts = proxyActivities<RestoreActivities>(o.compensation);
+  const lockActs = proxyActivities<RestoreActivities>(o.pdCall);
   const kinds: UndoRecord['kind'][] | undefined = job.ownedBy ? ['removeGcSafepoint'] : undefined;
-  await new Saga(job.undo).compensate(undoStep(acts, job.cluster ? { cluster: job.cluster } : {}), kinds);
-  // A dead holder never releases the cluster lock; the lock would notice by itself, this is sooner.
-  await getExternalWorkflowHandle(job.lockId).signal(lockReleaseSignal, { holder: job.workflowId }).catch(() => undefined);
+  const lock = { requested: false, granted: false, held: false };
+  setHandler(lockGrantedSignal, () => {
+    if (lock.requested) lock.granted = true;
+  });
+  const release = (holder: string) => getExternalWorkflowHandle(job.lockId).signal(lockReleaseSignal, { holder }).catch(() => undefined);
+  // A dead holder never releases the cluster lock (the lock notices by itself within seconds; this is sooner).
+  await release(job.workflowId);
+  if (!job.ownedBy) {
+    lock.requested = true;
+    lock.held = (await lockActs.requestClusterLock({ lockId: job.lockId, taskQueue: info.taskQueue, holder: info.workflowId, mode: 'wait' })) !== false;
+    if (lock.held) await condition(() => lock.granted);
+  }
+  try {
+    await new Saga(job.undo).compensate(undoStep(acts, job.cluster ? { cluster: job.cluster } : {}), kinds);
+  } finally {
+    if (lock.held) await release(info.workflowId);
+  }
   return { undone: job.undo.filter((r) => !kinds || kinds.includes(r.kind)).map((r) => r.kind) };
 }

@@ -232,11 +232,12 @@ export function register(program: Command): void {
       .option('--resume <workflowId>', 'continue a failed, cancelled or terminated restore: its input (flags override it), its tables, done batches and passed checksums')
       .option('-d, --detach', 'start and print the workflow ID without following it'),
   ).action(async (f: RestoreFlags) => {
+    // Checked before connecting: a refused input never needs Temporal (with --resume the input comes from it).
+    const own = f.resume ? undefined : checkedRestoreInput(restoreInputFromFlags(f));
     const { client, close } = await connectClient(f);
     try {
       // --resume starts from the earlier restore's own input, so the plan (and its hash) comes out the same.
-      const earlier = f.resume ? await earlierInput(client, f.resume) : {};
-      const input = checkedRestoreInput({ ...earlier, ...restoreInputFromFlags(f), ...(f.resume ? { resumeFrom: f.resume } : {}) });
+      const input = own ?? checkedRestoreInput({ ...(await earlierInput(client, f.resume!)), ...restoreInputFromFlags(f), resumeFrom: f.resume });
       const workflowId = f.workflowId ?? `restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       const handle = await client.workflow
         .start<typeof restoreWorkflow>('restoreWorkflow', { taskQueue: f.taskQueue, workflowId, args: [input], memo: { storage: input.storage } })
