@@ -49,7 +49,21 @@ async function waitFor(what: string, ok: () => Promise<boolean> | boolean, ms = 
 }
 
 async function doneBatchesOf(handle: WorkflowHandle): Promise<number[]> {
-  return completedBatches({ activities: activityRecords((await handle.fetchHistory()).events ?? []) });
+  return completedBatches({ activities: await chainRecords(handle) });
+}
+
+/** Activity records of every run of a restore's continue-as-new chain, first run first. */
+async function chainRecords(handle: WorkflowHandle): Promise<ReturnType<typeof activityRecords>> {
+  const out: ReturnType<typeof activityRecords> = [];
+  let runId: string | undefined = (handle as WorkflowHandle & { firstExecutionRunId?: string }).firstExecutionRunId;
+  if (!runId) return activityRecords((await handle.fetchHistory()).events ?? []);
+  while (runId) {
+    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+    const events = history.events ?? [];
+    out.push(...activityRecords(events));
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return out;
 }
 
 interface Breaking {
@@ -76,7 +90,7 @@ async function breakThenResume(c: SimCluster, taskQueue: string, b: Breaking): P
   const ended = await b.end(c, first);
   // Nothing of the first run may still be ingesting (a terminated run's activity stops at its next heartbeat).
   await new Promise((r) => setTimeout(r, 2 * FAST.heartbeatTimeoutMs));
-  const records = activityRecords((await first.fetchHistory()).events ?? []);
+  const records = await chainRecords(first);
   const done = completedBatches({ activities: records });
   const planRef = (records.find((a) => a.type === 'planRestore' && a.state === 'completed')!.result as { planRef: PlanRef }).planRef;
   const atEnd = ingestCounts(c);
@@ -120,6 +134,21 @@ test('failed mid-ingest (the stores refuse ingest past the retry budget), then r
     });
     expect(ended).toBeInstanceOf(WorkflowFailedError);
     expect(((ended as WorkflowFailedError).cause?.cause as ApplicationFailure).type).toBe(ErrorType.ClusterUnavailable);
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+}, 240_000);
+
+test('cancelled mid-ingest after continuing as new twice, then resumed: the done batches of every run are skipped', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    const { first } = await breakThenResume(c, taskQueue, {
+      firstInput: { maxBatchesPerRun: 2 },
+      async end(_cl, h) {
+        await waitFor('a third run', async () => (await h.describe()).runId !== (h as WorkflowHandle & { firstExecutionRunId: string }).firstExecutionRunId && (await doneBatchesOf(h)).length >= 5);
+        await h.cancel();
+        return h.result().catch((e: unknown) => e);
+      },
+    });
+    expect((await first.describe()).runId).not.toBe((first as WorkflowHandle & { firstExecutionRunId: string }).firstExecutionRunId);
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
   });
 }, 240_000);
