@@ -2,6 +2,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../../../src/plan/error-types';
 import { restoreWorkflow } from '../../../src/workflows/restore';
+import type { RestoreProgress } from '../../../src/workflows/types';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, type SimCluster } from '../../support/sim-cluster';
 
@@ -40,6 +41,7 @@ function watchIngestModes(c: SimCluster): { ingests: number; inNormalMode: numbe
   return seen;
 }
 
+/** Phases a restore showed (search attribute) while `until` runs; 'waiting for <id>' when its progress named whom it queued behind. */
 async function phases(h: WorkflowHandle, until: Promise<unknown>): Promise<Set<string>> {
   const seen = new Set<string>();
   let done = false;
@@ -49,6 +51,10 @@ async function phases(h: WorkflowHandle, until: Promise<unknown>): Promise<Set<s
   while (!done) {
     const p = (await h.describe()).searchAttributes.BrRestorePhase;
     if (Array.isArray(p)) seen.add(String(p[0]));
+    if (p?.[0] === 'queued') {
+      const progress = await h.query<RestoreProgress>('progress').catch(() => undefined);
+      if (progress?.waitingFor) seen.add(`waiting for ${progress.waitingFor}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return seen;
@@ -68,6 +74,9 @@ test('two restores started together into one cluster: the second queues, both en
     expect([ra.checksum.passed, rb.checksum.passed]).toEqual([env.manifest.tables.length, env.manifest.tables.length]);
     // One of them waited its turn.
     expect([phasesA.has('queued'), phasesB.has('queued')].filter(Boolean)).toHaveLength(1);
+    // brflow status (the progress query) names the restore it waits for.
+    const [queued, holder] = phasesA.has('queued') ? [phasesA, b] : [phasesB, a];
+    expect(queued.has(`waiting for ${holder.workflowId}`)).toBe(true);
     expect(seen.ingests).toBeGreaterThan(0);
     expect(seen.inNormalMode).toBe(0);
     expect(await restoredChecksums(c, env.manifest.tables)).toEqual(recordedChecksums(env.manifest.tables));
