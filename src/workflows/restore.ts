@@ -155,7 +155,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   setHandler(progressQuery, progress);
   // One restore per cluster: the lock this restore asked for or holds (a continued run holds it already).
   // resumeFrom: the table IDs the earlier restore created, by group; createTables refuses tables re-created since.
-  const expectIds = new Map<number, string>();
+  const expectIds = new Map<number, string>(Object.entries(cont?.expectTableIds ?? {}).map(([g, ids]) => [Number(g), ids]));
   // The lock's ID comes back from the activity (so replay, on another task queue, uses the recorded one); its
   // answers may arrive before that result, so they count once a request went out.
   const lock = { id: cont?.clusterLock, requested: false, granted: cont?.clusterLock !== undefined, refusedBy: undefined as string | undefined, queuedBehind: undefined as string | undefined };
@@ -485,6 +485,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
             creating.add(group);
             // New tables' IDs are recorded (a later resume checks them); runs from before this record none.
             const ids = !req.noSchema && patched('brflow-table-ids') ? { recordIds: true, ...(expectIds.has(group) ? { expectIds: expectIds.get(group)! } : {}) } : {};
+            expectIds.delete(group);
             const tablesReady = req.noSchema ? schema.useExistingTables({ planRef: s.planRef, group, ...target }) : schema.createTables({ planRef: s.planRef, group, ...ids, ...target });
             track(tablesReady.then((r) => {
               st.tablesCreated += typeof r === 'number' ? r : r.tables;
@@ -617,6 +618,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       tiflashReplicasDropped: st.tiflashReplicasDropped,
       ...(st.recheck ? { recheck: st.recheck } : {}),
       ...(lock.id ? { clusterLock: lock.id } : {}),
+      // Groups not created yet keep the resume's ID check in the next run.
+      ...(expectIds.size > 0 ? { expectTableIds: Object.fromEntries([...expectIds].map(([g, ids]) => [String(g), ids])) } : {}),
     };
     log.info('continuing as new', { doneLow: st.doneLow, runs: st.runs });
     return await continueAsNew<typeof restoreWorkflow>(rawInput, next);

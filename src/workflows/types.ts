@@ -266,6 +266,8 @@ export interface RestoreContinuation {
   recheck?: { group: number; tables: string[] };
   /** The cluster lock this restore holds (src/workflows/cluster-lock.ts), released when it ends. */
   clusterLock?: string;
+  /** Resumed restores: the earlier run's table IDs of groups not created yet, by group (range text). */
+  expectTableIds?: Record<string, string>;
 }
 
 /** Undo as data (saga.ts), so it survives crashes and continue-as-new. */
