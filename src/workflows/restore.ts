@@ -153,9 +153,9 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   };
 
   setHandler(progressQuery, progress);
-  // One restore per cluster: the lock this restore asked for or holds (a continued run holds it already).
   // resumeFrom: the table IDs the earlier restore created, by group; createTables refuses tables re-created since.
   const expectIds = new Map<number, string>(Object.entries(cont?.expectTableIds ?? {}).map(([g, ids]) => [Number(g), ids]));
+  // One restore per cluster: the lock this restore asked for or holds (a continued run holds it already).
   // The lock's ID comes back from the activity (so replay, on another task queue, uses the recorded one); its
   // answers may arrive before that result, so they count once a request went out.
   const lock = { id: cont?.clusterLock, requested: false, granted: cont?.clusterLock !== undefined, refusedBy: undefined as string | undefined, queuedBehind: undefined as string | undefined };
