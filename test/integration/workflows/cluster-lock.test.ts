@@ -28,6 +28,9 @@ const input = (o: Record<string, unknown> = {}): Record<string, unknown> => ({
   ...o,
 });
 
+/** The keeper renews import mode every 4 s: a restore handed back under another stays in normal mode that long. */
+const SLOW_KEEPER = { ...FAST_TIMINGS, keeperIntervalMs: 4000, heartbeatTimeoutMs: 2000 };
+
 /** Counts ingests that happened while some TiKV store was in normal mode (each one a restore the other undercut). */
 function watchIngestModes(c: SimCluster): { ingests: number; inNormalMode: number } {
   const seen = { ingests: 0, inNormalMode: 0 };
@@ -64,9 +67,11 @@ test('two restores started together into one cluster: the second queues, both en
   await env.withCluster(async (c, taskQueue) => {
     c.sim.faults.addLatency({ rpc: 'Download', ms: 100 });
     const seen = watchIngestModes(c);
+    // A slow keeper, as in the test below where the same two restores without the lock are seen to collide.
+    const timings = SLOW_KEEPER;
     const [a, b] = await Promise.all([
-      env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `lock-a-${taskQueue}`, args: [input({ concurrency: 4 })] }),
-      env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `lock-b-${taskQueue}`, args: [input({ concurrency: 1 })] }),
+      env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `lock-a-${taskQueue}`, args: [input({ concurrency: 4, timings })] }),
+      env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `lock-b-${taskQueue}`, args: [input({ concurrency: 1, timings })] }),
     ]);
     const both = Promise.all([a.result(), b.result()]);
     const [phasesA, phasesB] = await Promise.all([phases(a, both), phases(b, both)]);
@@ -88,9 +93,19 @@ test('without the lock (onClusterBusy "ignore") the first to finish hands the cl
   await env.withCluster(async (c, taskQueue) => {
     c.sim.faults.addLatency({ rpc: 'Download', ms: 100 });
     const seen = watchIngestModes(c);
-    const a = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `nolock-a-${taskQueue}`, args: [input({ concurrency: 4, onClusterBusy: 'ignore' })] });
-    const b = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `nolock-b-${taskQueue}`, args: [input({ concurrency: 1, onClusterBusy: 'ignore' })] });
-    await Promise.all([a.result(), b.result()]);
+    // A long restore ingesting, then a short one into the same cluster that finishes (and hands back) first. The
+    // long one's keeper puts import mode back at its next renewal: a slow keeper makes the window seconds long.
+    const timings = SLOW_KEEPER;
+    const long = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `nolock-long-${taskQueue}`, args: [input({ concurrency: 1, onClusterBusy: 'ignore', timings })] });
+    for (const end = Date.now() + 30_000; seen.ingests === 0; ) {
+      if (Date.now() > end) throw new Error('the long restore never ingested');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const first = env.manifest.tables[0]!;
+    const short = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `nolock-short-${taskQueue}`, args: [input({ filters: [`${first.db}.${first.name}`], concurrency: 4, onClusterBusy: 'ignore', timings })] });
+    await short.result();
+    expect((await long.describe()).status.name).toBe('RUNNING');
+    await long.result();
     expect(seen.inNormalMode).toBeGreaterThan(0);
   });
 }, 240_000);
