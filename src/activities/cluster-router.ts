@@ -1,5 +1,6 @@
 import type { ClusterRef } from '../workflows/types';
 import type { ActivityDeps } from './deps';
+import type { WorkflowHistorySource } from './earlier-run';
 import { createActivities, type RestoreActivities } from './index';
 import type { PlanCache } from './plan-cache';
 import { typed } from './to-failure';
@@ -16,7 +17,7 @@ const unreachable = new Proxy({}, {
 const NAME_ONLY_DEPS: ActivityDeps = { backup: unreachable, pd: unreachable, schedules: unreachable, stores: unreachable, importer: unreachable, schema: unreachable, checksum: unreachable };
 
 /** Activities that read only the backup: they run without any cluster (a worker need not have one of its own). */
-const CLUSTER_FREE = new Set<keyof RestoreActivities>(['planRestore']);
+const CLUSTER_FREE = new Set<keyof RestoreActivities>(['planRestore', 'readEarlierRun', 'findAbandonedRestores', 'requestClusterLock', 'workflowIsRunning']);
 
 /**
  * The restore activities, each routed to the cluster its input names. The workflow puts `cluster` into the
@@ -24,7 +25,7 @@ const CLUSTER_FREE = new Set<keyof RestoreActivities>(['planRestore']);
  * so the activities themselves see exactly the inputs they always had and stay unaware of routing. One plan
  * cache serves every cluster: a plan depends on the backup only.
  */
-export function routeActivitiesByCluster(resolve: ClusterResolver, plans: PlanCache): RestoreActivities {
+export function routeActivitiesByCluster(resolve: ClusterResolver, plans: PlanCache, history?: WorkflowHistorySource): RestoreActivities {
   const perDeps = new WeakMap<ActivityDeps, RestoreActivities>();
   const setFor = (deps: ActivityDeps): RestoreActivities => {
     let set = perDeps.get(deps);
@@ -34,7 +35,7 @@ export function routeActivitiesByCluster(resolve: ClusterResolver, plans: PlanCa
     }
     return set;
   };
-  const clusterFree = createActivities(NAME_ONLY_DEPS, plans);
+  const clusterFree = createActivities({ ...NAME_ONLY_DEPS, ...(history ? { history } : {}) }, plans);
   const routed: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const name of Object.keys(clusterFree) as (keyof RestoreActivities)[]) {
     if (CLUSTER_FREE.has(name)) {

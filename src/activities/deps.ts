@@ -6,6 +6,7 @@ import type { ExistingTable } from '../plan/clustered-index-check';
 import type { RewriteRule } from '../plan/rewrite-rules';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
 import type { TableInfo } from '../plan/table-info';
+import type { WorkflowHistorySource } from './earlier-run';
 
 /**
  * What the restore activities need from the outside world, one narrow interface per component
@@ -118,4 +119,6 @@ export interface ActivityDeps {
   importer: DataImporter;
   schema: SchemaControl;
   checksum: ChecksumControl;
+  /** Temporal histories of earlier restores (resume); absent on workers built without a Temporal client. */
+  history?: WorkflowHistorySource;
 }

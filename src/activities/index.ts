@@ -1,7 +1,10 @@
+import { clusterLockActivities } from './cluster-lock';
 import { clusterModeActivities } from './cluster-mode';
 import type { ActivityDeps } from './deps';
+import { earlierRunActivities } from './earlier-run';
 import { existingTablesActivities } from './existing-tables';
 import { ingestActivities } from './ingest';
+import { janitorActivities } from './janitor';
 import { keeperActivities } from './keeper';
 import { PlanCache } from './plan-cache';
 import { planRestoreActivities } from './plan-restore';
@@ -23,6 +26,9 @@ export function createActivities(deps: ActivityDeps, plans = new PlanCache(deps.
     ...existingTablesActivities(deps.schema, plans),
     ...ingestActivities(deps.importer, deps.schema, plans),
     ...verifyActivities(deps.checksum, deps.schema, deps.pd, plans),
+    ...earlierRunActivities(deps.history),
+    ...janitorActivities(deps.history),
+    ...clusterLockActivities(deps.history),
   };
 }
 

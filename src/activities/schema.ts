@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
-import { ErrorType } from '../plan/error-types';
+import { BrflowError, ErrorType } from '../plan/error-types';
+import { formatRanges } from '../plan/number-ranges';
 import { TEMPORARY_DB_PREFIX } from '../plan/table-filter';
 import { decideTiFlashReplica } from '../plan/tiflash-replica';
 import type { PlanRef } from '../workflows/types';
@@ -59,22 +60,33 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
      * replica, so an ALTER follows; it is skipped when the table has a replica already (created by an earlier
      * try, or set downstream by someone who chose it), which keeps the step safe to repeat.
      */
-    async createTables(input: { planRef: PlanRef; group: number }): Promise<number> {
+    async createTables(input: { planRef: PlanRef; group: number; recordIds?: boolean; expectIds?: string }): Promise<number | { tables: number; ids: string }> {
       return typed(() => withLivenessHeartbeat(async () => {
         const { plan, groups } = await plans.load(input.planRef);
         const group = groups[input.group];
         if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash}`, ErrorType.Internal);
         // Counted once per group, when a replica is wanted at all: PD is asked ~80 times for 10,000 tables.
         let tiflashStores: number | undefined;
+        const ids: number[] = [];
         for (const ti of group) {
           const t = plan.tables[ti]!;
           const created = await schema.createTable(t);
+          ids.push(created.id);
           if (!pd || !(t.info.tiflash_replica?.Count ?? 0)) continue;
           tiflashStores ??= await pd.countTiFlashStores();
           const d = decideTiFlashReplica(t.info, tiflashStores);
           if (d.kind === 'keep' && !((created.tiflash_replica?.Count ?? 0) > 0)) await schema.setTiFlashReplica(t.db, t.name, d.count, d.locationLabels);
         }
-        return group.length;
+        // recordIds: the new table IDs go into history (range text), so a resumed restore can tell the tables it
+        // adopts are the ones the earlier run created and ingested into, not re-created since (expectIds).
+        const now = formatRanges(ids);
+        if (input.expectIds !== undefined && input.expectIds !== now) {
+          throw new BrflowError(
+            ErrorType.ResumeRefused,
+            `the tables of group ${input.group} have table IDs ${now}, the restore being resumed created them as ${input.expectIds}: some were dropped and re-created since, so the data it ingested is gone; restore them without resumeFrom`,
+          );
+        }
+        return input.recordIds ? { tables: group.length, ids: now } : group.length;
       }));
     },
 

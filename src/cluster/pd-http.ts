@@ -163,6 +163,24 @@ export class PdHttp {
     await this.request('POST', '/pd/api/v1/schedulers', { name });
   }
 
+  /**
+   * PD's service GC safepoints (GET gc/safepoint, what pd-ctl service-gc-safepoint shows). `expiresAt` is unix
+   * seconds (undefined: never); numbers are read as text, TSOs do not fit a double.
+   */
+  async serviceSafePoints(): Promise<{ serviceId: string; safePoint: bigint; expiresAt?: number }[]> {
+    const res = await this.request('GET', '/pd/api/v1/gc/safepoint');
+    let parsed: { service_gc_safe_points?: { service_id: string; expired_at: string; safe_point: string }[] };
+    try {
+      parsed = JSON.parse(res.body.replace(/"(expired_at|safe_point)"\s*:\s*(-?\d+)/g, '"$1":"$2"')) as typeof parsed;
+    } catch {
+      throw new ClusterError(this.bases[0] as string, 'PD HTTP GET /pd/api/v1/gc/safepoint', { kind: 'rejected', retryable: false, detail: `not JSON: ${res.body.slice(0, 200)}` });
+    }
+    return (parsed.service_gc_safe_points ?? []).map((s) => {
+      const exp = BigInt(s.expired_at);
+      return { serviceId: s.service_id, safePoint: BigInt(s.safe_point), ...(exp < 9223372036854775807n ? { expiresAt: Number(exp) } : {}) };
+    });
+  }
+
   /** How many replicas PD keeps of each region (replication.max-replicas). */
   async maxReplicas(): Promise<number> {
     const cfg = await this.json<{ 'max-replicas'?: number }>('/pd/api/v1/config/replicate');

@@ -22,8 +22,10 @@ export const ERROR_GUIDE: Readonly<Record<ErrorTypeName, { meaning: string; acti
   [ErrorType.TableMissing]: { meaning: '`noSchema`: a table is not in the target', action: `create it with the backup's schema first` },
   [ErrorType.TableNotEmpty]: { meaning: `a table to restore exists downstream with the backup's layout and already holds rows (tables named); refused before the cluster changed`, action: 'empty or drop those tables, exclude them with a filter, or restore into another cluster' },
   [ErrorType.ChecksumMismatch]: { meaning: 'restored data differs from the backup (tables and both checksums listed)', action: '`brflow verify-backup URL`; check nothing wrote to the tables during the restore; restore them again' },
+  [ErrorType.ResumeRefused]: { meaning: '`resumeFrom` names a restore this one cannot continue: still running, completed, or another backup, plan or cluster (each difference listed)', action: 'resume with the earlier input into the same cluster, or start a new restore' },
   [ErrorType.ClusterUnavailable]: { meaning: 'PD, TiKV or TiDB did not answer within its deadline and retries (address named)', action: 'bring the component back, then start again: finished tables are kept' },
   [ErrorType.ClusterRejected]: { meaning: `the cluster refused a step (e.g. GC passed the restore's safepoint, version too old)`, action: 'act on the message; a GC overrun needs a fresh restore' },
   [ErrorType.RegionError]: { meaning: `region errors outlasted BR's retry budget`, action: 'check PD scheduling and store health, then start again' },
+  [ErrorType.ClusterBusy]: { meaning: 'another restore holds the target cluster (named) and the input said `onClusterBusy: "fail"`', action: 'wait for it (`brflow status ID`), or start with `onClusterBusy: "wait"` to queue' },
   [ErrorType.Internal]: { meaning: 'a brflow bug', action: 'report it with the workflow history (`temporal workflow show -w ID --output json`)' },
 };

@@ -25,9 +25,13 @@ export const ErrorType = {
   TableMissing: 'Brflow:Restore:TableMissing',
   /** A table the restore would write into exists downstream with the backup's layout and holds rows already. */
   TableNotEmpty: 'Brflow:Restore:TableNotEmpty',
+  /** `resumeFrom` names a restore this one cannot continue (other backup, plan or cluster; still running). */
+  ResumeRefused: 'Brflow:Resume:Refused',
   ClusterUnavailable: 'Brflow:Cluster:Unavailable',
   ClusterRejected: 'Brflow:Cluster:Rejected',
   RegionError: 'Brflow:Cluster:RegionError',
+  /** Another restore holds the target cluster and the input asked to fail rather than wait (onClusterBusy: "fail"). */
+  ClusterBusy: 'Brflow:Cluster:Busy',
   Internal: 'Brflow:Internal',
 } as const;
 
@@ -50,6 +54,8 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.ChecksumMismatch,
   ErrorType.TableMissing,
   ErrorType.TableNotEmpty,
+  ErrorType.ResumeRefused,
+  ErrorType.ClusterBusy,
   ErrorType.Internal,
 ];
 

@@ -98,6 +98,7 @@ export function createPdHttpHandler(state: ClusterState, opts: PdHttpOptions = {
       }
     }
     if (method === 'GET' && path === `${api}/config/replicate`) return sendJson(res, 200, replicationConfig());
+    if (method === 'GET' && path === `${api}/gc/safepoint`) return sendServiceSafePoints(res, state);
     if (path === `${api}/config`) {
       if (method === 'GET') return sendJson(res, 200, fullConfig(state));
       if (method === 'POST') return postConfig(req, res, query.get('ttlSecond'));
@@ -182,6 +183,17 @@ function clusterVersion(state: ClusterState): string {
 function jsonDecodeError(value: unknown, goType: string): Record<string, unknown> {
   const what = typeof value === 'number' ? `number ${value}` : typeof value;
   return { code: 'input', msg: `json: cannot unmarshal ${what} into Go value of type ${goType}`, data: { Value: what, Type: {}, Offset: 0, Struct: '', Field: '' } };
+}
+
+/**
+ * GET gc/safepoint as PD answers it (pd-ctl service-gc-safepoint): each live service safepoint with its expiry
+ * in unix seconds (int64 max when it never expires) and the safepoint as a plain JSON number (uint64).
+ */
+function sendServiceSafePoints(res: ServerResponse, state: ClusterState): void {
+  const sps = state.gc.list().map((s) => `{"service_id":${JSON.stringify(s.serviceId)},"expired_at":${s.expireAt === Infinity ? '9223372036854775807' : Math.floor(s.expireAt / 1000)},"safe_point":${s.safePoint}}`);
+  const text = `{"service_gc_safe_points":[${sps.join(',')}],"gc_safe_point":${state.gc.gcSafePointValue()}}`;
+  res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /** PD v8.5.4's replication config (GET config/replicate), with its default of three replicas. */

@@ -34,6 +34,8 @@ export interface WorkerConfig {
   createSearchAttributes?: boolean;
   /** Default key of encrypted backups for restores whose input names none (the file is read when used). */
   crypter?: CrypterRef;
+  /** How often the janitor Schedule runs (terminated restores cleaned up); 0 = no Schedule. @default 180000 */
+  janitorEveryMs?: number;
 }
 
 /** The variables, for `brflow worker --help` and the docs. */
@@ -54,6 +56,7 @@ export const WORKER_ENV = {
   createSearchAttributes: 'BRFLOW_CREATE_SEARCH_ATTRIBUTES',
   crypterMethod: 'BRFLOW_CRYPTER_METHOD',
   crypterKeyFile: 'BRFLOW_CRYPTER_KEY_FILE',
+  janitorEvery: 'BRFLOW_JANITOR_EVERY_MS',
 } as const;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
@@ -129,6 +132,7 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
     ...(env[WORKER_ENV.bundle] ? { workflowBundlePath: env[WORKER_ENV.bundle] } : {}),
     createSearchAttributes: createSa !== 'false',
     ...(crypter ? { crypter } : {}),
+    janitorEveryMs: int(WORKER_ENV.janitorEvery, 180_000, 0),
   };
   if (problems.length > 0 || !tidb) throw new BrflowError(ErrorType.InvalidInput, `worker configuration: ${problems.join('; ')}`);
   return { ...config, tidb };

@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { PlanCache } from '../activities';
 import { routeActivitiesByCluster } from '../activities/cluster-router';
@@ -10,6 +10,8 @@ import type { WorkerConfig } from './config';
 import { createRootLogger, PinoTemporalLogger } from './logger';
 import { ensureSearchAttributes } from './search-attributes';
 import { describeTemporalTarget } from './temporal-connect';
+import { workflowHistorySource } from './workflow-history';
+import { ensureJanitorSchedule } from './janitor-schedule';
 import { CONTROL_WORKER_TUNING, DATA_WORKER_TUNING } from './worker-tuning';
 import { controlTaskQueueOf } from '../workflows/task-queues';
 
@@ -56,7 +58,10 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress, ...cfg.temporalConnection });
   // The worker's default key (BRFLOW_CRYPTER_*) serves restores whose input names none.
   const plans = new PlanCache({ readManifest: (url, o) => readManifest(openStorage(url), o) }, { keys: keyFileSource(cfg.crypter) });
-  const activities = routeActivitiesByCluster((ref) => cluster.resolve(ref), plans);
+  // A client of its own for the activities that read Temporal (an earlier restore's history for resumeFrom).
+  const clientConnection = await Connection.connect({ address: cfg.temporalAddress, ...cfg.temporalConnection });
+  const client = new Client({ connection: clientConnection, namespace: cfg.namespace });
+  const activities = routeActivitiesByCluster((ref) => cluster.resolve(ref), plans, workflowHistorySource(client));
   const common = { connection, namespace: cfg.namespace, activities, shutdownGraceTime: cfg.shutdownGraceMs };
   const main = await Worker.create({
     ...common,
@@ -66,16 +71,27 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
   });
   const control = await Worker.create({ ...common, ...CONTROL_WORKER_TUNING, taskQueue: controlTaskQueueOf(cfg.taskQueue) });
+  // Terminated and timed-out restores never compensated: the janitor Schedule undoes what they left.
+  const janitorEveryMs = cfg.janitorEveryMs ?? 180_000;
+  if (janitorEveryMs > 0) {
+    // Restores do not need it: a namespace refusing Schedules gets a warning, not a worker that will not start.
+    await ensureJanitorSchedule(client, cfg.taskQueue, janitorEveryMs).then(
+      (how) => root.info({ taskQueue: cfg.taskQueue, everyMs: janitorEveryMs, schedule: how }, 'janitor schedule in place'),
+      (e: unknown) => root.warn({ err: String(e) }, 'janitor schedule not created; run `brflow janitor` by hand'),
+    );
+  }
   root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: describeTemporalTarget({ connection: { address: cfg.temporalAddress, ...cfg.temporalConnection }, namespace: cfg.namespace }), metrics: cfg.metricsAddress ?? 'off', backupKey: cfg.crypter ? `${cfg.crypter.method} from ${cfg.crypter.keyFile}` : 'none by default', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)', clusterTls: cfg.clusterTls ? (cfg.clusterTls.cert ? 'mutual TLS' : 'TLS') : 'plaintext' }, 'brflow worker started');
   const done = Promise.all([main.run(), control.run()]).then(
     async () => {
       await cluster.close();
       await connection.close();
+      await clientConnection.close();
       root.info('brflow worker stopped');
     },
     async (e: unknown) => {
       await cluster.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
+      await clientConnection.close().catch(() => undefined);
       throw e;
     },
   );

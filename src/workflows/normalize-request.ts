@@ -44,7 +44,7 @@ const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access
 /** Storage query parameter names that may carry a credential (presigned `X-Amz-Signature`, `sig`, `token`, …). */
 const SECRET_PARAM = /pass|secret|token|key|sig|credential|auth/i;
 
-const KNOWN_KEYS = new Set(['storage', 'cluster', 'crypter', 'filters', 'caseSensitive', 'allowEmpty', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings']);
+const KNOWN_KEYS = new Set(['storage', 'cluster', 'crypter', 'filters', 'caseSensitive', 'allowEmpty', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings', 'resumeFrom', 'onClusterBusy']);
 
 /**
  * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
@@ -128,6 +128,16 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   const tableGroupSize = int(r, '', 'tableGroupSize', DEFAULT_REQUEST.tableGroupSize, 1, 1024);
   const ddlConcurrency = int(r, '', 'ddlConcurrency', DEFAULT_REQUEST.ddlConcurrency, 1, 64);
   const maxBatchesPerRun = int(r, '', 'maxBatchesPerRun', DEFAULT_REQUEST.maxBatchesPerRun, 1, 1000);
+  let resumeFrom: string | undefined;
+  if (r.resumeFrom !== undefined) {
+    if (typeof r.resumeFrom !== 'string' || r.resumeFrom === '' || r.resumeFrom.length > 1000) problems.push('resumeFrom: expected the workflow ID of the restore to continue, e.g. "restore-2026-12-04"');
+    else resumeFrom = r.resumeFrom;
+  }
+  let onClusterBusy: RestoreRequest['onClusterBusy'];
+  if (r.onClusterBusy !== undefined) {
+    if (r.onClusterBusy !== 'wait' && r.onClusterBusy !== 'fail' && r.onClusterBusy !== 'ignore') problems.push(`onClusterBusy: expected "wait", "fail" or "ignore", got ${JSON.stringify(r.onClusterBusy)}`);
+    else onClusterBusy = r.onClusterBusy;
+  }
 
   const timings: RestoreTimings = { ...DEFAULT_TIMINGS, retries: normalizeRetries(undefined, problems) };
   if (r.timings !== undefined) {
@@ -150,7 +160,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
 
   if (problems.length > 0) return { problems };
-  return { value: { storage, ...(cluster ? { cluster } : {}), ...(crypter ? { crypter } : {}), filters, caseSensitive, allowEmpty, online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings } };
+  return { value: { storage, ...(cluster ? { cluster } : {}), ...(crypter ? { crypter } : {}), filters, caseSensitive, allowEmpty, online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings, ...(resumeFrom ? { resumeFrom } : {}), ...(onClusterBusy ? { onClusterBusy } : {}) } };
 }
 
 /** Field names that look like a secret (a key, a password, a token), refused wherever they appear. */

@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   patched,
@@ -16,12 +17,17 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities';
+import { clusterLockId } from '../plan/cluster-lock-id';
+import { resumeProblems } from '../plan/earlier-run';
 import { ErrorType } from '../plan/error-types';
 import { storageUrlForDisplay } from '../plan/storage-display';
+import { parseRanges } from '../plan/number-ranges';
 import { restoreActivityOptions } from './activity-options';
+import { lockGrantedSignal, lockQueuedSignal, lockRefusedSignal, lockReleaseSignal } from './cluster-lock';
 import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
 import { normalizeRestoreRequest } from './normalize-request';
 import { Saga } from './saga';
+import { undoStep } from './undo-step';
 import { BrRestorePhase, BrRestoreProgress } from './search-attributes';
 import { controlTaskQueueOf } from './task-queues';
 import type { ClusterScope, KeeperSpec, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest, UndoRecord } from './types';
@@ -104,6 +110,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     bytesAtIngestStart: cont?.bytesAtIngestStart ?? 0,
     runs: (cont?.runs ?? 0) + 1,
     tiflashReplicasDropped: cont?.tiflashReplicasDropped ?? 0,
+    recheck: cont?.recheck,
     lastProgressPct: -1,
   };
   const terminal = (): boolean => st.phase === 'done' || st.phase === 'failed' || st.phase === 'cancelled' || st.phase === 'compensating';
@@ -127,6 +134,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       rateBytesPerSec: rate,
       etaSeconds: rate > 0 ? Math.ceil(left / rate) : undefined,
       runsSoFar: st.runs,
+      ...(st.phase === 'queued' && lock.queuedBehind ? { waitingFor: lock.queuedBehind } : {}),
     };
   };
 
@@ -146,6 +154,21 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   };
 
   setHandler(progressQuery, progress);
+  // resumeFrom: the table IDs the earlier restore created, by group; createTables refuses tables re-created since.
+  const expectIds = new Map<number, string>(Object.entries(cont?.expectTableIds ?? {}).map(([g, ids]) => [Number(g), ids]));
+  // One restore per cluster: the lock this restore asked for or holds (a continued run holds it already).
+  // The lock's ID comes back from the activity (so replay, on another task queue, uses the recorded one); its
+  // answers may arrive before that result, so they count once a request went out.
+  const lock = { id: cont?.clusterLock, requested: false, granted: cont?.clusterLock !== undefined, refusedBy: undefined as string | undefined, queuedBehind: undefined as string | undefined };
+  setHandler(lockQueuedSignal, ({ holder }) => {
+    if (lock.requested) lock.queuedBehind = holder;
+  });
+  setHandler(lockGrantedSignal, () => {
+    if (lock.requested) lock.granted = true;
+  });
+  setHandler(lockRefusedSignal, ({ holder }) => {
+    if (lock.requested) lock.refusedBy = holder;
+  });
   setHandler(setConcurrencyUpdate, (n: number) => {
     st.concurrency = n;
     return n;
@@ -226,18 +249,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     });
   };
 
-  const undo = async (r: UndoRecord): Promise<void> => {
-    switch (r.kind) {
-      case 'removeGcSafepoint':
-        return undoActs.removeGcSafepoint({ serviceId: r.serviceId, ...target });
-      case 'restoreSchedules':
-        return undoActs.restoreSchedules({ ...r.snapshot, ...target });
-      case 'normalMode':
-        return undoActs.restoreNormalMode(target);
-      case 'clearRateLimit':
-        return undoActs.clearRateLimit(target);
-    }
-  };
+  // The janitor undoes a terminated restore's records with the same step (src/workflows/janitor.ts).
+  const undo = undoStep(undoActs, target);
 
   /** Import mode and scheduler pauses (BR restorePreWork); each undo recorded before its step. */
   const prepareCluster = async (): Promise<void> => {
@@ -260,8 +273,76 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     startKeeper();
   };
 
+  /**
+   * resumeFrom: reads what the earlier restore finished (from its Temporal history, by an activity), refuses
+   * one it cannot continue, and starts from its done batches and passed checksums. Its tables are adopted by
+   * createTables, which accepts a table only with the backup's layout and column IDs.
+   */
+  const adoptEarlier = async (workflowId: string, s: PlanSummary): Promise<void> => {
+    const earlier = await pd.readEarlierRun({ workflowId });
+    const problems = resumeProblems(earlier, workflowId, { storage: req.storage, cluster: req.cluster, planHash: s.planRef.hash });
+    if (problems.length > 0) {
+      throw ApplicationFailure.create({ message: `cannot resume ${workflowId}: ${problems.join('; ')}`, type: ErrorType.ResumeRefused, nonRetryable: true, details: [problems] });
+    }
+    if (!earlier?.planHash) return;
+    for (const b of parseRanges(earlier.doneBatches)) st.doneAbove.add(b);
+    while (st.doneAbove.delete(st.doneLow)) st.doneLow++;
+    st.filesIngested = earlier.filesIngested;
+    st.bytesIngested = earlier.bytesIngested;
+    st.bytesAtIngestStart = earlier.bytesIngested;
+    st.groupsChecksummed = earlier.groupsChecksummed;
+    st.checksumPassed = earlier.checksumPassed;
+    st.recheck = earlier.recheck;
+    for (const [g, ids] of Object.entries(earlier.groupTableIds ?? {})) expectIds.set(Number(g), ids);
+    upsertMemo({ resumedFrom: { workflowId, runId: earlier.runId, status: earlier.status, batchesDone: earlier.batchesDone, groupsChecksummed: earlier.groupsChecksummed } });
+    log.info('resuming an earlier restore', { workflowId, runId: earlier.runId, batchesDone: earlier.batchesDone, groupsChecksummed: earlier.groupsChecksummed });
+  };
+
+  /**
+   * Waits for the target cluster's lock (src/workflows/cluster-lock.ts), or fails at once when another restore
+   * holds it and the input says onClusterBusy "fail". Phase 'queued' while waiting.
+   */
+  const acquireCluster = async (): Promise<void> => {
+    const mode = req.onClusterBusy ?? 'wait';
+    if (mode === 'ignore') return;
+    lock.requested = true;
+    const asked = await pd.requestClusterLock({ lockId: clusterLockId(info.taskQueue, req.cluster), taskQueue: info.taskQueue, holder: info.workflowId, mode });
+    if (!asked) {
+      log.warn('this worker cannot take the cluster lock (no Temporal client); restoring without it');
+      lock.requested = false;
+      return;
+    }
+    lock.id = asked.lockId;
+    // The lock answers granted, refused, or queued (then granted in turn). No timer: signals alone decide.
+    const decided = (): boolean => lock.granted || lock.refusedBy !== undefined;
+    await condition(() => decided() || lock.queuedBehind !== undefined);
+    if (!decided()) {
+      setPhase('queued');
+      log.info('waiting for the target cluster: another restore holds it', { lock: lock.id, holder: lock.queuedBehind });
+      await condition(decided);
+    }
+    if (!lock.granted) {
+      lock.id = undefined;
+      throw ApplicationFailure.create({
+        message: `the target cluster is being restored by ${lock.refusedBy}: two restores would fight over import mode, schedulers and the PD config; wait for it (brflow status ${lock.refusedBy}) or start with onClusterBusy "wait" to queue`,
+        type: ErrorType.ClusterBusy,
+        nonRetryable: true,
+      });
+    }
+  };
+  /** Hands the cluster lock on (or leaves the queue); the lock also notices on its own a holder that ended. */
+  const releaseCluster = async (): Promise<void> => {
+    const id = lock.id;
+    if (id === undefined) return;
+    lock.id = undefined;
+    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(id).signal(lockReleaseSignal, { holder: info.workflowId })).catch((e: unknown) => {
+      log.warn('cluster lock release not delivered; the lock frees itself once it sees this restore ended', { lock: id, error: String(e) });
+    });
+  };
+
   // ---- phases -------------------------------------------------------------------------------------
   const setup = async (): Promise<PlanSummary> => {
+    if (patched('brflow-cluster-lock')) await acquireCluster();
     setPhase('plan');
     const s = await planning.planRestore({
       storage: req.storage,
@@ -291,6 +372,9 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       backup: { storage: storageUrlForDisplay(req.storage), clusterVersion: s.backup.clusterVersion, brVersion: s.backup.brVersion, endVersion: s.backup.endVersion, incremental: s.backup.incremental },
       plan: { hash: s.planRef.hash, databases: s.databases, tables: s.tables, files: s.files, bytes: s.bytes, batches: s.batches },
     });
+
+    // Only inputs with resumeFrom (none before it existed) reach the patch.
+    if (req.resumeFrom && patched('brflow-resume')) await adoptEarlier(req.resumeFrom, s);
 
     // Added after the v1 histories were recorded: replaying them must not schedule it.
     if (patched('brflow-precheck')) {
@@ -402,9 +486,12 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
           while (canCreate()) {
             const group = nextGroup++;
             creating.add(group);
-            const tablesReady = req.noSchema ? schema.useExistingTables({ planRef: s.planRef, group, ...target }) : schema.createTables({ planRef: s.planRef, group, ...target });
-            track(tablesReady.then((n) => {
-              st.tablesCreated += n;
+            // New tables' IDs are recorded (a later resume checks them); runs from before this record none.
+            const ids = !req.noSchema && patched('brflow-table-ids') ? { recordIds: true, ...(expectIds.has(group) ? { expectIds: expectIds.get(group)! } : {}) } : {};
+            expectIds.delete(group);
+            const tablesReady = req.noSchema ? schema.useExistingTables({ planRef: s.planRef, group, ...target }) : schema.createTables({ planRef: s.planRef, group, ...ids, ...target });
+            track(tablesReady.then((r) => {
+              st.tablesCreated += typeof r === 'number' ? r : r.tables;
               // Batches need every table before them, so only a gap-free prefix of groups counts as created.
               createdAbove.add(group);
               while (createdAbove.delete(st.groupsCreated)) st.groupsCreated++;
@@ -432,7 +519,9 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
           if (canChecksum()) {
             checksumming = true;
             const group = st.groupsChecksummed;
-            track(verify.checksumGroup({ planRef: s.planRef, group, ...target }).then((r) => {
+            // A resumed restore checks again only the tables whose earlier checksum mismatched in this group.
+            const only = st.recheck?.group === group ? { only: st.recheck.tables } : {};
+            track(verify.checksumGroup({ planRef: s.planRef, group, ...only, ...target }).then((r) => {
               st.checksumPassed += r.passed;
               st.checksumMismatches.push(...r.mismatches);
               if (r.mismatches.length > 0) {
@@ -444,6 +533,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
                 );
               }
               st.groupsChecksummed = group + 1;
+              if (st.recheck?.group === group) st.recheck = undefined;
             }).finally(() => {
               checksumming = false;
             }));
@@ -489,8 +579,12 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     st.phase = 'compensating';
     upsertSearchAttributes([{ key: BrRestorePhase, value: 'compensating' }]);
     await CancellationScope.nonCancellable(async () => {
-      await stopKeeper();
-      await saga.compensate(undo);
+      try {
+        await stopKeeper();
+        await saga.compensate(undo);
+      } finally {
+        await releaseCluster();
+      }
     });
     setPhase(cancelled ? 'cancelled' : 'failed');
     if (cancelled) throw err;
@@ -525,6 +619,10 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       bytesAtIngestStart: st.bytesAtIngestStart,
       runs: st.runs,
       tiflashReplicasDropped: st.tiflashReplicasDropped,
+      ...(st.recheck ? { recheck: st.recheck } : {}),
+      ...(lock.id ? { clusterLock: lock.id } : {}),
+      // Groups not created yet keep the resume's ID check in the next run.
+      ...(expectIds.size > 0 ? { expectTableIds: Object.fromEntries([...expectIds].map(([g, ids]) => [String(g), ids])) } : {}),
     };
     log.info('continuing as new', { doneLow: st.doneLow, runs: st.runs });
     return await continueAsNew<typeof restoreWorkflow>(rawInput, next);
@@ -533,8 +631,12 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   // Success: hand everything back (the same saga, so the same undo steps as on failure).
   setPhase('finalize');
   await CancellationScope.nonCancellable(async () => {
-    await stopKeeper();
-    await saga.compensate(undo);
+    try {
+      await stopKeeper();
+      await saga.compensate(undo);
+    } finally {
+      await releaseCluster();
+    }
   });
   setPhase('done');
   return {

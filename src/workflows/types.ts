@@ -135,6 +135,17 @@ export interface RestoreRequest {
   /** Ingest batches one run dispatches before it continues as new. @default 200 */
   maxBatchesPerRun: number;
   timings: RestoreTimings;
+  /**
+   * Workflow ID of a failed, cancelled or terminated restore of the same backup into the same cluster to
+   * continue: its tables are adopted, its done batches skipped, its passed checksums not run again.
+   */
+  resumeFrom?: string;
+  /**
+   * Another restore holds the target cluster (one restore per cluster at a time): 'wait' in line, 'fail' at
+   * once (Brflow:Cluster:Busy), or 'ignore' the lock (the operator accepts two restores fighting over import
+   * mode, schedulers and PD config). @default 'wait'
+   */
+  onClusterBusy?: 'wait' | 'fail' | 'ignore';
 }
 
 /** Names the plan every worker can rebuild (or load) and checks it by hash. */
@@ -210,6 +221,8 @@ export interface ChecksumGroupResult {
   mismatches: ChecksumMismatch[];
   /** Tables the backup recorded no checksum for (BR NoChecksum, e.g. every table of an incremental backup). */
   skipped?: number;
+  /** Tables left out by `only` (a resumed restore): their checksum passed in the earlier restore. */
+  earlierPassed?: number;
 }
 
 export interface IngestResult {
@@ -221,6 +234,7 @@ export interface IngestResult {
 
 export type RestorePhase =
   | 'validate'
+  | 'queued'
   | 'plan'
   | 'prepare'
   | 'schema'
@@ -249,6 +263,8 @@ export interface RestoreProgress {
   /** Seconds left at the current rate; undefined until a rate is known. */
   etaSeconds?: number;
   runsSoFar: number;
+  /** Phase 'queued': the restore holding the target cluster, which this one waits for. */
+  waitingFor?: string;
 }
 
 /** Carried across continue-as-new: a cursor, never lists of files. */
@@ -276,6 +292,12 @@ export interface RestoreContinuation {
   runs: number;
   /** Absent in continuations written before it was carried. */
   tiflashReplicasDropped?: number;
+  /** Resumed restores: the group whose earlier checksum mismatched, and the tables to check again in it. */
+  recheck?: { group: number; tables: string[] };
+  /** The cluster lock this restore holds (src/workflows/cluster-lock.ts), released when it ends. */
+  clusterLock?: string;
+  /** Resumed restores: the earlier run's table IDs of groups not created yet, by group (range text). */
+  expectTableIds?: Record<string, string>;
 }
 
 /** Undo as data (saga.ts), so it survives crashes and continue-as-new. */

@@ -10,6 +10,7 @@ import type { Manifest } from '../../src/backup/manifest';
 import { readManifest } from '../../src/backup/read-manifest';
 import type { SimulatorOptions } from '../../src/simulator/server';
 import { connectClusterDeps, type ClusterDeps } from '../../src/worker/cluster-deps';
+import { workflowHistorySource } from '../../src/worker/workflow-history';
 import type { RestoreTimings } from '../../src/workflows/types';
 import { testTemporalAddress } from './env';
 import { startSimCluster, type SimCluster } from './sim-cluster';
@@ -117,7 +118,8 @@ export async function openRestoreEnv(opts: RestoreEnvOptions): Promise<RestoreEn
     let cd: ClusterDeps | undefined;
     try {
       cd = await connectClusterDeps(c.target);
-      await withWorkers({ deps: cd.deps }, (taskQueue) => body(c, taskQueue));
+      // With a Temporal client, as `brflow worker` has: resumeFrom reads the earlier restore's history.
+      await withWorkers({ deps: { ...cd.deps, history: workflowHistorySource(client) } }, (taskQueue) => body(c, taskQueue));
     } finally {
       await cd?.close();
       await c.sim.stop();

@@ -13,6 +13,7 @@ import { register as registerThrottle } from './throttle';
 import { register as registerCancel } from './cancel';
 import { register as registerSchedule } from './schedule';
 import { register as registerDemo } from './demo';
+import { register as registerJanitor } from './janitor';
 
 /**
  * Every subcommand registers itself here, one line each, so `brflow --help` lists them all.
@@ -33,5 +34,6 @@ export function registerCommands(program: Command): void {
   registerThrottle(program);
   registerCancel(program);
   registerSchedule(program);
+  registerJanitor(program);
   registerDemo(program);
 }

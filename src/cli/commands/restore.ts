@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { Command } from 'commander';
 import { storageUrlForDisplay } from '../../backup/storage-url';
 import { BrflowError, ErrorType } from '../../plan/error-types';
@@ -57,7 +58,7 @@ export function renderProgress(p: RestoreProgress, width = 30): string {
   const eta = p.etaSeconds !== undefined ? ` eta ${Math.ceil(p.etaSeconds)}s` : '';
   const rate = p.rateBytesPerSec > 0 ? ` ${human(p.rateBytesPerSec)}/s` : '';
   const check = p.checksum.enabled ? ` checksum ${p.checksum.passed}ok${p.checksum.failed ? `/${p.checksum.failed}bad` : ''}` : '';
-  return `${p.phase.padEnd(13)} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%  tables ${p.tables.created}/${p.tables.total}  files ${p.files.ingested}/${p.files.total}  ${human(p.bytes.ingested)}/${human(p.bytes.total)}${rate}${eta}${check}${p.paused ? '  (paused)' : ''}`;
+  return `${p.phase.padEnd(13)} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%  tables ${p.tables.created}/${p.tables.total}  files ${p.files.ingested}/${p.files.total}  ${human(p.bytes.ingested)}/${human(p.bytes.total)}${rate}${eta}${check}${p.paused ? '  (paused)' : ''}${p.waitingFor ? `  (waiting for the cluster: ${p.waitingFor} restores it)` : ''}`;
 }
 
 /** The failure chain of a workflow as one line: the innermost message is what the operator can act on. */
@@ -137,6 +138,7 @@ export interface RestoreFlags extends TemporalFlags, CrypterFlags {
   taskQueue: string;
   workflowId?: string;
   detach?: boolean;
+  resume?: string;
 }
 
 /** The workflow input from flags (and an optional JSON file the flags override). Secrets never go in here. */
@@ -204,6 +206,22 @@ export function checkedRestoreInput(input: Record<string, unknown>, cwd = proces
   return checked;
 }
 
+/** The input the restore `workflowId` was started with (its latest run's first argument), without its own resumeFrom. */
+async function earlierInput(client: Client, workflowId: string): Promise<Record<string, unknown>> {
+  let events;
+  try {
+    events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) throw new BrflowError(ErrorType.InvalidInput, `--resume ${workflowId}: no such restore in this namespace (brflow list shows them)`);
+    throw e;
+  }
+  const p = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const input = p ? defaultPayloadConverter.fromPayload(p as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) : undefined;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BrflowError(ErrorType.InvalidInput, `--resume ${workflowId}: its history holds no restore input`);
+  const { resumeFrom: _ignored, ...rest } = input as Record<string, unknown>;
+  return rest;
+}
+
 /** `brflow restore`: starts a restore workflow and follows it with a progress bar (or returns with --detach). */
 export function register(program: Command): void {
   const cmd = withTemporalOptions(
@@ -228,13 +246,17 @@ export function register(program: Command): void {
       .option('--no-checksum', 'skip the per-table checksum')
       .option('--task-queue <name>', 'task queue the workers poll', process.env.BRFLOW_TASK_QUEUE ?? 'brflow')
       .option('--workflow-id <id>', 'workflow ID (default restore-<time>)')
+      .option('--resume <workflowId>', 'continue a failed, cancelled or terminated restore: its input (flags override it), its tables, done batches and passed checksums')
       .option('-d, --detach', 'start and print the workflow ID without following it'),
   );
   // Only the key file's path goes into the input: the workers read the key (no --crypter.key here).
   withCrypterFlags(cmd, { keyOnCommandLine: false }).action(async (f: RestoreFlags) => {
-    const input = checkedRestoreInput(restoreInputFromFlags(f));
+    // Checked before connecting: a refused input never needs Temporal (with --resume the input comes from it).
+    const own = f.resume ? undefined : checkedRestoreInput(restoreInputFromFlags(f));
     const { client, close } = await connectClient(f);
     try {
+      // --resume starts from the earlier restore's own input, so the plan (and its hash) comes out the same.
+      const input = own ?? checkedRestoreInput({ ...(await earlierInput(client, f.resume!)), ...restoreInputFromFlags(f), resumeFrom: f.resume });
       const workflowId = f.workflowId ?? `restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       const handle = await client.workflow
         .start<typeof restoreWorkflow>('restoreWorkflow', { taskQueue: f.taskQueue, workflowId, args: [input], memo: { storage: storageUrlForDisplay(input.storage as string) } })

@@ -113,6 +113,17 @@ test('brflow worker + brflow restore/status restore a backup; metrics are served
   expect(refused.code).toBe(2);
   expect(refused.stderr).toMatch(/^brflow: cannot pause .*already completed/m);
 
+  // --resume reads the earlier restore's input and progress back from Temporal (through the worker's client):
+  // a completed restore has nothing to resume.
+  const resumed = await run(['restore', '--resume', workflowId, '--task-queue', taskQueue, '--workflow-id', `${workflowId}-again`, '--address', address]);
+  expect(resumed.code).not.toBe(0);
+  expect(resumed.stderr).toMatch(/Brflow:Resume:Refused|completed; there is nothing to resume/);
+  // The worker put the janitor Schedule in place; run once by hand, it finds nothing to clean up.
+  expect(logs).toContain('janitor schedule in place');
+  const janitor = await run(['janitor', '--task-queue', taskQueue, '--address', address]);
+  expect(janitor.code).toBe(0);
+  expect(janitor.stdout).toBe('nothing to clean up\n');
+
   const snap = sim.inspector.snapshot();
   expect(snap.stores.map((s) => s.mode)).toEqual(snap.stores.map(() => 'Normal'));
   expect(snap.schedulers.filter((s) => s.paused)).toEqual([]);

@@ -7,6 +7,7 @@ import { temporal } from '@temporalio/proto';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { ErrorType } from '../../../src/plan/error-types';
 import { pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from '../../../src/workflows/messages';
+import { workflowHistorySource } from '../../../src/worker/workflow-history';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { testTemporalAddress } from '../../support/env';
 import { generateManifest } from '../../support/worker-backup';
@@ -47,7 +48,8 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
   state.importDelayMs = opts.importDelayMs ?? 0;
   const cluster = FakeCluster.create(join(dir, `cluster-${id}.json`), state);
   const taskQueue = `restore-${id}`;
-  const workers: RunningWorkers = await startRestoreWorkers({ connection: nativeConnection, taskQueue, deps: cluster.deps(), bundle });
+  // With a Temporal client, as `brflow worker` has: the restore takes its cluster's lock.
+  const workers: RunningWorkers = await startRestoreWorkers({ connection: nativeConnection, taskQueue, deps: { ...cluster.deps(), history: workflowHistorySource(client) }, bundle });
   return { cluster, taskQueue, workers, workflowId: `restore-test-${id}` };
 }
 
@@ -56,7 +58,7 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
  * workflow version must keep replaying the histories of the versions before it.
  */
 /** Bump when the workflow changes; older fixtures stay and must keep replaying (patched()). */
-const HISTORY_VERSION = 'v5';
+const HISTORY_VERSION = 'v6';
 
 async function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
   if (process.env.BRFLOW_RECORD_HISTORIES !== '1') return;
