@@ -379,7 +379,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     // Added after the v1 histories were recorded: replaying them must not schedule it.
     if (patched('brflow-precheck')) {
       // planRef adds the clustered-index and TiFlash checks; histories recorded before it returned nothing.
-      const pre = await pd.preCheck({ backupClusterVersion: s.backup.clusterVersion, planRef: s.planRef, ...target });
+      // A resumed restore finds its own earlier rows in the tables it adopts: not someone else's data.
+      const pre = await pd.preCheck({ backupClusterVersion: s.backup.clusterVersion, planRef: s.planRef, ...(req.resumeFrom ? { ownRows: true } : {}), ...target });
       if (pre?.tiflash?.replicasDropped) {
         st.tiflashReplicasDropped = pre.tiflash.replicasDropped;
         log.warn('tables restored without their TiFlash replica', pre.tiflash);
