@@ -28,6 +28,7 @@ export function planOptions(p: PlanInputs): PlanOptions {
     batch: { maxFiles: p.batchFiles, ...(p.batchAcrossTables ? { groupSize: p.tableGroupSize } : {}) },
     ...(p.noSchema ? { noSchema: true } : {}),
     ...(p.allowEmpty ? { allowEmpty: true } : {}),
+    ...(p.skip && p.skip.length > 0 ? { skip: p.skip } : {}),
   };
 }
 

@@ -16,6 +16,8 @@ export const ErrorType = {
   SstCorrupt: 'Brflow:Backup:SstCorrupt',
   FilterTargetMissing: 'Brflow:Plan:FilterTargetMissing',
   UnsupportedTable: 'Brflow:Plan:UnsupportedTable',
+  /** A selected table has a schema object (foreign key, CHECK, TTL, placement) brflow does not recreate, and the input does not skip its kind. */
+  UnsupportedObject: 'Brflow:Plan:UnsupportedObject',
   ColumnIdMismatch: 'Brflow:Restore:ColumnIdMismatch',
   TableExists: 'Brflow:Restore:TableExists',
   /** An existing table's clustered-index layout differs from the backup's (BR ErrRestoreModeMismatch). */
@@ -42,6 +44,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.SstCorrupt,
   ErrorType.FilterTargetMissing,
   ErrorType.UnsupportedTable,
+  ErrorType.UnsupportedObject,
   ErrorType.ColumnIdMismatch,
   ErrorType.TableExists,
   ErrorType.RestoreModeMismatch,

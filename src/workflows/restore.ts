@@ -126,6 +126,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       rateBytesPerSec: rate,
       etaSeconds: rate > 0 ? Math.ceil(left / rate) : undefined,
       runsSoFar: st.runs,
+      ...(s?.skipped ? { skipped: s.skipped } : {}),
     };
   };
 
@@ -273,6 +274,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       ...(req.noSchema ? { noSchema: true } : {}),
       // Requests recorded before allowEmpty existed lack it (their plans were not refused for it either).
       ...(req.allowEmpty ? { allowEmpty: true } : {}),
+      // Object kinds restored without; absent (every earlier request) plans as before.
+      ...(req.skip && req.skip.length > 0 ? { skip: req.skip } : {}),
       // Small tables share batches (within their create-tables group) instead of one batch each.
       batchAcrossTables: true,
       // Where the workers read the backup's key; requests without one keep the input their histories recorded.

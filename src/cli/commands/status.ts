@@ -45,6 +45,7 @@ export function register(program: Command): void {
         }
         if (p) {
           process.stdout.write(`${id}: ${d.status.name}\n${renderProgress(p)}\n`);
+          if (p.skipped) process.stdout.write(`restored without (input skip): ${Object.entries(p.skipped).map(([k, n]) => `${n} ${k}`).join(', ')}\n`);
           for (const m of p.checksum.mismatches) process.stdout.write(`checksum mismatch ${m.table}: backup ${m.expected.crc64xor}/${m.expected.totalKvs} kvs, restored ${m.actual.crc64xor}/${m.actual.totalKvs} kvs\n`);
         } else {
           // No progress answer: the search attributes still say the phase and the percentage ingested.
