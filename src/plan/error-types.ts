@@ -16,7 +16,7 @@ export const ErrorType = {
   SstCorrupt: 'Brflow:Backup:SstCorrupt',
   FilterTargetMissing: 'Brflow:Plan:FilterTargetMissing',
   UnsupportedTable: 'Brflow:Plan:UnsupportedTable',
-  /** A selected table has a schema object (foreign key, CHECK, TTL, placement) brflow does not recreate, and the input does not skip its kind. */
+  /** A selected table has a schema object brflow cannot recreate (placement) and the input does not skip its kind, or TiDB did not keep one brflow added. */
   UnsupportedObject: 'Brflow:Plan:UnsupportedObject',
   ColumnIdMismatch: 'Brflow:Restore:ColumnIdMismatch',
   TableExists: 'Brflow:Restore:TableExists',

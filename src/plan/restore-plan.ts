@@ -11,7 +11,8 @@ import { selectTables, type TableSelection } from './select-tables';
 import { splitCandidates } from './split-keys';
 import type { TableInfo } from './table-info';
 import { realSchemaName } from './table-filter';
-import { countObjects, unrecreatedObjects, type SchemaObject, type SchemaObjectKind, type SkippedCounts } from './schema-objects';
+import { countObjects, RECREATED_KINDS, schemaObjects, type SchemaObject, type SchemaObjectKind, type SkippedCounts } from './schema-objects';
+import { tableConstraints, type TableConstraints } from './table-constraints';
 
 export interface PlanOptions extends TableSelection {
   merge?: MergeOptions;
@@ -43,8 +44,10 @@ export interface PlanTable {
   info: TableInfo;
   /** DDL to create it with the backup's column IDs, or why that is impossible. Absent with noSchema. */
   layout?: ColumnLayoutPlan;
-  /** Objects of the table its DDL does not recreate (absent when none); refused unless their kind is skipped. */
+  /** Its foreign keys, CHECK constraints, TTL and placement (absent when none): recreated, skipped or refused. */
   objects?: SchemaObject[];
+  /** Statements adding its foreign keys, CHECK constraints and TTL once it exists (absent when none). */
+  constraints?: TableConstraints;
   /** What the backup recorded; the post-restore checksum must equal it (all "0" = no checksum recorded). */
   checksum: { crc64xor: string; totalKvs: string; totalBytes: string };
   /** Its ranges [rangeStart, rangeEnd) and batches [batchStart, batchEnd). */
@@ -134,11 +137,13 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
       bytes += BigInt(f.totalBytes || '0');
       kvs += BigInt(f.totalKvs || '0');
     }
-    const objects = opts.noSchema ? [] : unrecreatedObjects(t.info);
+    const objects = opts.noSchema ? [] : schemaObjects(t.info);
+    const constraints = objects.length > 0 ? tableConstraints(t.info, new Set(opts.skip ?? [])) : undefined;
     return {
       index, db: t.db, name: t.name, oldId: t.id, physicalIds: t.physicalIds, info: t.info,
       ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info) }),
       ...(objects.length > 0 ? { objects } : {}),
+      ...(constraints ? { constraints } : {}),
       checksum: { crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes },
       rangeStart, rangeEnd: ranges.length, batchStart: 0, batchEnd: 0, files: t.files.length, bytes: bytes.toString(), kvs: kvs.toString(),
     };
@@ -176,7 +181,7 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
   const skip = new Set(opts.skip ?? []);
   const allObjects = tables.flatMap((t) => t.objects ?? []);
   const skipped = countObjects(allObjects.filter((o) => skip.has(o.kind)));
-  const refused = allObjects.filter((o) => !skip.has(o.kind)).length;
+  const refused = allObjects.filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind)).length;
   const start = manifest.startVersion;
   const body: Omit<RestorePlan, 'hash'> = {
     version: 1,
@@ -226,11 +231,11 @@ export function assertPlanRestorable(plan: RestorePlan): void {
   );
 }
 
-/** Per table, the objects its DDL leaves out whose kind the plan does not skip. */
+/** Per table, the objects brflow cannot recreate whose kind the plan does not skip. */
 export function unsupportedObjects(plan: RestorePlan): { db: string; table: string; objects: SchemaObject[] }[] {
   const skip = new Set(plan.skip ?? []);
   return plan.tables.flatMap((t) => {
-    const objects = (t.objects ?? []).filter((o) => !skip.has(o.kind));
+    const objects = (t.objects ?? []).filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind));
     return objects.length > 0 ? [{ db: t.db, table: t.name, objects }] : [];
   });
 }

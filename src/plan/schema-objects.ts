@@ -2,15 +2,19 @@ import type { CIStr, TableInfo } from './table-info';
 import { STATE_PUBLIC } from './table-info-read';
 
 /**
- * The kinds of schema object a backed-up table can carry that brflow does not (yet) recreate. A restore fails
- * at planning when a selected table has one, unless the input's `skip` names the kind: nothing is dropped
- * without the operator saying so.
+ * The kinds of schema object a backed-up table can carry beyond its columns and indexes. brflow recreates
+ * foreign keys, CHECK constraints and TTL (table-constraints.ts) unless the input's `skip` names the kind; a
+ * kind it cannot recreate (placement) fails the restore at planning unless skipped: nothing is dropped without
+ * the operator saying so.
  */
 export const SCHEMA_OBJECT_KINDS = ['foreignKeys', 'checkConstraints', 'ttl', 'placement'] as const;
 
 export type SchemaObjectKind = (typeof SCHEMA_OBJECT_KINDS)[number];
 
-/** One object of a table the restore does not recreate. */
+/** The kinds brflow recreates after creating a table. */
+export const RECREATED_KINDS: ReadonlySet<SchemaObjectKind> = new Set(['foreignKeys', 'checkConstraints', 'ttl']);
+
+/** One such object of a table. */
 export interface SchemaObject {
   kind: SchemaObjectKind;
   /** How the restore names it: `foreign key fk_1`, `CHECK constraint c1`, `TTL on created_at`, `placement policy p1`. */
@@ -21,6 +25,11 @@ export interface SchemaObject {
 export type SkippedCounts = Partial<Record<SchemaObjectKind, number>>;
 
 function ciName(v: unknown): string {
+  if (typeof v === 'object' && v !== null && !('O' in v)) {
+    // A foreign key or constraint: TiDB's JSON names them fk_name / constraint_name.
+    const o = v as Record<string, unknown>;
+    return ciName(o['fk_name'] ?? o['constraint_name'] ?? o['name']);
+  }
   return typeof v === 'object' && v !== null && typeof (v as CIStr).O === 'string' ? (v as CIStr).O : '?';
 }
 
@@ -31,13 +40,13 @@ function publicItems(v: unknown): Record<string, unknown>[] {
 }
 
 /**
- * The schema objects of `t` that the restore's DDL does not recreate (TiDB model.TableInfo `fk_info`,
- * `constraint_info`, `ttl_info`, `policy_ref_info` on the table or a partition).
+ * The schema objects of `t` beyond columns and indexes (TiDB model.TableInfo `fk_info`, `constraint_info`,
+ * `ttl_info`, `policy_ref_info` on the table or a partition).
  */
-export function unrecreatedObjects(t: TableInfo): SchemaObject[] {
+export function schemaObjects(t: TableInfo): SchemaObject[] {
   const out: SchemaObject[] = [];
-  for (const fk of publicItems(t['fk_info'])) out.push({ kind: 'foreignKeys', name: `foreign key ${ciName(fk['name'])}` });
-  for (const c of publicItems(t['constraint_info'])) out.push({ kind: 'checkConstraints', name: `CHECK constraint ${ciName(c['name'])}` });
+  for (const fk of publicItems(t['fk_info'])) out.push({ kind: 'foreignKeys', name: `foreign key ${ciName(fk)}` });
+  for (const c of publicItems(t['constraint_info'])) out.push({ kind: 'checkConstraints', name: `CHECK constraint ${ciName(c)}` });
   const ttl = t['ttl_info'];
   if (typeof ttl === 'object' && ttl !== null) out.push({ kind: 'ttl', name: `TTL on ${ciName((ttl as Record<string, unknown>)['column'])}` });
   const policy = t['policy_ref_info'];

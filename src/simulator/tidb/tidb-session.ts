@@ -74,7 +74,9 @@ export class TidbSession {
   executeParsed(stmt: Statement, sql: string): StatementResult {
     if (isDdl(stmt)) {
       const collation = this.sessionVars.get('collation_connection') ?? this.globals.get('collation_connection') ?? 'utf8mb4_bin';
-      this.catalog.executeDdl(stmt, sql, this.currentDb, { ...this.client, charset: charsetOfCollation(collation), collation });
+      const fkChecks = (this.sessionVars.get('foreign_key_checks') ?? this.globals.get('foreign_key_checks') ?? '1').toUpperCase();
+      const foreignKeyChecks = !(fkChecks === '0' || fkChecks === 'OFF' || fkChecks === 'FALSE');
+      this.catalog.executeDdl(stmt, sql, this.currentDb, { ...this.client, charset: charsetOfCollation(collation), collation, foreignKeyChecks });
       return { kind: 'ok', affectedRows: 0 };
     }
     switch (stmt.kind) {

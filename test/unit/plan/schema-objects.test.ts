@@ -10,10 +10,10 @@ const ci = (s: string) => ({ O: s, L: s.toLowerCase() });
 
 /** TiDB model.FKInfo / ConstraintInfo / TTLInfo / PolicyRefInfo as TableInfo JSON carries them. */
 function fk(id: number, name: string, refTable: string): Record<string, unknown> {
-  return { id, name: ci(name), ref_schema: ci('shop'), ref_table: ci(refTable), ref_cols: [ci('id')], cols: [ci('customer_id')], on_delete: 0, on_update: 0, state: 5, version: 1 };
+  return { id, fk_name: ci(name), ref_schema: ci('shop'), ref_table: ci(refTable), ref_cols: [ci('id')], cols: [ci('customer_id')], on_delete: 0, on_update: 0, state: 5, version: 1 };
 }
 function check(id: number, name: string, expr: string, state = 5): Record<string, unknown> {
-  return { id, name: ci(name), table: ci('orders'), constraint_cols: [ci('qty')], enforced: true, in_column: false, expr_string: expr, state };
+  return { id, constraint_name: ci(name), tbl_name: ci('orders'), constraint_cols: [ci('qty')], enforced: true, in_column: false, expr_string: expr, state };
 }
 
 function orders(over: Partial<TableInfo> = {}): TableInfo {
@@ -32,24 +32,46 @@ function manifest(...tables: TableInfo[]) {
 
 const everything = orders({
   fk_info: [fk(1, 'fk_customer', 'customers')],
-  constraint_info: [check(1, 'qty_positive', '(`qty` > 0)'), check(2, 'in_ddl', '(`qty` < 9)', 3)],
+  constraint_info: [check(1, 'qty_positive', '`qty` > 0'), check(2, 'in_ddl', '(`qty` < 9)', 3)],
   ttl_info: { column: ci('created_at'), interval_expr: '1', interval_time_unit: 3, enable: true, job_interval: '1h' },
   policy_ref_info: { id: 7, name: ci('fast') },
 });
 
-describe('schema objects brflow does not recreate', () => {
-  it('fail planning with UnsupportedObject naming each table and object (public ones only), before any DDL', () => {
+describe('schema objects: recreated, skipped or refused', () => {
+  it('a placement policy fails planning with UnsupportedObject naming table and object; foreign keys, CHECKs and TTL are planned as statements', () => {
     const plan = planRestore(manifest(everything));
     expect(plan.tables.map((t) => [t.name, t.objects?.map((o) => o.name)])).toEqual([
       ['customers', undefined],
       ['orders', ['foreign key fk_customer', 'CHECK constraint qty_positive', 'TTL on created_at', 'placement policy fast']],
     ]);
-    expect(plan.summary.unsupportedObjects).toBe(4);
+    expect(plan.summary.unsupportedObjects).toBe(1);
     expect(() => assertPlanRestorable(plan)).toThrow(expect.objectContaining({
       type: ErrorType.UnsupportedObject,
-      message: expect.stringContaining('`shop`.`orders`: foreign key fk_customer, CHECK constraint qty_positive, TTL on created_at, placement policy fast'),
+      message: expect.stringContaining('brflow cannot recreate 1 schema object(s) of 1 table(s): `shop`.`orders`: placement policy fast. Restore the tables without them with "skip": ["placement"]'),
     }));
-    expect(() => assertPlanRestorable(plan)).toThrow(/"skip": \["foreignKeys","checkConstraints","ttl","placement"\]/);
+    // Public objects only: the CHECK still in a DDL (state 3) is not there.
+    expect(plan.tables[1]!.constraints).toEqual({
+      statements: [
+        'ALTER TABLE `orders` ADD CONSTRAINT `fk_customer` FOREIGN KEY (`customer_id`) REFERENCES `shop`.`customers` (`id`)',
+        'ALTER TABLE `orders` ADD CONSTRAINT `qty_positive` CHECK (`qty` > 0)',
+        "ALTER TABLE `orders` TTL = `created_at` + INTERVAL 1 MINUTE TTL_ENABLE = 'ON' TTL_JOB_INTERVAL = '1h'",
+      ],
+      expect: { foreignKeys: ['fk_customer'], checks: ['qty_positive'], ttl: true },
+    });
+    expect(plan.tables[0]).not.toHaveProperty('constraints');
+  });
+
+  it('renders referential actions, NOT ENFORCED and a TTL job switched off as backed up', () => {
+    const t = orders({
+      fk_info: [{ ...fk(1, 'fk_customer', 'customers'), on_delete: 2, on_update: 3 }],
+      constraint_info: [{ ...check(1, 'qty_small', '`qty` < 1000'), enforced: false }],
+      ttl_info: { column: ci('created_at'), interval_expr: '3', interval_time_unit: 7, enable: false, job_interval: '2h' },
+    });
+    expect(planRestore(manifest(t)).tables[1]!.constraints!.statements).toEqual([
+      'ALTER TABLE `orders` ADD CONSTRAINT `fk_customer` FOREIGN KEY (`customer_id`) REFERENCES `shop`.`customers` (`id`) ON DELETE CASCADE ON UPDATE SET NULL',
+      'ALTER TABLE `orders` ADD CONSTRAINT `qty_small` CHECK (`qty` < 1000) NOT ENFORCED',
+      "ALTER TABLE `orders` TTL = `created_at` + INTERVAL 3 MONTH TTL_ENABLE = 'OFF' TTL_JOB_INTERVAL = '2h'",
+    ]);
   });
 
   it('a partition-level placement policy counts too', () => {
@@ -57,31 +79,35 @@ describe('schema objects brflow does not recreate', () => {
     expect(() => assertPlanRestorable(planRestore(manifest(t)))).toThrow(/`shop`.`orders`: placement policy slow of partition p1/);
   });
 
-  it('with the kinds skipped the plan is restorable and counts what it leaves out, per kind', () => {
+  it('with the kinds skipped the plan is restorable, adds none of them and counts what it leaves out, per kind', () => {
     const plan = planRestore(manifest(everything, orders({ id: 30, name: ci('orders2'), fk_info: [fk(1, 'a', 'customers'), fk(2, 'b', 'orders')] })), { skip: ['foreignKeys', 'checkConstraints', 'ttl', 'placement'] });
     expect(() => assertPlanRestorable(plan)).not.toThrow();
     expect(plan.summary.skipped).toEqual({ foreignKeys: 3, checkConstraints: 1, ttl: 1, placement: 1 });
     expect(plan.summary.unsupportedObjects).toBeUndefined();
+    expect(plan.tables.some((t) => 'constraints' in t)).toBe(false);
     expect(plan.skip).toEqual(['foreignKeys', 'checkConstraints', 'ttl', 'placement']);
     expect(verifyPlanHash(plan)).toBe(true);
   });
 
-  it('skipping some kinds still refuses the others, naming only those', () => {
-    const plan = planRestore(manifest(everything), { skip: ['foreignKeys', 'ttl'] });
-    expect(plan.summary.skipped).toEqual({ foreignKeys: 1, ttl: 1 });
-    expect(() => assertPlanRestorable(plan)).toThrow(expect.objectContaining({ type: ErrorType.UnsupportedObject, message: expect.stringMatching(/`shop`.`orders`: CHECK constraint qty_positive, placement policy fast\. .*"skip": \["checkConstraints","placement"\]/) }));
+  it('skipping some kinds adds the others', () => {
+    const plan = planRestore(manifest(everything), { skip: ['foreignKeys', 'placement'] });
+    expect(plan.summary.skipped).toEqual({ foreignKeys: 1, placement: 1 });
+    expect(() => assertPlanRestorable(plan)).not.toThrow();
+    expect(plan.tables[1]!.constraints!.expect).toEqual({ foreignKeys: [], checks: ['qty_positive'], ttl: true });
   });
 
-  it('tables without such objects plan exactly as before: no new fields, same hash whatever is skipped', () => {
+  it('tables without such objects plan exactly as before: no new fields', () => {
     const plain = planRestore(manifest(orders()));
     expect(plain.summary).not.toHaveProperty('skipped');
-    expect(plain.tables.some((t) => 'objects' in t)).toBe(false);
+    expect(plain.tables.some((t) => 'objects' in t || 'constraints' in t)).toBe(false);
     expect(plain).not.toHaveProperty('skip');
     expect(() => assertPlanRestorable(plain)).not.toThrow();
   });
 
-  it('noSchema creates nothing, so nothing is refused', () => {
-    expect(() => assertPlanRestorable(planRestore(manifest(everything), { noSchema: true }))).not.toThrow();
+  it('noSchema creates nothing, so nothing is refused or added', () => {
+    const plan = planRestore(manifest(everything), { noSchema: true });
+    expect(() => assertPlanRestorable(plan)).not.toThrow();
+    expect(plan.tables.some((t) => 'constraints' in t)).toBe(false);
   });
 });
 
@@ -112,11 +138,13 @@ describe('brflow plan shows, per table, its DDL and what it cannot recreate', ()
     const rows = planRows(plan);
     expect(rows[0]).toMatchObject({ table: 'customers', statements: [expect.stringMatching(/^CREATE TABLE `customers`/)] });
     expect(rows[0]).not.toHaveProperty('refused');
-    expect(rows[1]).toMatchObject({ table: 'orders', refused: ['foreign key fk_customer', 'CHECK constraint qty_positive', 'placement policy fast'], skipped: ['TTL on created_at'] });
+    expect(rows[1]).toMatchObject({ table: 'orders', refused: ['placement policy fast'], skipped: ['TTL on created_at'] });
+    expect(rows[1]!.statements!.slice(-2)).toEqual([expect.stringMatching(/FOREIGN KEY/), expect.stringMatching(/CHECK/)]);
     const text = renderPlanTable(plan, { statements: true });
-    expect(text).toContain('`shop`.`orders`: foreign key fk_customer, CHECK constraint qty_positive, placement policy fast');
+    expect(text).toContain('`shop`.`orders`: placement policy fast');
     expect(text).toContain('restored without (skip ttl):\n  `shop`.`orders`: TTL on created_at');
     expect(text).toContain('-- `shop`.`orders`\nCREATE TABLE `orders` (');
+    expect(text).toContain('ALTER TABLE `orders` ADD CONSTRAINT `fk_customer` FOREIGN KEY');
     expect(renderPlanTable(plan)).not.toContain('CREATE TABLE');
   });
 });
