@@ -16,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities';
+import type { SkippedCounts } from '../plan/schema-objects';
 import { ErrorType } from '../plan/error-types';
 import { restoreActivityOptions } from './activity-options';
 import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
@@ -35,6 +36,8 @@ export interface RestoreResult {
   runs: number;
   /** Tables created without the TiFlash replica the backup recorded: the target has too few TiFlash stores. */
   tiflashReplicasDropped: number;
+  /** Objects the tables were restored without because the input skips their kind, per kind (absent when none). */
+  skipped?: SkippedCounts;
 }
 
 /** Undo kinds that hand the cluster back while the restore is paused; the GC safepoint and rate limit stay. */
@@ -548,5 +551,6 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     checksum: { enabled: req.checksum, passed: st.checksumPassed },
     runs: st.runs,
     tiflashReplicasDropped: st.tiflashReplicasDropped,
+    ...(s.skipped ? { skipped: s.skipped } : {}),
   };
 }
