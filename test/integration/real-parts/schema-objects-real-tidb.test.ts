@@ -145,3 +145,30 @@ test('skipped kinds are left out; a target ignoring CHECK constraints is refused
     await sql.query('SET GLOBAL tidb_enable_check_constraint = ON');
   }
 });
+
+test('table options and invisible indexes come back: SHARD_ROW_ID_BITS, PRE_SPLIT_REGIONS, AUTO_ID_CACHE, comments, INVISIBLE', async () => {
+  await sql.query('CREATE DATABASE opts');
+  await sql.query('USE opts');
+  const tables = {
+    sharded: "CREATE TABLE sharded (a int, b varchar(10) COMMENT 'the b', KEY ib (b) INVISIBLE COMMENT 'hidden from the optimizer') SHARD_ROW_ID_BITS = 4 PRE_SPLIT_REGIONS = 2 COMMENT = 'rows spread'",
+    cached: 'CREATE TABLE cached (id int PRIMARY KEY AUTO_INCREMENT, v int) AUTO_ID_CACHE = 1',
+  };
+  for (const s of Object.values(tables)) await sql.query(s);
+  const original: Record<string, { info: TableInfo; create: string }> = {};
+  for (const t of Object.keys(tables)) original[t] = { info: await schemaOf('opts', t), create: await showCreate('opts', t) };
+  expect(original.sharded!.create).toContain('/*!80000 INVISIBLE */');
+  expect(original.sharded!.create).toContain('SHARD_ROW_ID_BITS=4 PRE_SPLIT_REGIONS=2');
+  expect(original.cached!.create).toContain('AUTO_ID_CACHE=1');
+  const b = new ManifestBuilder().db('opts', 1);
+  for (const t of Object.keys(tables)) b.table('opts', original[t]!.info);
+  const plan = planRestore(b.build());
+  await sql.query('DROP DATABASE opts');
+  await recreate(plan);
+  for (const t of Object.keys(tables)) {
+    const info = await schemaOf('opts', t);
+    expect({ t, create: await showCreate('opts', t) }).toEqual({ t, create: original[t]!.create });
+    expect({ t, ids: ids(info) }).toEqual({ t, ids: ids(original[t]!.info) });
+    const opts = (x: TableInfo) => [x['ShardRowIDBits'], x.pre_split_regions, x.auto_id_cache, x.comment, (x.index_info ?? []).map((i) => [i.idx_name.O, i.is_invisible ?? i.invisible, i.comment])];
+    expect(opts(info)).toEqual(opts(original[t]!.info));
+  }
+});
