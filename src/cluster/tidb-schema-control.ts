@@ -72,6 +72,10 @@ export class TidbSchemaControl {
     return ran;
   }
 
+  async checkConstraintsEnabled(): Promise<boolean> {
+    return this.client.checkConstraintsEnabled();
+  }
+
   async getTable(db: string, name: string): Promise<TableInfo | undefined> {
     return this.client.tableInfo(db, name);
   }

@@ -186,6 +186,13 @@ export class TidbClient {
     return { serverVersion: String(row.v ?? ''), release: /Release Version:\s*(\S+)/.exec(t)?.[1] ?? '' };
   }
 
+  /** `@@global.tidb_enable_check_constraint`: while OFF (v8.5's default) TiDB accepts CHECK constraints and ignores them. */
+  async checkConstraintsEnabled(): Promise<boolean> {
+    const rows = await this.rows('SELECT @@global.tidb_enable_check_constraint AS v', 'read tidb_enable_check_constraint', true);
+    const v = String(rows[0]?.v ?? '0').toUpperCase();
+    return v === '1' || v === 'ON';
+  }
+
   /** Runs statements in order, after `USE db` when db is given. Not retried after sending: DDL is not idempotent in general. */
   async executeStatements(db: string | undefined, statements: readonly string[], tolerate: readonly number[] = []): Promise<void> {
     await this.exclusive(async () => {

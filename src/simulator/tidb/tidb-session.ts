@@ -36,6 +36,9 @@ export function defaultGlobalVariables(catalog: Catalog): Map<string, string> {
     ['tidb_enable_fast_create_table', '1'],
     ['max_execution_time', '0'],
     ['wait_timeout', '28800'],
+    // v8.5 defaults: CHECK constraints parsed and ignored; foreign keys checked.
+    ['tidb_enable_check_constraint', '0'],
+    ['foreign_key_checks', '1'],
   ]);
 }
 

@@ -138,8 +138,19 @@ test('skipped kinds are left out; a target ignoring CHECK constraints is refused
   expect(restored.a_orders!.create).toContain('CONSTRAINT `qty_positive` CHECK ((`qty` > 0))');
   await sql.query('DROP DATABASE shop');
 
+  const enabled = async () => {
+    const client = new TidbClient(realTidbConfig(tidb));
+    try {
+      return await client.checkConstraintsEnabled();
+    } finally {
+      await client.close();
+    }
+  };
+  expect(await enabled()).toBe(true);
   await sql.query('SET GLOBAL tidb_enable_check_constraint = OFF');
   try {
+    // What the pre-check reads before a restore changes anything.
+    expect(await enabled()).toBe(false);
     await expect(recreate(planOf(original))).rejects.toMatchObject({ type: ErrorType.UnsupportedObject, message: expect.stringMatching(/shop\.a_orders .*CHECK constraint qty_positive.*SET GLOBAL tidb_enable_check_constraint = ON/) });
   } finally {
     await sql.query('SET GLOBAL tidb_enable_check_constraint = ON');
