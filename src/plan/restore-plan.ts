@@ -21,6 +21,12 @@ export interface PlanOptions extends TableSelection {
   noSchema?: boolean;
   /** Object kinds to restore tables without (the input's `skip`); any other such object fails planning. */
   skip?: readonly SchemaObjectKind[];
+  /**
+   * Plan as before schema objects were handled: foreign keys, CHECKs, TTL and placement left out with a layout
+   * warning, nothing refused. Only for restores recorded then (PlanRef without schemaObjects), whose plan hash
+   * must not change under them.
+   */
+  legacySchemaObjects?: boolean;
 }
 
 export interface PlanDatabase {
@@ -137,11 +143,11 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
       bytes += BigInt(f.totalBytes || '0');
       kvs += BigInt(f.totalKvs || '0');
     }
-    const objects = opts.noSchema ? [] : schemaObjects(t.info);
+    const objects = opts.noSchema || opts.legacySchemaObjects ? [] : schemaObjects(t.info);
     const constraints = objects.length > 0 ? tableConstraints(t.info, new Set(opts.skip ?? [])) : undefined;
     return {
       index, db: t.db, name: t.name, oldId: t.id, physicalIds: t.physicalIds, info: t.info,
-      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info) }),
+      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}) }),
       ...(objects.length > 0 ? { objects } : {}),
       ...(constraints ? { constraints } : {}),
       checksum: { crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes },

@@ -159,6 +159,11 @@ export interface PlanRef {
   allowEmpty?: boolean;
   /** Object kinds the tables are restored without; absent = none (such objects fail planning). */
   skip?: SchemaObjectKind[];
+  /**
+   * Foreign keys, CHECK constraints and TTL are recreated, placement refused unless skipped. Absent = a ref recorded
+   * before: planned as then (those objects left out with a warning), so its plan hash still matches on resume.
+   */
+  schemaObjects?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
   /**

@@ -1,4 +1,5 @@
 import { planRows, renderPlanTable } from '../../../src/cli/commands/plan';
+import { planOptions } from '../../../src/activities/plan-cache';
 import { ErrorType } from '../../../src/plan/error-types';
 import { assertPlanRestorable, planRestore, verifyPlanHash } from '../../../src/plan/restore-plan';
 import { validateSkip } from '../../../src/plan/schema-objects';
@@ -146,5 +147,24 @@ describe('brflow plan shows, per table, its DDL and what it cannot recreate', ()
     expect(text).toContain('-- `shop`.`orders`\nCREATE TABLE `orders` (');
     expect(text).toContain('ALTER TABLE `orders` ADD CONSTRAINT `fk_customer` FOREIGN KEY');
     expect(renderPlanTable(plan)).not.toContain('CREATE TABLE');
+  });
+});
+
+describe('restores recorded before schema objects were handled', () => {
+  const ref = { storage: 'local:///b', filters: [], caseSensitive: false, batchFiles: 256, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1, tableGroupSize: 128 };
+
+  it('a PlanRef without schemaObjects plans as then: objects left out with the old warnings, nothing refused, nothing added', () => {
+    const legacy = planRestore(manifest(everything), planOptions(ref));
+    expect(() => assertPlanRestorable(legacy)).not.toThrow();
+    expect(legacy.tables.some((t) => 'objects' in t || 'constraints' in t)).toBe(false);
+    expect(legacy.summary).not.toHaveProperty('unsupportedObjects');
+    const layout = legacy.tables[1]!.layout;
+    expect(layout?.reproducible && layout.warnings).toEqual(['foreign keys are not recreated', 'check constraints are not recreated', 'the placement policy is not applied', 'the TTL option is not recreated']);
+  });
+
+  it('a PlanRef with schemaObjects (every new restore) refuses and recreates', () => {
+    const plan = planRestore(manifest(everything), planOptions({ ...ref, schemaObjects: true }));
+    expect(() => assertPlanRestorable(plan)).toThrow(/placement policy fast/);
+    expect(plan.tables[1]!.constraints?.statements).toHaveLength(3);
   });
 });
