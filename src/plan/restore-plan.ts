@@ -11,7 +11,7 @@ import { selectTables, type TableSelection } from './select-tables';
 import { splitCandidates } from './split-keys';
 import type { TableInfo } from './table-info';
 import { realSchemaName } from './table-filter';
-import { countObjects, RECREATED_KINDS, schemaObjects, type SchemaObject, type SchemaObjectKind, type SkippedCounts } from './schema-objects';
+import { countObjects, databaseObjects, RECREATED_KINDS, schemaObjects, type SchemaObject, type SchemaObjectKind, type SkippedCounts } from './schema-objects';
 import { tableConstraints, type TableConstraints } from './table-constraints';
 
 export interface PlanOptions extends TableSelection {
@@ -36,6 +36,8 @@ export interface PlanDatabase {
   realName: string;
   id: number;
   createSql: string;
+  /** Its default placement policy (absent when none): refused unless the input skips placement. */
+  objects?: SchemaObject[];
 }
 
 export interface PlanTable {
@@ -129,7 +131,10 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
   const sel = selectTables(manifest, opts);
   const databases: PlanDatabase[] = [...sel.databases]
     .sort((a, b) => cmp(a.name, b.name))
-    .map((d) => ({ name: d.name, realName: realSchemaName(d.name), id: d.id, createSql: createDatabaseSql(d.info) }));
+    .map((d) => {
+      const objects = opts.noSchema || opts.legacySchemaObjects ? [] : databaseObjects(d.info);
+      return { name: d.name, realName: realSchemaName(d.name), id: d.id, createSql: createDatabaseSql(d.info), ...(objects.length > 0 ? { objects } : {}) };
+    });
 
   const selected = [...sel.tables].sort((a, b) => cmp(a.db, b.db) || cmp(a.name, b.name) || a.id - b.id);
   const ranges: PlanRange[] = [];
@@ -185,7 +190,7 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     }
   }
   const skip = new Set(opts.skip ?? []);
-  const allObjects = tables.flatMap((t) => t.objects ?? []);
+  const allObjects = [...databases.flatMap((d) => d.objects ?? []), ...tables.flatMap((t) => t.objects ?? [])];
   const skipped = countObjects(allObjects.filter((o) => skip.has(o.kind)));
   const refused = allObjects.filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind)).length;
   const start = manifest.startVersion;
@@ -231,8 +236,8 @@ export function assertPlanRestorable(plan: RestorePlan): void {
   const kinds = [...new Set(objects.flatMap((o) => o.objects.map((x) => x.kind)))];
   throw new BrflowError(
     ErrorType.UnsupportedObject,
-    `brflow cannot recreate ${objects.reduce((n, o) => n + o.objects.length, 0)} schema object(s) of ${objects.length} table(s): ` +
-      objects.map((o) => `\`${o.db}\`.\`${o.table}\`: ${o.objects.map((x) => x.name).join(', ')}`).join('; ') +
+    `brflow cannot recreate ${objects.reduce((n, o) => n + o.objects.length, 0)} schema object(s) of ${objects.length} table(s) or database(s): ` +
+      objects.map((o) => `${o.table === '' ? `database \`${o.db}\`` : `\`${o.db}\`.\`${o.table}\``}: ${o.objects.map((x) => x.name).join(', ')}`).join('; ') +
       `. Restore the tables without them with "skip": ${JSON.stringify(kinds)} in the restore input, or exclude the tables with a filter`,
   );
 }
@@ -240,10 +245,17 @@ export function assertPlanRestorable(plan: RestorePlan): void {
 /** Per table, the objects brflow cannot recreate whose kind the plan does not skip. */
 export function unsupportedObjects(plan: RestorePlan): { db: string; table: string; objects: SchemaObject[] }[] {
   const skip = new Set(plan.skip ?? []);
-  return plan.tables.flatMap((t) => {
-    const objects = (t.objects ?? []).filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind));
-    return objects.length > 0 ? [{ db: t.db, table: t.name, objects }] : [];
-  });
+  const refused = (objects: readonly SchemaObject[] | undefined) => (objects ?? []).filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind));
+  return [
+    ...plan.databases.flatMap((d) => {
+      const objects = refused(d.objects);
+      return objects.length > 0 ? [{ db: d.name, table: '', objects }] : [];
+    }),
+    ...plan.tables.flatMap((t) => {
+      const objects = refused(t.objects);
+      return objects.length > 0 ? [{ db: t.db, table: t.name, objects }] : [];
+    }),
+  ];
 }
 
 /** Whether the plan's hash still matches its content (a stored plan was not altered). */

@@ -1,4 +1,4 @@
-import type { CIStr, TableInfo } from './table-info';
+import type { CIStr, DBInfo, TableInfo } from './table-info';
 import { STATE_PUBLIC } from './table-info-read';
 
 /**
@@ -56,6 +56,12 @@ export function schemaObjects(t: TableInfo): SchemaObject[] {
     if (typeof p === 'object' && p !== null) out.push({ kind: 'placement', name: `placement policy ${ciName((p as Record<string, unknown>)['name'])} of partition ${d.name.O}` });
   }
   return out;
+}
+
+/** A database's objects beyond its charset: its default placement policy (DBInfo `policy_ref_info`). */
+export function databaseObjects(d: DBInfo): SchemaObject[] {
+  const p = d['policy_ref_info'];
+  return typeof p === 'object' && p !== null ? [{ kind: 'placement', name: `placement policy ${ciName((p as Record<string, unknown>)['name'])}` }] : [];
 }
 
 /** Counts per kind; undefined when there is nothing (so plans without skipped objects keep their hash). */

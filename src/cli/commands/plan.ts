@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openStorage } from '../../backup/open-storage';
 import { readManifest } from '../../backup/read-manifest';
-import { planRestore, type RestorePlan } from '../../plan/restore-plan';
+import { planRestore, unsupportedObjects, type RestorePlan } from '../../plan/restore-plan';
 import { RECREATED_KINDS, validateSkip, type SchemaObjectKind } from '../../plan/schema-objects';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { cipherFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
@@ -61,7 +61,8 @@ function objectsOf(plan: RestorePlan, objects: readonly { kind: SchemaObjectKind
 
 /** The JSON `brflow plan --json` prints: the summary and per-table rows, not the (possibly huge) file lists. */
 export function planJson(plan: RestorePlan): object {
-  return { hash: plan.hash, backup: plan.backup, summary: plan.summary, tables: planRows(plan) };
+  const dbObjects = plan.databases.filter((d) => d.objects).map((d) => ({ db: d.name, ...objectsOf(plan, d.objects ?? []) }));
+  return { hash: plan.hash, backup: plan.backup, summary: plan.summary, tables: planRows(plan), ...(dbObjects.length > 0 ? { databaseObjects: dbObjects } : {}) };
 }
 
 function humanBytes(decimal: string): string {
@@ -96,10 +97,10 @@ export function renderPlanTable(plan: RestorePlan, opts: { statements?: boolean 
     out.push('', `(!) ${bad.length} table(s) cannot be recreated with their column IDs; a restore refuses them unless filtered out:`);
     for (const r of bad) out.push(`  \`${r.db}\`.\`${r.table}\`: ${r.unsupported}`);
   }
-  const refused = planRows(plan).filter((r) => r.refused);
+  const refused = unsupportedObjects(plan);
   if (refused.length > 0) {
-    out.push('', `(!) ${refused.length} table(s) have objects brflow cannot recreate; a restore fails unless the input skips their kind ("skip": [...]) or filters the tables out:`);
-    for (const r of refused) out.push(`  \`${r.db}\`.\`${r.table}\`: ${r.refused!.join(', ')}`);
+    out.push('', `(!) ${refused.length} table(s) or database(s) have objects brflow cannot recreate; a restore fails unless the input skips their kind ("skip": [...]) or filters the tables out:`);
+    for (const r of refused) out.push(`  ${r.table === '' ? `database \`${r.db}\`` : `\`${r.db}\`.\`${r.table}\``}: ${r.objects.map((o) => o.name).join(', ')}`);
   }
   const skipped = planRows(plan).filter((r) => r.skipped);
   if (skipped.length > 0) {

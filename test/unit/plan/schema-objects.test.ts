@@ -1,4 +1,4 @@
-import { planRows, renderPlanTable } from '../../../src/cli/commands/plan';
+import { planJson, planRows, renderPlanTable } from '../../../src/cli/commands/plan';
 import { planOptions } from '../../../src/activities/plan-cache';
 import { ErrorType } from '../../../src/plan/error-types';
 import { assertPlanRestorable, planRestore, verifyPlanHash } from '../../../src/plan/restore-plan';
@@ -48,7 +48,7 @@ describe('schema objects: recreated, skipped or refused', () => {
     expect(plan.summary.unsupportedObjects).toBe(1);
     expect(() => assertPlanRestorable(plan)).toThrow(expect.objectContaining({
       type: ErrorType.UnsupportedObject,
-      message: expect.stringContaining('brflow cannot recreate 1 schema object(s) of 1 table(s): `shop`.`orders`: placement policy fast. Restore the tables without them with "skip": ["placement"]'),
+      message: expect.stringContaining('brflow cannot recreate 1 schema object(s) of 1 table(s) or database(s): `shop`.`orders`: placement policy fast. Restore the tables without them with "skip": ["placement"]'),
     }));
     // Public objects only: the CHECK still in a DDL (state 3) is not there.
     expect(plan.tables[1]!.constraints).toEqual({
@@ -73,6 +73,17 @@ describe('schema objects: recreated, skipped or refused', () => {
       'ALTER TABLE `orders` ADD CONSTRAINT `qty_small` CHECK (`qty` < 1000) NOT ENFORCED',
       "ALTER TABLE `orders` TTL = `created_at` + INTERVAL 3 MONTH TTL_ENABLE = 'OFF' TTL_JOB_INTERVAL = '2h'",
     ]);
+  });
+
+  it("a database's default placement policy is refused too, and counted when skipped", () => {
+    const m = manifest(orders());
+    m.databases[0]!.info['policy_ref_info'] = { id: 3, name: ci('eu') };
+    expect(() => assertPlanRestorable(planRestore(m))).toThrow(expect.objectContaining({ type: ErrorType.UnsupportedObject, message: expect.stringContaining('database `shop`: placement policy eu') }));
+    expect(renderPlanTable(planRestore(m))).toContain('  database `shop`: placement policy eu');
+    expect(planJson(planRestore(m))).toMatchObject({ databaseObjects: [{ db: 'shop', refused: ['placement policy eu'] }] });
+    const skipped = planRestore(m, { skip: ['placement'] });
+    expect(() => assertPlanRestorable(skipped)).not.toThrow();
+    expect(skipped.summary.skipped).toEqual({ placement: 1 });
   });
 
   it('a partition-level placement policy counts too', () => {
