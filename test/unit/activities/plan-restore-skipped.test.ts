@@ -8,6 +8,7 @@ import { planRestoreActivities } from '../../../src/activities/plan-restore';
 import { makeBackup } from '../../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../../src/backup/local-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
+import type { PlanSummary } from '../../../src/workflows/types';
 
 /** The planRestore activity: history gets counts of what the input skips; the worker log names each object. */
 const ci = (s: string) => ({ O: s, L: s });
@@ -31,7 +32,7 @@ test('skipped objects: counts in the result, names in the worker log only', asyn
   // The activity logs through the context logger (`log` of @temporalio/activity): watch its warn.
   const warn = jest.spyOn(log, 'warn');
   const { planRestore } = planRestoreActivities(new PlanCache(reader));
-  const summary = await new MockActivityEnvironment().run(() => planRestore(input));
+  const summary = (await new MockActivityEnvironment().run(() => planRestore(input))) as PlanSummary;
   expect(summary.skipped).toEqual({ placement: 1 });
   expect(JSON.stringify(summary)).not.toContain('secret_policy_name');
   expect(warn.mock.calls.filter(([m]) => m === 'table restored without objects the input skips')).toEqual([
