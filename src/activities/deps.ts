@@ -93,6 +93,8 @@ export interface SchemaControl {
   restoreSystemTables(tables: readonly string[]): Promise<void>;
   /** How each existing table of these databases keys its rows (clustered-index pre-check); one bulk read, not one per table. */
   readHandleKinds(dbs: readonly string[]): Promise<ExistingTable[]>;
+  /** Whether TiDB keeps CHECK constraints (`@@global.tidb_enable_check_constraint`); absent = not checked before the restore. */
+  checkConstraintsEnabled?(): Promise<boolean>;
   /** `ALTER TABLE … SET TIFLASH REPLICA count [LOCATION LABELS …]`; idempotent. */
   setTiFlashReplica(db: string, name: string, count: number, locationLabels: readonly string[]): Promise<void>;
 }

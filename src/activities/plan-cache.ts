@@ -28,6 +28,9 @@ export function planOptions(p: PlanInputs): PlanOptions {
     batch: { maxFiles: p.batchFiles, ...(p.batchAcrossTables ? { groupSize: p.tableGroupSize } : {}) },
     ...(p.noSchema ? { noSchema: true } : {}),
     ...(p.allowEmpty ? { allowEmpty: true } : {}),
+    ...(p.skip && p.skip.length > 0 ? { skip: p.skip } : {}),
+    // Refs recorded before schema objects were handled keep their plans (and hashes).
+    ...(p.schemaObjects ? {} : { legacySchemaObjects: true }),
   };
 }
 

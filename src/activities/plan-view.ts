@@ -51,6 +51,7 @@ export function viewOfPlan(plan: RestorePlan, tableGroupSize: number, meta: { cl
       batches: s.batches,
       readyBatches,
       groupBatchEnd,
+      ...(s.skipped ? { skipped: s.skipped } : {}),
     },
   };
 }

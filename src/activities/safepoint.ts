@@ -95,6 +95,17 @@ export function safepointActivities(pd: TsoAndGc, schema?: SchemaControl, plans?
         const mismatches = clusteredIndexMismatches(wanted, existing);
         if (mismatches.length > 0) throw clusteredIndexMismatchError(mismatches);
 
+        // CHECK constraints would be accepted and silently ignored by a TiDB with the switch off: refuse now, before
+        // anything changes, rather than after the first such table is created.
+        const checks = plan.tables.flatMap((t) => (t.constraints?.expect.checks ?? []).map((c) => `${t.db}.${t.name}: ${c}`));
+        if (checks.length > 0 && schema.checkConstraintsEnabled && !(await schema.checkConstraintsEnabled())) {
+          throw ApplicationFailure.nonRetryable(
+            `the target TiDB ignores CHECK constraints (tidb_enable_check_constraint is OFF) and the restore would drop ${checks.length}: ${checks.slice(0, 20).join(', ')}${checks.length > 20 ? ', …' : ''}; ` +
+              'run SET GLOBAL tidb_enable_check_constraint = ON on the target, or restore with "skip": ["checkConstraints"]',
+            ErrorType.UnsupportedObject,
+          );
+        }
+
         const tiflash = summarizeTiFlashReplicas(plan.tables, await pd.countTiFlashStores());
         if (tiflash.dropped > 0) {
           log.warn('TiFlash replicas dropped: the target has fewer TiFlash stores than these tables had replicas', {

@@ -37,6 +37,12 @@ export class TidbSchemaControl {
     const placeholders = [...new Set(t.layout.statements.join('\n').match(PLACEHOLDER_PATTERN) ?? [])];
     const created = await this.client.createTable({ db: t.db, table: t.name, statements: t.layout.statements, backup: t.info, placeholderColumns: placeholders });
     const rebased = await this.rebaseAutoIds(t.db, t.name, t.info);
+    if (t.constraints) {
+      await this.client.addConstraints(t.db, t.constraints.statements);
+      const info = (await this.client.tableInfo(t.db, t.name)) ?? created.info;
+      checkConstraints(t, info);
+      return info;
+    }
     return rebased ? ((await this.client.tableInfo(t.db, t.name)) ?? created.info) : created.info;
   }
 
@@ -66,6 +72,10 @@ export class TidbSchemaControl {
     return ran;
   }
 
+  async checkConstraintsEnabled(): Promise<boolean> {
+    return this.client.checkConstraintsEnabled();
+  }
+
   async getTable(db: string, name: string): Promise<TableInfo | undefined> {
     return this.client.tableInfo(db, name);
   }
@@ -85,6 +95,28 @@ export class TidbSchemaControl {
   async setTiFlashReplica(db: string, name: string, count: number, locationLabels: readonly string[]): Promise<void> {
     await this.client.setTiFlashReplica(db, name, count, locationLabels);
   }
+}
+
+/**
+ * The created table must hold every foreign key, CHECK constraint and TTL the plan added. TiDB accepts a CHECK
+ * and ignores it (a warning) while `tidb_enable_check_constraint` is OFF, its default: that is refused here.
+ */
+function checkConstraints(t: PlanTable, info: TableInfo): void {
+  const want = t.constraints!.expect;
+  const held = (v: unknown, key: string): Set<string> =>
+    new Set((Array.isArray(v) ? v : []).map((o) => String((o as Record<string, { L?: string } | undefined>)[key]?.L ?? '')));
+  const fks = held(info['fk_info'], 'fk_name');
+  const checks = held(info['constraint_info'], 'constraint_name');
+  const missing = [
+    ...want.foreignKeys.filter((n) => !fks.has(n)).map((n) => `foreign key ${n}`),
+    ...want.checks.filter((n) => !checks.has(n)).map((n) => `CHECK constraint ${n}`),
+    ...(want.ttl && !info['ttl_info'] ? ['TTL'] : []),
+  ];
+  if (missing.length === 0) return;
+  const checkHint = want.checks.some((n) => !checks.has(n))
+    ? ' TiDB ignores CHECK constraints while tidb_enable_check_constraint is OFF: run SET GLOBAL tidb_enable_check_constraint = ON on the target, or restore with "skip": ["checkConstraints"].'
+    : '';
+  throw new BrflowError(ErrorType.UnsupportedObject, `table ${t.db}.${t.name} was created but TiDB did not keep its ${missing.join(', ')}.${checkHint}`);
 }
 
 /** The table keys rows by `_tidb_rowid`: no integer handle, not clustered. */

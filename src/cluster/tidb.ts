@@ -54,6 +54,9 @@ const ER_DUP_KEYNAME = 1061;
 const ER_MULTIPLE_PRI_KEY = 1068;
 const ER_CANT_DROP_FIELD_OR_KEY = 1091;
 const ER_NO_SUCH_TABLE = 1146;
+/** A foreign key / CHECK constraint of that name exists already (an earlier try added it). */
+const ER_FK_DUP_NAME = 1826;
+const ER_CHECK_CONSTRAINT_DUP_NAME = 3822;
 const ER_DROP_PARTITION_NON_EXISTENT = 1507;
 const ER_SAME_NAME_PARTITION = 1517;
 
@@ -183,6 +186,13 @@ export class TidbClient {
     return { serverVersion: String(row.v ?? ''), release: /Release Version:\s*(\S+)/.exec(t)?.[1] ?? '' };
   }
 
+  /** `@@global.tidb_enable_check_constraint`: while OFF (v8.5's default) TiDB accepts CHECK constraints and ignores them. */
+  async checkConstraintsEnabled(): Promise<boolean> {
+    const rows = await this.rows('SELECT @@global.tidb_enable_check_constraint AS v', 'read tidb_enable_check_constraint', true);
+    const v = String(rows[0]?.v ?? '0').toUpperCase();
+    return v === '1' || v === 'ON';
+  }
+
   /** Runs statements in order, after `USE db` when db is given. Not retried after sending: DDL is not idempotent in general. */
   async executeStatements(db: string | undefined, statements: readonly string[], tolerate: readonly number[] = []): Promise<void> {
     await this.exclusive(async () => {
@@ -193,6 +203,29 @@ export class TidbClient {
         } catch (e) {
           if (!(e instanceof TidbError && e.errno !== undefined && tolerate.includes(e.errno))) throw e;
         }
+      }
+    });
+  }
+
+  /**
+   * Runs ALTER TABLE statements adding foreign keys, CHECK constraints and TTL (plan/table-constraints.ts) with
+   * `foreign_key_checks = 0` in this session, so a key may name a table not created yet; the session gets checks
+   * back afterwards. A key or constraint an earlier try added answers 1826/3822 and counts as added.
+   */
+  async addConstraints(db: string, statements: readonly string[]): Promise<void> {
+    await this.exclusive(async () => {
+      await this.exec(`USE ${quoteId(db)}`, 'USE', true);
+      await this.exec('SET foreign_key_checks = 0', 'SET foreign_key_checks', true);
+      try {
+        for (const sql of statements) {
+          try {
+            await this.exec(sql, 'add constraint', false);
+          } catch (e) {
+            if (!(e instanceof TidbError && (e.errno === ER_FK_DUP_NAME || e.errno === ER_CHECK_CONSTRAINT_DUP_NAME))) throw e;
+          }
+        }
+      } finally {
+        await this.exec('SET foreign_key_checks = 1', 'SET foreign_key_checks', true);
       }
     });
   }

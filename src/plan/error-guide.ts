@@ -16,6 +16,7 @@ export const ERROR_GUIDE: Readonly<Record<ErrorTypeName, { meaning: string; acti
   [ErrorType.SstCorrupt]: { meaning: 'a data file is missing or damaged', action: '`brflow verify-backup URL` names it; re-copy or re-take the backup' },
   [ErrorType.FilterTargetMissing]: { meaning: `a filter names no table in the backup, or the filters select nothing (the message lists the backup's databases)`, action: 'fix the filter (`brflow plan URL -f …` shows what it selects)' },
   [ErrorType.UnsupportedTable]: { meaning: 'a table brflow cannot restore (the message says why)', action: 'exclude it with a filter' },
+  [ErrorType.UnsupportedObject]: { meaning: 'a table has a placement policy brflow cannot recreate, or the target TiDB did not keep a foreign key, CHECK constraint or TTL brflow added (each table and object named)', action: 'restore without them with `"skip": ["placement", …]` in the input, or exclude the tables with a filter; for CHECK constraints, `SET GLOBAL tidb_enable_check_constraint = ON` on the target' },
   [ErrorType.TableExists]: { meaning: 'a table to create exists downstream with other content', action: 'drop or rename it, or restore into another database' },
   [ErrorType.ColumnIdMismatch]: { meaning: `an existing table's column IDs differ from the backup's`, action: 'recreate the table from the backup (without `noSchema`)' },
   [ErrorType.RestoreModeMismatch]: { meaning: `an existing table's clustered index differs from the backup's`, action: 'set `@@tidb_enable_clustered_index` as named and recreate the table' },

@@ -16,6 +16,8 @@ export const ErrorType = {
   SstCorrupt: 'Brflow:Backup:SstCorrupt',
   FilterTargetMissing: 'Brflow:Plan:FilterTargetMissing',
   UnsupportedTable: 'Brflow:Plan:UnsupportedTable',
+  /** A selected table has a schema object brflow cannot recreate (placement) and the input does not skip its kind, or TiDB did not keep one brflow added. */
+  UnsupportedObject: 'Brflow:Plan:UnsupportedObject',
   ColumnIdMismatch: 'Brflow:Restore:ColumnIdMismatch',
   TableExists: 'Brflow:Restore:TableExists',
   /** An existing table's clustered-index layout differs from the backup's (BR ErrRestoreModeMismatch). */
@@ -48,6 +50,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.SstCorrupt,
   ErrorType.FilterTargetMissing,
   ErrorType.UnsupportedTable,
+  ErrorType.UnsupportedObject,
   ErrorType.ColumnIdMismatch,
   ErrorType.TableExists,
   ErrorType.RestoreModeMismatch,

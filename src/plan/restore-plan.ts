@@ -11,12 +11,22 @@ import { selectTables, type TableSelection } from './select-tables';
 import { splitCandidates } from './split-keys';
 import type { TableInfo } from './table-info';
 import { realSchemaName } from './table-filter';
+import { countObjects, databaseObjects, RECREATED_KINDS, schemaObjects, type SchemaObject, type SchemaObjectKind, type SkippedCounts } from './schema-objects';
+import { tableConstraints, type TableConstraints } from './table-constraints';
 
 export interface PlanOptions extends TableSelection {
   merge?: MergeOptions;
   batch?: BatchOptions;
   /** BR `--no-schema`: the tables exist already, so no DDL is planned. */
   noSchema?: boolean;
+  /** Object kinds to restore tables without (the input's `skip`); any other such object fails planning. */
+  skip?: readonly SchemaObjectKind[];
+  /**
+   * Plan as before schema objects were handled: foreign keys, CHECKs, TTL and placement left out with a layout
+   * warning, nothing refused. Only for restores recorded then (PlanRef without schemaObjects), whose plan hash
+   * must not change under them.
+   */
+  legacySchemaObjects?: boolean;
 }
 
 export interface PlanDatabase {
@@ -26,6 +36,8 @@ export interface PlanDatabase {
   realName: string;
   id: number;
   createSql: string;
+  /** Its default placement policy (absent when none): refused unless the input skips placement. */
+  objects?: SchemaObject[];
 }
 
 export interface PlanTable {
@@ -40,6 +52,10 @@ export interface PlanTable {
   info: TableInfo;
   /** DDL to create it with the backup's column IDs, or why that is impossible. Absent with noSchema. */
   layout?: ColumnLayoutPlan;
+  /** Its foreign keys, CHECK constraints, TTL and placement (absent when none): recreated, skipped or refused. */
+  objects?: SchemaObject[];
+  /** Statements adding its foreign keys, CHECK constraints and TTL once it exists (absent when none). */
+  constraints?: TableConstraints;
   /** What the backup recorded; the post-restore checksum must equal it (all "0" = no checksum recorded). */
   checksum: { crc64xor: string; totalKvs: string; totalBytes: string };
   /** Its ranges [rangeStart, rangeEnd) and batches [batchStart, batchEnd). */
@@ -76,6 +92,10 @@ export interface PlanSummary {
   ddlJobs: number;
   /** Tables whose column layout SQL cannot reproduce (the restore refuses them). */
   unsupportedTables: number;
+  /** Objects restored without, per kind, because the input skips the kind (absent when none). */
+  skipped?: SkippedCounts;
+  /** Objects that make the restore fail at planning: their kind is not skipped (absent when none). */
+  unsupportedObjects?: number;
 }
 
 /**
@@ -90,6 +110,8 @@ export interface RestorePlan {
   ranges: PlanRange[];
   batches: ImportBatch[];
   ddlJobs: DdlJob[];
+  /** The object kinds the input skips (absent when none, so older plans keep their hash). */
+  skip?: SchemaObjectKind[];
   summary: PlanSummary;
   /** contentHash of every other field. */
   hash: string;
@@ -109,7 +131,10 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
   const sel = selectTables(manifest, opts);
   const databases: PlanDatabase[] = [...sel.databases]
     .sort((a, b) => cmp(a.name, b.name))
-    .map((d) => ({ name: d.name, realName: realSchemaName(d.name), id: d.id, createSql: createDatabaseSql(d.info) }));
+    .map((d) => {
+      const objects = opts.noSchema || opts.legacySchemaObjects ? [] : databaseObjects(d.info);
+      return { name: d.name, realName: realSchemaName(d.name), id: d.id, createSql: createDatabaseSql(d.info), ...(objects.length > 0 ? { objects } : {}) };
+    });
 
   const selected = [...sel.tables].sort((a, b) => cmp(a.db, b.db) || cmp(a.name, b.name) || a.id - b.id);
   const ranges: PlanRange[] = [];
@@ -123,9 +148,13 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
       bytes += BigInt(f.totalBytes || '0');
       kvs += BigInt(f.totalKvs || '0');
     }
+    const objects = opts.noSchema || opts.legacySchemaObjects ? [] : schemaObjects(t.info);
+    const constraints = objects.length > 0 ? tableConstraints(t.info, new Set(opts.skip ?? [])) : undefined;
     return {
       index, db: t.db, name: t.name, oldId: t.id, physicalIds: t.physicalIds, info: t.info,
-      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info) }),
+      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}) }),
+      ...(objects.length > 0 ? { objects } : {}),
+      ...(constraints ? { constraints } : {}),
       checksum: { crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes },
       rangeStart, rangeEnd: ranges.length, batchStart: 0, batchEnd: 0, files: t.files.length, bytes: bytes.toString(), kvs: kvs.toString(),
     };
@@ -160,6 +189,10 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
       kvs += BigInt(f.totalKvs || '0');
     }
   }
+  const skip = new Set(opts.skip ?? []);
+  const allObjects = [...databases.flatMap((d) => d.objects ?? []), ...tables.flatMap((t) => t.objects ?? [])];
+  const skipped = countObjects(allObjects.filter((o) => skip.has(o.kind)));
+  const refused = allObjects.filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind)).length;
   const start = manifest.startVersion;
   const body: Omit<RestorePlan, 'hash'> = {
     version: 1,
@@ -173,23 +206,56 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     ranges,
     batches,
     ddlJobs: sel.ddlJobs,
+    ...(skip.size > 0 ? { skip: [...(opts.skip ?? [])] } : {}),
     summary: {
       databases: databases.length, tables: tables.length, files, bytes: bytes.toString(), sstBytes: sstBytes.toString(), kvs: kvs.toString(),
       ranges: ranges.length, batches: batches.length, ddlJobs: sel.ddlJobs.length,
       unsupportedTables: tables.filter((t) => t.layout && !t.layout.reproducible).length,
+      ...(skipped ? { skipped } : {}),
+      ...(refused > 0 ? { unsupportedObjects: refused } : {}),
     },
   };
   return { ...body, hash: contentHash(body) };
 }
 
-/** Throws one UnsupportedTable error naming every table the plan cannot recreate, and why. */
+/**
+ * Throws one UnsupportedTable error naming every table the plan cannot recreate, and why; then one
+ * UnsupportedObject error naming every table and object its DDL would leave out while the input does not skip
+ * that kind. Either way before anything in the cluster changes.
+ */
 export function assertPlanRestorable(plan: RestorePlan): void {
   const bad = plan.tables.flatMap((t) => (t.layout && !t.layout.reproducible ? [`\`${t.db}\`.\`${t.name}\`: ${t.layout.reason}`] : []));
-  if (bad.length === 0) return;
+  if (bad.length > 0) {
+    throw new BrflowError(
+      ErrorType.UnsupportedTable,
+      `cannot restore ${bad.length} table(s) with their column IDs intact: ${bad.join('; ')}. Exclude them with --filter '!db.table', or create them yourself and restore with noSchema`,
+    );
+  }
+  const objects = unsupportedObjects(plan);
+  if (objects.length === 0) return;
+  const kinds = [...new Set(objects.flatMap((o) => o.objects.map((x) => x.kind)))];
   throw new BrflowError(
-    ErrorType.UnsupportedTable,
-    `cannot restore ${bad.length} table(s) with their column IDs intact: ${bad.join('; ')}. Exclude them with --filter '!db.table', or create them yourself and restore with noSchema`,
+    ErrorType.UnsupportedObject,
+    `brflow cannot recreate ${objects.reduce((n, o) => n + o.objects.length, 0)} schema object(s) of ${objects.length} table(s) or database(s): ` +
+      objects.map((o) => `${o.table === '' ? `database \`${o.db}\`` : `\`${o.db}\`.\`${o.table}\``}: ${o.objects.map((x) => x.name).join(', ')}`).join('; ') +
+      `. Restore the tables without them with "skip": ${JSON.stringify(kinds)} in the restore input, or exclude the tables with a filter`,
   );
+}
+
+/** Per table, the objects brflow cannot recreate whose kind the plan does not skip. */
+export function unsupportedObjects(plan: RestorePlan): { db: string; table: string; objects: SchemaObject[] }[] {
+  const skip = new Set(plan.skip ?? []);
+  const refused = (objects: readonly SchemaObject[] | undefined) => (objects ?? []).filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind));
+  return [
+    ...plan.databases.flatMap((d) => {
+      const objects = refused(d.objects);
+      return objects.length > 0 ? [{ db: d.name, table: '', objects }] : [];
+    }),
+    ...plan.tables.flatMap((t) => {
+      const objects = refused(t.objects);
+      return objects.length > 0 ? [{ db: t.db, table: t.name, objects }] : [];
+    }),
+  ];
 }
 
 /** Whether the plan's hash still matches its content (a stored plan was not altered). */

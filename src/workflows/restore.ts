@@ -19,6 +19,7 @@ import {
 import type { RestoreActivities } from '../activities';
 import { clusterLockId } from '../plan/cluster-lock-id';
 import { resumeProblems } from '../plan/earlier-run';
+import type { SkippedCounts } from '../plan/schema-objects';
 import { ErrorType } from '../plan/error-types';
 import { storageUrlForDisplay } from '../plan/storage-display';
 import { parseRanges } from '../plan/number-ranges';
@@ -42,6 +43,8 @@ export interface RestoreResult {
   runs: number;
   /** Tables created without the TiFlash replica the backup recorded: the target has too few TiFlash stores. */
   tiflashReplicasDropped: number;
+  /** Objects the tables were restored without because the input skips their kind, per kind (absent when none). */
+  skipped?: SkippedCounts;
 }
 
 /** Undo kinds that hand the cluster back while the restore is paused; the GC safepoint and rate limit stay. */
@@ -135,6 +138,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       etaSeconds: rate > 0 ? Math.ceil(left / rate) : undefined,
       runsSoFar: st.runs,
       ...(st.phase === 'queued' && lock.queuedBehind ? { waitingFor: lock.queuedBehind } : {}),
+      ...(s?.skipped ? { skipped: s.skipped } : {}),
     };
   };
 
@@ -355,6 +359,10 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       ...(req.noSchema ? { noSchema: true } : {}),
       // Requests recorded before allowEmpty existed lack it (their plans were not refused for it either).
       ...(req.allowEmpty ? { allowEmpty: true } : {}),
+      // Object kinds restored without; absent (every earlier request) plans as before.
+      ...(req.skip && req.skip.length > 0 ? { skip: req.skip } : {}),
+      // Foreign keys, CHECKs and TTL recreated, placement refused unless skipped (refs recorded before lack it).
+      schemaObjects: true,
       // Small tables share batches (within their create-tables group) instead of one batch each.
       batchAcrossTables: true,
       // Where the workers read the backup's key; requests without one keep the input their histories recorded.
@@ -649,5 +657,6 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     checksum: { enabled: req.checksum, passed: st.checksumPassed },
     runs: st.runs,
     tiflashReplicasDropped: st.tiflashReplicasDropped,
+    ...(s.skipped ? { skipped: s.skipped } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { SchemaObjectKind, SkippedCounts } from '../plan/schema-objects';
 import type { PdSchedulingSnapshot } from '../cluster/pd-config';
 import type { CrypterRef } from '../plan/crypter-method';
 
@@ -122,6 +123,12 @@ export interface RestoreRequest {
   caseSensitive: boolean;
   /** A filter selecting nothing is expected; otherwise planning fails FilterTargetMissing. @default false */
   allowEmpty: boolean;
+  /**
+   * Object kinds to restore tables without ("foreignKeys", "checkConstraints", "ttl", "placement"); a selected
+   * table with an object brflow cannot recreate fails planning (Brflow:Plan:UnsupportedObject) unless its kind is
+   * here. Absent = none skipped.
+   */
+  skip?: SchemaObjectKind[];
   /** Most files in one ingest batch. @default 256 (BR's batch threshold: 128 ranges × 2 CFs) */
   batchFiles: number;
   /** BR --merge-region-size-bytes. @default 100663296 */
@@ -161,6 +168,13 @@ export interface PlanRef {
   noSchema?: boolean;
   /** An empty selection is accepted; absent = it fails planning. */
   allowEmpty?: boolean;
+  /** Object kinds the tables are restored without; absent = none (such objects fail planning). */
+  skip?: SchemaObjectKind[];
+  /**
+   * Foreign keys, CHECK constraints and TTL are recreated, placement refused unless skipped. Absent = a ref recorded
+   * before: planned as then (those objects left out with a warning), so its plan hash still matches on resume.
+   */
+  schemaObjects?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
   /**
@@ -197,6 +211,8 @@ export interface PlanSummary {
   readyBatches: number[];
   /** groupBatchEnd[g]: table group g is fully ingested once batches 0..n-1 are done (monotone). */
   groupBatchEnd: number[];
+  /** Objects restored without, per kind, because the input skips the kind (absent when none): counts, never names. */
+  skipped?: SkippedCounts;
 }
 
 /** Schedulers paused and schedule-config values changed, with the originals to put back (BR ClusterConfig). */
@@ -265,6 +281,8 @@ export interface RestoreProgress {
   runsSoFar: number;
   /** Phase 'queued': the restore holding the target cluster, which this one waits for. */
   waitingFor?: string;
+  /** Objects the tables are restored without (the input's `skip`), per kind; absent when none. */
+  skipped?: SkippedCounts;
 }
 
 /** Carried across continue-as-new: a cursor, never lists of files. */

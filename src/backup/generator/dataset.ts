@@ -22,6 +22,14 @@ export interface DatasetOptions {
   withSysTables: boolean;
   /** Tables ("db.table") backed up from a cluster where they had TiFlash replicas: TableInfo.tiflash_replica is set. */
   tiflashReplicas?: readonly TiFlashReplicaSpec[];
+  /** TableInfo fields to add to tables ("db.table"), as TiDB records them: fk_info, constraint_info, ttl_info, policy_ref_info. */
+  schemaObjects?: readonly SchemaObjectSpec[];
+}
+
+export interface SchemaObjectSpec {
+  table: string;
+  /** Merged into the table's TableInfo (e.g. `{ fk_info: [...], max_fk_id: 1 }`). */
+  fields: Record<string, unknown>;
 }
 
 export interface TiFlashReplicaSpec {
@@ -162,6 +170,11 @@ export function generateDataset(opts: DatasetOptions): Dataset {
     ? buildTables(SYS_TABLES, new IdAllocator(FIRST_SYS_TABLE_ID), sysDbs, updateTs, opts.rowsPerTable, root.fork('sys'), true)
     : [];
   setTiFlashReplicas(live, opts.tiflashReplicas ?? []);
+  for (const spec of opts.schemaObjects ?? []) {
+    const t = live.find((x) => `${x.db.db_name.L}.${x.info.name.L}` === spec.table.toLowerCase());
+    if (!t) throw new BrflowError(ErrorType.InvalidInput, `schemaObjects: no table ${spec.table} in the generated catalog`);
+    Object.assign(t.info, spec.fields);
+  }
   const ddlJobs: Record<string, unknown>[] = [];
   const changes = opts.incremental ? applyIncrementalDdl(live, ids, dbs, clock.fullEndMs, ddlJobs) : undefined;
 

@@ -4,7 +4,7 @@ import type { BackupCipher } from '../cipher';
 import { initSstCodecs, type SstCompression } from '../sst';
 import type { BackupStorage } from '../storage';
 import { buildDataFiles } from './data-files';
-import { generateDataset, type TiFlashReplicaSpec } from './dataset';
+import { generateDataset, type SchemaObjectSpec, type TiFlashReplicaSpec } from './dataset';
 import { BACKUP_META, buildMetaObjects, groupByPhysicalId } from './meta-writer';
 import { createPrng } from './prng';
 
@@ -28,6 +28,8 @@ export interface MakeBackupOptions {
   metaTwoLevel?: boolean;
   /** Tables ("db.table") that had TiFlash replicas in the backed-up cluster. @default none */
   tiflashReplicas?: readonly TiFlashReplicaSpec[];
+  /** TableInfo fields (foreign keys, CHECK constraints, TTL, placement) to give tables. @default none */
+  schemaObjects?: readonly SchemaObjectSpec[];
   /**
    * Encrypt as BR --crypter.method/--crypter.key does: data files, metafiles and backupmeta (IVs derived from
    * key, name and content, so the output stays reproducible). @default plaintext
@@ -104,6 +106,7 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
   const ds = generateDataset({
     seed: opts.seed, tables: opts.tables, rowsPerTable: opts.rows, incremental: opts.incremental, withSysTables: opts.withSysTables,
     ...(opts.tiflashReplicas ? { tiflashReplicas: opts.tiflashReplicas } : {}),
+    ...(opts.schemaObjects ? { schemaObjects: opts.schemaObjects } : {}),
   });
   const unixMs = Number(extractPhysical(ds.endVersion));
   await storage.write(BACKUP_LOCK, new TextEncoder().encode(LOCK_TEXT));

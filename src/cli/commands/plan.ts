@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { openStorage } from '../../backup/open-storage';
 import { readManifest } from '../../backup/read-manifest';
-import { planRestore, type RestorePlan } from '../../plan/restore-plan';
+import { planRestore, unsupportedObjects, type RestorePlan } from '../../plan/restore-plan';
+import { RECREATED_KINDS, validateSkip, type SchemaObjectKind } from '../../plan/schema-objects';
+import { BrflowError, ErrorType } from '../../plan/error-types';
 import { cipherFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
 
 export interface PlanCommandOptions extends CrypterFlags {
@@ -10,6 +12,10 @@ export interface PlanCommandOptions extends CrypterFlags {
   table?: string;
   caseSensitive?: boolean;
   json?: boolean;
+  /** Print each table's DDL (always in --json). */
+  statements?: boolean;
+  /** Object kinds to plan without, as a restore input's `skip` (comma-separated). */
+  skip?: string;
 }
 
 /** One row per table: what `brflow plan` shows and what `--json` prints. */
@@ -23,6 +29,12 @@ export interface PlanTableRow {
   batches: number;
   /** Absent when the table can be recreated with its column IDs. */
   unsupported?: string;
+  /** The statements that create it, in order (absent with noSchema or when unsupported). */
+  statements?: string[];
+  /** Objects its DDL does not recreate and the restore refuses (their kind is not skipped). */
+  refused?: string[];
+  /** Objects it is restored without because their kind is skipped. */
+  skipped?: string[];
 }
 
 export function planRows(plan: RestorePlan): PlanTableRow[] {
@@ -35,12 +47,22 @@ export function planRows(plan: RestorePlan): PlanTableRow[] {
     ranges: t.rangeEnd - t.rangeStart,
     batches: t.batchEnd - t.batchStart,
     ...(t.layout && !t.layout.reproducible ? { unsupported: t.layout.reason } : {}),
+    ...(t.layout && t.layout.reproducible ? { statements: [...t.layout.statements, ...(t.constraints?.statements ?? [])] } : {}),
+    ...objectsOf(plan, t.objects ?? []),
   }));
+}
+
+function objectsOf(plan: RestorePlan, objects: readonly { kind: SchemaObjectKind; name: string }[]): { refused?: string[]; skipped?: string[] } {
+  const skip = new Set(plan.skip ?? []);
+  const refused = objects.filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind)).map((o) => o.name);
+  const skipped = objects.filter((o) => skip.has(o.kind)).map((o) => o.name);
+  return { ...(refused.length > 0 ? { refused } : {}), ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 /** The JSON `brflow plan --json` prints: the summary and per-table rows, not the (possibly huge) file lists. */
 export function planJson(plan: RestorePlan): object {
-  return { hash: plan.hash, backup: plan.backup, summary: plan.summary, tables: planRows(plan) };
+  const dbObjects = plan.databases.filter((d) => d.objects).map((d) => ({ db: d.name, ...objectsOf(plan, d.objects ?? []) }));
+  return { hash: plan.hash, backup: plan.backup, summary: plan.summary, tables: planRows(plan), ...(dbObjects.length > 0 ? { databaseObjects: dbObjects } : {}) };
 }
 
 function humanBytes(decimal: string): string {
@@ -56,9 +78,9 @@ function humanBytes(decimal: string): string {
 }
 
 /** A fixed-width table for terminals. */
-export function renderPlanTable(plan: RestorePlan): string {
+export function renderPlanTable(plan: RestorePlan, opts: { statements?: boolean } = {}): string {
   const header = ['DATABASE', 'TABLE', 'FILES', 'SIZE', 'KVS', 'RANGES', 'BATCHES'];
-  const rows = planRows(plan).map((r) => [r.db, r.table + (r.unsupported ? ' (!)' : ''), String(r.files), humanBytes(r.bytes), r.kvs, String(r.ranges), String(r.batches)]);
+  const rows = planRows(plan).map((r) => [r.db, r.table + (r.unsupported || r.refused ? ' (!)' : ''), String(r.files), humanBytes(r.bytes), r.kvs, String(r.ranges), String(r.batches)]);
   const s = plan.summary;
   rows.push(['TOTAL', `${s.tables} tables`, String(s.files), humanBytes(s.bytes), s.kvs, String(s.ranges), String(s.batches)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -75,11 +97,33 @@ export function renderPlanTable(plan: RestorePlan): string {
     out.push('', `(!) ${bad.length} table(s) cannot be recreated with their column IDs; a restore refuses them unless filtered out:`);
     for (const r of bad) out.push(`  \`${r.db}\`.\`${r.table}\`: ${r.unsupported}`);
   }
+  const refused = unsupportedObjects(plan);
+  if (refused.length > 0) {
+    out.push('', `(!) ${refused.length} table(s) or database(s) have objects brflow cannot recreate; a restore fails unless the input skips their kind ("skip": [...]) or filters the tables out:`);
+    for (const r of refused) out.push(`  ${r.table === '' ? `database \`${r.db}\`` : `\`${r.db}\`.\`${r.table}\``}: ${r.objects.map((o) => o.name).join(', ')}`);
+  }
+  const skipped = planRows(plan).filter((r) => r.skipped);
+  if (skipped.length > 0) {
+    out.push('', `restored without (skip ${(plan.skip ?? []).join(', ')}):`);
+    for (const r of skipped) out.push(`  \`${r.db}\`.\`${r.table}\`: ${r.skipped!.join(', ')}`);
+  }
+  if (opts.statements) {
+    for (const r of planRows(plan)) {
+      if (!r.statements) continue;
+      out.push('', `-- \`${r.db}\`.\`${r.table}\``, ...r.statements.map((st) => `${st};`));
+    }
+  }
   return out.join('\n') + '\n';
 }
 
 /** Reads the backup's metadata and prints its restore plan; nothing is changed anywhere. */
 export async function runPlanCommand(storageUrl: string, opts: PlanCommandOptions, write: (s: string) => void): Promise<RestorePlan> {
+  let skip: SchemaObjectKind[] = [];
+  if (opts.skip !== undefined) {
+    const v = validateSkip(opts.skip.split(',').map((k) => k.trim()).filter((k) => k !== ''), '--skip');
+    if ('problems' in v) throw new BrflowError(ErrorType.InvalidInput, v.problems.join('; '));
+    skip = v.value;
+  }
   const cipher = await cipherFromFlags(opts);
   const manifest = await readManifest(openStorage(storageUrl), cipher ? { cipher } : {});
   const plan = planRestore(manifest, {
@@ -87,8 +131,9 @@ export async function runPlanCommand(storageUrl: string, opts: PlanCommandOption
     ...(opts.db !== undefined ? { db: opts.db } : {}),
     ...(opts.table !== undefined ? { table: opts.table } : {}),
     caseSensitive: opts.caseSensitive ?? false,
+    ...(skip.length > 0 ? { skip } : {}),
   });
-  write(opts.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlanTable(plan));
+  write(opts.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlanTable(plan, { statements: opts.statements ?? false }));
   return plan;
 }
 
@@ -103,7 +148,9 @@ export function register(program: Command): void {
     .option('--db <name>', 'restore only this database (like `br restore db --db`)')
     .option('--table <name>', 'restore only this table of --db (like `br restore table`)')
     .option('--case-sensitive', 'match filter names case-sensitively', false)
-    .option('--json', 'print JSON instead of a table', false);
+    .option('--statements', 'also print the DDL each table is created with', false)
+    .option('--skip <kinds>', 'plan without these object kinds, as a restore input\'s "skip": foreignKeys,checkConstraints,ttl,placement')
+    .option('--json', 'print JSON instead of a table (with each table\'s statements)', false);
   withCrypterFlags(cmd, { keyOnCommandLine: true })
     .action(async (storage: string, opts: PlanCommandOptions) => {
       await runPlanCommand(storage, opts, (s) => process.stdout.write(s));

@@ -13,6 +13,12 @@ import { connectClient, renderProgress, restoreHandle, withTemporalOptions, type
  */
 const QUERY_DEADLINE_MS = 5000;
 
+/** The line naming, per kind, how many objects the tables are restored without (the input's skip); none when nothing is. */
+export function skippedLine(p: Pick<RestoreProgress, 'skipped'>): string | undefined {
+  if (!p.skipped) return undefined;
+  return `restored without (input skip): ${Object.entries(p.skipped).map(([k, n]) => `${n} ${k}`).join(', ')}`;
+}
+
 /** `brflow status ID`: the restore's progress (a query), or what Temporal itself knows when no worker answers. */
 export function register(program: Command): void {
   withTemporalOptions(program.command('status <workflowId>').description('show a restore\'s progress').option('--json', 'print the progress object as JSON')).action(
@@ -55,6 +61,8 @@ export function register(program: Command): void {
         }
         if (p) {
           process.stdout.write(`${id}: ${d.status.name}\n${renderProgress(p)}\n`);
+          const skipped = skippedLine(p);
+          if (skipped) process.stdout.write(`${skipped}\n`);
           for (const m of p.checksum.mismatches) process.stdout.write(`checksum mismatch ${m.table}: backup ${m.expected.crc64xor}/${m.expected.totalKvs} kvs, restored ${m.actual.crc64xor}/${m.actual.totalKvs} kvs\n`);
         } else {
           // No progress answer: the search attributes still say the phase and the percentage ingested.

@@ -198,7 +198,7 @@ export class Catalog {
         for (const fk of stmt.foreignKeys ?? []) {
           const ref = resolve(fk.refTable);
           const same = ref.db.toLowerCase() === db.toLowerCase() && ref.name.toLowerCase() === name.toLowerCase();
-          addForeignKey(info, fk, { db: this.database(ref.db)?.db_name.O ?? ref.db, table: same ? info : this.table(ref.db, ref.name) }, this.clusteredIndexDefault, true);
+          addForeignKey(info, fk, { db: this.database(ref.db)?.db_name.O ?? ref.db, table: same ? info : this.table(ref.db, ref.name), checks: session.foreignKeyChecks !== false }, this.clusteredIndexDefault, true);
         }
         entry.tables.set(name.toLowerCase(), info);
         return this.record('create table', entry.info.db_name.O, name, query);
@@ -279,7 +279,7 @@ export class Catalog {
         }
         const refTable = (n: TableName) => {
           const ref = resolve(n);
-          return { db: this.database(ref.db)?.db_name.O ?? ref.db, table: this.table(ref.db, ref.name) };
+          return { db: this.database(ref.db)?.db_name.O ?? ref.db, table: this.table(ref.db, ref.name), checks: session.foreignKeyChecks !== false };
         };
         if (others.length > 0) {
           this.alter(db, name, query, (t) => {

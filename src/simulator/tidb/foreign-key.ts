@@ -14,11 +14,12 @@ const FK_VERSION = 1;
  * Adds a foreign key as TiDB v8.5.3 records it in `fk_info` (named `fk_<n>` when unnamed, n = max_fk_id + 1),
  * with the index TiDB creates for its columns when no index starts with them (named after the key; in CREATE TABLE,
  * unlike other indexes, without a key flag on its first column — ALTER TABLE … ADD sets it). The referenced
- * table must exist (1824) and have the referenced columns (3734).
+ * table must exist (1824) and have the referenced columns (3734), unless `@@foreign_key_checks` is off
+ * (`ref.checks` false): then a missing referenced table is recorded by the names the statement gives.
  */
-export function addForeignKey(t: TableInfo, def: ForeignKeyDef, ref: { db: string; table: TableInfo | undefined }, clusteredDefault: ClusteredIndexMode, creating: boolean): void {
+export function addForeignKey(t: TableInfo, def: ForeignKeyDef, ref: { db: string; table: TableInfo | undefined; checks?: boolean }, clusteredDefault: ClusteredIndexMode, creating: boolean): void {
   const refTable = ref.table;
-  if (!refTable) throw new SqlError(ER_FK_NO_REFERENCED_TABLE, `Failed to open the referenced table '${def.refTable.name}'`);
+  if (!refTable && ref.checks !== false) throw new SqlError(ER_FK_NO_REFERENCED_TABLE, `Failed to open the referenced table '${def.refTable.name}'`);
   const id = (t.max_fk_id as number | undefined ?? 0) + 1;
   const name = def.name ?? `fk_${id}`;
   const cols = def.columns.map((c) => {
@@ -27,6 +28,7 @@ export function addForeignKey(t: TableInfo, def: ForeignKeyDef, ref: { db: strin
     return col;
   });
   const refCols = def.refColumns.map((c) => {
+    if (!refTable) return { name: ciStr(c) };
     const col = findColumn(refTable, c);
     if (!col) throw new SqlError(ER_FK_NO_COLUMN_PARENT, `Failed to add the foreign key constraint. Missing column '${c}' for constraint '${name}' in the referenced table '${refTable.name.O}'`);
     return col;
@@ -40,7 +42,7 @@ export function addForeignKey(t: TableInfo, def: ForeignKeyDef, ref: { db: strin
   t.max_fk_id = id;
   const list = Array.isArray(t.fk_info) ? (t.fk_info as unknown[]) : [];
   list.push({
-    id, fk_name: ciStr(name), ref_schema: ciStr(ref.db), ref_table: ciStr(refTable.name.O), ref_cols: refCols.map((c) => ciStr(c.name.O)),
+    id, fk_name: ciStr(name), ref_schema: ciStr(ref.db), ref_table: ciStr(refTable ? refTable.name.O : def.refTable.name), ref_cols: refCols.map((c) => ciStr(c.name.O)),
     cols: cols.map((c) => ciStr(c.name.O)), on_delete: def.onDelete, on_update: def.onUpdate, state: STATE_PUBLIC, version: FK_VERSION,
   });
   t.fk_info = list;

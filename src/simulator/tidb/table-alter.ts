@@ -19,7 +19,7 @@ export function applyAlterSpec(
   spec: Exclude<AlterSpec, { kind: 'rename' }>,
   clusteredDefault: ClusteredIndexMode,
   genId: () => number = noGlobalIds,
-  refTable: (n: TableName) => { db: string; table: TableInfo | undefined } = () => ({ db: '', table: undefined }),
+  refTable: (n: TableName) => { db: string; table: TableInfo | undefined; checks?: boolean } = () => ({ db: '', table: undefined }),
 ): void {
   switch (spec.kind) {
     case 'add-foreign-key':

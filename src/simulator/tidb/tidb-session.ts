@@ -36,6 +36,9 @@ export function defaultGlobalVariables(catalog: Catalog): Map<string, string> {
     ['tidb_enable_fast_create_table', '1'],
     ['max_execution_time', '0'],
     ['wait_timeout', '28800'],
+    // v8.5 defaults: CHECK constraints parsed and ignored; foreign keys checked.
+    ['tidb_enable_check_constraint', '0'],
+    ['foreign_key_checks', '1'],
   ]);
 }
 
@@ -74,7 +77,9 @@ export class TidbSession {
   executeParsed(stmt: Statement, sql: string): StatementResult {
     if (isDdl(stmt)) {
       const collation = this.sessionVars.get('collation_connection') ?? this.globals.get('collation_connection') ?? 'utf8mb4_bin';
-      this.catalog.executeDdl(stmt, sql, this.currentDb, { ...this.client, charset: charsetOfCollation(collation), collation });
+      const fkChecks = (this.sessionVars.get('foreign_key_checks') ?? this.globals.get('foreign_key_checks') ?? '1').toUpperCase();
+      const foreignKeyChecks = !(fkChecks === '0' || fkChecks === 'OFF' || fkChecks === 'FALSE');
+      this.catalog.executeDdl(stmt, sql, this.currentDb, { ...this.client, charset: charsetOfCollation(collation), collation, foreignKeyChecks });
       return { kind: 'ok', affectedRows: 0 };
     }
     switch (stmt.kind) {

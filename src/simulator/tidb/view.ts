@@ -9,6 +9,8 @@ export interface SessionContext {
   host: string;
   charset: string;
   collation: string;
+  /** `@@foreign_key_checks`: off, a foreign key may name a table that does not exist (yet). @default true */
+  foreignKeyChecks?: boolean;
 }
 
 const q = (name: string): string => `\`${name.replace(/`/g, '``')}\``;

@@ -75,9 +75,9 @@ describe('planColumnLayout', () => {
     expect(!p.reproducible && p.reason).toContain(reason);
   });
 
-  it('warns about what it knowingly leaves out', () => {
-    const p = ok(planColumnLayout(tableInfo(1, 't', { fk_info: [{ id: 1 }] })));
-    expect(p.warnings).toEqual(['foreign keys are not recreated']);
+  it('warns about what it knowingly leaves out (foreign keys are added after creation, see table-constraints)', () => {
+    expect(ok(planColumnLayout(tableInfo(1, 't', { policy_ref_info: { id: 1, name: { O: 'p', L: 'p' } } }))).warnings).toEqual(['the placement policy is not applied']);
+    expect(ok(planColumnLayout(tableInfo(1, 't', { fk_info: [{ id: 1 }] }))).warnings).toEqual([]);
   });
 });
 

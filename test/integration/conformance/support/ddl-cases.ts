@@ -282,6 +282,21 @@ export const REPLAYED_JOBS: DdlCase[] = [
     ],
   },
   {
+    name: 'foreign keys with foreign_key_checks = 0 (how a restore adds them): a referenced table not there yet, then created; a cycle',
+    tables: ['early', 'ring_a', 'ring_b', 'target'],
+    statements: [
+      'SET foreign_key_checks = 0',
+      'CREATE TABLE early (id int PRIMARY KEY, tid int, KEY fk_t (tid), CONSTRAINT fk_t FOREIGN KEY (tid) REFERENCES target (id) ON DELETE CASCADE)',
+      'CREATE TABLE ring_a (id int PRIMARY KEY, b int, KEY fk_b (b))',
+      'CREATE TABLE ring_b (id int PRIMARY KEY, a int, KEY fk_a (a))',
+      'ALTER TABLE ring_a ADD CONSTRAINT fk_b FOREIGN KEY (b) REFERENCES ring_b (id)',
+      'ALTER TABLE ring_b ADD CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES ring_a (id)',
+      'ALTER TABLE ring_b ADD CONSTRAINT fk_none FOREIGN KEY (a) REFERENCES nowhere (x)',
+      'CREATE TABLE target (id int PRIMARY KEY)',
+      'SET foreign_key_checks = 1',
+    ],
+  },
+  {
     name: 'TTL tables (created, changed, disabled, removed) and PLACEMENT POLICY default',
     tables: ['ttl1', 'ttl2', 'ttl3', 'pp'],
     statements: [
