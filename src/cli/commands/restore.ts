@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { storageUrlForDisplay } from '../../backup/storage-url';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { normalizeRestoreRequest } from '../../workflows/normalize-request';
+import { SCHEMA_OBJECT_KINDS } from '../../plan/schema-objects';
 import { DEFAULT_TEMPORAL_ADDRESS, describeTemporalTarget, temporalTarget, type TemporalFlags as TemporalConnectFlags } from '../../worker/temporal-connect';
 import { crypterRefFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
 import { innermostFailure } from './restore-outcome';
@@ -126,6 +127,8 @@ export interface RestoreFlags extends TemporalFlags, CrypterFlags {
   tidbStatus?: string;
   tidbUser?: string;
   tidbPasswordFile?: string;
+  /** Kinds of schema object to restore tables without (the input's `skip`). */
+  skip?: string[];
   /** BR --ca/--cert/--key: PEM paths on the worker hosts for the cluster --pd names. */
   ca?: string;
   cert?: string;
@@ -146,6 +149,7 @@ export function restoreInputFromFlags(f: RestoreFlags): Record<string, unknown> 
   const input: Record<string, unknown> = f.input ? readInputFile(f.input) : {};
   if (f.storage) input.storage = f.storage;
   if (f.filter.length > 0) input.filters = f.filter;
+  if (f.skip && f.skip.length > 0) input.skip = f.skip;
   if (f.pd !== undefined || f.tidb !== undefined) {
     // BR --pd syntax: comma-separated; the workflow validates the addresses and reports every problem.
     const cluster: Record<string, unknown> = { ...(input.cluster as Record<string, unknown> | undefined) };
@@ -242,6 +246,7 @@ export function register(program: Command): void {
       .option('--concurrency <n>', 'ingest batches in flight', positiveInt('--concurrency'))
       .option('--ranges-in-flight <n>', 'ranges of one batch imported at once', positiveInt('--ranges-in-flight'))
       .option('--ratelimit <MiB/s>', 'download limit per TiKV store (0 = none)', positiveInt('--ratelimit'))
+      .option('--skip <kind>', `restore the tables without this kind of schema object (repeatable: ${SCHEMA_OBJECT_KINDS.join(', ')}); what is skipped is reported`, collect, [])
       .option('--online', 'online restore: no import mode, no scheduler pause')
       .option('--no-checksum', 'skip the per-table checksum')
       .option('--task-queue <name>', 'task queue the workers poll', process.env.BRFLOW_TASK_QUEUE ?? 'brflow')

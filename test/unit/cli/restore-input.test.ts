@@ -53,3 +53,11 @@ test('--ca/--cert/--key fill the named cluster\'s tls with paths the workflow ac
   expect('value' in r && r.value.cluster?.tls).toEqual({ ca: '/etc/brflow/ca.pem', cert: '/etc/brflow/client.pem', key: '/etc/brflow/client-key.pem' });
   expect(() => restoreInputFromFlags({ ...base, storage: 's3://b/p', ca: '/etc/brflow/ca.pem' })).toThrow(/--ca\/--cert\/--key go with --pd\/--tidb/);
 });
+
+test('--skip names kinds of schema object, validated by the workflow\'s own check', () => {
+  const input = restoreInputFromFlags({ ...base, storage: 's3://b/p', skip: ['placement', 'foreignKeys'] });
+  expect(input.skip).toEqual(['placement', 'foreignKeys']);
+  const r = normalizeRestoreRequest(input);
+  expect('value' in r && [...(r.value.skip ?? [])].sort()).toEqual(['foreignKeys', 'placement']);
+  expect(() => checkedRestoreInput(restoreInputFromFlags({ ...base, storage: 's3://b/p', skip: ['views'] }))).toThrow(/skip/);
+});
