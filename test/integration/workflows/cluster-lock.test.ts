@@ -1,6 +1,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../../../src/plan/error-types';
+import type { ManifestTable } from '../../../src/backup/manifest';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import type { RestoreProgress } from '../../../src/workflows/types';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
@@ -27,6 +28,14 @@ const input = (o: Record<string, unknown> = {}): Record<string, unknown> => ({
   timings: { ...FAST_TIMINGS, heartbeatTimeoutMs: 2000 },
   ...o,
 });
+
+const names = (ts: readonly ManifestTable[]): string[] => ts.map((t) => `${t.db}.${t.name}`);
+/** The backup's tables in two halves, each with rows. */
+function halves(): [ManifestTable[], ManifestTable[]] {
+  const ts = env.manifest.tables;
+  const mid = Math.ceil(ts.length / 2);
+  return [ts.slice(0, mid), ts.slice(mid)];
+}
 
 /** The keeper renews import mode every 4 s: a restore handed back under another stays in normal mode that long. */
 const SLOW_KEEPER = { ...FAST_TIMINGS, keeperIntervalMs: 4000, heartbeatTimeoutMs: 2000 };
@@ -69,14 +78,16 @@ test('two restores started together into one cluster: the second queues, both en
     const seen = watchIngestModes(c);
     // A slow keeper, as in the test below where the same two restores without the lock are seen to collide.
     const timings = SLOW_KEEPER;
+    // Each restores half of the backup's tables: the same tables twice would be refused (TableNotEmpty).
+    const [halfA, halfB] = halves();
     const [a, b] = await Promise.all([
-      env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `lock-a-${taskQueue}`, args: [input({ concurrency: 4, timings })] }),
-      env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `lock-b-${taskQueue}`, args: [input({ concurrency: 1, timings })] }),
+      env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `lock-a-${taskQueue}`, args: [input({ filters: names(halfA), concurrency: 4, timings })] }),
+      env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `lock-b-${taskQueue}`, args: [input({ filters: names(halfB), concurrency: 1, timings })] }),
     ]);
     const both = Promise.all([a.result(), b.result()]);
     const [phasesA, phasesB] = await Promise.all([phases(a, both), phases(b, both)]);
     const [ra, rb] = await both;
-    expect([ra.checksum.passed, rb.checksum.passed]).toEqual([env.manifest.tables.length, env.manifest.tables.length]);
+    expect([ra.checksum.passed, rb.checksum.passed]).toEqual([halfA.length, halfB.length]);
     // One of them waited its turn.
     expect([phasesA.has('queued'), phasesB.has('queued')].filter(Boolean)).toHaveLength(1);
     // brflow status (the progress query) names the restore it waits for.
@@ -96,12 +107,13 @@ test('without the lock (onClusterBusy "ignore") the first to finish hands the cl
     // A long restore ingesting, then a short one into the same cluster that finishes (and hands back) first. The
     // long one's keeper puts import mode back at its next renewal: a slow keeper makes the window seconds long.
     const timings = SLOW_KEEPER;
-    const long = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `nolock-long-${taskQueue}`, args: [input({ concurrency: 1, onClusterBusy: 'ignore', timings })] });
+    const first = env.manifest.tables[0]!;
+    // Disjoint tables: the short restore's table must not hold the long one's rows (TableNotEmpty).
+    const long = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `nolock-long-${taskQueue}`, args: [input({ filters: names(env.manifest.tables.slice(1)), concurrency: 1, onClusterBusy: 'ignore', timings })] });
     for (const end = Date.now() + 30_000; seen.ingests === 0; ) {
       if (Date.now() > end) throw new Error('the long restore never ingested');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const first = env.manifest.tables[0]!;
     const short = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `nolock-short-${taskQueue}`, args: [input({ filters: [`${first.db}.${first.name}`], concurrency: 4, onClusterBusy: 'ignore', timings })] });
     await short.result();
     expect((await long.describe()).status.name).toBe('RUNNING');
