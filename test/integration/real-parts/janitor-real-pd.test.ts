@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { RealPd } from '../../../src/local-stack/real-pd';
 import { realPdFootprint } from '../../../src/local-stack/sim-stack';
 import { ensureJanitorSchedule, janitorScheduleId } from '../../../src/worker/janitor-schedule';
@@ -59,8 +58,9 @@ test('after a terminate mid-ingest, the janitor hands the real PD back: no pause
     expect(await ensureJanitorSchedule(env.client, taskQueue, JANITOR_EVERY_MS)).toBe('created');
     try {
       const clean = { pausedSchedulers: [], ttlOverrides: [], brflowSafePoints: [] };
-      await eventually(4 * JANITOR_EVERY_MS + 20_000, async () => {
-        expect(isDeepStrictEqual(await realPdFootprint(pd.address), clean)).toBe(true);
+      // Generous: on a loaded machine visibility and the Schedule lag behind; the simulator test checks the period itself.
+      await eventually(90_000, async () => {
+        expect(await realPdFootprint(pd.address)).toEqual(clean);
         expect(c.sim.inspector.snapshot().stores.map((s) => [s.mode, s.speedLimit])).toEqual(c.sim.state.stores().map(() => ['Normal', 0]));
       }, 250);
     } finally {
