@@ -68,10 +68,13 @@ test('cancel: a running restore ends CANCELLED with the cluster handed back; a t
     expect(cancelled.stdout).toContain('cluster: handed back');
     expect((await h.describe()).status.name).toBe('CANCELLED');
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
-
+  });
+  // A fresh cluster: the cancelled restore's tables hold rows, which a second restore of them would be refused for.
+  await env.withCluster(async (c, taskQueue) => {
+    c.sim.faults.addLatency({ rpc: 'Download', ms: 400 });
     const killed = `outcome-terminated-${taskQueue}`;
     const k = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: killed, args: [{ storage: `local://${env.dir}`, timings: FAST_TIMINGS }] });
-    for (let i = 0; i < 100 && c.sim.inspector.snapshot().stores.every((s) => s.mode !== 'Import'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && c.sim.inspector.snapshot().stores.every((s) => s.mode !== 'Import'); i++) await new Promise((r) => setTimeout(r, 100));
     await k.terminate('operator pressed the wrong button');
     const after = await run(['cancel', killed]);
     expect(after.code).toBe(0);
