@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { TERMINATED_ACTION } from '../../../src/cli/commands/restore-outcome';
 import { ERROR_GUIDE } from '../../../src/plan/error-guide';
@@ -7,24 +5,14 @@ import { ErrorType } from '../../../src/plan/error-types';
 import { testTemporalAddress } from '../../support/env';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality } from '../../support/sim-cluster';
+import { runCli } from '../../support/run-cli';
 
 /**
  * `brflow status` and `brflow cancel` tell the truth about how a restore ended: the failure's type, message and
  * what to do; a terminated restore is never said to have handed the cluster back.
  */
-const root = join(__dirname, '../../..');
-const cli = join(root, 'src/cli/main.ts');
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', cli, ...args, '--address', testTemporalAddress()], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli([...args, '--address', testTemporalAddress()]);
 
 let env: RestoreEnvWithBackup;
 beforeAll(async () => {

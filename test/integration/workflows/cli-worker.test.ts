@@ -7,6 +7,7 @@ import { LocalStorage } from '../../../src/backup/local-storage';
 import { freePort } from '../../../src/local-stack/free-port';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
 import { testTemporalAddress } from '../../support/env';
+import { runCli } from '../../support/run-cli';
 
 /**
  * The operator's path end to end, as processes: `brflow worker` serving the simulator, `brflow restore`
@@ -16,16 +17,7 @@ import { testTemporalAddress } from '../../support/env';
 const root = join(__dirname, '../../..');
 const cli = join(root, 'src/cli/main.ts');
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 let sim: SimulatorHandle;
 let dir: string;

@@ -7,6 +7,7 @@ import { makeBackup } from '../../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../../src/backup/local-storage';
 import { startTemporalDevServer, type TemporalDevServer } from '../../../src/local-stack/temporal-dev-server';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
+import { runCli } from '../../support/run-cli';
 
 /**
  * An operator's own Temporal has never heard of brflow's search attributes. The worker either registers them
@@ -16,17 +17,7 @@ import { startSimulator, type SimulatorHandle } from '../../../src/simulator/ser
 const root = join(__dirname, '../../..');
 const cli = join(root, 'src/cli/main.ts');
 
-interface Ran { code: number | null; stdout: string; stderr: string }
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 let temporal: TemporalDevServer;
 let sim: SimulatorHandle;

@@ -7,6 +7,7 @@ import { makeBackup } from '../../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../../src/backup/local-storage';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
 import { testTemporalAddress } from '../../support/env';
+import { runCli } from '../../support/run-cli';
 
 /**
  * Issue 13 point 1: a secret given to a restore, by `brflow restore` or by `temporal workflow start` with the
@@ -16,16 +17,7 @@ import { testTemporalAddress } from '../../support/env';
 const root = join(__dirname, '../../..');
 const cli = join(root, 'src/cli/main.ts');
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: process.env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 /** Every field of a history, payload bytes decoded as text (JSON payloads are UTF-8). */
 function historyText(history: unknown): string {

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { IngestHeartbeat } from '../../../src/activities/ingest';
@@ -8,25 +6,15 @@ import type { RestoreProgress } from '../../../src/workflows/types';
 import { testTemporalAddress } from '../../support/env';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality } from '../../support/sim-cluster';
+import { runCli } from '../../support/run-cli';
 
 /**
  * Issue 13 point 6: `brflow status` counts what reached the cluster, ranges included, not only the batches the
  * workflow saw complete, while a restore runs and after it was cancelled or terminated mid-batch; and an
  * import waiting on a store that is down says so, with the store and since when, in the log and in status.
  */
-const root = join(__dirname, '../../..');
-const cli = join(root, 'src/cli/main.ts');
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', cli, ...args, '--address', testTemporalAddress()], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli([...args, '--address', testTemporalAddress()]);
 
 let env: RestoreEnvWithBackup;
 beforeAll(async () => {

@@ -8,6 +8,7 @@ import { startSimulator, type SimulatorHandle } from '../../../src/simulator/ser
 import { makeTestPki } from '../cluster/support/tls-certs';
 import { testTemporalAddress } from '../../support/env';
 import { startTlsFront, type TlsFront } from '../../support/tls-front';
+import { runCli } from '../../support/run-cli';
 
 /**
  * An operator's secured Temporal: mutual TLS in front of the server. The worker and every brflow command take
@@ -17,16 +18,7 @@ import { startTlsFront, type TlsFront } from '../../support/tls-front';
 const root = join(__dirname, '../../..');
 const cli = join(root, 'src/cli/main.ts');
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: NodeJS.ProcessEnv) => runCli(args, env);
 
 let dir: string;
 let front: TlsFront;
