@@ -15,22 +15,11 @@ import { splitAndScatter } from '../../../src/cluster/region-split';
 import { TidbClient } from '../../../src/cluster/tidb';
 import { assertPlanRestorable, planRestore, type RestorePlan } from '../../../src/plan/restore-plan';
 import { buildTableRewrite, checksumRequests, type TableRewrite } from '../../../src/plan/rewrite-rules';
-import { splitCandidates } from '../../../src/plan/split-keys';
 import type { Store } from '../../../src/proto/metapb';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
 import { simTableChecksum } from './support/sim-table-checksum';
-import { newRanges } from './support/table-backup';
+import { batchKeys } from './support/table-backup';
 
-/**
- * A batch's ranges in the new key space and its split keys. The planner's rewriteBatch would do this, but its
- * rewriteRawKey refuses the end key BR's backup ranges have for an index, t{id}_i{idx+1} (the next index's
- * prefix, which the table has no rule for), so the ranges are rewritten here as importFiles clips them.
- */
-function batchKeys(plan: RestorePlan, batch: number, rw: TableRewrite) {
-  const b = plan.batches[batch]!;
-  const ranges = newRanges(plan.ranges.slice(b.rangeStart, b.rangeEnd), rw);
-  return { ranges, splitKeys: splitCandidates(rw.rules.map((r) => r.newKeyPrefix), ranges.map((r) => r.newEndKey)) };
-}
 
 /**
  * The issue's key test: a generated BR backup restored through the cluster clients alone (no Temporal), in

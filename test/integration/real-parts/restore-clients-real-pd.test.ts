@@ -14,13 +14,13 @@ import { pausePdScheduling, restorePdScheduling, type PdSchedulingSnapshot } fro
 import { splitAndScatter } from '../../../src/cluster/region-split';
 import { TidbClient } from '../../../src/cluster/tidb';
 import type { RealPd } from '../../../src/local-stack/real-pd';
+import { realPdFootprint } from '../../../src/local-stack/sim-stack';
 import { toHex } from '../../../src/plan/keys';
 import { assertPlanRestorable, planRestore, type RestorePlan } from '../../../src/plan/restore-plan';
 import { buildTableRewrite, checksumRequests, type TableRewrite } from '../../../src/plan/rewrite-rules';
-import { splitCandidates } from '../../../src/plan/split-keys';
 import type { SimulatorHandle } from '../../../src/simulator/server';
 import { simTableChecksum } from '../cluster/support/sim-table-checksum';
-import { newRanges } from '../cluster/support/table-backup';
+import { batchKeys } from '../cluster/support/table-backup';
 import { startBootstrappedRealPd } from '../../support/real-parts';
 import { eventually } from '../../support/eventually';
 
@@ -32,24 +32,11 @@ async function pdJson<T>(pd: RealPd, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Keys under a prefix in the real PD's etcd (its grpc-gateway on the client port): where TTL config overrides live. */
-async function etcdKeys(pd: RealPd, prefix: string): Promise<string[]> {
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-  const res = await fetch(`http://${pd.address}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: b64(prefix), range_end: b64(end), keys_only: true }) });
-  const body = (await res.json()) as { kvs?: { key: string }[] };
-  return (body.kvs ?? []).map((kv) => Buffer.from(kv.key, 'base64').toString());
-}
 
 const pausedSchedulers = (pd: RealPd) => pdJson<string[]>(pd, 'schedulers?status=paused');
 const serviceSafePoints = async (pd: RealPd) =>
   (await pdJson<{ service_gc_safe_points?: { service_id: string }[] }>(pd, 'gc/safepoint')).service_gc_safe_points?.map((s) => s.service_id) ?? [];
 
-function batchKeys(plan: RestorePlan, batch: number, rw: TableRewrite) {
-  const b = plan.batches[batch]!;
-  const ranges = newRanges(plan.ranges.slice(b.rangeStart, b.rangeEnd), rw);
-  return { ranges, splitKeys: splitCandidates(rw.rules.map((r) => r.newKeyPrefix), ranges.map((r) => r.newEndKey)) };
-}
 
 /**
  * restore-by-clients (test/integration/cluster) with a real PD v8.5.4 in the loop: brflow's clients scan, split,
@@ -88,7 +75,7 @@ describe('restore by clients with a real PD', () => {
     const storageBackend = toStorageBackend(dir);
     const pausedBefore = await pausedSchedulers(pd);
     const regionsBefore = (await pdJson<{ count: number }>(pd, 'regions/count')).count;
-    expect(await etcdKeys(pd, '/config/ttl/')).toEqual([]);
+    expect((await realPdFootprint(pd.address)).ttlOverrides).toEqual([]);
 
     const restoreTs = await conn.pd.getTs();
     const serviceId = restoreServiceId('real-pd-clients');
@@ -118,7 +105,7 @@ describe('restore by clients with a real PD', () => {
       scheduling = await pausePdScheduling(conn.pdHttp, { storeCount: stores.length });
       expect(scheduling.schedulers.length).toBeGreaterThan(0);
       expect((await pausedSchedulers(pd)).sort()).toEqual([...new Set([...pausedBefore, ...scheduling.schedulers])].sort());
-      expect((await etcdKeys(pd, '/config/ttl/')).length).toBeGreaterThan(0);
+      expect(((await realPdFootprint(pd.address)).ttlOverrides).length).toBeGreaterThan(0);
       await conn.pdHttp.resetTs(BigInt(plan.backup.endVersion));
       await setSpeedLimitAllStores(conn.channels, stores, 64 * 1024 * 1024);
 
@@ -159,7 +146,7 @@ describe('restore by clients with a real PD', () => {
 
     // The real PD is normal again.
     expect((await pausedSchedulers(pd)).sort()).toEqual([...pausedBefore].sort());
-    expect(await etcdKeys(pd, '/config/ttl/')).toEqual([]);
+    expect((await realPdFootprint(pd.address)).ttlOverrides).toEqual([]);
     expect(await serviceSafePoints(pd)).not.toContain(serviceId);
   }, 170_000);
 
@@ -167,12 +154,12 @@ describe('restore by clients with a real PD', () => {
     const stores = await conn.pd.getAllStores();
     const snap = await pausePdScheduling(conn.pdHttp, { storeCount: stores.length, ttlSeconds: 3 });
     expect((await pausedSchedulers(pd)).length).toBeGreaterThan(0);
-    expect((await etcdKeys(pd, '/config/ttl/')).length).toBeGreaterThan(0);
+    expect(((await realPdFootprint(pd.address)).ttlOverrides).length).toBeGreaterThan(0);
     expect(snap.schedulers.length).toBeGreaterThan(0);
     // No restorePdScheduling: as if the restore had crashed. PD's own TTLs end the pause.
     await eventually(20_000, async () => {
       expect(await pausedSchedulers(pd)).toEqual([]);
-      expect(await etcdKeys(pd, '/config/ttl/')).toEqual([]);
+      expect((await realPdFootprint(pd.address)).ttlOverrides).toEqual([]);
     });
   }, 60_000);
 });

@@ -9,6 +9,8 @@ import { writeSst } from '../../../../src/backup/sst';
 import type { BackupStorage } from '../../../../src/backup/storage';
 import { appendTs, compareBytes, concatBytes, encodeBytes, indexPrefix, recordKey, recordPrefix, toHex } from '../../../../src/plan/keys';
 import type { FileRange } from '../../../../src/plan/ranges';
+import type { RestorePlan } from '../../../../src/plan/restore-plan';
+import { splitCandidates } from '../../../../src/plan/split-keys';
 import { findRuleByOldKey, prefixNext, type TableRewrite } from '../../../../src/plan/rewrite-rules';
 import type { TableInfo } from '../../../../src/plan/table-info';
 
@@ -123,4 +125,15 @@ export function newRanges(ranges: readonly FileRange[], rw: TableRewrite): (File
       : toHex(prefixNext(Buffer.from(rule.newKeyPrefix, 'hex')));
     return { ...r, newStartKey, newEndKey };
   });
+}
+
+/**
+ * A batch's ranges in the new key space and its split keys. The planner's rewriteBatch would do this, but its
+ * rewriteRawKey refuses the end key BR's backup ranges have for an index, t{id}_i{idx+1} (the next index's
+ * prefix, which the table has no rule for), so the ranges are rewritten here as importFiles clips them.
+ */
+export function batchKeys(plan: RestorePlan, batch: number, rw: TableRewrite) {
+  const b = plan.batches[batch]!;
+  const ranges = newRanges(plan.ranges.slice(b.rangeStart, b.rangeEnd), rw);
+  return { ranges, splitKeys: splitCandidates(rw.rules.map((r) => r.newKeyPrefix), ranges.map((r) => r.newEndKey)) };
 }
