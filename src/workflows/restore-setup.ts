@@ -1,0 +1,116 @@
+import { ApplicationFailure, log, patched, upsertMemo, uuid4, workflowInfo } from '@temporalio/workflow';
+import { resumeProblems } from '../plan/earlier-run';
+import { ErrorType } from '../plan/error-types';
+import { parseRanges } from '../plan/number-ranges';
+import { markBatchDone } from '../plan/pipeline-state';
+import { storageUrlForDisplay } from '../plan/storage-display';
+import { prepareCluster } from './cluster-handover';
+import type { RestoreRun } from './restore-context';
+import type { PlanSummary } from './types';
+
+/**
+ * A first run's phases before the pipeline: cluster lock → plan → pre-checks → restore TS → GC safepoint (and
+ * the keeper) → DDL jobs and databases → import mode and scheduler pauses → reset TS → rate limit.
+ */
+export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
+  const { req, acts, target, st, saga, setPhase } = run;
+  const info = workflowInfo();
+  if (patched('brflow-cluster-lock')) {
+    await run.lock.acquire(acts.pd, info.taskQueue, req.cluster, req.onClusterBusy ?? 'wait', () => setPhase('queued'));
+  }
+  setPhase('plan');
+  const s = await acts.planning.planRestore({
+    storage: req.storage,
+    filters: req.filters,
+    caseSensitive: req.caseSensitive,
+    batchFiles: req.batchFiles,
+    mergeRegionSizeBytes: req.mergeRegionSizeBytes,
+    mergeRegionKeyCount: req.mergeRegionKeyCount,
+    tableGroupSize: req.tableGroupSize,
+    ...(req.noSchema ? { noSchema: true } : {}),
+    // Requests recorded before allowEmpty existed lack it (their plans were not refused for it either).
+    ...(req.allowEmpty ? { allowEmpty: true } : {}),
+    // Object kinds restored without; absent (every earlier request) plans as before.
+    ...(req.skip && req.skip.length > 0 ? { skip: req.skip } : {}),
+    // Foreign keys, CHECKs and TTL recreated, placement refused unless skipped (refs recorded before lack it).
+    schemaObjects: true,
+    // Small tables share batches (within their create-tables group) instead of one batch each.
+    batchAcrossTables: true,
+    // Where the workers read the backup's key; requests without one keep the input their histories recorded.
+    ...(req.crypter ? { crypter: req.crypter } : {}),
+  });
+  st.summary = s;
+  if (s.backup.isRawKv) {
+    throw ApplicationFailure.nonRetryable(`${storageUrlForDisplay(req.storage)} is a raw KV backup; brflow restores transactional (TiDB) backups only`, ErrorType.InvalidInput);
+  }
+  if (req.noSchema && s.systemTables > 0) {
+    // System tables go through a temporary database brflow creates; noSchema creates nothing.
+    throw ApplicationFailure.nonRetryable(`noSchema cannot restore the ${s.systemTables} mysql.* system table(s) the filters select: they are restored through a temporary database brflow has to create; remove the mysql.* rules or restore without noSchema`, ErrorType.InvalidInput);
+  }
+  upsertMemo({
+    backup: { storage: storageUrlForDisplay(req.storage), clusterVersion: s.backup.clusterVersion, brVersion: s.backup.brVersion, endVersion: s.backup.endVersion, incremental: s.backup.incremental },
+    plan: { hash: s.planRef.hash, databases: s.databases, tables: s.tables, files: s.files, bytes: s.bytes, batches: s.batches },
+  });
+
+  // Only inputs with resumeFrom (none before it existed) reach the patch.
+  if (req.resumeFrom && patched('brflow-resume')) await adoptEarlier(run, req.resumeFrom, s);
+
+  // Added after the v1 histories were recorded: replaying them must not schedule it.
+  if (patched('brflow-precheck')) {
+    // planRef adds the clustered-index and TiFlash checks; histories recorded before it returned nothing.
+    // A resumed restore finds its own earlier rows in the tables it adopts: not someone else's data.
+    const pre = await acts.pd.preCheck({ backupClusterVersion: s.backup.clusterVersion, planRef: s.planRef, ...(req.resumeFrom ? { ownRows: true } : {}), ...target });
+    if (pre?.tiflash?.replicasDropped) {
+      st.tiflashReplicasDropped = pre.tiflash.replicasDropped;
+      log.warn('tables restored without their TiFlash replica', pre.tiflash);
+    }
+  }
+  st.restoreTs = await acts.pd.getRestoreTs(target);
+  const safePoint = (BigInt(st.restoreTs) - 1n).toString();
+  st.safepoint = { serviceId: `brflow-${uuid4()}`, safePoint };
+  saga.push({ kind: 'removeGcSafepoint', serviceId: st.safepoint.serviceId });
+  await acts.pd.registerGcSafepoint({ ...st.safepoint, ttlSec: req.timings.gcTtlSec, ...target });
+  run.keeper.start();
+
+  setPhase('schema');
+  // noSchema (BR --no-schema) changes no schema object: no DDL replay, no CREATE DATABASE.
+  if (!req.noSchema) {
+    if (s.ddlJobs > 0) await acts.schema.execDdlJobs({ planRef: s.planRef, ...target });
+    await acts.schema.createDatabases({ planRef: s.planRef, ...target });
+  }
+
+  setPhase('prepare');
+  await prepareCluster(run);
+  // Incremental restores keep the cluster's TSO (they write at the new restore TS instead; BR newTS).
+  if (!s.backup.incremental) await acts.resetTs.resetTs({ ts: s.backup.endVersion, ...target });
+  if (st.rateLimitBytesPerSec > 0) {
+    saga.push({ kind: 'clearRateLimit' });
+    await acts.mode.setRateLimit({ bytesPerSec: st.rateLimitBytesPerSec, ...target });
+  }
+  return s;
+}
+
+/**
+ * resumeFrom: reads what the earlier restore finished (from its Temporal history, by an activity), refuses
+ * one it cannot continue, and starts from its done batches and passed checksums. Its tables are adopted by
+ * createTables, which accepts a table only with the backup's layout and column IDs.
+ */
+async function adoptEarlier(run: RestoreRun, workflowId: string, s: PlanSummary): Promise<void> {
+  const { req, st } = run;
+  const earlier = await run.acts.pd.readEarlierRun({ workflowId });
+  const problems = resumeProblems(earlier, workflowId, { storage: req.storage, cluster: req.cluster, planHash: s.planRef.hash });
+  if (problems.length > 0) {
+    throw ApplicationFailure.create({ message: `cannot resume ${workflowId}: ${problems.join('; ')}`, type: ErrorType.ResumeRefused, nonRetryable: true, details: [problems] });
+  }
+  if (!earlier?.planHash) return;
+  for (const b of parseRanges(earlier.doneBatches)) markBatchDone(st.pipeline, b);
+  st.filesIngested = earlier.filesIngested;
+  st.bytesIngested = earlier.bytesIngested;
+  st.bytesAtIngestStart = earlier.bytesIngested;
+  st.pipeline.groupsChecksummed = earlier.groupsChecksummed;
+  st.checksumPassed = earlier.checksumPassed;
+  st.recheck = earlier.recheck;
+  for (const [g, ids] of Object.entries(earlier.groupTableIds ?? {})) run.expectIds.set(Number(g), ids);
+  upsertMemo({ resumedFrom: { workflowId, runId: earlier.runId, status: earlier.status, batchesDone: earlier.batchesDone, groupsChecksummed: earlier.groupsChecksummed } });
+  log.info('resuming an earlier restore', { workflowId, runId: earlier.runId, batchesDone: earlier.batchesDone, groupsChecksummed: earlier.groupsChecksummed });
+}
