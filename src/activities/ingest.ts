@@ -27,6 +27,8 @@ export interface BatchRef {
  */
 export interface IngestHeartbeat {
   next: number;
+  /** Ranges finished past `next` (out of order), which a retry skips too; absent when none. */
+  above?: number[];
   batchNo?: number;
   ranges?: number;
   files?: number;
@@ -89,12 +91,16 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         const ranges = plan.ranges.slice(batch.rangeStart, batch.rangeEnd);
         // Read on this worker for this activity only: the key travels to TiKV on the wire, never into history.
         const cipher = ranges.some((r) => r.files.some((f) => f.cipherIv)) ? await plans.cipherOf(input.planRef) : undefined;
-        const resumedFrom = (ctx.info.heartbeatDetails as { next?: number } | undefined)?.next ?? 0;
+        const earlier = ctx.info.heartbeatDetails as Partial<IngestHeartbeat> | undefined;
+        const resumedFrom = earlier?.next ?? 0;
         let next = resumedFrom;
-        // Every range finished so far, the resumed prefix included: what reached the cluster.
+        // Finished past the prefix: kept (and skipped) until the prefix passes them.
+        const above = new Set<number>((earlier?.above ?? []).filter((i) => i >= resumedFrom && i < ranges.length));
+        // Every range finished so far, the resumed ones included: what reached the cluster.
         let files = 0;
         let bytes = 0;
-        for (const r of ranges.slice(0, resumedFrom)) {
+        for (const [i, r] of ranges.entries()) {
+          if (i >= resumedFrom && !above.has(i)) continue;
           files += r.files.length;
           bytes += Number(r.totalBytes);
         }
@@ -102,7 +108,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         const waits = new Map<number, WaitingOn>();
         const details = (): IngestHeartbeat => {
           const waiting = [...waits.values()].sort((a, b) => a.sinceMs - b.sinceMs)[0];
-          return { next, batchNo: input.batchNo, ranges: ranges.length, files, bytes, ...(waiting ? { waiting } : {}) };
+          return { next, ...(above.size > 0 ? { above: [...above] } : {}), batchNo: input.batchNo, ranges: ranges.length, files, bytes, ...(waiting ? { waiting } : {}) };
         };
         // One range alone can outlast the heartbeat timeout (slow or rate-limited downloads): beat on a timer
         // too, naming the range in progress as still to do, so a healthy ingest is not taken for a dead worker.
@@ -113,6 +119,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
           await runRangeLanes({
             from: resumedFrom,
             count: ranges.length,
+            skip: new Set(above),
             // Absent in inputs recorded before it existed: those restores get today's default.
             inFlight: input.rangesInFlight ?? DEFAULT_REQUEST.rangesInFlight,
             work: async (i) => {
@@ -136,9 +143,11 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
               files += range.files.length;
               bytes += Number(range.totalBytes);
               counters.rangeDone(range.files.length, Number(range.totalBytes));
+              above.add(i);
             },
             onPrefix: (n) => {
               next = n;
+              for (const i of above) if (i < n) above.delete(i);
               heartbeat(details());
             },
             stopped: () => cancelled !== undefined,

@@ -3,32 +3,32 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
 import type { KeeperSpec } from '../workflows/types';
 import type { ScheduleControl, StoreControl, TsoAndGc } from './deps';
+import { withLivenessHeartbeat } from './liveness-heartbeat';
 
 /**
  * The keeper: one long heartbeating activity that renews what the restore holds on the cluster, so nothing
  * lapses while the restore runs and everything expires on its own if brflow disappears. BR runs three
  * goroutines for this (GC safepoint every TTL/3, import mode every 5 min, scheduler pause every 100 s).
  *
- * It runs until cancelled and confirms the stop by rethrowing the cancellation; the workflow waits for that
- * (WAIT_CANCELLATION_COMPLETED) before compensating, so a late renewal can never re-apply import mode or a
- * pause after the undo.
+ * With `spec.once` (every restore since `brflow-keeper-ticks`) it renews once and returns: the workflow runs
+ * it on a timer (a keeper tick) with the spec of the moment, and stops renewing by not starting the next
+ * tick and waiting for the one in flight, if any (a few milliseconds), before it undoes anything.
+ *
+ * Without it (histories recorded before ticks) it runs until cancelled and confirms the stop by rethrowing the
+ * cancellation; the workflow waits for that (WAIT_CANCELLATION_COMPLETED) before compensating, so a late
+ * renewal can never re-apply import mode or a pause after the undo.
  */
 /** The longest the keeper waits between heartbeats, i.e. between chances to hear a stop. */
 const KEEPER_HEARTBEAT_MAX_MS = 1000;
 
 export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, stores: StoreControl) {
   return {
-    async keeper(spec: KeeperSpec): Promise<never> {
+    async keeper(spec: KeeperSpec): Promise<void> {
+      if (spec.once) return withLivenessHeartbeat(() => renewOrLog(spec));
       const ctx = Context.current();
       let ticks = (ctx.info.heartbeatDetails as { ticks?: number } | undefined)?.ticks ?? 0;
       for (;;) {
-        try {
-          await renew(spec);
-        } catch (e) {
-          if (e instanceof ApplicationFailure && e.nonRetryable) throw e;
-          // A failed renewal is retried on the next tick; TTLs are ≥ 3 intervals (BR only logs these too).
-          log.warn('keeper renewal failed', { error: e instanceof Error ? e.message : String(e) });
-        }
+        await renewOrLog(spec);
         ticks++;
         // Heartbeat through the wait: cancellation only reaches an activity in a heartbeat response, and a
         // silent wait longer than the heartbeat timeout would look like a dead worker. At least once a second,
@@ -43,6 +43,16 @@ export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, store
       }
     },
   };
+
+  async function renewOrLog(spec: KeeperSpec): Promise<void> {
+    try {
+      await renew(spec);
+    } catch (e) {
+      if (e instanceof ApplicationFailure && e.nonRetryable) throw e;
+      // A failed renewal is retried on the next tick; TTLs are ≥ 3 intervals (BR only logs these too).
+      log.warn('keeper renewal failed', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
 
   async function renew(spec: KeeperSpec): Promise<void> {
     if (spec.safepoint) {

@@ -71,6 +71,17 @@ export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: stri
       retry: unlimitedRetry(Math.min(10_000, t.keeperIntervalMs)),
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     },
+    /**
+     * One keeper renewal (a tick, src/workflows/keeper-control.ts): a few control calls, never cancelled (the
+     * workflow waits for it instead). Beats on a timer, so a renewal lost with its worker is retried within a
+     * heartbeat timeout, not at the control-call deadline; never gives up, as the long keeper.
+     */
+    keeperTick: {
+      taskQueue: controlTaskQueue,
+      startToCloseTimeout: t.controlCallTimeoutMs,
+      heartbeatTimeout: Math.min(t.heartbeatTimeoutMs, 10_000),
+      retry: unlimitedRetry(Math.min(10_000, t.keeperIntervalMs)),
+    },
   } satisfies Record<string, ActivityOptions>;
   return options;
 }

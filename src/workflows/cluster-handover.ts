@@ -6,7 +6,7 @@ export const CLUSTER_MODE_UNDO: UndoRecord['kind'][] = ['normalMode', 'restoreSc
 
 /**
  * Import mode and scheduler pauses (BR restorePreWork), each undo recorded before its step; then the keeper
- * is restarted so it renews them too.
+ * learns to renew them too.
  */
 export async function prepareCluster(run: RestoreRun): Promise<void> {
   const { req, acts, target, saga, st, keeper } = run;
@@ -17,8 +17,7 @@ export async function prepareCluster(run: RestoreRun): Promise<void> {
   saga.push({ kind: 'normalMode' });
   await acts.mode.enterImportMode(target);
   st.prepared = true;
-  await keeper.stop();
-  keeper.start();
+  await keeper.specChanged();
 }
 
 /** Gives the cluster back while paused: keeper stopped first, then normal mode and schedules restored. */

@@ -21,6 +21,7 @@ export function restoreActivities(req: RestoreRequest, controlTaskQueue: string)
     mode: proxyActivities<RestoreActivities>(o.clusterMode),
     undo: proxyActivities<RestoreActivities>(o.compensation),
     keeper: proxyActivities<RestoreActivities>(o.keeper),
+    keeperTick: proxyActivities<RestoreActivities>(o.keeperTick),
   };
 }
 

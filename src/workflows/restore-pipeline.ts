@@ -19,9 +19,13 @@ export async function runPipeline(run: RestoreRun, s: PlanSummary): Promise<'don
   const running = new Set<Promise<void>>();
   // Table groups are created up to ddlConcurrency at a time (BR's 16 DDL sessions); v1/v2 runs created one.
   const ddlFanOut = patched('brflow-ddl-fanout') ? req.ddlConcurrency : 1;
+  // A batch needs only its own group's tables (src/plan/pipeline-state.ts BatchReadiness); runs recorded before
+  // waited for every group up to its own.
+  const readiness = patched('brflow-own-group-batches') ? 'own-group' : 'prefix';
   const plan = new PipelineScheduler(s, st.pipeline, {
     checksum: req.checksum,
     ddlFanOut,
+    readiness,
     maxBatchesPerRun: req.maxBatchesPerRun,
     continueSuggested: () => workflowInfo().continueAsNewSuggested,
   });

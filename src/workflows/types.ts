@@ -17,7 +17,10 @@ export interface RestoreTimings {
   gcTtlSec: number;
   /** Scheduler-pause and schedule-config override TTL. @default 300 (BR pauseTimeout) */
   pauseTtlSec: number;
-  /** Heartbeat timeout of the keeper and of ingest batches. @default 30000 */
+  /**
+   * Heartbeat timeout of the keeper and of the data activities (DDL, split, ingest, checksum): how long an activity
+   * lost with a killed worker waits before it is retried elsewhere. Activities beat every third of it. @default 10000
+   */
   heartbeatTimeoutMs: number;
   /** Cap on the backoff between compensation retries. @default 60000 */
   compensationMaxIntervalMs: number;
@@ -224,6 +227,11 @@ export interface KeeperSpec extends ClusterScope {
   schedules?: ScheduleSnapshot;
   importMode: boolean;
   intervalMs: number;
+  /**
+   * Renew once and return (a keeper tick, src/workflows/keeper-control.ts) instead of renewing every
+   * `intervalMs` until cancelled. Absent in every keeper scheduled before ticks existed.
+   */
+  once?: boolean;
 }
 
 export interface ChecksumMismatch {

@@ -245,22 +245,26 @@ const POINTS: KillPoint[] = [
     outcome: 'done',
   },
   {
-    name: 'keeper renewing mid-ingest',
+    name: 'keeper tick renewing mid-ingest',
     hold: (run) => {
       rpcLatency('Download')(run);
       rpcLatency('UpdateServiceGCSafePoint', 300)(run);
     },
-    reached: (o) => completedBatches(o).length >= 1 && ((o.pending.find((p) => p.type === 'keeper')?.heartbeat as { ticks?: number } | undefined)?.ticks ?? 0) >= 2,
+    // Two ticks renewed already and a third is in flight: the keeper runs as ticks (brflow-keeper-ticks).
+    reached: (o) => completedBatches(o).length >= 1 && completed(o, 'keeper') >= 2 && inFlight(o, 'keeper', (i) => (i as { once?: boolean }).once === true),
     outcome: 'done',
-    // Long enough after the restart that the keeper's retry (one heartbeat timeout) runs before the end.
+    // Long enough after the restart that the tick's retry (one heartbeat timeout) runs before the end.
     slowFinish: rpcLatency('Download', 300),
     async verify(_run, atKill, after) {
-      // The keeper attempt lost with the worker was retried on the new one, which the workflow then stopped.
+      // The tick lost with the worker was retried on the new one and completed (never cancelled: the
+      // workflow waits for a tick in flight before it undoes anything), and the ticks went on after it.
       const open = recordsOf(atKill, 'keeper').filter((a) => a.state === 'open').map((a) => a.scheduledEventId);
       expect(open).toHaveLength(1);
       const k = recordsOf(after, 'keeper').find((a) => a.scheduledEventId === open[0]);
-      expect(k?.state).toBe('canceled');
+      expect(k?.state).toBe('completed');
       expect(k?.closedAttempt).toBeGreaterThanOrEqual(2);
+      expect(recordsOf(after, 'keeper').filter((a) => a.scheduledEventId > open[0]! && a.state === 'completed').length).toBeGreaterThanOrEqual(1);
+      expect(recordsOf(after, 'keeper').every((a) => a.state === 'completed')).toBe(true);
     },
   },
   {

@@ -71,3 +71,21 @@ test('stopped() keeps new indexes from starting; in-flight ones finish; nothing 
   expect(c.started).toEqual([0, 1]);
   await expect(runRangeLanes({ from: 4, count: 4, inFlight: 4, work: c.work, onPrefix: () => undefined, stopped: () => false })).resolves.toBe(4);
 });
+
+test('indexes an earlier attempt finished past its prefix are skipped, and count toward the prefix', async () => {
+  const c = controlled();
+  const prefixes: number[] = [];
+  // The earlier attempt recorded prefix 2 and ranges 2, 3 and 6 done above it (out of order).
+  const run = runRangeLanes({ from: 2, count: 8, skip: new Set([2, 3, 6, 9]), inFlight: 2, work: c.work, onPrefix: (n) => prefixes.push(n), stopped: () => false });
+  // 2 and 3 are done already: the prefix moves past them before anything runs.
+  expect(prefixes).toEqual([4]);
+  await Promise.resolve();
+  expect(c.inFlight()).toEqual([4, 5]);
+  await c.settle(5);
+  expect(c.inFlight()).toEqual([4, 7]);
+  await c.settle(4);
+  expect(prefixes).toEqual([4, 7]); // 5 and 6 (skipped) done too: one jump
+  await c.settle(7);
+  await expect(run).resolves.toBe(8);
+  expect(c.started).toEqual([4, 5, 7]);
+});
