@@ -58,7 +58,7 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
  * workflow version must keep replaying the histories of the versions before it.
  */
 /** Bump when the workflow changes; older fixtures stay and must keep replaying (patched()). */
-const HISTORY_VERSION = 'v6';
+const HISTORY_VERSION = 'v7';
 
 async function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
   if (process.env.BRFLOW_RECORD_HISTORIES !== '1') return;
@@ -68,6 +68,29 @@ async function recordHistory(name: string, workflowId: string, runId?: string): 
   const out = join(__dirname, '../../fixtures/histories');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, `${HISTORY_VERSION}-${name}.bin`), temporal.api.history.v1.History.encode(history).finish());
+}
+
+/** The keeper activities of a run, from its history: whether each was a tick (`once`), and how it closed. */
+function keeperActivities(events: temporal.api.history.v1.IHistoryEvent[]): { once: boolean; closed?: string }[] {
+  const byId = new Map<string, { once: boolean; closed?: string }>();
+  for (const e of events) {
+    const sch = e.activityTaskScheduledEventAttributes;
+    if (sch?.activityType?.name === 'keeper') {
+      const input = JSON.parse(Buffer.from(sch.input!.payloads![0]!.data!).toString('utf8')) as { once?: boolean };
+      byId.set(String(e.eventId), { once: input.once === true });
+    }
+    const closed: [string, { scheduledEventId?: unknown } | null | undefined][] = [
+      ['completed', e.activityTaskCompletedEventAttributes],
+      ['canceled', e.activityTaskCanceledEventAttributes],
+      ['failed', e.activityTaskFailedEventAttributes],
+      ['timedOut', e.activityTaskTimedOutEventAttributes],
+    ];
+    for (const [state, a] of closed) {
+      const k = a ? byId.get(String(a.scheduledEventId)) : undefined;
+      if (k) k.closed = state;
+    }
+  }
+  return [...byId.values()];
 }
 
 function expectNormal(cluster: FakeCluster): void {
@@ -105,6 +128,14 @@ test('restores every table and file once, checksums match, and the cluster ends 
     expect(desc.searchAttributes.BrRestoreProgress).toEqual([100]);
     const memo = desc.memo as { plan?: { tables?: number } };
     expect(memo.plan?.tables).toBe(4);
+    // The keeper ran as ticks (brflow-keeper-ticks): short renewals, each completed, none cancelled; and no
+    // renewal follows the undo: the cluster stays normal after the end (the dev server fires timers about a
+    // second late, so a run this short may see only its first tick).
+    const keeperRuns = keeperActivities((await handle.fetchHistory()).events ?? []);
+    expect(keeperRuns.length).toBeGreaterThanOrEqual(1);
+    expect(keeperRuns.every((k) => k.once && k.closed === 'completed')).toBe(true);
+    await new Promise((r) => setTimeout(r, 1000));
+    expectNormal(cluster);
     await recordHistory('success', workflowId);
   } finally {
     await workers.stop();
@@ -241,6 +272,9 @@ test('pause hands the cluster back, resume re-applies it, and the restore comple
     const before = Object.keys(cluster.read().ingests).length;
     await new Promise((r) => setTimeout(r, 1000));
     expect(Object.keys(cluster.read().ingests).length).toBe(before);
+    // The keeper went on renewing the safepoint through the pause, and never import mode or the pauses.
+    const m = cluster.normality();
+    expect({ ...m, brflowSafepoints: m.brflowSafepoints.length }).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: 1, speedLimit: 0 });
     expect(before).toBeLessThan(16);
     await expect(handle.executeUpdate(pauseUpdate)).rejects.toMatchObject({ cause: { message: expect.stringMatching(/already paused/) } });
     const resumed = await handle.executeUpdate(resumeUpdate);
