@@ -104,3 +104,17 @@ test('the keeper renews until cancelled and confirms the stop', async () => {
   await once(() => acts.restoreNormalMode());
   await once(() => acts.removeGcSafepoint({ serviceId: 'brflow-keeper' }));
 });
+
+test('a keeper tick (once) renews once and returns, twice in a row', async () => {
+  const ts = BigInt(await once(() => acts.getRestoreTs()));
+  const spec = { safepoint: { serviceId: 'brflow-tick', safePoint: (ts - 1n).toString(), ttlSec: 30 }, importMode: true, intervalMs: 100_000, once: true };
+  await twice(() => acts.keeper(spec));
+  const snap = sim.inspector.snapshot();
+  expect(snap.serviceSafePoints.filter((s) => s.serviceId === 'brflow-tick').map((s) => s.safePoint)).toEqual([(ts - 1n).toString()]);
+  expect(snap.stores.map((s) => s.mode)).toEqual(['Import', 'Import', 'Import']);
+  await once(() => acts.restoreNormalMode());
+  await once(() => acts.removeGcSafepoint({ serviceId: 'brflow-tick' }));
+  // A tick whose spec holds no import mode leaves the stores alone.
+  await once(() => acts.keeper({ ...spec, importMode: false, safepoint: undefined }));
+  expect(sim.inspector.snapshot().stores.map((s) => s.mode)).toEqual(['Normal', 'Normal', 'Normal']);
+});
