@@ -49,7 +49,8 @@ export interface RestoreResult {
  * group checksummed once ingested → system tables → cluster handed back.
  *
  * Every change to the cluster is undone by the saga (undo records pushed before each step) on success,
- * failure and cancellation; a keeper activity renews what the restore holds while it runs. Long restores
+ * failure and cancellation; a keeper renews what the restore holds while it runs (keeper-control.ts: short
+ * renewals on a workflow timer, so handing the cluster back never waits on a heartbeat round trip). Long restores
  * continue as new every `maxBatchesPerRun` batches, carrying a small cursor. No run or execution timeout.
  *
  * The phases live beside it: restore-setup.ts (up to the pipeline), restore-pipeline.ts (carrying out the
