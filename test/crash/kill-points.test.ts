@@ -202,7 +202,9 @@ const POINTS: KillPoint[] = [
   },
   {
     name: 'split/scatter end (first batch ingest started, nothing heartbeated yet)',
-    hold: rpcLatency('Download'),
+    // A range long enough to be seen before it finishes: the data worker's heartbeats reach the server within
+    // a second (DATA_WORKER_TUNING), so with HOLD_MS the first range's `next` would show almost at once.
+    hold: rpcLatency('Download', 1500),
     reached: (o) => completed(o, 'splitAndScatter') === 1 && inFlight(o, 'ingestBatch', batchIs(0)) && heartbeatNext(o) === 0,
     outcome: 'done',
   },

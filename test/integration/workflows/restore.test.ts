@@ -208,6 +208,16 @@ test('a transient failure at a step is retried and the restore completes (table 
     const result = await client.workflow.execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', tableGroupSize: 1, ddlConcurrency: 3, timings: FAST_TIMINGS, ...NO_MERGE }] });
     expect(result.tables).toBe(4);
     expect(result.checksum.passed).toBe(4);
+    // A batch needs only its own group's tables (brflow-own-group-batches): later groups' batches were ingested
+    // while group 0 (db0.t0) was still being retried.
+    const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const group0Created = events.find((e) => {
+      const c = e.activityTaskCompletedEventAttributes;
+      const sch = c && events.find((x) => String(x.eventId) === String(c.scheduledEventId))?.activityTaskScheduledEventAttributes;
+      return sch?.activityType?.name === 'createTables' && (JSON.parse(Buffer.from(sch.input!.payloads![0]!.data!).toString('utf8')) as { group: number }).group === 0;
+    });
+    const firstIngest = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'ingestBatch');
+    expect(Number(firstIngest?.eventId)).toBeLessThan(Number(group0Created?.eventId));
     expect(cluster.read().faults).toEqual([]);
     expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
     expectNormal(cluster);
