@@ -23,6 +23,11 @@ export interface MakeBackupOptions {
   compression: SstCompression;
   incremental: boolean;
   withSysTables: boolean;
+  /**
+   * Regions (so files per column family) each backup range is cut into: more = more, smaller files, as a
+   * table spread over many regions backs up. @default 3
+   */
+  regionsPerRange?: number;
   /** v2 only: entries per leaf metafile and whether to add an intermediate level. */
   metaLeafEntries?: number;
   metaTwoLevel?: boolean;
@@ -126,7 +131,7 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     if (pending.size >= WRITE_CONCURRENCY) await Promise.race(pending);
     if (failure) throw failure.error;
   };
-  const files = await buildDataFiles(ds, { compression: opts.compression, unixMs, ...(opts.cipher ? { cipher: opts.cipher } : {}) }, createPrng(opts.seed).fork('regions'), (f, bytes) => sink(f.name, bytes));
+  const files = await buildDataFiles(ds, { compression: opts.compression, unixMs, ...(opts.cipher ? { cipher: opts.cipher } : {}), ...(opts.regionsPerRange !== undefined ? { regionsPerRange: opts.regionsPerRange } : {}) }, createPrng(opts.seed).fork('regions'), (f, bytes) => sink(f.name, bytes));
   await Promise.all(pending);
   if (failure) throw failure.error;
   const meta = buildMetaObjects(ds, files, { metaVersion: opts.metaVersion, leafEntries: opts.metaLeafEntries, twoLevel: opts.metaTwoLevel, ...(opts.cipher ? { cipher: opts.cipher } : {}) });
