@@ -1,11 +1,13 @@
 import type { Benchmark } from './benchmark';
 import { checksumBench } from './checksum.bench';
+import { dispatchBench } from './dispatch.bench';
 import { importBench } from './import.bench';
 import { overheadBench } from './overhead.bench';
 import { planRestoreBench } from './plan-restore.bench';
 import { readManifestBench } from './read-manifest.bench';
+import { recoveryBench } from './recovery.bench';
 import { restoreWorkflowBench } from './restore-workflow.bench';
 import { sstBench } from './sst.bench';
 
 /** Every benchmark `npm run bench` runs, in this order. */
-export const BENCHMARKS: readonly Benchmark[] = [planRestoreBench, readManifestBench, sstBench, checksumBench, importBench, restoreWorkflowBench, overheadBench];
+export const BENCHMARKS: readonly Benchmark[] = [planRestoreBench, readManifestBench, sstBench, checksumBench, importBench, restoreWorkflowBench, overheadBench, dispatchBench, recoveryBench];

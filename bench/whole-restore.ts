@@ -91,3 +91,50 @@ export function median(xs: readonly number[]): number {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+/**
+ * The ingest phase of a restore, from its history (the server's clock): first splitAndScatter scheduled to
+ * last ingestBatch completed, and how many ingestBatch activities completed.
+ */
+export function ingestPhase(runs: readonly (readonly HistoryEvent[])[]): { ms: number; batches: number } {
+  let first = Infinity;
+  let last = -Infinity;
+  let batches = 0;
+  for (const events of runs) {
+    const type = new Map<string, string>();
+    for (const e of events) {
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s?.activityType?.name) {
+        type.set(String(e.eventId), s.activityType.name);
+        if (s.activityType.name === 'splitAndScatter') first = Math.min(first, eventMs(e));
+      }
+      const c = e.activityTaskCompletedEventAttributes;
+      if (c && type.get(String(c.scheduledEventId)) === 'ingestBatch') {
+        batches++;
+        last = Math.max(last, eventMs(e));
+      }
+    }
+  }
+  if (batches === 0 || !Number.isFinite(first)) throw new Error('the history holds no completed ingest');
+  return { ms: last - first, batches };
+}
+
+/**
+ * When the first activity completed by another worker than `identityPrefix` (`pid@`) after `afterMs`: the
+ * restore going on again after that worker died. Undefined when none did.
+ */
+export function firstCompletionByOtherWorker(runs: readonly (readonly HistoryEvent[])[], identityPrefix: string, afterMs: number): { atMs: number; type: string } | undefined {
+  let best: { atMs: number; type: string } | undefined;
+  for (const events of runs) {
+    const type = new Map<string, string>();
+    for (const e of events) {
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s?.activityType?.name) type.set(String(e.eventId), s.activityType.name);
+      const c = e.activityTaskCompletedEventAttributes;
+      if (!c || (c.identity ?? '').startsWith(identityPrefix)) continue;
+      const at = eventMs(e);
+      if (at > afterMs && (!best || at < best.atMs)) best = { atMs: at, type: type.get(String(c.scheduledEventId)) ?? '?' };
+    }
+  }
+  return best;
+}
