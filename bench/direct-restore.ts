@@ -23,6 +23,8 @@ export interface DirectRestoreResult {
   bytes: number;
   batches: number;
   checksumPassed: number;
+  /** The plan's content hash: equal to the workflow's (its memo `plan.hash`) when both planned the same. */
+  planHash: string;
 }
 
 /** One activity invocation in an activity Context of its own; `cancel` stops it as a workflow's cancel would. */
@@ -90,7 +92,7 @@ export async function directRestore(rawInput: { storage: string } & Record<strin
     // ---- the create / split+ingest / checksum pipeline, scheduled as restoreWorkflow's pipeline() does.
     const r = await pipeline(s, req, call);
     if (s.systemTables > 0) await call('restoreSystemTables', { planRef: s.planRef });
-    return { tables: s.tables, batches: s.batches, ...r };
+    return { tables: s.tables, batches: s.batches, planHash: s.planRef.hash, ...r };
   } finally {
     // ---- hand back: keeper stopped first, then every undo in reverse (the saga's order).
     await stopKeeper();

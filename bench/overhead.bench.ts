@@ -79,6 +79,8 @@ export async function runOverhead(dir: string, p: OverheadParams): Promise<CaseR
       const a: number[] = [];
       const b: number[] = [];
       let shapeInfo = { files: 0, batches: 0 };
+      // A and B must do the same work: the workflow's plan (memo) and the direct driver's must be one plan.
+      const planHashes = new Set<string>();
       const once = async (kind: 'A' | 'B'): Promise<number> => {
         const sim = await startSimulator({ stores: 3 });
         try {
@@ -90,6 +92,7 @@ export async function runOverhead(dir: string, p: OverheadParams): Promise<CaseR
             const ms = performance.now() - t0;
             expectWholeRestore(r, shape.tables, `${shape.name} A`);
             shapeInfo = { ...shapeInfo, files: r.files };
+            planHashes.add(String(((await handle.describe()).memo?.plan as { hash?: unknown } | undefined)?.hash));
             expectNormal(sim, `${shape.name} A`);
             return ms;
           }
@@ -97,6 +100,7 @@ export async function runOverhead(dir: string, p: OverheadParams): Promise<CaseR
           const ms = performance.now() - t0;
           expectWholeRestore(r, shape.tables, `${shape.name} B`);
           shapeInfo = { files: r.files, batches: r.batches };
+          planHashes.add(r.planHash);
           expectNormal(sim, `${shape.name} B`);
           return ms;
         } finally {
@@ -109,6 +113,9 @@ export async function runOverhead(dir: string, p: OverheadParams): Promise<CaseR
           const ms = await once(kind);
           if (i >= p.warmupPairs) (kind === 'A' ? a : b).push(ms);
         }
+      }
+      if (planHashes.size !== 1) {
+        throw new Error(`${shape.name}: the workflow and the direct driver planned differently (plan hashes ${[...planHashes].join(' vs ')}); make bench/direct-restore.ts pass planRestore what restoreWorkflow passes`);
       }
       const ratio = median(a) / median(b);
       const round = (x: number): number => Math.round(x);
