@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openStorage } from '../../backup/open-storage';
 import { readManifest } from '../../backup/read-manifest';
 import { planRestore, unsupportedObjects, type RestorePlan } from '../../plan/restore-plan';
-import { RECREATED_KINDS, validateSkip, type SchemaObjectKind } from '../../plan/schema-objects';
+import { isRefused, validateSkip, type SchemaObject, type SchemaObjectKind } from '../../plan/schema-objects';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { cipherFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
 
@@ -47,14 +47,14 @@ export function planRows(plan: RestorePlan): PlanTableRow[] {
     ranges: t.rangeEnd - t.rangeStart,
     batches: t.batchEnd - t.batchStart,
     ...(t.layout && !t.layout.reproducible ? { unsupported: t.layout.reason } : {}),
-    ...(t.layout && t.layout.reproducible ? { statements: [...t.layout.statements, ...(t.constraints?.statements ?? [])] } : {}),
+    ...(t.layout && t.layout.reproducible ? { statements: [...t.layout.statements, ...(t.constraints?.statements ?? []), ...(t.placement?.statements ?? [])] } : {}),
     ...objectsOf(plan, t.objects ?? []),
   }));
 }
 
-function objectsOf(plan: RestorePlan, objects: readonly { kind: SchemaObjectKind; name: string }[]): { refused?: string[]; skipped?: string[] } {
+function objectsOf(plan: RestorePlan, objects: readonly SchemaObject[]): { refused?: string[]; skipped?: string[] } {
   const skip = new Set(plan.skip ?? []);
-  const refused = objects.filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind)).map((o) => o.name);
+  const refused = objects.filter((o) => isRefused(o, skip)).map((o) => o.name + (o.refusal !== undefined ? ` (${o.refusal})` : ''));
   const skipped = objects.filter((o) => skip.has(o.kind)).map((o) => o.name);
   return { ...(refused.length > 0 ? { refused } : {}), ...(skipped.length > 0 ? { skipped } : {}) };
 }
