@@ -4,6 +4,7 @@ import type { PdSchedulingSnapshot } from '../cluster/pd-config';
 import type { WaitingOn } from '../cluster/import-files';
 import type { ExistingTable } from '../plan/clustered-index-check';
 import type { RewriteRule } from '../plan/rewrite-rules';
+import type { PlannedPolicy } from '../plan/placement-sql';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
 import type { TableInfo } from '../plan/table-info';
 import type { WorkflowHistorySource } from './earlier-run';
@@ -80,6 +81,8 @@ export interface ImportFilesOpts {
 
 /** TiDB's side: schema objects. All creation is "if not exists". */
 export interface SchemaControl {
+  /** Creates these placement policies unless they exist (`CREATE PLACEMENT POLICY IF NOT EXISTS`). */
+  createPlacementPolicies(policies: readonly PlannedPolicy[]): Promise<void>;
   createDatabase(db: PlanDatabase): Promise<void>;
   /** Creates the table (if missing) with the backup's column IDs and returns its TableInfo as TiDB holds it (new ids). */
   createTable(t: PlanTable): Promise<TableInfo>;
