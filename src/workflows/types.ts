@@ -129,6 +129,12 @@ export interface RestoreRequest {
    * here. Absent = none skipped.
    */
   skip?: SchemaObjectKind[];
+  /**
+   * BR --with-tidb-placement-mode: 'strict' recreates the backup's placement policies and every reference to them
+   * (the default), 'ignore' restores databases, tables and partitions without placement and counts them as skipped
+   * (the normalizer adds "placement" to `skip`). Absent = strict.
+   */
+  placementMode?: 'strict' | 'ignore';
   /** Most files in one ingest batch. @default 256 (BR's batch threshold: 128 ranges × 2 CFs) */
   batchFiles: number;
   /** BR --merge-region-size-bytes. @default 100663296 */
