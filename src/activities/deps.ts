@@ -96,6 +96,8 @@ export interface SchemaControl {
   restoreSystemTables(tables: readonly string[]): Promise<void>;
   /** How each existing table of these databases keys its rows (clustered-index pre-check); one bulk read, not one per table. */
   readHandleKinds(dbs: readonly string[]): Promise<ExistingTable[]>;
+  /** The target's mysql.tidb `new_collation_enabled` ("True"/"False"; undefined = no such row); absent = not checked. */
+  newCollationEnabled?(): Promise<string | undefined>;
   /** Whether TiDB keeps CHECK constraints (`@@global.tidb_enable_check_constraint`); absent = not checked before the restore. */
   checkConstraintsEnabled?(): Promise<boolean>;
   /** `ALTER TABLE … SET TIFLASH REPLICA count [LOCATION LABELS …]`; idempotent. */

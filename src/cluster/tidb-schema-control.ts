@@ -87,6 +87,10 @@ export class TidbSchemaControl {
     return this.client.checkConstraintsEnabled();
   }
 
+  async newCollationEnabled(): Promise<string | undefined> {
+    return this.client.newCollationEnabled();
+  }
+
   async getTable(db: string, name: string): Promise<TableInfo | undefined> {
     return this.client.tableInfo(db, name);
   }

@@ -20,6 +20,8 @@ export interface CatalogOptions {
   clusteredIndexDefault?: ClusteredIndexMode;
   /** TiFlash stores PD knows (SET TIFLASH REPLICA n needs n of them). @default () => 0 */
   tiflashStoreCount?: () => number;
+  /** new_collations_enabled_on_first_bootstrap, what mysql.tidb `new_collation_enabled` reports. @default true */
+  newCollationEnabled?: boolean;
 }
 
 /** Who runs DDL when no session says (Catalog.executeSql): root from loopback, utf8mb4_bin. */
@@ -66,10 +68,12 @@ export class Catalog {
   private readonly jobs: DdlJobRecord[] = [];
   private readonly replaces: SystemTableReplace[] = [];
   readonly clusteredIndexDefault: ClusteredIndexMode;
+  readonly newCollationEnabled: boolean;
   private tiflashStoreCount: () => number;
 
   constructor(opts: CatalogOptions = {}) {
     this.clusteredIndexDefault = opts.clusteredIndexDefault ?? 'ON';
+    this.newCollationEnabled = opts.newCollationEnabled ?? true;
     this.tiflashStoreCount = opts.tiflashStoreCount ?? (() => 0);
     bootstrapSystemSchema(this);
     this.nextId = Math.max(this.nextId, opts.firstUserId ?? 100);

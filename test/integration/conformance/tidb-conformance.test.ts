@@ -282,6 +282,25 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
     expect(firstLine(s)).toEqual(firstLine(r));
   });
 
+  test("mysql.tidb new_collation_enabled (what the pre-check compares with the backup's new_collations_enabled): the same row, and TidbClient reads the same", async () => {
+    for (const sql of [
+      "SELECT VARIABLE_VALUE FROM mysql.tidb WHERE VARIABLE_NAME = 'new_collation_enabled'",
+      "SELECT VARIABLE_NAME, VARIABLE_VALUE, COMMENT FROM mysql.tidb WHERE VARIABLE_NAME = 'new_collation_enabled'",
+    ]) {
+      const [s, r] = await onBoth(sql);
+      expect({ sql, answer: s }).toEqual({ sql, answer: r });
+    }
+    const read = await Promise.all(both().map(async (t) => {
+      const client = new TidbClient(t.config);
+      try {
+        return await client.newCollationEnabled();
+      } finally {
+        await client.close();
+      }
+    }));
+    expect(read).toEqual(['True', 'True']);
+  });
+
   test('system variables the simulator serves: the same values and types (version_comment names the simulator)', async () => {
     const names = ['version', 'tidb_enable_clustered_index', 'sql_mode', 'autocommit', 'max_allowed_packet', 'character_set_client', 'character_set_connection',
       'character_set_results', 'character_set_server', 'collation_connection', 'collation_server', 'time_zone', 'lower_case_table_names',
