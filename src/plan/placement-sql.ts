@@ -145,12 +145,12 @@ export function placementMismatches(want: TablePlacement['expect'], created: Tab
 }
 
 /**
- * The policies a restore creates, in name order: every public policy of the backup for a full restore (no
- * filters, as BR's full restore), else those the selected databases and tables reference.
+ * The policies a restore creates, in name order: every public policy of the backup for a full restore (`all`, as
+ * BR's `restore full`), else those the selected databases and tables reference.
  */
-export function planPolicies(policies: readonly PolicyInfo[], referenced: ReadonlySet<string>, full: boolean): PlannedPolicy[] {
+export function planPolicies(policies: readonly PolicyInfo[], referenced: ReadonlySet<string>, all: boolean): PlannedPolicy[] {
   return policies
-    .filter((p) => (p.state === undefined || p.state === STATE_PUBLIC) && (full || referenced.has(p.name.L)))
+    .filter((p) => (p.state === undefined || p.state === STATE_PUBLIC) && (all || referenced.has(p.name.L)))
     .sort((a, b) => (a.name.L < b.name.L ? -1 : a.name.L > b.name.L ? 1 : 0))
     .map((p) => ({ name: p.name.O, createSql: createPolicySql(p) }));
 }

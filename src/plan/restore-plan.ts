@@ -28,6 +28,12 @@ export interface PlanOptions extends TableSelection {
    * must not change under them.
    */
   legacySchemaObjects?: boolean;
+  /**
+   * Create every placement policy of the backup, as BR's full restore does (filters included; BR's `restore db` /
+   * `restore table`, here `db`, create only those referenced). Absent = only the referenced ones, which keeps the
+   * plans of restores recorded before placement was recreated as they were.
+   */
+  allPolicies?: boolean;
 }
 
 export interface PlanDatabase {
@@ -222,7 +228,7 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
   const skipped = countObjects(allObjects.filter((o) => skip.has(o.kind)));
   const refused = allObjects.filter((o) => isRefused(o, skip)).length;
   const referenced = new Set([...sel.databases.flatMap((d) => policyRef(d.info) ?? []), ...selected.flatMap((t) => tablePolicyRefs(t.info))].map((n) => n.toLowerCase()));
-  const placementPolicies = placement ? planPolicies(manifest.placementPolicies ?? [], referenced, (opts.filters ?? []).length === 0 && opts.db === undefined) : [];
+  const placementPolicies = placement ? planPolicies(manifest.placementPolicies ?? [], referenced, opts.allPolicies === true && opts.db === undefined) : [];
   const start = manifest.startVersion;
   const body: Omit<RestorePlan, 'hash'> = {
     version: 1,

@@ -181,6 +181,11 @@ export interface PlanRef {
    * before: planned as then (those objects left out with a warning), so its plan hash still matches on resume.
    */
   schemaObjects?: boolean;
+  /**
+   * Every placement policy of the backup is created, referenced or not, as BR's full restore does; absent = only those
+   * the selected objects reference (refs recorded before placement was recreated: their plans and hashes stay).
+   */
+  allPolicies?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
   /**

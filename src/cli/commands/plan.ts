@@ -108,6 +108,9 @@ export function renderPlanTable(plan: RestorePlan, opts: { statements?: boolean 
     for (const r of skipped) out.push(`  \`${r.db}\`.\`${r.table}\`: ${r.skipped!.join(', ')}`);
   }
   if (opts.statements) {
+    // Before any database or table: what the restore runs first (placement policies, databases' default policies).
+    if (plan.placementPolicies) out.push('', '-- placement policies', ...plan.placementPolicies.map((p) => `${p.createSql};`));
+    for (const d of plan.databases) if (d.placementSql !== undefined) out.push('', `-- database \`${d.name}\``, `${d.createSql};`, `${d.placementSql};`);
     for (const r of planRows(plan)) {
       if (!r.statements) continue;
       out.push('', `-- \`${r.db}\`.\`${r.table}\``, ...r.statements.map((st) => `${st};`));
@@ -132,6 +135,8 @@ export async function runPlanCommand(storageUrl: string, opts: PlanCommandOption
     ...(opts.table !== undefined ? { table: opts.table } : {}),
     caseSensitive: opts.caseSensitive ?? false,
     ...(skip.length > 0 ? { skip } : {}),
+    // As the restore plans: every placement policy of the backup (unless --db/--table narrows it, as BR's restore db/table).
+    allPolicies: true,
   });
   write(opts.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlanTable(plan, { statements: opts.statements ?? false }));
   return plan;

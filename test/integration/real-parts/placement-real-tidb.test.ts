@@ -131,7 +131,8 @@ test('placement policies (all options), database/table/partition references and 
   expect(original.placement.length).toBeGreaterThanOrEqual(9);
 
   const manifest = await backupManifest();
-  const plan = planRestore(manifest);
+  // As the restore workflow plans (PlanRef allPolicies): every policy of the backup.
+  const plan = planRestore(manifest, { allPolicies: true });
   expect(() => assertPlanRestorable(plan)).not.toThrow();
   // brflow's policy text is TiDB's own SHOW CREATE PLACEMENT POLICY, made repeatable.
   expect(Object.fromEntries((plan.placementPolicies ?? []).map((p) => [p.name, p.createSql.replace('IF NOT EXISTS ', '')]))).toEqual(original.policies);

@@ -7,7 +7,8 @@ import { recordedChecksums, restoredChecksums } from '../../support/sim-cluster'
 /**
  * Placement end to end on the simulator: make-backup writes two placement policies into backupmeta `policies`
  * (model.PolicyInfo JSON, as BR does) and a reference to one on shop.event_log; the workflow restores it with the
- * default placementMode (strict): the referenced policy is created with its options, the table references it, the
+ * default placementMode (strict): both policies are created with their options (BR's full restore creates every
+ * one), the table references its policy, the
  * data checks out. With placementMode "ignore" no policy is created and the reference is counted as skipped.
  */
 const ci = (s: string) => ({ O: s, L: s.toLowerCase() });
@@ -50,7 +51,7 @@ test('make-backup writes the policies into backupmeta; the reader gets them back
   expect(env.manifest.placementPolicies).toEqual([HOT, COLD]);
 });
 
-test('placementMode strict (the default): the referenced policy is created with its options and the table references it', async () => {
+test('placementMode strict (the default): every policy of the backup is created with its options and the table references its own', async () => {
   await env.withCluster(async (c, taskQueue) => {
     const result = await restore(taskQueue, 'strict');
     expect(result.tables).toBe(3);
@@ -58,11 +59,12 @@ test('placementMode strict (the default): the referenced policy is created with 
     expect(await restoredChecksums(c, restored)).toEqual(recordedChecksums(restored));
     const catalog = c.sim.tidbFront!.catalog;
     expect(settingsOf(catalog.placementPolicies.get('hot'))).toEqual(settingsOf(HOT));
-    // A filtered restore creates only the policies its tables name.
-    expect(catalog.placementPolicies.get('cold')).toBeUndefined();
+    // Every policy of the backup, referenced or not, as BR's full restore (filters included).
+    expect(settingsOf(catalog.placementPolicies.get('cold'))).toEqual(settingsOf(COLD));
     expect(catalog.table('shop', 'event_log')!['policy_ref_info']).toEqual({ id: catalog.placementPolicies.get('hot')!.id, name: ci('hot') });
     expect(catalog.table('shop', 'order')!['policy_ref_info'] ?? null).toBeNull();
     expect(catalog.ddlJobs().filter((j) => j.query.includes('PLACEMENT')).map((j) => j.query)).toEqual([
+      'CREATE PLACEMENT POLICY IF NOT EXISTS `cold` PRIMARY_REGION="eu-west-1" REGIONS="eu-west-1,eu-central-1" SCHEDULE="EVEN"',
       'CREATE PLACEMENT POLICY IF NOT EXISTS `hot` CONSTRAINTS="[+disk=ssd]" LEADER_CONSTRAINTS="[+region=us-east-1]" FOLLOWERS=3 SURVIVAL_PREFERENCES="[region]"',
       'ALTER TABLE `event_log` PLACEMENT POLICY = `hot`',
     ]);

@@ -1,6 +1,7 @@
 import { ErrorType } from '../../../src/plan/error-types';
 import { createPolicySql, placementMismatches, tablePlacement, type PolicyInfo } from '../../../src/plan/placement-sql';
 import { assertPlanRestorable, planRestore, verifyPlanHash } from '../../../src/plan/restore-plan';
+import { renderPlanTable } from '../../../src/cli/commands/plan';
 import type { TableInfo } from '../../../src/plan/table-info';
 import { ManifestBuilder, tableInfo } from './manifest-builder';
 
@@ -62,7 +63,7 @@ describe('planning placement', () => {
   }
 
   it('a full restore creates every policy of the backup, then the references; nothing is refused or counted as skipped', () => {
-    const plan = planRestore(backup());
+    const plan = planRestore(backup(), { allPolicies: true });
     expect(() => assertPlanRestorable(plan)).not.toThrow();
     expect(plan.placementPolicies?.map((p) => p.name)).toEqual(['fast', 'slow', 'unused']);
     expect(plan.databases.find((d) => d.name === 'shop')!.placementSql).toBe('ALTER DATABASE `shop` PLACEMENT POLICY = `fast`');
@@ -80,10 +81,19 @@ describe('planning placement', () => {
     expect(verifyPlanHash(plan)).toBe(true);
   });
 
-  it('a filtered restore creates only the policies its databases and tables reference', () => {
-    const plan = planRestore(backup(), { filters: ['shop.orders'] });
-    expect(plan.placementPolicies?.map((p) => p.name)).toEqual(['fast', 'slow']);
+  it("filters keep every policy (BR's restore full -f); a database/table restore, or a ref recorded before placement, creates only those referenced", () => {
+    expect(planRestore(backup(), { filters: ['shop.orders'], allPolicies: true }).placementPolicies?.map((p) => p.name)).toEqual(['fast', 'slow', 'unused']);
+    expect(planRestore(backup(), { db: 'shop', table: 'orders', allPolicies: true }).placementPolicies?.map((p) => p.name)).toEqual(['fast', 'slow']);
+    expect(planRestore(backup(), { filters: ['shop.orders'] }).placementPolicies?.map((p) => p.name)).toEqual(['fast', 'slow']);
+    // A backup whose policies nothing references plans exactly as before placement was recreated.
     expect(planRestore(backup(), { filters: ['other.*'] })).not.toHaveProperty('placementPolicies');
+  });
+
+  it('brflow plan --statements lists the policies and the databases\' default policies before the tables', () => {
+    const text = renderPlanTable(planRestore(backup(), { allPolicies: true }), { statements: true });
+    expect(text).toContain('-- placement policies\nCREATE PLACEMENT POLICY IF NOT EXISTS `fast` FOLLOWERS=2;\nCREATE PLACEMENT POLICY IF NOT EXISTS `slow` CONSTRAINTS="[+disk=hdd]";\nCREATE PLACEMENT POLICY IF NOT EXISTS `unused` FOLLOWERS=1;');
+    expect(text).toContain('ALTER DATABASE `shop` PLACEMENT POLICY = `fast`;');
+    expect(text).toContain('ALTER TABLE `orders` PLACEMENT POLICY = `slow`;');
   });
 
   it('skipping placement (placementMode ignore) plans no policy and no reference, counts them, and keeps the plan a restore recorded before had', () => {
