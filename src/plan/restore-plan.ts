@@ -155,7 +155,7 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     return objects.map((o) => {
       if (o.kind !== 'placement') return o;
       const name = refs[i++];
-      return name !== undefined && !backupPolicies.has(name.toLowerCase()) ? { ...o, refusal: "the backup does not hold this policy" } : o;
+      return name !== undefined && !backupPolicies.has(name.toLowerCase()) ? { ...o, refusal: 'the backup does not hold this policy' } : o;
     });
   };
   const dbsWithPolicy = new Set<string>();
