@@ -42,9 +42,14 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
       });
     },
 
+    /**
+     * Creates the plan's placement policies (BR creates them before any database, so default policies and
+     * tables find them), then its databases. Both are "if not exists", so safe to repeat.
+     */
     async createDatabases(input: { planRef: PlanRef }): Promise<number> {
       return typed(async () => {
         const { plan } = await plans.load(input.planRef);
+        if (plan.placementPolicies) await schema.createPlacementPolicies(plan.placementPolicies);
         for (const db of plan.databases) {
           await schema.createDatabase(db);
           heartbeat();

@@ -1,7 +1,8 @@
 import { BrflowError, ErrorType } from '../plan/error-types';
 import { toHex } from '../plan/keys';
 import type { DBInfo, TableInfo } from '../plan/table-info';
-import { BackupMeta, MetaFile, type File, type Schema } from '../proto/brpb';
+import type { PolicyInfo } from '../plan/placement-sql';
+import { BackupMeta, MetaFile, type File, type PlacementPolicy, type Schema } from '../proto/brpb';
 import type { BackupFile, DdlJob } from './manifest';
 
 /**
@@ -82,6 +83,15 @@ export function decodeSchema(schema: Schema, where: string): DecodedSchema {
     throw corrupt(`a schema of database ${db.db_name.O} in ${where} has a TableInfo without id/name`);
   }
   return { db, table };
+}
+
+/** backupmeta `policies` (root meta in v1 and v2 alike): each `info` is a JSON model.PolicyInfo. */
+export function decodePolicies(policies: readonly PlacementPolicy[], where: string): PolicyInfo[] {
+  return policies.map((p, i) => {
+    const info = parseJson<PolicyInfo>(p.info, `placement policy #${i} in ${where}`);
+    if (typeof info.id !== 'number' || typeof info.name?.O !== 'string') throw corrupt(`placement policy #${i} in ${where} has no id/name`);
+    return info;
+  });
 }
 
 /** A data File message as plain Manifest data: hex keys and digests, decimal 64-bit numbers. */

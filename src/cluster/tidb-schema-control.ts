@@ -1,6 +1,7 @@
 import type { DdlJob } from '../backup/manifest';
 import type { ExistingTable } from '../plan/clustered-index-check';
 import { BrflowError, ErrorType } from '../plan/error-types';
+import { placementMismatches, type PlannedPolicy } from '../plan/placement-sql';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
 import { MysqlFlag, type TableInfo } from '../plan/table-info';
 import type { TidbClient } from './tidb';
@@ -20,8 +21,15 @@ const TABLE_INFO_VERSION_SEP_AUTO_INC = 5;
 export class TidbSchemaControl {
   constructor(private readonly client: TidbClient) {}
 
+  /** `CREATE PLACEMENT POLICY IF NOT EXISTS …` for each, before any database or table names one (BR CreatePolicies). */
+  async createPlacementPolicies(policies: readonly PlannedPolicy[]): Promise<void> {
+    if (policies.length > 0) await this.client.executeStatements(undefined, policies.map((p) => p.createSql));
+  }
+
   async createDatabase(db: PlanDatabase): Promise<void> {
     await this.client.createDatabases([db.createSql]);
+    // Setting the default policy again on a retry is harmless.
+    if (db.placementSql !== undefined) await this.client.executeStatements(undefined, [db.placementSql]);
   }
 
   /**
@@ -37,10 +45,13 @@ export class TidbSchemaControl {
     const placeholders = [...new Set(t.layout.statements.join('\n').match(PLACEHOLDER_PATTERN) ?? [])];
     const created = await this.client.createTable({ db: t.db, table: t.name, statements: t.layout.statements, backup: t.info, placeholderColumns: placeholders });
     const rebased = await this.rebaseAutoIds(t.db, t.name, t.info);
-    if (t.constraints) {
-      await this.client.addConstraints(t.db, t.constraints.statements);
+    if (t.constraints) await this.client.addConstraints(t.db, t.constraints.statements);
+    // Each statement sets a reference to what the backup had, so running them again on a retry changes nothing.
+    if (t.placement) await this.client.executeStatements(t.db, t.placement.statements);
+    if (t.constraints || t.placement) {
       const info = (await this.client.tableInfo(t.db, t.name)) ?? created.info;
-      checkConstraints(t, info);
+      if (t.constraints) checkConstraints(t, info);
+      if (t.placement) checkPlacement(t, info);
       return info;
     }
     return rebased ? ((await this.client.tableInfo(t.db, t.name)) ?? created.info) : created.info;
@@ -74,6 +85,10 @@ export class TidbSchemaControl {
 
   async checkConstraintsEnabled(): Promise<boolean> {
     return this.client.checkConstraintsEnabled();
+  }
+
+  async newCollationEnabled(): Promise<string | undefined> {
+    return this.client.newCollationEnabled();
   }
 
   async getTable(db: string, name: string): Promise<TableInfo | undefined> {
@@ -117,6 +132,12 @@ function checkConstraints(t: PlanTable, info: TableInfo): void {
     ? ' TiDB ignores CHECK constraints while tidb_enable_check_constraint is OFF: run SET GLOBAL tidb_enable_check_constraint = ON on the target, or restore with "skip": ["checkConstraints"].'
     : '';
   throw new BrflowError(ErrorType.UnsupportedObject, `table ${t.db}.${t.name} was created but TiDB did not keep its ${missing.join(', ')}.${checkHint}`);
+}
+
+/** The created table must reference the policies the plan gave it and its partitions. */
+function checkPlacement(t: PlanTable, info: TableInfo): void {
+  const wrong = placementMismatches(t.placement!.expect, info);
+  if (wrong.length > 0) throw new BrflowError(ErrorType.UnsupportedObject, `table ${t.db}.${t.name} was created but TiDB did not keep its ${wrong.join(', ')}; restore with "placementMode": "ignore" to restore without placement`);
 }
 
 /** The table keys rows by `_tidb_rowid`: no integer handle, not clustered. */

@@ -193,6 +193,16 @@ export class TidbClient {
     return v === '1' || v === 'ON';
   }
 
+  /**
+   * The target's `new_collation_enabled` ("True"/"False") as BR reads it (glue GetGlobalVariable): the row TiDB
+   * writes into mysql.tidb at bootstrap from `new_collations_enabled_on_first_bootstrap`. Undefined when absent.
+   */
+  async newCollationEnabled(): Promise<string | undefined> {
+    const rows = await this.rows("SELECT VARIABLE_VALUE FROM mysql.tidb WHERE VARIABLE_NAME = 'new_collation_enabled'", 'read new_collation_enabled', true);
+    const v = rows[0]?.['VARIABLE_VALUE'];
+    return v === undefined || v === null ? undefined : String(v);
+  }
+
   /** Runs statements in order, after `USE db` when db is given. Not retried after sending: DDL is not idempotent in general. */
   async executeStatements(db: string | undefined, statements: readonly string[], tolerate: readonly number[] = []): Promise<void> {
     await this.exclusive(async () => {

@@ -87,7 +87,7 @@ function sameValue(a: unknown, b: unknown): boolean {
   return (a ?? null) === (b ?? null) || String(a ?? '\u0000null') === String(b ?? '\u0000null');
 }
 
-export function planColumnLayout(t: TableInfo, opts: { legacySchemaObjects?: boolean } = {}): ColumnLayoutPlan {
+export function planColumnLayout(t: TableInfo, opts: { legacySchemaObjects?: boolean; placementRecreated?: boolean } = {}): ColumnLayoutPlan {
   const name = quoteIdent(t.name.O);
   if (t.view) return refuse('it is a view; brflow restores tables only');
   if (t.sequence) return refuse('it is a sequence; brflow restores tables only');
@@ -173,7 +173,7 @@ export function planColumnLayout(t: TableInfo, opts: { legacySchemaObjects?: boo
   // warnings they had, so their content hash holds.
   if (opts.legacySchemaObjects && Array.isArray(t['fk_info']) && (t['fk_info'] as unknown[]).length > 0) warnings.push('foreign keys are not recreated');
   if (opts.legacySchemaObjects && Array.isArray(t['constraint_info']) && (t['constraint_info'] as unknown[]).length > 0) warnings.push('check constraints are not recreated');
-  if (t['policy_ref_info']) warnings.push('the placement policy is not applied');
+  if (t['policy_ref_info'] && !opts.placementRecreated) warnings.push('the placement policy is not applied');
   if (opts.legacySchemaObjects && t['ttl_info']) warnings.push('the TTL option is not recreated');
   return { reproducible: true, statements, expectedColumnIds: byId.map((c) => ({ name: c.name.O, id: c.id })), warnings };
 }

@@ -23,6 +23,8 @@ export const ErrorType = {
   /** An existing table's clustered-index layout differs from the backup's (BR ErrRestoreModeMismatch). */
   RestoreModeMismatch: 'Brflow:Restore:ModeMismatch',
   ChecksumMismatch: 'Brflow:Restore:ChecksumMismatch',
+  /** The backup's new_collations_enabled differs from the target's new_collation_enabled (BR CheckNewCollationEnable). */
+  CollationMismatch: 'Brflow:Restore:CollationMismatch',
   /** A table a no-schema restore expects to exist is not in the target. */
   TableMissing: 'Brflow:Restore:TableMissing',
   /** A table the restore would write into exists downstream with the backup's layout and holds rows already. */
@@ -54,6 +56,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.ColumnIdMismatch,
   ErrorType.TableExists,
   ErrorType.RestoreModeMismatch,
+  ErrorType.CollationMismatch,
   ErrorType.ChecksumMismatch,
   ErrorType.TableMissing,
   ErrorType.TableNotEmpty,

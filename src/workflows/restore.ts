@@ -363,6 +363,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       ...(req.skip && req.skip.length > 0 ? { skip: req.skip } : {}),
       // Foreign keys, CHECKs and TTL recreated, placement refused unless skipped (refs recorded before lack it).
       schemaObjects: true,
+      // Every placement policy of the backup, as BR's full restore (refs recorded before lack it and plan as then).
+      allPolicies: true,
       // Small tables share batches (within their create-tables group) instead of one batch each.
       batchAcrossTables: true,
       // Where the workers read the backup's key; requests without one keep the input their histories recorded.

@@ -129,6 +129,12 @@ export interface RestoreRequest {
    * here. Absent = none skipped.
    */
   skip?: SchemaObjectKind[];
+  /**
+   * BR --with-tidb-placement-mode: 'strict' recreates the backup's placement policies and every reference to them
+   * (the default), 'ignore' restores databases, tables and partitions without placement and counts them as skipped
+   * (the normalizer adds "placement" to `skip`). Absent = strict.
+   */
+  placementMode?: 'strict' | 'ignore';
   /** Most files in one ingest batch. @default 256 (BR's batch threshold: 128 ranges × 2 CFs) */
   batchFiles: number;
   /** BR --merge-region-size-bytes. @default 100663296 */
@@ -175,6 +181,11 @@ export interface PlanRef {
    * before: planned as then (those objects left out with a warning), so its plan hash still matches on resume.
    */
   schemaObjects?: boolean;
+  /**
+   * Every placement policy of the backup is created, referenced or not, as BR's full restore does; absent = only those
+   * the selected objects reference (refs recorded before placement was recreated: their plans and hashes stay).
+   */
+  allPolicies?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
   /**

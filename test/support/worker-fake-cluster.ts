@@ -39,6 +39,8 @@ export interface FakeClusterState {
   resetTs?: string;
   speedLimit: number;
   databases: string[];
+  /** Placement policies created (lower-case names); absent until one is. */
+  placementPolicies?: string[];
   tables: Record<string, TableInfo>;
   nextId: number;
   ddlJobs: number;
@@ -264,6 +266,12 @@ export class FakeCluster {
         },
       },
       schema: {
+        createPlacementPolicies: async (policies) => {
+          this.update((s) => {
+            s.placementPolicies ??= [];
+            for (const p of policies) if (!s.placementPolicies.includes(p.name.toLowerCase())) s.placementPolicies.push(p.name.toLowerCase());
+          });
+        },
         createDatabase: async (db) => {
           this.update((s) => {
             if (!s.databases.includes(db.name.toLowerCase())) s.databases.push(db.name.toLowerCase());

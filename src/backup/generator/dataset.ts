@@ -1,3 +1,4 @@
+import type { PolicyInfo } from '../../plan/placement-sql';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { composeTs } from '../../plan/keys';
 import type { DBInfo, TableInfo } from '../../plan/table-info';
@@ -24,6 +25,8 @@ export interface DatasetOptions {
   tiflashReplicas?: readonly TiFlashReplicaSpec[];
   /** TableInfo fields to add to tables ("db.table"), as TiDB records them: fk_info, constraint_info, ttl_info, policy_ref_info. */
   schemaObjects?: readonly SchemaObjectSpec[];
+  /** The source cluster's placement policies (model.PolicyInfo), written to backupmeta `policies`. @default none */
+  placementPolicies?: readonly PolicyInfo[];
 }
 
 export interface SchemaObjectSpec {
@@ -69,6 +72,8 @@ export interface Dataset {
   tables: DatasetTable[];
   /** model.Job objects (bigint fields for TSOs), in execution order. */
   ddlJobs: Record<string, unknown>[];
+  /** backupmeta `policies`: the placement policies (absent = none). */
+  placementPolicies?: readonly PolicyInfo[];
 }
 
 /** TiDB hands out database, table, partition and job IDs from one global counter; user objects start here. */
@@ -205,6 +210,7 @@ export function generateDataset(opts: DatasetOptions): Dataset {
     databases: [...dbs.values(), ...sysDbs.values()],
     tables,
     ddlJobs,
+    ...(opts.placementPolicies && opts.placementPolicies.length > 0 ? { placementPolicies: opts.placementPolicies } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { PolicyInfo } from '../../plan/placement-sql';
 import { extractPhysical } from '../../plan/keys';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import type { BackupCipher } from '../cipher';
@@ -35,6 +36,8 @@ export interface MakeBackupOptions {
   tiflashReplicas?: readonly TiFlashReplicaSpec[];
   /** TableInfo fields (foreign keys, CHECK constraints, TTL, placement) to give tables. @default none */
   schemaObjects?: readonly SchemaObjectSpec[];
+  /** Placement policies (model.PolicyInfo) the backed-up cluster had, written to backupmeta `policies`. @default none */
+  placementPolicies?: readonly PolicyInfo[];
   /**
    * Encrypt as BR --crypter.method/--crypter.key does: data files, metafiles and backupmeta (IVs derived from
    * key, name and content, so the output stays reproducible). @default plaintext
@@ -112,6 +115,7 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     seed: opts.seed, tables: opts.tables, rowsPerTable: opts.rows, incremental: opts.incremental, withSysTables: opts.withSysTables,
     ...(opts.tiflashReplicas ? { tiflashReplicas: opts.tiflashReplicas } : {}),
     ...(opts.schemaObjects ? { schemaObjects: opts.schemaObjects } : {}),
+    ...(opts.placementPolicies ? { placementPolicies: opts.placementPolicies } : {}),
   });
   const unixMs = Number(extractPhysical(ds.endVersion));
   await storage.write(BACKUP_LOCK, new TextEncoder().encode(LOCK_TEXT));

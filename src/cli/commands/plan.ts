@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openStorage } from '../../backup/open-storage';
 import { readManifest } from '../../backup/read-manifest';
 import { planRestore, unsupportedObjects, type RestorePlan } from '../../plan/restore-plan';
-import { RECREATED_KINDS, validateSkip, type SchemaObjectKind } from '../../plan/schema-objects';
+import { isRefused, validateSkip, type SchemaObject, type SchemaObjectKind } from '../../plan/schema-objects';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { cipherFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
 
@@ -47,14 +47,14 @@ export function planRows(plan: RestorePlan): PlanTableRow[] {
     ranges: t.rangeEnd - t.rangeStart,
     batches: t.batchEnd - t.batchStart,
     ...(t.layout && !t.layout.reproducible ? { unsupported: t.layout.reason } : {}),
-    ...(t.layout && t.layout.reproducible ? { statements: [...t.layout.statements, ...(t.constraints?.statements ?? [])] } : {}),
+    ...(t.layout && t.layout.reproducible ? { statements: [...t.layout.statements, ...(t.constraints?.statements ?? []), ...(t.placement?.statements ?? [])] } : {}),
     ...objectsOf(plan, t.objects ?? []),
   }));
 }
 
-function objectsOf(plan: RestorePlan, objects: readonly { kind: SchemaObjectKind; name: string }[]): { refused?: string[]; skipped?: string[] } {
+function objectsOf(plan: RestorePlan, objects: readonly SchemaObject[]): { refused?: string[]; skipped?: string[] } {
   const skip = new Set(plan.skip ?? []);
-  const refused = objects.filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind)).map((o) => o.name);
+  const refused = objects.filter((o) => isRefused(o, skip)).map((o) => o.name + (o.refusal !== undefined ? ` (${o.refusal})` : ''));
   const skipped = objects.filter((o) => skip.has(o.kind)).map((o) => o.name);
   return { ...(refused.length > 0 ? { refused } : {}), ...(skipped.length > 0 ? { skipped } : {}) };
 }
@@ -108,6 +108,9 @@ export function renderPlanTable(plan: RestorePlan, opts: { statements?: boolean 
     for (const r of skipped) out.push(`  \`${r.db}\`.\`${r.table}\`: ${r.skipped!.join(', ')}`);
   }
   if (opts.statements) {
+    // Before any database or table: what the restore runs first (placement policies, databases' default policies).
+    if (plan.placementPolicies) out.push('', '-- placement policies', ...plan.placementPolicies.map((p) => `${p.createSql};`));
+    for (const d of plan.databases) if (d.placementSql !== undefined) out.push('', `-- database \`${d.name}\``, `${d.createSql};`, `${d.placementSql};`);
     for (const r of planRows(plan)) {
       if (!r.statements) continue;
       out.push('', `-- \`${r.db}\`.\`${r.table}\``, ...r.statements.map((st) => `${st};`));
@@ -132,6 +135,8 @@ export async function runPlanCommand(storageUrl: string, opts: PlanCommandOption
     ...(opts.table !== undefined ? { table: opts.table } : {}),
     caseSensitive: opts.caseSensitive ?? false,
     ...(skip.length > 0 ? { skip } : {}),
+    // As the restore plans: every placement policy of the backup (unless --db/--table narrows it, as BR's restore db/table).
+    allPolicies: true,
   });
   write(opts.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlanTable(plan, { statements: opts.statements ?? false }));
   return plan;

@@ -150,13 +150,16 @@ export type AlterSpec =
   /** `ALTER [COLUMN] c SET DEFAULT v` (default given) or `ALTER [COLUMN] c DROP DEFAULT` (absent). */
   | { kind: 'alter-column-default'; column: string; default?: ColumnDef['default'] }
   /** `SET TIFLASH REPLICA n [LOCATION LABELS 'a', …]` (0 removes the replica). */
-  | { kind: 'set-tiflash-replica'; count: number; locationLabels: string[] };
+  | { kind: 'set-tiflash-replica'; count: number; locationLabels: string[] }
+  /** `PARTITION p PLACEMENT POLICY = x`: handled by the catalog (placement-policies.ts), not applyAlterSpec. */
+  | { kind: 'partition-placement'; partition: string; policy: string };
 
 export type Statement =
   | { kind: 'create-database'; ifNotExists: boolean; name: string; charset?: string; collate?: string }
   | { kind: 'drop-database'; ifExists: boolean; name: string }
   /** `ALTER DATABASE [name] [DEFAULT] CHARACTER SET … [COLLATE …]`; no name: the current database. */
-  | { kind: 'alter-database'; name?: string; charset?: string; collate?: string }
+  | { kind: 'alter-database'; name?: string; charset?: string; collate?: string; placementPolicy?: string }
+  | { kind: 'create-placement-policy'; ifNotExists: boolean; name: string; settings: Record<string, string | number> }
   | {
       kind: 'create-table';
       ifNotExists: boolean;

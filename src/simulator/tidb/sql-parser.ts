@@ -15,6 +15,7 @@ import type {
   TableOptions,
   TypeSpec,
 } from './sql-ast';
+import { isPlacementOption } from './placement-policies';
 import { restoredExpr } from './restored-expr';
 import { SqlError } from './sql-error';
 import { tokenize } from './sql-lexer';
@@ -38,8 +39,14 @@ function parseTop(c: TokenCursor): Statement {
   if (c.acceptWords('drop')) return parseDrop(c);
   if (c.acceptWords('alter', 'table')) return parseAlterTable(c);
   if (c.acceptWords('alter', 'database') || c.acceptWords('alter', 'schema')) {
-    const name = c.isWord('default') || c.isWord('character') || c.isWord('charset') || c.isWord('collate') ? undefined : c.identifier();
-    return { kind: 'alter-database', ...(name !== undefined ? { name } : {}), ...parseCharsetOptions(c) };
+    const name = c.isWord('default') || c.isWord('character') || c.isWord('charset') || c.isWord('collate') || c.isWord('placement') ? undefined : c.identifier();
+    const opts = parseCharsetOptions(c);
+    let placementPolicy: string | undefined;
+    if (c.acceptWords('placement', 'policy')) {
+      c.acceptPunct('=');
+      placementPolicy = c.identifier();
+    }
+    return { kind: 'alter-database', ...(name !== undefined ? { name } : {}), ...opts, ...(placementPolicy !== undefined ? { placementPolicy } : {}) };
   }
   if (c.acceptWords('rename', 'table')) return parseRenameTable(c);
   if (c.acceptWords('truncate')) {
@@ -73,6 +80,19 @@ function ifNotExists(c: TokenCursor): boolean {
 }
 
 function parseCreate(c: TokenCursor): Statement {
+  if (c.acceptWords('placement', 'policy')) {
+    const ine = ifNotExists(c);
+    const name = c.identifier();
+    const settings: Record<string, string | number> = {};
+    while (!c.atEnd() && !c.isPunct(';')) {
+      const option = c.identifier().toLowerCase();
+      if (!isPlacementOption(option)) throw SqlError.unsupported(`placement option ${option.toUpperCase()}`);
+      c.acceptPunct('=');
+      const v = c.literal();
+      settings[option] = v ?? '';
+    }
+    return { kind: 'create-placement-policy', ifNotExists: ine, name, settings };
+  }
   if (c.isWord('or') || c.isWord('algorithm') || c.isWord('definer') || c.isWord('sql') || c.isWord('view')) return { kind: 'create-view', view: viewDef(c) };
   if (c.acceptWords('database') || c.acceptWords('schema')) {
     const ine = ifNotExists(c);
@@ -558,6 +578,13 @@ function alterSpec(c: TokenCursor): AlterSpec | AlterSpec[] {
     return { kind: 'reorganize-partitions', names, definitions: partitionDefinitions(c) };
   }
   if (c.acceptWords('remove', 'partitioning')) return { kind: 'remove-partitioning' };
+  if (c.isWord('partition') && c.isWord('placement', 2)) {
+    c.expectWords('partition');
+    const partition = c.identifier();
+    c.expectWords('placement', 'policy');
+    c.acceptPunct('=');
+    return { kind: 'partition-placement', partition, policy: c.identifier() };
+  }
   if (c.acceptWords('remove', 'ttl')) return { kind: 'remove-ttl' };
   if (c.acceptWords('add')) {
     const idx = tryIndexDef(c);

@@ -1,7 +1,8 @@
 import { createTableSql } from '../../plan/create-sql';
 import { isDdl, type Catalog } from './catalog';
 import { charsetOfCollation } from './field-type';
-import { isInfoSchemaTable, selectInfoSchema, type ResultSet } from './info-schema';
+import { isInfoSchemaTable, selectInfoSchema, selectRows, type ResultSet } from './info-schema';
+import { MYSQL_TIDB_COLUMNS, mysqlTidbRows } from './mysql-tidb-rows';
 import type { SelectItem, SelectStmt, Statement } from './sql-ast';
 import { SqlError } from './sql-error';
 import { parseStatement, parseVariableName } from './sql-parser';
@@ -138,6 +139,7 @@ export class TidbSession {
       if (db === undefined) throw SqlError.noDatabaseSelected();
       // A missing table (also in a missing database) is 1146, as TiDB answers it.
       if (!this.catalog.table(db, s.from.name)) throw SqlError.noSuchTable(db, s.from.name);
+      if (db.toLowerCase() === 'mysql' && s.from.name.toLowerCase() === 'tidb') return selectRows(MYSQL_TIDB_COLUMNS, mysqlTidbRows(this.catalog.newCollationEnabled), s, 'mysql.tidb');
       // User tables hold no rows in the simulator; say so rather than answer an empty, misleading result.
       throw SqlError.unsupported(`SELECT from ${db}.${s.from.name} (the simulated TiDB keeps no rows)`);
     }

@@ -9,6 +9,8 @@ import { TEMPORARY_MYSQL_DB, TidbClient, quoteId } from '../../../src/cluster/ti
 import { TidbSchemaControl } from '../../../src/cluster/tidb-schema-control';
 import { planColumnLayout } from '../../../src/plan/column-ids';
 import { planRestore, type RestorePlan } from '../../../src/plan/restore-plan';
+import { createPolicySql, type PolicyInfo } from '../../../src/plan/placement-sql';
+import { policyInfoFromMeta } from '../../support/tidb-meta-policy';
 import { startTidbFront } from '../../../src/simulator/tidb/tidb-front';
 import type { TableInfo } from '../../../src/plan/table-info';
 import { DDL_CASES, REPLAYED_JOBS, ROUND_TRIP_SOURCES } from './support/ddl-cases';
@@ -85,6 +87,43 @@ describe('DDL brflow sends: the same TableInfo on the simulated and the real TiD
     // A table written without a charset takes the database's.
     await runOnBoth([`CREATE TABLE ${quoteId(db)}.t (a varchar(5), b text, c enum('x','y'), d char(2) COLLATE utf8mb4_unicode_ci, e json)`]);
     await expectSameTable(db, 't');
+  });
+
+  test('placement (plan/placement-sql.ts statements): the same policies, DBInfo and TableInfo references, inheritance and errors', async () => {
+    const db = freshDb('placement');
+    const fast: PolicyInfo = { id: 0, name: { O: 'conf_fast', L: 'conf_fast' }, primary_region: 'us-east-1', regions: 'us-east-1,us-west-1', schedule: 'EVEN', followers: 4 };
+    const ssd: PolicyInfo = { id: 0, name: { O: 'conf_ssd', L: 'conf_ssd' }, constraints: '[+disk=ssd]', leader_constraints: '[+region=r1]', follower_constraints: '{"+region=r1": 1}', survival_preferences: '[region, zone]' };
+    const voters: PolicyInfo = { id: 0, name: { O: 'conf_voters', L: 'conf_voters' }, leader_constraints: '[+region=r1]', voters: 5, voter_constraints: '[+disk=ssd]', learners: 2, learner_constraints: '[+disk=hdd]' };
+    await runOnBoth([
+      ...[fast, ssd, voters].map(createPolicySql),
+      // Repeated (a retried activity): IF NOT EXISTS keeps the first.
+      createPolicySql(fast),
+      `CREATE DATABASE ${quoteId(db)}`,
+      `ALTER DATABASE ${quoteId(db)} PLACEMENT POLICY = \`conf_fast\``,
+      `USE ${quoteId(db)}`,
+      'CREATE TABLE t_inherit (id int PRIMARY KEY)',
+      'CREATE TABLE t_own (id int PRIMARY KEY) PLACEMENT POLICY = conf_ssd',
+      'CREATE TABLE t_none (id int PRIMARY KEY) PLACEMENT POLICY = DEFAULT',
+      'CREATE TABLE t_parts (id int) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN (20))',
+      'ALTER TABLE `t_parts` PLACEMENT POLICY = DEFAULT',
+      'ALTER TABLE `t_parts` PARTITION `p0` PLACEMENT POLICY = `conf_voters`',
+      'ALTER TABLE `t_inherit` PLACEMENT POLICY = `conf_ssd`',
+      'ALTER TABLE `t_own` PLACEMENT POLICY = DEFAULT',
+    ]);
+    for (const sql of ['ALTER TABLE `t_none` PLACEMENT POLICY = `nope`', 'CREATE PLACEMENT POLICY conf_fast FOLLOWERS=1', 'ALTER TABLE `t_parts` PARTITION `p9` PLACEMENT POLICY = `conf_ssd`', `ALTER DATABASE ${quoteId(db)} PLACEMENT POLICY = nope`]) {
+      const [s, r] = await onBoth(sql);
+      expect({ sql, simulated: s }).toEqual({ sql, simulated: r });
+    }
+    for (const t of ['t_inherit', 't_own', 't_none', 't_parts']) await expectSameTable(db, t);
+    const infos = await Promise.all(both().map(async (t) => normaliseDbInfo(((await statusGet(t, '/schema')).body as { db_name: { L: string } }[]).find((d) => d.db_name.L === db))));
+    expect(infos[0]).toEqual(infos[1]);
+    expect((infos[1] as { policy_ref_info: { name: { O: string } } }).policy_ref_info.name.O).toBe('conf_fast');
+    // The policies as TiDB's meta keeps them (what BR backs up) against the simulator's.
+    const [ids] = await two.real.conn.query("SELECT POLICY_ID, POLICY_NAME FROM information_schema.placement_policies WHERE POLICY_NAME LIKE 'conf\\_%'");
+    const real = await Promise.all((ids as { POLICY_ID: number }[]).map((r) => policyInfoFromMeta(two.real.statusAddress, Number(r.POLICY_ID))));
+    const sim = real.map((p) => two.simulatedCatalog.placementPolicies.get(p.name.O));
+    expect(sim).toEqual(real);
+    expect(real.map((p) => p.name.O).sort()).toEqual(['conf_fast', 'conf_ssd', 'conf_voters']);
   });
 
   test('system-table restore (TidbClient.restoreSystemTables) and TiFlash replica statements', async () => {
@@ -280,6 +319,25 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
     const [s, r] = await onBoth('SELECT VERSION() AS v, tidb_version() AS t, @@tidb_enable_clustered_index AS ci');
     const firstLine = (a: Answer) => (a.ok ? a.rows?.map((row) => ({ ...row, t: String(row.t).split('\n')[0] })) : a);
     expect(firstLine(s)).toEqual(firstLine(r));
+  });
+
+  test("mysql.tidb new_collation_enabled (what the pre-check compares with the backup's new_collations_enabled): the same row, and TidbClient reads the same", async () => {
+    for (const sql of [
+      "SELECT VARIABLE_VALUE FROM mysql.tidb WHERE VARIABLE_NAME = 'new_collation_enabled'",
+      "SELECT VARIABLE_NAME, VARIABLE_VALUE, COMMENT FROM mysql.tidb WHERE VARIABLE_NAME = 'new_collation_enabled'",
+    ]) {
+      const [s, r] = await onBoth(sql);
+      expect({ sql, answer: s }).toEqual({ sql, answer: r });
+    }
+    const read = await Promise.all(both().map(async (t) => {
+      const client = new TidbClient(t.config);
+      try {
+        return await client.newCollationEnabled();
+      } finally {
+        await client.close();
+      }
+    }));
+    expect(read).toEqual(['True', 'True']);
   });
 
   test('system variables the simulator serves: the same values and types (version_comment names the simulator)', async () => {
