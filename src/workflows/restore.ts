@@ -576,6 +576,9 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       }
       const o = await pipeline(s);
       if (o === 'continue') return o;
+      // Views read tables and other views, so they come once every table exists (the plan orders them among
+      // themselves). Plans made before views were restored hold none, so earlier histories never reach the patch.
+      if ((s.views ?? 0) > 0 && !req.noSchema && patched('brflow-views')) await schema.createViews({ planRef: s.planRef, ...target });
       if (s.systemTables > 0) {
         setPhase('system-tables');
         await schema.restoreSystemTables({ planRef: s.planRef, ...target });
