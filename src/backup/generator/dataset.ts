@@ -9,6 +9,7 @@ import { createPrng, type Prng } from './prng';
 import { buildDbInfo, buildTableInfo, ciStr, ColumnTypes } from './schema-builder';
 import { SYS_TABLES } from './sys-tables';
 import { type RawKv, rowKvs, type TableRow } from './table-kv';
+import { schemaOnlyObjects } from './views-sequences';
 
 /**
  * The logical content of a generated backup: schemas as they are at the backup's end_version, every MVCC
@@ -24,6 +25,8 @@ export interface DatasetOptions {
   tiflashReplicas?: readonly TiFlashReplicaSpec[];
   /** TableInfo fields to add to tables ("db.table"), as TiDB records them: fk_info, constraint_info, ttl_info, policy_ref_info. */
   schemaObjects?: readonly SchemaObjectSpec[];
+  /** Add a sequence and two views (one over the other) to the `shop` database (views-sequences.ts). @default false */
+  viewsAndSequences?: boolean;
 }
 
 export interface SchemaObjectSpec {
@@ -177,6 +180,15 @@ export function generateDataset(opts: DatasetOptions): Dataset {
   }
   const ddlJobs: Record<string, unknown>[] = [];
   const changes = opts.incremental ? applyIncrementalDdl(live, ids, dbs, clock.fullEndMs, ddlJobs) : undefined;
+  // IDs after everything else, so backups without them keep every ID they had.
+  const schemaOnly: DatasetTable[] = [];
+  if (opts.viewsAndSequences) {
+    const base = live.find((t) => t.db.db_name.O === SHOP_DB && !t.dropped);
+    if (!base) throw new BrflowError(ErrorType.InvalidInput, `viewsAndSequences: the generated catalog has no ${SHOP_DB} table to base the views on; generate at least 1 table`);
+    for (const o of schemaOnlyObjects(base.db, base.info, () => ids.take())) {
+      schemaOnly.push({ db: base.db, info: o.info, physicalIds: [o.info.id], rowCount: 0, features: o.features, versions: () => new Map() });
+    }
+  }
 
   const tables = [...live, ...sys].filter((t) => !t.dropped).map((t): DatasetTable => {
     const dt: DatasetTable = {
@@ -198,6 +210,7 @@ export function generateDataset(opts: DatasetOptions): Dataset {
     };
     return dt;
   });
+  tables.push(...schemaOnly);
   return {
     clusterId: CLUSTER_ID_BASE + BigInt(Math.abs(opts.seed) % 1_000_000),
     startVersion: opts.incremental ? clock.fullEndTs : 0n,

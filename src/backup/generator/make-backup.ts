@@ -30,6 +30,8 @@ export interface MakeBackupOptions {
   tiflashReplicas?: readonly TiFlashReplicaSpec[];
   /** TableInfo fields (foreign keys, CHECK constraints, TTL, placement) to give tables. @default none */
   schemaObjects?: readonly SchemaObjectSpec[];
+  /** Add a sequence and two views, one over the other, to the `shop` database (generator/views-sequences.ts). @default false */
+  viewsAndSequences?: boolean;
   /**
    * Encrypt as BR --crypter.method/--crypter.key does: data files, metafiles and backupmeta (IVs derived from
    * key, name and content, so the output stays reproducible). @default plaintext
@@ -107,6 +109,7 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     seed: opts.seed, tables: opts.tables, rowsPerTable: opts.rows, incremental: opts.incremental, withSysTables: opts.withSysTables,
     ...(opts.tiflashReplicas ? { tiflashReplicas: opts.tiflashReplicas } : {}),
     ...(opts.schemaObjects ? { schemaObjects: opts.schemaObjects } : {}),
+    ...(opts.viewsAndSequences ? { viewsAndSequences: true } : {}),
   });
   const unixMs = Number(extractPhysical(ds.endVersion));
   await storage.write(BACKUP_LOCK, new TextEncoder().encode(LOCK_TEXT));

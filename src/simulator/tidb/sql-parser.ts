@@ -770,7 +770,7 @@ function sequenceNumber(c: TokenCursor): bigint {
   return BigInt(v);
 }
 
-/** START [WITH|=] n, INCREMENT [BY|=] n, [NO] MINVALUE/MAXVALUE/CACHE/CYCLE (NOMINVALUE … too), COMMENT [=] '…'. */
+/** START [WITH|=] n, INCREMENT [BY|=] n, [NO] MINVALUE/MAXVALUE/CACHE/CYCLE (NOMINVALUE … too), COMMENT [=] '…', ENGINE [=] name. */
 function sequenceOptions(c: TokenCursor): SequenceOptions {
   const o: SequenceOptions = {};
   const value = () => {
@@ -791,6 +791,10 @@ function sequenceOptions(c: TokenCursor): SequenceOptions {
     else if (c.acceptWords('comment')) {
       c.acceptPunct('=');
       o.comment = c.string();
+    } else if (c.acceptWords('engine')) {
+      // A table option TiDB accepts after the sequence options (SHOW CREATE SEQUENCE prints ENGINE=InnoDB); it changes nothing.
+      c.acceptPunct('=');
+      c.name();
     } else return o;
   }
 }
