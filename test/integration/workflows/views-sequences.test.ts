@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
 import type { ManifestTable } from '../../../src/backup/manifest';
 import { GENERATED_SEQUENCE_LAST } from '../../../src/backup/generator/views-sequences';
 import type { TableInfo } from '../../../src/plan/table-info';
@@ -53,5 +56,20 @@ test('views and a sequence come back beside their table; the sequence continues 
     expect(decimals(backup.order_no!.info.sequence)).toMatchObject({ sequence_start: '1000', sequence_increment: '5', sequence_cache_value: '100', sequence_max_value: '9223372036854775806' });
     const next = catalog.nextval('shop', 'order_no');
     expect(next).toBe(GENERATED_SEQUENCE_LAST + 5n);
+
+    // The views step is one activity behind the `brflow-views` patch marker (workflow histories from before it replay unchanged).
+    const history = await env.client.workflow.getHandle(`views-sequences-${taskQueue}`).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+    expect(scheduled.filter((n) => n === 'createViews')).toHaveLength(1);
+    expect(scheduled.indexOf('createViews')).toBeGreaterThan(scheduled.lastIndexOf('createTables'));
+    const patches = events.flatMap((e) => (e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString()));
+    expect(patches.filter((p) => p.includes('"brflow-views"'))).toHaveLength(1);
+    // BRFLOW_RECORD_HISTORIES=1 keeps it as a replay fixture (test/replay), as restore.test.ts does for its runs.
+    if (process.env.BRFLOW_RECORD_HISTORIES === '1') {
+      const out = join(__dirname, '../../fixtures/histories');
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'views-v1-success.bin'), temporal.api.history.v1.History.encode(history).finish());
+    }
   });
 });
