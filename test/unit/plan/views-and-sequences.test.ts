@@ -1,3 +1,4 @@
+import { planJson, renderPlanTable } from '../../../src/cli/commands/plan';
 import { ErrorType } from '../../../src/plan/error-types';
 import { planRestore } from '../../../src/plan/restore-plan';
 import { createSequenceSql, sequenceValueStatements, type SequenceInfo } from '../../../src/plan/sequence-sql';
@@ -139,5 +140,30 @@ describe('planning views and sequences', () => {
     const plain = planRestore(new ManifestBuilder().db('shop', 1).table('shop', tableInfo(10, 't')).build());
     expect(Object.keys(plain)).not.toContain('views');
     expect(Object.keys(plain.summary)).not.toContain('sequences');
+  });
+});
+
+describe('brflow plan --statements / --json', () => {
+  it('lists each sequence, table and view with its statements, in the order the restore runs them', () => {
+    const plan = planRestore(
+      new ManifestBuilder()
+        .db('shop', 1)
+        .table('shop', tableInfo(10, 't'))
+        .table('shop', view(11, 'v', 'SELECT `id` AS `a` FROM `shop`.`t`'))
+        .table('shop', sequence(12, 'seq', { sequence_cycle: true, sequence_max_value: 50 }, 8))
+        .build(),
+    );
+    const text = renderPlanTable(plan, { statements: true });
+    expect(text).toMatch(/^plan [0-9a-f]{16}: 1 databases, 1 tables, .*, 1 sequences, 1 views$/m);
+    const sections = text.split('\n\n').filter((b) => b.startsWith('-- '));
+    expect(sections).toEqual([
+      '-- sequence `shop`.`seq`\nCREATE SEQUENCE `seq` start with 1 minvalue 1 maxvalue 50 increment by 1 cache 1000 cycle ENGINE=InnoDB;\nSELECT SETVAL(`seq`, 50);\nSELECT NEXTVAL(`seq`);\nSELECT SETVAL(`seq`, 7);',
+      expect.stringMatching(/^-- `shop`\.`t`\nCREATE TABLE `t` \(/),
+      '-- view `shop`.`v`\nCREATE ALGORITHM=UNDEFINED DEFINER=`root`@`%` SQL SECURITY DEFINER VIEW `v` (`a`) AS SELECT `id` AS `a` FROM `shop`.`t`;\n',
+    ]);
+    expect(planJson(plan)).toMatchObject({
+      sequences: [{ db: 'shop', sequence: 'seq', statements: [expect.stringMatching(/^CREATE SEQUENCE/), 'SELECT SETVAL(`seq`, 50)', 'SELECT NEXTVAL(`seq`)', 'SELECT SETVAL(`seq`, 7)'] }],
+      views: [{ db: 'shop', view: 'v', statements: [expect.stringMatching(/^CREATE ALGORITHM=UNDEFINED/)] }],
+    });
   });
 });
