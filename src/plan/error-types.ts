@@ -23,7 +23,7 @@ export const ErrorType = {
   /** An existing table's clustered-index layout differs from the backup's (BR ErrRestoreModeMismatch). */
   RestoreModeMismatch: 'Brflow:Restore:ModeMismatch',
   ChecksumMismatch: 'Brflow:Restore:ChecksumMismatch',
-  /** A table a no-schema restore expects to exist is not in the target. */
+  /** A table a no-schema restore expects to exist is not in the target, or a table a restored view reads. */
   TableMissing: 'Brflow:Restore:TableMissing',
   /** A table the restore would write into exists downstream with the backup's layout and holds rows already. */
   TableNotEmpty: 'Brflow:Restore:TableNotEmpty',
