@@ -29,6 +29,8 @@ const SOURCE = [
   "CREATE SEQUENCE shop.s_up START WITH 5 INCREMENT BY 3 MINVALUE 2 MAXVALUE 1000 CACHE 10 CYCLE COMMENT 'it''s up'",
   'CREATE SEQUENCE shop.s_down START WITH -1 INCREMENT BY -2 MINVALUE -1000 MAXVALUE -1 NOCACHE NOCYCLE',
   'CREATE SEQUENCE shop.s_unused',
+  // A column whose DEFAULT draws from a sequence: the sequence must exist before the table is created.
+  'CREATE TABLE shop.numbered (id bigint PRIMARY KEY DEFAULT NEXT VALUE FOR shop.s_unused, v int)',
   'CREATE VIEW shop.m_mid (x, y) AS SELECT a, b FROM shop.t',
   'CREATE VIEW shop.a_top AS SELECT x FROM shop.m_mid WHERE x < 100 WITH LOCAL CHECK OPTION',
   'DROP VIEW shop.m_mid',
@@ -127,7 +129,8 @@ test('views (over views, definer, INVOKER, check options, column list, charset) 
 
   const original = await snapshot();
   // What the backup holds: TableInfo from the status API, sequences with BR's recorded value.
-  const infos: Record<string, TableInfo> = { 'shop.t': await schemaOf('shop', 't') };
+  const infos: Record<string, TableInfo> = { 'shop.t': await schemaOf('shop', 't'), 'shop.numbered': await schemaOf('shop', 'numbered') };
+  const numbered = (await rows('SHOW CREATE TABLE shop.numbered'))[0]!['Create Table'];
   for (const [db, v] of VIEWS) infos[`${db}.${v}`] = await schemaOf(db, v);
   for (const s of SEQUENCES) infos[`shop.${s}`] = { ...(await schemaOf('shop', s)), auto_inc_id: await recordedSequenceValue('shop', s) as unknown as number };
   // The default ascending sequence's bound is 9223372036854775806, beyond a double: it must survive exactly.
@@ -135,15 +138,16 @@ test('views (over views, definer, INVOKER, check options, column list, charset) 
 
   const plan = planOf(infos);
   expect(() => assertPlanRestorable(plan)).not.toThrow();
-  expect(plan.tables.map((t) => t.name)).toEqual(['t']);
+  expect(plan.tables.map((t) => t.name)).toEqual(['numbered', 't']);
   expect(plan.views!.map((v) => `${v.db}.${v.name}`)).toEqual(['shop.m_mid', 'shop.a_top', 'report.joined']);
   expect(infos['shop.a_top']!.id).toBeLessThan(infos['shop.m_mid']!.id);
-  expect(plan.summary).toMatchObject({ tables: 1, views: 3, sequences: 3 });
+  expect(plan.summary).toMatchObject({ tables: 2, views: 3, sequences: 3 });
 
   await sql.query('DROP DATABASE report');
   await sql.query('DROP DATABASE shop');
   await recreate(plan);
   expect(await snapshot()).toEqual(original);
+  expect((await rows('SHOW CREATE TABLE shop.numbered'))[0]!['Create Table']).toBe(numbered);
   expect((original.views['shop.m_mid'] as { infoSchema: unknown }).infoSchema).toMatchObject({ CHECK_OPTION: 'CASCADED', DEFINER: 'app@10.%', SECURITY_TYPE: 'INVOKER' });
   expect((original.views['shop.a_top'] as { infoSchema: unknown }).infoSchema).toMatchObject({ CHECK_OPTION: 'LOCAL' });
   expect((original.views['report.joined'] as { collation: unknown }).collation).toBe('utf8mb4_general_ci');
@@ -154,7 +158,10 @@ test('views (over views, definer, INVOKER, check options, column list, charset) 
   expect(up).toBeGreaterThan(last.s_up);
   expect((up - 5n) % 3n).toBe(0n);
   expect(down).toBeLessThan(last.s_down);
-  expect(await nextval('s_unused')).toBe(1n);
+  // s_unused was never used before the backup: the restored table's DEFAULT draws its start value.
+  await sql.query('INSERT INTO shop.numbered (v) VALUES (7)');
+  expect(await rows('SELECT id, v FROM shop.numbered')).toEqual([{ id: '1', v: 7 }]);
+  expect(await nextval('s_unused')).toBe(2n);
   // The views read the restored table.
   await sql.query("INSERT INTO shop.t VALUES (2, 'two'), (200, 'big')");
   expect(await rows('SELECT * FROM shop.a_top')).toEqual([{ x: 2 }]);
