@@ -45,6 +45,10 @@ export interface RestoreResult {
   tiflashReplicasDropped: number;
   /** Objects the tables were restored without because the input skips their kind, per kind (absent when none). */
   skipped?: SkippedCounts;
+  /** Views recreated (absent when the backup selection holds none). */
+  views?: number;
+  /** Sequences recreated (absent when none). */
+  sequences?: number;
 }
 
 /** Undo kinds that hand the cluster back while the restore is paused; the GC safepoint and rate limit stay. */
@@ -661,5 +665,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     runs: st.runs,
     tiflashReplicasDropped: st.tiflashReplicasDropped,
     ...(s.skipped ? { skipped: s.skipped } : {}),
+    ...(s.views ? { views: s.views } : {}),
+    ...(s.sequences ? { sequences: s.sequences } : {}),
   };
 }
