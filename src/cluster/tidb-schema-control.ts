@@ -9,6 +9,8 @@ import { TidbError, type TidbClient } from './tidb';
 /** TiDB's "no such table" and "unknown database": what CREATE VIEW answers when a table it reads is missing. */
 const ER_NO_SUCH_TABLE = 1146;
 const ER_BAD_DB = 1049;
+/** "Table exists": CREATE SEQUENCE of a name taken since we looked. */
+const ER_TABLE_EXISTS = 1050;
 
 /** The prefix plan/column-ids gives the placeholder columns that hold the backup's column-ID gaps. */
 const PLACEHOLDER_PATTERN = /__brflow_col_\d+/g;
@@ -89,9 +91,18 @@ export class TidbSchemaControl {
       throw new BrflowError(ErrorType.TableExists, `sequence ${s.db}.${s.name} cannot be restored: a ${existing.view ? 'view' : 'table'} of that name exists; drop it or exclude the sequence from the restore`);
     }
     if (!existing) {
-      await this.client.executeStatements(s.db, [s.createSql]);
-      await this.client.executeStatements(s.db, s.valueStatements);
-      return;
+      let created = true;
+      try {
+        await this.client.executeStatements(s.db, [s.createSql]);
+      } catch (e) {
+        // Made between our look and our CREATE (another attempt of this step): it runs the round trip, not us.
+        if (!(e instanceof TidbError && e.errno === ER_TABLE_EXISTS)) throw e;
+        created = false;
+      }
+      if (created) {
+        await this.client.executeStatements(s.db, s.valueStatements);
+        return;
+      }
     }
     await this.client.executeStatements(s.db, s.valueStatements.slice(-1));
   }
