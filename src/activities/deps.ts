@@ -7,6 +7,7 @@ import type { RewriteRule } from '../plan/rewrite-rules';
 import type { PlannedPolicy } from '../plan/placement-sql';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
 import type { TableInfo } from '../plan/table-info';
+import type { PlanSequence, PlanView } from '../plan/views-and-sequences';
 import type { WorkflowHistorySource } from './earlier-run';
 
 /**
@@ -87,6 +88,10 @@ export interface SchemaControl {
   /** Creates the table (if missing) with the backup's column IDs and returns its TableInfo as TiDB holds it (new ids). */
   createTable(t: PlanTable): Promise<TableInfo>;
   getTable(db: string, name: string): Promise<TableInfo | undefined>;
+  /** Creates a sequence (if missing) and moves it to the backup's value; safe to repeat. */
+  createSequence(s: PlanSequence): Promise<void>;
+  /** Creates a view (if missing) once the tables it reads exist; safe to repeat. */
+  createView(v: PlanView): Promise<void>;
   /**
    * Replays one DDL job of an incremental backup; `later` are the jobs after it in replay order (a job whose
    * object a later job drops or renames away may meet it gone when it is replayed a second time).

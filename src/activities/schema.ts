@@ -44,7 +44,9 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
 
     /**
      * Creates the plan's placement policies (BR creates them before any database, so default policies and
-     * tables find them), then its databases. Both are "if not exists", so safe to repeat.
+     * tables find them), then its databases ("if not exists", so safe to repeat), then its sequences: before any
+     * table, since a column's DEFAULT may call NEXTVAL on one (BR creates them among the tables, in ID order, which puts them first in the same way).
+     * Returns the number of databases, as it did before sequences were restored.
      */
     async createDatabases(input: { planRef: PlanRef }): Promise<number> {
       return typed(async () => {
@@ -54,7 +56,23 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
           await schema.createDatabase(db);
           heartbeat();
         }
+        for (const seq of plan.sequences ?? []) {
+          await schema.createSequence(seq);
+          heartbeat();
+        }
         return plan.databases.length;
+      });
+    },
+
+    /** Creates the plan's views, each after the views it reads (plan order), once every table exists; returns how many. */
+    async createViews(input: { planRef: PlanRef }): Promise<number> {
+      return typed(async () => {
+        const { plan } = await plans.load(input.planRef);
+        for (const v of plan.views ?? []) {
+          await schema.createView(v);
+          heartbeat();
+        }
+        return plan.views?.length ?? 0;
       });
     },
 

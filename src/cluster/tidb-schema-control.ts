@@ -4,7 +4,14 @@ import { BrflowError, ErrorType } from '../plan/error-types';
 import { placementMismatches, type PlannedPolicy } from '../plan/placement-sql';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
 import { MysqlFlag, type TableInfo } from '../plan/table-info';
-import type { TidbClient } from './tidb';
+import type { PlanSequence, PlanView } from '../plan/views-and-sequences';
+import { TidbError, type TidbClient } from './tidb';
+
+/** TiDB's "no such table" and "unknown database": what CREATE VIEW answers when a table it reads is missing. */
+const ER_NO_SUCH_TABLE = 1146;
+const ER_BAD_DB = 1049;
+/** "Table exists": CREATE SEQUENCE of a name taken since we looked. */
+const ER_TABLE_EXISTS = 1050;
 
 /** The prefix plan/column-ids gives the placeholder columns that hold the backup's column-ID gaps. */
 const PLACEHOLDER_PATTERN = /__brflow_col_\d+/g;
@@ -81,6 +88,55 @@ export class TidbSchemaControl {
       ran = true;
     }
     return ran;
+  }
+
+  /**
+   * Creates a sequence and moves it to the backup's value (plan/sequence-sql.ts). A sequence that exists already
+   * (an earlier try, or made downstream: BR ignores existing objects too) only gets the final SETVAL, which
+   * moves a sequence forward only and so is safe to repeat; the CYCLE round trip runs once, with the CREATE.
+   * A table or view of that name is refused.
+   */
+  async createSequence(s: PlanSequence): Promise<void> {
+    const existing = await this.client.tableInfo(s.db, s.name);
+    if (existing && !existing.sequence) {
+      throw new BrflowError(ErrorType.TableExists, `sequence ${s.db}.${s.name} cannot be restored: a ${existing.view ? 'view' : 'table'} of that name exists; drop it or exclude the sequence from the restore`);
+    }
+    if (!existing) {
+      let created = true;
+      try {
+        await this.client.executeStatements(s.db, [s.createSql]);
+      } catch (e) {
+        // Made between our look and our CREATE (another attempt of this step): it runs the round trip, not us.
+        if (!(e instanceof TidbError && e.errno === ER_TABLE_EXISTS)) throw e;
+        created = false;
+      }
+      if (created) {
+        await this.client.executeStatements(s.db, s.valueStatements);
+        return;
+      }
+    }
+    await this.client.executeStatements(s.db, s.valueStatements.slice(-1));
+  }
+
+  /**
+   * Creates a view once every table exists. One that exists already is left as it is (BR's OnExistIgnore); a
+   * table or sequence of that name is refused, and so is a view reading a table the target does not have.
+   */
+  async createView(v: PlanView): Promise<void> {
+    const existing = await this.client.tableInfo(v.db, v.name);
+    if (existing) {
+      if (existing.view) return;
+      throw new BrflowError(ErrorType.TableExists, `view ${v.db}.${v.name} cannot be restored: a ${existing.sequence ? 'sequence' : 'table'} of that name exists; drop it or exclude the view from the restore`);
+    }
+    try {
+      await this.client.createView(v.db, v.createSql, { charset: v.charset, collate: v.collate });
+    } catch (e) {
+      if (!(e instanceof TidbError && (e.errno === ER_NO_SUCH_TABLE || e.errno === ER_BAD_DB))) throw e;
+      throw new BrflowError(
+        ErrorType.TableMissing,
+        `view ${v.db}.${v.name} reads a table or view the target does not have (${e.message}); restore it together with what it reads (widen the filters) or create those first, or exclude the view`,
+      );
+    }
   }
 
   async checkConstraintsEnabled(): Promise<boolean> {

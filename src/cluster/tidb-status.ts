@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { DBInfo, TableInfo } from '../plan/table-info';
+import { parseTableInfoJson } from '../plan/table-info-json';
 import { retry, type RetryPolicy } from './backoff';
 import { ClusterError, classifyError, classifyHttpStatus } from './errors';
 import type { TlsOptions } from './tls';
@@ -26,7 +27,7 @@ export class TidbStatusApi {
   async tableInfo(db: string, table: string): Promise<TableInfo | undefined> {
     const res = await this.get(`/schema/${encodeURIComponent(db)}/${encodeURIComponent(table)}`);
     if (res.status === 400 && /\[schema:(1146|1049)\]/.test(res.body)) return undefined;
-    return this.json<TableInfo>(res, 'GET /schema/{db}/{table}');
+    return this.json<TableInfo>(res, 'GET /schema/{db}/{table}', parseTableInfoJson);
   }
 
   /** GET /schema/{db}: every table of a database; undefined when it does not exist. */
@@ -41,12 +42,12 @@ export class TidbStatusApi {
     return this.json<DBInfo[]>(await this.get('/schema'), 'GET /schema');
   }
 
-  private json<T>(res: { status: number; body: string }, call: string): T {
+  private json<T>(res: { status: number; body: string }, call: string, parse: (text: string) => unknown = JSON.parse): T {
     if (res.status !== 200) {
       throw new ClusterError(this.address, `TiDB status ${call}`, classifyHttpStatus(res.status, `HTTP ${res.status}: ${res.body.trim().slice(0, 300)}`));
     }
     try {
-      return JSON.parse(res.body) as T;
+      return parse(res.body) as T;
     } catch (e) {
       throw new ClusterError(this.address, `TiDB status ${call}`, { kind: 'rejected', retryable: false, detail: `answer is not JSON (${(e as Error).message}); is ${this.address} TiDB's status port?` });
     }

@@ -240,6 +240,27 @@ export class TidbClient {
     });
   }
 
+  /**
+   * Runs a CREATE VIEW in `db` under the character_set_client / collation_connection the view was created with:
+   * TiDB records those two session values in the view (SHOW CREATE VIEW prints them) and BR hands them over in
+   * the TableInfo. The session gets its own values back afterwards. A view that exists already (1050) counts as
+   * created, as BR's OnExistIgnore does; callers check what exists first.
+   */
+  async createView(db: string, sql: string, session: { charset: string; collate: string }): Promise<void> {
+    await this.exclusive(async () => {
+      const [was] = await this.rows('SELECT @@session.character_set_client AS cs, @@session.collation_connection AS co', 'read session charset', true);
+      await this.exec(`USE ${quoteId(db)}`, 'USE', true);
+      await this.exec(format('SET character_set_client = ?, collation_connection = ?', [session.charset, session.collate]), 'SET view charset', true);
+      try {
+        await this.exec(sql, 'create view', false);
+      } catch (e) {
+        if (!(e instanceof TidbError && e.errno === ER_TABLE_EXISTS)) throw e;
+      } finally {
+        await this.exec(format('SET character_set_client = ?, collation_connection = ?', [String(was?.cs ?? 'utf8mb4'), String(was?.co ?? 'utf8mb4_bin')]), 'SET session charset', true);
+      }
+    });
+  }
+
   /** CREATE DATABASE statements (from the backup's DBInfo); a database that exists already counts as created. */
   async createDatabases(statements: readonly string[]): Promise<void> {
     for (const sql of statements) await this.executeStatements(undefined, [sql], [ER_DB_CREATE_EXISTS]);

@@ -25,7 +25,7 @@ export const ErrorType = {
   ChecksumMismatch: 'Brflow:Restore:ChecksumMismatch',
   /** The backup's new_collations_enabled differs from the target's new_collation_enabled (BR CheckNewCollationEnable). */
   CollationMismatch: 'Brflow:Restore:CollationMismatch',
-  /** A table a no-schema restore expects to exist is not in the target. */
+  /** A table a no-schema restore expects to exist is not in the target, or a table a restored view reads. */
   TableMissing: 'Brflow:Restore:TableMissing',
   /** A table the restore would write into exists downstream with the backup's layout and holds rows already. */
   TableNotEmpty: 'Brflow:Restore:TableNotEmpty',

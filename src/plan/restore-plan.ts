@@ -14,6 +14,7 @@ import { realSchemaName } from './table-filter';
 import { countObjects, databaseObjects, isRefused, schemaObjects, type SchemaObject, type SchemaObjectKind, type SkippedCounts } from './schema-objects';
 import { databasePlacementSql, planPolicies, policyRef, tablePlacement, tablePolicyRefs, type PlannedPolicy, type TablePlacement } from './placement-sql';
 import { tableConstraints, type TableConstraints } from './table-constraints';
+import { isViewOrSequence, planViewsAndSequences, type PlanSequence, type PlanView } from './views-and-sequences';
 
 export interface PlanOptions extends TableSelection {
   merge?: MergeOptions;
@@ -107,6 +108,10 @@ export interface PlanSummary {
   skipped?: SkippedCounts;
   /** Objects that make the restore fail at planning: their kind is not skipped (absent when none). */
   unsupportedObjects?: number;
+  /** Views to recreate once every table exists (absent when none). */
+  views?: number;
+  /** Sequences to recreate with the databases (absent when none). */
+  sequences?: number;
 }
 
 /**
@@ -121,6 +126,10 @@ export interface RestorePlan {
   ranges: PlanRange[];
   batches: ImportBatch[];
   ddlJobs: DdlJob[];
+  /** Views, in creation order (absent when none, so plans without any keep their hash; none with noSchema). */
+  views?: PlanView[];
+  /** Sequences (absent when none; none with noSchema). */
+  sequences?: PlanSequence[];
   /** The object kinds the input skips (absent when none, so older plans keep their hash). */
   skip?: SchemaObjectKind[];
   /** Placement policies to create before the databases (absent when none, so older plans keep their hash). */
@@ -168,7 +177,10 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
       return { name: d.name, realName: realSchemaName(d.name), id: d.id, createSql: createDatabaseSql(d.info), ...(objects.length > 0 ? { objects } : {}), ...(placementSql !== undefined ? { placementSql } : {}) };
     });
 
-  const selected = [...sel.tables].sort((a, b) => cmp(a.db, b.db) || cmp(a.name, b.name) || a.id - b.id);
+  const sorted = [...sel.tables].sort((a, b) => cmp(a.db, b.db) || cmp(a.name, b.name) || a.id - b.id);
+  // Views and sequences hold no data: they are created by their own steps, never ingested or checksummed.
+  const selected = sorted.filter((t) => !isViewOrSequence(t));
+  const { views, sequences } = opts.noSchema ? { views: [], sequences: [] } : planViewsAndSequences(sorted.filter(isViewOrSequence));
   const ranges: PlanRange[] = [];
   const tables: PlanTable[] = selected.map((t, index) => {
     const merged = mergeFileRanges(groupFileRanges(t.files), opts.merge).ranges;
@@ -242,6 +254,8 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     ranges,
     batches,
     ddlJobs: sel.ddlJobs,
+    ...(views.length > 0 ? { views } : {}),
+    ...(sequences.length > 0 ? { sequences } : {}),
     ...(skip.size > 0 ? { skip: [...(opts.skip ?? [])] } : {}),
     ...(placementPolicies.length > 0 ? { placementPolicies } : {}),
     summary: {
@@ -250,6 +264,8 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
       unsupportedTables: tables.filter((t) => t.layout && !t.layout.reproducible).length,
       ...(skipped ? { skipped } : {}),
       ...(refused > 0 ? { unsupportedObjects: refused } : {}),
+      ...(views.length > 0 ? { views: views.length } : {}),
+      ...(sequences.length > 0 ? { sequences: sequences.length } : {}),
     },
   };
   return { ...body, hash: contentHash(body) };

@@ -45,6 +45,10 @@ export interface RestoreResult {
   tiflashReplicasDropped: number;
   /** Objects the tables were restored without because the input skips their kind, per kind (absent when none). */
   skipped?: SkippedCounts;
+  /** Views recreated (absent when the backup selection holds none). */
+  views?: number;
+  /** Sequences recreated (absent when none). */
+  sequences?: number;
 }
 
 /** Undo kinds that hand the cluster back while the restore is paused; the GC safepoint and rate limit stay. */
@@ -578,6 +582,9 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       }
       const o = await pipeline(s);
       if (o === 'continue') return o;
+      // Views read tables and other views, so they come once every table exists (the plan orders them among
+      // themselves). Plans made before views were restored hold none, so earlier histories never reach the patch.
+      if ((s.views ?? 0) > 0 && !req.noSchema && patched('brflow-views')) await schema.createViews({ planRef: s.planRef, ...target });
       if (s.systemTables > 0) {
         setPhase('system-tables');
         await schema.restoreSystemTables({ planRef: s.planRef, ...target });
@@ -660,5 +667,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     runs: st.runs,
     tiflashReplicasDropped: st.tiflashReplicasDropped,
     ...(s.skipped ? { skipped: s.skipped } : {}),
+    ...(s.views ? { views: s.views } : {}),
+    ...(s.sequences ? { sequences: s.sequences } : {}),
   };
 }

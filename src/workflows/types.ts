@@ -224,6 +224,10 @@ export interface PlanSummary {
   groupBatchEnd: number[];
   /** Objects restored without, per kind, because the input skips the kind (absent when none): counts, never names. */
   skipped?: SkippedCounts;
+  /** Views the plan recreates once every table exists (absent when none). */
+  views?: number;
+  /** Sequences the plan recreates with the databases (absent when none). */
+  sequences?: number;
 }
 
 /** Schedulers paused and schedule-config values changed, with the originals to put back (BR ClusterConfig). */

@@ -48,6 +48,8 @@ export interface FakeClusterState {
   ingests: Record<string, { count: number; newTableId: number; crc64xor: string; totalKvs: string; totalBytes: string }>;
   splitKeys: number;
   systemTablesRestored: string[];
+  /** Views and sequences created, as `db.name` (lower case), in creation order. */
+  schemaOnly?: string[];
   faults: FakeFault[];
   /** Delay each importFile by this many ms (to catch a batch mid-flight). */
   importDelayMs: number;
@@ -139,6 +141,13 @@ export class FakeCluster {
   }
 
   /** Throws when a scripted fault matches. */
+  private async addSchemaOnly(key: string): Promise<void> {
+    this.update((s) => {
+      s.schemaOnly ??= [];
+      if (!s.schemaOnly.includes(key)) s.schemaOnly.push(key);
+    });
+  }
+
   private fault(op: string, subject = ''): void {
     const hit = this.update((s) => {
       const i = s.faults.findIndex((f) => f.op === op && (!f.match || subject.includes(f.match)));
@@ -291,6 +300,8 @@ export class FakeCluster {
           });
         },
         getTable: async (db, name) => this.read().tables[`${db}.${name.toLowerCase()}`],
+        createSequence: async ({ db, name }) => this.addSchemaOnly(`${db}.${name}`.toLowerCase()),
+        createView: async ({ db, name }) => this.addSchemaOnly(`${db}.${name}`.toLowerCase()),
         execDdl: async () => {
           this.update((s) => {
             s.ddlJobs++;

@@ -10,6 +10,7 @@ import { createPrng, type Prng } from './prng';
 import { buildDbInfo, buildTableInfo, ciStr, ColumnTypes } from './schema-builder';
 import { SYS_TABLES } from './sys-tables';
 import { type RawKv, rowKvs, type TableRow } from './table-kv';
+import { schemaOnlyObjects } from './views-sequences';
 
 /**
  * The logical content of a generated backup: schemas as they are at the backup's end_version, every MVCC
@@ -27,6 +28,8 @@ export interface DatasetOptions {
   schemaObjects?: readonly SchemaObjectSpec[];
   /** The source cluster's placement policies (model.PolicyInfo), written to backupmeta `policies`. @default none */
   placementPolicies?: readonly PolicyInfo[];
+  /** Add a sequence and two views (one over the other) to the `shop` database (views-sequences.ts). @default false */
+  viewsAndSequences?: boolean;
 }
 
 export interface SchemaObjectSpec {
@@ -182,6 +185,15 @@ export function generateDataset(opts: DatasetOptions): Dataset {
   }
   const ddlJobs: Record<string, unknown>[] = [];
   const changes = opts.incremental ? applyIncrementalDdl(live, ids, dbs, clock.fullEndMs, ddlJobs) : undefined;
+  // IDs after everything else, so backups without them keep every ID they had.
+  const schemaOnly: DatasetTable[] = [];
+  if (opts.viewsAndSequences) {
+    const base = live.find((t) => t.db.db_name.O === SHOP_DB && !t.dropped);
+    if (!base) throw new BrflowError(ErrorType.InvalidInput, `viewsAndSequences: the generated catalog has no ${SHOP_DB} table to base the views on; generate at least 1 table`);
+    for (const o of schemaOnlyObjects(base.db, base.info, () => ids.take())) {
+      schemaOnly.push({ db: base.db, info: o.info, physicalIds: [o.info.id], rowCount: 0, features: o.features, versions: () => new Map() });
+    }
+  }
 
   const tables = [...live, ...sys].filter((t) => !t.dropped).map((t): DatasetTable => {
     const dt: DatasetTable = {
@@ -203,6 +215,7 @@ export function generateDataset(opts: DatasetOptions): Dataset {
     };
     return dt;
   });
+  tables.push(...schemaOnly);
   return {
     clusterId: CLUSTER_ID_BASE + BigInt(Math.abs(opts.seed) % 1_000_000),
     startVersion: opts.incremental ? clock.fullEndTs : 0n,

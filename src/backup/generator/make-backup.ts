@@ -38,6 +38,8 @@ export interface MakeBackupOptions {
   schemaObjects?: readonly SchemaObjectSpec[];
   /** Placement policies (model.PolicyInfo) the backed-up cluster had, written to backupmeta `policies`. @default none */
   placementPolicies?: readonly PolicyInfo[];
+  /** Add a sequence and two views, one over the other, to the `shop` database (generator/views-sequences.ts). @default false */
+  viewsAndSequences?: boolean;
   /**
    * Encrypt as BR --crypter.method/--crypter.key does: data files, metafiles and backupmeta (IVs derived from
    * key, name and content, so the output stays reproducible). @default plaintext
@@ -116,6 +118,7 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     ...(opts.tiflashReplicas ? { tiflashReplicas: opts.tiflashReplicas } : {}),
     ...(opts.schemaObjects ? { schemaObjects: opts.schemaObjects } : {}),
     ...(opts.placementPolicies ? { placementPolicies: opts.placementPolicies } : {}),
+    ...(opts.viewsAndSequences ? { viewsAndSequences: true } : {}),
   });
   const unixMs = Number(extractPhysical(ds.endVersion));
   await storage.write(BACKUP_LOCK, new TextEncoder().encode(LOCK_TEXT));

@@ -62,7 +62,11 @@ function objectsOf(plan: RestorePlan, objects: readonly SchemaObject[]): { refus
 /** The JSON `brflow plan --json` prints: the summary and per-table rows, not the (possibly huge) file lists. */
 export function planJson(plan: RestorePlan): object {
   const dbObjects = plan.databases.filter((d) => d.objects).map((d) => ({ db: d.name, ...objectsOf(plan, d.objects ?? []) }));
-  return { hash: plan.hash, backup: plan.backup, summary: plan.summary, tables: planRows(plan), ...(dbObjects.length > 0 ? { databaseObjects: dbObjects } : {}) };
+  return {
+    hash: plan.hash, backup: plan.backup, summary: plan.summary, tables: planRows(plan), ...(dbObjects.length > 0 ? { databaseObjects: dbObjects } : {}),
+    ...(plan.sequences ? { sequences: plan.sequences.map((q) => ({ db: q.db, sequence: q.name, statements: [q.createSql, ...q.valueStatements] })) } : {}),
+    ...(plan.views ? { views: plan.views.map((v) => ({ db: v.db, view: v.name, statements: [v.createSql] })) } : {}),
+  };
 }
 
 function humanBytes(decimal: string): string {
@@ -87,7 +91,7 @@ export function renderPlanTable(plan: RestorePlan, opts: { statements?: boolean 
   const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = [
     `backup: cluster ${plan.backup.clusterId}, ${plan.backup.incremental ? `incremental ${plan.backup.startVersion}..` : 'full at '}${plan.backup.endVersion}`,
-    `plan ${plan.hash}: ${s.databases} databases, ${s.tables} tables, ${s.files} files, ${humanBytes(s.bytes)} (${humanBytes(s.sstBytes)} of SST), ${s.kvs} kvs, ${s.ranges} ranges, ${s.batches} batches${s.ddlJobs ? `, ${s.ddlJobs} DDL jobs` : ''}`,
+    `plan ${plan.hash}: ${s.databases} databases, ${s.tables} tables, ${s.files} files, ${humanBytes(s.bytes)} (${humanBytes(s.sstBytes)} of SST), ${s.kvs} kvs, ${s.ranges} ranges, ${s.batches} batches${s.ddlJobs ? `, ${s.ddlJobs} DDL jobs` : ''}${s.sequences ? `, ${s.sequences} sequences` : ''}${s.views ? `, ${s.views} views` : ''}`,
     '',
     line(header),
     ...rows.map(line),
@@ -111,10 +115,13 @@ export function renderPlanTable(plan: RestorePlan, opts: { statements?: boolean 
     // Before any database or table: what the restore runs first (placement policies, databases' default policies).
     if (plan.placementPolicies) out.push('', '-- placement policies', ...plan.placementPolicies.map((p) => `${p.createSql};`));
     for (const d of plan.databases) if (d.placementSql !== undefined) out.push('', `-- database \`${d.name}\``, `${d.createSql};`, `${d.placementSql};`);
+    // In the order the restore runs them: sequences with the databases, then tables, then views (each after what it reads).
+    for (const q of plan.sequences ?? []) out.push('', `-- sequence \`${q.db}\`.\`${q.name}\``, ...[q.createSql, ...q.valueStatements].map((st) => `${st};`));
     for (const r of planRows(plan)) {
       if (!r.statements) continue;
       out.push('', `-- \`${r.db}\`.\`${r.table}\``, ...r.statements.map((st) => `${st};`));
     }
+    for (const v of plan.views ?? []) out.push('', `-- view \`${v.db}\`.\`${v.name}\``, `${v.createSql};`);
   }
   return out.join('\n') + '\n';
 }

@@ -6,7 +6,7 @@ import { ErrNo, SqlError } from './sql-error';
 import { parseStatement } from './sql-parser';
 import { addForeignKey } from './foreign-key';
 import { checkMultiSchemaChange } from './multi-schema-change';
-import { buildSequenceInfo, ER_UNKNOWN_SEQUENCE } from './sequence';
+import { buildSequenceInfo, ER_UNKNOWN_SEQUENCE, freshSequenceState, nextSequenceValue, setSequenceValue, type SequenceState } from './sequence';
 import { buildViewInfo, type SessionContext } from './view';
 import { applyAlterSpec } from './table-alter';
 import { buildTableInfo, ciStr, reassignIds, STATE_PUBLIC, type ClusteredIndexMode } from './table-builder';
@@ -71,6 +71,8 @@ export class Catalog {
   private version = 0;
   private readonly jobs: DdlJobRecord[] = [];
   private readonly replaces: SystemTableReplace[] = [];
+  /** Where each sequence stands, by table ID (a sequence made again gets a new ID, so starts afresh). */
+  private readonly sequenceStates = new Map<number, SequenceState>();
   readonly clusteredIndexDefault: ClusteredIndexMode;
   readonly newCollationEnabled: boolean;
   /** CREATE PLACEMENT POLICY's policies, which databases, tables and partitions reference. */
@@ -345,6 +347,24 @@ export class Catalog {
    * `REPLACE INTO target SELECT * FROM source`: the simulator keeps no rows, so it checks what MySQL would
    * (both tables exist, same column count) and records the copy for tests to observe.
    */
+  /** NEXTVAL(db.name): 1146 for a missing table, 1347 for a table that is no sequence, 4135 once it ran out. */
+  nextval(db: string, name: string): bigint {
+    return this.withSequence(db, name, (t, state) => nextSequenceValue(db, t, state));
+  }
+
+  /** SETVAL(db.name, value): the value when it moved the sequence, null when it did not. */
+  setval(db: string, name: string, value: bigint): bigint | null {
+    return this.withSequence(db, name, (t, state) => setSequenceValue(db, t, state, value));
+  }
+
+  private withSequence<T>(db: string, name: string, step: (t: TableInfo, state: SequenceState) => { value: T; state: SequenceState }): T {
+    const t = this.dbs.get(db.toLowerCase())?.tables.get(name.toLowerCase());
+    if (!t) throw SqlError.noSuchTable(db, name);
+    const out = step(t, this.sequenceStates.get(t.id) ?? freshSequenceState(db, t));
+    this.sequenceStates.set(t.id, out.state);
+    return out.value;
+  }
+
   replaceSelect(target: { db: string; name: string }, source: { db: string; name: string }): void {
     const to = this.tableRef(target.db, target.name);
     const from = this.tableRef(source.db, source.name);

@@ -65,8 +65,10 @@ export interface ViewDef {
   checkOption: number;
   name: TableName;
   columns?: string[];
-  /** Selected columns with their aliases; `star` for SELECT *. */
-  items: { name: string; alias?: string }[] | 'star';
+  /** DEFINER = user@host as written; absent (or CURRENT_USER) = the session's account. */
+  definer?: { user: string; host: string };
+  /** Selected columns (with the table/database they were qualified by) and their aliases; `star` for SELECT *. */
+  items: { name: string; qualifiers?: string[]; alias?: string }[] | 'star';
   from: TableName;
 }
 

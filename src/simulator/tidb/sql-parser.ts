@@ -728,9 +728,10 @@ function viewDef(c: TokenCursor): ViewDef {
     algorithm = ['undefined', 'merge', 'temptable'].indexOf(c.identifier().toLowerCase());
     if (algorithm < 0) throw c.error();
   }
+  let definer: ViewDef['definer'];
   if (c.acceptWords('definer')) {
     c.expectPunct('=');
-    c.expressionText(['sql', 'view']);
+    definer = viewDefiner(c.expressionText(['sql', 'view']));
   }
   if (c.acceptWords('sql', 'security')) {
     if (c.acceptWords('invoker')) security = 1;
@@ -747,7 +748,12 @@ function viewDef(c: TokenCursor): ViewDef {
   else {
     items = [];
     do {
-      const item: { name: string; alias?: string } = { name: c.identifier() };
+      const item: { name: string; qualifiers?: string[]; alias?: string } = { name: c.identifier() };
+      // `db`.`t`.`c` or `t`.`c`: TiDB stores SELECT * expanded this way, and brflow sends it back as stored.
+      while (c.acceptPunct('.')) {
+        item.qualifiers = [...(item.qualifiers ?? []), item.name];
+        item.name = c.identifier();
+      }
       if (c.isPunct('(') || c.isPunct('.')) throw SqlError.unsupported(`the view SELECT ${c.sql.slice(selectStart, selectStart + 80)} in the simulated TiDB front (columns of one table only)`);
       if (c.acceptWords('as') || (c.peek().kind === 'word' && !c.isWord('from'))) item.alias = c.identifier();
       if (!c.isPunct(',') && !c.isWord('from')) throw SqlError.unsupported(`the view SELECT ${c.sql.slice(selectStart, selectStart + 80)} in the simulated TiDB front (columns of one table only)`);
@@ -763,7 +769,19 @@ function viewDef(c: TokenCursor): ViewDef {
     c.expectWords('check', 'option');
   }
   if (!c.atEnd() && !c.isPunct(';')) throw SqlError.unsupported(`the view SELECT ${c.sql.slice(selectStart, selectStart + 80)} in the simulated TiDB front (columns of one table only)`);
-  return { orReplace, algorithm, security, checkOption, name, items, from, ...(columns ? { columns } : {}) };
+  return { orReplace, algorithm, security, checkOption, name, items, from, ...(columns ? { columns } : {}), ...(definer ? { definer } : {}) };
+}
+
+/** `user@host` of DEFINER = …, each part bare, 'quoted' or `quoted`; CURRENT_USER[()] means the session's account (undefined). */
+function viewDefiner(text: string): ViewDef['definer'] {
+  const part = "(`(?:[^`]|``)*`|'(?:[^']|'')*'|[\\w$.%-]+)";
+  const m = new RegExp(`^${part}\\s*@\\s*${part}$`).exec(text.trim());
+  if (!m) {
+    if (/^current_user(\s*\(\s*\))?$/i.test(text.trim())) return undefined;
+    throw SqlError.syntax(text, 0);
+  }
+  const unquote = (v: string) => (v.startsWith('`') ? v.slice(1, -1).replace(/``/g, '`') : v.startsWith("'") ? v.slice(1, -1).replace(/''/g, "'") : v);
+  return { user: unquote(m[1]!), host: unquote(m[2]!) };
 }
 
 function identifierListIn(c: TokenCursor): string[] {
@@ -779,7 +797,7 @@ function sequenceNumber(c: TokenCursor): bigint {
   return BigInt(v);
 }
 
-/** START [WITH|=] n, INCREMENT [BY|=] n, [NO] MINVALUE/MAXVALUE/CACHE/CYCLE (NOMINVALUE … too), COMMENT [=] '…'. */
+/** START [WITH|=] n, INCREMENT [BY|=] n, [NO] MINVALUE/MAXVALUE/CACHE/CYCLE (NOMINVALUE … too), COMMENT [=] '…', ENGINE [=] name. */
 function sequenceOptions(c: TokenCursor): SequenceOptions {
   const o: SequenceOptions = {};
   const value = () => {
@@ -800,6 +818,10 @@ function sequenceOptions(c: TokenCursor): SequenceOptions {
     else if (c.acceptWords('comment')) {
       c.acceptPunct('=');
       o.comment = c.string();
+    } else if (c.acceptWords('engine')) {
+      // A table option TiDB accepts after the sequence options (SHOW CREATE SEQUENCE prints ENGINE=InnoDB); it changes nothing.
+      c.acceptPunct('=');
+      c.name();
     } else return o;
   }
 }

@@ -169,6 +169,15 @@ export class TidbSession {
             return { type: 'string', value: this.currentDb ?? null };
           case 'connection_id':
             return { type: 'int', value: 1 };
+          case 'nextval':
+          case 'setval': {
+            const call = sequenceCall(item.text);
+            const db = call.db ?? this.currentDb;
+            if (db === undefined) throw SqlError.noDatabaseSelected();
+            if (item.name === 'nextval') return { type: 'int', value: this.catalog.nextval(db, call.name).toString() };
+            if (call.value === undefined) throw SqlError.syntax(item.text, 0);
+            return { type: 'int', value: this.catalog.setval(db, call.name, call.value)?.toString() ?? null };
+          }
           default:
             throw SqlError.unsupported(`function ${item.name}() in the simulated TiDB front`);
         }
@@ -190,4 +199,14 @@ export class TidbSession {
     if (v === undefined) throw SqlError.unknownSystemVariable(name);
     return v;
   }
+}
+
+/** The arguments of `NEXTVAL([db.]seq)` / `SETVAL([db.]seq, n)` as written. */
+function sequenceCall(text: string): { db?: string; name: string; value?: bigint } {
+  const ident = '(`(?:[^`]|``)+`|[\\w$]+)';
+  const m = new RegExp(`^\\w+\\(\\s*${ident}(?:\\s*\\.\\s*${ident})?\\s*(?:,\\s*(-?\\d+)\\s*)?\\)$`).exec(text.trim());
+  if (!m) throw SqlError.syntax(text, 0);
+  const unquote = (v: string) => (v.startsWith('`') ? v.slice(1, -1).replace(/``/g, '`') : v);
+  const value = m[3] === undefined ? {} : { value: BigInt(m[3]) };
+  return m[2] === undefined ? { name: unquote(m[1]!), ...value } : { db: unquote(m[1]!), name: unquote(m[2]), ...value };
 }
