@@ -31,6 +31,7 @@ export function planOptions(p: PlanInputs): PlanOptions {
     ...(p.skip && p.skip.length > 0 ? { skip: p.skip } : {}),
     // Refs recorded before schema objects were handled keep their plans (and hashes).
     ...(p.schemaObjects ? {} : { legacySchemaObjects: true }),
+    ...(p.partitionTextAsStored ? {} : { legacyPartitionText: true }),
   };
 }
 

@@ -640,7 +640,8 @@ function addedColumn(sql: string): string | undefined {
  */
 function finished(backup: TableInfo, existing: TableInfo): boolean {
   if (columnIdProblems(backup, existing).length > 0) return false;
-  const order = (t: TableInfo) => [...t.cols].sort((a, b) => a.offset - b.offset).map((c) => c.name.L).join(',');
+  // Visible columns only: the plan leaves an expression index's hidden column where TiDB appends it.
+  const order = (t: TableInfo) => t.cols.filter((c) => !c.hidden).sort((a, b) => a.offset - b.offset).map((c) => c.name.L).join(',');
   if (order(backup) !== order(existing)) return false;
   const have = new Map(existing.cols.map((c) => [c.name.L, c]));
   if (backup.cols.some((c) => String(c.default ?? null) !== String(have.get(c.name.L)?.default ?? null))) return false;

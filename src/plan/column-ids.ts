@@ -136,7 +136,15 @@ function vectorIndex(indexes: IndexInfo[]): IndexInfo | undefined {
   return indexes.find((i) => i['vector_index'] !== null && i['vector_index'] !== undefined);
 }
 
-export function planColumnLayout(t: TableInfo, opts: { legacySchemaObjects?: boolean } = {}): ColumnLayoutPlan {
+/** Options of planColumnLayout, both for plans of restores recorded before a change (their content hash must hold). */
+export interface ColumnLayoutOptions {
+  /** Foreign keys, CHECKs and TTL left out with a warning (restore-plan.ts PlanOptions.legacySchemaObjects). */
+  legacySchemaObjects?: boolean;
+  /** Partitioning written as before (create-sql.ts PartitionText 'legacy'). */
+  legacyPartitionText?: boolean;
+}
+
+export function planColumnLayout(t: TableInfo, opts: ColumnLayoutOptions = {}): ColumnLayoutPlan {
   const name = quoteIdent(t.name.O);
   if (t.view) return refuse('it is a view; brflow restores tables only');
   if (t.sequence) return refuse('it is a sequence; brflow restores tables only');
@@ -193,7 +201,7 @@ export function planColumnLayout(t: TableInfo, opts: { legacySchemaObjects?: boo
 
   const statements: string[] = [];
   const createTable: TableInfo = { ...t, index_info: inCreate };
-  statements.push(createTableSql(createTable, { columns: createIds.map((id) => ({ col: real.get(id) ?? placeholder(id) })) }));
+  statements.push(createTableSql(createTable, { columns: createIds.map((id) => ({ col: real.get(id) ?? placeholder(id) })), partitionText: opts.legacyPartitionText ? 'legacy' : 'to-write' }));
   const exists = new Set(createIds.filter((id) => id < nextId));
   for (let id = firstLater; id < nextId; id++) exists.add(id);
   const pending = [...laterIndexes];

@@ -325,26 +325,28 @@ export function partitionExprToWrite(expr: string): string {
   return [...expr].filter((_, i) => !drop.has(i)).join('').trim();
 }
 
-/** KEY partitioning's column list; `KEY ()` (the primary key's columns) keeps its empty list. */
-function keyColumns(p: PartitionInfo): string {
-  return p['is_empty_columns'] === true ? '' : (p.columns ?? []).map((c) => quoteIdent(c.O)).join(',');
-}
-
 /**
- * ddl.AppendPartitionInfo: the clause that recreates the partitioning TiDB recorded, its expression as it must be
- * written (partitionExprToWrite), or with `asShown` as SHOW CREATE TABLE prints it (the stored text).
+ * How partitionClause writes the expression and a `KEY ()` column list: 'to-write' so that TiDB records the
+ * backup's text again (partitionExprToWrite; `KEY ()` kept empty); 'as-shown' as SHOW CREATE TABLE prints the
+ * stored text; 'legacy' as brflow wrote it before (the stored text, KEY's columns listed), for plans of restores
+ * recorded then, whose content hash must not change.
  */
-export function partitionClause(p: PartitionInfo, opts: { asShown?: boolean } = {}): string {
+export type PartitionText = 'to-write' | 'as-shown' | 'legacy';
+
+/** ddl.AppendPartitionInfo: the clause that recreates the partitioning TiDB recorded. */
+export function partitionClause(p: PartitionInfo, opts: { text?: PartitionText } = {}): string {
   const type = PARTITION_TYPE[p.type] ?? 'RANGE';
   const hashLike = p.type === 2 || p.type === 4;
   const defaultNames = p.definitions.every((d, i) => d.name.O === `p${i}` && !d.comment);
-  const expr = opts.asShown ? p.expr : partitionExprToWrite(p.expr);
+  const text = opts.text ?? 'to-write';
+  const expr = text === 'to-write' ? partitionExprToWrite(p.expr) : p.expr;
+  const keyColumns = p['is_empty_columns'] === true && text !== 'legacy' ? '' : (p.columns ?? []).map((c) => quoteIdent(c.O)).join(',');
   if (hashLike && defaultNames) {
-    return `\nPARTITION BY ${type} (${p.type === 4 ? keyColumns(p) : expr}) PARTITIONS ${p.num ?? p.definitions.length}`;
+    return `\nPARTITION BY ${type} (${p.type === 4 ? keyColumns : expr}) PARTITIONS ${p.num ?? p.definitions.length}`;
   }
   // KEY partitioning names its columns in plain parentheses; `KEY COLUMNS(…)` is not valid SQL.
   let s = p.type === 4
-    ? `\nPARTITION BY KEY (${keyColumns(p)})\n(`
+    ? `\nPARTITION BY KEY (${keyColumns})\n(`
     : p.columns && p.columns.length > 0
     ? `\nPARTITION BY ${type} COLUMNS(${p.columns.map((c) => quoteIdent(c.O)).join(',')})\n(`
     : `\nPARTITION BY ${type} (${expr})\n(`;
@@ -371,8 +373,8 @@ export interface CreateTableOptions {
   autoIncrement?: number;
   /** Replace the column list (column-ids.ts creates gap placeholders). Defaults to the table's columns. */
   columns?: { col: ColumnInfo; opts?: ColumnDefOptions }[];
-  /** Print the partition expression as SHOW CREATE TABLE does, not as it must be written (partitionClause). @default false */
-  asShown?: boolean;
+  /** How to write the partitioning (PartitionText). @default 'to-write' */
+  partitionText?: PartitionText;
 }
 
 /** CREATE TABLE in SHOW CREATE TABLE layout. */
@@ -398,7 +400,7 @@ export function createTableSql(t: TableInfo, opts: CreateTableOptions = {}): str
   if (shard > 0) s += ` /*T! SHARD_ROW_ID_BITS=${shard} ${(t.pre_split_regions ?? 0) > 0 ? `PRE_SPLIT_REGIONS=${t.pre_split_regions} ` : ''}*/`;
   if ((t.auto_random_bits ?? 0) > 0 && (t.pre_split_regions ?? 0) > 0) s += ` /*T! PRE_SPLIT_REGIONS=${t.pre_split_regions} */`;
   if (t.comment) s += ` COMMENT=${quoteString(t.comment)}`;
-  if (t.partition) s += partitionClause(t.partition, opts.asShown ? { asShown: true } : {});
+  if (t.partition) s += partitionClause(t.partition, { text: opts.partitionText ?? 'to-write' });
   return s;
 }
 

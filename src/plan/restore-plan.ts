@@ -27,6 +27,11 @@ export interface PlanOptions extends TableSelection {
    * must not change under them.
    */
   legacySchemaObjects?: boolean;
+  /**
+   * Write partitioning as before partition expressions were written the way TiDB stores them (create-sql.ts
+   * PartitionText 'legacy'). Only for restores recorded then (PlanRef without partitionTextAsStored).
+   */
+  legacyPartitionText?: boolean;
 }
 
 export interface PlanDatabase {
@@ -152,7 +157,7 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     const constraints = objects.length > 0 ? tableConstraints(t.info, new Set(opts.skip ?? [])) : undefined;
     return {
       index, db: t.db, name: t.name, oldId: t.id, physicalIds: t.physicalIds, info: t.info,
-      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}) }),
+      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, { ...(opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}), ...(opts.legacyPartitionText ? { legacyPartitionText: true } : {}) }) }),
       ...(objects.length > 0 ? { objects } : {}),
       ...(constraints ? { constraints } : {}),
       checksum: { crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes },

@@ -363,6 +363,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       ...(req.skip && req.skip.length > 0 ? { skip: req.skip } : {}),
       // Foreign keys, CHECKs and TTL recreated, placement refused unless skipped (refs recorded before lack it).
       schemaObjects: true,
+      // Partition expressions written so TiDB stores the backup's text again (refs recorded before lack it).
+      partitionTextAsStored: true,
       // Small tables share batches (within their create-tables group) instead of one batch each.
       batchAcrossTables: true,
       // Where the workers read the backup's key; requests without one keep the input their histories recorded.

@@ -175,6 +175,11 @@ export interface PlanRef {
    * before: planned as then (those objects left out with a warning), so its plan hash still matches on resume.
    */
   schemaObjects?: boolean;
+  /**
+   * Partition expressions are written so that TiDB stores the backup's text again (and `KEY ()` stays empty).
+   * Absent = a ref recorded before: partitioning written as then, so its plan hash still matches on resume.
+   */
+  partitionTextAsStored?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
   /**
