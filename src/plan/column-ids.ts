@@ -178,16 +178,14 @@ export function planColumnLayout(t: TableInfo, opts: ColumnLayoutOptions = {}): 
   const created = new Set(createIds);
   let nextId = firstLater;
   const inCreate: IndexInfo[] = [];
+  // A clustered primary key can only be made by the CREATE.
   const clusteredPk = (i: IndexInfo) => isPrimaryIndex(i) && (t.pk_is_handle || t.is_common_handle);
-  // Indexes keep their order (which is their IDs' and SHOW CREATE TABLE's): the CREATE holds them up to the
-  // first one it cannot make with the backup's IDs; a clustered primary key can only be made there.
+  // The CREATE holds every index it can make with the backup's column IDs (as brflow always did for indexes
+  // without expressions, so their plans are unchanged); the others are added once their columns exist.
   for (const i of indexes) {
     const k = keyParts.get(i)!;
     const fits = k.columnIds.every((id) => created.has(id)) && k.hiddenIds.every((id, n) => id === nextId + n);
-    if (!fits) {
-      if (clusteredPk(i)) return refuse('its clustered primary key covers a column added after table creation');
-      break;
-    }
+    if (!fits) continue;
     inCreate.push(i);
     nextId += k.hiddenIds.length;
   }
