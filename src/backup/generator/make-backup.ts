@@ -4,6 +4,7 @@ import type { BackupCipher } from '../cipher';
 import { initSstCodecs, type SstCompression } from '../sst';
 import type { BackupStorage } from '../storage';
 import { buildDataFiles } from './data-files';
+import type { ExtraTableKind } from './catalog';
 import { generateDataset, type SchemaObjectSpec, type TiFlashReplicaSpec } from './dataset';
 import { BACKUP_META, buildMetaObjects, groupByPhysicalId } from './meta-writer';
 import { createPrng } from './prng';
@@ -30,6 +31,8 @@ export interface MakeBackupOptions {
   tiflashReplicas?: readonly TiFlashReplicaSpec[];
   /** TableInfo fields (foreign keys, CHECK constraints, TTL, placement) to give tables. @default none */
   schemaObjects?: readonly SchemaObjectSpec[];
+  /** Tables added after the catalog's: `expression-index` (shop.gadgets), `list-columns` (shop.regions_list). @default none */
+  extraTables?: readonly ExtraTableKind[];
   /**
    * Encrypt as BR --crypter.method/--crypter.key does: data files, metafiles and backupmeta (IVs derived from
    * key, name and content, so the output stays reproducible). @default plaintext
@@ -107,6 +110,7 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     seed: opts.seed, tables: opts.tables, rowsPerTable: opts.rows, incremental: opts.incremental, withSysTables: opts.withSysTables,
     ...(opts.tiflashReplicas ? { tiflashReplicas: opts.tiflashReplicas } : {}),
     ...(opts.schemaObjects ? { schemaObjects: opts.schemaObjects } : {}),
+    ...(opts.extraTables ? { extraTables: opts.extraTables } : {}),
   });
   const unixMs = Number(extractPhysical(ds.endVersion));
   await storage.write(BACKUP_LOCK, new TextEncoder().encode(LOCK_TEXT));
