@@ -196,6 +196,8 @@ export function planColumnLayout(t: TableInfo, opts: ColumnLayoutOptions = {}): 
   const autoInc = addedReal.find((c) => c.type.Flag & MysqlFlag.AutoIncrement);
   if (autoInc) return refuse(`auto_increment column \`${autoInc.name.O}\` was added after table creation; TiDB cannot ADD an auto_increment column`);
   if (t.pk_is_handle && addedReal.some((c) => c.type.Flag & MysqlFlag.PriKey)) return refuse('its clustered primary key column was added after table creation');
+  const stored = addedReal.find((c) => isGenerated(c) && c.generated_stored === true);
+  if (stored) return refuse(`stored generated column \`${stored.name.O}\` has a column ID only ALTER TABLE … ADD COLUMN can give, and TiDB cannot add a stored generated column`);
 
   const statements: string[] = [];
   const createTable: TableInfo = { ...t, index_info: inCreate };
@@ -244,7 +246,8 @@ export function planColumnLayout(t: TableInfo, opts: ColumnLayoutOptions = {}): 
   while (pending.length > 0) addIndex(pending[0]!);
   for (let id = 1; id <= maxId; id++) if (!real.has(id)) statements.push(`ALTER TABLE ${name} DROP COLUMN ${quoteIdent(placeholderName(id))}`);
   for (const c of addedReal) {
-    if (addedWithoutDefault(c)) continue;
+    // A generated column has no default to set or drop.
+    if (addedWithoutDefault(c) || isGenerated(c)) continue;
     const noDefault = (c.type.Flag & MysqlFlag.NoDefaultValue) !== 0 || ((c.default === null || c.default === undefined) && (c.type.Flag & MysqlFlag.NotNull) !== 0);
     if (noDefault) {
       statements.push(`ALTER TABLE ${name} ALTER COLUMN ${quoteIdent(c.name.O)} DROP DEFAULT`);

@@ -77,6 +77,11 @@ describe('planColumnLayout', () => {
       over: { cols: [col(1, 'a', 0), col(2, 'e', 1, { type: { ...int(), Tp: 225, Flen: 3 } })], index_info: [idx(1, 'vi', [{ name: 'e', offset: 1 }], { vector_index: { dimension: 3, distance_metric: 'COSINE' } })] },
       reason: 'vector index `vi` needs a TiFlash replica',
     },
+    {
+      name: 'stored generated column after an expression index',
+      over: { cols: [col(1, 'a', 0), hidden(2, '_V$_k_0', 1, '`a` + 1'), col(3, 's', 2, { generated_expr_string: '`a` * 3', generated_stored: true })], index_info: [idx(1, 'k', [{ name: '_V$_k_0', offset: 1 }])] },
+      reason: 'TiDB cannot add a stored generated column',
+    },
     { name: 'column mid-DDL', over: { cols: [col(1, 'a', 0, { state: 4 })] }, reason: 'middle of a schema change (state 4)' },
     { name: 'moved generated column', over: { cols: [col(1, 'a', 1), col(2, 'g', 0, { generated_expr_string: '`a`+1' })] }, reason: 'generated column `g` is not in column-ID order' },
     { name: 'added auto_increment', over: { cols: [col(1, 'a', 0), col(2, 'n', 1, { origin_default: '0', type: int(1 | 512) })] }, reason: 'auto_increment column `n` was added' },
