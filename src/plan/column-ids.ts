@@ -142,6 +142,31 @@ export interface ColumnLayoutOptions {
   legacySchemaObjects?: boolean;
   /** Partitioning written as before (create-sql.ts PartitionText 'legacy'). */
   legacyPartitionText?: boolean;
+  /** Index IDs left as they come (no placeholder indexes for the gaps dropped indexes left). */
+  legacyIndexIds?: boolean;
+}
+
+/** TiDB's default `index-limit`: placeholder indexes and the table's own must fit within it at any moment. */
+export const TIDB_INDEX_LIMIT = 64;
+
+const indexPlaceholderName = (id: number): string => `__brflow_idx_${id}`;
+
+const PREFIXED_TYPES: ReadonlySet<number> = new Set([
+  MysqlType.Varchar, MysqlType.VarString, MysqlType.String, MysqlType.TinyBlob, MysqlType.Blob, MysqlType.MediumBlob, MysqlType.LongBlob,
+]);
+const UNINDEXABLE_TYPES: ReadonlySet<number> = new Set([MysqlType.JSON, MysqlType.TiDBVectorFloat32, 255]);
+
+/**
+ * A column the CREATE TABLE makes that a placeholder index can cover (string types by a 1-character prefix, so
+ * no length limit applies), or undefined when there is none: then index IDs are not pinned.
+ */
+function placeholderIndexColumn(createIds: number[], real: Map<number, ColumnInfo>): { col: ColumnInfo; prefix: boolean } | undefined {
+  for (const id of createIds) {
+    const c = real.get(id);
+    if (!c || c.hidden || isGenerated(c) || UNINDEXABLE_TYPES.has(c.type.Tp)) continue;
+    return { col: c, prefix: PREFIXED_TYPES.has(c.type.Tp) };
+  }
+  return undefined;
 }
 
 export function planColumnLayout(t: TableInfo, opts: ColumnLayoutOptions = {}): ColumnLayoutPlan {
@@ -162,6 +187,7 @@ export function planColumnLayout(t: TableInfo, opts: ColumnLayoutOptions = {}): 
   const names = new Set(t.cols.map((c) => c.name.L));
   if ([...names].some((n) => n.startsWith('__brflow_col_'))) return refuse('a column name starts with __brflow_col_, the prefix brflow uses for placeholders');
   const indexes = publicIndexes(t);
+  if (indexes.some((i) => i.idx_name.L.startsWith('__brflow_idx_'))) return refuse('an index name starts with __brflow_idx_, the prefix brflow uses for placeholder indexes');
   const vector = vectorIndex(indexes);
   if (vector) {
     return refuse(`vector index \`${vector.idx_name.O}\` needs a TiFlash replica of the table before TiDB builds it, which brflow cannot give a table it is creating; recreate the index after the restore (ALTER TABLE … SET TIFLASH REPLICA, then ADD VECTOR INDEX)`);
@@ -199,13 +225,37 @@ export function planColumnLayout(t: TableInfo, opts: ColumnLayoutOptions = {}): 
   const stored = addedReal.find((c) => isGenerated(c) && c.generated_stored === true);
   if (stored) return refuse(`stored generated column \`${stored.name.O}\` has a column ID only ALTER TABLE … ADD COLUMN can give, and TiDB cannot add a stored generated column`);
 
+  // Index IDs: TiDB gives each new index max_idx_id + 1, in the CREATE's order and then the ALTERs'. Where the
+  // backup's next index has a higher ID (indexes were dropped before it), placeholder indexes take the IDs in
+  // between and are dropped at the end. Index keys carry the ID, but the rewrite rules map indexes by name, so this
+  // is for the restored table to be the backup's in every ID, not for the data.
+  const pinOn = opts.legacyIndexIds ? undefined : placeholderIndexColumn(createIds, real);
+  const indexPlaceholders: string[] = [];
+  let nextIndexId = 1;
+  const gapBefore = (i: IndexInfo): IndexInfo[] => {
+    const gap = i.id - nextIndexId;
+    if (!pinOn || gap <= 0 || indexes.length + indexPlaceholders.length + gap > TIDB_INDEX_LIMIT) {
+      nextIndexId += 1;
+      return [];
+    }
+    const out: IndexInfo[] = [];
+    for (let id = nextIndexId; id < i.id; id++) {
+      const n = indexPlaceholderName(id);
+      indexPlaceholders.push(n);
+      out.push({ id, idx_name: { O: n, L: n }, idx_cols: [{ name: pinOn.col.name, offset: pinOn.col.offset, length: pinOn.prefix ? 1 : -1 }], is_unique: false, is_primary: false, state: STATE_PUBLIC });
+    }
+    nextIndexId = i.id + 1;
+    return out;
+  };
+
   const statements: string[] = [];
-  const createTable: TableInfo = { ...t, index_info: inCreate };
+  const createTable: TableInfo = { ...t, index_info: inCreate.flatMap((i) => [...gapBefore(i), i]) };
   statements.push(createTableSql(createTable, { columns: createIds.map((id) => ({ col: real.get(id) ?? placeholder(id) })), partitionText: opts.legacyPartitionText ? 'legacy' : 'to-write' }));
   const exists = new Set(createIds.filter((id) => id < nextId));
   for (let id = firstLater; id < nextId; id++) exists.add(id);
   const pending = [...laterIndexes];
   const addIndex = (i: IndexInfo) => {
+    for (const p of gapBefore(i)) statements.push(`ALTER TABLE ${name} ADD ${indexDefinition(t, p)}`);
     statements.push(`ALTER TABLE ${name} ADD ${indexDefinition(t, i)}`);
     for (const id of keyParts.get(i)!.hiddenIds) exists.add(id);
     pending.splice(pending.indexOf(i), 1);
@@ -244,6 +294,7 @@ export function planColumnLayout(t: TableInfo, opts: ColumnLayoutOptions = {}): 
     statements.push(`ALTER TABLE ${name} ADD COLUMN ${columnDefinition(t, withOrigin, { defaultOverride: { value: c.origin_default } })}`);
   }
   while (pending.length > 0) addIndex(pending[0]!);
+  for (const n of indexPlaceholders) statements.push(`ALTER TABLE ${name} DROP INDEX ${quoteIdent(n)}`);
   for (let id = 1; id <= maxId; id++) if (!real.has(id)) statements.push(`ALTER TABLE ${name} DROP COLUMN ${quoteIdent(placeholderName(id))}`);
   for (const c of addedReal) {
     // A generated column has no default to set or drop.

@@ -32,6 +32,8 @@ export interface PlanOptions extends TableSelection {
    * PartitionText 'legacy'). Only for restores recorded then (PlanRef without partitionTextAsStored).
    */
   legacyPartitionText?: boolean;
+  /** Index IDs left as they come, as before placeholder indexes pinned them. Only for PlanRefs without pinIndexIds. */
+  legacyIndexIds?: boolean;
 }
 
 export interface PlanDatabase {
@@ -157,7 +159,7 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     const constraints = objects.length > 0 ? tableConstraints(t.info, new Set(opts.skip ?? [])) : undefined;
     return {
       index, db: t.db, name: t.name, oldId: t.id, physicalIds: t.physicalIds, info: t.info,
-      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, { ...(opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}), ...(opts.legacyPartitionText ? { legacyPartitionText: true } : {}) }) }),
+      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, { ...(opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}), ...(opts.legacyPartitionText ? { legacyPartitionText: true } : {}), ...(opts.legacyIndexIds ? { legacyIndexIds: true } : {}) }) }),
       ...(objects.length > 0 ? { objects } : {}),
       ...(constraints ? { constraints } : {}),
       checksum: { crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes },

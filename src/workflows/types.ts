@@ -180,6 +180,11 @@ export interface PlanRef {
    * Absent = a ref recorded before: partitioning written as then, so its plan hash still matches on resume.
    */
   partitionTextAsStored?: boolean;
+  /**
+   * Gaps dropped indexes left in the index IDs are taken by placeholder indexes, so every index keeps its ID.
+   * Absent = a ref recorded before: planned without them, so its plan hash still matches on resume.
+   */
+  pinIndexIds?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
   /**

@@ -1,6 +1,6 @@
 import { planOptions } from '../../../src/activities/plan-cache';
 import { planRestore } from '../../../src/plan/restore-plan';
-import { col, ManifestBuilder, tableInfo } from './manifest-builder';
+import { col, idx, ManifestBuilder, tableInfo } from './manifest-builder';
 
 // A table partitioned by an operator expression and one by KEY () as v8.5.3 records them (status API).
 const def = (id: number, name: string) => ({ id, name: { O: name, L: name }, less_than: null, in_values: null });
@@ -24,5 +24,25 @@ describe('partitioning text of a plan', () => {
   it('a PlanRef recorded before writes it as then, so its plan hash holds', () => {
     expect(creates(ref)).toEqual(['PARTITION BY HASH ((`id`%7)) PARTITIONS 2', 'PARTITION BY KEY (`id`) PARTITIONS 2']);
     expect(planRestore(manifest(), planOptions(ref)).hash).not.toBe(planRestore(manifest(), planOptions({ ...ref, partitionTextAsStored: true })).hash);
+  });
+});
+
+describe('index IDs of a plan', () => {
+  // k0 (ID 1) was dropped: k1 is index 2.
+  const gapped = tableInfo(30, 'gapped', { pk_is_handle: false, cols: [col(1, 'a', 0)], index_info: [idx(2, 'k1', [{ name: 'a', offset: 0 }])], max_idx_id: 2 });
+  const statements = (opts: Parameters<typeof planOptions>[0]) => {
+    const layout = planRestore(new ManifestBuilder().db('d', 1).table('d', gapped).build(), planOptions(opts)).tables[0]!.layout;
+    return layout?.reproducible ? layout.statements : [];
+  };
+
+  it('a PlanRef with pinIndexIds (every new restore) takes the gap with a placeholder index, dropped at the end', () => {
+    expect(statements({ ...ref, pinIndexIds: true })).toEqual([
+      'CREATE TABLE `gapped` (\n  `a` int(11) DEFAULT NULL,\n  KEY `__brflow_idx_1` (`a`),\n  KEY `k1` (`a`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin',
+      'ALTER TABLE `gapped` DROP INDEX `__brflow_idx_1`',
+    ]);
+  });
+
+  it('a PlanRef recorded before plans without it, so its plan hash holds', () => {
+    expect(statements(ref)).toEqual(['CREATE TABLE `gapped` (\n  `a` int(11) DEFAULT NULL,\n  KEY `k1` (`a`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin']);
   });
 });
