@@ -15,13 +15,20 @@ import { isPrimaryIndex, publicIndexes, STATE_PUBLIC } from './table-info-read';
  * 2. columns that were added later with a default (non-null `origin_default`) are added the same way
  *    again, `ALTER TABLE … ADD COLUMN … DEFAULT <origin>`, because rows written before the column existed
  *    do not carry it and TiDB fills them with the origin default; so must every column after them;
- * 3. indexes over added columns are added after them; placeholders are dropped;
- * 4. defaults of re-added columns are set back to the current default;
- * 5. `MODIFY COLUMN … FIRST/AFTER` restores the column order (a move keeps the ID when the type is unchanged).
+ * 3. an expression index's hidden column (`_V$_<index>_<n>`, multi-valued indexes too) gets its ID from the
+ *    index: the CREATE numbers those of its indexes after all its columns, an ADD INDEX takes max_col_id + 1.
+ *    So the CREATE holds the columns below the first added or hidden one, and each later expression index is
+ *    added when the column IDs reach its hidden ones (checked against TiDB v8.5.3:
+ *    test/integration/real-parts/indexes-partitions-real-tidb.test.ts);
+ * 4. indexes over added columns are added after them; placeholders are dropped;
+ * 5. defaults of re-added columns are set back to the current default;
+ * 6. `MODIFY COLUMN … FIRST/AFTER` restores the order of the visible columns (a move keeps the ID when the
+ *    type is unchanged).
  *
- * Index IDs may come out different: index keys carry them, but rewrite rules map indexes by name, so that
- * costs nothing. A table whose layout cannot be reproduced this way comes back with a reason, and the
- * restore refuses it rather than restoring rows that would read back wrong.
+ * Index IDs (max_idx_id + 1 each) are kept too, placeholder indexes taking the IDs of dropped ones; where that
+ * cannot be done they come out different, which costs nothing: rewrite rules map indexes by name. A table whose
+ * column layout cannot be reproduced comes back with a reason, and the restore refuses it rather than restoring
+ * rows that would read back wrong.
  */
 export type ColumnLayoutPlan =
   | {
