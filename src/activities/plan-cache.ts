@@ -32,6 +32,8 @@ export function planOptions(p: PlanInputs): PlanOptions {
     // Refs recorded before schema objects were handled keep their plans (and hashes).
     ...(p.schemaObjects ? {} : { legacySchemaObjects: true }),
     ...(p.allPolicies ? { allPolicies: true } : {}),
+    ...(p.partitionTextAsStored ? {} : { legacyPartitionText: true }),
+    ...(p.pinIndexIds ? {} : { legacyIndexIds: true }),
   };
 }
 

@@ -321,7 +321,7 @@ export class TidbClient {
       checkColumnIds(t.backup, existing, t.db);
       return { outcome: 'existed', info: existing };
     }
-    await this.replayFinishing(t, maxColId);
+    await this.replayFinishing(t, maxColId, Math.max(existing.max_idx_id ?? 0, ...(existing.index_info ?? []).map((i) => i.id)));
     const info = await this.tableInfo(t.db, t.table);
     if (!info) throw new TidbError(this.address, `create table ${name}`, { kind: 'rejected', retryable: false, detail: `${name} vanished while brflow finished creating it` });
     checkColumnIds(t.backup, info, t.db);
@@ -332,12 +332,15 @@ export class TidbClient {
    * Runs the statements after CREATE again on a table an earlier try left part-way. An ADD COLUMN whose column
    * ID is at most the table's max_col_id took effect before (IDs are handed out in statement order and never
    * reused) and is skipped, whether the column is still there or, for a placeholder, was dropped since; an
-   * index that exists answers 1061 and a dropped placeholder 1091; SET/DROP DEFAULT and the MODIFY that
+   * index that exists answers 1061 and a dropped placeholder 1091; a placeholder index whose ID is at most the
+   * table's max_idx_id was added before and is skipped like a column; SET/DROP DEFAULT and the MODIFY that
    * orders columns come out the same however often they run.
    */
-  private async replayFinishing(t: TableToCreate, maxColId: number): Promise<void> {
+  private async replayFinishing(t: TableToCreate, maxColId: number, maxIdxId: number): Promise<void> {
     const ids = new Map(t.backup.cols.map((c) => [c.name.L, c.id]));
     const todo = t.statements.slice(1).filter((sql) => {
+      const placeholderIndex = /^ALTER TABLE `(?:[^`]|``)+` ADD KEY `__brflow_idx_(\d+)`/.exec(sql)?.[1];
+      if (placeholderIndex !== undefined) return Number(placeholderIndex) > maxIdxId;
       const added = addedColumn(sql);
       if (added === undefined) return true;
       const id = /^__brflow_col_(\d+)$/.exec(added)?.[1] ?? ids.get(added);
@@ -671,11 +674,14 @@ function addedColumn(sql: string): string | undefined {
  */
 function finished(backup: TableInfo, existing: TableInfo): boolean {
   if (columnIdProblems(backup, existing).length > 0) return false;
-  const order = (t: TableInfo) => [...t.cols].sort((a, b) => a.offset - b.offset).map((c) => c.name.L).join(',');
+  // Visible columns only: the plan leaves an expression index's hidden column where TiDB appends it.
+  const order = (t: TableInfo) => t.cols.filter((c) => !c.hidden).sort((a, b) => a.offset - b.offset).map((c) => c.name.L).join(',');
   if (order(backup) !== order(existing)) return false;
   const have = new Map(existing.cols.map((c) => [c.name.L, c]));
   if (backup.cols.some((c) => String(c.default ?? null) !== String(have.get(c.name.L)?.default ?? null))) return false;
   const indexes = new Set((existing.index_info ?? []).map((i) => i.idx_name.L));
+  // A placeholder index (plan/column-ids.ts) left by an earlier try: the statements that drop it have not all run.
+  if ([...indexes].some((n) => n.startsWith('__brflow_idx_'))) return false;
   return publicIndexes(backup).every((i) => indexes.has(i.idx_name.L) || (i.is_primary && backup.pk_is_handle));
 }
 

@@ -35,6 +35,13 @@ export interface PlanOptions extends TableSelection {
    * plans of restores recorded before placement was recreated as they were.
    */
   allPolicies?: boolean;
+  /**
+   * Write partitioning as before partition expressions were written the way TiDB stores them (create-sql.ts
+   * PartitionText 'legacy'). Only for restores recorded then (PlanRef without partitionTextAsStored).
+   */
+  legacyPartitionText?: boolean;
+  /** Index IDs left as they come, as before placeholder indexes pinned them. Only for PlanRefs without pinIndexIds. */
+  legacyIndexIds?: boolean;
 }
 
 export interface PlanDatabase {
@@ -197,7 +204,7 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     const tp = placement ? tablePlacement(t.info, dbsWithPolicy.has(t.db)) : undefined;
     return {
       index, db: t.db, name: t.name, oldId: t.id, physicalIds: t.physicalIds, info: t.info,
-      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, { ...(opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}), ...(placement ? { placementRecreated: true } : {}) }) }),
+      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, { ...(opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}), ...(opts.legacyPartitionText ? { legacyPartitionText: true } : {}), ...(opts.legacyIndexIds ? { legacyIndexIds: true } : {}), ...(placement ? { placementRecreated: true } : {}) }) }),
       ...(objects.length > 0 ? { objects } : {}),
       ...(constraints ? { constraints } : {}),
       ...(tp ? { placement: tp } : {}),

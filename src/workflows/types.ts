@@ -186,6 +186,16 @@ export interface PlanRef {
    * the selected objects reference (refs recorded before placement was recreated: their plans and hashes stay).
    */
   allPolicies?: boolean;
+  /**
+   * Partition expressions are written so that TiDB stores the backup's text again (and `KEY ()` stays empty).
+   * Absent = a ref recorded before: partitioning written as then, so its plan hash still matches on resume.
+   */
+  partitionTextAsStored?: boolean;
+  /**
+   * Gaps dropped indexes left in the index IDs are taken by placeholder indexes, so every index keeps its ID.
+   * Absent = a ref recorded before: planned without them, so its plan hash still matches on resume.
+   */
+  pinIndexIds?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
   /**

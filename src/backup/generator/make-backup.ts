@@ -5,6 +5,7 @@ import type { BackupCipher } from '../cipher';
 import { initSstCodecs, type SstCompression } from '../sst';
 import type { BackupStorage } from '../storage';
 import { buildDataFiles } from './data-files';
+import type { ExtraTableKind } from './catalog';
 import { generateDataset, type SchemaObjectSpec, type TiFlashReplicaSpec } from './dataset';
 import { BACKUP_META, buildMetaObjects, groupByPhysicalId } from './meta-writer';
 import { createPrng } from './prng';
@@ -40,6 +41,8 @@ export interface MakeBackupOptions {
   placementPolicies?: readonly PolicyInfo[];
   /** Add a sequence and two views, one over the other, to the `shop` database (generator/views-sequences.ts). @default false */
   viewsAndSequences?: boolean;
+  /** Tables added after the catalog's: `expression-index` (shop.gadgets), `list-columns` (shop.regions_list). @default none */
+  extraTables?: readonly ExtraTableKind[];
   /**
    * Encrypt as BR --crypter.method/--crypter.key does: data files, metafiles and backupmeta (IVs derived from
    * key, name and content, so the output stays reproducible). @default plaintext
@@ -119,6 +122,7 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     ...(opts.schemaObjects ? { schemaObjects: opts.schemaObjects } : {}),
     ...(opts.placementPolicies ? { placementPolicies: opts.placementPolicies } : {}),
     ...(opts.viewsAndSequences ? { viewsAndSequences: true } : {}),
+    ...(opts.extraTables ? { extraTables: opts.extraTables } : {}),
   });
   const unixMs = Number(extractPhysical(ds.endVersion));
   await storage.write(BACKUP_LOCK, new TextEncoder().encode(LOCK_TEXT));

@@ -121,7 +121,7 @@ export class TidbSession {
         const t = this.catalog.table(db, stmt.table.name);
         if (!t) throw SqlError.noSuchTable(db, stmt.table.name);
         // The same renderer brflow sends DDL with, so a round trip through the front is a check of both.
-        const sql = createTableSql(t, { autoIncrement: t.auto_inc_id });
+        const sql = createTableSql(t, { autoIncrement: t.auto_inc_id, partitionText: 'as-shown' });
         return { kind: 'rows', columns: [{ name: 'Table', type: 'string' }, { name: 'Create Table', type: 'string' }], rows: [[t.name.O, sql]] };
       }
       case 'begin':
