@@ -83,6 +83,11 @@ export interface SchemaControl {
   createDatabase(db: PlanDatabase): Promise<void>;
   /** Creates the table (if missing) with the backup's column IDs and returns its TableInfo as TiDB holds it (new ids). */
   createTable(t: PlanTable): Promise<TableInfo>;
+  /**
+   * createTable for every table of a group, in one go so the tables can be created side by side and read
+   * back in bulk; returns each TableInfo, in order.
+   */
+  createTables(ts: readonly PlanTable[]): Promise<TableInfo[]>;
   getTable(db: string, name: string): Promise<TableInfo | undefined>;
   /**
    * Replays one DDL job of an incremental backup; `later` are the jobs after it in replay order (a job whose
