@@ -32,8 +32,13 @@ export interface TidbConnectionConfig {
   sessions?: number;
 }
 
-/** BR's DDL concurrency is 16 sessions; brflow's pool is smaller by default, so several workers stay polite. */
-export const TIDB_DEFAULT_SESSIONS = 8;
+/**
+ * BR's DDL concurrency (16 sessions). More sessions help TiDB v8 itself: with `tidb_enable_fast_create_table`
+ * (ON by default in v8.5) it merges CREATE TABLEs that arrive together for one schema into one DDL job. Measured
+ * on v8.5.3 (unistore, loaded 2-core host), TiDB's CPU per CREATE fell from ~18 ms at 1 session to ~14 ms at 16
+ * and ~9 ms at 32; 16 keeps the pool small, BRFLOW_TIDB_SESSIONS raises it.
+ */
+export const TIDB_DEFAULT_SESSIONS = 16;
 /** Upper bound of BRFLOW_TIDB_SESSIONS. */
 export const TIDB_MAX_SESSIONS = 64;
 
@@ -62,7 +67,7 @@ export const TIDB_ENV = {
   tlsMode: 'BRFLOW_TIDB_TLS',
   /** Per-call deadline in ms [30000] */
   timeoutMs: 'BRFLOW_TIDB_TIMEOUT_MS',
-  /** SQL sessions per worker, 1-64; each group's tables are created over them side by side [8] */
+  /** SQL sessions per worker, 1-64; each group's tables are created over them side by side [16] */
   sessions: 'BRFLOW_TIDB_SESSIONS',
 } as const;
 
