@@ -20,4 +20,9 @@ export interface Benchmark {
   /** Heavy input generation, written to workDir. */
   prepare?(ctx: BenchContext): Promise<void>;
   run(ctx: BenchContext): Promise<CaseResult[]>;
+  /**
+   * Per-phase time limit, ms, where the runner's default (150 s full, 60 s quick) is too short: a bench driving
+   * a real server on a loaded machine. A phase killed at its limit leaves that server running.
+   */
+  timeLimitMs?: { full: number; quick: number };
 }
