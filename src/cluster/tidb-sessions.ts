@@ -111,7 +111,6 @@ export class TidbSessionPool {
   private readonly idle: TidbSession[] = [];
   private readonly waiting: ((s: TidbSession) => void)[] = [];
   private readonly all: TidbSession[] = [];
-  private closed = false;
 
   constructor(
     readonly address: string,
@@ -128,27 +127,29 @@ export class TidbSessionPool {
     }
   }
 
-  /** Runs `fn` on a session of its own, waiting for one to be free; a session `fn` failed on is re-opened before reuse. */
+  /**
+   * Runs `fn` on a session of its own, waiting for one to be free. A session `fn` failed on for any reason but
+   * an answer from TiDB is re-opened before reuse: it may hold state half-set (a sequence stopped between a SET
+   * and its undo) or a connection in an unknown state.
+   */
   async withSession<T>(fn: (s: TidbSession) => Promise<T>): Promise<T> {
     const s = await this.acquire();
     try {
       return await fn(s);
     } catch (e) {
-      // fn may have left session state half-set (a failed sequence between SET and its undo): start clean.
-      s.reset();
+      if (!(e instanceof TidbError && e.errno !== undefined)) s.reset();
       throw e;
     } finally {
       this.release(s);
     }
   }
 
+  /** Closes every open session; a later call opens sessions again, as a new client would. */
   async close(): Promise<void> {
-    this.closed = true;
     await Promise.all(this.all.map((s) => s.close()));
   }
 
   private acquire(): Promise<TidbSession> {
-    if (this.closed) return Promise.reject(new TidbError(this.address, 'TiDB session', { kind: 'rejected', retryable: false, detail: 'the TiDB client is closed' }));
     const s = this.idle.pop();
     if (s) return Promise.resolve(s);
     return new Promise((resolve) => this.waiting.push(resolve));
