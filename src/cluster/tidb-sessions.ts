@@ -67,6 +67,17 @@ export class TidbSession {
     );
   }
 
+  /**
+   * `USE db` whether or not the session is there already: it fails with "unknown database" (1049) where the
+   * database is gone, which a caller may need to tell apart (DDL replay), and a statement after it is sure
+   * to resolve names there.
+   */
+  async use(db: string, call: string): Promise<void> {
+    this.currentDb = undefined;
+    await this.query(`USE ${quoteId(db)}`, { call: `${call} (USE)`, idempotent: true });
+    this.currentDb = db;
+  }
+
   /** Drops the connection (a broken one, or one whose state the caller cannot vouch for). */
   reset(): void {
     const c = this.conn;

@@ -187,7 +187,10 @@ export class TidbClient {
     return v === '1' || v === 'ON';
   }
 
-  /** Runs statements in order, after `USE db` when db is given. Not retried after sending: DDL is not idempotent in general. */
+  /**
+   * Runs statements in order on one session, after `USE db` when db is given (always sent: a database that is
+   * gone answers 1049 here, as DDL replay expects). Not retried after sending: DDL is not idempotent in general.
+   */
   async executeStatements(db: string | undefined, statements: readonly string[], tolerate: readonly number[] = []): Promise<void> {
     await this.sessions.withSession((s) => runStatements(s, db, statements, tolerate));
   }
@@ -587,7 +590,7 @@ export class TidbClient {
     return out;
   }
 
-  /** Closes every session of the pool (a statement still running on one fails). */
+  /** Closes every open session (a statement still running on one fails); a later call opens sessions again. */
   async close(): Promise<void> {
     await this.sessions.close();
   }
@@ -628,6 +631,7 @@ export class TidbClient {
 
 /** Runs statements in order on one session, in `db` when given; TiDB errors numbered in `tolerate` count as done. */
 async function runStatements(s: TidbSession, db: string | undefined, statements: readonly string[], tolerate: readonly number[]): Promise<void> {
+  if (db !== undefined) await s.use(db, 'execute statement');
   for (const sql of statements) {
     try {
       await s.query(sql, { call: 'execute statement', idempotent: false, ...(db !== undefined ? { db } : {}) });
