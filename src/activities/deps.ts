@@ -87,6 +87,11 @@ export interface SchemaControl {
   createDatabase(db: PlanDatabase): Promise<void>;
   /** Creates the table (if missing) with the backup's column IDs and returns its TableInfo as TiDB holds it (new ids). */
   createTable(t: PlanTable): Promise<TableInfo>;
+  /**
+   * createTable for every table of a group, in one go so the tables can be created side by side and read
+   * back in bulk; returns each TableInfo, in order.
+   */
+  createTables(ts: readonly PlanTable[]): Promise<TableInfo[]>;
   getTable(db: string, name: string): Promise<TableInfo | undefined>;
   /** Creates a sequence (if missing) and moves it to the backup's value; safe to repeat. */
   createSequence(s: PlanSequence): Promise<void>;

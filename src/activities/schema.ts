@@ -90,11 +90,11 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
         if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash}`, ErrorType.Internal);
         // Counted once per group, when a replica is wanted at all: PD is asked ~80 times for 10,000 tables.
         let tiflashStores: number | undefined;
-        const ids: number[] = [];
-        for (const ti of group) {
-          const t = plan.tables[ti]!;
-          const created = await schema.createTable(t);
-          ids.push(created.id);
+        const tables = group.map((ti) => plan.tables[ti]!);
+        const infos = await schema.createTables(tables);
+        const ids = infos.map((info) => info.id);
+        for (const [i, t] of tables.entries()) {
+          const created = infos[i]!;
           if (!pd || !(t.info.tiflash_replica?.Count ?? 0)) continue;
           tiflashStores ??= await pd.countTiFlashStores();
           const d = decideTiFlashReplica(t.info, tiflashStores);

@@ -39,29 +39,41 @@ export class TidbSchemaControl {
     if (db.placementSql !== undefined) await this.client.executeStatements(undefined, [db.placementSql]);
   }
 
-  /**
-   * Creates the table with the backup's column IDs (refusing it otherwise), finishing one an earlier try left
-   * part-way, and rebases its auto IDs. Returns the TableInfo TiDB holds afterwards (new table/partition IDs)
-   * for the rewrite rules.
-   */
+  /** Creates one table: createTables of a group of one. */
   async createTable(t: PlanTable): Promise<TableInfo> {
-    if (!t.layout || !t.layout.reproducible) {
-      const why = !t.layout ? 'the plan has no DDL for it (planned with noSchema)' : t.layout.reason;
-      throw new BrflowError(ErrorType.UnsupportedTable, `table ${t.db}.${t.name} cannot be created with its backup column IDs: ${why}; exclude it with a filter`);
-    }
-    const placeholders = [...new Set(t.layout.statements.join('\n').match(PLACEHOLDER_PATTERN) ?? [])];
-    const created = await this.client.createTable({ db: t.db, table: t.name, statements: t.layout.statements, backup: t.info, placeholderColumns: placeholders });
-    const rebased = await this.rebaseAutoIds(t.db, t.name, t.info);
-    if (t.constraints) await this.client.addConstraints(t.db, t.constraints.statements);
-    // Each statement sets a reference to what the backup had, so running them again on a retry changes nothing.
-    if (t.placement) await this.client.executeStatements(t.db, t.placement.statements);
-    if (t.constraints || t.placement) {
-      const info = (await this.client.tableInfo(t.db, t.name)) ?? created.info;
-      if (t.constraints) checkConstraints(t, info);
-      if (t.placement) checkPlacement(t, info);
-      return info;
-    }
-    return rebased ? ((await this.client.tableInfo(t.db, t.name)) ?? created.info) : created.info;
+    return (await this.createTables([t]))[0]!;
+  }
+
+  /**
+   * Creates the tables with the backup's column IDs (refusing them otherwise), finishing ones an earlier try
+   * left part-way, and rebases their auto IDs and adds their constraints, side by side over the client's
+   * session pool (TidbClient.createTables). Returns the TableInfo TiDB holds afterwards for each, in order (new
+   * table/partition IDs) for the rewrite rules. A table the plan cannot create is refused before any is created.
+   */
+  async createTables(ts: readonly PlanTable[]): Promise<TableInfo[]> {
+    const toCreate = ts.map((t) => {
+      if (!t.layout || !t.layout.reproducible) {
+        const why = !t.layout ? 'the plan has no DDL for it (planned with noSchema)' : t.layout.reason;
+        throw new BrflowError(ErrorType.UnsupportedTable, `table ${t.db}.${t.name} cannot be created with its backup column IDs: ${why}; exclude it with a filter`);
+      }
+      const placeholders = [...new Set(t.layout.statements.join('\n').match(PLACEHOLDER_PATTERN) ?? [])];
+      return { db: t.db, table: t.name, statements: t.layout.statements, backup: t.info, placeholderColumns: placeholders };
+    });
+    const created = await this.client.createTables(toCreate, {
+      finish: async (_, i) => {
+        const t = ts[i]!;
+        await this.rebaseAutoIds(t.db, t.name, t.info);
+        if (t.constraints) await this.client.addConstraints(t.db, t.constraints.statements);
+        // Each statement sets a reference to what the backup had, so running them again on a retry changes nothing.
+        if (t.placement) await this.client.executeStatements(t.db, t.placement.statements);
+      },
+    });
+    return created.map((c, i) => {
+      const t = ts[i]!;
+      if (t.constraints) checkConstraints(t, c.info);
+      if (t.placement) checkPlacement(t, c.info);
+      return c.info;
+    });
   }
 
   /**
@@ -69,25 +81,20 @@ export class TidbSchemaControl {
    * `_tidb_rowid` one unless AUTO_ID_CACHE=1 separates them), auto_inc_id_extra the `_tidb_rowid` one of such
    * a separated table, auto_rand_id > 1 the AUTO_RANDOM one. Over SQL: `AUTO_INCREMENT = auto_inc_id` (only
    * where BR v5.3 sent it too, NeedAutoID), a rolled-back `_tidb_rowid` write, `AUTO_RANDOM_BASE = auto_rand_id`.
-   * Each moves a base up only, so repeating them is harmless. Returns whether any statement ran.
+   * Each moves a base up only, so repeating them is harmless.
    */
-  private async rebaseAutoIds(db: string, table: string, info: TableInfo): Promise<boolean> {
-    let ran = false;
+  private async rebaseAutoIds(db: string, table: string, info: TableInfo): Promise<void> {
     if (needAutoId(info) && info.auto_inc_id > 1) {
       await this.client.rebaseAutoIncrement(db, table, info.auto_inc_id);
-      ran = true;
     }
     const extra = Number(info['auto_inc_id_extra'] ?? 0);
     if (extra > 1 && separateAutoInc(info) && hasRowId(info)) {
       const autoInc = info.cols.find((c) => (c.type.Flag & MysqlFlag.AutoIncrement) !== 0);
       await this.client.rebaseRowId(db, table, extra - 1, autoInc?.name.O);
-      ran = true;
     }
     if (info.pk_is_handle && (info.auto_random_bits ?? 0) > 0 && (info.auto_rand_id ?? 0) > 1) {
       await this.client.rebaseAutoRandom(db, table, info.auto_rand_id ?? 0);
-      ran = true;
     }
-    return ran;
   }
 
   /**

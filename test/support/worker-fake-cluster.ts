@@ -7,6 +7,7 @@ import { restoreScheduleValues, SCHEDULERS_TO_PAUSE, type PdSchedulingSnapshot }
 import { decodeTableId, fromHex } from '../../src/plan/keys';
 import { findRuleByOldKey } from '../../src/plan/rewrite-rules';
 import type { TableInfo } from '../../src/plan/table-info';
+import type { PlanTable } from '../../src/plan/restore-plan';
 
 /**
  * An in-memory cluster (PD + TiKV stores + TiDB schema) that keeps its whole state in one JSON file, so a
@@ -178,6 +179,20 @@ export class FakeCluster {
     };
   }
 
+  private async createTable({ db, info }: PlanTable): Promise<TableInfo> {
+    this.fault('createTable', info.name.O);
+    return this.update((s) => {
+      const key = `${db}.${info.name.L}`;
+      if (!s.tables[key]) {
+        const id = s.nextId++;
+        const partition = info.partition ? { ...info.partition, definitions: info.partition.definitions.map((d) => ({ ...d, id: s.nextId++ })) } : null;
+        // Created by SQL, as the real client does: CREATE TABLE carries no TiFlash replica.
+        s.tables[key] = { ...info, id, partition, tiflash_replica: null };
+      }
+      return s.tables[key]!;
+    });
+  }
+
   deps(): ActivityDeps {
     return {
       backup: {
@@ -286,18 +301,11 @@ export class FakeCluster {
             if (!s.databases.includes(db.name.toLowerCase())) s.databases.push(db.name.toLowerCase());
           });
         },
-        createTable: async ({ db, info }) => {
-          this.fault('createTable', info.name.O);
-          return this.update((s) => {
-            const key = `${db}.${info.name.L}`;
-            if (!s.tables[key]) {
-              const id = s.nextId++;
-              const partition = info.partition ? { ...info.partition, definitions: info.partition.definitions.map((d) => ({ ...d, id: s.nextId++ })) } : null;
-              // Created by SQL, as the real client does: CREATE TABLE carries no TiFlash replica.
-              s.tables[key] = { ...info, id, partition, tiflash_replica: null };
-            }
-            return s.tables[key]!;
-          });
+        createTable: (t) => this.createTable(t),
+        createTables: async (ts) => {
+          const out: TableInfo[] = [];
+          for (const t of ts) out.push(await this.createTable(t));
+          return out;
         },
         getTable: async (db, name) => this.read().tables[`${db}.${name.toLowerCase()}`],
         createSequence: async ({ db, name }) => this.addSchemaOnly(`${db}.${name}`.toLowerCase()),

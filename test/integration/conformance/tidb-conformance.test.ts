@@ -284,6 +284,8 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
     { name: 'table IDs (readTableIds)', sql: (d) => `SELECT TABLE_NAME, TIDB_TABLE_ID FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${d}' AND TABLE_NAME IN ('ih', 'ch', 'rw', 'pt', 'nk', 'missing')`, idColumns: ['TIDB_TABLE_ID'] },
     { name: 'partition IDs (readTableIds)', sql: (d) => `SELECT TABLE_NAME, PARTITION_NAME, TIDB_PARTITION_ID FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = '${d}' AND TABLE_NAME IN ('ih', 'pt') ORDER BY PARTITION_ORDINAL_POSITION`, idColumns: ['TIDB_PARTITION_ID'] },
     { name: 'index IDs (readTableIds)', sql: (d) => `SELECT TABLE_NAME, KEY_NAME, INDEX_ID FROM information_schema.TIDB_INDEXES WHERE TABLE_SCHEMA = '${d}' AND TABLE_NAME IN ('ih', 'ch', 'rw', 'pt', 'nk')`, idColumns: [] },
+    // Names in another case than the catalog's: createTables matches them without regard to case, as TiDB resolves names.
+    { name: 'tables that exist, by name in any case (createTables)', sql: (d) => `SELECT TABLE_SCHEMA, TABLE_NAME, TIDB_TABLE_ID FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${d.toUpperCase()}' AND TABLE_NAME IN ('IH', 'Pt', 'nk', 'missing')`, idColumns: ['TIDB_TABLE_ID'] },
     { name: 'primary key types (readHandleKinds)', sql: (d) => `SELECT TABLE_SCHEMA, TABLE_NAME, TIDB_PK_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('${d}')`, idColumns: [] },
     { name: 'clustered primary keys (readHandleKinds)', sql: (d) => `SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_ID FROM information_schema.TIDB_INDEXES WHERE TABLE_SCHEMA IN ('${d}') AND KEY_NAME = 'PRIMARY' AND CLUSTERED = 'YES'`, idColumns: [] },
   ];
@@ -371,6 +373,31 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
       }),
     );
     expect(jsonDifferences(byId[0], byId[1])).toEqual([]);
+  });
+
+  test('status API: /schema?table_ids= gives TableInfos by table ID; a partition ID gives its table; unknown and malformed IDs are left out', async () => {
+    const answers = await Promise.all(
+      both().map(async (t) => {
+        const byName = new Map(((await statusGet(t, `/schema/${db}`)).body as TableInfo[]).map((i) => [i.name.L, i]));
+        const [ih, pt, nk] = [byName.get('ih')!, byName.get('pt')!, byName.get('nk')!];
+        const ask = async (list: string) => {
+          const res = await statusGet(t, `/schema?table_ids=${encodeURIComponent(list)}`);
+          if (res.status !== 200) return { status: res.status, text: res.text.trim() };
+          const body = res.body as Record<string, TableInfo>;
+          // Keys are the tables' own IDs: named here by the table they belong to on that server.
+          return { status: res.status, tables: Object.entries(body).map(([k, v]) => [Number(k) === v.id ? v.name.O : `key ${k} is not the table's id`, normaliseTableInfo(v)]).sort() };
+        };
+        return {
+          several: await ask(`${ih.id},${nk.id}`),
+          partitionId: await ask(String(pt.partition!.definitions[1]!.id)),
+          withUnknownAndMalformed: await ask(`${ih.id},999999999,abc,,${ih.id}`),
+          noneHeld: await ask('999999999,abc'),
+        };
+      }),
+    );
+    expect(jsonDifferences(answers[0], answers[1])).toEqual([]);
+    expect(answers[1]!.noneHeld).toEqual({ status: 400, text: 'All tables are not found' });
+    expect(answers[1]!.partitionId.tables?.map((x) => x[0])).toEqual(['pt']);
   });
 
   test('status API: names are matched case-insensitively', async () => {

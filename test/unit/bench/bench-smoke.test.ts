@@ -10,6 +10,7 @@ import { buildTableRewrite } from '../../../src/plan/rewrite-rules';
 import { BENCHMARKS } from '../../../bench/benchmarks';
 import { prepareImportBackup, runImport } from '../../../bench/import.bench';
 import { runChecksum } from '../../../bench/checksum.bench';
+import { runCreateTables } from '../../../bench/create-tables.bench';
 import { measure, percentile, summarize } from '../../../bench/measure';
 import { preparePlanInput, runPlanRestore } from '../../../bench/plan-restore.bench';
 import { prepareBackupMeta, runReadManifest } from '../../../bench/read-manifest.bench';
@@ -245,6 +246,18 @@ describe('benchmark runners at toy scale', () => {
     expect(cases[1]!.params).toMatchObject({ tables: 2, stores: 3 });
     expect(Number(cases[1]!.params.files)).toBeGreaterThan(0);
   });
+
+  it('create-tables creates a toy backup\'s tables through the createTables activity on a real TiDB and on the simulator', async () => {
+    const cases = await runCreateTables({ tables: 8, tablesPerDatabase: 4, iterations: 1, targets: ['real-tidb', 'real-tidb-create-only', 'simulator'], sessions: 3 });
+    expectMeasured(cases, ['real-tidb', 'real-tidb-create-only', 'simulator']);
+    expect(cases[0]!.params).toMatchObject({ tables: 8, databases: 2, sessions: 3, tablesWithColumnGaps: 2, fastCreateTable: 'ON' });
+    expect(cases[1]!.params).toMatchObject({ tables: 8, tablesWithColumnGaps: 0 });
+    for (const c of cases.slice(0, 2)) {
+      expect(c.params.tidbCpuMsPerTable).toBeGreaterThan(0);
+      expect(c.targets.map((t) => [t.metric, t.limit])).toEqual([['opsPerSec', 260]]);
+    }
+    expect(cases[2]!.params.tidbCpuMsPerTable).toBeUndefined();
+  }, 120_000);
 
   it('bench/run.ts runs a benchmark in child processes and writes its result file', async () => {
     const out = join(dir, 'results');
