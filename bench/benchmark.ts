@@ -17,6 +17,11 @@ export interface Benchmark {
   /** kebab-case; the result file is bench/results/<name>.json. */
   name: string;
   description: string;
+  /**
+   * Per-process time limit when the default (150 s full, 60 s quick) is too short: whole-restore benches run
+   * several restores in one process. @default the runner's PROCESS_TIMEOUT_MS
+   */
+  timeoutMs?: { full: number; quick: number };
   /** Heavy input generation, written to workDir. */
   prepare?(ctx: BenchContext): Promise<void>;
   run(ctx: BenchContext): Promise<CaseResult[]>;

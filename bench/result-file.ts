@@ -12,9 +12,24 @@ export interface CaseMetrics extends TimingSummary {
   peakRssMiB: number;
   /** Heap still referenced after the case, results alive, after a forced GC. */
   heapUsedMiB: number;
+  /** A case's own figures beyond time and memory (whole-restore benches), each named by its metric. */
+  ratio?: number;
+  filesPerSec?: number;
+  batchesPerSec?: number;
+  workerCpuMsPerFile?: number;
+  recoverySec?: number;
+  extraWallSec?: number;
+  duplicateFileShare?: number;
 }
 
-export type MetricName = 'opsPerSec' | 'mbPerSec' | 'p50Ms' | 'p95Ms' | 'meanMs' | 'cpuMeanMs' | 'peakRssMiB' | 'heapUsedMiB';
+/**
+ * Figures a case computes itself rather than from its timings: `ratio` (A/B wall time, overhead), `filesPerSec`
+ * and `batchesPerSec` (ingest phase), `workerCpuMsPerFile` (worker process CPU / files), `recoverySec` (kill →
+ * next completed activity), `extraWallSec` (killed run − unkilled run), `duplicateFileShare` (0..1).
+ */
+export type ExtraMetricName = 'ratio' | 'filesPerSec' | 'batchesPerSec' | 'workerCpuMsPerFile' | 'recoverySec' | 'extraWallSec' | 'duplicateFileShare';
+
+export type MetricName = 'opsPerSec' | 'mbPerSec' | 'p50Ms' | 'p95Ms' | 'meanMs' | 'cpuMeanMs' | 'peakRssMiB' | 'heapUsedMiB' | ExtraMetricName;
 
 /** What a case is checked against: `metric op limit`, e.g. p95Ms <= 5000. */
 export interface Target {
@@ -93,6 +108,8 @@ export interface CaseInput {
   opsPerIteration?: number;
   /** Bytes one timed iteration processes; gives mbPerSec. */
   bytesPerIteration?: number;
+  /** Figures the case computed itself (see ExtraMetricName), reported and checked like the others. */
+  extra?: Partial<Record<ExtraMetricName, number>>;
   targets: readonly Target[];
 }
 
@@ -108,6 +125,7 @@ export function caseResult(c: CaseInput): CaseResult {
     opsPerSec: round((c.opsPerIteration ?? 1) / seconds),
     ...(c.bytesPerIteration !== undefined ? { mbPerSec: round(c.bytesPerIteration / 1e6 / seconds) } : {}),
     peakRssMiB: round(c.memory.peakRssMiB), heapUsedMiB: round(c.memory.heapUsedMiB),
+    ...Object.fromEntries(Object.entries(c.extra ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => [k, round(v)])),
   };
   const targets = checkTargets(metrics, c.targets);
   return { name: c.name, params: c.params, metrics, targets, pass: targets.every((t) => t.pass) };
@@ -123,6 +141,8 @@ export async function writeResult(dir: string, result: BenchResult): Promise<str
   return path;
 }
 
+const EXTRA_METRICS: readonly ExtraMetricName[] = ['ratio', 'filesPerSec', 'batchesPerSec', 'workerCpuMsPerFile', 'recoverySec', 'extraWallSec', 'duplicateFileShare'];
+
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 /** One line per case: what ran, how fast, how much memory, and each target with PASS/FAIL. */
@@ -131,6 +151,7 @@ export function formatCaseLine(bench: string, c: CaseResult): string {
   const tput = m.mbPerSec !== undefined ? ` ${fmt(m.mbPerSec)} MB/s` : '';
   const targets = c.targets.map((t) => `${t.metric} ${fmt(t.actual ?? NaN)} ${t.op} ${t.limit} ${t.pass ? 'PASS' : 'FAIL'}`).join(', ');
   const cpu = m.cpuMeanMs !== undefined ? ` cpu ${fmt(m.cpuMeanMs)} ms` : '';
-  return `${bench}/${c.name}: ${fmt(m.opsPerSec)} ops/s${tput} p50 ${fmt(m.p50Ms)} ms p95 ${fmt(m.p95Ms)} ms${cpu} (n=${m.iterations}) ` +
+  const extra = EXTRA_METRICS.filter((k) => m[k] !== undefined).map((k) => ` ${k} ${fmt(m[k]!)}`).join('');
+  return `${bench}/${c.name}: ${fmt(m.opsPerSec)} ops/s${tput} p50 ${fmt(m.p50Ms)} ms p95 ${fmt(m.p95Ms)} ms${cpu}${extra} (n=${m.iterations}) ` +
     `peak RSS ${fmt(m.peakRssMiB)} MiB heap ${fmt(m.heapUsedMiB)} MiB${targets ? ` | ${targets}` : ''}`;
 }

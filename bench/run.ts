@@ -47,8 +47,8 @@ async function child(args: BenchArgs, phase: NonNullable<BenchArgs['phase']>): P
 }
 
 /** Starts this script again for one phase of one bench; resolves with how it ended. */
-function runPhase(args: BenchArgs, kind: 'prepare' | 'run', bench: string, workDir: string): Promise<string | undefined> {
-  const argv = [...process.execArgv, '--expose-gc', process.argv[1]!, `--${kind}`, bench, '--work-dir', workDir, '--out', args.out];
+function runPhase(args: BenchArgs, kind: 'prepare' | 'run', bench: Benchmark, workDir: string): Promise<string | undefined> {
+  const argv = [...process.execArgv, '--expose-gc', process.argv[1]!, `--${kind}`, bench.name, '--work-dir', workDir, '--out', args.out];
   if (args.quick) argv.push('--quick');
   return new Promise((done) => {
     const p = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'pipe'] });
@@ -56,7 +56,8 @@ function runPhase(args: BenchArgs, kind: 'prepare' | 'run', bench: string, workD
     p.stderr.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
     });
-    const limit = args.quick ? PROCESS_TIMEOUT_MS.quick : PROCESS_TIMEOUT_MS.full;
+    const limits = bench.timeoutMs ?? PROCESS_TIMEOUT_MS;
+    const limit = args.quick ? limits.quick : limits.full;
     const timer = setTimeout(() => p.kill('SIGKILL'), limit);
     p.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -76,10 +77,10 @@ async function parent(args: BenchArgs): Promise<number> {
     const t0 = performance.now();
     let error: string | undefined;
     try {
-      if (bench.prepare) error = await runPhase(args, 'prepare', bench.name, workDir);
+      if (bench.prepare) error = await runPhase(args, 'prepare', bench, workDir);
       if (!error) {
         await rm(join(args.out, `${bench.name}.json`), { force: true });
-        error = await runPhase(args, 'run', bench.name, workDir);
+        error = await runPhase(args, 'run', bench, workDir);
       }
     } finally {
       await rm(workDir, { recursive: true, force: true });

@@ -4,8 +4,10 @@ import type { PdSchedulingSnapshot } from '../cluster/pd-config';
 import type { WaitingOn } from '../cluster/import-files';
 import type { ExistingTable } from '../plan/clustered-index-check';
 import type { RewriteRule } from '../plan/rewrite-rules';
+import type { PlannedPolicy } from '../plan/placement-sql';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
 import type { TableInfo } from '../plan/table-info';
+import type { PlanSequence, PlanView } from '../plan/views-and-sequences';
 import type { WorkflowHistorySource } from './earlier-run';
 
 /**
@@ -80,10 +82,21 @@ export interface ImportFilesOpts {
 
 /** TiDB's side: schema objects. All creation is "if not exists". */
 export interface SchemaControl {
+  /** Creates these placement policies unless they exist (`CREATE PLACEMENT POLICY IF NOT EXISTS`). */
+  createPlacementPolicies(policies: readonly PlannedPolicy[]): Promise<void>;
   createDatabase(db: PlanDatabase): Promise<void>;
   /** Creates the table (if missing) with the backup's column IDs and returns its TableInfo as TiDB holds it (new ids). */
   createTable(t: PlanTable): Promise<TableInfo>;
+  /**
+   * createTable for every table of a group, in one go so the tables can be created side by side and read
+   * back in bulk; returns each TableInfo, in order.
+   */
+  createTables(ts: readonly PlanTable[]): Promise<TableInfo[]>;
   getTable(db: string, name: string): Promise<TableInfo | undefined>;
+  /** Creates a sequence (if missing) and moves it to the backup's value; safe to repeat. */
+  createSequence(s: PlanSequence): Promise<void>;
+  /** Creates a view (if missing) once the tables it reads exist; safe to repeat. */
+  createView(v: PlanView): Promise<void>;
   /**
    * Replays one DDL job of an incremental backup; `later` are the jobs after it in replay order (a job whose
    * object a later job drops or renames away may meet it gone when it is replayed a second time).
@@ -93,6 +106,8 @@ export interface SchemaControl {
   restoreSystemTables(tables: readonly string[]): Promise<void>;
   /** How each existing table of these databases keys its rows (clustered-index pre-check); one bulk read, not one per table. */
   readHandleKinds(dbs: readonly string[]): Promise<ExistingTable[]>;
+  /** The target's mysql.tidb `new_collation_enabled` ("True"/"False"; undefined = no such row); absent = not checked. */
+  newCollationEnabled?(): Promise<string | undefined>;
   /** Whether TiDB keeps CHECK constraints (`@@global.tidb_enable_check_constraint`); absent = not checked before the restore. */
   checkConstraintsEnabled?(): Promise<boolean>;
   /** `ALTER TABLE … SET TIFLASH REPLICA count [LOCATION LABELS …]`; idempotent. */

@@ -31,6 +31,9 @@ export function planOptions(p: PlanInputs): PlanOptions {
     ...(p.skip && p.skip.length > 0 ? { skip: p.skip } : {}),
     // Refs recorded before schema objects were handled keep their plans (and hashes).
     ...(p.schemaObjects ? {} : { legacySchemaObjects: true }),
+    ...(p.allPolicies ? { allPolicies: true } : {}),
+    ...(p.partitionTextAsStored ? {} : { legacyPartitionText: true }),
+    ...(p.pinIndexIds ? {} : { legacyIndexIds: true }),
   };
 }
 

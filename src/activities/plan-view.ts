@@ -52,6 +52,8 @@ export function viewOfPlan(plan: RestorePlan, tableGroupSize: number, meta: { cl
       readyBatches,
       groupBatchEnd,
       ...(s.skipped ? { skipped: s.skipped } : {}),
+      ...(s.views ? { views: s.views } : {}),
+      ...(s.sequences ? { sequences: s.sequences } : {}),
     },
   };
 }

@@ -1,6 +1,7 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { clusteredIndexMismatchError, clusteredIndexMismatches, wantedTables } from '../plan/clustered-index-check';
 import { ErrorType } from '../plan/error-types';
+import { newCollationMismatch } from '../plan/new-collation-check';
 import { summarizeTiFlashReplicas } from '../plan/tiflash-replica';
 import type { ClusterScope, PlanRef } from '../workflows/types';
 import { ClusterError } from '../cluster/errors';
@@ -88,6 +89,16 @@ export function safepointActivities(pd: TsoAndGc, schema?: SchemaControl, plans?
         }
         if (!input.planRef || !schema || !plans) return {};
         const { plan } = await plans.load(input.planRef);
+
+        // First, as BR checks it when it reads the backup: keys and checksums depend on the collation mode.
+        if (schema.newCollationEnabled) {
+          const target = await schema.newCollationEnabled();
+          const mismatch = newCollationMismatch(plan.backup.newCollationsEnabled, target);
+          if (mismatch) throw mismatch;
+          if (plan.backup.newCollationsEnabled === '' || target === undefined) {
+            log.warn('new collation modes not compared: the backup or the target does not record it', { backup: plan.backup.newCollationsEnabled, target: target ?? null });
+          }
+        }
 
         const wanted = wantedTables(plan.tables, plan.ddlJobs);
         const dbs = [...new Map(wanted.map((w) => [w.db.toLowerCase(), w.db])).values()];

@@ -42,14 +42,37 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
       });
     },
 
+    /**
+     * Creates the plan's placement policies (BR creates them before any database, so default policies and
+     * tables find them), then its databases ("if not exists", so safe to repeat), then its sequences: before any
+     * table, since a column's DEFAULT may call NEXTVAL on one (BR creates them among the tables, in ID order, which puts them first in the same way).
+     * Returns the number of databases, as it did before sequences were restored.
+     */
     async createDatabases(input: { planRef: PlanRef }): Promise<number> {
       return typed(async () => {
         const { plan } = await plans.load(input.planRef);
+        if (plan.placementPolicies) await schema.createPlacementPolicies(plan.placementPolicies);
         for (const db of plan.databases) {
           await schema.createDatabase(db);
           heartbeat();
         }
+        for (const seq of plan.sequences ?? []) {
+          await schema.createSequence(seq);
+          heartbeat();
+        }
         return plan.databases.length;
+      });
+    },
+
+    /** Creates the plan's views, each after the views it reads (plan order), once every table exists; returns how many. */
+    async createViews(input: { planRef: PlanRef }): Promise<number> {
+      return typed(async () => {
+        const { plan } = await plans.load(input.planRef);
+        for (const v of plan.views ?? []) {
+          await schema.createView(v);
+          heartbeat();
+        }
+        return plan.views?.length ?? 0;
       });
     },
 
@@ -67,11 +90,11 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
         if (!group) throw ApplicationFailure.nonRetryable(`table group ${input.group} is not in plan ${input.planRef.hash}`, ErrorType.Internal);
         // Counted once per group, when a replica is wanted at all: PD is asked ~80 times for 10,000 tables.
         let tiflashStores: number | undefined;
-        const ids: number[] = [];
-        for (const ti of group) {
-          const t = plan.tables[ti]!;
-          const created = await schema.createTable(t);
-          ids.push(created.id);
+        const tables = group.map((ti) => plan.tables[ti]!);
+        const infos = await schema.createTables(tables);
+        const ids = infos.map((info) => info.id);
+        for (const [i, t] of tables.entries()) {
+          const created = infos[i]!;
           if (!pd || !(t.info.tiflash_replica?.Count ?? 0)) continue;
           tiflashStores ??= await pd.countTiFlashStores();
           const d = decideTiFlashReplica(t.info, tiflashStores);

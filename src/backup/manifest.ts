@@ -1,3 +1,4 @@
+import type { PolicyInfo } from '../plan/placement-sql';
 import type { DBInfo, TableInfo } from '../plan/table-info';
 
 /**
@@ -26,6 +27,8 @@ export interface Manifest {
   orphanFiles: BackupFile[];
   /** DDL jobs (TiDB model.Job JSON) of an incremental backup, in backup order. */
   ddlJobs: DdlJob[];
+  /** The source cluster's placement policies (backupmeta `policies`); absent or empty = none. */
+  placementPolicies?: PolicyInfo[];
 }
 
 export interface ManifestDatabase {

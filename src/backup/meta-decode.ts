@@ -1,7 +1,9 @@
 import { BrflowError, ErrorType } from '../plan/error-types';
 import { toHex } from '../plan/keys';
 import type { DBInfo, TableInfo } from '../plan/table-info';
-import { BackupMeta, MetaFile, type File, type Schema } from '../proto/brpb';
+import type { PolicyInfo } from '../plan/placement-sql';
+import { BackupMeta, MetaFile, type File, type PlacementPolicy, type Schema } from '../proto/brpb';
+import { parseTableInfoJson } from '../plan/table-info-json';
 import type { BackupFile, DdlJob } from './manifest';
 
 /**
@@ -77,11 +79,20 @@ export function decodeSchema(schema: Schema, where: string): DecodedSchema {
   const db = parseJson<DBInfo>(schema.db, `database JSON of a schema in ${where}`);
   if (typeof db.id !== 'number' || typeof db.db_name?.O !== 'string') throw corrupt(`a schema in ${where} has a DBInfo without id/db_name`);
   if (schema.table.length === 0) return { db };
-  const table = parseJson<TableInfo>(schema.table, `table JSON of a schema of database ${db.db_name.O} in ${where}`);
+  const table = parseJson<TableInfo>(schema.table, `table JSON of a schema of database ${db.db_name.O} in ${where}`, parseTableInfoJson);
   if (typeof table.id !== 'number' || typeof table.name?.O !== 'string') {
     throw corrupt(`a schema of database ${db.db_name.O} in ${where} has a TableInfo without id/name`);
   }
   return { db, table };
+}
+
+/** backupmeta `policies` (root meta in v1 and v2 alike): each `info` is a JSON model.PolicyInfo. */
+export function decodePolicies(policies: readonly PlacementPolicy[], where: string): PolicyInfo[] {
+  return policies.map((p, i) => {
+    const info = parseJson<PolicyInfo>(p.info, `placement policy #${i} in ${where}`);
+    if (typeof info.id !== 'number' || typeof info.name?.O !== 'string') throw corrupt(`placement policy #${i} in ${where} has no id/name`);
+    return info;
+  });
 }
 
 /** A data File message as plain Manifest data: hex keys and digests, decimal 64-bit numbers. */
@@ -106,9 +117,9 @@ export function toBackupFile(file: File, where: string): BackupFile {
   return out;
 }
 
-function parseJson<T>(bytes: Uint8Array, what: string): T {
+function parseJson<T>(bytes: Uint8Array, what: string, parse: (text: string) => unknown = JSON.parse): T {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+    return parse(new TextDecoder().decode(bytes)) as T;
   } catch (e) {
     throw corrupt(`${what} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }

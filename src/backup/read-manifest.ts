@@ -1,6 +1,6 @@
 import { decodeTableId, fromHex } from '../plan/keys';
 import type { BackupFile, Manifest, ManifestDatabase, ManifestTable } from './manifest';
-import { decodeSchema, parseDdlJobs, toBackupFile, META_V2 } from './meta-decode';
+import { decodePolicies, decodeSchema, parseDdlJobs, toBackupFile, META_V2 } from './meta-decode';
 import { readMetaContents, readRootMeta, storageMetaFileLoader, type MetaReadOptions } from './meta-reader';
 import type { BackupStorage } from './storage';
 
@@ -73,5 +73,6 @@ export async function readManifest(storage: BackupStorage, opts: ReadManifestOpt
     tables,
     orphanFiles,
     ddlJobs: parseDdlJobs(contents.ddlsJson, where),
+    ...(meta.policies.length > 0 ? { placementPolicies: decodePolicies(meta.policies, where) } : {}),
   };
 }

@@ -25,7 +25,22 @@ export interface TidbConnectionConfig {
   statusTls?: TlsOptions;
   /** Deadline of each SQL statement and HTTP request, and of connecting. @default TIDB_CALL_TIMEOUT_MS */
   timeoutMs?: number;
+  /**
+   * SQL sessions the worker opens to this TiDB at most (a pool): the tables of a group are created over them
+   * side by side. @default TIDB_DEFAULT_SESSIONS
+   */
+  sessions?: number;
 }
+
+/**
+ * BR's DDL concurrency (16 sessions). More sessions help TiDB v8 itself: with `tidb_enable_fast_create_table`
+ * (ON by default in v8.5) it merges CREATE TABLEs that arrive together for one schema into one DDL job. Measured
+ * on v8.5.3 (unistore, loaded 2-core host), TiDB's CPU per CREATE fell from ~18 ms at 1 session to ~14 ms at 16
+ * and ~9 ms at 32; 16 keeps the pool small, BRFLOW_TIDB_SESSIONS raises it.
+ */
+export const TIDB_DEFAULT_SESSIONS = 16;
+/** Upper bound of BRFLOW_TIDB_SESSIONS. */
+export const TIDB_MAX_SESSIONS = 64;
 
 /** Environment variables the worker reads (all optional; defaults in brackets). */
 export const TIDB_ENV = {
@@ -52,6 +67,8 @@ export const TIDB_ENV = {
   tlsMode: 'BRFLOW_TIDB_TLS',
   /** Per-call deadline in ms [30000] */
   timeoutMs: 'BRFLOW_TIDB_TIMEOUT_MS',
+  /** SQL sessions per worker, 1-64; each group's tables are created over them side by side [16] */
+  sessions: 'BRFLOW_TIDB_SESSIONS',
 } as const;
 
 /** Parses "host:port" (IPv6 in brackets); every problem names the variable and the fix. */
@@ -87,6 +104,12 @@ export function tidbConfigFromEnv(env: Record<string, string | undefined>, defau
     timeoutMs = Number(rawTimeout);
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) problems.push(`${TIDB_ENV.timeoutMs}: "${rawTimeout}" is not a positive number of milliseconds`);
   }
+  let sessions: number | undefined;
+  const rawSessions = env[TIDB_ENV.sessions];
+  if (rawSessions !== undefined && rawSessions !== '') {
+    sessions = Number(rawSessions);
+    if (!Number.isInteger(sessions) || sessions < 1 || sessions > TIDB_MAX_SESSIONS) problems.push(`${TIDB_ENV.sessions}: "${rawSessions}" is not a whole number of sessions from 1 to ${TIDB_MAX_SESSIONS}`);
+  }
   const own = readTlsSetting({ ca: env[TIDB_ENV.ca], cert: env[TIDB_ENV.cert], key: env[TIDB_ENV.key] }, TIDB_ENV, problems);
   const mode = env[TIDB_ENV.tlsMode];
   if (mode !== undefined && mode !== '' && mode !== 'cluster' && mode !== 'false') {
@@ -109,5 +132,6 @@ export function tidbConfigFromEnv(env: Record<string, string | undefined>, defau
     ...(tls ? { tls } : {}),
     ...(defaults.clusterTls ? { statusTls: defaults.clusterTls } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(sessions !== undefined ? { sessions } : {}),
   };
 }

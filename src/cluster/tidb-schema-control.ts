@@ -1,9 +1,17 @@
 import type { DdlJob } from '../backup/manifest';
 import type { ExistingTable } from '../plan/clustered-index-check';
 import { BrflowError, ErrorType } from '../plan/error-types';
+import { placementMismatches, type PlannedPolicy } from '../plan/placement-sql';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
 import { MysqlFlag, type TableInfo } from '../plan/table-info';
-import type { TidbClient } from './tidb';
+import type { PlanSequence, PlanView } from '../plan/views-and-sequences';
+import { TidbError, type TidbClient } from './tidb';
+
+/** TiDB's "no such table" and "unknown database": what CREATE VIEW answers when a table it reads is missing. */
+const ER_NO_SUCH_TABLE = 1146;
+const ER_BAD_DB = 1049;
+/** "Table exists": CREATE SEQUENCE of a name taken since we looked. */
+const ER_TABLE_EXISTS = 1050;
 
 /** The prefix plan/column-ids gives the placeholder columns that hold the backup's column-ID gaps. */
 const PLACEHOLDER_PATTERN = /__brflow_col_\d+/g;
@@ -20,30 +28,52 @@ const TABLE_INFO_VERSION_SEP_AUTO_INC = 5;
 export class TidbSchemaControl {
   constructor(private readonly client: TidbClient) {}
 
+  /** `CREATE PLACEMENT POLICY IF NOT EXISTS …` for each, before any database or table names one (BR CreatePolicies). */
+  async createPlacementPolicies(policies: readonly PlannedPolicy[]): Promise<void> {
+    if (policies.length > 0) await this.client.executeStatements(undefined, policies.map((p) => p.createSql));
+  }
+
   async createDatabase(db: PlanDatabase): Promise<void> {
     await this.client.createDatabases([db.createSql]);
+    // Setting the default policy again on a retry is harmless.
+    if (db.placementSql !== undefined) await this.client.executeStatements(undefined, [db.placementSql]);
+  }
+
+  /** Creates one table: createTables of a group of one. */
+  async createTable(t: PlanTable): Promise<TableInfo> {
+    return (await this.createTables([t]))[0]!;
   }
 
   /**
-   * Creates the table with the backup's column IDs (refusing it otherwise), finishing one an earlier try left
-   * part-way, and rebases its auto IDs. Returns the TableInfo TiDB holds afterwards (new table/partition IDs)
-   * for the rewrite rules.
+   * Creates the tables with the backup's column IDs (refusing them otherwise), finishing ones an earlier try
+   * left part-way, and rebases their auto IDs and adds their constraints, side by side over the client's
+   * session pool (TidbClient.createTables). Returns the TableInfo TiDB holds afterwards for each, in order (new
+   * table/partition IDs) for the rewrite rules. A table the plan cannot create is refused before any is created.
    */
-  async createTable(t: PlanTable): Promise<TableInfo> {
-    if (!t.layout || !t.layout.reproducible) {
-      const why = !t.layout ? 'the plan has no DDL for it (planned with noSchema)' : t.layout.reason;
-      throw new BrflowError(ErrorType.UnsupportedTable, `table ${t.db}.${t.name} cannot be created with its backup column IDs: ${why}; exclude it with a filter`);
-    }
-    const placeholders = [...new Set(t.layout.statements.join('\n').match(PLACEHOLDER_PATTERN) ?? [])];
-    const created = await this.client.createTable({ db: t.db, table: t.name, statements: t.layout.statements, backup: t.info, placeholderColumns: placeholders });
-    const rebased = await this.rebaseAutoIds(t.db, t.name, t.info);
-    if (t.constraints) {
-      await this.client.addConstraints(t.db, t.constraints.statements);
-      const info = (await this.client.tableInfo(t.db, t.name)) ?? created.info;
-      checkConstraints(t, info);
-      return info;
-    }
-    return rebased ? ((await this.client.tableInfo(t.db, t.name)) ?? created.info) : created.info;
+  async createTables(ts: readonly PlanTable[]): Promise<TableInfo[]> {
+    const toCreate = ts.map((t) => {
+      if (!t.layout || !t.layout.reproducible) {
+        const why = !t.layout ? 'the plan has no DDL for it (planned with noSchema)' : t.layout.reason;
+        throw new BrflowError(ErrorType.UnsupportedTable, `table ${t.db}.${t.name} cannot be created with its backup column IDs: ${why}; exclude it with a filter`);
+      }
+      const placeholders = [...new Set(t.layout.statements.join('\n').match(PLACEHOLDER_PATTERN) ?? [])];
+      return { db: t.db, table: t.name, statements: t.layout.statements, backup: t.info, placeholderColumns: placeholders };
+    });
+    const created = await this.client.createTables(toCreate, {
+      finish: async (_, i) => {
+        const t = ts[i]!;
+        await this.rebaseAutoIds(t.db, t.name, t.info);
+        if (t.constraints) await this.client.addConstraints(t.db, t.constraints.statements);
+        // Each statement sets a reference to what the backup had, so running them again on a retry changes nothing.
+        if (t.placement) await this.client.executeStatements(t.db, t.placement.statements);
+      },
+    });
+    return created.map((c, i) => {
+      const t = ts[i]!;
+      if (t.constraints) checkConstraints(t, c.info);
+      if (t.placement) checkPlacement(t, c.info);
+      return c.info;
+    });
   }
 
   /**
@@ -51,29 +81,77 @@ export class TidbSchemaControl {
    * `_tidb_rowid` one unless AUTO_ID_CACHE=1 separates them), auto_inc_id_extra the `_tidb_rowid` one of such
    * a separated table, auto_rand_id > 1 the AUTO_RANDOM one. Over SQL: `AUTO_INCREMENT = auto_inc_id` (only
    * where BR v5.3 sent it too, NeedAutoID), a rolled-back `_tidb_rowid` write, `AUTO_RANDOM_BASE = auto_rand_id`.
-   * Each moves a base up only, so repeating them is harmless. Returns whether any statement ran.
+   * Each moves a base up only, so repeating them is harmless.
    */
-  private async rebaseAutoIds(db: string, table: string, info: TableInfo): Promise<boolean> {
-    let ran = false;
+  private async rebaseAutoIds(db: string, table: string, info: TableInfo): Promise<void> {
     if (needAutoId(info) && info.auto_inc_id > 1) {
       await this.client.rebaseAutoIncrement(db, table, info.auto_inc_id);
-      ran = true;
     }
     const extra = Number(info['auto_inc_id_extra'] ?? 0);
     if (extra > 1 && separateAutoInc(info) && hasRowId(info)) {
       const autoInc = info.cols.find((c) => (c.type.Flag & MysqlFlag.AutoIncrement) !== 0);
       await this.client.rebaseRowId(db, table, extra - 1, autoInc?.name.O);
-      ran = true;
     }
     if (info.pk_is_handle && (info.auto_random_bits ?? 0) > 0 && (info.auto_rand_id ?? 0) > 1) {
       await this.client.rebaseAutoRandom(db, table, info.auto_rand_id ?? 0);
-      ran = true;
     }
-    return ran;
+  }
+
+  /**
+   * Creates a sequence and moves it to the backup's value (plan/sequence-sql.ts). A sequence that exists already
+   * (an earlier try, or made downstream: BR ignores existing objects too) only gets the final SETVAL, which
+   * moves a sequence forward only and so is safe to repeat; the CYCLE round trip runs once, with the CREATE.
+   * A table or view of that name is refused.
+   */
+  async createSequence(s: PlanSequence): Promise<void> {
+    const existing = await this.client.tableInfo(s.db, s.name);
+    if (existing && !existing.sequence) {
+      throw new BrflowError(ErrorType.TableExists, `sequence ${s.db}.${s.name} cannot be restored: a ${existing.view ? 'view' : 'table'} of that name exists; drop it or exclude the sequence from the restore`);
+    }
+    if (!existing) {
+      let created = true;
+      try {
+        await this.client.executeStatements(s.db, [s.createSql]);
+      } catch (e) {
+        // Made between our look and our CREATE (another attempt of this step): it runs the round trip, not us.
+        if (!(e instanceof TidbError && e.errno === ER_TABLE_EXISTS)) throw e;
+        created = false;
+      }
+      if (created) {
+        await this.client.executeStatements(s.db, s.valueStatements);
+        return;
+      }
+    }
+    await this.client.executeStatements(s.db, s.valueStatements.slice(-1));
+  }
+
+  /**
+   * Creates a view once every table exists. One that exists already is left as it is (BR's OnExistIgnore); a
+   * table or sequence of that name is refused, and so is a view reading a table the target does not have.
+   */
+  async createView(v: PlanView): Promise<void> {
+    const existing = await this.client.tableInfo(v.db, v.name);
+    if (existing) {
+      if (existing.view) return;
+      throw new BrflowError(ErrorType.TableExists, `view ${v.db}.${v.name} cannot be restored: a ${existing.sequence ? 'sequence' : 'table'} of that name exists; drop it or exclude the view from the restore`);
+    }
+    try {
+      await this.client.createView(v.db, v.createSql, { charset: v.charset, collate: v.collate });
+    } catch (e) {
+      if (!(e instanceof TidbError && (e.errno === ER_NO_SUCH_TABLE || e.errno === ER_BAD_DB))) throw e;
+      throw new BrflowError(
+        ErrorType.TableMissing,
+        `view ${v.db}.${v.name} reads a table or view the target does not have (${e.message}); restore it together with what it reads (widen the filters) or create those first, or exclude the view`,
+      );
+    }
   }
 
   async checkConstraintsEnabled(): Promise<boolean> {
     return this.client.checkConstraintsEnabled();
+  }
+
+  async newCollationEnabled(): Promise<string | undefined> {
+    return this.client.newCollationEnabled();
   }
 
   async getTable(db: string, name: string): Promise<TableInfo | undefined> {
@@ -117,6 +195,12 @@ function checkConstraints(t: PlanTable, info: TableInfo): void {
     ? ' TiDB ignores CHECK constraints while tidb_enable_check_constraint is OFF: run SET GLOBAL tidb_enable_check_constraint = ON on the target, or restore with "skip": ["checkConstraints"].'
     : '';
   throw new BrflowError(ErrorType.UnsupportedObject, `table ${t.db}.${t.name} was created but TiDB did not keep its ${missing.join(', ')}.${checkHint}`);
+}
+
+/** The created table must reference the policies the plan gave it and its partitions. */
+function checkPlacement(t: PlanTable, info: TableInfo): void {
+  const wrong = placementMismatches(t.placement!.expect, info);
+  if (wrong.length > 0) throw new BrflowError(ErrorType.UnsupportedObject, `table ${t.db}.${t.name} was created but TiDB did not keep its ${wrong.join(', ')}; restore with "placementMode": "ignore" to restore without placement`);
 }
 
 /** The table keys rows by `_tidb_rowid`: no integer handle, not clustered. */

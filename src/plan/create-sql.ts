@@ -257,7 +257,8 @@ export function columnDefinition(t: TableInfo, c: ColumnInfo, opts: ColumnDefOpt
 export function indexDefinition(t: TableInfo, idx: IndexInfo): string {
   let s = isPrimaryIndex(idx) ? 'PRIMARY KEY ' : isUniqueIndex(idx) ? `UNIQUE KEY ${quoteIdent(idx.idx_name.O)} ` : `KEY ${quoteIdent(idx.idx_name.O)} `;
   const cols = idx.idx_cols.map((ic) => {
-    const col = t.cols[ic.offset];
+    // By name: an expression key part names its hidden column, which holds the expression.
+    const col = t.cols.find((c) => c.name.L === ic.name.L) ?? t.cols[ic.offset];
     if (col?.hidden) return `(${col.generated_expr_string ?? ''})`;
     return quoteIdent(ic.name.O) + (ic.length !== UNSPECIFIED ? `(${ic.length})` : '');
   });
@@ -265,27 +266,90 @@ export function indexDefinition(t: TableInfo, idx: IndexInfo): string {
   if (idx.invisible || idx['is_invisible'] === true) s += ' /*!80000 INVISIBLE */';
   if (idx.comment) s += ` COMMENT ${quoteString(idx.comment)}`;
   if (isPrimaryIndex(idx)) s += t.pk_is_handle || t.is_common_handle ? ' /*T![clustered_index] CLUSTERED */' : ' /*T![clustered_index] NONCLUSTERED */';
+  // A global index of a partitioned table (v8.5: `UNIQUE KEY … GLOBAL`) spans all partitions under the table's ID.
+  if (idx.is_global === true) s += ' /*T![global_index] GLOBAL */';
   return s;
 }
 
 const PARTITION_TYPE: Record<number, string> = { 1: 'RANGE', 2: 'HASH', 3: 'LIST', 4: 'KEY' };
 
-/** ddl.AppendPartitionInfo. */
-export function partitionClause(p: PartitionInfo): string {
+const WORD_OPERATORS = new Set(['DIV', 'MOD', 'AND', 'OR', 'XOR']);
+
+/**
+ * The partitioning expression to write so that TiDB stores `expr` again. TiDB stores it restored with brackets
+ * around every binary operation (`a + b * 2` is kept as "(`a`+(`b`*2))", `(a + 1) * 2` as "(((`a`+1))*2)",
+ * checked on v8.5.3), and SHOW CREATE TABLE prints that text; parsed again, each of those brackets would become a
+ * parenthesised expression and gain another pair. So the brackets that directly enclose a binary operator (and
+ * are not a function call's) are left out: what remains parses to the expression TiDB recorded.
+ */
+export function partitionExprToWrite(expr: string): string {
+  const drop = new Set<number>();
+  const open: { at: number; call: boolean; hasOp: boolean; operand: boolean }[] = [];
+  const top = { hasOp: false, operand: false };
+  const frame = () => open[open.length - 1] ?? top;
+  for (let i = 0; i < expr.length; i++) {
+    const ch = expr[i]!;
+    if (ch === "'" || ch === '"' || ch === '`') {
+      // A quoted literal or name: skip to its close (a doubled quote or a backslash escape stays inside).
+      for (i++; i < expr.length; i++) {
+        if (expr[i] === '\\' && ch !== '`') i++;
+        else if (expr[i] === ch && expr[i + 1] === ch) i++;
+        else if (expr[i] === ch) break;
+      }
+      frame().operand = true;
+    } else if (ch === '(') {
+      const before = expr.slice(0, i).trimEnd();
+      open.push({ at: i, call: /[\w$]$/.test(before) && !WORD_OPERATORS.has(/[\w$]+$/.exec(before)![0].toUpperCase()), hasOp: false, operand: false });
+    } else if (ch === ')') {
+      const p = open.pop();
+      if (p && !p.call && p.hasOp) {
+        drop.add(p.at);
+        drop.add(i);
+      }
+      frame().operand = true;
+    } else if (/[\w$.]/.test(ch)) {
+      const word = /^[\w$.]+/.exec(expr.slice(i))![0];
+      const f = frame();
+      if (WORD_OPERATORS.has(word.toUpperCase()) && f.operand) {
+        f.hasOp = true;
+        f.operand = false;
+      } else f.operand = true;
+      i += word.length - 1;
+    } else if ('+-*/%&|^<>=!'.includes(ch)) {
+      const f = frame();
+      // A sign after an operand is a binary operator; at the start or after another operator it is unary.
+      if (f.operand) f.hasOp = true;
+      f.operand = false;
+    }
+  }
+  return [...expr].filter((_, i) => !drop.has(i)).join('').trim();
+}
+
+/**
+ * How partitionClause writes the expression and a `KEY ()` column list: 'to-write' so that TiDB records the
+ * backup's text again (partitionExprToWrite; `KEY ()` kept empty); 'as-shown' as SHOW CREATE TABLE prints the
+ * stored text; 'legacy' as brflow wrote it before (the stored text, KEY's columns listed), for plans of restores
+ * recorded then, whose content hash must not change.
+ */
+export type PartitionText = 'to-write' | 'as-shown' | 'legacy';
+
+/** ddl.AppendPartitionInfo: the clause that recreates the partitioning TiDB recorded. */
+export function partitionClause(p: PartitionInfo, opts: { text?: PartitionText } = {}): string {
   const type = PARTITION_TYPE[p.type] ?? 'RANGE';
   const hashLike = p.type === 2 || p.type === 4;
   const defaultNames = p.definitions.every((d, i) => d.name.O === `p${i}` && !d.comment);
+  const text = opts.text ?? 'to-write';
+  const expr = text === 'to-write' ? partitionExprToWrite(p.expr) : p.expr;
+  const keyColumns = p['is_empty_columns'] === true && text !== 'legacy' ? '' : (p.columns ?? []).map((c) => quoteIdent(c.O)).join(',');
   if (hashLike && defaultNames) {
-    const expr = p.type === 4 ? (p.columns ?? []).map((c) => quoteIdent(c.O)).join(',') : p.expr;
-    return `\nPARTITION BY ${type} (${expr}) PARTITIONS ${p.num ?? p.definitions.length}`;
+    return `\nPARTITION BY ${type} (${p.type === 4 ? keyColumns : expr}) PARTITIONS ${p.num ?? p.definitions.length}`;
   }
-  const keyCols = (p.columns ?? []).map((c) => quoteIdent(c.O)).join(',');
   // KEY partitioning names its columns in plain parentheses; `KEY COLUMNS(…)` is not valid SQL.
   let s = p.type === 4
-    ? `\nPARTITION BY KEY (${keyCols})\n(`
+    ? `\nPARTITION BY KEY (${keyColumns})\n(`
     : p.columns && p.columns.length > 0
     ? `\nPARTITION BY ${type} COLUMNS(${p.columns.map((c) => quoteIdent(c.O)).join(',')})\n(`
-    : `\nPARTITION BY ${type} (${p.expr})\n(`;
+    : `\nPARTITION BY ${type} (${expr})\n(`;
   s += p.definitions
     .map((d) => {
       let def = `PARTITION ${quoteIdent(d.name.O)}`;
@@ -309,6 +373,8 @@ export interface CreateTableOptions {
   autoIncrement?: number;
   /** Replace the column list (column-ids.ts creates gap placeholders). Defaults to the table's columns. */
   columns?: { col: ColumnInfo; opts?: ColumnDefOptions }[];
+  /** How to write the partitioning (PartitionText). @default 'to-write' */
+  partitionText?: PartitionText;
 }
 
 /** CREATE TABLE in SHOW CREATE TABLE layout. */
@@ -334,7 +400,7 @@ export function createTableSql(t: TableInfo, opts: CreateTableOptions = {}): str
   if (shard > 0) s += ` /*T! SHARD_ROW_ID_BITS=${shard} ${(t.pre_split_regions ?? 0) > 0 ? `PRE_SPLIT_REGIONS=${t.pre_split_regions} ` : ''}*/`;
   if ((t.auto_random_bits ?? 0) > 0 && (t.pre_split_regions ?? 0) > 0) s += ` /*T! PRE_SPLIT_REGIONS=${t.pre_split_regions} */`;
   if (t.comment) s += ` COMMENT=${quoteString(t.comment)}`;
-  if (t.partition) s += partitionClause(t.partition);
+  if (t.partition) s += partitionClause(t.partition, { text: opts.partitionText ?? 'to-write' });
   return s;
 }
 

@@ -23,7 +23,9 @@ export const ErrorType = {
   /** An existing table's clustered-index layout differs from the backup's (BR ErrRestoreModeMismatch). */
   RestoreModeMismatch: 'Brflow:Restore:ModeMismatch',
   ChecksumMismatch: 'Brflow:Restore:ChecksumMismatch',
-  /** A table a no-schema restore expects to exist is not in the target. */
+  /** The backup's new_collations_enabled differs from the target's new_collation_enabled (BR CheckNewCollationEnable). */
+  CollationMismatch: 'Brflow:Restore:CollationMismatch',
+  /** A table a no-schema restore expects to exist is not in the target, or a table a restored view reads. */
   TableMissing: 'Brflow:Restore:TableMissing',
   /** A table the restore would write into exists downstream with the backup's layout and holds rows already. */
   TableNotEmpty: 'Brflow:Restore:TableNotEmpty',
@@ -54,6 +56,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorTypeName[] = [
   ErrorType.ColumnIdMismatch,
   ErrorType.TableExists,
   ErrorType.RestoreModeMismatch,
+  ErrorType.CollationMismatch,
   ErrorType.ChecksumMismatch,
   ErrorType.TableMissing,
   ErrorType.TableNotEmpty,

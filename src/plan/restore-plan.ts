@@ -11,8 +11,10 @@ import { selectTables, type TableSelection } from './select-tables';
 import { splitCandidates } from './split-keys';
 import type { TableInfo } from './table-info';
 import { realSchemaName } from './table-filter';
-import { countObjects, databaseObjects, RECREATED_KINDS, schemaObjects, type SchemaObject, type SchemaObjectKind, type SkippedCounts } from './schema-objects';
+import { countObjects, databaseObjects, isRefused, schemaObjects, type SchemaObject, type SchemaObjectKind, type SkippedCounts } from './schema-objects';
+import { databasePlacementSql, planPolicies, policyRef, tablePlacement, tablePolicyRefs, type PlannedPolicy, type TablePlacement } from './placement-sql';
 import { tableConstraints, type TableConstraints } from './table-constraints';
+import { isViewOrSequence, planViewsAndSequences, type PlanSequence, type PlanView } from './views-and-sequences';
 
 export interface PlanOptions extends TableSelection {
   merge?: MergeOptions;
@@ -27,6 +29,19 @@ export interface PlanOptions extends TableSelection {
    * must not change under them.
    */
   legacySchemaObjects?: boolean;
+  /**
+   * Create every placement policy of the backup, as BR's full restore does (filters included; BR's `restore db` /
+   * `restore table`, here `db`, create only those referenced). Absent = only the referenced ones, which keeps the
+   * plans of restores recorded before placement was recreated as they were.
+   */
+  allPolicies?: boolean;
+  /**
+   * Write partitioning as before partition expressions were written the way TiDB stores them (create-sql.ts
+   * PartitionText 'legacy'). Only for restores recorded then (PlanRef without partitionTextAsStored).
+   */
+  legacyPartitionText?: boolean;
+  /** Index IDs left as they come, as before placeholder indexes pinned them. Only for PlanRefs without pinIndexIds. */
+  legacyIndexIds?: boolean;
 }
 
 export interface PlanDatabase {
@@ -36,8 +51,10 @@ export interface PlanDatabase {
   realName: string;
   id: number;
   createSql: string;
-  /** Its default placement policy (absent when none): refused unless the input skips placement. */
+  /** Its default placement policy (absent when none): recreated unless the input skips placement. */
   objects?: SchemaObject[];
+  /** `ALTER DATABASE … PLACEMENT POLICY = …`, run after it is created (absent: no policy, or placement skipped). */
+  placementSql?: string;
 }
 
 export interface PlanTable {
@@ -56,6 +73,8 @@ export interface PlanTable {
   objects?: SchemaObject[];
   /** Statements adding its foreign keys, CHECK constraints and TTL once it exists (absent when none). */
   constraints?: TableConstraints;
+  /** Statements giving it (and its partitions) the backed-up placement policies once it exists (absent when none). */
+  placement?: TablePlacement;
   /** What the backup recorded; the post-restore checksum must equal it (all "0" = no checksum recorded). */
   checksum: { crc64xor: string; totalKvs: string; totalBytes: string };
   /** Its ranges [rangeStart, rangeEnd) and batches [batchStart, batchEnd). */
@@ -96,6 +115,10 @@ export interface PlanSummary {
   skipped?: SkippedCounts;
   /** Objects that make the restore fail at planning: their kind is not skipped (absent when none). */
   unsupportedObjects?: number;
+  /** Views to recreate once every table exists (absent when none). */
+  views?: number;
+  /** Sequences to recreate with the databases (absent when none). */
+  sequences?: number;
 }
 
 /**
@@ -110,8 +133,14 @@ export interface RestorePlan {
   ranges: PlanRange[];
   batches: ImportBatch[];
   ddlJobs: DdlJob[];
+  /** Views, in creation order (absent when none, so plans without any keep their hash; none with noSchema). */
+  views?: PlanView[];
+  /** Sequences (absent when none; none with noSchema). */
+  sequences?: PlanSequence[];
   /** The object kinds the input skips (absent when none, so older plans keep their hash). */
   skip?: SchemaObjectKind[];
+  /** Placement policies to create before the databases (absent when none, so older plans keep their hash). */
+  placementPolicies?: PlannedPolicy[];
   summary: PlanSummary;
   /** contentHash of every other field. */
   hash: string;
@@ -129,14 +158,36 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     throw new BrflowError(ErrorType.InvalidInput, 'cannot do transactional restore from raw kv data: the backup was taken with `br backup raw`; restore it with `br restore raw`');
   }
   const sel = selectTables(manifest, opts);
+  // Placement is recreated unless skipped (or planned as before schema objects were handled, or no DDL at all).
+  const placement = !opts.noSchema && !opts.legacySchemaObjects && !(opts.skip ?? []).includes('placement');
+  const backupPolicies = new Set((manifest.placementPolicies ?? []).map((p) => p.name.L));
+  // A reference to a policy the backup does not hold cannot be recreated from it (BR would fail creating the table
+  // unless the target had one of that name): refused at planning, before anything changes.
+  // `refs` are the policies the objects' placement entries name, in the same order (schemaObjects lists the
+  // table's own before its partitions', as tablePolicyRefs does).
+  const markMissing = (objects: SchemaObject[], refs: readonly string[]): SchemaObject[] => {
+    if (!placement) return objects;
+    let i = 0;
+    return objects.map((o) => {
+      if (o.kind !== 'placement') return o;
+      const name = refs[i++];
+      return name !== undefined && !backupPolicies.has(name.toLowerCase()) ? { ...o, refusal: 'the backup does not hold this policy' } : o;
+    });
+  };
+  const dbsWithPolicy = new Set<string>();
   const databases: PlanDatabase[] = [...sel.databases]
     .sort((a, b) => cmp(a.name, b.name))
     .map((d) => {
-      const objects = opts.noSchema || opts.legacySchemaObjects ? [] : databaseObjects(d.info);
-      return { name: d.name, realName: realSchemaName(d.name), id: d.id, createSql: createDatabaseSql(d.info), ...(objects.length > 0 ? { objects } : {}) };
+      const objects = markMissing(opts.noSchema || opts.legacySchemaObjects ? [] : databaseObjects(d.info), [policyRef(d.info) ?? '']);
+      const placementSql = placement ? databasePlacementSql(d.info) : undefined;
+      if (placementSql !== undefined) dbsWithPolicy.add(d.name);
+      return { name: d.name, realName: realSchemaName(d.name), id: d.id, createSql: createDatabaseSql(d.info), ...(objects.length > 0 ? { objects } : {}), ...(placementSql !== undefined ? { placementSql } : {}) };
     });
 
-  const selected = [...sel.tables].sort((a, b) => cmp(a.db, b.db) || cmp(a.name, b.name) || a.id - b.id);
+  const sorted = [...sel.tables].sort((a, b) => cmp(a.db, b.db) || cmp(a.name, b.name) || a.id - b.id);
+  // Views and sequences hold no data: they are created by their own steps, never ingested or checksummed.
+  const selected = sorted.filter((t) => !isViewOrSequence(t));
+  const { views, sequences } = opts.noSchema ? { views: [], sequences: [] } : planViewsAndSequences(sorted.filter(isViewOrSequence));
   const ranges: PlanRange[] = [];
   const tables: PlanTable[] = selected.map((t, index) => {
     const merged = mergeFileRanges(groupFileRanges(t.files), opts.merge).ranges;
@@ -148,13 +199,15 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
       bytes += BigInt(f.totalBytes || '0');
       kvs += BigInt(f.totalKvs || '0');
     }
-    const objects = opts.noSchema || opts.legacySchemaObjects ? [] : schemaObjects(t.info);
+    const objects = markMissing(opts.noSchema || opts.legacySchemaObjects ? [] : schemaObjects(t.info), tablePolicyRefs(t.info));
     const constraints = objects.length > 0 ? tableConstraints(t.info, new Set(opts.skip ?? [])) : undefined;
+    const tp = placement ? tablePlacement(t.info, dbsWithPolicy.has(t.db)) : undefined;
     return {
       index, db: t.db, name: t.name, oldId: t.id, physicalIds: t.physicalIds, info: t.info,
-      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}) }),
+      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, { ...(opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}), ...(opts.legacyPartitionText ? { legacyPartitionText: true } : {}), ...(opts.legacyIndexIds ? { legacyIndexIds: true } : {}), ...(placement ? { placementRecreated: true } : {}) }) }),
       ...(objects.length > 0 ? { objects } : {}),
       ...(constraints ? { constraints } : {}),
+      ...(tp ? { placement: tp } : {}),
       checksum: { crc64xor: t.crc64xor, totalKvs: t.totalKvs, totalBytes: t.totalBytes },
       rangeStart, rangeEnd: ranges.length, batchStart: 0, batchEnd: 0, files: t.files.length, bytes: bytes.toString(), kvs: kvs.toString(),
     };
@@ -192,7 +245,9 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
   const skip = new Set(opts.skip ?? []);
   const allObjects = [...databases.flatMap((d) => d.objects ?? []), ...tables.flatMap((t) => t.objects ?? [])];
   const skipped = countObjects(allObjects.filter((o) => skip.has(o.kind)));
-  const refused = allObjects.filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind)).length;
+  const refused = allObjects.filter((o) => isRefused(o, skip)).length;
+  const referenced = new Set([...sel.databases.flatMap((d) => policyRef(d.info) ?? []), ...selected.flatMap((t) => tablePolicyRefs(t.info))].map((n) => n.toLowerCase()));
+  const placementPolicies = placement ? planPolicies(manifest.placementPolicies ?? [], referenced, opts.allPolicies === true && opts.db === undefined) : [];
   const start = manifest.startVersion;
   const body: Omit<RestorePlan, 'hash'> = {
     version: 1,
@@ -206,13 +261,18 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     ranges,
     batches,
     ddlJobs: sel.ddlJobs,
+    ...(views.length > 0 ? { views } : {}),
+    ...(sequences.length > 0 ? { sequences } : {}),
     ...(skip.size > 0 ? { skip: [...(opts.skip ?? [])] } : {}),
+    ...(placementPolicies.length > 0 ? { placementPolicies } : {}),
     summary: {
       databases: databases.length, tables: tables.length, files, bytes: bytes.toString(), sstBytes: sstBytes.toString(), kvs: kvs.toString(),
       ranges: ranges.length, batches: batches.length, ddlJobs: sel.ddlJobs.length,
       unsupportedTables: tables.filter((t) => t.layout && !t.layout.reproducible).length,
       ...(skipped ? { skipped } : {}),
       ...(refused > 0 ? { unsupportedObjects: refused } : {}),
+      ...(views.length > 0 ? { views: views.length } : {}),
+      ...(sequences.length > 0 ? { sequences: sequences.length } : {}),
     },
   };
   return { ...body, hash: contentHash(body) };
@@ -237,7 +297,7 @@ export function assertPlanRestorable(plan: RestorePlan): void {
   throw new BrflowError(
     ErrorType.UnsupportedObject,
     `brflow cannot recreate ${objects.reduce((n, o) => n + o.objects.length, 0)} schema object(s) of ${objects.length} table(s) or database(s): ` +
-      objects.map((o) => `${o.table === '' ? `database \`${o.db}\`` : `\`${o.db}\`.\`${o.table}\``}: ${o.objects.map((x) => x.name).join(', ')}`).join('; ') +
+      objects.map((o) => `${o.table === '' ? `database \`${o.db}\`` : `\`${o.db}\`.\`${o.table}\``}: ${o.objects.map((x) => x.name + (x.refusal !== undefined ? ` (${x.refusal})` : '')).join(', ')}`).join('; ') +
       `. Restore the tables without them with "skip": ${JSON.stringify(kinds)} in the restore input, or exclude the tables with a filter`,
   );
 }
@@ -245,7 +305,7 @@ export function assertPlanRestorable(plan: RestorePlan): void {
 /** Per table, the objects brflow cannot recreate whose kind the plan does not skip. */
 export function unsupportedObjects(plan: RestorePlan): { db: string; table: string; objects: SchemaObject[] }[] {
   const skip = new Set(plan.skip ?? []);
-  const refused = (objects: readonly SchemaObject[] | undefined) => (objects ?? []).filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind));
+  const refused = (objects: readonly SchemaObject[] | undefined) => (objects ?? []).filter((o) => isRefused(o, skip));
   return [
     ...plan.databases.flatMap((d) => {
       const objects = refused(d.objects);

@@ -3,22 +3,29 @@ import { STATE_PUBLIC } from './table-info-read';
 
 /**
  * The kinds of schema object a backed-up table can carry beyond its columns and indexes. brflow recreates
- * foreign keys, CHECK constraints and TTL (table-constraints.ts) unless the input's `skip` names the kind; a
- * kind it cannot recreate (placement) fails the restore at planning unless skipped: nothing is dropped without
- * the operator saying so.
+ * foreign keys, CHECK constraints and TTL (table-constraints.ts) and placement policies (placement-sql.ts) unless
+ * the input's `skip` names the kind; an object it cannot recreate (a placement policy the backup does not hold)
+ * fails the restore at planning unless skipped: nothing is dropped without the operator saying so.
  */
 export const SCHEMA_OBJECT_KINDS = ['foreignKeys', 'checkConstraints', 'ttl', 'placement'] as const;
 
 export type SchemaObjectKind = (typeof SCHEMA_OBJECT_KINDS)[number];
 
-/** The kinds brflow recreates after creating a table. */
-export const RECREATED_KINDS: ReadonlySet<SchemaObjectKind> = new Set(['foreignKeys', 'checkConstraints', 'ttl']);
+/** The kinds brflow recreates after creating a table (placement since placement-sql.ts; refs recorded before refuse it, see restore-plan.ts). */
+export const RECREATED_KINDS: ReadonlySet<SchemaObjectKind> = new Set(['foreignKeys', 'checkConstraints', 'ttl', 'placement']);
 
 /** One such object of a table. */
 export interface SchemaObject {
   kind: SchemaObjectKind;
   /** How the restore names it: `foreign key fk_1`, `CHECK constraint c1`, `TTL on created_at`, `placement policy p1`. */
   name: string;
+  /** Why this one cannot be recreated although its kind can (absent = it can): refused unless its kind is skipped. */
+  refusal?: string;
+}
+
+/** Whether `o` fails planning: its kind is not skipped and brflow cannot recreate it. */
+export function isRefused(o: SchemaObject, skip: ReadonlySet<SchemaObjectKind>, recreated: ReadonlySet<SchemaObjectKind> = RECREATED_KINDS): boolean {
+  return !skip.has(o.kind) && (!recreated.has(o.kind) || o.refusal !== undefined);
 }
 
 /** Counts of objects knowingly left out, per kind (history carries these, never the names). */

@@ -2,7 +2,7 @@ import { DEFAULT_BATCH_MAX_FILES } from '../plan/batches';
 import { DEFAULT_MERGE_REGION_KEY_COUNT, DEFAULT_MERGE_REGION_SIZE_BYTES } from '../plan/merge-ranges';
 import { CRYPTER_METHODS, parseCrypterMethod } from '../plan/crypter-method';
 import { tryParseTableFilter, formatFilterError } from '../plan/table-filter';
-import { validateSkip, type SchemaObjectKind } from '../plan/schema-objects';
+import { SCHEMA_OBJECT_KINDS, validateSkip, type SchemaObjectKind } from '../plan/schema-objects';
 import { DEFAULT_RETRIES, normalizeRetries } from './retry-timings';
 import type { ClusterRef, ClusterTlsPaths, CrypterRef, RestoreRequest, RestoreTimings } from './types';
 
@@ -45,7 +45,7 @@ const SECRET_KEYS = ['access-key', 'secret-access-key', 'session-token', 'access
 /** Storage query parameter names that may carry a credential (presigned `X-Amz-Signature`, `sig`, `token`, …). */
 const SECRET_PARAM = /pass|secret|token|key|sig|credential|auth/i;
 
-const KNOWN_KEYS = new Set(['storage', 'cluster', 'crypter', 'filters', 'caseSensitive', 'allowEmpty', 'skip', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings', 'resumeFrom', 'onClusterBusy']);
+const KNOWN_KEYS = new Set(['storage', 'cluster', 'crypter', 'filters', 'caseSensitive', 'allowEmpty', 'skip', 'placementMode', 'online', 'noSchema', 'checksum', 'concurrency', 'rangesInFlight', 'rateLimitBytesPerSec', 'batchFiles', 'mergeRegionSizeBytes', 'mergeRegionKeyCount', 'tableGroupSize', 'ddlConcurrency', 'maxBatchesPerRun', 'timings', 'resumeFrom', 'onClusterBusy']);
 
 /**
  * Validates a raw restore request and fills defaults. Every problem is reported at once, each naming the
@@ -125,6 +125,18 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
     if ('problems' in v) problems.push(...v.problems);
     else skip = v.value;
   }
+  // BR --with-tidb-placement-mode: 'ignore' restores without placement, which is what skip ["placement"] does.
+  let placementMode: RestoreRequest['placementMode'];
+  if (r.placementMode !== undefined) {
+    const m = typeof r.placementMode === 'string' ? r.placementMode.toLowerCase() : undefined;
+    if (m !== 'strict' && m !== 'ignore') problems.push(`placementMode: expected "strict" (recreate placement policies, the default) or "ignore" (restore without them), got ${JSON.stringify(r.placementMode)}`);
+    else if (m === 'strict' && skip.includes('placement')) problems.push('placementMode: "strict" recreates placement policies while skip lists "placement"; give one of them');
+    else {
+      placementMode = m;
+      // In the canonical order validateSkip gives, so the same set always plans (and hashes) the same.
+      if (m === 'ignore' && !skip.includes('placement')) skip = SCHEMA_OBJECT_KINDS.filter((k) => k === 'placement' || skip.includes(k));
+    }
+  }
   const concurrency = int(r, '', 'concurrency', DEFAULT_REQUEST.concurrency, 1, 512);
   const rateLimitBytesPerSec = int(r, '', 'rateLimitBytesPerSec', DEFAULT_REQUEST.rateLimitBytesPerSec, 0, Number.MAX_SAFE_INTEGER);
   const batchFiles = int(r, '', 'batchFiles', DEFAULT_REQUEST.batchFiles, 1, 10240);
@@ -167,7 +179,7 @@ export function normalizeRestoreRequest(raw: unknown): { value: RestoreRequest }
   if (!online && timings.keeperIntervalMs >= timings.pauseTtlSec * 1000) problems.push(`timings.keeperIntervalMs: ${timings.keeperIntervalMs} ms is not below timings.pauseTtlSec (${timings.pauseTtlSec} s); use at most a third of it`);
 
   if (problems.length > 0) return { problems };
-  return { value: { storage, ...(cluster ? { cluster } : {}), ...(crypter ? { crypter } : {}), filters, caseSensitive, allowEmpty, ...(skip.length > 0 ? { skip } : {}), online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings, ...(resumeFrom ? { resumeFrom } : {}), ...(onClusterBusy ? { onClusterBusy } : {}) } };
+  return { value: { storage, ...(cluster ? { cluster } : {}), ...(crypter ? { crypter } : {}), filters, caseSensitive, allowEmpty, ...(skip.length > 0 ? { skip } : {}), ...(placementMode ? { placementMode } : {}), online, noSchema, checksum, concurrency, rangesInFlight, rateLimitBytesPerSec, batchFiles, mergeRegionSizeBytes, mergeRegionKeyCount, tableGroupSize, ddlConcurrency, maxBatchesPerRun, timings, ...(resumeFrom ? { resumeFrom } : {}), ...(onClusterBusy ? { onClusterBusy } : {}) } };
 }
 
 /** Field names that look like a secret (a key, a password, a token), refused wherever they appear. */

@@ -34,6 +34,12 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
     ...(req.skip && req.skip.length > 0 ? { skip: req.skip } : {}),
     // Foreign keys, CHECKs and TTL recreated, placement refused unless skipped (refs recorded before lack it).
     schemaObjects: true,
+    // Every placement policy of the backup, as BR's full restore (refs recorded before lack it and plan as then).
+    allPolicies: true,
+    // Partition expressions written so TiDB stores the backup's text again (refs recorded before lack it).
+    partitionTextAsStored: true,
+    // Index IDs pinned by placeholder indexes (refs recorded before lack it).
+    pinIndexIds: true,
     // Small tables share batches (within their create-tables group) instead of one batch each.
     batchAcrossTables: true,
     // Where the workers read the backup's key; requests without one keep the input their histories recorded.

@@ -7,6 +7,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -39,6 +40,10 @@ export interface RestoreResult {
   tiflashReplicasDropped: number;
   /** Objects the tables were restored without because the input skips their kind, per kind (absent when none). */
   skipped?: SkippedCounts;
+  /** Views recreated (absent when the backup selection holds none). */
+  views?: number;
+  /** Sequences recreated (absent when none). */
+  sequences?: number;
 }
 
 /**
@@ -184,6 +189,9 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       }
       const o = await runPipeline(run, s);
       if (o === 'continue') return o;
+      // Views read tables and other views, so they come once every table exists (the plan orders them among
+      // themselves). Plans made before views were restored hold none, so earlier histories never reach the patch.
+      if ((s.views ?? 0) > 0 && !req.noSchema && patched('brflow-views')) await acts.schema.createViews({ planRef: s.planRef, ...target });
       if (s.systemTables > 0) {
         setPhase('system-tables');
         await acts.schema.restoreSystemTables({ planRef: s.planRef, ...target });
@@ -240,5 +248,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     runs: st.runs,
     tiflashReplicasDropped: st.tiflashReplicasDropped,
     ...(s.skipped ? { skipped: s.skipped } : {}),
+    ...(s.views ? { views: s.views } : {}),
+    ...(s.sequences ? { sequences: s.sequences } : {}),
   };
 }

@@ -132,6 +132,12 @@ export interface RestoreRequest {
    * here. Absent = none skipped.
    */
   skip?: SchemaObjectKind[];
+  /**
+   * BR --with-tidb-placement-mode: 'strict' recreates the backup's placement policies and every reference to them
+   * (the default), 'ignore' restores databases, tables and partitions without placement and counts them as skipped
+   * (the normalizer adds "placement" to `skip`). Absent = strict.
+   */
+  placementMode?: 'strict' | 'ignore';
   /** Most files in one ingest batch. @default 256 (BR's batch threshold: 128 ranges × 2 CFs) */
   batchFiles: number;
   /** BR --merge-region-size-bytes. @default 100663296 */
@@ -178,6 +184,21 @@ export interface PlanRef {
    * before: planned as then (those objects left out with a warning), so its plan hash still matches on resume.
    */
   schemaObjects?: boolean;
+  /**
+   * Every placement policy of the backup is created, referenced or not, as BR's full restore does; absent = only those
+   * the selected objects reference (refs recorded before placement was recreated: their plans and hashes stay).
+   */
+  allPolicies?: boolean;
+  /**
+   * Partition expressions are written so that TiDB stores the backup's text again (and `KEY ()` stays empty).
+   * Absent = a ref recorded before: partitioning written as then, so its plan hash still matches on resume.
+   */
+  partitionTextAsStored?: boolean;
+  /**
+   * Gaps dropped indexes left in the index IDs are taken by placeholder indexes, so every index keeps its ID.
+   * Absent = a ref recorded before: planned without them, so its plan hash still matches on resume.
+   */
+  pinIndexIds?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
   /**
@@ -216,6 +237,10 @@ export interface PlanSummary {
   groupBatchEnd: number[];
   /** Objects restored without, per kind, because the input skips the kind (absent when none): counts, never names. */
   skipped?: SkippedCounts;
+  /** Views the plan recreates once every table exists (absent when none). */
+  views?: number;
+  /** Sequences the plan recreates with the databases (absent when none). */
+  sequences?: number;
 }
 
 /** Schedulers paused and schedule-config values changed, with the originals to put back (BR ClusterConfig). */

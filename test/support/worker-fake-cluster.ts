@@ -7,6 +7,7 @@ import { restoreScheduleValues, SCHEDULERS_TO_PAUSE, type PdSchedulingSnapshot }
 import { decodeTableId, fromHex } from '../../src/plan/keys';
 import { findRuleByOldKey } from '../../src/plan/rewrite-rules';
 import type { TableInfo } from '../../src/plan/table-info';
+import type { PlanTable } from '../../src/plan/restore-plan';
 
 /**
  * An in-memory cluster (PD + TiKV stores + TiDB schema) that keeps its whole state in one JSON file, so a
@@ -39,6 +40,8 @@ export interface FakeClusterState {
   resetTs?: string;
   speedLimit: number;
   databases: string[];
+  /** Placement policies created (lower-case names); absent until one is. */
+  placementPolicies?: string[];
   tables: Record<string, TableInfo>;
   nextId: number;
   ddlJobs: number;
@@ -46,6 +49,8 @@ export interface FakeClusterState {
   ingests: Record<string, { count: number; newTableId: number; crc64xor: string; totalKvs: string; totalBytes: string }>;
   splitKeys: number;
   systemTablesRestored: string[];
+  /** Views and sequences created, as `db.name` (lower case), in creation order. */
+  schemaOnly?: string[];
   faults: FakeFault[];
   /** Delay each importFile by this many ms (to catch a batch mid-flight). */
   importDelayMs: number;
@@ -137,6 +142,13 @@ export class FakeCluster {
   }
 
   /** Throws when a scripted fault matches. */
+  private async addSchemaOnly(key: string): Promise<void> {
+    this.update((s) => {
+      s.schemaOnly ??= [];
+      if (!s.schemaOnly.includes(key)) s.schemaOnly.push(key);
+    });
+  }
+
   private fault(op: string, subject = ''): void {
     const hit = this.update((s) => {
       const i = s.faults.findIndex((f) => f.op === op && (!f.match || subject.includes(f.match)));
@@ -165,6 +177,20 @@ export class FakeCluster {
       brflowSafepoints: Object.entries(s.safepoints).filter(([k, v]) => k.startsWith('brflow-') && v.expiresAtMs > now).map(([k]) => k),
       speedLimit: s.speedLimit,
     };
+  }
+
+  private async createTable({ db, info }: PlanTable): Promise<TableInfo> {
+    this.fault('createTable', info.name.O);
+    return this.update((s) => {
+      const key = `${db}.${info.name.L}`;
+      if (!s.tables[key]) {
+        const id = s.nextId++;
+        const partition = info.partition ? { ...info.partition, definitions: info.partition.definitions.map((d) => ({ ...d, id: s.nextId++ })) } : null;
+        // Created by SQL, as the real client does: CREATE TABLE carries no TiFlash replica.
+        s.tables[key] = { ...info, id, partition, tiflash_replica: null };
+      }
+      return s.tables[key]!;
+    });
   }
 
   deps(): ActivityDeps {
@@ -264,25 +290,26 @@ export class FakeCluster {
         },
       },
       schema: {
+        createPlacementPolicies: async (policies) => {
+          this.update((s) => {
+            s.placementPolicies ??= [];
+            for (const p of policies) if (!s.placementPolicies.includes(p.name.toLowerCase())) s.placementPolicies.push(p.name.toLowerCase());
+          });
+        },
         createDatabase: async (db) => {
           this.update((s) => {
             if (!s.databases.includes(db.name.toLowerCase())) s.databases.push(db.name.toLowerCase());
           });
         },
-        createTable: async ({ db, info }) => {
-          this.fault('createTable', info.name.O);
-          return this.update((s) => {
-            const key = `${db}.${info.name.L}`;
-            if (!s.tables[key]) {
-              const id = s.nextId++;
-              const partition = info.partition ? { ...info.partition, definitions: info.partition.definitions.map((d) => ({ ...d, id: s.nextId++ })) } : null;
-              // Created by SQL, as the real client does: CREATE TABLE carries no TiFlash replica.
-              s.tables[key] = { ...info, id, partition, tiflash_replica: null };
-            }
-            return s.tables[key]!;
-          });
+        createTable: (t) => this.createTable(t),
+        createTables: async (ts) => {
+          const out: TableInfo[] = [];
+          for (const t of ts) out.push(await this.createTable(t));
+          return out;
         },
         getTable: async (db, name) => this.read().tables[`${db}.${name.toLowerCase()}`],
+        createSequence: async ({ db, name }) => this.addSchemaOnly(`${db}.${name}`.toLowerCase()),
+        createView: async ({ db, name }) => this.addSchemaOnly(`${db}.${name}`.toLowerCase()),
         execDdl: async () => {
           this.update((s) => {
             s.ddlJobs++;

@@ -1,6 +1,7 @@
 import type { Datum, DateTimeParts, JsonValue } from './datum';
 import { intDatum, NULL_DATUM, stringDatum, uintDatum } from './datum';
 import type { Prng } from './prng';
+import { MysqlFlag } from '../../plan/table-info';
 import { type ColumnSpec, ColumnTypes, type TableSpec } from './schema-builder';
 
 /**
@@ -177,6 +178,58 @@ const FIXED: GenTable[] = [
   },
 ];
 
+
+/**
+ * Tables a backup gets only when asked (make-backup `extraTables`), so every other generated backup stays as it
+ * was. Their TableInfo is what TiDB v8.5.3 records for the same CREATE TABLE (checked against the real server in
+ * test/integration/real-parts/generated-tables-real-tidb.test.ts).
+ */
+export type ExtraTableKind = 'expression-index' | 'list-columns';
+
+/** Deterministic in the row number, so the expression index's value can be computed from it too. */
+const gadgetPrice = (n: number): number => (n * 37) % 1000;
+
+const EXTRA: Record<ExtraTableKind, GenTable> = {
+  // CREATE TABLE gadgets (id int PRIMARY KEY, name varchar(32), price int, KEY idx_price_x2 ((price * 2)))
+  'expression-index': {
+    db: SHOP_DB, rowCount: (r) => r, features: ['expression index (hidden virtual column)'],
+    spec: {
+      name: 'gadgets', handle: 'int-pk',
+      columns: [
+        { name: 'id', type: ColumnTypes.int(), gen: (_r, n) => intDatum(n + 1) },
+        { name: 'name', type: ColumnTypes.varchar(32), gen: (r, n) => stringDatum(`gadget-${n}-${text(r, 1, 8)}`) },
+        { name: 'price', type: ColumnTypes.int(), gen: (_r, n) => intDatum(gadgetPrice(n)) },
+        // TiDB types integer arithmetic BIGINT with the binary flag; the index key holds the computed value.
+        {
+          name: '_V$_idx_price_x2_0', type: { ...ColumnTypes.bigint(), Flag: MysqlFlag.Binary }, expression: { text: '`price` * 2', columns: ['price'] },
+          gen: (_r, n) => intDatum(gadgetPrice(n) * 2),
+        },
+      ],
+      indexes: [{ name: 'PRIMARY', columns: ['id'], primary: true }, { name: 'idx_price_x2', columns: ['_V$_idx_price_x2_0'] }],
+    },
+  },
+  // CREATE TABLE regions_list (id bigint, region varchar(8), qty int, KEY idx_region (region)) PARTITION BY LIST COLUMNS (region)
+  //   (PARTITION p_eu VALUES IN ('eu', 'uk'), PARTITION p_us VALUES IN ('us'), PARTITION p_other DEFAULT)
+  'list-columns': {
+    db: SHOP_DB, rowCount: (r) => r, features: ['list columns partitions with a DEFAULT partition'],
+    spec: {
+      name: 'regions_list', handle: 'rowid',
+      partition: { kind: 'list-columns', column: 'region', lists: [{ name: 'p_eu', values: ['eu', 'uk'] }, { name: 'p_us', values: ['us'] }, { name: 'p_other', values: 'DEFAULT' }] },
+      columns: [
+        { name: 'id', type: ColumnTypes.bigint(), gen: (_r, n) => intDatum(n + 1) },
+        // 'jp' and 'br' land in the DEFAULT partition.
+        { name: 'region', type: ColumnTypes.varchar(8), gen: (r) => stringDatum(r.pick(['eu', 'uk', 'us', 'jp', 'br'])) },
+        { name: 'qty', type: ColumnTypes.int(), gen: (r) => intDatum(r.int(0, 99)) },
+      ],
+      indexes: [{ name: 'idx_region', columns: ['region'] }],
+    },
+  },
+};
+
+/** The extra tables of `kinds`, in the order given. */
+export function extraTables(kinds: readonly ExtraTableKind[]): GenTable[] {
+  return kinds.map((k) => EXTRA[k]);
+}
 
 /** The first `count` tables of the catalog (clones of `order` past the fixed ones). */
 export function catalogTables(count: number): GenTable[] {

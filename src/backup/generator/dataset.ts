@@ -1,14 +1,16 @@
+import type { PolicyInfo } from '../../plan/placement-sql';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { composeTs } from '../../plan/keys';
 import type { DBInfo, TableInfo } from '../../plan/table-info';
 import { backupClock } from './clock';
-import { catalogTables, type GenColumn, type GenTable, SHOP_DB } from './catalog';
+import { catalogTables, extraTables, type ExtraTableKind, type GenColumn, type GenTable, SHOP_DB } from './catalog';
 import type { Datum } from './datum';
 import { intDatum, NULL_DATUM, stringDatum } from './datum';
 import { createPrng, type Prng } from './prng';
-import { buildDbInfo, buildTableInfo, ciStr, ColumnTypes } from './schema-builder';
+import { buildDbInfo, buildTableInfo, ciStr, ColumnTypes, partitionCount } from './schema-builder';
 import { SYS_TABLES } from './sys-tables';
 import { type RawKv, rowKvs, type TableRow } from './table-kv';
+import { schemaOnlyObjects } from './views-sequences';
 
 /**
  * The logical content of a generated backup: schemas as they are at the backup's end_version, every MVCC
@@ -24,6 +26,12 @@ export interface DatasetOptions {
   tiflashReplicas?: readonly TiFlashReplicaSpec[];
   /** TableInfo fields to add to tables ("db.table"), as TiDB records them: fk_info, constraint_info, ttl_info, policy_ref_info. */
   schemaObjects?: readonly SchemaObjectSpec[];
+  /** The source cluster's placement policies (model.PolicyInfo), written to backupmeta `policies`. @default none */
+  placementPolicies?: readonly PolicyInfo[];
+  /** Add a sequence and two views (one over the other) to the `shop` database (views-sequences.ts). @default false */
+  viewsAndSequences?: boolean;
+  /** Tables to add after the catalog's (catalog.ts EXTRA): an expression index, list columns partitions. @default none */
+  extraTables?: readonly ExtraTableKind[];
 }
 
 export interface SchemaObjectSpec {
@@ -69,6 +77,8 @@ export interface Dataset {
   tables: DatasetTable[];
   /** model.Job objects (bigint fields for TSOs), in execution order. */
   ddlJobs: Record<string, unknown>[];
+  /** backupmeta `policies`: the placement policies (absent = none). */
+  placementPolicies?: readonly PolicyInfo[];
 }
 
 /** TiDB hands out database, table, partition and job IDs from one global counter; user objects start here. */
@@ -101,6 +111,14 @@ function physicalIdOf(t: LiveTable, row: TableRow): number {
   if (!p) return t.info.id;
   const col = t.info.cols.findIndex((c) => c.name.L === p.column.toLowerCase());
   const d = row.datums[col];
+  if (p.kind === 'list-columns') {
+    if (d?.kind !== 'string') throw new Error(`list columns partition column ${p.column} of ${t.info.name.O} is not a string`);
+    const v = d.value;
+    const i = (p.lists ?? []).findIndex((l) => l.values !== 'DEFAULT' && l.values.includes(v));
+    const at = i >= 0 ? i : (p.lists ?? []).findIndex((l) => l.values === 'DEFAULT');
+    if (at < 0) throw new Error(`row value ${v} of ${t.info.name.O} is in no list partition`);
+    return t.physicalIds[at]!;
+  }
   if (d?.kind !== 'int') throw new Error(`partition column ${p.column} of ${t.info.name.O} is not an int`);
   if (p.kind === 'hash') {
     const n = BigInt(p.count ?? 1);
@@ -134,7 +152,7 @@ function buildTables(gens: GenTable[], ids: IdAllocator, dbs: Map<string, DBInfo
     let db = dbs.get(g.db);
     if (!db) dbs.set(g.db, (db = buildDbInfo(sys ? MYSQL_DB_ID : ids.take(), g.db)));
     const id = ids.take();
-    const n = g.spec.partition ? (g.spec.partition.kind === 'range' ? (g.spec.partition.lessThan ?? []).length : (g.spec.partition.count ?? 0)) : 0;
+    const n = g.spec.partition ? partitionCount(g.spec.partition) : 0;
     const partitionIds = Array.from({ length: n }, () => ids.take());
     const total = g.rowCount(rowsPerTable);
     // Row IDs of the increment's inserts stay below total + rowsPerTable (see changeTable).
@@ -164,7 +182,7 @@ export function generateDataset(opts: DatasetOptions): Dataset {
   const ids = new IdAllocator(FIRST_USER_ID);
   const dbs = new Map<string, DBInfo>();
   const updateTs = composeTs(clock.fullEndMs - 7_200_000, 0);
-  const live = buildTables(catalogTables(opts.tables), ids, dbs, updateTs, opts.rowsPerTable, root);
+  const live = buildTables([...catalogTables(opts.tables), ...extraTables(opts.extraTables ?? [])], ids, dbs, updateTs, opts.rowsPerTable, root);
   const sysDbs = new Map<string, DBInfo>();
   const sys = opts.withSysTables
     ? buildTables(SYS_TABLES, new IdAllocator(FIRST_SYS_TABLE_ID), sysDbs, updateTs, opts.rowsPerTable, root.fork('sys'), true)
@@ -177,6 +195,15 @@ export function generateDataset(opts: DatasetOptions): Dataset {
   }
   const ddlJobs: Record<string, unknown>[] = [];
   const changes = opts.incremental ? applyIncrementalDdl(live, ids, dbs, clock.fullEndMs, ddlJobs) : undefined;
+  // IDs after everything else, so backups without them keep every ID they had.
+  const schemaOnly: DatasetTable[] = [];
+  if (opts.viewsAndSequences) {
+    const base = live.find((t) => t.db.db_name.O === SHOP_DB && !t.dropped);
+    if (!base) throw new BrflowError(ErrorType.InvalidInput, `viewsAndSequences: the generated catalog has no ${SHOP_DB} table to base the views on; generate at least 1 table`);
+    for (const o of schemaOnlyObjects(base.db, base.info, () => ids.take())) {
+      schemaOnly.push({ db: base.db, info: o.info, physicalIds: [o.info.id], rowCount: 0, features: o.features, versions: () => new Map() });
+    }
+  }
 
   const tables = [...live, ...sys].filter((t) => !t.dropped).map((t): DatasetTable => {
     const dt: DatasetTable = {
@@ -198,6 +225,7 @@ export function generateDataset(opts: DatasetOptions): Dataset {
     };
     return dt;
   });
+  tables.push(...schemaOnly);
   return {
     clusterId: CLUSTER_ID_BASE + BigInt(Math.abs(opts.seed) % 1_000_000),
     startVersion: opts.incremental ? clock.fullEndTs : 0n,
@@ -205,6 +233,7 @@ export function generateDataset(opts: DatasetOptions): Dataset {
     databases: [...dbs.values(), ...sysDbs.values()],
     tables,
     ddlJobs,
+    ...(opts.placementPolicies && opts.placementPolicies.length > 0 ? { placementPolicies: opts.placementPolicies } : {}),
   };
 }
 

@@ -1,9 +1,11 @@
+import type { PolicyInfo } from '../../plan/placement-sql';
 import { extractPhysical } from '../../plan/keys';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import type { BackupCipher } from '../cipher';
 import { initSstCodecs, type SstCompression } from '../sst';
 import type { BackupStorage } from '../storage';
 import { buildDataFiles } from './data-files';
+import type { ExtraTableKind } from './catalog';
 import { generateDataset, type SchemaObjectSpec, type TiFlashReplicaSpec } from './dataset';
 import { BACKUP_META, buildMetaObjects, groupByPhysicalId } from './meta-writer';
 import { createPrng } from './prng';
@@ -23,6 +25,11 @@ export interface MakeBackupOptions {
   compression: SstCompression;
   incremental: boolean;
   withSysTables: boolean;
+  /**
+   * Regions (so files per column family) each backup range is cut into: more = more, smaller files, as a
+   * table spread over many regions backs up. @default 3
+   */
+  regionsPerRange?: number;
   /** v2 only: entries per leaf metafile and whether to add an intermediate level. */
   metaLeafEntries?: number;
   metaTwoLevel?: boolean;
@@ -30,6 +37,12 @@ export interface MakeBackupOptions {
   tiflashReplicas?: readonly TiFlashReplicaSpec[];
   /** TableInfo fields (foreign keys, CHECK constraints, TTL, placement) to give tables. @default none */
   schemaObjects?: readonly SchemaObjectSpec[];
+  /** Placement policies (model.PolicyInfo) the backed-up cluster had, written to backupmeta `policies`. @default none */
+  placementPolicies?: readonly PolicyInfo[];
+  /** Add a sequence and two views, one over the other, to the `shop` database (generator/views-sequences.ts). @default false */
+  viewsAndSequences?: boolean;
+  /** Tables added after the catalog's: `expression-index` (shop.gadgets), `list-columns` (shop.regions_list). @default none */
+  extraTables?: readonly ExtraTableKind[];
   /**
    * Encrypt as BR --crypter.method/--crypter.key does: data files, metafiles and backupmeta (IVs derived from
    * key, name and content, so the output stays reproducible). @default plaintext
@@ -107,6 +120,9 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     seed: opts.seed, tables: opts.tables, rowsPerTable: opts.rows, incremental: opts.incremental, withSysTables: opts.withSysTables,
     ...(opts.tiflashReplicas ? { tiflashReplicas: opts.tiflashReplicas } : {}),
     ...(opts.schemaObjects ? { schemaObjects: opts.schemaObjects } : {}),
+    ...(opts.placementPolicies ? { placementPolicies: opts.placementPolicies } : {}),
+    ...(opts.viewsAndSequences ? { viewsAndSequences: true } : {}),
+    ...(opts.extraTables ? { extraTables: opts.extraTables } : {}),
   });
   const unixMs = Number(extractPhysical(ds.endVersion));
   await storage.write(BACKUP_LOCK, new TextEncoder().encode(LOCK_TEXT));
@@ -126,7 +142,7 @@ export async function makeBackup(storage: BackupStorage, opts: MakeBackupOptions
     if (pending.size >= WRITE_CONCURRENCY) await Promise.race(pending);
     if (failure) throw failure.error;
   };
-  const files = await buildDataFiles(ds, { compression: opts.compression, unixMs, ...(opts.cipher ? { cipher: opts.cipher } : {}) }, createPrng(opts.seed).fork('regions'), (f, bytes) => sink(f.name, bytes));
+  const files = await buildDataFiles(ds, { compression: opts.compression, unixMs, ...(opts.cipher ? { cipher: opts.cipher } : {}), ...(opts.regionsPerRange !== undefined ? { regionsPerRange: opts.regionsPerRange } : {}) }, createPrng(opts.seed).fork('regions'), (f, bytes) => sink(f.name, bytes));
   await Promise.all(pending);
   if (failure) throw failure.error;
   const meta = buildMetaObjects(ds, files, { metaVersion: opts.metaVersion, leafEntries: opts.metaLeafEntries, twoLevel: opts.metaTwoLevel, ...(opts.cipher ? { cipher: opts.cipher } : {}) });

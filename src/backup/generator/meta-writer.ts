@@ -103,6 +103,8 @@ export function buildMetaObjects(ds: Dataset, files: DataFile[], opts: MetaWrite
     brVersion: BR_VERSION, newCollationsEnabled: 'True',
     backupSize: files.reduce((n, f) => n + BigInt(f.size), 0n),
     ddls: Buffer.from(opts.metaVersion === 1 ? `[${ddlTexts.join(',')}]` : '[]'),
+    // Inline in the root meta for v1 and v2 alike, as BR writes them.
+    policies: (ds.placementPolicies ?? []).map((p) => ({ info: Buffer.from(toGoJson(p)) })),
   });
   const objects: MetaObject[] = [];
   if (opts.metaVersion === 1) {

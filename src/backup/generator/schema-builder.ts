@@ -23,6 +23,11 @@ export interface ColumnSpec {
   name: string;
   type: FieldType;
   notNull?: boolean;
+  /**
+   * The hidden virtual column TiDB adds for an expression key part (named `_V$_<index>_<position>`, listed after
+   * the table's columns): the expression as TiDB restores it and the columns it reads.
+   */
+  expression?: { text: string; columns: string[] };
 }
 
 function fieldType(tp: number, flen: number, decimal: number, charset: string, collate: string, flag = 0): FieldType {
@@ -45,10 +50,12 @@ export const ColumnTypes = {
 export function buildColumn(id: number, offset: number, spec: ColumnSpec): ColumnInfo {
   // Generated columns have no DEFAULT clause, so a NOT NULL one has "no default value" too (TiDB sets both).
   const type: FieldType = { ...spec.type, Flag: spec.type.Flag | (spec.notNull ? MysqlFlag.NotNull | MysqlFlag.NoDefaultValue : 0) };
+  const e = spec.expression;
   return {
     id, name: ciStr(spec.name), offset, origin_default: null, origin_default_bit: null, default: null, default_bit: null,
-    default_is_expr: false, generated_expr_string: '', generated_stored: false, dependences: null, type, state: STATE_PUBLIC,
-    comment: '', hidden: false, change_state_info: null, version: COLUMN_INFO_VERSION,
+    default_is_expr: false, generated_expr_string: e?.text ?? '', generated_stored: false,
+    dependences: e ? Object.fromEntries(e.columns.map((c) => [c.toLowerCase(), {}])) : null, type, state: STATE_PUBLIC,
+    comment: '', hidden: e !== undefined, change_state_info: null, version: COLUMN_INFO_VERSION,
   };
 }
 
@@ -60,12 +67,19 @@ export interface IndexSpec {
 }
 
 export interface PartitionSpec {
-  kind: 'range' | 'hash';
-  /** Partition expression column. */
+  kind: 'range' | 'hash' | 'list-columns';
+  /** Partition expression column (list-columns: the one partitioning column). */
   column: string;
   /** Range: upper bounds ("MAXVALUE" allowed), one partition each. Hash: the count. */
   lessThan?: string[];
   count?: number;
+  /** List columns: each partition's name and string values, or DEFAULT (the rows no other partition lists). */
+  lists?: { name: string; values: string[] | 'DEFAULT' }[];
+}
+
+/** How many partitions a spec makes. */
+export function partitionCount(p: PartitionSpec): number {
+  return p.kind === 'range' ? (p.lessThan ?? []).length : p.kind === 'list-columns' ? (p.lists ?? []).length : (p.count ?? 0);
 }
 
 export interface TableSpec {
@@ -150,10 +164,26 @@ export function buildTableInfo(spec: TableSpec, ids: TableIds, updateTs: bigint,
   } as TableInfo;
 }
 
+/** Quotes a string value as TiDB records it in a LIST COLUMNS partition's in_values. */
+function listValue(v: string): string {
+  return `'${v.replace(/'/g, "''")}'`;
+}
+
 function buildPartition(spec: TableSpec, ids: TableIds): PartitionInfo {
   const p = spec.partition!;
-  const n = p.kind === 'range' ? (p.lessThan ?? []).length : (p.count ?? 0);
+  const n = partitionCount(p);
   if (n === 0 || ids.partitionIds.length !== n) throw new Error(`table ${spec.name}: ${n} partitions but ${ids.partitionIds.length} partition IDs`);
+  if (p.kind === 'list-columns') {
+    // As v8.5.3 records `PARTITION BY LIST COLUMNS (c) (PARTITION p VALUES IN ('a','b'), …, PARTITION d DEFAULT)`.
+    return {
+      type: 3, expr: '', columns: [ciStr(p.column)], enable: true, is_empty_columns: false,
+      definitions: ids.partitionIds.map((id, i) => {
+        const l = p.lists![i]!;
+        return { id, name: ciStr(l.name), less_than: null, in_values: l.values === 'DEFAULT' ? [['DEFAULT']] : l.values.map((v) => [listValue(v)]), policy_ref_info: null };
+      }),
+      adding_definitions: null, dropping_definitions: null, states: null, num: n, ddl_state: 0,
+    } as PartitionInfo;
+  }
   return {
     type: p.kind === 'range' ? 1 : 2,
     expr: `\`${p.column}\``,

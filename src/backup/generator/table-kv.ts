@@ -76,10 +76,15 @@ export function recordKeyOf(physicalId: number, h: Handle): Uint8Array {
   return concatBytes(recordPrefix(physicalId), handleBytes);
 }
 
-/** The row value: every column except an int primary key that is the handle. */
+/** A virtual generated column (an expression index's hidden one too): computed on read, never stored in the row. */
+function isVirtual(c: ColumnInfo): boolean {
+  return typeof c.generated_expr_string === 'string' && c.generated_expr_string !== '' && c.generated_stored !== true;
+}
+
+/** The row value: every column except an int primary key that is the handle and virtual generated columns. */
 export function encodeRecordValue(t: TableInfo, row: TableRow): Uint8Array {
   const pk = pkHandleColumn(t);
-  const cols: RowColumn[] = t.cols.filter((c) => c !== pk).map((c) => ({ id: c.id, datum: row.datums[c.offset]! }));
+  const cols: RowColumn[] = t.cols.filter((c) => c !== pk && !isVirtual(c)).map((c) => ({ id: c.id, datum: row.datums[c.offset]! }));
   return encodeRowV2(cols);
 }
 

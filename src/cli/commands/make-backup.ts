@@ -16,6 +16,8 @@ interface MakeBackupFlags {
   seed: number;
   incremental: boolean;
   withSysTables: boolean;
+  /** Add a sequence and two views (one over the other) to `shop`. */
+  viewsAndSequences?: boolean;
   metaLeafEntries?: number;
   metaTwoLevel: boolean;
   json: boolean;
@@ -71,6 +73,7 @@ export async function runMakeBackup(flags: MakeBackupFlags, write: (s: string) =
       compression: flags.compression as SstCompression, incremental: flags.incremental, withSysTables: flags.withSysTables,
       ...(flags.metaLeafEntries !== undefined ? { metaLeafEntries: flags.metaLeafEntries } : {}), metaTwoLevel: flags.metaTwoLevel,
       ...(key ? { cipher: key.cipher } : {}),
+      ...(flags.viewsAndSequences ? { viewsAndSequences: true } : {}),
     };
     const summary = await makeBackup(storage, opts);
     write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderMakeBackupSummary(summary));
@@ -93,6 +96,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'PRNG seed; the same seed writes the same bytes', int, d.seed)
     .option('--incremental', 'write the incremental backup that follows the full backup of the same seed', false)
     .option('--with-sys-tables', 'also back up mysql.user, mysql.global_priv and mysql.stats_meta', false)
+    .option('--views-and-sequences', 'also back up a sequence (with its current value) and two views, one over the other, in shop', false)
     .option('--meta-leaf-entries <n>', 'meta v2: entries per leaf metafile (default: one leaf per kind)', int)
     .option('--meta-two-level', 'meta v2: add an intermediate metafile level', false)
     .option('--encrypt <method>', `encrypt as BR --crypter.method does: ${CRYPTER_METHODS.join(', ')} (with --key-file)`)

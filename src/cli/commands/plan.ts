@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openStorage } from '../../backup/open-storage';
 import { readManifest } from '../../backup/read-manifest';
 import { planRestore, unsupportedObjects, type RestorePlan } from '../../plan/restore-plan';
-import { RECREATED_KINDS, validateSkip, type SchemaObjectKind } from '../../plan/schema-objects';
+import { isRefused, validateSkip, type SchemaObject, type SchemaObjectKind } from '../../plan/schema-objects';
 import { BrflowError, ErrorType } from '../../plan/error-types';
 import { cipherFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
 
@@ -47,14 +47,14 @@ export function planRows(plan: RestorePlan): PlanTableRow[] {
     ranges: t.rangeEnd - t.rangeStart,
     batches: t.batchEnd - t.batchStart,
     ...(t.layout && !t.layout.reproducible ? { unsupported: t.layout.reason } : {}),
-    ...(t.layout && t.layout.reproducible ? { statements: [...t.layout.statements, ...(t.constraints?.statements ?? [])] } : {}),
+    ...(t.layout && t.layout.reproducible ? { statements: [...t.layout.statements, ...(t.constraints?.statements ?? []), ...(t.placement?.statements ?? [])] } : {}),
     ...objectsOf(plan, t.objects ?? []),
   }));
 }
 
-function objectsOf(plan: RestorePlan, objects: readonly { kind: SchemaObjectKind; name: string }[]): { refused?: string[]; skipped?: string[] } {
+function objectsOf(plan: RestorePlan, objects: readonly SchemaObject[]): { refused?: string[]; skipped?: string[] } {
   const skip = new Set(plan.skip ?? []);
-  const refused = objects.filter((o) => !skip.has(o.kind) && !RECREATED_KINDS.has(o.kind)).map((o) => o.name);
+  const refused = objects.filter((o) => isRefused(o, skip)).map((o) => o.name + (o.refusal !== undefined ? ` (${o.refusal})` : ''));
   const skipped = objects.filter((o) => skip.has(o.kind)).map((o) => o.name);
   return { ...(refused.length > 0 ? { refused } : {}), ...(skipped.length > 0 ? { skipped } : {}) };
 }
@@ -62,7 +62,11 @@ function objectsOf(plan: RestorePlan, objects: readonly { kind: SchemaObjectKind
 /** The JSON `brflow plan --json` prints: the summary and per-table rows, not the (possibly huge) file lists. */
 export function planJson(plan: RestorePlan): object {
   const dbObjects = plan.databases.filter((d) => d.objects).map((d) => ({ db: d.name, ...objectsOf(plan, d.objects ?? []) }));
-  return { hash: plan.hash, backup: plan.backup, summary: plan.summary, tables: planRows(plan), ...(dbObjects.length > 0 ? { databaseObjects: dbObjects } : {}) };
+  return {
+    hash: plan.hash, backup: plan.backup, summary: plan.summary, tables: planRows(plan), ...(dbObjects.length > 0 ? { databaseObjects: dbObjects } : {}),
+    ...(plan.sequences ? { sequences: plan.sequences.map((q) => ({ db: q.db, sequence: q.name, statements: [q.createSql, ...q.valueStatements] })) } : {}),
+    ...(plan.views ? { views: plan.views.map((v) => ({ db: v.db, view: v.name, statements: [v.createSql] })) } : {}),
+  };
 }
 
 function humanBytes(decimal: string): string {
@@ -87,7 +91,7 @@ export function renderPlanTable(plan: RestorePlan, opts: { statements?: boolean 
   const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = [
     `backup: cluster ${plan.backup.clusterId}, ${plan.backup.incremental ? `incremental ${plan.backup.startVersion}..` : 'full at '}${plan.backup.endVersion}`,
-    `plan ${plan.hash}: ${s.databases} databases, ${s.tables} tables, ${s.files} files, ${humanBytes(s.bytes)} (${humanBytes(s.sstBytes)} of SST), ${s.kvs} kvs, ${s.ranges} ranges, ${s.batches} batches${s.ddlJobs ? `, ${s.ddlJobs} DDL jobs` : ''}`,
+    `plan ${plan.hash}: ${s.databases} databases, ${s.tables} tables, ${s.files} files, ${humanBytes(s.bytes)} (${humanBytes(s.sstBytes)} of SST), ${s.kvs} kvs, ${s.ranges} ranges, ${s.batches} batches${s.ddlJobs ? `, ${s.ddlJobs} DDL jobs` : ''}${s.sequences ? `, ${s.sequences} sequences` : ''}${s.views ? `, ${s.views} views` : ''}`,
     '',
     line(header),
     ...rows.map(line),
@@ -108,10 +112,16 @@ export function renderPlanTable(plan: RestorePlan, opts: { statements?: boolean 
     for (const r of skipped) out.push(`  \`${r.db}\`.\`${r.table}\`: ${r.skipped!.join(', ')}`);
   }
   if (opts.statements) {
+    // Before any database or table: what the restore runs first (placement policies, databases' default policies).
+    if (plan.placementPolicies) out.push('', '-- placement policies', ...plan.placementPolicies.map((p) => `${p.createSql};`));
+    for (const d of plan.databases) if (d.placementSql !== undefined) out.push('', `-- database \`${d.name}\``, `${d.createSql};`, `${d.placementSql};`);
+    // In the order the restore runs them: sequences with the databases, then tables, then views (each after what it reads).
+    for (const q of plan.sequences ?? []) out.push('', `-- sequence \`${q.db}\`.\`${q.name}\``, ...[q.createSql, ...q.valueStatements].map((st) => `${st};`));
     for (const r of planRows(plan)) {
       if (!r.statements) continue;
       out.push('', `-- \`${r.db}\`.\`${r.table}\``, ...r.statements.map((st) => `${st};`));
     }
+    for (const v of plan.views ?? []) out.push('', `-- view \`${v.db}\`.\`${v.name}\``, `${v.createSql};`);
   }
   return out.join('\n') + '\n';
 }
@@ -132,6 +142,8 @@ export async function runPlanCommand(storageUrl: string, opts: PlanCommandOption
     ...(opts.table !== undefined ? { table: opts.table } : {}),
     caseSensitive: opts.caseSensitive ?? false,
     ...(skip.length > 0 ? { skip } : {}),
+    // As the restore plans: every placement policy of the backup (unless --db/--table narrows it, as BR's restore db/table).
+    allPolicies: true,
   });
   write(opts.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlanTable(plan, { statements: opts.statements ?? false }));
   return plan;

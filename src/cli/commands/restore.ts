@@ -129,6 +129,8 @@ export interface RestoreFlags extends TemporalFlags, CrypterFlags {
   tidbPasswordFile?: string;
   /** Kinds of schema object to restore tables without (the input's `skip`). */
   skip?: string[];
+  /** BR --with-tidb-placement-mode: strict | ignore (the input's `placementMode`). */
+  withTidbPlacementMode?: string;
   /** BR --ca/--cert/--key: PEM paths on the worker hosts for the cluster --pd names. */
   ca?: string;
   cert?: string;
@@ -150,6 +152,7 @@ export function restoreInputFromFlags(f: RestoreFlags): Record<string, unknown> 
   if (f.storage) input.storage = f.storage;
   if (f.filter.length > 0) input.filters = f.filter;
   if (f.skip && f.skip.length > 0) input.skip = f.skip;
+  if (f.withTidbPlacementMode !== undefined) input.placementMode = f.withTidbPlacementMode;
   if (f.pd !== undefined || f.tidb !== undefined) {
     // BR --pd syntax: comma-separated; the workflow validates the addresses and reports every problem.
     const cluster: Record<string, unknown> = { ...(input.cluster as Record<string, unknown> | undefined) };
@@ -247,6 +250,7 @@ export function register(program: Command): void {
       .option('--ranges-in-flight <n>', 'ranges of one batch imported at once', positiveInt('--ranges-in-flight'))
       .option('--ratelimit <MiB/s>', 'download limit per TiKV store (0 = none)', positiveInt('--ratelimit'))
       .option('--skip <kind>', `restore the tables without this kind of schema object (repeatable: ${SCHEMA_OBJECT_KINDS.join(', ')}); what is skipped is reported`, collect, [])
+      .option('--with-tidb-placement-mode <mode>', 'strict: recreate the backup\'s placement policies and references (default); ignore: restore without them, counted as skipped (BR\'s flag)')
       .option('--online', 'online restore: no import mode, no scheduler pause')
       .option('--no-checksum', 'skip the per-table checksum')
       .option('--task-queue <name>', 'task queue the workers poll', process.env.BRFLOW_TASK_QUEUE ?? 'brflow')

@@ -1,11 +1,12 @@
 import type { DBInfo, TableInfo } from '../../plan/table-info';
 import { charsetOfCollation, defaultCollation } from './field-type';
-import type { Statement, TableName } from './sql-ast';
+import { PlacementPolicies } from './placement-policies';
+import type { AlterSpec, Statement, TableName } from './sql-ast';
 import { ErrNo, SqlError } from './sql-error';
 import { parseStatement } from './sql-parser';
 import { addForeignKey } from './foreign-key';
 import { checkMultiSchemaChange } from './multi-schema-change';
-import { buildSequenceInfo, ER_UNKNOWN_SEQUENCE } from './sequence';
+import { buildSequenceInfo, ER_UNKNOWN_SEQUENCE, freshSequenceState, nextSequenceValue, setSequenceValue, type SequenceState } from './sequence';
 import { buildViewInfo, type SessionContext } from './view';
 import { applyAlterSpec } from './table-alter';
 import { buildTableInfo, ciStr, reassignIds, STATE_PUBLIC, type ClusteredIndexMode } from './table-builder';
@@ -20,7 +21,12 @@ export interface CatalogOptions {
   clusteredIndexDefault?: ClusteredIndexMode;
   /** TiFlash stores PD knows (SET TIFLASH REPLICA n needs n of them). @default () => 0 */
   tiflashStoreCount?: () => number;
+  /** new_collations_enabled_on_first_bootstrap, what mysql.tidb `new_collation_enabled` reports. @default true */
+  newCollationEnabled?: boolean;
 }
+
+/** A `policy_ref_info`: the referenced policy's ID and name. */
+type PolicyRef = { id: number; name: { O: string; L: string } };
 
 /** Who runs DDL when no session says (Catalog.executeSql): root from loopback, utf8mb4_bin. */
 const DEFAULT_SESSION: SessionContext = { user: 'root', host: '127.0.0.1', charset: 'utf8mb4', collation: 'utf8mb4_bin' };
@@ -50,7 +56,7 @@ interface DbEntry {
 /** The DDL statement kinds the catalog executes. */
 export type DdlStatement = Extract<
   Statement,
-  { kind: 'create-database' | 'drop-database' | 'alter-database' | 'create-sequence' | 'drop-sequence' | 'create-view' | 'drop-view' | 'create-table' | 'create-table-like' | 'create-index' | 'alter-table' | 'rename-table' | 'drop-table' | 'truncate-table' }
+  { kind: 'create-database' | 'drop-database' | 'alter-database' | 'create-placement-policy' | 'create-sequence' | 'drop-sequence' | 'create-view' | 'drop-view' | 'create-table' | 'create-table-like' | 'create-index' | 'alter-table' | 'rename-table' | 'drop-table' | 'truncate-table' }
 >;
 
 /**
@@ -65,11 +71,17 @@ export class Catalog {
   private version = 0;
   private readonly jobs: DdlJobRecord[] = [];
   private readonly replaces: SystemTableReplace[] = [];
+  /** Where each sequence stands, by table ID (a sequence made again gets a new ID, so starts afresh). */
+  private readonly sequenceStates = new Map<number, SequenceState>();
   readonly clusteredIndexDefault: ClusteredIndexMode;
+  readonly newCollationEnabled: boolean;
+  /** CREATE PLACEMENT POLICY's policies, which databases, tables and partitions reference. */
+  readonly placementPolicies = new PlacementPolicies();
   private tiflashStoreCount: () => number;
 
   constructor(opts: CatalogOptions = {}) {
     this.clusteredIndexDefault = opts.clusteredIndexDefault ?? 'ON';
+    this.newCollationEnabled = opts.newCollationEnabled ?? true;
     this.tiflashStoreCount = opts.tiflashStoreCount ?? (() => 0);
     bootstrapSystemSchema(this);
     this.nextId = Math.max(this.nextId, opts.firstUserId ?? 100);
@@ -160,10 +172,18 @@ export class Catalog {
         this.dbs.set(stmt.name.toLowerCase(), { info, tables: new Map() });
         return this.record('create schema', stmt.name, '', query);
       }
+      case 'create-placement-policy': {
+        if (this.placementPolicies.create(stmt.name, stmt.settings, stmt.ifNotExists)) this.record('create placement policy', '', '', query);
+        return;
+      }
       case 'alter-database': {
         const name = stmt.name ?? currentDb;
         if (name === undefined) throw SqlError.noDatabaseSelected();
         const entry = this.entry(name);
+        if (stmt.placementPolicy !== undefined) {
+          entry.info['policy_ref_info'] = this.placementPolicies.ref(stmt.placementPolicy);
+          if (stmt.charset === undefined && stmt.collate === undefined) return this.record('alter schema placement policy', entry.info.db_name.O, '', query);
+        }
         const charset = stmt.charset ?? (stmt.collate ? charsetOfCollation(stmt.collate) : entry.info.charset);
         entry.info.charset = charset;
         entry.info.collate = stmt.collate ?? defaultCollation(charset);
@@ -186,14 +206,19 @@ export class Catalog {
           if (stmt.ifNotExists) return;
           throw SqlError.tableExists(name);
         }
+        // Placement is resolved here, against the catalog's policies; a table without the option inherits its
+        // database's default policy into its own TableInfo, as TiDB does at creation.
+        const { placementPolicy, ...options } = stmt.options;
+        const policyRef = placementPolicy !== undefined ? this.placementPolicies.ref(placementPolicy) : ((entry.info['policy_ref_info'] as PolicyRef | null | undefined) ?? null);
         const info = buildTableInfo(
           { genId: () => this.genGlobalId(), dbCharset: entry.info.charset, dbCollate: entry.info.collate, clusteredDefault: this.clusteredIndexDefault },
           name,
           stmt.columns,
           stmt.indexes,
-          stmt.options,
+          options,
           stmt.partition,
         );
+        if (policyRef) info['policy_ref_info'] = { ...policyRef, name: { ...policyRef.name } };
         // A foreign key may name the table being created (a self reference).
         for (const fk of stmt.foreignKeys ?? []) {
           const ref = resolve(fk.refTable);
@@ -283,8 +308,10 @@ export class Catalog {
         };
         if (others.length > 0) {
           this.alter(db, name, query, (t) => {
-            checkMultiSchemaChange(t, others);
-            others.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault, () => this.genGlobalId(), refTable));
+            // Placement (table option or a partition's) is the catalog's: resolved against its policies.
+            const specs = others.flatMap((s) => this.applyPlacement(t, s));
+            checkMultiSchemaChange(t, specs);
+            specs.forEach((s) => applyAlterSpec(t, s, this.clusteredIndexDefault, () => this.genGlobalId(), refTable));
           });
         }
         for (const r of renames) {
@@ -320,6 +347,24 @@ export class Catalog {
    * `REPLACE INTO target SELECT * FROM source`: the simulator keeps no rows, so it checks what MySQL would
    * (both tables exist, same column count) and records the copy for tests to observe.
    */
+  /** NEXTVAL(db.name): 1146 for a missing table, 1347 for a table that is no sequence, 4135 once it ran out. */
+  nextval(db: string, name: string): bigint {
+    return this.withSequence(db, name, (t, state) => nextSequenceValue(db, t, state));
+  }
+
+  /** SETVAL(db.name, value): the value when it moved the sequence, null when it did not. */
+  setval(db: string, name: string, value: bigint): bigint | null {
+    return this.withSequence(db, name, (t, state) => setSequenceValue(db, t, state, value));
+  }
+
+  private withSequence<T>(db: string, name: string, step: (t: TableInfo, state: SequenceState) => { value: T; state: SequenceState }): T {
+    const t = this.dbs.get(db.toLowerCase())?.tables.get(name.toLowerCase());
+    if (!t) throw SqlError.noSuchTable(db, name);
+    const out = step(t, this.sequenceStates.get(t.id) ?? freshSequenceState(db, t));
+    this.sequenceStates.set(t.id, out.state);
+    return out.value;
+  }
+
   replaceSelect(target: { db: string; name: string }, source: { db: string; name: string }): void {
     const to = this.tableRef(target.db, target.name);
     const from = this.tableRef(source.db, source.name);
@@ -371,6 +416,22 @@ export class Catalog {
     this.record('rename table', to.db, to.name, query);
   }
 
+  /** Applies a spec's placement to `t` and returns what is left of the spec for applyAlterSpec. */
+  private applyPlacement(t: TableInfo, spec: Exclude<AlterSpec, { kind: 'rename' }>): Exclude<AlterSpec, { kind: 'rename' | 'partition-placement' }>[] {
+    if (spec.kind === 'partition-placement') {
+      const d = t.partition?.definitions.find((p) => p.name.L === spec.partition.toLowerCase());
+      if (!d) throw new SqlError(1735, 'Unknown partition \'' + spec.partition + '\' in table \'' + t.name.O + '\'');
+      d['policy_ref_info'] = this.placementPolicies.ref(spec.policy);
+      return [];
+    }
+    if (spec.kind === 'options' && spec.options.placementPolicy !== undefined) {
+      const { placementPolicy, ...rest } = spec.options;
+      t['policy_ref_info'] = this.placementPolicies.ref(placementPolicy);
+      return Object.keys(rest).length > 0 ? [{ kind: 'options', options: rest }] : [];
+    }
+    return [spec];
+  }
+
   private record(type: string, schemaName: string, tableName: string, query: string): void {
     this.version++;
     // TiDB takes DDL job IDs from the same global allocator, after the IDs of the objects the job creates.
@@ -379,7 +440,7 @@ export class Catalog {
 }
 
 export function isDdl(stmt: Statement): stmt is DdlStatement {
-  return ['create-database', 'drop-database', 'alter-database', 'create-sequence', 'drop-sequence', 'create-view', 'drop-view', 'create-table', 'create-table-like', 'create-index', 'alter-table', 'rename-table', 'drop-table', 'truncate-table'].includes(stmt.kind);
+  return ['create-database', 'drop-database', 'alter-database', 'create-placement-policy', 'create-sequence', 'drop-sequence', 'create-view', 'drop-view', 'create-table', 'create-table-like', 'create-index', 'alter-table', 'rename-table', 'drop-table', 'truncate-table'].includes(stmt.kind);
 }
 
 /**

@@ -10,9 +10,9 @@ export interface ResultSet {
   rows: (string | number | null)[][];
 }
 
-type Row = Record<string, string | number | null>;
+export type Row = Record<string, string | number | null>;
 
-interface MemTable {
+export interface MemTable {
   columns: { name: string; type: 'int' | 'string' }[];
   rows: (c: Catalog) => Row[];
 }
@@ -156,12 +156,18 @@ export function selectInfoSchema(c: Catalog, stmt: SelectStmt): ResultSet {
   const tableName = stmt.from?.name.toLowerCase() ?? '';
   const mt = MEMTABLES[tableName];
   if (!mt) throw SqlError.noSuchTable('information_schema', stmt.from?.name ?? '');
+  return selectRows(mt.columns, mt.rows(c), stmt, 'information_schema');
+}
+
+/** A SELECT (columns, WHERE, ORDER BY, LIMIT) over in-memory rows: information_schema and the system rows. */
+export function selectRows(columns: MemTable['columns'], all: Row[], stmt: SelectStmt, source: string): ResultSet {
+  const mt = { columns };
   const colOf = (name: string): { name: string; type: 'int' | 'string' } => {
     const col = mt.columns.find((x) => x.name.toLowerCase() === name.toLowerCase());
     if (!col) throw SqlError.unknownColumn(name, 'field list');
     return col;
   };
-  let rows = mt.rows(c).filter((r) => stmt.where.every((cond) => matches(r[colOf(cond.column).name] ?? null, cond)));
+  let rows = all.filter((r) => stmt.where.every((cond) => matches(r[colOf(cond.column).name] ?? null, cond)));
   const aliasOf = (name: string): string => {
     const item = stmt.items.find((i) => i.kind === 'column' && i.alias?.toLowerCase() === name.toLowerCase());
     return item?.kind === 'column' ? item.name : name;
@@ -184,7 +190,7 @@ export function selectInfoSchema(c: Catalog, stmt: SelectStmt): ResultSet {
       out.push({ name: item.alias ?? item.name, type: col.type });
       keys.push(col.name);
     } else {
-      throw SqlError.unsupported(`${item.text} in a SELECT from information_schema`);
+      throw SqlError.unsupported(`${item.text} in a SELECT from ${source}`);
     }
   }
   return { columns: out, rows: rows.map((r) => keys.map((k) => r[k] ?? null)) };

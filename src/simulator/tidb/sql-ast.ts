@@ -65,8 +65,10 @@ export interface ViewDef {
   checkOption: number;
   name: TableName;
   columns?: string[];
-  /** Selected columns with their aliases; `star` for SELECT *. */
-  items: { name: string; alias?: string }[] | 'star';
+  /** DEFINER = user@host as written; absent (or CURRENT_USER) = the session's account. */
+  definer?: { user: string; host: string };
+  /** Selected columns (with the table/database they were qualified by) and their aliases; `star` for SELECT *. */
+  items: { name: string; qualifiers?: string[]; alias?: string }[] | 'star';
   from: TableName;
 }
 
@@ -150,13 +152,16 @@ export type AlterSpec =
   /** `ALTER [COLUMN] c SET DEFAULT v` (default given) or `ALTER [COLUMN] c DROP DEFAULT` (absent). */
   | { kind: 'alter-column-default'; column: string; default?: ColumnDef['default'] }
   /** `SET TIFLASH REPLICA n [LOCATION LABELS 'a', …]` (0 removes the replica). */
-  | { kind: 'set-tiflash-replica'; count: number; locationLabels: string[] };
+  | { kind: 'set-tiflash-replica'; count: number; locationLabels: string[] }
+  /** `PARTITION p PLACEMENT POLICY = x`: handled by the catalog (placement-policies.ts), not applyAlterSpec. */
+  | { kind: 'partition-placement'; partition: string; policy: string };
 
 export type Statement =
   | { kind: 'create-database'; ifNotExists: boolean; name: string; charset?: string; collate?: string }
   | { kind: 'drop-database'; ifExists: boolean; name: string }
   /** `ALTER DATABASE [name] [DEFAULT] CHARACTER SET … [COLLATE …]`; no name: the current database. */
-  | { kind: 'alter-database'; name?: string; charset?: string; collate?: string }
+  | { kind: 'alter-database'; name?: string; charset?: string; collate?: string; placementPolicy?: string }
+  | { kind: 'create-placement-policy'; ifNotExists: boolean; name: string; settings: Record<string, string | number> }
   | {
       kind: 'create-table';
       ifNotExists: boolean;

@@ -15,6 +15,7 @@ import type {
   TableOptions,
   TypeSpec,
 } from './sql-ast';
+import { isPlacementOption } from './placement-policies';
 import { restoredExpr } from './restored-expr';
 import { SqlError } from './sql-error';
 import { tokenize } from './sql-lexer';
@@ -38,8 +39,14 @@ function parseTop(c: TokenCursor): Statement {
   if (c.acceptWords('drop')) return parseDrop(c);
   if (c.acceptWords('alter', 'table')) return parseAlterTable(c);
   if (c.acceptWords('alter', 'database') || c.acceptWords('alter', 'schema')) {
-    const name = c.isWord('default') || c.isWord('character') || c.isWord('charset') || c.isWord('collate') ? undefined : c.identifier();
-    return { kind: 'alter-database', ...(name !== undefined ? { name } : {}), ...parseCharsetOptions(c) };
+    const name = c.isWord('default') || c.isWord('character') || c.isWord('charset') || c.isWord('collate') || c.isWord('placement') ? undefined : c.identifier();
+    const opts = parseCharsetOptions(c);
+    let placementPolicy: string | undefined;
+    if (c.acceptWords('placement', 'policy')) {
+      c.acceptPunct('=');
+      placementPolicy = c.identifier();
+    }
+    return { kind: 'alter-database', ...(name !== undefined ? { name } : {}), ...opts, ...(placementPolicy !== undefined ? { placementPolicy } : {}) };
   }
   if (c.acceptWords('rename', 'table')) return parseRenameTable(c);
   if (c.acceptWords('truncate')) {
@@ -73,6 +80,19 @@ function ifNotExists(c: TokenCursor): boolean {
 }
 
 function parseCreate(c: TokenCursor): Statement {
+  if (c.acceptWords('placement', 'policy')) {
+    const ine = ifNotExists(c);
+    const name = c.identifier();
+    const settings: Record<string, string | number> = {};
+    while (!c.atEnd() && !c.isPunct(';')) {
+      const option = c.identifier().toLowerCase();
+      if (!isPlacementOption(option)) throw SqlError.unsupported(`placement option ${option.toUpperCase()}`);
+      c.acceptPunct('=');
+      const v = c.literal();
+      settings[option] = v ?? '';
+    }
+    return { kind: 'create-placement-policy', ifNotExists: ine, name, settings };
+  }
   if (c.isWord('or') || c.isWord('algorithm') || c.isWord('definer') || c.isWord('sql') || c.isWord('view')) return { kind: 'create-view', view: viewDef(c) };
   if (c.acceptWords('database') || c.acceptWords('schema')) {
     const ine = ifNotExists(c);
@@ -558,6 +578,13 @@ function alterSpec(c: TokenCursor): AlterSpec | AlterSpec[] {
     return { kind: 'reorganize-partitions', names, definitions: partitionDefinitions(c) };
   }
   if (c.acceptWords('remove', 'partitioning')) return { kind: 'remove-partitioning' };
+  if (c.isWord('partition') && c.isWord('placement', 2)) {
+    c.expectWords('partition');
+    const partition = c.identifier();
+    c.expectWords('placement', 'policy');
+    c.acceptPunct('=');
+    return { kind: 'partition-placement', partition, policy: c.identifier() };
+  }
   if (c.acceptWords('remove', 'ttl')) return { kind: 'remove-ttl' };
   if (c.acceptWords('add')) {
     const idx = tryIndexDef(c);
@@ -701,9 +728,10 @@ function viewDef(c: TokenCursor): ViewDef {
     algorithm = ['undefined', 'merge', 'temptable'].indexOf(c.identifier().toLowerCase());
     if (algorithm < 0) throw c.error();
   }
+  let definer: ViewDef['definer'];
   if (c.acceptWords('definer')) {
     c.expectPunct('=');
-    c.expressionText(['sql', 'view']);
+    definer = viewDefiner(c.expressionText(['sql', 'view']));
   }
   if (c.acceptWords('sql', 'security')) {
     if (c.acceptWords('invoker')) security = 1;
@@ -720,7 +748,12 @@ function viewDef(c: TokenCursor): ViewDef {
   else {
     items = [];
     do {
-      const item: { name: string; alias?: string } = { name: c.identifier() };
+      const item: { name: string; qualifiers?: string[]; alias?: string } = { name: c.identifier() };
+      // `db`.`t`.`c` or `t`.`c`: TiDB stores SELECT * expanded this way, and brflow sends it back as stored.
+      while (c.acceptPunct('.')) {
+        item.qualifiers = [...(item.qualifiers ?? []), item.name];
+        item.name = c.identifier();
+      }
       if (c.isPunct('(') || c.isPunct('.')) throw SqlError.unsupported(`the view SELECT ${c.sql.slice(selectStart, selectStart + 80)} in the simulated TiDB front (columns of one table only)`);
       if (c.acceptWords('as') || (c.peek().kind === 'word' && !c.isWord('from'))) item.alias = c.identifier();
       if (!c.isPunct(',') && !c.isWord('from')) throw SqlError.unsupported(`the view SELECT ${c.sql.slice(selectStart, selectStart + 80)} in the simulated TiDB front (columns of one table only)`);
@@ -736,7 +769,19 @@ function viewDef(c: TokenCursor): ViewDef {
     c.expectWords('check', 'option');
   }
   if (!c.atEnd() && !c.isPunct(';')) throw SqlError.unsupported(`the view SELECT ${c.sql.slice(selectStart, selectStart + 80)} in the simulated TiDB front (columns of one table only)`);
-  return { orReplace, algorithm, security, checkOption, name, items, from, ...(columns ? { columns } : {}) };
+  return { orReplace, algorithm, security, checkOption, name, items, from, ...(columns ? { columns } : {}), ...(definer ? { definer } : {}) };
+}
+
+/** `user@host` of DEFINER = …, each part bare, 'quoted' or `quoted`; CURRENT_USER[()] means the session's account (undefined). */
+function viewDefiner(text: string): ViewDef['definer'] {
+  const part = "(`(?:[^`]|``)*`|'(?:[^']|'')*'|[\\w$.%-]+)";
+  const m = new RegExp(`^${part}\\s*@\\s*${part}$`).exec(text.trim());
+  if (!m) {
+    if (/^current_user(\s*\(\s*\))?$/i.test(text.trim())) return undefined;
+    throw SqlError.syntax(text, 0);
+  }
+  const unquote = (v: string) => (v.startsWith('`') ? v.slice(1, -1).replace(/``/g, '`') : v.startsWith("'") ? v.slice(1, -1).replace(/''/g, "'") : v);
+  return { user: unquote(m[1]!), host: unquote(m[2]!) };
 }
 
 function identifierListIn(c: TokenCursor): string[] {
@@ -752,7 +797,7 @@ function sequenceNumber(c: TokenCursor): bigint {
   return BigInt(v);
 }
 
-/** START [WITH|=] n, INCREMENT [BY|=] n, [NO] MINVALUE/MAXVALUE/CACHE/CYCLE (NOMINVALUE … too), COMMENT [=] '…'. */
+/** START [WITH|=] n, INCREMENT [BY|=] n, [NO] MINVALUE/MAXVALUE/CACHE/CYCLE (NOMINVALUE … too), COMMENT [=] '…', ENGINE [=] name. */
 function sequenceOptions(c: TokenCursor): SequenceOptions {
   const o: SequenceOptions = {};
   const value = () => {
@@ -773,6 +818,10 @@ function sequenceOptions(c: TokenCursor): SequenceOptions {
     else if (c.acceptWords('comment')) {
       c.acceptPunct('=');
       o.comment = c.string();
+    } else if (c.acceptWords('engine')) {
+      // A table option TiDB accepts after the sequence options (SHOW CREATE SEQUENCE prints ENGINE=InnoDB); it changes nothing.
+      c.acceptPunct('=');
+      c.name();
     } else return o;
   }
 }

@@ -1,7 +1,8 @@
 import { createTableSql } from '../../plan/create-sql';
 import { isDdl, type Catalog } from './catalog';
 import { charsetOfCollation } from './field-type';
-import { isInfoSchemaTable, selectInfoSchema, type ResultSet } from './info-schema';
+import { isInfoSchemaTable, selectInfoSchema, selectRows, type ResultSet } from './info-schema';
+import { MYSQL_TIDB_COLUMNS, mysqlTidbRows } from './mysql-tidb-rows';
 import type { SelectItem, SelectStmt, Statement } from './sql-ast';
 import { SqlError } from './sql-error';
 import { parseStatement, parseVariableName } from './sql-parser';
@@ -120,7 +121,7 @@ export class TidbSession {
         const t = this.catalog.table(db, stmt.table.name);
         if (!t) throw SqlError.noSuchTable(db, stmt.table.name);
         // The same renderer brflow sends DDL with, so a round trip through the front is a check of both.
-        const sql = createTableSql(t, { autoIncrement: t.auto_inc_id });
+        const sql = createTableSql(t, { autoIncrement: t.auto_inc_id, partitionText: 'as-shown' });
         return { kind: 'rows', columns: [{ name: 'Table', type: 'string' }, { name: 'Create Table', type: 'string' }], rows: [[t.name.O, sql]] };
       }
       case 'begin':
@@ -138,6 +139,7 @@ export class TidbSession {
       if (db === undefined) throw SqlError.noDatabaseSelected();
       // A missing table (also in a missing database) is 1146, as TiDB answers it.
       if (!this.catalog.table(db, s.from.name)) throw SqlError.noSuchTable(db, s.from.name);
+      if (db.toLowerCase() === 'mysql' && s.from.name.toLowerCase() === 'tidb') return selectRows(MYSQL_TIDB_COLUMNS, mysqlTidbRows(this.catalog.newCollationEnabled), s, 'mysql.tidb');
       // User tables hold no rows in the simulator; say so rather than answer an empty, misleading result.
       throw SqlError.unsupported(`SELECT from ${db}.${s.from.name} (the simulated TiDB keeps no rows)`);
     }
@@ -167,6 +169,15 @@ export class TidbSession {
             return { type: 'string', value: this.currentDb ?? null };
           case 'connection_id':
             return { type: 'int', value: 1 };
+          case 'nextval':
+          case 'setval': {
+            const call = sequenceCall(item.text);
+            const db = call.db ?? this.currentDb;
+            if (db === undefined) throw SqlError.noDatabaseSelected();
+            if (item.name === 'nextval') return { type: 'int', value: this.catalog.nextval(db, call.name).toString() };
+            if (call.value === undefined) throw SqlError.syntax(item.text, 0);
+            return { type: 'int', value: this.catalog.setval(db, call.name, call.value)?.toString() ?? null };
+          }
           default:
             throw SqlError.unsupported(`function ${item.name}() in the simulated TiDB front`);
         }
@@ -188,4 +199,14 @@ export class TidbSession {
     if (v === undefined) throw SqlError.unknownSystemVariable(name);
     return v;
   }
+}
+
+/** The arguments of `NEXTVAL([db.]seq)` / `SETVAL([db.]seq, n)` as written. */
+function sequenceCall(text: string): { db?: string; name: string; value?: bigint } {
+  const ident = '(`(?:[^`]|``)+`|[\\w$]+)';
+  const m = new RegExp(`^\\w+\\(\\s*${ident}(?:\\s*\\.\\s*${ident})?\\s*(?:,\\s*(-?\\d+)\\s*)?\\)$`).exec(text.trim());
+  if (!m) throw SqlError.syntax(text, 0);
+  const unquote = (v: string) => (v.startsWith('`') ? v.slice(1, -1).replace(/``/g, '`') : v);
+  const value = m[3] === undefined ? {} : { value: BigInt(m[3]) };
+  return m[2] === undefined ? { name: unquote(m[1]!), ...value } : { db: unquote(m[1]!), name: unquote(m[2]), ...value };
 }

@@ -29,7 +29,7 @@ export function buildViewInfo(id: number, db: string, v: ViewDef, base: TableInf
     : v.items.map((i) => {
       const col = findColumn(base, i.name);
       if (!col) throw SqlError.unknownColumn(i.name, 'field list');
-      return { expr: q(i.name), name: i.alias ?? i.name };
+      return { expr: [...(i.qualifiers ?? []), i.name].map(q).join('.'), name: i.alias ?? i.name };
     });
   if (v.columns && v.columns.length !== selected.length) throw new SqlError(1353, "In definition of view, derived table or common table expression, SELECT list and column names list have different column counts");
   const names = v.columns ?? selected.map((s) => s.name);
@@ -46,7 +46,10 @@ export function buildViewInfo(id: number, db: string, v: ViewDef, base: TableInf
     auto_random_bits: 0, auto_random_range_bits: 0, pre_split_regions: 0, partition: null, compression: '',
     view: {
       view_algorithm: v.algorithm,
-      view_definer: { Username: session.user, Hostname: session.host, CurrentUser: false, AuthUsername: session.user, AuthHostname: '%', AuthPlugin: 'mysql_native_password' },
+      // A DEFINER clause is recorded as written, with no authenticated identity (v8.5.3 leaves Auth* empty).
+      view_definer: v.definer
+        ? { Username: v.definer.user, Hostname: v.definer.host, CurrentUser: false, AuthUsername: '', AuthHostname: '', AuthPlugin: '' }
+        : { Username: session.user, Hostname: session.host, CurrentUser: false, AuthUsername: session.user, AuthHostname: '%', AuthPlugin: 'mysql_native_password' },
       view_security: v.security,
       view_select: `SELECT ${selected.map((s) => `${s.expr} AS ${q(s.name)}`).join(',')} FROM ${baseRef}`,
       view_checkoption: v.checkOption,

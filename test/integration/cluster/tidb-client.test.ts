@@ -134,6 +134,51 @@ describe('TidbClient against the simulated TiDB front over real sockets', () => 
     expect(front.catalog.table('shop', 'orders')).toEqual(before);
   });
 
+  /** The orders table of the backup under another name: a group of tables alike. */
+  const ordersAs = (table: string) => ({
+    db: 'shop', table, backup: upstreamTable(), placeholderColumns: ['__brflow_placeholder_2'],
+    statements: ORDERS_STATEMENTS.map((sql) => sql.replace('`orders`', `\`${table}\``)),
+  });
+  const connections = async (): Promise<number> => ((await (await fetch(`http://${front.statusAddress}/status`)).json()) as { connections: number }).connections;
+
+  it('creates a group side by side over several sessions, with the backup layout, and closes every session with the client', async () => {
+    await client.close();
+    client = new TidbClient({ ...cfg, sessions: 3 });
+    await client.createDatabases(['CREATE DATABASE shop']);
+    expect(await connections()).toBe(1);
+    const group = Array.from({ length: 9 }, (_, i) => ordersAs(`orders_${i}`));
+    const created = await client.createTables(group);
+    expect(created.map((c) => c.outcome)).toEqual(group.map(() => 'created'));
+    for (const [i, t] of group.entries()) {
+      const inCatalog = front.catalog.table('shop', t.table) as TableInfo;
+      expect(inCatalog.cols.map((c) => [c.name.O, c.id])).toEqual([['id', 1], ['c', 3], ['d', 4]]);
+      expect(created[i]!.info).toEqual(inCatalog);
+    }
+    // Three sessions took the tables between them (one session would have stayed one connection).
+    expect(await connections()).toBe(3);
+    // Each statement ran once, every CREATE before any ALTER (TiDB merges CREATEs that arrive together): a CREATE
+    // and the placeholder's DROP per table.
+    expect(front.catalog.ddlJobs().filter((j) => j.tableName.startsWith('orders_')).map((j) => j.type)).toEqual([...group.map(() => 'create table'), ...group.map(() => 'alter table')]);
+    // Again: every table is found with the backup's layout in one bulk read, and nothing runs.
+    const jobs = front.catalog.ddlJobs().length;
+    expect((await client.createTables(group)).map((c) => c.outcome)).toEqual(group.map(() => 'existed'));
+    expect(front.catalog.ddlJobs()).toHaveLength(jobs);
+    await client.close();
+    for (let i = 0; i < 50 && (await connections()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await connections()).toBe(0);
+  });
+
+  it('refuses a group holding a table that exists with another layout, and leaves that table alone', async () => {
+    await client.close();
+    client = new TidbClient({ ...cfg, sessions: 3 });
+    await client.executeStatements(undefined, ['CREATE DATABASE shop']);
+    await client.executeStatements('shop', ['CREATE TABLE orders_4 (id bigint NOT NULL PRIMARY KEY, c varchar(20) NOT NULL, d decimal(10,2))']);
+    const before = front.catalog.table('shop', 'orders_4');
+    const group = Array.from({ length: 9 }, (_, i) => ordersAs(`orders_${i}`));
+    await expect(client.createTables(group)).rejects.toMatchObject({ type: ErrorType.TableExists, message: expect.stringContaining('shop.orders_4 already exists with a different layout') });
+    expect(front.catalog.table('shop', 'orders_4')).toEqual(before);
+  });
+
   it('refuses a created table whose column IDs differ from the backup (ColumnIdMismatch naming table and columns)', async () => {
     const backup = upstreamTable();
     await client.executeStatements(undefined, ['CREATE DATABASE shop']);

@@ -20,9 +20,10 @@ describe('tidbConfigFromEnv', () => {
         BRFLOW_TIDB_USER: 'br',
         BRFLOW_TIDB_PASSWORD: 'pw',
         BRFLOW_TIDB_TIMEOUT_MS: '1500',
+        BRFLOW_TIDB_SESSIONS: '16',
         BRFLOW_TIDB_CA: join(dir, 'ca.pem'),
       });
-      expect(cfg).toEqual({ host: 'tidb.internal', port: 4001, statusAddress: 'tidb.internal:10080', user: 'br', password: 'pw', timeoutMs: 1500, tls: { ca: Buffer.from(pem) } });
+      expect(cfg).toEqual({ host: 'tidb.internal', port: 4001, statusAddress: 'tidb.internal:10080', user: 'br', password: 'pw', timeoutMs: 1500, sessions: 16, tls: { ca: Buffer.from(pem) } });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -31,7 +32,7 @@ describe('tidbConfigFromEnv', () => {
   it('reports every problem at once, naming the variables, and never the password', () => {
     let err: unknown;
     try {
-      tidbConfigFromEnv({ BRFLOW_TIDB_ADDRESS: 'host:99999', BRFLOW_TIDB_TIMEOUT_MS: 'soon', BRFLOW_TIDB_CERT: '/c.pem', BRFLOW_TIDB_PASSWORD: 'topsecret' });
+      tidbConfigFromEnv({ BRFLOW_TIDB_ADDRESS: 'host:99999', BRFLOW_TIDB_TIMEOUT_MS: 'soon', BRFLOW_TIDB_SESSIONS: '0', BRFLOW_TIDB_CERT: '/c.pem', BRFLOW_TIDB_PASSWORD: 'topsecret' });
     } catch (e) {
       err = e;
     }
@@ -39,6 +40,7 @@ describe('tidbConfigFromEnv', () => {
     const msg = (err as Error).message;
     expect(msg).toContain('port 99999 is out of range');
     expect(msg).toContain('BRFLOW_TIDB_TIMEOUT_MS: "soon"');
+    expect(msg).toContain('BRFLOW_TIDB_SESSIONS: "0" is not a whole number of sessions from 1 to 64');
     expect(msg).toContain('BRFLOW_TIDB_CERT/BRFLOW_TIDB_KEY need BRFLOW_TIDB_CA');
     expect(msg).not.toContain('topsecret');
   });

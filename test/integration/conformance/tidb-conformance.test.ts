@@ -9,6 +9,8 @@ import { TEMPORARY_MYSQL_DB, TidbClient, quoteId } from '../../../src/cluster/ti
 import { TidbSchemaControl } from '../../../src/cluster/tidb-schema-control';
 import { planColumnLayout } from '../../../src/plan/column-ids';
 import { planRestore, type RestorePlan } from '../../../src/plan/restore-plan';
+import { createPolicySql, type PolicyInfo } from '../../../src/plan/placement-sql';
+import { policyInfoFromMeta } from '../../support/tidb-meta-policy';
 import { startTidbFront } from '../../../src/simulator/tidb/tidb-front';
 import type { TableInfo } from '../../../src/plan/table-info';
 import { DDL_CASES, REPLAYED_JOBS, ROUND_TRIP_SOURCES } from './support/ddl-cases';
@@ -85,6 +87,43 @@ describe('DDL brflow sends: the same TableInfo on the simulated and the real TiD
     // A table written without a charset takes the database's.
     await runOnBoth([`CREATE TABLE ${quoteId(db)}.t (a varchar(5), b text, c enum('x','y'), d char(2) COLLATE utf8mb4_unicode_ci, e json)`]);
     await expectSameTable(db, 't');
+  });
+
+  test('placement (plan/placement-sql.ts statements): the same policies, DBInfo and TableInfo references, inheritance and errors', async () => {
+    const db = freshDb('placement');
+    const fast: PolicyInfo = { id: 0, name: { O: 'conf_fast', L: 'conf_fast' }, primary_region: 'us-east-1', regions: 'us-east-1,us-west-1', schedule: 'EVEN', followers: 4 };
+    const ssd: PolicyInfo = { id: 0, name: { O: 'conf_ssd', L: 'conf_ssd' }, constraints: '[+disk=ssd]', leader_constraints: '[+region=r1]', follower_constraints: '{"+region=r1": 1}', survival_preferences: '[region, zone]' };
+    const voters: PolicyInfo = { id: 0, name: { O: 'conf_voters', L: 'conf_voters' }, leader_constraints: '[+region=r1]', voters: 5, voter_constraints: '[+disk=ssd]', learners: 2, learner_constraints: '[+disk=hdd]' };
+    await runOnBoth([
+      ...[fast, ssd, voters].map(createPolicySql),
+      // Repeated (a retried activity): IF NOT EXISTS keeps the first.
+      createPolicySql(fast),
+      `CREATE DATABASE ${quoteId(db)}`,
+      `ALTER DATABASE ${quoteId(db)} PLACEMENT POLICY = \`conf_fast\``,
+      `USE ${quoteId(db)}`,
+      'CREATE TABLE t_inherit (id int PRIMARY KEY)',
+      'CREATE TABLE t_own (id int PRIMARY KEY) PLACEMENT POLICY = conf_ssd',
+      'CREATE TABLE t_none (id int PRIMARY KEY) PLACEMENT POLICY = DEFAULT',
+      'CREATE TABLE t_parts (id int) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN (20))',
+      'ALTER TABLE `t_parts` PLACEMENT POLICY = DEFAULT',
+      'ALTER TABLE `t_parts` PARTITION `p0` PLACEMENT POLICY = `conf_voters`',
+      'ALTER TABLE `t_inherit` PLACEMENT POLICY = `conf_ssd`',
+      'ALTER TABLE `t_own` PLACEMENT POLICY = DEFAULT',
+    ]);
+    for (const sql of ['ALTER TABLE `t_none` PLACEMENT POLICY = `nope`', 'CREATE PLACEMENT POLICY conf_fast FOLLOWERS=1', 'ALTER TABLE `t_parts` PARTITION `p9` PLACEMENT POLICY = `conf_ssd`', `ALTER DATABASE ${quoteId(db)} PLACEMENT POLICY = nope`]) {
+      const [s, r] = await onBoth(sql);
+      expect({ sql, simulated: s }).toEqual({ sql, simulated: r });
+    }
+    for (const t of ['t_inherit', 't_own', 't_none', 't_parts']) await expectSameTable(db, t);
+    const infos = await Promise.all(both().map(async (t) => normaliseDbInfo(((await statusGet(t, '/schema')).body as { db_name: { L: string } }[]).find((d) => d.db_name.L === db))));
+    expect(infos[0]).toEqual(infos[1]);
+    expect((infos[1] as { policy_ref_info: { name: { O: string } } }).policy_ref_info.name.O).toBe('conf_fast');
+    // The policies as TiDB's meta keeps them (what BR backs up) against the simulator's.
+    const [ids] = await two.real.conn.query("SELECT POLICY_ID, POLICY_NAME FROM information_schema.placement_policies WHERE POLICY_NAME LIKE 'conf\\_%'");
+    const real = await Promise.all((ids as { POLICY_ID: number }[]).map((r) => policyInfoFromMeta(two.real.statusAddress, Number(r.POLICY_ID))));
+    const sim = real.map((p) => two.simulatedCatalog.placementPolicies.get(p.name.O));
+    expect(sim).toEqual(real);
+    expect(real.map((p) => p.name.O).sort()).toEqual(['conf_fast', 'conf_ssd', 'conf_voters']);
   });
 
   test('system-table restore (TidbClient.restoreSystemTables) and TiFlash replica statements', async () => {
@@ -245,6 +284,8 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
     { name: 'table IDs (readTableIds)', sql: (d) => `SELECT TABLE_NAME, TIDB_TABLE_ID FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${d}' AND TABLE_NAME IN ('ih', 'ch', 'rw', 'pt', 'nk', 'missing')`, idColumns: ['TIDB_TABLE_ID'] },
     { name: 'partition IDs (readTableIds)', sql: (d) => `SELECT TABLE_NAME, PARTITION_NAME, TIDB_PARTITION_ID FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = '${d}' AND TABLE_NAME IN ('ih', 'pt') ORDER BY PARTITION_ORDINAL_POSITION`, idColumns: ['TIDB_PARTITION_ID'] },
     { name: 'index IDs (readTableIds)', sql: (d) => `SELECT TABLE_NAME, KEY_NAME, INDEX_ID FROM information_schema.TIDB_INDEXES WHERE TABLE_SCHEMA = '${d}' AND TABLE_NAME IN ('ih', 'ch', 'rw', 'pt', 'nk')`, idColumns: [] },
+    // Names in another case than the catalog's: createTables matches them without regard to case, as TiDB resolves names.
+    { name: 'tables that exist, by name in any case (createTables)', sql: (d) => `SELECT TABLE_SCHEMA, TABLE_NAME, TIDB_TABLE_ID FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${d.toUpperCase()}' AND TABLE_NAME IN ('IH', 'Pt', 'nk', 'missing')`, idColumns: ['TIDB_TABLE_ID'] },
     { name: 'primary key types (readHandleKinds)', sql: (d) => `SELECT TABLE_SCHEMA, TABLE_NAME, TIDB_PK_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('${d}')`, idColumns: [] },
     { name: 'clustered primary keys (readHandleKinds)', sql: (d) => `SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_ID FROM information_schema.TIDB_INDEXES WHERE TABLE_SCHEMA IN ('${d}') AND KEY_NAME = 'PRIMARY' AND CLUSTERED = 'YES'`, idColumns: [] },
   ];
@@ -282,6 +323,25 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
     expect(firstLine(s)).toEqual(firstLine(r));
   });
 
+  test("mysql.tidb new_collation_enabled (what the pre-check compares with the backup's new_collations_enabled): the same row, and TidbClient reads the same", async () => {
+    for (const sql of [
+      "SELECT VARIABLE_VALUE FROM mysql.tidb WHERE VARIABLE_NAME = 'new_collation_enabled'",
+      "SELECT VARIABLE_NAME, VARIABLE_VALUE, COMMENT FROM mysql.tidb WHERE VARIABLE_NAME = 'new_collation_enabled'",
+    ]) {
+      const [s, r] = await onBoth(sql);
+      expect({ sql, answer: s }).toEqual({ sql, answer: r });
+    }
+    const read = await Promise.all(both().map(async (t) => {
+      const client = new TidbClient(t.config);
+      try {
+        return await client.newCollationEnabled();
+      } finally {
+        await client.close();
+      }
+    }));
+    expect(read).toEqual(['True', 'True']);
+  });
+
   test('system variables the simulator serves: the same values and types (version_comment names the simulator)', async () => {
     const names = ['version', 'tidb_enable_clustered_index', 'sql_mode', 'autocommit', 'max_allowed_packet', 'character_set_client', 'character_set_connection',
       'character_set_results', 'character_set_server', 'collation_connection', 'collation_server', 'time_zone', 'lower_case_table_names',
@@ -313,6 +373,31 @@ describe('reads brflow makes: information_schema rows, TidbClient answers and th
       }),
     );
     expect(jsonDifferences(byId[0], byId[1])).toEqual([]);
+  });
+
+  test('status API: /schema?table_ids= gives TableInfos by table ID; a partition ID gives its table; unknown and malformed IDs are left out', async () => {
+    const answers = await Promise.all(
+      both().map(async (t) => {
+        const byName = new Map(((await statusGet(t, `/schema/${db}`)).body as TableInfo[]).map((i) => [i.name.L, i]));
+        const [ih, pt, nk] = [byName.get('ih')!, byName.get('pt')!, byName.get('nk')!];
+        const ask = async (list: string) => {
+          const res = await statusGet(t, `/schema?table_ids=${encodeURIComponent(list)}`);
+          if (res.status !== 200) return { status: res.status, text: res.text.trim() };
+          const body = res.body as Record<string, TableInfo>;
+          // Keys are the tables' own IDs: named here by the table they belong to on that server.
+          return { status: res.status, tables: Object.entries(body).map(([k, v]) => [Number(k) === v.id ? v.name.O : `key ${k} is not the table's id`, normaliseTableInfo(v)]).sort() };
+        };
+        return {
+          several: await ask(`${ih.id},${nk.id}`),
+          partitionId: await ask(String(pt.partition!.definitions[1]!.id)),
+          withUnknownAndMalformed: await ask(`${ih.id},999999999,abc,,${ih.id}`),
+          noneHeld: await ask('999999999,abc'),
+        };
+      }),
+    );
+    expect(jsonDifferences(answers[0], answers[1])).toEqual([]);
+    expect(answers[1]!.noneHeld).toEqual({ status: 400, text: 'All tables are not found' });
+    expect(answers[1]!.partitionId.tables?.map((x) => x[0])).toEqual(['pt']);
   });
 
   test('status API: names are matched case-insensitively', async () => {

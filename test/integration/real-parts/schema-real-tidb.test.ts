@@ -202,6 +202,47 @@ test('a table of the same name with another layout is still refused', async () =
   await expect(cd.deps.schema.createTable(planTable('other', backup.get('ts')!))).rejects.toMatchObject({ message: expect.stringContaining('already exists with a different layout') });
 });
 
+describe('a group of tables through worker deps with a pool of 4 sessions', () => {
+  let pooled: ClusterDeps;
+  const connections = async (): Promise<number> => ((await (await fetch(`http://${tidb.statusAddress}/status`)).json()) as { connections: number }).connections;
+  beforeAll(async () => {
+    pooled = await connectClusterDeps({ pdEndpoints: sim.pdAddresses, tidb: { ...realTidbConfig(tidb), sessions: 4 } });
+  });
+  afterAll(() => pooled?.close());
+
+  test('created side by side over several sessions, each table with the backup layout and bases; the sessions close with the deps', async () => {
+    const baseline = await connections();
+    const group = ['grp_a', 'grp_b'].flatMap((db) => [...backup.values()].map((info) => planTable(db, info)));
+    for (const db of ['grp_a', 'grp_b']) await pooled.deps.schema.createDatabase({ name: db, realName: db, id: 1, createSql: `CREATE DATABASE IF NOT EXISTS \`${db}\`` });
+    const created = await pooled.deps.schema.createTables(group);
+    expect(created.map((c) => [c.name.O, layoutOf(c)])).toEqual(group.map((t) => [t.name, layoutOf(t.info)]));
+    // The real TiDB counts the pool's sessions: more than one, at most the pool's size.
+    const during = (await connections()) - baseline;
+    expect(during).toBeGreaterThanOrEqual(2);
+    expect(during).toBeLessThanOrEqual(4);
+    for (const db of ['grp_a', 'grp_b']) {
+      expect([db, (await nextRowIds(db, 'inc'))._TIDB_ROWID]).toEqual([db, 1000]);
+      expect([db, (await nextRowIds(db, 'rnd')).AUTO_RANDOM]).toEqual([db, 42000]);
+      expect([db, (await nextRowIds(db, 'sep')).AUTO_INCREMENT]).toEqual([db, 5000]);
+    }
+    // Twice: found in bulk with the backup's layout, the same tables (IDs) as before.
+    expect((await pooled.deps.schema.createTables(group)).map((c) => c.id)).toEqual(created.map((c) => c.id));
+    await pooled.close();
+    for (let i = 0; i < 50 && (await connections()) > baseline; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await connections()).toBe(baseline);
+    pooled = await connectClusterDeps({ pdEndpoints: sim.pdAddresses, tidb: { ...realTidbConfig(tidb), sessions: 4 } });
+  });
+
+  test('a group holding a table of the same name with another layout is refused, and that table left alone', async () => {
+    await createDb('grp_other');
+    await reader.executeStatements('grp_other', ['CREATE TABLE ts (id int NOT NULL, c1 varchar(3), zz int)']);
+    const before = await query('SHOW CREATE TABLE grp_other.ts');
+    const group = [...backup.values()].map((info) => planTable('grp_other', info));
+    await expect(pooled.deps.schema.createTables(group)).rejects.toMatchObject({ message: expect.stringContaining('grp_other.ts already exists with a different layout') });
+    expect(await query('SHOW CREATE TABLE grp_other.ts')).toEqual(before);
+  });
+});
+
 test('every DDL job kind, replayed a second time on the real TiDB after it took effect, counts as done and changes nothing more', async () => {
   let n = 0;
   const job = (type: number, query: string, schema = 'ddl2', newName?: string): DdlJob => ({

@@ -204,3 +204,27 @@ test('a table that exists with the backup\'s layout and holds rows is refused be
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
   });
 });
+
+test('a target bootstrapped without new collations fails the pre-check with CollationMismatch before anything changes', async () => {
+  expect(env.manifest.newCollationsEnabled).toBe('True');
+  await env.withCluster({ tiflashStores: 0, tidb: { catalogOptions: { newCollationEnabled: false } } }, async (c, taskQueue) => {
+    const catalog = c.sim.tidbFront!.catalog;
+    const jobsBefore = catalog.ddlJobs().length;
+    const err = await restore(taskQueue, 'collation').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const activity = (err as WorkflowFailedError).cause as ActivityFailure;
+    expect(activity.activityType).toBe('preCheck');
+    const root = activity.cause as ApplicationFailure;
+    expect(root.type).toBe(ErrorType.CollationMismatch);
+    expect(root.nonRetryable).toBe(true);
+    expect(root.message).toContain('the backup was taken with new_collations_enabled = True but the target TiDB has new_collation_enabled = False (mysql.tidb); the cluster was not changed');
+
+    // Nothing after the pre-check ran: no safepoint, no database or table, no download; the cluster normal.
+    const events = (await env.client.workflow.getHandle(`collation-${taskQueue}`).fetchHistory()).events ?? [];
+    expect(events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n) => n !== undefined)).toEqual(['requestClusterLock', 'planRestore', 'preCheck']);
+    expect(catalog.database('shop')).toBeUndefined();
+    expect(catalog.ddlJobs()).toHaveLength(jobsBefore);
+    expect(c.sim.state.counters().downloadsByStore).toEqual({});
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+});

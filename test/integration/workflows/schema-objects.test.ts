@@ -9,9 +9,10 @@ import { recordedChecksums, restoredChecksums } from '../../support/sim-cluster'
 
 /**
  * A backup whose tables carry a foreign key (naming a table created after it), a TTL with its job switched off
- * and a placement policy, restored by the workflow on the simulator. brflow cannot recreate the placement
- * policy: without `skip` the restore fails at planning naming table and policy, with nothing created; a CHECK constraint
- * the target would ignore fails the pre-check; with `"skip": ["placement", "checkConstraints"]` it restores, recreates the key and the TTL, and reports the skipped count.
+ * and a reference to a placement policy the backup does not hold, restored by the workflow on the simulator. brflow
+ * cannot recreate that policy: without `skip` the restore fails at planning naming table and policy, with nothing
+ * created; a CHECK constraint the target would ignore fails the pre-check; with `"placementMode": "ignore"` and
+ * `"skip": ["checkConstraints"]` it restores, recreates the key and the TTL, and reports the skipped count.
  */
 const ci = (s: string) => ({ O: s, L: s.toLowerCase() });
 const FK = { id: 1, fk_name: ci('fk_age_order'), ref_schema: ci('shop'), ref_table: ci('order'), ref_cols: [ci('id')], cols: [ci('age')], on_delete: 2, on_update: 0, state: 5, version: 1 };
@@ -41,7 +42,7 @@ function restore(taskQueue: string, id: string, extra: Record<string, unknown> =
   return env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: `${id}-${taskQueue}`, args: [{ storage: `local://${env.dir}`, filters: RESTORED, timings: FAST_TIMINGS, ...extra }] });
 }
 
-test('a placement policy fails the restore at planning, naming table and policy; nothing is created', async () => {
+test('a placement policy the backup does not hold fails the restore at planning, naming table and policy; nothing is created', async () => {
   await env.withCluster(async (c, taskQueue) => {
     const err = await restore(taskQueue, 'refused').then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -49,7 +50,7 @@ test('a placement policy fails the restore at planning, naming table and policy;
     expect(activity).toBeInstanceOf(ActivityFailure);
     const app = (activity as ActivityFailure).cause as ApplicationFailure;
     expect(app.type).toBe(ErrorType.UnsupportedObject);
-    expect(app.message).toContain('`shop`.`event_log`: placement policy hot');
+    expect(app.message).toContain('`shop`.`event_log`: placement policy hot (the backup does not hold this policy)');
     expect(app.message).toContain('"skip": ["placement"]');
     expect(RESTORED.map((n) => c.sim.tidbFront!.catalog.table('shop', n.split('.')[1]!))).toEqual([undefined, undefined, undefined, undefined]);
   });
@@ -65,9 +66,9 @@ test('a CHECK constraint the target would ignore (tidb_enable_check_constraint O
   });
 });
 
-test('with "skip": ["placement", "checkConstraints"] the restore completes: the foreign key and TTL come back, the skip is counted', async () => {
+test('with "placementMode": "ignore" (BR --with-tidb-placement-mode ignore) and "skip": ["checkConstraints"] the restore completes: the foreign key and TTL come back, the skips are counted', async () => {
   await env.withCluster(async (c, taskQueue) => {
-    const result = await restore(taskQueue, 'skipping', { skip: ['placement', 'checkConstraints'] });
+    const result = await restore(taskQueue, 'skipping', { placementMode: 'ignore', skip: ['checkConstraints'] });
     expect(result.tables).toBe(4);
     expect(result.skipped).toEqual({ checkConstraints: 1, placement: 1 });
     // What `brflow status` prints from: the progress query carries the counts too.

@@ -10,6 +10,7 @@ import { buildTableRewrite } from '../../../src/plan/rewrite-rules';
 import { BENCHMARKS } from '../../../bench/benchmarks';
 import { prepareImportBackup, runImport } from '../../../bench/import.bench';
 import { runChecksum } from '../../../bench/checksum.bench';
+import { runCreateTables } from '../../../bench/create-tables.bench';
 import { measure, percentile, summarize } from '../../../bench/measure';
 import { preparePlanInput, runPlanRestore } from '../../../bench/plan-restore.bench';
 import { prepareBackupMeta, runReadManifest } from '../../../bench/read-manifest.bench';
@@ -18,6 +19,10 @@ import { parseBenchArgs } from '../../../bench/run-args';
 import { runSst } from '../../../bench/sst.bench';
 import { syntheticBackupMeta } from '../../../bench/synthetic-backupmeta';
 import { syntheticManifest } from '../../../bench/synthetic-manifest';
+import { duplicateFileShare } from '../../../bench/recovery.bench';
+import { firstCompletionByOtherWorker, ingestPhase, median } from '../../../bench/whole-restore';
+import Long from 'long';
+import type { HistoryEvent } from '../../../bench/activity-spans';
 
 /** The bench harness's pure pieces and every runner at toy scale, so `npm run bench` cannot rot unnoticed. */
 describe('bench statistics', () => {
@@ -100,10 +105,46 @@ describe('bench result files', () => {
     expect(() => parseBenchArgs(['--only'], '/r')).toThrow(/--only needs a value/);
   });
 
-  it('registers each benchmark once under a kebab-case name', () => {
+  it('reports and checks a case\'s own figures (ratio, files/s, recovery, …) like its timings', () => {
+    const c = caseResult({
+      name: 'x', params: {}, memory, timing: { iterations: 1, meanMs: 1000, p50Ms: 1000, p95Ms: 1000, minMs: 1000, maxMs: 1000 },
+      extra: { ratio: 1.2, duplicateFileShare: 0.01 },
+      targets: [{ metric: 'ratio', op: '<=', limit: 1.05, why: 'a' }, { metric: 'duplicateFileShare', op: '<=', limit: 0.05, why: 'b' }, { metric: 'recoverySec', op: '<=', limit: 12, why: 'c' }],
+    });
+    expect(c.metrics).toMatchObject({ ratio: 1.2, duplicateFileShare: 0.01 });
+    expect(c.targets.map((t) => [t.metric, t.actual, t.pass])).toEqual([['ratio', 1.2, false], ['duplicateFileShare', 0.01, true], ['recoverySec', null, false]]);
+    expect(formatCaseLine('b', c)).toContain('ratio 1.20');
+  });
+
+  it('registers each benchmark once under a kebab-case name, the whole-restore ones with a longer time limit', () => {
     const names = BENCHMARKS.map((b) => b.name);
+    expect(names).toEqual(expect.arrayContaining(['restore-workflow', 'overhead', 'dispatch', 'recovery']));
+    for (const n of ['overhead', 'dispatch', 'recovery']) expect(BENCHMARKS.find((b) => b.name === n)!.timeoutMs!.full).toBeGreaterThan(150_000);
     expect(new Set(names).size).toBe(names.length);
     for (const n of names) expect(n).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+  });
+});
+
+describe('whole-restore bench pieces', () => {
+  const at = (ms: number) => ({ seconds: Long.fromNumber(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 });
+  const scheduled = (id: number, type: string, ms: number): HistoryEvent => ({ eventId: Long.fromNumber(id), eventTime: at(ms), activityTaskScheduledEventAttributes: { activityType: { name: type } } });
+  const completed = (id: number, of: number, ms: number, identity: string): HistoryEvent => ({ eventId: Long.fromNumber(id), eventTime: at(ms), activityTaskCompletedEventAttributes: { scheduledEventId: Long.fromNumber(of), identity } });
+
+  it('reads the ingest phase and the first completion by another worker from histories (continue-as-new runs included)', () => {
+    const run1 = [scheduled(1, 'createTables', 1000), completed(2, 1, 1500, '7@h'), scheduled(3, 'splitAndScatter', 2000), completed(4, 3, 2100, '7@h'), scheduled(5, 'ingestBatch', 2100), completed(6, 5, 3000, '7@h')];
+    const run2 = [scheduled(1, 'ingestBatch', 4000), completed(2, 1, 9000, '70@h'), scheduled(3, 'checksumGroup', 9000), completed(4, 3, 9500, '70@h')];
+    expect(ingestPhase([run1, run2])).toEqual({ ms: 7000, batches: 2 });
+    // Worker 7 was killed at 2500: the first completion after it by another worker (70, not 7's 3000).
+    expect(firstCompletionByOtherWorker([run1, run2], '7@', 2500)).toEqual({ atMs: 9000, type: 'ingestBatch' });
+    expect(firstCompletionByOtherWorker([run1], '7@', 2500)).toBeUndefined();
+    expect(() => ingestPhase([[scheduled(1, 'createTables', 1)]])).toThrow(/no completed ingest/);
+  });
+
+  it('counts a file as ingested twice only when the killed run ingested it more often than the unkilled one', () => {
+    expect(duplicateFileShare({ a: 1, b: 2, c: 1, d: 1 }, { a: 2, b: 2, c: 1, d: 3 })).toEqual({ files: 4, duplicated: 2, share: 0.5 });
+    expect(() => duplicateFileShare({ a: 1, b: 1 }, { a: 1 })).toThrow(/never ingested 1 file/);
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
   });
 });
 
@@ -205,6 +246,18 @@ describe('benchmark runners at toy scale', () => {
     expect(cases[1]!.params).toMatchObject({ tables: 2, stores: 3 });
     expect(Number(cases[1]!.params.files)).toBeGreaterThan(0);
   });
+
+  it('create-tables creates a toy backup\'s tables through the createTables activity on a real TiDB and on the simulator', async () => {
+    const cases = await runCreateTables({ tables: 8, tablesPerDatabase: 4, iterations: 1, targets: ['real-tidb', 'real-tidb-create-only', 'simulator'], sessions: 3 });
+    expectMeasured(cases, ['real-tidb', 'real-tidb-create-only', 'simulator']);
+    expect(cases[0]!.params).toMatchObject({ tables: 8, databases: 2, sessions: 3, tablesWithColumnGaps: 2, fastCreateTable: 'ON' });
+    expect(cases[1]!.params).toMatchObject({ tables: 8, tablesWithColumnGaps: 0 });
+    for (const c of cases.slice(0, 2)) {
+      expect(c.params.tidbCpuMsPerTable).toBeGreaterThan(0);
+      expect(c.targets.map((t) => [t.metric, t.limit])).toEqual([['opsPerSec', 260]]);
+    }
+    expect(cases[2]!.params.tidbCpuMsPerTable).toBeUndefined();
+  }, 120_000);
 
   it('bench/run.ts runs a benchmark in child processes and writes its result file', async () => {
     const out = join(dir, 'results');

@@ -61,3 +61,19 @@ test('--skip names kinds of schema object, validated by the workflow\'s own chec
   expect('value' in r && [...(r.value.skip ?? [])].sort()).toEqual(['foreignKeys', 'placement']);
   expect(() => checkedRestoreInput(restoreInputFromFlags({ ...base, storage: 's3://b/p', skip: ['views'] }))).toThrow(/skip/);
 });
+
+test('--with-tidb-placement-mode (BR\'s flag) becomes placementMode; ignore restores without placement, as skip ["placement"]', () => {
+  const input = restoreInputFromFlags({ ...base, storage: 's3://b/p', withTidbPlacementMode: 'IGNORE', skip: ['ttl'] });
+  expect(input).toMatchObject({ placementMode: 'IGNORE', skip: ['ttl'] });
+  const r = normalizeRestoreRequest(input);
+  expect('value' in r && { mode: r.value.placementMode, skip: r.value.skip }).toEqual({ mode: 'ignore', skip: ['ttl', 'placement'] });
+  const strict = normalizeRestoreRequest(restoreInputFromFlags({ ...base, storage: 's3://b/p', withTidbPlacementMode: 'strict' }));
+  expect('value' in strict && strict.value).toMatchObject({ placementMode: 'strict' });
+  expect('value' in strict && strict.value).not.toHaveProperty('skip');
+  expect(() => checkedRestoreInput(restoreInputFromFlags({ ...base, storage: 's3://b/p', withTidbPlacementMode: 'loose' }))).toThrow(/placementMode: expected "strict" .* or "ignore" .*, got "loose"/);
+  expect(() => checkedRestoreInput({ storage: 's3://b/p', placementMode: 'strict', skip: ['placement'] })).toThrow(/placementMode: "strict" recreates placement policies while skip lists "placement"/);
+  // Inputs without it (every history recorded before) normalize as they did.
+  const before = normalizeRestoreRequest({ storage: 's3://b/p', skip: ['placement'] });
+  expect('value' in before && before.value).not.toHaveProperty('placementMode');
+  expect('value' in before && before.value.skip).toEqual(['placement']);
+});

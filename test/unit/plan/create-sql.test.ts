@@ -1,4 +1,4 @@
-import { columnTypeDesc, createDatabaseSql, createTableSql, partitionClause, quoteIdent } from '../../../src/plan/create-sql';
+import { columnTypeDesc, createDatabaseSql, createTableSql, indexDefinition, partitionClause, partitionExprToWrite, quoteIdent } from '../../../src/plan/create-sql';
 import type { FieldType, TableInfo } from '../../../src/plan/table-info';
 import { col, idx, tableInfo } from './manifest-builder';
 import { readRealManifest } from './real-manifests';
@@ -145,6 +145,50 @@ describe('createTableSql', () => {
     expect(partitionClause({ type: 2, expr: '`id`', columns: null, enable: true, num: 2, definitions: [def(1, 'a'), def(2, 'b')] })).toBe(
       '\nPARTITION BY HASH (`id`)\n(PARTITION `a`,\n PARTITION `b`)',
     );
+  });
+
+  it('writes KEY () with its empty column list (is_empty_columns: the primary key), as v8.5.3 records it', () => {
+    const def = (id: number, name: string) => ({ id, name: { O: name, L: name }, less_than: null });
+    const p = { type: 4, expr: '', columns: [{ O: 'id', L: 'id' }], is_empty_columns: true, enable: true, num: 2, definitions: [def(1, 'p0'), def(2, 'p1')] };
+    expect(partitionClause(p)).toBe('\nPARTITION BY KEY () PARTITIONS 2');
+    expect(partitionClause(p, { text: 'as-shown' })).toBe('\nPARTITION BY KEY () PARTITIONS 2');
+    // Plans of restores recorded before listed the columns; theirs must not change (content hash).
+    expect(partitionClause(p, { text: 'legacy' })).toBe('\nPARTITION BY KEY (`id`) PARTITIONS 2');
+  });
+
+  it('writes a partition expression without the brackets TiDB stores around binary operations; SHOW CREATE TABLE keeps them', () => {
+    const def = (id: number, name: string) => ({ id, name: { O: name, L: name }, less_than: null });
+    const p = { type: 2, expr: '(`id`%7)', columns: null, enable: true, num: 2, definitions: [def(1, 'p0'), def(2, 'p1')] };
+    expect(partitionClause(p)).toBe('\nPARTITION BY HASH (`id`%7) PARTITIONS 2');
+    expect(partitionClause(p, { text: 'as-shown' })).toBe('\nPARTITION BY HASH ((`id`%7)) PARTITIONS 2');
+    expect(partitionClause(p, { text: 'legacy' })).toBe('\nPARTITION BY HASH ((`id`%7)) PARTITIONS 2');
+  });
+
+  // Stored text (information_schema.PARTITIONS.PARTITION_EXPRESSION on v8.5.3) → what to write so it is stored again.
+  it.each([
+    ['`id`', '`id`'],
+    ['YEAR(`d`)', 'YEAR(`d`)'],
+    ['(`id`%7)', '`id`%7'],
+    ['(`a`+(`b`*2))', '`a`+`b`*2'],
+    ['(((`a`+1))*2)', '(`a`+1)*2'], // written (a + 1) * 2: the user's parentheses stay
+    ['ABS((`a`-`b`))', 'ABS(`a`-`b`)'],
+    ['(TO_DAYS(`a`) DIV 7)', 'TO_DAYS(`a`) DIV 7'],
+    ['(`a` MOD 3)', '`a` MOD 3'],
+    ['-`a`', '-`a`'],
+    ['(-`a`)', '(-`a`)'], // written (-a): no binary operation inside
+    ['(`a`)', '(`a`)'],
+    ["(`s`='a(b')", "`s`='a(b'"],
+    ['((`a`)+1)', '(`a`)+1'],
+  ])('partition expression %s is written %s', (stored, written) => {
+    expect(partitionExprToWrite(stored)).toBe(written);
+  });
+
+  it('marks a global index GLOBAL after its other options, as SHOW CREATE TABLE prints it', () => {
+    const t = tableInfo(1, 'g', { pk_is_handle: false, cols: [col(1, 'id', 0), col(2, 'u', 1)] });
+    const ug = idx(1, 'ug', [{ name: 'u', offset: 1 }], { is_unique: true, is_global: true, is_invisible: true, comment: 'cc' });
+    expect(indexDefinition(t, ug)).toBe("UNIQUE KEY `ug` (`u`) /*!80000 INVISIBLE */ COMMENT 'cc' /*T![global_index] GLOBAL */");
+    const pk = idx(2, 'PRIMARY', [{ name: 'u', offset: 1 }], { is_primary: true, is_unique: true, is_global: true, comment: 'pk' });
+    expect(indexDefinition(t, pk)).toBe("PRIMARY KEY (`u`) COMMENT 'pk' /*T![clustered_index] NONCLUSTERED */ /*T![global_index] GLOBAL */");
   });
 
   it('quotes identifiers with doubled backquotes', () => {

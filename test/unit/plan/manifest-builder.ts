@@ -1,6 +1,7 @@
 import type { BackupFile, Manifest, ManifestTable } from '../../../src/backup/manifest';
 import { concatBytes, encodeInt64Cmp, indexPrefix, recordKey, recordPrefix, toHex } from '../../../src/plan/keys';
-import type { ColumnInfo, IndexInfo, TableInfo } from '../../../src/plan/table-info';
+import type { PolicyInfo } from '../../../src/plan/placement-sql';
+import type { ColumnInfo, DBInfo, IndexInfo, TableInfo } from '../../../src/plan/table-info';
 
 /** Builds Manifests for plan tests, like changesets' FakeFullState: add databases, tables, files. */
 export class ManifestBuilder {
@@ -12,6 +13,18 @@ export class ManifestBuilder {
 
   db(name: string, id: number): this {
     this.m.databases.push({ id, name, info: { id, db_name: { O: name, L: name.toLowerCase() }, charset: 'utf8mb4', collate: 'utf8mb4_bin', state: 5 } });
+    return this;
+  }
+
+  /** A database from its DBInfo as TiDB holds it (charset, collation, default placement policy). */
+  dbInfo(info: DBInfo): this {
+    this.m.databases.push({ id: info.id, name: info.db_name.O, info });
+    return this;
+  }
+
+  /** The backup's placement policies (backupmeta `policies`). */
+  policies(list: PolicyInfo[]): this {
+    this.m.placementPolicies = [...(this.m.placementPolicies ?? []), ...list];
     return this;
   }
 

@@ -39,7 +39,7 @@ const everything = orders({
 });
 
 describe('schema objects: recreated, skipped or refused', () => {
-  it('a placement policy fails planning with UnsupportedObject naming table and object; foreign keys, CHECKs and TTL are planned as statements', () => {
+  it('a placement policy the backup does not hold fails planning with UnsupportedObject naming table, object and why; foreign keys, CHECKs and TTL are planned as statements', () => {
     const plan = planRestore(manifest(everything));
     expect(plan.tables.map((t) => [t.name, t.objects?.map((o) => o.name)])).toEqual([
       ['customers', undefined],
@@ -48,7 +48,7 @@ describe('schema objects: recreated, skipped or refused', () => {
     expect(plan.summary.unsupportedObjects).toBe(1);
     expect(() => assertPlanRestorable(plan)).toThrow(expect.objectContaining({
       type: ErrorType.UnsupportedObject,
-      message: expect.stringContaining('brflow cannot recreate 1 schema object(s) of 1 table(s) or database(s): `shop`.`orders`: placement policy fast. Restore the tables without them with "skip": ["placement"]'),
+      message: expect.stringContaining('brflow cannot recreate 1 schema object(s) of 1 table(s) or database(s): `shop`.`orders`: placement policy fast (the backup does not hold this policy). Restore the tables without them with "skip": ["placement"]'),
     }));
     // Public objects only: the CHECK still in a DDL (state 3) is not there.
     expect(plan.tables[1]!.constraints).toEqual({
@@ -75,12 +75,12 @@ describe('schema objects: recreated, skipped or refused', () => {
     ]);
   });
 
-  it("a database's default placement policy is refused too, and counted when skipped", () => {
+  it("a database's default placement policy the backup does not hold is refused too, and counted when skipped", () => {
     const m = manifest(orders());
     m.databases[0]!.info['policy_ref_info'] = { id: 3, name: ci('eu') };
-    expect(() => assertPlanRestorable(planRestore(m))).toThrow(expect.objectContaining({ type: ErrorType.UnsupportedObject, message: expect.stringContaining('database `shop`: placement policy eu') }));
+    expect(() => assertPlanRestorable(planRestore(m))).toThrow(expect.objectContaining({ type: ErrorType.UnsupportedObject, message: expect.stringContaining('database `shop`: placement policy eu (the backup does not hold this policy)') }));
     expect(renderPlanTable(planRestore(m))).toContain('  database `shop`: placement policy eu');
-    expect(planJson(planRestore(m))).toMatchObject({ databaseObjects: [{ db: 'shop', refused: ['placement policy eu'] }] });
+    expect(planJson(planRestore(m))).toMatchObject({ databaseObjects: [{ db: 'shop', refused: ['placement policy eu (the backup does not hold this policy)'] }] });
     const skipped = planRestore(m, { skip: ['placement'] });
     expect(() => assertPlanRestorable(skipped)).not.toThrow();
     expect(skipped.summary.skipped).toEqual({ placement: 1 });
@@ -150,8 +150,8 @@ describe('brflow plan shows, per table, its DDL and what it cannot recreate', ()
     const rows = planRows(plan);
     expect(rows[0]).toMatchObject({ table: 'customers', statements: [expect.stringMatching(/^CREATE TABLE `customers`/)] });
     expect(rows[0]).not.toHaveProperty('refused');
-    expect(rows[1]).toMatchObject({ table: 'orders', refused: ['placement policy fast'], skipped: ['TTL on created_at'] });
-    expect(rows[1]!.statements!.slice(-2)).toEqual([expect.stringMatching(/FOREIGN KEY/), expect.stringMatching(/CHECK/)]);
+    expect(rows[1]).toMatchObject({ table: 'orders', refused: ['placement policy fast (the backup does not hold this policy)'], skipped: ['TTL on created_at'] });
+    expect(rows[1]!.statements!.slice(-3)).toEqual([expect.stringMatching(/FOREIGN KEY/), expect.stringMatching(/CHECK/), 'ALTER TABLE `orders` PLACEMENT POLICY = `fast`']);
     const text = renderPlanTable(plan, { statements: true });
     expect(text).toContain('`shop`.`orders`: placement policy fast');
     expect(text).toContain('restored without (skip ttl):\n  `shop`.`orders`: TTL on created_at');

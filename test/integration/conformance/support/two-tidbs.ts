@@ -18,6 +18,8 @@ export type Answer = { ok: true; rows?: Record<string, unknown>[] } | { ok: fals
 /** The simulated TiDB front and a real TiDB v8.5.3 (unistore), started side by side. */
 export interface TwoTidbs {
   simulated: TidbUnderTest;
+  /** The simulated front's catalog, for what only the real TiDB's meta shows otherwise (placement policies). */
+  simulatedCatalog: TidbFront['catalog'];
   real: TidbUnderTest;
   stop(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function startTwoTidbs(): Promise<TwoTidbs> {
     const r = real;
     return {
       simulated: { name: 'simulated', conn: simConn, statusAddress: f.statusAddress, config: simCfg },
+      simulatedCatalog: f.catalog,
       real: { name: 'real', conn: realConn, statusAddress: r.statusAddress, config: realCfg },
       stop: async () => {
         await Promise.all([simConn.end().catch(() => undefined), realConn.end().catch(() => undefined)]);

@@ -5,6 +5,7 @@ import { encodeKeyDatums } from '../../../../src/backup/generator/datum-key-code
 import { decodeCompactInt, decodeCompactUint, decodeRowV2 } from '../../../../src/backup/generator/row-v2';
 import { buildTableInfo, ColumnTypes, type TableSpec } from '../../../../src/backup/generator/schema-builder';
 import { indexKv, rowHandle, rowKvs } from '../../../../src/backup/generator/table-kv';
+import { generateDataset } from '../../../../src/backup/generator/dataset';
 
 const TS = 446711007805440000n;
 const spec = (handle: TableSpec['handle'], pk: string[]): TableSpec => ({
@@ -108,5 +109,38 @@ describe('record and index KVs as TiDB writes them', () => {
     expect(decodeCompactUint(rest.values.get(2)!)).toBe(2n);
     const nonUnique = indexKv(t, 100, idx(t, 'idx_n'), row, rowHandle(t, row));
     expect(toHex(nonUnique.key).endsWith(toHex(handle))).toBe(true);
+  });
+});
+
+describe('extra tables (make-backup extraTables)', () => {
+  const ds = generateDataset({ seed: 3, tables: 1, rowsPerTable: 30, incremental: false, withSysTables: false, extraTables: ['expression-index', 'list-columns'] });
+  const table = (name: string) => ds.tables.find((t) => t.info.name.O === name)!;
+
+  test('an expression index keys the computed value; the row does not store the hidden virtual column', () => {
+    const t = table('gadgets');
+    const hidden = t.info.cols.find((c) => c.hidden)!;
+    const pid = t.physicalIds[0]!;
+    const versions = t.versions().get(pid)!;
+    const rows = versions.filter((v) => toHex(v.key).startsWith(toHex(recordKey(pid, 0n)).slice(0, 22)));
+    expect(rows).toHaveLength(30);
+    for (const r of rows) {
+      const d = decodeRowV2(r.value!);
+      expect([...d.values.keys(), ...d.nullIds]).not.toContain(hidden.id);
+    }
+    // Row n has price (n * 37) % 1000 and its index key the price doubled (row 1: id 2, key 74).
+    const idx = t.info.index_info!.find((i) => i.idx_name.O === 'idx_price_x2')!;
+    const key = toHex(concatBytes(indexPrefix(pid, idx.id), encodeKeyDatums([intDatum(74)]), encodeKeyDatums([intDatum(2)])));
+    expect(versions.some((v) => toHex(v.key) === key)).toBe(true);
+  });
+
+  test('list columns rows go to the partition listing their value, the others to DEFAULT', () => {
+    const t = table('regions_list');
+    const [eu, us, other] = t.physicalIds as [number, number, number];
+    const rowsOf = (pid: number) => (t.versions().get(pid) ?? []).filter((v) => toHex(v.key).startsWith(toHex(recordKey(pid, 0n)).slice(0, 22)));
+    const regions = (pid: number) => new Set(rowsOf(pid).map((r) => new TextDecoder().decode(decodeRowV2(r.value!).values.get(2)!)));
+    expect([...regions(eu)].sort()).toEqual(['eu', 'uk']);
+    expect([...regions(us)]).toEqual(['us']);
+    expect([...regions(other)].sort()).toEqual(['br', 'jp']);
+    expect(rowsOf(eu).length + rowsOf(us).length + rowsOf(other).length).toBe(30);
   });
 });

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createActivities, type RestoreActivities } from '../src/activities';
+import { connectClusterDeps, type ClusterTarget } from '../src/worker/cluster-deps';
+import { normalizeRestoreRequest } from '../src/workflows/normalize-request';
+import type { KeeperSpec, PlanSummary, RestoreRequest } from '../src/workflows/types';
+
+/**
+ * The restore's activity work without Temporal: the production activity factory (`createActivities` over
+ * `connectClusterDeps`, what a worker builds for a cluster) called directly in this process, in the order
+ * and with the concurrency `restoreWorkflow` uses. It is the "B" of the overhead benchmark: what the same
+ * work costs when nothing is durable, so A/B is what the workflow adds (history round trips, task polling,
+ * payload conversion, the cluster lock). Each activity runs in the SDK's MockActivityEnvironment, which gives
+ * it the activity Context (heartbeats go nowhere, cancellation is a call), so the activities run unchanged.
+ *
+ * What is left out, because it exists only with Temporal: the cluster lock (a workflow), search-attribute and
+ * memo upserts, continue-as-new. Everything that touches the cluster is here.
+ */
+export interface DirectRestoreResult {
+  tables: number;
+  files: number;
+  bytes: number;
+  batches: number;
+  checksumPassed: number;
+  /** The plan's content hash: equal to the workflow's (its memo `plan.hash`) when both planned the same. */
+  planHash: string;
+}
+
+/** One activity invocation in an activity Context of its own; `cancel` stops it as a workflow's cancel would. */
+interface Running<R> {
+  done: Promise<R>;
+  cancel(): void;
+}
+
+// Quiet like the bench worker (logLevel 'error'): activity warnings would otherwise go to stderr.
+const LOGGER = new DefaultLogger('ERROR');
+
+export async function directRestore(rawInput: { storage: string } & Record<string, unknown>, target: ClusterTarget): Promise<DirectRestoreResult> {
+  const normalized = normalizeRestoreRequest(rawInput);
+  if ('problems' in normalized) throw new Error(`invalid restore input: ${normalized.problems.join('; ')}`);
+  const req: RestoreRequest = normalized.value;
+  // The worker connects to a cluster an input names on that restore's first activity: so does this.
+  const cluster = await connectClusterDeps(target);
+  const acts: RestoreActivities = createActivities(cluster.deps);
+  const start = <K extends keyof RestoreActivities>(name: K, ...args: Parameters<RestoreActivities[K]>): Running<Awaited<ReturnType<RestoreActivities[K]>>> => {
+    const env = new MockActivityEnvironment({ activityType: name, heartbeatTimeoutMs: req.timings.heartbeatTimeoutMs }, { logger: LOGGER });
+    const fn = acts[name] as (...a: unknown[]) => Promise<Awaited<ReturnType<RestoreActivities[K]>>>;
+    return { done: env.run(fn, ...args), cancel: () => env.cancel() };
+  };
+  const call = <K extends keyof RestoreActivities>(name: K, ...args: Parameters<RestoreActivities[K]>): Promise<Awaited<ReturnType<RestoreActivities[K]>>> => start(name, ...args).done;
+
+  let keeper: Running<void> | undefined;
+  const startKeeper = (spec: KeeperSpec): void => {
+    keeper = start('keeper', spec);
+    keeper.done.catch(() => undefined);
+  };
+  const stopKeeper = async (): Promise<void> => {
+    const k = keeper;
+    keeper = undefined;
+    if (!k) return;
+    k.cancel();
+    await k.done.catch(() => undefined);
+  };
+  // Undo records in the order the workflow pushes them; run in reverse at the end, as its saga does.
+  const undo: (() => Promise<void>)[] = [];
+  try {
+    // ---- setup: as restoreWorkflow's setup() for a fresh, offline, full (not incremental) restore.
+    const s: PlanSummary = await call('planRestore', {
+      storage: req.storage, filters: req.filters, caseSensitive: req.caseSensitive, batchFiles: req.batchFiles,
+      mergeRegionSizeBytes: req.mergeRegionSizeBytes, mergeRegionKeyCount: req.mergeRegionKeyCount, tableGroupSize: req.tableGroupSize,
+      schemaObjects: true, batchAcrossTables: true,
+    });
+    await call('preCheck', { backupClusterVersion: s.backup.clusterVersion, planRef: s.planRef });
+    const restoreTs = await call('getRestoreTs');
+    const safepoint = { serviceId: `brflow-${randomUUID()}`, safePoint: (BigInt(restoreTs) - 1n).toString() };
+    undo.push(() => call('removeGcSafepoint', { serviceId: safepoint.serviceId }));
+    await call('registerGcSafepoint', { ...safepoint, ttlSec: req.timings.gcTtlSec });
+    const keeperSpec = (extra: Partial<KeeperSpec>): KeeperSpec => ({ safepoint: { ...safepoint, ttlSec: req.timings.gcTtlSec }, importMode: false, intervalMs: req.timings.keeperIntervalMs, ...extra });
+    startKeeper(keeperSpec({}));
+    if (s.ddlJobs > 0) await call('execDdlJobs', { planRef: s.planRef });
+    await call('createDatabases', { planRef: s.planRef });
+    const snapshot = await call('planSchedules', { ttlSec: req.timings.pauseTtlSec });
+    undo.push(() => call('restoreSchedules', snapshot));
+    await call('applySchedules', snapshot);
+    undo.push(() => call('restoreNormalMode'));
+    await call('enterImportMode');
+    await stopKeeper();
+    startKeeper(keeperSpec({ schedules: snapshot, importMode: true }));
+    if (!s.backup.incremental) await call('resetTs', { ts: s.backup.endVersion });
+
+    // ---- the create / split+ingest / checksum pipeline, scheduled as restoreWorkflow's pipeline() does.
+    const r = await pipeline(s, req, call);
+    if (s.systemTables > 0) await call('restoreSystemTables', { planRef: s.planRef });
+    return { tables: s.tables, batches: s.batches, planHash: s.planRef.hash, ...r };
+  } finally {
+    // ---- hand back: keeper stopped first, then every undo in reverse (the saga's order).
+    await stopKeeper();
+    for (const u of undo.reverse()) await u();
+    await cluster.close();
+  }
+}
+
+type Call = <K extends keyof RestoreActivities>(name: K, ...args: Parameters<RestoreActivities[K]>) => Promise<Awaited<ReturnType<RestoreActivities[K]>>>;
+
+/**
+ * Table groups created up to `ddlConcurrency` at a time; a batch is split, scattered and ingested as soon as
+ * the gap-free prefix of created groups covers it, `concurrency` batches in flight; a group is checksummed
+ * (one at a time, in order) once every batch up to its end is done.
+ */
+function pipeline(s: PlanSummary, req: RestoreRequest, call: Call): Promise<{ files: number; bytes: number; checksumPassed: number }> {
+  return new Promise((resolve, reject) => {
+    let groupsCreated = 0;
+    let nextGroup = 0;
+    const creating = new Set<number>();
+    const createdAbove = new Set<number>();
+    let nextBatch = 0;
+    const inflight = new Set<number>();
+    const doneAbove = new Set<number>();
+    let doneLow = 0;
+    let groupsChecksummed = 0;
+    let checksumming = false;
+    let files = 0;
+    let bytes = 0;
+    let checksumPassed = 0;
+    let failed = false;
+    const fail = (e: unknown): void => {
+      if (failed) return;
+      failed = true;
+      reject(e instanceof Error ? e : new Error(String(e)));
+    };
+    const readyUpTo = (): number => (groupsCreated > 0 ? s.readyBatches[groupsCreated - 1]! : 0);
+    const pump = (): void => {
+      if (failed) return;
+      while (creating.size < req.ddlConcurrency && nextGroup < s.tableGroups) {
+        const group = nextGroup++;
+        creating.add(group);
+        call('createTables', { planRef: s.planRef, group, recordIds: true }).then(() => {
+          creating.delete(group);
+          createdAbove.add(group);
+          while (createdAbove.delete(groupsCreated)) groupsCreated++;
+          pump();
+        }, fail);
+      }
+      while (inflight.size < req.concurrency && nextBatch < readyUpTo()) {
+        const b = nextBatch++;
+        inflight.add(b);
+        (async () => {
+          await call('splitAndScatter', { planRef: s.planRef, batchNo: b });
+          const r = await call('ingestBatch', { planRef: s.planRef, batchNo: b, newTs: '0', rangesInFlight: req.rangesInFlight });
+          files += r.files;
+          bytes += r.bytes;
+        })().then(() => {
+          inflight.delete(b);
+          doneAbove.add(b);
+          while (doneAbove.delete(doneLow)) doneLow++;
+          pump();
+        }, fail);
+      }
+      if (req.checksum && !checksumming && groupsChecksummed < groupsCreated && doneLow >= s.groupBatchEnd[groupsChecksummed]!) {
+        checksumming = true;
+        const group = groupsChecksummed;
+        call('checksumGroup', { planRef: s.planRef, group }).then((r) => {
+          if (r.mismatches.length > 0) throw new Error(`checksum mismatch in group ${group}: ${r.mismatches.map((m) => m.table).join(', ')}`);
+          checksumPassed += r.passed;
+          groupsChecksummed++;
+          checksumming = false;
+          pump();
+        }).catch(fail);
+      }
+      const idle = creating.size === 0 && inflight.size === 0 && !checksumming;
+      if (idle && groupsCreated === s.tableGroups && doneLow === s.batches && (!req.checksum || groupsChecksummed === s.tableGroups)) resolve({ files, bytes, checksumPassed });
+    };
+    pump();
+  });
+}

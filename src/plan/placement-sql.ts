@@ -1,0 +1,156 @@
+import { quoteIdent } from './create-sql';
+import type { CIStr, DBInfo, TableInfo } from './table-info';
+import { STATE_PUBLIC } from './table-info-read';
+
+/**
+ * Placement policies (TiDB "Placement Rules in SQL") as brflow restores them, like BR with
+ * `--with-tidb-placement-mode strict`: the backup's policies (backupmeta `policies`, each a JSON
+ * model.PolicyInfo) are created with `CREATE PLACEMENT POLICY IF NOT EXISTS`, then every database, table and
+ * partition gets its reference back. BR hands TiDB the DBInfo/TableInfo with their `policy_ref_info`; over SQL
+ * the references go on with `ALTER … PLACEMENT POLICY = …` once the object exists, which keeps the CREATE TABLE
+ * text (create-sql.ts, column-ids.ts) free of placement.
+ */
+
+/** TiDB model.PolicyInfo as BR stores it in backupmeta (PlacementSettings inlined, as its JSON has them). */
+export interface PolicyInfo {
+  id: number;
+  name: CIStr;
+  state?: number;
+  primary_region?: string;
+  regions?: string;
+  learners?: number;
+  followers?: number;
+  voters?: number;
+  schedule?: string;
+  constraints?: string;
+  leader_constraints?: string;
+  learner_constraints?: string;
+  follower_constraints?: string;
+  voter_constraints?: string;
+  survival_preferences?: string;
+  [k: string]: unknown;
+}
+
+/** A policy the restore creates: its name and its statement. */
+export interface PlannedPolicy {
+  name: string;
+  createSql: string;
+}
+
+/** The placement a created table must end up with: the references of the table and of each partition (null = none). */
+export interface TablePlacement {
+  /** `ALTER TABLE …` statements, run with the table's database current, after the table exists. */
+  statements: string[];
+  /** Policy names (lower case) the table and each named partition must reference afterwards; null = no policy. */
+  expect: { table: string | null; partitions: Record<string, string | null> };
+}
+
+/**
+ * The settings in the order and form TiDB prints them (model.PlacementSettings.String, what SHOW CREATE PLACEMENT
+ * POLICY and SHOW PLACEMENT show): strings double-quoted, integers only when above 0, empty strings left out.
+ */
+export function placementSettings(p: PolicyInfo): string {
+  const parts: string[] = [];
+  const str = (option: string, v: unknown): void => {
+    // TiDB escapes only `"` when printing; a backslash must be doubled too for the text to parse back to the value.
+    if (typeof v === 'string' && v !== '') parts.push(`${option}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+  };
+  const int = (option: string, v: unknown): void => {
+    if (typeof v === 'number' && v > 0) parts.push(`${option}=${v}`);
+  };
+  str('PRIMARY_REGION', p.primary_region);
+  str('REGIONS', p.regions);
+  str('SCHEDULE', p.schedule);
+  str('CONSTRAINTS', p.constraints);
+  str('LEADER_CONSTRAINTS', p.leader_constraints);
+  int('VOTERS', p.voters);
+  str('VOTER_CONSTRAINTS', p.voter_constraints);
+  int('FOLLOWERS', p.followers);
+  str('FOLLOWER_CONSTRAINTS', p.follower_constraints);
+  int('LEARNERS', p.learners);
+  str('LEARNER_CONSTRAINTS', p.learner_constraints);
+  str('SURVIVAL_PREFERENCES', p.survival_preferences);
+  return parts.join(' ');
+}
+
+/** `CREATE PLACEMENT POLICY IF NOT EXISTS \`p\` …`: SHOW CREATE PLACEMENT POLICY's text, made repeatable. */
+export function createPolicySql(p: PolicyInfo): string {
+  const settings = placementSettings(p);
+  return `CREATE PLACEMENT POLICY IF NOT EXISTS ${quoteIdent(p.name.O)}${settings === '' ? '' : ` ${settings}`}`;
+}
+
+function refName(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const name = (v as { name?: CIStr }).name;
+  return typeof name?.O === 'string' ? name.O : undefined;
+}
+
+/** The policy a database, table or partition references (`policy_ref_info.name.O`), if any. */
+export function policyRef(o: { [k: string]: unknown }): string | undefined {
+  return refName(o['policy_ref_info']);
+}
+
+/** Every policy name the table and its partitions reference. */
+export function tablePolicyRefs(t: TableInfo): string[] {
+  const out: string[] = [];
+  const own = policyRef(t);
+  if (own !== undefined) out.push(own);
+  for (const d of t.partition?.definitions ?? []) {
+    const p = policyRef(d);
+    if (p !== undefined) out.push(p);
+  }
+  return out;
+}
+
+/** `ALTER DATABASE … PLACEMENT POLICY = …` for a database with a default policy; undefined without one. */
+export function databasePlacementSql(db: DBInfo): string | undefined {
+  const p = policyRef(db);
+  return p === undefined ? undefined : `ALTER DATABASE ${quoteIdent(db.db_name.O)} PLACEMENT POLICY = ${quoteIdent(p)}`;
+}
+
+/**
+ * The statements that give a created table its backed-up placement. A table created in a database with a default
+ * policy inherits that policy (TiDB copies it into the new TableInfo), where BR's CreateTableWithInfo keeps the
+ * backup's: so a table without a policy of its own in such a database gets `PLACEMENT POLICY = DEFAULT`.
+ * Partitions never inherit at creation, so only those with a policy get a statement. Undefined when nothing is to
+ * be done.
+ */
+export function tablePlacement(t: TableInfo, dbHasPolicy: boolean): TablePlacement | undefined {
+  const table = quoteIdent(t.name.O);
+  const statements: string[] = [];
+  const own = policyRef(t);
+  if (own !== undefined) statements.push(`ALTER TABLE ${table} PLACEMENT POLICY = ${quoteIdent(own)}`);
+  else if (dbHasPolicy) statements.push(`ALTER TABLE ${table} PLACEMENT POLICY = DEFAULT`);
+  const partitions: Record<string, string | null> = {};
+  for (const d of t.partition?.definitions ?? []) {
+    const p = policyRef(d);
+    partitions[d.name.L] = p === undefined ? null : p.toLowerCase();
+    if (p !== undefined) statements.push(`ALTER TABLE ${table} PARTITION ${quoteIdent(d.name.O)} PLACEMENT POLICY = ${quoteIdent(p)}`);
+  }
+  if (statements.length === 0) return undefined;
+  return { statements, expect: { table: own === undefined ? null : own.toLowerCase(), partitions } };
+}
+
+/** What a created table references that differs from `want` (empty = as planned), each named for the message. */
+export function placementMismatches(want: TablePlacement['expect'], created: TableInfo): string[] {
+  const out: string[] = [];
+  const have = policyRef(created)?.toLowerCase() ?? null;
+  if (have !== want.table) out.push(`placement policy ${want.table ?? 'none'} (TiDB holds ${have ?? 'none'})`);
+  const parts = new Map((created.partition?.definitions ?? []).map((d) => [d.name.L, policyRef(d)?.toLowerCase() ?? null]));
+  for (const [name, p] of Object.entries(want.partitions)) {
+    const got = parts.get(name) ?? null;
+    if (got !== p) out.push(`placement policy ${p ?? 'none'} of partition ${name} (TiDB holds ${got ?? 'none'})`);
+  }
+  return out;
+}
+
+/**
+ * The policies a restore creates, in name order: every public policy of the backup for a full restore (`all`, as
+ * BR's `restore full`), else those the selected databases and tables reference.
+ */
+export function planPolicies(policies: readonly PolicyInfo[], referenced: ReadonlySet<string>, all: boolean): PlannedPolicy[] {
+  return policies
+    .filter((p) => (p.state === undefined || p.state === STATE_PUBLIC) && (all || referenced.has(p.name.L)))
+    .sort((a, b) => (a.name.L < b.name.L ? -1 : a.name.L > b.name.L ? 1 : 0))
+    .map((p) => ({ name: p.name.O, createSql: createPolicySql(p) }));
+}
