@@ -11,7 +11,7 @@ export const DEFAULT_TIMINGS: RestoreTimings = {
   keeperIntervalMs: 100_000,
   gcTtlSec: 300,
   pauseTtlSec: 300,
-  heartbeatTimeoutMs: 10_000,
+  heartbeatTimeoutMs: 8_000,
   compensationMaxIntervalMs: 60_000,
   controlCallTimeoutMs: 60_000,
   retries: DEFAULT_RETRIES,

@@ -19,7 +19,8 @@ export interface RestoreTimings {
   pauseTtlSec: number;
   /**
    * Heartbeat timeout of the keeper and of the data activities (DDL, split, ingest, checksum): how long an activity
-   * lost with a killed worker waits before it is retried elsewhere. Activities beat every third of it. @default 10000
+   * lost with a killed worker waits before it is retried elsewhere (with the server's ~1 s timer slack, a kill is
+   * recovered from within 10 s by default). Activities beat every third of it. @default 8000
    */
   heartbeatTimeoutMs: number;
   /** Cap on the backoff between compensation retries. @default 60000 */

@@ -63,7 +63,7 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
     const handle = await client.workflow.start(restoreWorkflow, {
       taskQueue,
       workflowId: `crash-${taskQueue}`,
-      // Ranges two at a time: a batch of four is cut between its pairs. The default heartbeat timeout (10 s):
+      // Ranges two at a time: a batch of four is cut between its pairs. The default heartbeat timeout (8 s):
       // the recovery bound below is the one a production restore gets.
       args: [{ storage: 'local:///b', batchFiles: 4, concurrency: 1, rangesInFlight: 2, timings: { keeperIntervalMs: 300, gcTtlSec: 30, pauseTtlSec: 30, compensationMaxIntervalMs: 500 }, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1 }],
     });
@@ -101,9 +101,9 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
     // The batch cut by the kill resumed after the files its heartbeat recorded.
     const cut = after.find((c) => !before.some((b) => b.batchNo === c.batchNo) && c.result.resumedFrom > 0);
     expect(cut).toBeDefined();
-    // Recovery in seconds: the server noticed the lost attempt within one heartbeat timeout (10 s) and the new
-    // worker finished the cut batch's last two ranges (~0.2 s each) right after.
-    expect(cut!.atMs - killedAtMs).toBeLessThanOrEqual(12_500);
+    // Recovery in seconds: the server noticed the lost attempt within one heartbeat timeout (8 s, plus its ~1 s
+    // timer slack) and the new worker finished the cut batch's last two ranges (~0.2 s each) right after.
+    expect(cut!.atMs - killedAtMs).toBeLessThanOrEqual(11_000);
     for (const f of batchFiles(cut!.batchNo).slice(0, cut!.result.resumedFrom)) expect([f, s.ingests[f]!.count]).toEqual([f, countsAtKill[f]]);
     expect(Object.values(s.ingests).every((f) => f.count >= 1)).toBe(true);
     expect(cluster.normality()).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: [], speedLimit: 0 });

@@ -14,9 +14,9 @@ test('planning heartbeats: a dead worker is noticed within a minute, never only 
   expect(restoreActivityOptions(timingsOf({ heartbeatTimeoutMs: 120_000 }), 'q-control').planning.heartbeatTimeout).toBe(120_000);
 });
 
-test('recovery in seconds: by default every data activity and keeper tick is retried within 10 s of its worker dying', () => {
+test('recovery in seconds: by default every data activity and keeper tick is retried within 8 s of its worker dying', () => {
   const o = restoreActivityOptions(timingsOf(), 'q-control');
-  for (const name of ['schema', 'split', 'ingest', 'checksum', 'keeper', 'keeperTick'] as const) expect([name, o[name].heartbeatTimeout]).toEqual([name, 10_000]);
+  for (const name of ['schema', 'split', 'ingest', 'checksum', 'keeper', 'keeperTick'] as const) expect([name, o[name].heartbeatTimeout]).toEqual([name, 8_000]);
   // A keeper tick is never cancelled (the workflow waits for it), and stays on the control queue.
   expect(o.keeperTick).toMatchObject({ taskQueue: 'q-control', startToCloseTimeout: 60_000 });
   expect('cancellationType' in o.keeperTick).toBe(false);
