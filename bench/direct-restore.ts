@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type RestoreActivities } from '../src/activities';
+import { PipelineScheduler } from '../src/plan/pipeline-state';
 import { connectClusterDeps, type ClusterTarget } from '../src/worker/cluster-deps';
 import { normalizeRestoreRequest } from '../src/workflows/normalize-request';
 import type { KeeperSpec, PlanSummary, RestoreRequest } from '../src/workflows/types';
@@ -89,7 +90,7 @@ export async function directRestore(rawInput: { storage: string } & Record<strin
     startKeeper(keeperSpec({ schedules: snapshot, importMode: true }));
     if (!s.backup.incremental) await call('resetTs', { ts: s.backup.endVersion });
 
-    // ---- the create / split+ingest / checksum pipeline, scheduled as restoreWorkflow's pipeline() does.
+    // ---- the create / split+ingest / checksum pipeline, decided by the workflow's PipelineScheduler.
     const r = await pipeline(s, req, call);
     if (s.systemTables > 0) await call('restoreSystemTables', { planRef: s.planRef });
     return { tables: s.tables, batches: s.batches, planHash: s.planRef.hash, ...r };
@@ -104,22 +105,21 @@ export async function directRestore(rawInput: { storage: string } & Record<strin
 type Call = <K extends keyof RestoreActivities>(name: K, ...args: Parameters<RestoreActivities[K]>) => Promise<Awaited<ReturnType<RestoreActivities[K]>>>;
 
 /**
- * Table groups created up to `ddlConcurrency` at a time; a batch is split, scattered and ingested as soon as
- * the gap-free prefix of created groups covers it, `concurrency` batches in flight; a group is checksummed
- * (one at a time, in order) once every batch up to its end is done.
+ * The pipeline's decisions are PipelineScheduler's (src/plan/pipeline-state.ts), built as a new restore's
+ * workflow builds it (restore-pipeline.ts: every patch taken, so `ddlConcurrency` groups created at once and a
+ * batch ready once its own group exists); this only carries them out, in the workflow's order (creations, then
+ * batches, then a checksum), so any change to the workflow's scheduling applies here too. Nothing here continues
+ * as new or pauses: one run takes every batch.
  */
 function pipeline(s: PlanSummary, req: RestoreRequest, call: Call): Promise<{ files: number; bytes: number; checksumPassed: number }> {
+  const plan = new PipelineScheduler(s, { groupsCreated: 0, groupsChecksummed: 0, doneLow: 0, doneAbove: new Set<number>() }, {
+    checksum: req.checksum,
+    ddlFanOut: req.ddlConcurrency,
+    readiness: 'own-group',
+    maxBatchesPerRun: Number.POSITIVE_INFINITY,
+    continueSuggested: () => false,
+  });
   return new Promise((resolve, reject) => {
-    let groupsCreated = 0;
-    let nextGroup = 0;
-    const creating = new Set<number>();
-    const createdAbove = new Set<number>();
-    let nextBatch = 0;
-    const inflight = new Set<number>();
-    const doneAbove = new Set<number>();
-    let doneLow = 0;
-    let groupsChecksummed = 0;
-    let checksumming = false;
     let files = 0;
     let bytes = 0;
     let checksumPassed = 0;
@@ -129,48 +129,43 @@ function pipeline(s: PlanSummary, req: RestoreRequest, call: Call): Promise<{ fi
       failed = true;
       reject(e instanceof Error ? e : new Error(String(e)));
     };
-    const readyUpTo = (): number => (groupsCreated > 0 ? s.readyBatches[groupsCreated - 1]! : 0);
-    const pump = (): void => {
-      if (failed) return;
-      while (creating.size < req.ddlConcurrency && nextGroup < s.tableGroups) {
-        const group = nextGroup++;
-        creating.add(group);
-        call('createTables', { planRef: s.planRef, group, recordIds: true }).then(() => {
-          creating.delete(group);
-          createdAbove.add(group);
-          while (createdAbove.delete(groupsCreated)) groupsCreated++;
-          pump();
-        }, fail);
-      }
-      while (inflight.size < req.concurrency && nextBatch < readyUpTo()) {
-        const b = nextBatch++;
-        inflight.add(b);
-        (async () => {
-          await call('splitAndScatter', { planRef: s.planRef, batchNo: b });
-          const r = await call('ingestBatch', { planRef: s.planRef, batchNo: b, newTs: '0', rangesInFlight: req.rangesInFlight });
-          files += r.files;
-          bytes += r.bytes;
-        })().then(() => {
-          inflight.delete(b);
-          doneAbove.add(b);
-          while (doneAbove.delete(doneLow)) doneLow++;
-          pump();
-        }, fail);
-      }
-      if (req.checksum && !checksumming && groupsChecksummed < groupsCreated && doneLow >= s.groupBatchEnd[groupsChecksummed]!) {
-        checksumming = true;
-        const group = groupsChecksummed;
-        call('checksumGroup', { planRef: s.planRef, group }).then((r) => {
-          if (r.mismatches.length > 0) throw new Error(`checksum mismatch in group ${group}: ${r.mismatches.map((m) => m.table).join(', ')}`);
-          checksumPassed += r.passed;
-          groupsChecksummed++;
-          checksumming = false;
-          pump();
-        }).catch(fail);
-      }
-      const idle = creating.size === 0 && inflight.size === 0 && !checksumming;
-      if (idle && groupsCreated === s.tableGroups && doneLow === s.batches && (!req.checksum || groupsChecksummed === s.tableGroups)) resolve({ files, bytes, checksumPassed });
+    // Each step's bookkeeping ends as the workflow's does (the scheduler's `...Ended` in a finally), then the
+    // next decisions are taken, as the workflow's condition() wakes on every state change.
+    const step = (work: Promise<void>, ended: () => void): void => {
+      work.finally(ended).then(pump, fail);
     };
+    const createGroup = (group: number): Promise<void> =>
+      call('createTables', { planRef: s.planRef, group, recordIds: true }).then(() => plan.created(group));
+    const ingestBatch = async (b: number): Promise<void> => {
+      await call('splitAndScatter', { planRef: s.planRef, batchNo: b });
+      const r = await call('ingestBatch', { planRef: s.planRef, batchNo: b, newTs: '0', rangesInFlight: req.rangesInFlight });
+      files += r.files;
+      bytes += r.bytes;
+      plan.batchDone(b);
+    };
+    const checksumGroup = (group: number): Promise<void> =>
+      call('checksumGroup', { planRef: s.planRef, group }).then((r) => {
+        if (r.mismatches.length > 0) throw new Error(`checksum mismatch in group ${group}: ${r.mismatches.map((m) => m.table).join(', ')}`);
+        checksumPassed += r.passed;
+        plan.checksummed(group);
+      });
+    function pump(): void {
+      if (failed) return;
+      if (plan.allDone()) {
+        resolve({ files, bytes, checksumPassed });
+        return;
+      }
+      while (plan.canCreate()) {
+        const group = plan.startCreate();
+        step(createGroup(group), () => plan.createEnded(group));
+      }
+      while (plan.canIngest(false, req.concurrency)) {
+        const b = plan.nextBatch();
+        plan.startBatch(b);
+        step(ingestBatch(b), () => plan.batchEnded(b));
+      }
+      if (plan.canChecksum()) step(checksumGroup(plan.startChecksum()), () => plan.checksumEnded());
+    }
     pump();
   });
 }
