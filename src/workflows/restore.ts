@@ -373,6 +373,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       partitionTextAsStored: true,
       // Index IDs pinned by placeholder indexes (refs recorded before lack it).
       pinIndexIds: true,
+      // Vector indexes refused as objects unless skipped, then left out (refs recorded before lack it).
+      vectorIndexObjects: true,
       // Small tables share batches (within their create-tables group) instead of one batch each.
       batchAcrossTables: true,
       // Where the workers read the backup's key; requests without one keep the input their histories recorded.
