@@ -80,8 +80,9 @@ export function isVectorIndex(i: IndexInfo): boolean {
 
 /**
  * The public vector indexes of `t`. Each is refused unless `vectorIndexes` is skipped; skipped, the table is created
- * without it (column-ids.ts), the VECTOR column kept. A vector index has no index KVs in TiKV (TiFlash builds it
- * from the rows), so the backup's checksum holds none and the restored table's matches without it.
+ * without it (column-ids.ts), the VECTOR column kept. TiFlash builds a vector index from the rows and TiDB writes
+ * no index KVs for it to TiKV (our reading of v8.5; no cluster with TiFlash checks it here), so the backup's
+ * checksum holds none and the restored table's matches without it.
  */
 export function vectorIndexObjects(t: TableInfo): SchemaObject[] {
   return publicIndexes(t).filter(isVectorIndex).map((i) => ({
