@@ -34,6 +34,7 @@ export function planOptions(p: PlanInputs): PlanOptions {
     ...(p.allPolicies ? { allPolicies: true } : {}),
     ...(p.partitionTextAsStored ? {} : { legacyPartitionText: true }),
     ...(p.pinIndexIds ? {} : { legacyIndexIds: true }),
+    ...(p.vectorIndexObjects ? {} : { legacyVectorIndexes: true }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { bitDefaultLiteral, columnDefinition, createTableSql, indexDefinition, isGenerated, quoteIdent, quoteString } from './create-sql';
 import type { ColumnInfo, IndexInfo, TableInfo } from './table-info';
 import { MysqlFlag, MysqlType } from './table-info';
+import { isVectorIndex } from './schema-objects';
 import { isPrimaryIndex, publicIndexes, STATE_PUBLIC } from './table-info-read';
 
 /**
@@ -138,10 +139,6 @@ function indexColumns(t: TableInfo, indexes: IndexInfo[]): Map<IndexInfo, Expres
   return out;
 }
 
-/** TiDB v8.5 builds a vector index only on a table with a TiFlash replica (unistore refuses it: 8200). */
-function vectorIndex(indexes: IndexInfo[]): IndexInfo | undefined {
-  return indexes.find((i) => i['vector_index'] !== null && i['vector_index'] !== undefined);
-}
 
 /** Options of planColumnLayout, both for plans of restores recorded before a change (their content hash must hold). */
 export interface ColumnLayoutOptions {
@@ -153,6 +150,12 @@ export interface ColumnLayoutOptions {
   legacyIndexIds?: boolean;
   /** The plan recreates placement (strict mode): a table's policy reference is no reason to warn. */
   placementRecreated?: boolean;
+  /**
+   * A vector index makes the table unrestorable, as before vector indexes were schema objects (restore-plan.ts
+   * PlanOptions.legacyVectorIndexes). Otherwise the table is created without them: the plan refuses them as
+   * objects unless the input skips `vectorIndexes` (schema-objects.ts).
+   */
+  legacyVectorIndexes?: boolean;
 }
 
 /** TiDB's default `index-limit`: placeholder indexes and the table's own must fit within it at any moment. */
@@ -195,9 +198,11 @@ export function planColumnLayout(t: TableInfo, opts: ColumnLayoutOptions = {}): 
   }
   const names = new Set(t.cols.map((c) => c.name.L));
   if ([...names].some((n) => n.startsWith('__brflow_col_'))) return refuse('a column name starts with __brflow_col_, the prefix brflow uses for placeholders');
-  const indexes = publicIndexes(t);
-  if (indexes.some((i) => i.idx_name.L.startsWith('__brflow_idx_'))) return refuse('an index name starts with __brflow_idx_, the prefix brflow uses for placeholder indexes');
-  const vector = vectorIndex(indexes);
+  // TiDB v8.5 builds a vector index only on a table with a TiFlash replica (unistore refuses it: 8200). Left out, its
+  // ID is a gap like a dropped index's, which a placeholder index takes so the others keep theirs.
+  if (publicIndexes(t).some((i) => i.idx_name.L.startsWith('__brflow_idx_'))) return refuse('an index name starts with __brflow_idx_, the prefix brflow uses for placeholder indexes');
+  const vector = opts.legacyVectorIndexes ? publicIndexes(t).find(isVectorIndex) : undefined;
+  const indexes = publicIndexes(t).filter((i) => !isVectorIndex(i));
   if (vector) {
     return refuse(`vector index \`${vector.idx_name.O}\` needs a TiFlash replica of the table before TiDB builds it, which brflow cannot give a table it is creating; recreate the index after the restore (ALTER TABLE … SET TIFLASH REPLICA, then ADD VECTOR INDEX)`);
   }

@@ -11,7 +11,7 @@ import { selectTables, type TableSelection } from './select-tables';
 import { splitCandidates } from './split-keys';
 import type { TableInfo } from './table-info';
 import { realSchemaName } from './table-filter';
-import { countObjects, databaseObjects, isRefused, schemaObjects, type SchemaObject, type SchemaObjectKind, type SkippedCounts } from './schema-objects';
+import { countObjects, databaseObjects, isRefused, schemaObjects, vectorIndexObjects, type SchemaObject, type SchemaObjectKind, type SkippedCounts } from './schema-objects';
 import { databasePlacementSql, planPolicies, policyRef, tablePlacement, tablePolicyRefs, type PlannedPolicy, type TablePlacement } from './placement-sql';
 import { tableConstraints, type TableConstraints } from './table-constraints';
 import { isViewOrSequence, planViewsAndSequences, type PlanSequence, type PlanView } from './views-and-sequences';
@@ -42,6 +42,11 @@ export interface PlanOptions extends TableSelection {
   legacyPartitionText?: boolean;
   /** Index IDs left as they come, as before placeholder indexes pinned them. Only for PlanRefs without pinIndexIds. */
   legacyIndexIds?: boolean;
+  /**
+   * A vector index makes its table unsupported (UnsupportedTable), as before vector indexes were a skippable kind
+   * of schema object. Only for PlanRefs without vectorIndexObjects (implied by legacySchemaObjects).
+   */
+  legacyVectorIndexes?: boolean;
 }
 
 export interface PlanDatabase {
@@ -189,6 +194,7 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
   const selected = sorted.filter((t) => !isViewOrSequence(t));
   const { views, sequences } = opts.noSchema ? { views: [], sequences: [] } : planViewsAndSequences(sorted.filter(isViewOrSequence));
   const ranges: PlanRange[] = [];
+  const legacyVector = opts.legacyVectorIndexes === true || opts.legacySchemaObjects === true;
   const tables: PlanTable[] = selected.map((t, index) => {
     const merged = mergeFileRanges(groupFileRanges(t.files), opts.merge).ranges;
     const rangeStart = ranges.length;
@@ -199,12 +205,12 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
       bytes += BigInt(f.totalBytes || '0');
       kvs += BigInt(f.totalKvs || '0');
     }
-    const objects = markMissing(opts.noSchema || opts.legacySchemaObjects ? [] : schemaObjects(t.info), tablePolicyRefs(t.info));
+    const objects = markMissing(opts.noSchema || opts.legacySchemaObjects ? [] : [...schemaObjects(t.info), ...(legacyVector ? [] : vectorIndexObjects(t.info))], tablePolicyRefs(t.info));
     const constraints = objects.length > 0 ? tableConstraints(t.info, new Set(opts.skip ?? [])) : undefined;
     const tp = placement ? tablePlacement(t.info, dbsWithPolicy.has(t.db)) : undefined;
     return {
       index, db: t.db, name: t.name, oldId: t.id, physicalIds: t.physicalIds, info: t.info,
-      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, { ...(opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}), ...(opts.legacyPartitionText ? { legacyPartitionText: true } : {}), ...(opts.legacyIndexIds ? { legacyIndexIds: true } : {}), ...(placement ? { placementRecreated: true } : {}) }) }),
+      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, { ...(opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}), ...(opts.legacyPartitionText ? { legacyPartitionText: true } : {}), ...(opts.legacyIndexIds ? { legacyIndexIds: true } : {}), ...(legacyVector ? { legacyVectorIndexes: true } : {}), ...(placement ? { placementRecreated: true } : {}) }) }),
       ...(objects.length > 0 ? { objects } : {}),
       ...(constraints ? { constraints } : {}),
       ...(tp ? { placement: tp } : {}),

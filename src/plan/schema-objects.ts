@@ -1,13 +1,15 @@
-import type { CIStr, DBInfo, TableInfo } from './table-info';
-import { STATE_PUBLIC } from './table-info-read';
+import type { CIStr, DBInfo, IndexInfo, TableInfo } from './table-info';
+import { publicIndexes, STATE_PUBLIC } from './table-info-read';
 
 /**
  * The kinds of schema object a backed-up table can carry beyond its columns and indexes. brflow recreates
  * foreign keys, CHECK constraints and TTL (table-constraints.ts) and placement policies (placement-sql.ts) unless
  * the input's `skip` names the kind; an object it cannot recreate (a placement policy the backup does not hold)
- * fails the restore at planning unless skipped: nothing is dropped without the operator saying so.
+ * fails the restore at planning unless skipped: nothing is dropped without the operator saying so. Vector indexes
+ * are never recreated (TiDB v8.5 builds one only on a table with a TiFlash replica): refused unless skipped.
+ * New kinds go at the end: validateSkip's canonical order, and so the plans' hashes, must not move.
  */
-export const SCHEMA_OBJECT_KINDS = ['foreignKeys', 'checkConstraints', 'ttl', 'placement'] as const;
+export const SCHEMA_OBJECT_KINDS = ['foreignKeys', 'checkConstraints', 'ttl', 'placement', 'vectorIndexes'] as const;
 
 export type SchemaObjectKind = (typeof SCHEMA_OBJECT_KINDS)[number];
 
@@ -69,6 +71,25 @@ export function schemaObjects(t: TableInfo): SchemaObject[] {
 export function databaseObjects(d: DBInfo): SchemaObject[] {
   const p = d['policy_ref_info'];
   return typeof p === 'object' && p !== null ? [{ kind: 'placement', name: `placement policy ${ciName((p as Record<string, unknown>)['name'])}` }] : [];
+}
+
+/** TiDB model.IndexInfo `vector_index` is set (non-null) on a vector index only. */
+export function isVectorIndex(i: IndexInfo): boolean {
+  return i['vector_index'] !== null && i['vector_index'] !== undefined;
+}
+
+/**
+ * The public vector indexes of `t`. Each is refused unless `vectorIndexes` is skipped; skipped, the table is created
+ * without it (column-ids.ts), the VECTOR column kept. TiFlash builds a vector index from the rows and TiDB writes
+ * no index KVs for it to TiKV (our reading of v8.5; no cluster with TiFlash checks it here), so the backup's
+ * checksum holds none and the restored table's matches without it.
+ */
+export function vectorIndexObjects(t: TableInfo): SchemaObject[] {
+  return publicIndexes(t).filter(isVectorIndex).map((i) => ({
+    kind: 'vectorIndexes',
+    name: `vector index ${i.idx_name.O}`,
+    refusal: 'TiDB builds a vector index only on a table with a TiFlash replica, which brflow cannot give a table it is creating; skip it and add it after the restore (ALTER TABLE … SET TIFLASH REPLICA, then ADD VECTOR INDEX)',
+  }));
 }
 
 /** Counts per kind; undefined when there is nothing (so plans without skipped objects keep their hash). */

@@ -40,6 +40,8 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
     partitionTextAsStored: true,
     // Index IDs pinned by placeholder indexes (refs recorded before lack it).
     pinIndexIds: true,
+    // Vector indexes refused by UnsupportedObject unless skipped (refs recorded before lack it: UnsupportedTable).
+    vectorIndexObjects: true,
     // Small tables share batches (within their create-tables group) instead of one batch each.
     batchAcrossTables: true,
     // Where the workers read the backup's key; requests without one keep the input their histories recorded.

@@ -200,6 +200,12 @@ export interface PlanRef {
    * Absent = a ref recorded before: planned without them, so its plan hash still matches on resume.
    */
   pinIndexIds?: boolean;
+  /**
+   * A vector index is a schema object of kind `vectorIndexes`: refused (UnsupportedObject) unless skipped, and
+   * skipped, its table is created without it. Absent = a ref recorded before: such a table is refused as then
+   * (UnsupportedTable), so its plan hash still matches on resume.
+   */
+  vectorIndexObjects?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
   /**

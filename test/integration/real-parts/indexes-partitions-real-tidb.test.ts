@@ -4,7 +4,7 @@ import { TidbClient } from '../../../src/cluster/tidb';
 import { needAutoId, TidbSchemaControl } from '../../../src/cluster/tidb-schema-control';
 import type { RealTidb } from '../../../src/local-stack/real-tidb';
 import { ErrorType } from '../../../src/plan/error-types';
-import { assertPlanRestorable, planRestore, type RestorePlan } from '../../../src/plan/restore-plan';
+import { assertPlanRestorable, planRestore, type PlanOptions, type RestorePlan } from '../../../src/plan/restore-plan';
 import type { TableInfo } from '../../../src/plan/table-info';
 import { ManifestBuilder } from '../../unit/plan/manifest-builder';
 import { realTidbConfig, startRealTidbForTest } from '../../support/real-parts';
@@ -91,10 +91,10 @@ async function snapshot(db: string): Promise<Record<string, Snapshot>> {
   return out;
 }
 
-function planOf(db: string, tables: Record<string, Snapshot>): RestorePlan {
+function planOf(db: string, tables: Record<string, Snapshot>, opts: PlanOptions = {}): RestorePlan {
   const b = new ManifestBuilder().db(db, 1);
   for (const s of Object.values(tables)) b.table(db, asBackedUp(s.info, s.next));
-  return planRestore(b.build());
+  return planRestore(b.build(), opts);
 }
 
 async function recreate(plan: RestorePlan): Promise<void> {
@@ -353,30 +353,43 @@ test('auto IDs: after a restore the next AUTO_INCREMENT, AUTO_RANDOM and _tidb_r
   expect(Number(after.shard)).toBeGreaterThanOrEqual(original.shard!.next._TIDB_ROWID!);
 });
 
-test('vector indexes: TiDB on unistore refuses them (no TiFlash), so brflow refuses such a table at planning, naming it and the index', async () => {
+test('vector indexes: TiDB on unistore refuses them (no TiFlash), so planning refuses such a table naming it and the index unless `vectorIndexes` is skipped; skipped, the table comes back without it, VECTOR column and every other index ID kept', async () => {
   await sql.query('CREATE DATABASE vec');
   await sql.query('USE vec');
   // What v8.5.3 answers without a TiFlash store: a vector index needs a TiFlash replica of its table.
   await expect(sql.query('CREATE TABLE refused (id int PRIMARY KEY, e vector(3), VECTOR INDEX vi ((VEC_COSINE_DISTANCE(e))))')).rejects.toMatchObject({ errno: 8200, message: expect.stringMatching(/vector index.*TiFlash/i) });
-  await sql.query('CREATE TABLE docs (id int PRIMARY KEY, e vector(3))');
+  // `gone` (index ID 1) stands in for the vector index a cluster with TiFlash would have added before `k2` (ID 2):
+  // dropped, it leaves the gap in the index IDs the vector index leaves when brflow skips it.
+  await sql.query('CREATE TABLE docs (id int PRIMARY KEY, e vector(3), k int, KEY gone (k), KEY k2 (k))');
+  await sql.query('ALTER TABLE docs DROP INDEX gone');
   await expect(sql.query('ALTER TABLE docs ADD VECTOR INDEX vi ((VEC_L2_DISTANCE(e))) USING HNSW')).rejects.toMatchObject({ errno: 8200 });
   const original = await snapshot('vec');
-  // The vector column alone round-trips; with the index TiDB records on a cluster with TiFlash (model.IndexInfo
-  // `vector_index`), planning refuses the table before anything in the cluster changes.
+  expect((original.docs!.info.index_info ?? []).map((i) => [i.idx_name.O, i.id])).toEqual([['k2', 2]]);
+  // The table as a cluster with TiFlash records it (model.IndexInfo `vector_index`): vi is index 1.
   const withIndex = {
     ...original.docs!,
     info: {
       ...original.docs!.info,
-      index_info: [{ id: 1, idx_name: { O: 'vi', L: 'vi' }, idx_cols: [{ name: { O: 'e', L: 'e' }, offset: 1, length: -1 }], state: 5, is_unique: false, is_primary: false, index_type: 5, vector_index: { dimension: 3, distance_metric: 'L2' } }],
-      max_idx_id: 1,
+      index_info: [
+        { id: 1, idx_name: { O: 'vi', L: 'vi' }, idx_cols: [{ name: { O: 'e', L: 'e' }, offset: 1, length: -1 }], state: 5, is_unique: false, is_primary: false, index_type: 5, vector_index: { dimension: 3, distance_metric: 'L2' } },
+        ...(original.docs!.info.index_info ?? []),
+      ],
     },
   };
-  const plan = planOf('vec', { docs: withIndex });
-  expect(() => assertPlanRestorable(plan)).toThrow(expect.objectContaining({ type: ErrorType.UnsupportedTable, message: expect.stringContaining('`vec`.`docs`: vector index `vi` needs a TiFlash replica') }));
+  // Without skip: refused before anything in the cluster changes, table and index named.
+  expect(() => assertPlanRestorable(planOf('vec', { docs: withIndex }))).toThrow(expect.objectContaining({ type: ErrorType.UnsupportedObject, message: expect.stringContaining('`vec`.`docs`: vector index vi (TiDB builds a vector index only on a table with a TiFlash replica') }));
+  // With skip: created on the real TiDB without it; the VECTOR column and k2's ID 2 are the original's.
+  const plan = planOf('vec', { docs: withIndex }, { skip: ['vectorIndexes'] });
+  expect(() => assertPlanRestorable(plan)).not.toThrow();
+  expect(plan.summary.skipped).toEqual({ vectorIndexes: 1 });
   await sql.query('DROP DATABASE vec');
-  await recreate(planOf('vec', original));
+  await recreate(plan);
   expect(await showCreate('vec', 'docs')).toBe(original.docs!.create);
-  expect(shape(await schemaOf('vec', 'docs'))).toEqual(shape(original.docs!.info));
+  expect(await showCreate('vec', 'docs')).toContain('`e` vector(3) DEFAULT NULL');
+  const restored = await schemaOf('vec', 'docs');
+  expect((restored.index_info ?? []).map((i) => [i.idx_name.O, i.id])).toEqual([['k2', 2]]);
+  expect(restored.cols.map((c) => [c.name.O, c.id, c.type.Tp])).toEqual(original.docs!.info.cols.map((c) => [c.name.O, c.id, c.type.Tp]));
+  expect(shape(restored)).toEqual(shape(original.docs!.info));
 });
 
 test('make-backup\'s expression-index and list-columns tables carry the TableInfo v8.5.3 records for their CREATE TABLE, and come back from it', async () => {

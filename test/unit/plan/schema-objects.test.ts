@@ -128,9 +128,9 @@ describe('skip in the input', () => {
     expect(validateSkip(['ttl', 'foreignKeys'])).toEqual({ value: ['foreignKeys', 'ttl'] });
     expect(validateSkip('ttl')).toEqual({ problems: [expect.stringMatching(/^skip: expected an array/)] });
     expect(validateSkip(['fks', 'ttl', 'ttl', 3])).toEqual({ problems: [
-      'skip[0]: "fks" is not an object kind; known: foreignKeys, checkConstraints, ttl, placement',
+      'skip[0]: "fks" is not an object kind; known: foreignKeys, checkConstraints, ttl, placement, vectorIndexes',
       'skip[2]: "ttl" is listed twice; list it once',
-      'skip[3]: 3 is not an object kind; known: foreignKeys, checkConstraints, ttl, placement',
+      'skip[3]: 3 is not an object kind; known: foreignKeys, checkConstraints, ttl, placement, vectorIndexes',
     ] });
   });
 
