@@ -1,7 +1,7 @@
 import { encodeBytes, recordKey } from '../../../src/plan/keys';
 import { ManualClock } from '../../../src/simulator/clock';
 import { ClusterState, type SimRegion } from '../../../src/simulator/cluster-state';
-import { RegionIndex } from '../../../src/simulator/region-index';
+import { RegionIndex, type IndexedRegion } from '../../../src/simulator/region-index';
 
 const enc = (tableId: number) => encodeBytes(recordKey(tableId, 0));
 const EMPTY = new Uint8Array(0);
@@ -49,7 +49,7 @@ describe('RegionIndex', () => {
   it('refuses pieces that do not cover the replaced region', () => {
     const a = { id: 1, startKey: EMPTY, endKey: enc(5) };
     const b = { id: 2, startKey: enc(5), endKey: EMPTY };
-    const idx = new RegionIndex([a, b]);
+    const idx = new RegionIndex<IndexedRegion>([a, b]);
     expect(() => idx.replace(1, [{ id: 3, startKey: EMPTY, endKey: enc(3) }])).toThrow('do not end where the region did');
     expect(() => idx.replace(1, [{ id: 3, startKey: EMPTY, endKey: enc(2) }, { id: 1, startKey: enc(3), endKey: enc(5) }])).toThrow('do not chain');
     idx.replace(1, [{ id: 3, startKey: EMPTY, endKey: enc(3) }, { id: 1, startKey: enc(3), endKey: enc(5) }]);
