@@ -83,8 +83,8 @@ export interface SimOperator {
 /** KVs downloaded (and already rewritten) onto one store, waiting for Ingest. */
 export interface StagedSst {
   uuidHex: string;
-  /** Object name the Download read: counters are kept per SST name. */
-  name: string;
+  /** Object names the Download read (several for a BatchDownload): counters are kept per SST name. */
+  names: string[];
   cfName: string;
   regionId: number;
   epoch: RegionEpochState;
@@ -110,6 +110,11 @@ export interface ClusterStateOptions {
   clusterId?: bigint;
   /** Version string of TiKV stores. @default '8.5.0' */
   tikvVersion?: string;
+  /**
+   * Whether the stores serve ImportSST.BatchDownload (TiKV #19062, several SSTs downloaded and merged in one
+   * request); false: they answer UNIMPLEMENTED, as TiKV builds without it do. @default true
+   */
+  batchDownload?: boolean;
   /**
    * False: PD answers as before any TiKV bootstrapped the cluster (NOT_BOOTSTRAPPED / ErrNotBootstrapped for
    * stores, regions, scatter, operators, safepoints and schedulers), as a fresh real PD does. @default true
@@ -166,6 +171,8 @@ export class ClusterState {
   private nextId = FIRST_ALLOCATED_ID;
   /** See ClusterStateOptions.bootstrapped. */
   bootstrapped: boolean;
+  /** See ClusterStateOptions.batchDownload. */
+  readonly batchDownload: boolean;
   /**
    * How many regions one batch ScatterRegion starts operators for; the rest are left unscattered, as PD does
    * when it cannot place more operators (store limit, waiting-operator limit). @default Infinity
@@ -179,6 +186,7 @@ export class ClusterState {
     this.scatterPolls = opts.scatterPolls ?? 2;
     this.scatterTransfersLeader = opts.scatterTransfersLeader ?? false;
     this.bootstrapped = opts.bootstrapped ?? true;
+    this.batchDownload = opts.batchDownload ?? true;
     this.tso = new TsoAllocator(opts.clock);
     this.gc = new GcSafePoints(opts.clock);
     this.schedule = new PdScheduleState(opts.clock);
@@ -519,7 +527,7 @@ export class ClusterState {
 
   stage(storeId: number, sst: StagedSst): void {
     this.mustStaged(storeId).set(sst.uuidHex, sst);
-    this.downloadsByName.set(sst.name, (this.downloadsByName.get(sst.name) ?? 0) + 1);
+    for (const n of sst.names) this.downloadsByName.set(n, (this.downloadsByName.get(n) ?? 0) + 1);
     this.downloadsByStore.set(storeId, (this.downloadsByStore.get(storeId) ?? 0) + 1);
   }
 
@@ -559,7 +567,7 @@ export class ClusterState {
         for (const kv of sst.kvs) d.put(sst.cfName, kv.key, kv.value);
         this.mustStaged(p.storeId).delete(uuid);
       }
-      this.ingestsByName.set(sst.name, (this.ingestsByName.get(sst.name) ?? 0) + 1);
+      for (const n of sst.names) this.ingestsByName.set(n, (this.ingestsByName.get(n) ?? 0) + 1);
       this.ingestsByStore.set(leaderStoreId, (this.ingestsByStore.get(leaderStoreId) ?? 0) + 1);
     }
   }
