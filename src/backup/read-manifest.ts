@@ -1,4 +1,4 @@
-import { decodeTableId, fromHex } from '../plan/keys';
+import { decodeTableId } from '../plan/keys';
 import type { BackupFile, Manifest, ManifestDatabase, ManifestTable } from './manifest';
 import { decodeSchema, parseDdlJobs, toBackupFile, META_V2 } from './meta-decode';
 import { readMetaContents, readRootMeta, storageMetaFileLoader, type MetaReadOptions } from './meta-reader';
@@ -53,7 +53,7 @@ export async function readManifest(storage: BackupStorage, opts: ReadManifestOpt
   const orphanFiles: BackupFile[] = [];
   for (const file of contents.dataFiles) {
     const f = toBackupFile(file, where);
-    const tableId = decodeTableId(fromHex(f.startKey));
+    const tableId = decodeTableId(file.startKey);
     const owner = tableId === undefined ? undefined : byPhysicalId.get(tableId.toString());
     (owner ? owner.files : orphanFiles).push(f);
   }
