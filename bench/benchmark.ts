@@ -20,4 +20,6 @@ export interface Benchmark {
   /** Heavy input generation, written to workDir. */
   prepare?(ctx: BenchContext): Promise<void>;
   run(ctx: BenchContext): Promise<CaseResult[]>;
+  /** How long one phase process may take at full scale, for a bench that needs longer than the runner's default. */
+  fullTimeoutMs?: number;
 }

@@ -56,7 +56,7 @@ function runPhase(args: BenchArgs, kind: 'prepare' | 'run', bench: string, workD
     p.stderr.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
     });
-    const limit = args.quick ? PROCESS_TIMEOUT_MS.quick : PROCESS_TIMEOUT_MS.full;
+    const limit = args.quick ? PROCESS_TIMEOUT_MS.quick : (findBench(bench).fullTimeoutMs ?? PROCESS_TIMEOUT_MS.full);
     const timer = setTimeout(() => p.kill('SIGKILL'), limit);
     p.on('close', (code, signal) => {
       clearTimeout(timer);
