@@ -8,7 +8,8 @@ import { planRestoreBench } from './plan-restore.bench';
 import { readManifestBench } from './read-manifest.bench';
 import { recoveryBench } from './recovery.bench';
 import { restoreWorkflowBench } from './restore-workflow.bench';
+import { scaleBench } from './scale.bench';
 import { sstBench } from './sst.bench';
 
 /** Every benchmark `npm run bench` runs, in this order. */
-export const BENCHMARKS: readonly Benchmark[] = [planRestoreBench, readManifestBench, sstBench, checksumBench, importBench, createTablesBench, restoreWorkflowBench, overheadBench, dispatchBench, recoveryBench];
+export const BENCHMARKS: readonly Benchmark[] = [planRestoreBench, readManifestBench, sstBench, checksumBench, importBench, createTablesBench, restoreWorkflowBench, overheadBench, dispatchBench, recoveryBench, scaleBench];

@@ -20,8 +20,8 @@ export const READ_MANIFEST_QUICK: ReadManifestParams = { tables: 500, files: 5_0
 
 /** readManifest runs in the same plan activity as planRestore, so it gets the same budget. */
 export const READ_MANIFEST_TARGETS: readonly Target[] = [
-  { metric: 'p95Ms', op: '<=', limit: 5_000, why: 'the metadata of a 10,000-table / 100,000-file backup reads in under 5 s' },
-  { metric: 'peakRssMiB', op: '<=', limit: 1_024, why: 'reading it fits in 1 GiB of worker memory' },
+  { metric: 'p95Ms', op: '<=', limit: 2_000, why: 'the metadata of a 10,000-table / 100,000-file backup reads in under 2 s (issue #12)' },
+  { metric: 'peakRssMiB', op: '<=', limit: 512, why: 'reading it fits in 512 MiB of worker memory (issue #12)' },
 ];
 
 const BACKUP_DIR = 'meta-backup';
@@ -38,6 +38,8 @@ export async function runReadManifest(dir: string, p: ReadManifestParams): Promi
   for (const name of await storage.list()) metaBytes += await storage.size(name);
   let manifest: Manifest | undefined;
   const samples = await measure(async () => {
+    // The previous iteration's manifest is garbage before this one reads: the plan activity holds one at a time.
+    manifest = undefined;
     manifest = await readManifest(storage);
   }, { iterations: p.iterations, budgetMs: p.budgetMs });
   const files = manifest?.tables.reduce((n, t) => n + t.files.length, 0);

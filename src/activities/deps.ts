@@ -65,10 +65,20 @@ export interface DataImporter {
   /** Splits regions at these raw keys (hex) and scatters the new regions; idempotent. */
   splitAndScatter(rawKeys: readonly string[], opts?: { onWaiting?: (w: WaitingOn | undefined) => void }): Promise<void>;
   /**
-   * Downloads the files of one backup range (its write and default CF files) into the stores holding the
-   * rewritten range and ingests them; idempotent (ingesting the same files twice leaves the same data).
+   * Opens one ingest batch: its ranges (each the write and default CF files of one backup range, with the
+   * table's rules), whose rule lookups, key encodings and region scan are shared by the whole batch.
    */
-  importFiles(files: readonly BackupFile[], rules: readonly RewriteRule[], opts: ImportFilesOpts): Promise<void>;
+  openBatch(ranges: readonly { files: readonly BackupFile[]; rules: readonly RewriteRule[] }[], opts: ImportFilesOpts): Promise<BatchImporter>;
+}
+
+/** One batch opened by DataImporter.openBatch. */
+export interface BatchImporter {
+  /**
+   * Downloads the files of range `index` into the stores holding the rewritten range and ingests them;
+   * idempotent (ingesting the same files twice leaves the same data). `onWaiting` is told what the import
+   * waits on while a store or PD does not answer (import-files.ts WaitingOn).
+   */
+  importRange(index: number, opts?: { onWaiting?: (w: WaitingOn | undefined) => void }): Promise<void>;
 }
 
 export interface ImportFilesOpts {
@@ -76,8 +86,6 @@ export interface ImportFilesOpts {
   newTs: bigint;
   /** Key of encrypted files (those with a cipher IV): TiKV decrypts while downloading (DownloadRequest.cipher_info). */
   cipher?: BackupCipher;
-  /** Told what the import waits on while a store or PD does not answer (import-files.ts WaitingOn). */
-  onWaiting?: (w: WaitingOn | undefined) => void;
 }
 
 /** TiDB's side: schema objects. All creation is "if not exists". */

@@ -115,6 +115,11 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         const timeoutMs = ctx.info.heartbeatTimeoutMs;
         const timer = timeoutMs ? setInterval(() => heartbeat(details()), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
         const counters = ingestCounters();
+        // Rules, key encodings and the region scan are shared by the batch's ranges (one PD scan, not one per range).
+        const opened = await importer.openBatch(
+          ranges.map((r) => ({ files: r.files, rules: rewrites.get(r.table)!.rules })),
+          { storageUrl: input.planRef.storage, newTs: BigInt(input.newTs), ...(cipher ? { cipher } : {}) },
+        );
         try {
           await runRangeLanes({
             from: resumedFrom,
@@ -134,9 +139,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
                 heartbeat(details());
               };
               try {
-                await importer.importFiles(range.files, rewrites.get(range.table)!.rules, {
-                  storageUrl: input.planRef.storage, newTs: BigInt(input.newTs), ...(cipher ? { cipher } : {}), onWaiting,
-                });
+                await opened.importRange(i, { onWaiting });
               } finally {
                 waits.delete(i);
               }

@@ -132,8 +132,9 @@ export function storageMetaFileLoader(storage: BackupStorage, opts: MetaReadOpti
 }
 
 /** Everything a backup's metadata lists, gathered from v1 inline fields or v2 index trees. */
-export interface MetaContents {
-  dataFiles: File[];
+export interface MetaContents<F = File> {
+  /** Each data file as `mapFile` made it (the decoded File by default). */
+  dataFiles: F[];
   schemas: Schema[];
   rawRanges: RawRange[];
   /** The DDL jobs as one JSON array text. */
@@ -142,11 +143,18 @@ export interface MetaContents {
   encryptedMetafiles: boolean;
 }
 
-/** Collects data files, schemas, raw ranges and DDLs of a backup, v1 or v2. */
-export async function readMetaContents(root: BackupMeta, load: MetaFileLoader): Promise<MetaContents> {
+/**
+ * Collects data files, schemas, raw ranges and DDLs of a backup, v1 or v2. `mapFile` turns each data file into
+ * what the caller keeps as soon as its metafile leaf is decoded, so the decoded messages (and the metafile
+ * bytes their key fields point into) are garbage leaf by leaf instead of all alive at once.
+ */
+export async function readMetaContents(root: BackupMeta, load: MetaFileLoader): Promise<MetaContents>;
+export async function readMetaContents<F>(root: BackupMeta, load: MetaFileLoader, mapFile: (f: File) => F): Promise<MetaContents<F>>;
+export async function readMetaContents<F>(root: BackupMeta, load: MetaFileLoader, mapFile?: (f: File) => F): Promise<MetaContents<F | File>> {
+  const map: (f: File) => F | File = mapFile ?? ((f: File) => f);
   if (root.version === META_V1) {
     return {
-      dataFiles: root.files, schemas: root.schemas, rawRanges: root.rawRanges,
+      dataFiles: root.files.map((f) => map(f)), schemas: root.schemas, rawRanges: root.rawRanges,
       ddlsJson: new TextDecoder().decode(root.ddls), encryptedMetafiles: false,
     };
   }
@@ -155,8 +163,10 @@ export async function readMetaContents(root: BackupMeta, load: MetaFileLoader): 
     if (entry.cipherIv.length > 0) encryptedMetafiles = true;
     return load(entry);
   };
-  const out: MetaContents = { dataFiles: [], schemas: [], rawRanges: [], ddlsJson: '[]', encryptedMetafiles: false };
-  await walkMetaFile(root.fileIndex, tracked, (leaf) => { out.dataFiles.push(...leaf.dataFiles); });
+  const out: MetaContents<F | File> = { dataFiles: [], schemas: [], rawRanges: [], ddlsJson: '[]', encryptedMetafiles: false };
+  await walkMetaFile(root.fileIndex, tracked, (leaf) => {
+    for (const f of leaf.dataFiles) out.dataFiles.push(map(f));
+  });
   await walkMetaFile(root.schemaIndex, tracked, (leaf) => { out.schemas.push(...leaf.schemas); });
   await walkMetaFile(root.rawRangeIndex, tracked, (leaf) => { out.rawRanges.push(...leaf.rawRanges); });
   const ddls: Uint8Array[] = [];

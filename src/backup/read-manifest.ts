@@ -1,4 +1,4 @@
-import { decodeTableId, fromHex } from '../plan/keys';
+import { decodeTableId } from '../plan/keys';
 import type { BackupFile, Manifest, ManifestDatabase, ManifestTable } from './manifest';
 import { decodePolicies, decodeSchema, parseDdlJobs, toBackupFile, META_V2 } from './meta-decode';
 import { readMetaContents, readRootMeta, storageMetaFileLoader, type MetaReadOptions } from './meta-reader';
@@ -21,8 +21,12 @@ const SYSTEM_DB = /^(mysql|__tidb_br_temporary_mysql)$/i;
  */
 export async function readManifest(storage: BackupStorage, opts: ReadManifestOptions = {}): Promise<Manifest> {
   const { meta, encrypted } = await readRootMeta(storage, opts);
-  const contents = await readMetaContents(meta, storageMetaFileLoader(storage, opts));
   const where = `the backup at ${storage.description}`;
+  // Each file becomes plain Manifest data (and its owner's table ID) as its metafile leaf is decoded.
+  const contents = await readMetaContents(meta, storageMetaFileLoader(storage, opts), (file) => ({
+    file: toBackupFile(file, where),
+    tableId: decodeTableId(file.startKey),
+  }));
 
   const databases = new Map<number, ManifestDatabase>();
   const tables: ManifestTable[] = [];
@@ -51,9 +55,7 @@ export async function readManifest(storage: BackupStorage, opts: ReadManifestOpt
   }
 
   const orphanFiles: BackupFile[] = [];
-  for (const file of contents.dataFiles) {
-    const f = toBackupFile(file, where);
-    const tableId = decodeTableId(fromHex(f.startKey));
+  for (const { file: f, tableId } of contents.dataFiles) {
     const owner = tableId === undefined ? undefined : byPhysicalId.get(tableId.toString());
     (owner ? owner.files : orphanFiles).push(f);
   }
@@ -68,7 +70,7 @@ export async function readManifest(storage: BackupStorage, opts: ReadManifestOpt
     isRawKv: meta.isRawKv,
     apiVersion: meta.apiVersion,
     newCollationsEnabled: meta.newCollationsEnabled,
-    encrypted: encrypted || contents.encryptedMetafiles || contents.dataFiles.some((f) => f.cipherIv.length > 0),
+    encrypted: encrypted || contents.encryptedMetafiles || contents.dataFiles.some((d) => d.file.cipherIv !== undefined),
     databases: [...databases.values()],
     tables,
     orphanFiles,

@@ -5,14 +5,14 @@ import { ClusterError, classifyDownloadFailure, classifyError, classifyRegionErr
 import { importSstClient } from './import-sst';
 import type { RegionInfo } from './pd';
 import { leaderOrFirstPeer } from './region-split';
-import { scanAllRegions } from './scan-regions';
+import { pdRegionSource, type RegionSource, type RegionView } from './batch-regions';
 import { waitReporter, type WaitingOn } from './waiting-on';
 import type { BackupFile } from '../backup/manifest';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import { compareBytes, concatBytes, encodeBytes, encodeKeyPrefix, fromHex } from '../plan/keys';
 import { findRuleByOldKey, prefixNext, type RewriteRule } from '../plan/rewrite-rules';
 import type { CipherInfo, StorageBackend } from '../proto/brpb';
-import { type SSTMeta, RewriteRule as RewriteRulePb } from '../proto/import_sstpb';
+import { type DownloadRequest, type SSTMeta, RewriteRule as RewriteRulePb } from '../proto/import_sstpb';
 import { Context } from '../proto/kvrpcpb';
 import type { Peer } from '../proto/metapb';
 
@@ -34,6 +34,13 @@ export interface ImportFilesOptions extends RetryOptions {
   cipherInfo?: CipherInfo;
   /** False when some store lacks MultiIngest (import-sst.ts supportsMultiIngest). @default true */
   multiIngest?: boolean;
+  /**
+   * True when every store serves BatchDownload (import-sst.ts supportsBatchDownload): the files of one column
+   * family and rule that overlap a region go to each peer in one request, staged as one SST. @default false
+   */
+  batchDownload?: boolean;
+  /** Where the regions of the files' span come from (batch-regions.ts BatchRegions). @default one PD scan per call */
+  regions?: RegionSource;
   /** Non-zero only for incremental restore: TiKV rewrites every version's ts to it. @default 0n */
   newTimestamp?: bigint;
   /**
@@ -59,11 +66,20 @@ export interface ImportFilesResult {
   retries: { kind: ClusterErrorKind; detail: string }[];
 }
 
+/** A rule in the forms the requests take, computed once per call (not per file, region or peer). */
+interface RulePlan {
+  /** The rule as DownloadRequest takes it (v5.3 Legacy request type: encoded, memcomparable prefixes). */
+  pb: RewriteRulePb;
+  newEnc: Uint8Array;
+  /** BR's SST range end: the encoded new prefix followed by ten 0xFF. */
+  newEncEnd: Uint8Array;
+}
+
 interface FilePlan {
   file: BackupFile;
-  /** Encoded (memcomparable) rule as DownloadRequest takes it (v5.3 Legacy request type). */
-  oldEnc: Uint8Array;
-  newEnc: Uint8Array;
+  rule: RulePlan;
+  length: bigint;
+  cipherIv: Buffer;
   /** The file's encoded key span in the new key space: regions outside it get no Download for this file. */
   span: { start: Uint8Array; end: Uint8Array };
 }
@@ -71,28 +87,41 @@ interface FilePlan {
 /**
  * Downloads one file group (the write/default files of one backup range) into every region it overlaps and
  * ingests it at each region's leader — BR's FileImporter.Import loop (research §6.3):
- * scan regions over the rewritten range → per region, Download to every peer (DOWNLOAD_SST_RETRY) → Ingest or
+ * regions over the rewritten range → per region, Download to every peer (DOWNLOAD_SST_RETRY) → Ingest or
  * MultiIngest at the leader (NotLeader: the named leader or PD's; ServerIsBusy: back off). EpochNotMatch,
- * KeyNotInRegion, StaleCommand and retryable gRPC failures start the whole unit again from a fresh region scan
+ * KeyNotInRegion, StaleCommand and retryable gRPC failures start the whole unit again from fresh regions
  * (IMPORT_SST_RETRY); a repeated ingest of the same data is harmless (same keys, same ts).
  */
-export async function importFiles(conn: ClusterConnection, files: readonly BackupFile[], rules: readonly RewriteRule[], opts: ImportFilesOptions): Promise<ImportFilesResult> {
+export function importFiles(conn: ClusterConnection, files: readonly BackupFile[], rules: readonly RewriteRule[], opts: ImportFilesOptions): Promise<ImportFilesResult> {
+  return importPlanned(conn, planRange(files, rules, opts.newTimestamp ?? 0n), opts);
+}
+
+/** One range's files with their rules and key spans worked out: what importPlanned needs, computed once. */
+export interface PlannedRange {
+  readonly plans: readonly FilePlan[];
+  /** The union of the files' spans (encoded); undefined for a range without files. */
+  readonly span: { start: Uint8Array; end: Uint8Array } | undefined;
+}
+
+/** Works out each file's rule and span (see planFiles); throws when a file has no rule. */
+export function planRange(files: readonly BackupFile[], rules: readonly RewriteRule[], newTimestamp: bigint): PlannedRange {
+  const plans = planFiles(files, rules, newTimestamp);
+  return { plans, span: plans.length > 0 ? spanOf(plans) : undefined };
+}
+
+/** importFiles over a range already planned (planRange with the same newTimestamp as `opts`). */
+export async function importPlanned(conn: ClusterConnection, planned: PlannedRange, opts: ImportFilesOptions): Promise<ImportFilesResult> {
   const result: ImportFilesResult = { regionsIngested: 0, regionsEmpty: 0, sstsIngested: 0, retries: [] };
-  if (files.length === 0) return result;
-  const plans: FilePlan[] = files.map((file) => {
-    const rule = findRuleByOldKey(rules, file.startKey);
-    if (!rule) {
-      throw new BrflowError(ErrorType.Internal, `no rewrite rule matches backup file ${file.name} (start key ${file.startKey}); the plan's rules do not cover this table`);
-    }
-    return { file, oldEnc: encodeKeyPrefix(fromHex(rule.oldKeyPrefix)), newEnc: encodeKeyPrefix(fromHex(rule.newKeyPrefix)), span: newKeySpan([file], rules) };
-  });
-  const span = newKeySpan(files, rules);
+  const { plans, span } = planned;
+  if (!span) return result;
+  const source = opts.regions ?? pdRegionSource(conn.pd);
   const wait = waitReporter(opts.onWaiting, (e) => storeOfError.get(e));
+  let view: RegionView | undefined;
   await retry(
     async () => {
       const attempt = { regionsIngested: 0, regionsEmpty: 0, sstsIngested: 0 };
-      const regions = await scanAllRegions(conn.pd, span.start, span.end);
-      for (const region of regions) {
+      view = await source.regionsIn(span.start, span.end);
+      for (const region of view.regions) {
         const metas = await downloadToPeers(conn, region, plans, opts, wait.failed);
         if (metas.length === 0) {
           attempt.regionsEmpty++;
@@ -108,6 +137,8 @@ export async function importFiles(conn: ClusterConnection, files: readonly Backu
     (e) => {
       const c = classifyError(e);
       if (!c.retryable) return false;
+      // The regions this attempt used are out of date: whoever shares them scans again.
+      if (REGION_CHANGED.has(c.kind) || c.kind === 'stale-command') view?.stale();
       // An address that now serves another store, or none: look the stores up again before the rescan.
       if (c.kind === 'store-not-match' || c.kind === 'unavailable') conn.stores.invalidateAll();
       if (c.kind === 'unavailable') wait.failed(e);
@@ -120,23 +151,52 @@ export async function importFiles(conn: ClusterConnection, files: readonly Backu
   return result;
 }
 
-/** The encoded span of the files in the new key space: each file's rewritten keys, clipped to its rule's prefix. */
-function newKeySpan(files: readonly BackupFile[], rules: readonly RewriteRule[]): { start: Uint8Array; end: Uint8Array } {
-  let start: Uint8Array | undefined;
-  let end: Uint8Array | undefined;
-  for (const f of files) {
-    const rule = findRuleByOldKey(rules, f.startKey) as RewriteRule;
-    const s = fromHex(rule.newKeyPrefix + f.startKey.slice(rule.oldKeyPrefix.length));
-    // An end key outside the old prefix (e.g. t{id}_s after a record range) is capped at the prefix's end.
-    const e = f.endKey.startsWith(rule.oldKeyPrefix)
-      ? fromHex(rule.newKeyPrefix + f.endKey.slice(rule.oldKeyPrefix.length))
-      : prefixNext(fromHex(rule.newKeyPrefix));
-    const es = encodeBytes(s);
-    const ee = encodeBytes(e);
-    if (!start || compareBytes(es, start) < 0) start = es;
-    if (!end || compareBytes(ee, end) > 0) end = ee;
+/**
+ * Each file's rule and its span in the new key space, once per call. An end key outside the old prefix
+ * (e.g. t{id}_s after a record range) is capped at the new prefix's end.
+ */
+function planFiles(files: readonly BackupFile[], rules: readonly RewriteRule[], newTimestamp: bigint): FilePlan[] {
+  const byRule = new Map<RewriteRule, RulePlan & { newRaw: Uint8Array; newPrefixEnd: Uint8Array }>();
+  return files.map((file) => {
+    const rule = findRuleByOldKey(rules, file.startKey);
+    if (!rule) {
+      throw new BrflowError(ErrorType.Internal, `no rewrite rule matches backup file ${file.name} (start key ${file.startKey}); the plan's rules do not cover this table`);
+    }
+    let rp = byRule.get(rule);
+    if (!rp) {
+      const newRaw = fromHex(rule.newKeyPrefix);
+      const newEnc = encodeKeyPrefix(newRaw);
+      rp = {
+        pb: RewriteRulePb.fromPartial({ oldKeyPrefix: Buffer.from(encodeKeyPrefix(fromHex(rule.oldKeyPrefix))), newKeyPrefix: Buffer.from(newEnc), newTimestamp }),
+        newEnc,
+        newEncEnd: concatBytes(newEnc, RANGE_END_SUFFIX),
+        newRaw,
+        newPrefixEnd: encodeBytes(prefixNext(newRaw)),
+      };
+      byRule.set(rule, rp);
+    }
+    const start = encodeBytes(fromHex(rule.newKeyPrefix + file.startKey.slice(rule.oldKeyPrefix.length)));
+    const end = file.endKey.startsWith(rule.oldKeyPrefix) ? encodeBytes(fromHex(rule.newKeyPrefix + file.endKey.slice(rule.oldKeyPrefix.length))) : rp.newPrefixEnd;
+    return {
+      file,
+      rule: rp,
+      length: BigInt(file.size || '0'),
+      cipherIv: file.cipherIv ? Buffer.from(file.cipherIv, 'hex') : EMPTY_BUFFER,
+      span: { start, end },
+    };
+  });
+}
+
+const EMPTY_BUFFER = Buffer.alloc(0);
+
+/** The union of the files' spans. */
+function spanOf(plans: readonly FilePlan[]): { start: Uint8Array; end: Uint8Array } {
+  let { start, end } = plans[0]!.span;
+  for (const p of plans) {
+    if (compareBytes(p.span.start, start) < 0) start = p.span.start;
+    if (compareBytes(p.span.end, end) > 0) end = p.span.end;
   }
-  return { start: start as Uint8Array, end: end as Uint8Array };
+  return { start, end };
 }
 
 /** SSTMeta for one file in one region (BR GetSSTMetaFromFile): range = the rule's new prefix ∩ the region. */
@@ -144,16 +204,16 @@ function sstMetaFor(p: FilePlan, r: RegionInfo): SSTMeta | undefined {
   // A merged range's files each cover part of it: skip regions this file cannot have keys in.
   if (r.region.endKey.length > 0 && compareBytes(p.span.start, r.region.endKey) >= 0) return undefined;
   if (compareBytes(p.span.end, r.region.startKey) <= 0) return undefined;
-  let start: Uint8Array = p.newEnc;
+  let start: Uint8Array = p.rule.newEnc;
   if (compareBytes(start, r.region.startKey) < 0) start = r.region.startKey;
-  let end: Uint8Array = concatBytes(p.newEnc, RANGE_END_SUFFIX);
+  let end: Uint8Array = p.rule.newEncEnd;
   if (r.region.endKey.length > 0 && compareBytes(end, r.region.endKey) > 0) end = r.region.endKey;
   if (compareBytes(start, end) >= 0) return undefined;
   return {
     uuid: randomBytes(16),
     range: { start: Buffer.from(start), end: Buffer.from(end) },
     crc32: 0,
-    length: BigInt(p.file.size || '0'),
+    length: p.length,
     cfName: p.file.cf,
     regionId: r.region.id,
     regionEpoch: r.region.regionEpoch,
@@ -161,7 +221,7 @@ function sstMetaFor(p: FilePlan, r: RegionInfo): SSTMeta | undefined {
     totalKvs: 0n,
     totalBytes: 0n,
     apiVersion: 0,
-    cipherIv: p.file.cipherIv ? Buffer.from(p.file.cipherIv, 'hex') : Buffer.alloc(0),
+    cipherIv: p.cipherIv,
   };
 }
 
@@ -171,42 +231,93 @@ function trimTs(k: Buffer | undefined): Buffer {
 }
 
 /**
+ * What one request per peer stages: one file (Download), or the files of one column family and rule that
+ * overlap the region (BatchDownload, staged merged under `sst`).
+ */
+interface DownloadUnit {
+  /** Stable across retries: which files the unit holds. */
+  key: string;
+  sst: SSTMeta;
+  /** Single form: the file's name. */
+  name: string;
+  /** Batch form: each file's own meta, by name. */
+  members?: Record<string, SSTMeta>;
+  rule: RulePlan;
+}
+
+/** The units to download into a region: the files with keys in it, batched by CF and rule when the stores can. */
+function unitsFor(region: RegionInfo, plans: readonly FilePlan[], batch: boolean): DownloadUnit[] {
+  const single: DownloadUnit[] = [];
+  const groups = new Map<string, { rule: RulePlan; cf: string; metas: { name: string; sst: SSTMeta }[] }>();
+  const ruleNo = new Map<RulePlan, number>();
+  for (const p of plans) {
+    const sst = sstMetaFor(p, region);
+    if (!sst) continue;
+    if (!batch) {
+      single.push({ key: p.file.name, sst, name: p.file.name, rule: p.rule });
+      continue;
+    }
+    if (!ruleNo.has(p.rule)) ruleNo.set(p.rule, ruleNo.size);
+    const gk = `${p.file.cf}/${ruleNo.get(p.rule)}`;
+    const g = groups.get(gk) ?? { rule: p.rule, cf: p.file.cf, metas: [] };
+    g.metas.push({ name: p.file.name, sst });
+    groups.set(gk, g);
+  }
+  if (!batch) return single;
+  return [...groups.values()].map((g) => {
+    const first = g.metas[0]!;
+    if (g.metas.length === 1) return { key: first.name, sst: first.sst, name: first.name, rule: g.rule };
+    // The merged SST's range spans its members' (the same rule prefix ∩ region for all, in practice).
+    let start = first.sst.range!.start;
+    let end = first.sst.range!.end;
+    let length = 0n;
+    const members: Record<string, SSTMeta> = {};
+    for (const m of g.metas) {
+      if (compareBytes(m.sst.range!.start, start) < 0) start = m.sst.range!.start;
+      if (compareBytes(m.sst.range!.end, end) > 0) end = m.sst.range!.end;
+      length += m.sst.length;
+      members[m.name] = m.sst;
+    }
+    const sst: SSTMeta = { ...first.sst, uuid: randomBytes(16), range: { start, end }, length, cfName: g.cf, cipherIv: EMPTY_BUFFER };
+    return { key: g.metas.map((m) => m.name).join('\0'), sst, name: '', members, rule: g.rule };
+  });
+}
+
+/**
  * Downloads every file of the unit to every peer of the region (the same SSTMeta on each, because the raft
- * apply of Ingest looks the file up by it on every peer). Returns the metas to ingest; a file with no key in
- * this region is left out. On retry only the files not downloaded yet are sent again, with fresh uuids.
+ * apply of Ingest looks the file up by it on every peer): one Download per file per peer, or, where the stores
+ * serve BatchDownload, one per column family and rule per peer. Returns the metas to ingest; a file with no
+ * key in this region is left out. On retry only the units not downloaded yet are sent again, with fresh uuids.
  */
 async function downloadToPeers(conn: ClusterConnection, region: RegionInfo, plans: readonly FilePlan[], opts: ImportFilesOptions, waiting: (e: unknown) => void): Promise<SSTMeta[]> {
   const done = new Map<string, SSTMeta | null>();
   await retry(
     async () => {
-      for (const p of plans) {
-        if (done.has(p.file.name)) continue;
-        const sst = sstMetaFor(p, region);
-        if (!sst) {
-          done.set(p.file.name, null);
-          continue;
-        }
-        const rule = RewriteRulePb.fromPartial({ oldKeyPrefix: Buffer.from(p.oldEnc), newKeyPrefix: Buffer.from(p.newEnc), newTimestamp: opts.newTimestamp ?? 0n });
+      for (const u of unitsFor(region, plans, opts.batchDownload === true)) {
+        if (done.has(u.key)) continue;
+        const call = u.members ? 'TiKV BatchDownload' : `TiKV Download ${u.name}`;
+        const req: DownloadRequest = {
+          ssts: u.members ?? {},
+          sst: u.sst,
+          resolvedTs: 0n,
+          name: u.name,
+          rewriteRule: u.rule.pb,
+          storageBackend: opts.storageBackend,
+          isRawKv: false,
+          cipherInfo: opts.cipherInfo,
+          storageCacheId: '',
+          requestType: 0,
+          context: undefined,
+          sortedRewriteRules: [],
+        };
         const downloadAt = async (peer: Peer) => {
           const address = await conn.stores.importAddress(peer.storeId);
-          const res = await importSstClient(conn.channels, address).download({
-            ssts: {},
-            sst,
-            resolvedTs: 0n,
-            name: p.file.name,
-            rewriteRule: rule,
-            storageBackend: opts.storageBackend,
-            isRawKv: false,
-            cipherInfo: opts.cipherInfo,
-            storageCacheId: '',
-            requestType: 0,
-            context: undefined,
-            sortedRewriteRules: [],
-          });
+          const client = importSstClient(conn.channels, address);
+          const res = u.members ? await client.batchDownload(req) : await client.download(req);
           if (res.error) {
             const cls = res.error.storeError ? classifyRegionError(res.error.storeError) : undefined;
-            if (!cls || cls.kind === 'unknown') throw new ClusterError(address, `TiKV Download ${p.file.name}`, classifyDownloadFailure(res.error.message || cls?.detail || ''));
-            throw new ClusterError(address, `TiKV Download ${p.file.name}`, { kind: cls.kind, retryable: cls.retryable, detail: res.error.message || cls.detail });
+            if (!cls || cls.kind === 'unknown') throw new ClusterError(address, call, classifyDownloadFailure(res.error.message || cls?.detail || ''));
+            throw new ClusterError(address, call, { kind: cls.kind, retryable: cls.retryable, detail: res.error.message || cls.detail });
           }
           return res;
         };
@@ -217,11 +328,11 @@ async function downloadToPeers(conn: ClusterConnection, region: RegionInfo, plan
           })),
         );
         if (answers.some((a) => a.isEmpty)) {
-          done.set(p.file.name, null);
+          done.set(u.key, null);
           continue;
         }
         const last = answers[answers.length - 1];
-        done.set(p.file.name, { ...sst, range: { start: trimTs(last?.range?.start), end: trimTs(last?.range?.end) } });
+        done.set(u.key, { ...u.sst, range: { start: trimTs(last?.range?.start), end: trimTs(last?.range?.end) } });
       }
     },
     DOWNLOAD_SST_RETRY,
@@ -233,10 +344,7 @@ async function downloadToPeers(conn: ClusterConnection, region: RegionInfo, plan
     },
     opts,
   );
-  return plans.flatMap((p) => {
-    const m = done.get(p.file.name);
-    return m ? [m] : [];
-  });
+  return [...done.values()].filter((m): m is SSTMeta => m !== null);
 }
 
 /**

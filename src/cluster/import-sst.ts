@@ -2,7 +2,7 @@ import { callUnary, type GrpcChannels } from './grpc-channel';
 import { retry, STORE_ADMIN_RETRY } from './backoff';
 import { ClusterError, classifyError } from './errors';
 import {
-  type DownloadRequest,
+  DownloadRequest,
   type DownloadResponse,
   ImportSSTClient as ImportSstGrpcClient,
   IngestRequest,
@@ -38,6 +38,8 @@ export interface ImportSstClient {
   /** Per-store download throttle, bytes/s; 0 removes it. */
   setDownloadSpeedLimit(bytesPerSecond: number): Promise<void>;
   download(req: DownloadRequest): Promise<DownloadResponse>;
+  /** Several SSTs (req.ssts, one CF) downloaded, rewritten and staged merged as req.sst (TiKV #19062). */
+  batchDownload(req: DownloadRequest): Promise<DownloadResponse>;
   ingest(context: Context, sst: SSTMeta): Promise<IngestResponse>;
   multiIngest(context: Context, ssts: SSTMeta[]): Promise<IngestResponse>;
 }
@@ -62,6 +64,10 @@ export function importSstClient(channels: GrpcChannels, address: string): Import
     },
     download(req) {
       return callUnary(c.download.bind(c), req, ctx('TiKV Download', DOWNLOAD_TIMEOUT_MS));
+    },
+    batchDownload(req) {
+      // Same deadline as one Download: a batch is one range's files in one region, at most a region's size.
+      return callUnary(c.batchDownload.bind(c), req, ctx('TiKV BatchDownload', DOWNLOAD_TIMEOUT_MS));
     },
     ingest(context, sst) {
       return callUnary(c.ingest.bind(c), IngestRequest.fromPartial({ context, sst }), ctx('TiKV Ingest', INGEST_TIMEOUT_MS));
@@ -114,6 +120,23 @@ export async function supportsMultiIngest(channels: GrpcChannels, stores: readon
   for (const s of stores) {
     try {
       await importSstClient(channels, s.address).multiIngest(Context.fromPartial({}), []);
+    } catch (e) {
+      if (classifyError(e).kind === 'unimplemented') return false;
+      throw e;
+    }
+  }
+  return true;
+}
+
+/**
+ * Whether every store serves BatchDownload (BR CheckBatchDownloadSupport: an empty request to each store; gRPC
+ * UNIMPLEMENTED from any store means one Download per file). The empty request's answer is an error in the
+ * response, which is fine: only the status matters.
+ */
+export async function supportsBatchDownload(channels: GrpcChannels, stores: readonly Store[]): Promise<boolean> {
+  for (const s of stores) {
+    try {
+      await importSstClient(channels, s.address).batchDownload(DownloadRequest.fromPartial({}));
     } catch (e) {
       if (classifyError(e).kind === 'unimplemented') return false;
       throw e;

@@ -2111,6 +2111,20 @@ export const ImportSSTService = {
     responseSerialize: (value: DownloadResponse): Buffer => Buffer.from(DownloadResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DownloadResponse => DownloadResponse.decode(value),
   },
+  /**
+   * Fetches every SST the request's `ssts` map names (one column family), rewrites them and stages them
+   * merged into one SST under `sst` (its uuid, region and epoch): one request per peer for many files.
+   * kvproto #1360 / TiKV #19062; older stores answer UNIMPLEMENTED.
+   */
+  batchDownload: {
+    path: "/import_sstpb.ImportSST/BatchDownload" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DownloadRequest): Buffer => Buffer.from(DownloadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DownloadRequest => DownloadRequest.decode(value),
+    responseSerialize: (value: DownloadResponse): Buffer => Buffer.from(DownloadResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DownloadResponse => DownloadResponse.decode(value),
+  },
   ingest: {
     path: "/import_sstpb.ImportSST/Ingest" as const,
     requestStream: false as const,
@@ -2139,6 +2153,12 @@ export interface ImportSSTServer extends UntypedServiceImplementation {
   setDownloadSpeedLimit: handleUnaryCall<SetDownloadSpeedLimitRequest, SetDownloadSpeedLimitResponse>;
   /** Fetches one SST from external storage, rewrites keys and stages it on the store. */
   download: handleUnaryCall<DownloadRequest, DownloadResponse>;
+  /**
+   * Fetches every SST the request's `ssts` map names (one column family), rewrites them and stages them
+   * merged into one SST under `sst` (its uuid, region and epoch): one request per peer for many files.
+   * kvproto #1360 / TiKV #19062; older stores answer UNIMPLEMENTED.
+   */
+  batchDownload: handleUnaryCall<DownloadRequest, DownloadResponse>;
   ingest: handleUnaryCall<IngestRequest, IngestResponse>;
   /** Ingests several staged SSTs (e.g. a range's default and write CF files) atomically. */
   multiIngest: handleUnaryCall<MultiIngestRequest, IngestResponse>;
@@ -2202,6 +2222,26 @@ export interface ImportSSTClient extends Client {
     callback: (error: ServiceError | null, response: DownloadResponse) => void,
   ): ClientUnaryCall;
   download(
+    request: DownloadRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DownloadResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Fetches every SST the request's `ssts` map names (one column family), rewrites them and stages them
+   * merged into one SST under `sst` (its uuid, region and epoch): one request per peer for many files.
+   * kvproto #1360 / TiKV #19062; older stores answer UNIMPLEMENTED.
+   */
+  batchDownload(
+    request: DownloadRequest,
+    callback: (error: ServiceError | null, response: DownloadResponse) => void,
+  ): ClientUnaryCall;
+  batchDownload(
+    request: DownloadRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DownloadResponse) => void,
+  ): ClientUnaryCall;
+  batchDownload(
     request: DownloadRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,

@@ -3,6 +3,7 @@ import type { Clock } from './clock';
 import { GcSafePoints } from './gc-safepoints';
 import { MvccData } from './mvcc-data';
 import { PdScheduleState } from './pd-schedule-state';
+import { RegionIndex } from './region-index';
 import type { RegionError } from './region-error';
 import { TsoAllocator } from './tso-allocator';
 
@@ -82,8 +83,8 @@ export interface SimOperator {
 /** KVs downloaded (and already rewritten) onto one store, waiting for Ingest. */
 export interface StagedSst {
   uuidHex: string;
-  /** Object name the Download read: counters are kept per SST name. */
-  name: string;
+  /** Object names the Download read (several for a BatchDownload): counters are kept per SST name. */
+  names: string[];
   cfName: string;
   regionId: number;
   epoch: RegionEpochState;
@@ -109,6 +110,11 @@ export interface ClusterStateOptions {
   clusterId?: bigint;
   /** Version string of TiKV stores. @default '8.5.0' */
   tikvVersion?: string;
+  /**
+   * Whether the stores serve ImportSST.BatchDownload (TiKV #19062, several SSTs downloaded and merged in one
+   * request); false: they answer UNIMPLEMENTED, as TiKV builds without it do. @default true
+   */
+  batchDownload?: boolean;
   /**
    * False: PD answers as before any TiKV bootstrapped the cluster (NOT_BOOTSTRAPPED / ErrNotBootstrapped for
    * stores, regions, scatter, operators, safepoints and schedulers), as a fresh real PD does. @default true
@@ -145,8 +151,8 @@ export class ClusterState {
   readonly schedule: PdScheduleState;
 
   private readonly storeList: SimStore[] = [];
-  /** Sorted by start key, non-overlapping, covering the whole key space. */
-  private regionList: SimRegion[] = [];
+  /** Sorted by start key, non-overlapping, covering the whole key space; binary-searched by key, hashed by ID. */
+  private readonly regionIndex: RegionIndex<SimRegion>;
   /** Regions split off each region (transitively): the candidates for EpochNotMatch.current_regions. */
   private readonly derived = new Map<number, Set<number>>();
   private readonly operators = new Map<number, SimOperator>();
@@ -165,6 +171,8 @@ export class ClusterState {
   private nextId = FIRST_ALLOCATED_ID;
   /** See ClusterStateOptions.bootstrapped. */
   bootstrapped: boolean;
+  /** See ClusterStateOptions.batchDownload. */
+  readonly batchDownload: boolean;
   /**
    * How many regions one batch ScatterRegion starts operators for; the rest are left unscattered, as PD does
    * when it cannot place more operators (store limit, waiting-operator limit). @default Infinity
@@ -178,6 +186,7 @@ export class ClusterState {
     this.scatterPolls = opts.scatterPolls ?? 2;
     this.scatterTransfersLeader = opts.scatterTransfersLeader ?? false;
     this.bootstrapped = opts.bootstrapped ?? true;
+    this.batchDownload = opts.batchDownload ?? true;
     this.tso = new TsoAllocator(opts.clock);
     this.gc = new GcSafePoints(opts.clock);
     this.schedule = new PdScheduleState(opts.clock);
@@ -192,7 +201,7 @@ export class ClusterState {
     const replicas = Math.min(opts.firstRegion?.peerIds.length ?? opts.replicas ?? 3, tikv);
     const peerIds = opts.firstRegion?.peerIds;
     const peers = this.storeList.slice(0, replicas).map((s, i) => ({ id: peerIds?.[i] ?? this.allocId(), storeId: s.id }));
-    this.regionList = [
+    this.regionIndex = new RegionIndex<SimRegion>([
       {
         id: opts.firstRegion?.id ?? this.allocId(),
         startKey: new Uint8Array(0),
@@ -201,7 +210,7 @@ export class ClusterState {
         peers,
         leaderStoreId: peers[0]!.storeId,
       },
-    ];
+    ]);
   }
 
   allocId(): number {
@@ -249,30 +258,23 @@ export class ClusterState {
   // ---- regions ----
 
   regions(): SimRegion[] {
-    return this.regionList.map(cloneRegion);
+    return this.regionIndex.all().map(cloneRegion);
   }
 
   regionById(id: number): SimRegion | undefined {
-    const r = this.regionList.find((x) => x.id === id);
+    const r = this.regionIndex.byId(id);
     return r && cloneRegion(r);
   }
 
   /** The region containing an encoded key. */
   regionByKey(key: Uint8Array): SimRegion | undefined {
-    const r = this.regionList.find((x) => containsKey(x, key));
+    const r = this.regionIndex.atKey(key);
     return r && cloneRegion(r);
   }
 
   /** Regions overlapping [start, end) in key order, at most `limit` (0 = all), like PD ScanRegions. */
   scanRegions(start: Uint8Array, end: Uint8Array, limit: number): SimRegion[] {
-    const out: SimRegion[] = [];
-    for (const r of this.regionList) {
-      if (r.endKey.length > 0 && compareBytes(r.endKey, start) <= 0) continue;
-      if (end.length > 0 && compareBytes(r.startKey, end) >= 0) break;
-      out.push(cloneRegion(r));
-      if (limit > 0 && out.length >= limit) break;
-    }
-    return out;
+    return this.regionIndex.scan(start, end, limit).map(cloneRegion);
   }
 
   /**
@@ -287,7 +289,7 @@ export class ClusterState {
     epoch: RegionEpochState | undefined,
     requireLeader: boolean,
   ): { region: SimRegion } | { error: RegionError } {
-    const r = this.regionList.find((x) => x.id === regionId);
+    const r = this.regionIndex.byId(regionId);
     if (!r || !r.peers.some((p) => p.storeId === storeId)) return { error: { kind: 'RegionNotFound', regionId } };
     if (requireLeader && r.leaderStoreId !== storeId) {
       return { error: { kind: 'NotLeader', regionId, leader: leaderPeer(r) } };
@@ -301,7 +303,10 @@ export class ClusterState {
   /** The region and every region split off it, in key order. */
   currentRegionsOf(regionId: number): SimRegion[] {
     const ids = new Set([regionId, ...(this.derived.get(regionId) ?? [])]);
-    return this.regionList.filter((r) => ids.has(r.id)).map(cloneRegion);
+    return [...ids].flatMap((id) => {
+      const r = this.regionIndex.byId(id);
+      return r ? [r] : [];
+    }).sort((a, b) => compareBytes(a.startKey, b.startKey)).map(cloneRegion);
   }
 
   /**
@@ -316,8 +321,7 @@ export class ClusterState {
     const checked = this.checkSplit(regionId, encodedKeys);
     if ('error' in checked) return checked;
     const keys = checked.keys;
-    const idx = this.regionList.findIndex((x) => x.id === regionId);
-    const r = this.regionList[idx]!;
+    const r = this.regionIndex.byId(regionId)!;
     if (ids && (ids.length !== keys.length || ids.some((x) => x.peerIds.length !== r.peers.length))) {
       return { error: { kind: 'Other', message: `split of region ${regionId} got IDs for ${ids.length} regions, needs ${keys.length} with ${r.peers.length} peers each` } };
     }
@@ -339,7 +343,7 @@ export class ClusterState {
     r.startKey = start;
     r.epoch = { confVer: r.epoch.confVer, version };
     pieces.push(r);
-    this.regionList.splice(idx, 1, ...pieces);
+    this.regionIndex.replace(regionId, pieces);
     const mine = this.derived.get(regionId) ?? new Set<number>();
     for (const p of pieces) if (p.id !== regionId) mine.add(p.id);
     this.derived.set(regionId, mine);
@@ -351,7 +355,7 @@ export class ClusterState {
    * caller ask a real PD for exactly as many IDs as the split needs.
    */
   checkSplit(regionId: number, encodedKeys: Uint8Array[]): { keys: Uint8Array[] } | { error: RegionError } {
-    const r = this.regionList.find((x) => x.id === regionId);
+    const r = this.regionIndex.byId(regionId);
     if (!r) return { error: { kind: 'RegionNotFound', regionId } };
     const keys = dedupSorted(encodedKeys);
     if (keys.length === 0) return { error: { kind: 'Other', message: 'no valid key found for split.' } };
@@ -366,7 +370,7 @@ export class ClusterState {
 
   /** Moves a region's leader to the peer on `storeId` (no epoch change, like a leader transfer). */
   transferLeader(regionId: number, storeId: number): void {
-    const r = this.regionList.find((x) => x.id === regionId);
+    const r = this.regionIndex.byId(regionId);
     if (!r) throw new Error(`no region ${regionId}`);
     const p = r.peers.find((x) => x.storeId === storeId);
     if (!p) throw new Error(`region ${regionId} has no peer on store ${storeId}`);
@@ -384,7 +388,7 @@ export class ClusterState {
    * while it is still the demoting leader.
    */
   changePeers(regionId: number, changes: ConfChange[]): { region: SimRegion } | { error: RegionError } {
-    const r = this.regionList.find((x) => x.id === regionId);
+    const r = this.regionIndex.byId(regionId);
     if (!r) return { error: { kind: 'RegionNotFound', regionId } };
     const refuse = (message: string) => ({ error: { kind: 'Other' as const, message: `region ${regionId}: ${message}` } });
     const joint = r.peers.filter((p) => p.role === 'IncomingVoter' || p.role === 'DemotingVoter');
@@ -439,7 +443,7 @@ export class ClusterState {
    */
   failoverLeaders(storeId: number, isUp: (storeId: number) => boolean): number {
     let moved = 0;
-    for (const r of this.regionList) {
+    for (const r of this.regionIndex.all()) {
       if (r.leaderStoreId !== storeId) continue;
       const next = r.peers.find((p) => p.storeId !== storeId && isUp(p.storeId));
       if (next) {
@@ -454,13 +458,13 @@ export class ClusterState {
 
   /** A region PD would scatter: it has at least max-replicas peers. */
   isFullyReplicated(regionId: number): boolean {
-    const r = this.regionList.find((x) => x.id === regionId);
+    const r = this.regionIndex.byId(regionId);
     return r !== undefined && r.peers.length >= PD_MAX_REPLICAS;
   }
 
   /** Starts a scatter-region operator; false when PD does not know the region. */
   scatter(regionId: number): boolean {
-    if (!this.regionList.some((x) => x.id === regionId)) return false;
+    if (!this.regionIndex.byId(regionId)) return false;
     this.operators.set(regionId, {
       regionId,
       desc: 'scatter-region',
@@ -486,7 +490,7 @@ export class ClusterState {
   }
 
   private rotateLeader(regionId: number): void {
-    const r = this.regionList.find((x) => x.id === regionId);
+    const r = this.regionIndex.byId(regionId);
     if (!r || r.peers.length < 2) return;
     const i = r.peers.findIndex((p) => p.storeId === r.leaderStoreId);
     r.leaderStoreId = r.peers[(i + 1) % r.peers.length]!.storeId;
@@ -523,7 +527,7 @@ export class ClusterState {
 
   stage(storeId: number, sst: StagedSst): void {
     this.mustStaged(storeId).set(sst.uuidHex, sst);
-    this.downloadsByName.set(sst.name, (this.downloadsByName.get(sst.name) ?? 0) + 1);
+    for (const n of sst.names) this.downloadsByName.set(n, (this.downloadsByName.get(n) ?? 0) + 1);
     this.downloadsByStore.set(storeId, (this.downloadsByStore.get(storeId) ?? 0) + 1);
   }
 
@@ -553,7 +557,7 @@ export class ClusterState {
    * uuid then finds nothing, like TiKV's StaleCommand). Callers check leadership/epoch/range first.
    */
   ingest(leaderStoreId: number, regionId: number, uuids: string[]): void {
-    const r = this.regionList.find((x) => x.id === regionId);
+    const r = this.regionIndex.byId(regionId);
     if (!r) throw new Error(`no region ${regionId}`);
     for (const uuid of uuids) {
       const sst = this.mustStaged(leaderStoreId).get(uuid);
@@ -563,7 +567,7 @@ export class ClusterState {
         for (const kv of sst.kvs) d.put(sst.cfName, kv.key, kv.value);
         this.mustStaged(p.storeId).delete(uuid);
       }
-      this.ingestsByName.set(sst.name, (this.ingestsByName.get(sst.name) ?? 0) + 1);
+      for (const n of sst.names) this.ingestsByName.set(n, (this.ingestsByName.get(n) ?? 0) + 1);
       this.ingestsByStore.set(leaderStoreId, (this.ingestsByStore.get(leaderStoreId) ?? 0) + 1);
     }
   }

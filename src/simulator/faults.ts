@@ -101,6 +101,8 @@ export class Faults {
   private status: StatusFault[] = [];
   private http: (HttpFault & { re: RegExp })[] = [];
   private fired: Record<string, number> = {};
+  /** Every call received, by RPC name: every gRPC handler passes through `decide`, so it counts them all. */
+  private readonly received: Record<string, number> = {};
   private latency: LatencyFault[] = [];
   private readonly down = new Set<number>();
   private readonly downListeners: ((storeId: number) => void)[] = [];
@@ -176,6 +178,7 @@ export class Faults {
 
   /** Decides (and consumes counted faults) for one incoming call. */
   decide(rpc: string, target: FaultTarget, detail?: FaultDetail): FaultDecision {
+    this.received[rpc] = (this.received[rpc] ?? 0) + 1;
     const latencyMs = this.latency.filter((f) => matches(f, rpc, target, undefined)).reduce((a, f) => a + f.ms, 0);
     if (typeof target === 'number' && this.down.has(target)) return { latencyMs, unavailable: true };
     const st = this.status.find((f) => matches(f, rpc, target, detail));
@@ -197,6 +200,11 @@ export class Faults {
       return { latencyMs, unavailable: false, regionError: r.kind };
     }
     return { latencyMs, unavailable: false };
+  }
+
+  /** How many calls of each RPC (PD and every store together) the simulator received, faulted or not. */
+  calls(): Record<string, number> {
+    return { ...this.received };
   }
 
   snapshot(): FaultsSnapshot {

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { status } from '@grpc/grpc-js';
 import { decryptCtr, type BackupCipher } from '../backup/cipher';
 import type { BackupStorage } from '../backup/storage';
 import { compareBytes } from '../plan/keys';
@@ -16,7 +17,7 @@ import {
 import type { Context } from '../proto/kvrpcpb';
 import type { ClusterState, SimRegion } from './cluster-state';
 import type { Faults, ScriptedRegionErrorKind } from './faults';
-import { sleep, unary } from './grpc-call';
+import { GrpcStatusError, sleep, unary } from './grpc-call';
 import { fromEpoch, toErrorpb } from './proto-convert';
 import type { RegionError } from './region-error';
 import { scriptedRegionError } from './scripted-region-error';
@@ -61,38 +62,9 @@ export function createImportService(deps: ImportServiceDeps): ImportSSTServer {
     ssts: [],
   });
 
-  const download = async (req: DownloadRequest, fault: ScriptedRegionErrorKind | undefined): Promise<DownloadResponse> => {
-    const sst = req.sst;
-    if (!sst) return downloadError('DownloadRequest has no sst meta');
-    const regionId = Number(sst.regionId);
-    if (fault) {
-      const e = scriptedRegionError(state, fault, regionId, sst.range?.start);
-      return downloadError(`download rejected: ${e.kind}`, e);
-    }
-    const check = state.checkRegionRequest(storeId, regionId, fromEpoch(sst.regionEpoch), false);
-    if ('error' in check) return downloadError(`download rejected: ${check.error.kind}`, check.error);
-    if (!req.storageBackend) return downloadError('DownloadRequest has no storage_backend');
-    let bytes: Uint8Array;
-    let storage: (BackupStorage & { close?: () => void }) | undefined;
-    try {
-      storage = deps.openStorage(req.storageBackend);
-      bytes = await storage.read(req.name);
-    } catch (e) {
-      return downloadError(`failed to read ${req.name} from external storage: ${(e as Error).message}`);
-    } finally {
-      // An S3 storage holds an SDK client with pooled sockets; one per download must not pile up.
-      storage?.close?.();
-    }
-    await throttle(bytes.length);
-    let entries: SstEntry[];
-    try {
-      const cipher = backupCipher(req.cipherInfo);
-      if (cipher) bytes = decryptCtr(cipher, sst.cipherIv, bytes);
-      entries = await deps.decodeSst(bytes);
-    } catch (e) {
-      return downloadError(`Engine Corruption: cannot read SST ${req.name}: ${(e as Error).message}`);
-    }
-    const rule = ruleForRequest(
+  /** The request's rule as TiKV applies it (legacy: prefixes already encoded; keyspace: raw). */
+  const ruleOf = (req: DownloadRequest) =>
+    ruleForRequest(
       {
         oldKeyPrefix: req.rewriteRule?.oldKeyPrefix ?? EMPTY,
         newKeyPrefix: req.rewriteRule?.newKeyPrefix ?? EMPTY,
@@ -102,35 +74,116 @@ export function createImportService(deps: ImportServiceDeps): ImportSSTServer {
       },
       req.requestType === DownloadRequestType.Keyspace,
     );
-    const cf = sst.cfName || (req.name.includes('default') ? 'default' : 'write');
-    const r = rewriteSstEntries(entries, cf, rule, { start: sst.range?.start ?? EMPTY, end: sst.range?.end ?? EMPTY, endExclusive: sst.endKeyExclusive });
-    if ('error' in r) return downloadError(r.error);
-    if (r.kvs.length === 0) {
-      state.countEmptyDownload(storeId, req.name);
+
+  /**
+   * One SST as TiKV's importer reads it: fetch `name` from the request's storage, throttle, decrypt with the
+   * meta's IV, decode, rewrite with the request's rule and keep the keys inside the meta's range.
+   */
+  const fetchRewritten = async (req: DownloadRequest, name: string, meta: SSTMeta, cf: string): Promise<{ kvs: SstEntry[] } | { error: DownloadResponse }> => {
+    if (!req.storageBackend) return { error: downloadError('DownloadRequest has no storage_backend') };
+    let bytes: Uint8Array;
+    let storage: (BackupStorage & { close?: () => void }) | undefined;
+    try {
+      storage = deps.openStorage(req.storageBackend);
+      bytes = await storage.read(name);
+    } catch (e) {
+      return { error: downloadError(`failed to read ${name} from external storage: ${(e as Error).message}`) };
+    } finally {
+      // An S3 storage holds an SDK client with pooled sockets; one per download must not pile up.
+      storage?.close?.();
+    }
+    await throttle(bytes.length);
+    let entries: SstEntry[];
+    try {
+      const cipher = backupCipher(req.cipherInfo);
+      if (cipher) bytes = decryptCtr(cipher, meta.cipherIv, bytes);
+      entries = await deps.decodeSst(bytes);
+    } catch (e) {
+      return { error: downloadError(`Engine Corruption: cannot read SST ${name}: ${(e as Error).message}`) };
+    }
+    const r = rewriteSstEntries(entries, cf, ruleOf(req), { start: meta.range?.start ?? EMPTY, end: meta.range?.end ?? EMPTY, endExclusive: meta.endKeyExclusive });
+    if ('error' in r) return { error: downloadError(r.error) };
+    return { kvs: r.kvs };
+  };
+
+  /** Stages rewritten KVs under the meta's uuid and answers with their range, length and crc32. */
+  const staged = (names: string[], sst: SSTMeta, cf: string, regionId: number, kvs: SstEntry[]): DownloadResponse => {
+    if (kvs.length === 0) {
+      for (const n of names) state.countEmptyDownload(storeId, n);
       return { range: undefined, isEmpty: true, error: undefined, crc32: 0, length: 0n, ssts: [] };
     }
     let crc = 0;
     let length = 0;
-    for (const kv of r.kvs) {
+    for (const kv of kvs) {
       crc = crc32(kv.value, crc32(kv.key, crc));
       length += kv.key.length + kv.value.length;
     }
     state.stage(storeId, {
       uuidHex: Buffer.from(sst.uuid).toString('hex'),
-      name: req.name,
+      names,
       cfName: cf,
       regionId,
       epoch: fromEpoch(sst.regionEpoch) ?? { confVer: 0, version: 0 },
-      kvs: r.kvs,
+      kvs,
     });
+    // DownloadResponse.range is the data key range without the leading 'z' (ts suffix kept), both ends inclusive.
     return {
-      range: { start: Buffer.from(r.first!), end: Buffer.from(r.last!) },
+      range: { start: Buffer.from(kvs[0]!.key.subarray(1)), end: Buffer.from(kvs[kvs.length - 1]!.key.subarray(1)) },
       isEmpty: false,
       error: undefined,
       crc32: crc,
       length: BigInt(length),
       ssts: [],
     };
+  };
+
+  /** The region checks TiKV makes before a download: a scripted fault, then the store's peer and the epoch. */
+  const regionRejects = (sst: SSTMeta, fault: ScriptedRegionErrorKind | undefined): DownloadResponse | undefined => {
+    const regionId = Number(sst.regionId);
+    if (fault) {
+      const e = scriptedRegionError(state, fault, regionId, sst.range?.start);
+      return downloadError(`download rejected: ${e.kind}`, e);
+    }
+    const check = state.checkRegionRequest(storeId, regionId, fromEpoch(sst.regionEpoch), false);
+    return 'error' in check ? downloadError(`download rejected: ${check.error.kind}`, check.error) : undefined;
+  };
+
+  const download = async (req: DownloadRequest, fault: ScriptedRegionErrorKind | undefined): Promise<DownloadResponse> => {
+    const sst = req.sst;
+    if (!sst) return downloadError('DownloadRequest has no sst meta');
+    const rejected = regionRejects(sst, fault);
+    if (rejected) return rejected;
+    const cf = sst.cfName || (req.name.includes('default') ? 'default' : 'write');
+    const r = await fetchRewritten(req, req.name, sst, cf);
+    if ('error' in r) return r.error;
+    return staged([req.name], sst, cf, Number(sst.regionId), r.kvs);
+  };
+
+  /**
+   * BatchDownload (TiKV #19062): every SST named in `ssts` (name → its own meta: range, cf, cipher IV) is
+   * fetched and rewritten with the request's rule, and all of them are staged as ONE SST under `sst`'s uuid,
+   * region and epoch, which a later (Multi)Ingest names. One column family per request, as TiKV requires.
+   */
+  const batchDownload = async (req: DownloadRequest, fault: ScriptedRegionErrorKind | undefined): Promise<DownloadResponse> => {
+    const sst = req.sst;
+    const names = Object.keys(req.ssts).sort();
+    if (!sst || names.length === 0) return downloadError('BatchDownload request names no sst meta or no ssts');
+    const cfs = new Set(names.map((n) => req.ssts[n]!.cfName || sst.cfName));
+    if (cfs.size !== 1) return downloadError(`batch download supports a single column family, got ${[...cfs].join(', ')}`);
+    const cf = [...cfs][0]!;
+    const rejected = regionRejects(sst, fault);
+    if (rejected) return rejected;
+    const kvs: SstEntry[] = [];
+    for (const n of names) {
+      const r = await fetchRewritten(req, n, req.ssts[n]!, cf);
+      if ('error' in r) return r.error;
+      for (const kv of r.kvs) kvs.push(kv);
+    }
+    // One SST holds each data key once, in order (the files of one range do not overlap; if two did, they
+    // would hold the same version of the key).
+    kvs.sort((a, b) => compareBytes(a.key, b.key));
+    const merged = kvs.filter((kv, i) => i === 0 || compareBytes(kv.key, kvs[i - 1]!.key) !== 0);
+    return staged(names, sst, cf, Number(sst.regionId), merged);
   };
 
   const ingest = (ctx: Context | undefined, ssts: SSTMeta[], fault: ScriptedRegionErrorKind | undefined): IngestResponse => {
@@ -172,6 +225,10 @@ export function createImportService(deps: ImportServiceDeps): ImportSSTServer {
       return {};
     }),
     download: unary(faults, storeId, 'Download', download),
+    batchDownload: unary(faults, storeId, 'BatchDownload', (req, fault) => {
+      if (!state.batchDownload) throw new GrpcStatusError(status.UNIMPLEMENTED, 'unknown method BatchDownload for service import_sstpb.ImportSST');
+      return batchDownload(req, fault);
+    }),
     ingest: unary(faults, storeId, 'Ingest', (req, fault) => ingest(req.context, req.sst ? [req.sst] : [], fault)),
     multiIngest: unary(faults, storeId, 'MultiIngest', (req, fault) => ingest(req.context, req.ssts, fault)),
   };

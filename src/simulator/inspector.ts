@@ -24,6 +24,8 @@ export interface ClusterSnapshot {
   gcSafePoint: string;
   serviceSafePoints: { serviceId: string; safePoint: string; expireAt: number | null }[];
   counters: ReturnType<ClusterState['counters']>;
+  /** gRPC calls received per RPC name (ScanRegions, Download, BatchDownload, MultiIngest, …) since start. */
+  rpcCalls: Record<string, number>;
   faults: FaultsSnapshot;
 }
 
@@ -94,6 +96,7 @@ export class Inspector {
       gcSafePoint: s.gc.gcSafePointValue().toString(),
       serviceSafePoints: s.gc.list().map((p) => ({ serviceId: p.serviceId, safePoint: p.safePoint.toString(), expireAt: Number.isFinite(p.expireAt) ? p.expireAt : null })),
       counters: s.counters(),
+      rpcCalls: this.faults.calls(),
       faults: this.faults.snapshot(),
     };
   }

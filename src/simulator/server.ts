@@ -38,6 +38,8 @@ export interface SimulatorOptions {
   tiflashStores?: number;
   /** Version TiKV stores report to PD (BR checks it against the backup's). @default '8.5.0' */
   tikvVersion?: string;
+  /** Whether TiKV serves ImportSST.BatchDownload (ClusterStateOptions.batchDownload). @default true */
+  batchDownload?: boolean;
   /** TiKV import-mode-timeout in ms. @default 600000 */
   importModeTimeoutMs?: number;
   clock?: Clock;
@@ -114,6 +116,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       ...(opts.importModeTimeoutMs !== undefined ? { importModeTimeoutMs: opts.importModeTimeoutMs } : {}),
       ...(opts.clusterId !== undefined ? { clusterId: opts.clusterId } : {}),
       ...(opts.tikvVersion !== undefined ? { tikvVersion: opts.tikvVersion } : {}),
+      ...(opts.batchDownload !== undefined ? { batchDownload: opts.batchDownload } : {}),
       ...(opts.scatterPolls !== undefined ? { scatterPolls: opts.scatterPolls } : {}),
       ...(opts.scatterTransfersLeader !== undefined ? { scatterTransfersLeader: opts.scatterTransfersLeader } : {}),
       ...(opts.bootstrapped !== undefined ? { bootstrapped: opts.bootstrapped } : {}),

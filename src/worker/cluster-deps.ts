@@ -4,8 +4,8 @@ import { readManifest } from '../backup/read-manifest';
 import { toStorageBackend } from '../backup/storage-backend';
 import { checksumTable } from '../cluster/checksum';
 import { connectCluster, type ClusterConnection } from '../cluster/cluster-connection';
-import { importFiles } from '../cluster/import-files';
-import { importSstClient, setSpeedLimitAllStores, supportsMultiIngest, switchModeAllStores } from '../cluster/import-sst';
+import { openBatchImport } from '../cluster/batch-import';
+import { importSstClient, setSpeedLimitAllStores, supportsBatchDownload, supportsMultiIngest, switchModeAllStores } from '../cluster/import-sst';
 import { applyPdScheduling, planPdScheduling, restorePdScheduling } from '../cluster/pd-config';
 import { splitAndScatter } from '../cluster/region-split';
 import { TidbClient } from '../cluster/tidb';
@@ -38,6 +38,7 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
   const tidb = new TidbClient(target.tidb);
   const tikvStores = () => conn.pd.getAllStores();
   let multiIngest: Promise<boolean> | undefined;
+  let batchDownload: Promise<boolean> | undefined;
 
   const deps: ActivityDeps = {
     backup: {
@@ -67,16 +68,29 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
       splitAndScatter: async (keys, opts) => {
         await splitAndScatter(conn, keys, opts?.onWaiting ? { onWaiting: opts.onWaiting } : {});
       },
-      importFiles: async (files, rules, opts) => {
+      openBatch: async (ranges, opts) => {
+        // Probed once per worker (BR CheckMultiIngestSupport / CheckBatchDownloadSupport); a failed probe is retried.
         multiIngest ??= tikvStores().then((s) => supportsMultiIngest(conn.channels, s));
-        const mi = await multiIngest.catch((e: unknown) => {
-          multiIngest = undefined;
-          throw e;
+        batchDownload ??= tikvStores().then((s) => supportsBatchDownload(conn.channels, s));
+        const [mi, bd] = await Promise.all([
+          multiIngest.catch((e: unknown) => {
+            multiIngest = undefined;
+            throw e;
+          }),
+          batchDownload.catch((e: unknown) => {
+            batchDownload = undefined;
+            throw e;
+          }),
+        ]);
+        const opened = openBatchImport(conn, ranges, {
+          storageBackend: toStorageBackend(opts.storageUrl), newTimestamp: opts.newTs, multiIngest: mi, batchDownload: bd,
+          ...(opts.cipher ? { cipherInfo: cipherInfoOf(opts.cipher) } : {}),
         });
-        await importFiles(conn, files, rules, {
-          storageBackend: toStorageBackend(opts.storageUrl), newTimestamp: opts.newTs, multiIngest: mi, ...(opts.cipher ? { cipherInfo: cipherInfoOf(opts.cipher) } : {}),
-          ...(opts.onWaiting ? { onWaiting: opts.onWaiting } : {}),
-        });
+        return {
+          importRange: async (i, o) => {
+            await opened.importRange(i, o);
+          },
+        };
       },
     },
     schema: new TidbSchemaControl(tidb),

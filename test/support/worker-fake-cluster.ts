@@ -274,20 +274,23 @@ export class FakeCluster {
             s.splitKeys += keys.length;
           });
         },
-        importFiles: async (files, rules) => {
-          for (const file of files) {
-            const delay = this.read().importDelayMs;
-            if (delay > 0) await sleep(delay);
-            this.fault('importFile', file.name);
-            const rule = findRuleByOldKey(rules, file.startKey);
-            if (!rule) throw new BrflowError(ErrorType.Internal, `no rewrite rule for ${file.name}`);
-            const newTableId = Number(decodeTableId(fromHex(rule.newKeyPrefix)));
-            this.update((s) => {
-              const prev = s.ingests[file.name];
-              s.ingests[file.name] = { count: (prev?.count ?? 0) + 1, newTableId, crc64xor: file.crc64xor, totalKvs: file.totalKvs, totalBytes: file.totalBytes };
-            });
-          }
-        },
+        openBatch: async (ranges) => ({
+          importRange: async (i) => {
+            const { files, rules } = ranges[i]!;
+            for (const file of files) {
+              const delay = this.read().importDelayMs;
+              if (delay > 0) await sleep(delay);
+              this.fault('importFile', file.name);
+              const rule = findRuleByOldKey(rules, file.startKey);
+              if (!rule) throw new BrflowError(ErrorType.Internal, `no rewrite rule for ${file.name}`);
+              const newTableId = Number(decodeTableId(fromHex(rule.newKeyPrefix)));
+              this.update((s) => {
+                const prev = s.ingests[file.name];
+                s.ingests[file.name] = { count: (prev?.count ?? 0) + 1, newTableId, crc64xor: file.crc64xor, totalKvs: file.totalKvs, totalBytes: file.totalBytes };
+              });
+            }
+          },
+        }),
       },
       schema: {
         createPlacementPolicies: async (policies) => {

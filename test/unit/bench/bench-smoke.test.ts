@@ -16,6 +16,7 @@ import { preparePlanInput, runPlanRestore } from '../../../bench/plan-restore.be
 import { prepareBackupMeta, runReadManifest } from '../../../bench/read-manifest.bench';
 import { caseResult, checkTargets, formatCaseLine, writeResult, type BenchResult, type CaseResult } from '../../../bench/result-file';
 import { parseBenchArgs } from '../../../bench/run-args';
+import { prepareScale, runScale } from '../../../bench/scale.bench';
 import { runSst } from '../../../bench/sst.bench';
 import { syntheticBackupMeta } from '../../../bench/synthetic-backupmeta';
 import { syntheticManifest } from '../../../bench/synthetic-manifest';
@@ -224,7 +225,7 @@ describe('benchmark runners at toy scale', () => {
     const p = { tables: 12, files: 40, iterations: 1, budgetMs: 1000 };
     await preparePlanInput(dir, p);
     const plan = await runPlanRestore(dir, p);
-    expectMeasured(plan, ['plan', 'hash-canonical-json', 'hash-fnv1a64']);
+    expectMeasured(plan, ['plan', 'hash']);
     expect(plan[0]!.params).toMatchObject({ tables: 12, files: 40 });
     expect(plan[0]!.targets.map((t) => t.metric)).toEqual(['p95Ms', 'peakRssMiB']);
     await prepareBackupMeta(dir, p);
@@ -258,6 +259,22 @@ describe('benchmark runners at toy scale', () => {
     }
     expect(cases[2]!.params.tidbCpuMsPerTable).toBeUndefined();
   }, 120_000);
+
+  it('scale restores two tiny make-backup backups through the workflow (dev server, simulator process, in-process worker)', async () => {
+    const p = { points: [2, 4], rows: 2, concurrency: 2 };
+    await prepareScale(dir, p);
+    const cases = await runScale(dir, p);
+    expectMeasured(cases, ['restore-2', 'restore-4', 'ms-per-table-at-scale']);
+    const last = cases[1]!;
+    expect(last.params).toMatchObject({ tables: 4, runs: 1 });
+    expect(Number(last.params.files)).toBeGreaterThan(4);
+    expect(Number(last.params.maxRunEvents)).toBeGreaterThan(0);
+    expect(Number(last.params.maxRunEvents)).toBeLessThanOrEqual(10_000);
+    expect(Number(last.params.downloadRpcsPerFile)).toBeGreaterThan(0);
+    expect(Number(last.params.simPeakRssMiB)).toBeGreaterThan(0);
+    expect(last.targets.map((t) => t.metric)).toEqual(['peakRssMiB', 'cpuMeanMs']);
+    expect(cases[2]!.targets.map((t) => t.metric)).toEqual(['meanMs']);
+  }, 300_000);
 
   it('bench/run.ts runs a benchmark in child processes and writes its result file', async () => {
     const out = join(dir, 'results');

@@ -1,4 +1,4 @@
-import { canonicalJson, contentHash, fnv1a64 } from '../../../src/plan/content-hash';
+import { canonicalJson, contentHash, fnv1a64, Fnv1a64 } from '../../../src/plan/content-hash';
 
 describe('fnv1a64', () => {
   // Reference vectors of FNV-1a 64 (Fowler/Noll/Vo test suite, isthe.com/chongo/tech/comp/fnv).
@@ -25,5 +25,31 @@ describe('contentHash', () => {
     expect(canonicalJson({ b: 1, a: [1, { d: 'x', c: null }], u: undefined })).toBe('{"a":[1,{"c":null,"d":"x"}],"b":1}');
     expect(contentHash({ a: 1, b: 2 })).toBe(contentHash({ b: 2, a: 1 }));
     expect(contentHash({ a: 1, b: 2 })).not.toBe(contentHash({ a: 1, b: 3 }));
+  });
+});
+
+describe('streamed hashing', () => {
+  it('gives the digest of the whole text however the text is cut, surrogate pairs cut in half included', () => {
+    const text = 'plan {"a":"中文"} emoji 🤦🏿 end ' + 'x'.repeat(300) + '🤦';
+    const whole = fnv1a64(text);
+    for (const step of [1, 2, 3, 7, 64]) {
+      const h = new Fnv1a64();
+      for (let i = 0; i < text.length; i += step) h.update(text.slice(i, i + step));
+      expect(h.digest()).toBe(whole);
+    }
+    // A lone high surrogate at the very end hashes as in one piece.
+    const lone = 'ab\ud83e';
+    const h = new Fnv1a64().update('ab').update('\ud83e');
+    expect(h.digest()).toBe(fnv1a64(lone));
+  });
+
+  it('contentHash streams the canonical JSON: equal to hashing canonicalJson text, on nested values with odd fields', () => {
+    const v = {
+      z: [1, undefined, null, { y: 'é', x: [true, false, 1.5, -0, 1e21] }],
+      a: { n: 12345678901234567890n, s: '"quoted" \\ back\nslash', u: undefined, e: {} },
+      m: '🤦🏿',
+      arr: [],
+    };
+    expect(contentHash(v)).toBe(fnv1a64(canonicalJson(v)));
   });
 });

@@ -47,3 +47,22 @@ describe('keys', () => {
     expect(d.ts).toBe(440689413714870273n);
   });
 });
+
+describe('toHex / fromHex', () => {
+  it('round-trip every byte value, long inputs across the chunk size included, in lower case', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const hex = toHex(all);
+    expect(hex.slice(0, 8)).toBe('00010203');
+    expect(hex.slice(-4)).toBe('feff');
+    expect(fromHex(hex)).toEqual(all);
+    const long = Uint8Array.from({ length: 20_001 }, (_, i) => (i * 7) & 255);
+    expect(toHex(long)).toHaveLength(40_002);
+    expect(fromHex(toHex(long))).toEqual(long);
+    expect(fromHex('ABcd')).toEqual(Uint8Array.from([0xab, 0xcd]));
+    expect(toHex(new Uint8Array(0))).toBe('');
+  });
+
+  it.each(['abc', 'zz', '0g', 'é0', '-1'])('refuses %j, naming it', (bad) => {
+    expect(() => fromHex(bad)).toThrow(`not a hex string: ${bad}`);
+  });
+});
