@@ -85,8 +85,18 @@ export interface FaultsSnapshot {
   fired: Record<string, number>;
 }
 
+/**
+ * A fault scripted for "Download" is one for the download step, whichever form the worker uses: TiKV's
+ * BatchDownload (several SSTs per request, where every store serves it) downloads the same files, so it
+ * fails, refuses or waits the same way. A fault for "BatchDownload" hits that form only.
+ */
+const rpcMatches = (faultRpc: string, rpc: string): boolean => faultRpc === '*' || faultRpc === rpc || (faultRpc === 'Download' && rpc === 'BatchDownload');
+
+/** Fired faults are counted under the name they were scripted for (a "Download" fault that hit a BatchDownload counts as Download). */
+const firedAs = (faultRpc: string, rpc: string): string => (faultRpc === '*' ? rpc : faultRpc);
+
 const matches = (f: { rpc: string; target?: FaultTarget; detail?: FaultDetail }, rpc: string, target: FaultTarget, detail: FaultDetail | undefined) =>
-  (f.rpc === '*' || f.rpc === rpc) && (f.target === undefined || f.target === target) && (f.detail === undefined || f.detail === detail);
+  rpcMatches(f.rpc, rpc) && (f.target === undefined || f.target === target) && (f.detail === undefined || f.detail === detail);
 
 /** Counted faults lose one use per hit; uncounted (count undefined) ones stay until cleared. */
 const used = <T extends { count?: number }>(list: T[], f: T): T[] => {
@@ -184,19 +194,19 @@ export class Faults {
     const st = this.status.find((f) => matches(f, rpc, target, detail));
     if (st) {
       this.status = used(this.status, st);
-      this.count(rpc);
+      this.count(firedAs(st.rpc, rpc));
       return { latencyMs, unavailable: false, status: { code: st.code, message: st.message ?? `injected status ${st.code} for ${rpc}` } };
     }
     const u = this.unavailable.find((f) => matches(f, rpc, target, detail));
     if (u) {
       this.unavailable = used(this.unavailable, u);
-      this.count(rpc);
+      this.count(firedAs(u.rpc, rpc));
       return { latencyMs, unavailable: true };
     }
     const r = this.regionErrors.find((f) => matches(f, rpc, target, detail));
     if (r) {
       this.regionErrors = used(this.regionErrors, r);
-      this.count(rpc);
+      this.count(firedAs(r.rpc, rpc));
       return { latencyMs, unavailable: false, regionError: r.kind };
     }
     return { latencyMs, unavailable: false };

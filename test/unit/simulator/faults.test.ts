@@ -23,6 +23,20 @@ describe('Faults', () => {
     expect(f.decide('GetMode', 3)).toEqual({ latencyMs: 5, unavailable: false });
   });
 
+  it('a Download fault is one for the download step: it hits BatchDownload too and counts as Download; a BatchDownload fault hits only that form', () => {
+    const f = new Faults();
+    f.injectStatus({ rpc: 'Download', code: 7, count: 2 });
+    f.addLatency({ rpc: 'Download', ms: 300 });
+    expect(f.decide('BatchDownload', 1)).toEqual({ latencyMs: 300, unavailable: false, status: { code: 7, message: 'injected status 7 for BatchDownload' } });
+    expect(f.decide('Download', 2).status?.code).toBe(7);
+    expect(f.snapshot().fired).toEqual({ Download: 2 });
+    f.clear();
+    f.injectUnavailable({ rpc: 'BatchDownload', count: 1 });
+    expect(f.decide('Download', 1).unavailable).toBe(false);
+    expect(f.decide('BatchDownload', 1).unavailable).toBe(true);
+    expect(f.snapshot().fired).toEqual({ Download: 2, BatchDownload: 1 });
+  });
+
   it('keeps a down store unavailable until it is brought back up', () => {
     const f = new Faults();
     f.storeDown(2);
