@@ -13,6 +13,7 @@ import type { BatchScatterResult, RegionInfo } from './pd';
 import { scanAllRegions } from './scan-regions';
 import { forEachLimited } from './for-each-limited';
 import { tikvRpc } from './tikv-rpc';
+import { Turns } from './turns';
 import { waitReporter, type WaitingOn } from './waiting-on';
 import { concatBytes, encodeBytes, fromHex, toHex } from '../plan/keys';
 import { splitKeysForRegions } from '../plan/split-keys';
@@ -25,6 +26,17 @@ import type { Peer, Region } from '../proto/metapb';
  * splits hundreds of regions. PD answers these from memory, so a few in flight cost it nothing.
  */
 export const PD_POLL_CONCURRENCY = 16;
+
+/**
+ * One split round at a time per cluster on this worker. The batches in flight split at once, and on a fresh
+ * cluster their keys all fall in the same region: each round scanned that region, only the first SplitRegion
+ * went through and every other batch got EpochNotMatch, slept SPLIT_RETRY's backoff and scanned again (a
+ * batch of a 16-batch wave took up to 2 s to split a dozen keys). Taking turns, each round scans what the
+ * previous one split and goes through first time, as BR's single split worker does. Only the scan, split and
+ * scatter requests of a round (and its wait for PD to show the new regions) take the turn; the backoff between rounds and the wait for scatter operators
+ * run outside it, so a batch that waits never holds back the others.
+ */
+const splitTurns = new Turns<ClusterConnection>();
 
 /** Keys per SplitRegion RPC (newer BR splitBatchKeyCnt); a region rarely needs more. */
 export const SPLIT_BATCH_KEYS = 10_240;
@@ -131,7 +143,7 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
   const scattered: bigint[] = [];
   const wait = waitReporter(opts.onWaiting);
   await retry(
-    async () => {
+    () => splitTurns.take(conn, async () => {
       result.rounds++;
       const regions = await scanAllRegions(conn.pd, scanStart, scanEnd);
       const byId = new Map(regions.map((r) => [r.region.id.toString(), r]));
@@ -161,7 +173,7 @@ export async function splitAndScatter(conn: ClusterConnection, rawKeysHex: reado
           }
         }
       }
-    },
+    }),
     SPLIT_RETRY,
     (e) => {
       const c = classifyError(e);

@@ -21,6 +21,7 @@ import { GrpcStatusError, sleep, unary } from './grpc-call';
 import { fromEpoch, toErrorpb } from './proto-convert';
 import type { RegionError } from './region-error';
 import { scriptedRegionError } from './scripted-region-error';
+import { SharedSstLoads, sstLoadKey, type SstLoad } from './shared-sst-loads';
 import { rewriteSstEntries, ruleForRequest, type SstEntry } from './sst-rewrite';
 
 export interface ImportServiceDeps {
@@ -31,6 +32,8 @@ export interface ImportServiceDeps {
   openStorage: (backend: StorageBackend) => BackupStorage;
   /** Decodes SST bytes into TiKV data keys and values. */
   decodeSst: (bytes: Uint8Array) => Promise<SstEntry[]>;
+  /** Loads in flight shared with the other stores (one read and decode per file, not per replica). @default this store's own */
+  loads?: SharedSstLoads;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -75,32 +78,42 @@ export function createImportService(deps: ImportServiceDeps): ImportSSTServer {
       req.requestType === DownloadRequestType.Keyspace,
     );
 
+  const loads = deps.loads ?? new SharedSstLoads();
+  /** Reads one backup SST from the storage, decrypts it with its IV and decodes it (shared by the replicas). */
+  const loadSst = async (backend: StorageBackend, name: string, cipherInfo: CipherInfo | undefined, iv: Uint8Array): Promise<SstLoad> => {
+    let bytes: Uint8Array;
+    let storage: (BackupStorage & { close?: () => void }) | undefined;
+    try {
+      storage = deps.openStorage(backend);
+      bytes = await storage.read(name);
+    } catch (e) {
+      return { readError: (e as Error).message };
+    } finally {
+      // An S3 storage holds an SDK client with pooled sockets; one per download must not pile up.
+      storage?.close?.();
+    }
+    const length = bytes.length;
+    try {
+      const cipher = backupCipher(cipherInfo);
+      if (cipher) bytes = decryptCtr(cipher, iv, bytes);
+      return { bytes: length, entries: await deps.decodeSst(bytes) };
+    } catch (e) {
+      return { bytes: length, decodeError: (e as Error).message };
+    }
+  };
+
   /**
    * One SST as TiKV's importer reads it: fetch `name` from the request's storage, throttle, decrypt with the
    * meta's IV, decode, rewrite with the request's rule and keep the keys inside the meta's range.
    */
   const fetchRewritten = async (req: DownloadRequest, name: string, meta: SSTMeta, cf: string): Promise<{ kvs: SstEntry[] } | { error: DownloadResponse }> => {
-    if (!req.storageBackend) return { error: downloadError('DownloadRequest has no storage_backend') };
-    let bytes: Uint8Array;
-    let storage: (BackupStorage & { close?: () => void }) | undefined;
-    try {
-      storage = deps.openStorage(req.storageBackend);
-      bytes = await storage.read(name);
-    } catch (e) {
-      return { error: downloadError(`failed to read ${name} from external storage: ${(e as Error).message}`) };
-    } finally {
-      // An S3 storage holds an SDK client with pooled sockets; one per download must not pile up.
-      storage?.close?.();
-    }
-    await throttle(bytes.length);
-    let entries: SstEntry[];
-    try {
-      const cipher = backupCipher(req.cipherInfo);
-      if (cipher) bytes = decryptCtr(cipher, meta.cipherIv, bytes);
-      entries = await deps.decodeSst(bytes);
-    } catch (e) {
-      return { error: downloadError(`Engine Corruption: cannot read SST ${name}: ${(e as Error).message}`) };
-    }
+    const backend = req.storageBackend;
+    if (!backend) return { error: downloadError('DownloadRequest has no storage_backend') };
+    const loaded = await loads.load(sstLoadKey({ backend, name, cipher: req.cipherInfo, iv: meta.cipherIv }), () => loadSst(backend, name, req.cipherInfo, meta.cipherIv));
+    if ('readError' in loaded) return { error: downloadError(`failed to read ${name} from external storage: ${loaded.readError}`) };
+    await throttle(loaded.bytes);
+    if ('decodeError' in loaded) return { error: downloadError(`Engine Corruption: cannot read SST ${name}: ${loaded.decodeError}`) };
+    const entries = loaded.entries;
     const r = rewriteSstEntries(entries, cf, ruleOf(req), { start: meta.range?.start ?? EMPTY, end: meta.range?.end ?? EMPTY, endExclusive: meta.endKeyExclusive });
     if ('error' in r) return { error: downloadError(r.error) };
     return { kvs: r.kvs };

@@ -18,6 +18,7 @@ import { createPdHttpHandler } from './pd-http';
 import { DEFAULT_PD_VERSION } from './pd-version';
 import { PdMembership } from './pd-membership';
 import { createPdService } from './pd-service';
+import { SharedSstLoads } from './shared-sst-loads';
 import { startPortMux, type PortMux } from './port-mux';
 import { decodeBackupSst } from './sst-decode';
 import type { SstEntry } from './sst-rewrite';
@@ -169,6 +170,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     const openStorage = opts.openStorage ?? openStorageFromBackend;
     const decodeSst = opts.decodeSst ?? ((b: Uint8Array) => decodeBackupSst(b));
+    // The replicas of a region download the same file at once: one read and decode serves them all.
+    const loads = new SharedSstLoads();
     const stores = [];
     for (const s of state.stores()) {
       const grpc = newGrpcServer();
@@ -176,7 +179,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         grpc.addService(ImportSSTService, createTiFlashRefusal(state, s.id, ImportSSTService));
         grpc.addService(TikvService, createTiFlashRefusal(state, s.id, TikvService));
       } else {
-        grpc.addService(ImportSSTService, createImportService({ state, faults, storeId: s.id, openStorage, decodeSst }));
+        grpc.addService(ImportSSTService, createImportService({ state, faults, storeId: s.id, openStorage, decodeSst, loads }));
         grpc.addService(TikvService, createTikvService(state, faults, s.id, link && ((id, keys) => link.split(id, keys))));
       }
       const port = await bind(grpc, tls);

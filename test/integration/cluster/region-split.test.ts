@@ -40,6 +40,18 @@ describe('splitAndScatter', () => {
     expect(sim.inspector.snapshot().regions.length).toBe(keys.length + 1);
   });
 
+  it('splits of batches in flight at once take turns: each goes through in one round, none meets the region another just split', async () => {
+    const tables = [101, 102, 103, 104, 105, 106, 107, 108];
+    // Every table's keys lie in the one region of a fresh cluster: split at once, all but one used to get
+    // EpochNotMatch and scan again after SPLIT_RETRY's backoff.
+    const results = await Promise.all(tables.map((t) => splitAndScatter(conn, keysOf(t))));
+    expect(results.map((r) => r.rounds)).toEqual(tables.map(() => 1));
+    const b = boundaries();
+    for (const t of tables) for (const k of keysOf(t)) expect(b.has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
+    expect(sim.inspector.snapshot().regions.length).toBe(tables.length * 4 + 1);
+    expect(results.flatMap((r) => r.scatterUnfinished)).toEqual([]);
+  });
+
   it('splits many keys of one region in several SplitRegion batches, each against the region (and epoch) the previous batch left', async () => {
     const keys = [...keysOf(600), toHex(recordKey(600, 3000)), toHex(recordKey(600, 4000)), toHex(recordKey(600, 5000))];
     const res = await splitAndScatter(conn, keys, { batchKeys: 2 });
