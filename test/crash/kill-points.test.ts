@@ -203,8 +203,9 @@ const POINTS: KillPoint[] = [
   {
     name: 'split/scatter end (first batch ingest started, nothing heartbeated yet)',
     // A range long enough to be seen before it finishes: the data worker's heartbeats reach the server within
-    // a second (DATA_WORKER_TUNING), so with HOLD_MS the first range's `next` would show almost at once.
-    hold: rpcLatency('Download', 1500),
+    // a second (DATA_WORKER_TUNING), so with HOLD_MS the first range's `next` would show almost at once; 3 s leaves
+    // a loaded machine's history polls (one BatchDownload per peer carries the whole range) time to see it.
+    hold: rpcLatency('Download', 3000),
     reached: (o) => completed(o, 'splitAndScatter') === 1 && inFlight(o, 'ingestBatch', batchIs(0)) && heartbeatNext(o) === 0,
     outcome: 'done',
   },
