@@ -48,6 +48,18 @@ export interface ImportFilesOptions extends RetryOptions {
    * leader), again when what they wait on changes, and with undefined once the file group went through.
    */
   onWaiting?: (w: WaitingOn | undefined) => void;
+  /**
+   * Resume point of an earlier, cut import of the same range (a checkpoint it reported through
+   * `onProgress`): every key below it is already ingested, so the import starts there instead of at the
+   * range's start.
+   */
+  resumeAt?: Uint8Array;
+  /**
+   * Told, after each region went through (ingested, or empty for these files), the key below which the whole
+   * range is ingested: what a retry of a crashed worker passes back as `resumeAt` so it redoes one region, not
+   * the range. Only a contiguous prefix counts (regions are taken in key order from the start).
+   */
+  onProgress?: (doneBelow: Uint8Array) => void;
 }
 
 /** The store each failed peer call was addressed to (a ClusterError names only the address). */
@@ -117,19 +129,30 @@ export async function importPlanned(conn: ClusterConnection, planned: PlannedRan
   const source = opts.regions ?? pdRegionSource(conn.pd);
   const wait = waitReporter(opts.onWaiting, (e) => storeOfError.get(e));
   let view: RegionView | undefined;
+  // Everything below `doneBelow` is ingested (by an earlier attempt of this call, or a cut earlier call):
+  // a retry starts there. Past the span's end the range is done.
+  let doneBelow = opts.resumeAt && compareBytes(opts.resumeAt, span.start) > 0 ? opts.resumeAt : span.start;
+  if (compareBytes(doneBelow, span.end) >= 0) return result;
   await retry(
     async () => {
       const attempt = { regionsIngested: 0, regionsEmpty: 0, sstsIngested: 0 };
-      view = await source.regionsIn(span.start, span.end);
+      view = await source.regionsIn(doneBelow, span.end);
       for (const region of view.regions) {
         const metas = await downloadToPeers(conn, region, plans, opts, wait.failed);
         if (metas.length === 0) {
           attempt.regionsEmpty++;
-          continue;
+        } else {
+          await ingestAtLeader(conn, region, metas, opts);
+          attempt.regionsIngested++;
+          attempt.sstsIngested += metas.length;
         }
-        await ingestAtLeader(conn, region, metas, opts);
-        attempt.regionsIngested++;
-        attempt.sstsIngested += metas.length;
+        // The region covers the key where the done prefix stops: the prefix now reaches its end (the last
+        // region's end is empty, i.e. unbounded: the range is done and nothing is left to resume).
+        const end = region.region.endKey;
+        if (compareBytes(region.region.startKey, doneBelow) <= 0 && end.length > 0 && compareBytes(end, doneBelow) > 0) {
+          doneBelow = end;
+          opts.onProgress?.(end);
+        }
       }
       Object.assign(result, attempt);
     },

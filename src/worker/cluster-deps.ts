@@ -87,8 +87,13 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
           ...(opts.cipher ? { cipherInfo: cipherInfoOf(opts.cipher) } : {}),
         });
         return {
-          importRange: async (i, o) => {
-            await opened.importRange(i, o);
+          // The checkpoint is the encoded key below which the range is ingested, in hex.
+          importRange: async (i, o = {}) => {
+            await opened.importRange(i, {
+              ...(o.onWaiting ? { onWaiting: o.onWaiting } : {}),
+              ...(o.resumeFrom ? { resumeAt: checkpointKey(o.resumeFrom) } : {}),
+              ...(o.onProgress ? { onProgress: (k: Uint8Array) => o.onProgress!(Buffer.from(k).toString('hex')) } : {}),
+            });
           },
         };
       },
@@ -108,4 +113,9 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
       await tidb.close();
     },
   };
+}
+
+/** A range checkpoint from heartbeat details (hex of an encoded key); anything else resumes from the start. */
+function checkpointKey(hex: string): Uint8Array | undefined {
+  return /^(?:[0-9a-f]{2})+$/.test(hex) ? Buffer.from(hex, 'hex') : undefined;
 }
