@@ -146,12 +146,12 @@ export async function importPlanned(conn: ClusterConnection, planned: PlannedRan
           attempt.regionsIngested++;
           attempt.sstsIngested += metas.length;
         }
-        // The region covers the key where the done prefix stops: the prefix now reaches its end (the last
-        // region's end is empty, i.e. unbounded: the range is done and nothing is left to resume).
+        // The region covers the key where the done prefix stops: the prefix now reaches its end. Reaching the
+        // span's end (or an unbounded last region) is the range finishing, which the caller reports itself.
         const end = region.region.endKey;
         if (compareBytes(region.region.startKey, doneBelow) <= 0 && end.length > 0 && compareBytes(end, doneBelow) > 0) {
           doneBelow = end;
-          opts.onProgress?.(end);
+          if (compareBytes(end, span.end) < 0) opts.onProgress?.(end);
         }
       }
       Object.assign(result, attempt);
