@@ -77,9 +77,10 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
 
     /**
      * Downloads and ingests the batch's ranges, rangesInFlight at a time. Heartbeats `next`: every range
-     * before it is done (the finished prefix); a retry (after a crash or a worker restart) resumes there, so
-     * finished ranges are not ingested again, except those done past the prefix or after the last heartbeat
-     * that reached the server (harmless: ingest is idempotent). Cancellation and failure stop new ranges from
+     * before it is done (the finished prefix), `above` (finished past it) and `partial` (how far each range in
+     * flight got, region by region); a retry (after a crash or a worker restart) skips all of it, so only what
+     * was ingested after the last heartbeat that reached the server is ingested again (harmless: ingest is
+     * idempotent). Cancellation and failure stop new ranges from
      * starting and wait for those in flight, never abandoning one mid-range, so compensation never overlaps
      * an ingest.
      */
