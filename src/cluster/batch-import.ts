@@ -12,7 +12,7 @@ export interface BatchRangeInput {
 
 /** The ranges of one ingest batch, ready to import one by one (in any order, several at once). */
 export interface BatchImport {
-  importRange(index: number, opts?: Pick<ImportFilesOptions, 'onWaiting' | 'resumeAt' | 'onProgress'>): Promise<ImportFilesResult>;
+  importRange(index: number, opts?: Pick<ImportFilesOptions, 'onWaiting' | 'resumeAt' | 'onProgress' | 'filesPerIngest'>): Promise<ImportFilesResult>;
   /** The batch's shared region view (its `scans` count PD scans of the batch span). */
   readonly regions: BatchRegions | undefined;
 }
@@ -43,6 +43,7 @@ export function openBatchImport(conn: ClusterConnection, ranges: readonly BatchR
         ...(extra.onWaiting ? { onWaiting: extra.onWaiting } : {}),
         ...(extra.resumeAt ? { resumeAt: extra.resumeAt } : {}),
         ...(extra.onProgress ? { onProgress: extra.onProgress } : {}),
+        ...(extra.filesPerIngest !== undefined ? { filesPerIngest: extra.filesPerIngest } : {}),
       });
     },
   };
