@@ -31,7 +31,8 @@ export interface IngestHeartbeat {
   above?: number[];
   /**
    * Ranges in flight that are partly done: range index → the importer's checkpoint (how far it got), which a
-   * retry passes back so a crash redoes a region of each range in flight, not the whole range.
+   * retry passes back so a crash redoes about a group of files (import-files.ts FILES_PER_INGEST) of each
+   * range in flight, not the whole range.
    */
   partial?: Record<string, string>;
   batchNo?: number;
@@ -78,7 +79,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
     /**
      * Downloads and ingests the batch's ranges, rangesInFlight at a time. Heartbeats `next`: every range
      * before it is done (the finished prefix), `above` (finished past it) and `partial` (how far each range in
-     * flight got, region by region); a retry (after a crash or a worker restart) skips all of it, so only what
+     * flight got, a group of files at a time); a retry (after a crash or a worker restart) skips all of it, so only what
      * was ingested after the last heartbeat that reached the server is ingested again (harmless: ingest is
      * idempotent). Cancellation and failure stop new ranges from
      * starting and wait for those in flight, never abandoning one mid-range, so compensation never overlaps

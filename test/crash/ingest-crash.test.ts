@@ -167,7 +167,7 @@ test('a worker SIGKILLed in the middle of big ranges: the retry resumes inside e
     const twice = Object.entries(s.ingests).filter(([, f]) => f.count > 1).map(([n]) => n);
     // Restarting the ranges would ingest all `atKill` files again (8 or more). Resuming inside them repeats per
     // range in flight (2) only what finished after the last heartbeat that reached the server: data heartbeats
-    // are throttled to 100 ms and a file takes 500 ms, so the file finishing as the worker died, with one more
+    // are throttled to 20 ms and a file takes 500 ms, so the file finishing as the worker died, with one more
     // of slack for a loaded machine.
     expect(twice.length).toBeLessThanOrEqual(2 * 2);
     expect(twice.length).toBeLessThan(atKill);
