@@ -76,9 +76,11 @@ export interface BatchImporter {
   /**
    * Downloads the files of range `index` into the stores holding the rewritten range and ingests them;
    * idempotent (ingesting the same files twice leaves the same data). `onWaiting` is told what the import
-   * waits on while a store or PD does not answer (import-files.ts WaitingOn).
+   * waits on while a store or PD does not answer (import-files.ts WaitingOn). `onProgress` is told a
+   * checkpoint (opaque to the caller, small) each time more of the range reached the cluster; passing the last
+   * one back as `resumeFrom` to a later call (a retry after a crash) skips what it covers.
    */
-  importRange(index: number, opts?: { onWaiting?: (w: WaitingOn | undefined) => void }): Promise<void>;
+  importRange(index: number, opts?: { onWaiting?: (w: WaitingOn | undefined) => void; resumeFrom?: string; onProgress?: (checkpoint: string) => void }): Promise<void>;
 }
 
 export interface ImportFilesOpts {

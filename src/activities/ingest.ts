@@ -29,6 +29,12 @@ export interface IngestHeartbeat {
   next: number;
   /** Ranges finished past `next` (out of order), which a retry skips too; absent when none. */
   above?: number[];
+  /**
+   * Ranges in flight that are partly done: range index → the importer's checkpoint (how far it got), which a
+   * retry passes back so a crash redoes about a group of files (import-files.ts FILES_PER_INGEST) of each
+   * range in flight, not the whole range.
+   */
+  partial?: Record<string, string>;
   batchNo?: number;
   ranges?: number;
   files?: number;
@@ -72,9 +78,10 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
 
     /**
      * Downloads and ingests the batch's ranges, rangesInFlight at a time. Heartbeats `next`: every range
-     * before it is done (the finished prefix); a retry (after a crash or a worker restart) resumes there, so
-     * finished ranges are not ingested again, except those done past the prefix or after the last heartbeat
-     * that reached the server (harmless: ingest is idempotent). Cancellation and failure stop new ranges from
+     * before it is done (the finished prefix), `above` (finished past it) and `partial` (how far each range in
+     * flight got, a group of files at a time); a retry (after a crash or a worker restart) skips all of it, so only what
+     * was ingested after the last heartbeat that reached the server is ingested again (harmless: ingest is
+     * idempotent). Cancellation and failure stop new ranges from
      * starting and wait for those in flight, never abandoning one mid-range, so compensation never overlaps
      * an ingest.
      */
@@ -96,6 +103,12 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         let next = resumedFrom;
         // Finished past the prefix: kept (and skipped) until the prefix passes them.
         const above = new Set<number>((earlier?.above ?? []).filter((i) => i >= resumedFrom && i < ranges.length));
+        // Checkpoints of the ranges in flight (only those still to do are kept).
+        const partial = new Map<number, string>();
+        for (const [k, v] of Object.entries(earlier?.partial ?? {})) {
+          const i = Number(k);
+          if (Number.isInteger(i) && i >= resumedFrom && i < ranges.length && !above.has(i) && typeof v === 'string') partial.set(i, v);
+        }
         // Every range finished so far, the resumed ones included: what reached the cluster.
         let files = 0;
         let bytes = 0;
@@ -108,7 +121,11 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         const waits = new Map<number, WaitingOn>();
         const details = (): IngestHeartbeat => {
           const waiting = [...waits.values()].sort((a, b) => a.sinceMs - b.sinceMs)[0];
-          return { next, ...(above.size > 0 ? { above: [...above] } : {}), batchNo: input.batchNo, ranges: ranges.length, files, bytes, ...(waiting ? { waiting } : {}) };
+          return {
+            next,
+            ...(above.size > 0 ? { above: [...above] } : {}),
+            ...(partial.size > 0 ? { partial: Object.fromEntries(partial) } : {}),
+            batchNo: input.batchNo, ranges: ranges.length, files, bytes, ...(waiting ? { waiting } : {}) };
         };
         // One range alone can outlast the heartbeat timeout (slow or rate-limited downloads): beat on a timer
         // too, naming the range in progress as still to do, so a healthy ingest is not taken for a dead worker.
@@ -139,10 +156,18 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
                 heartbeat(details());
               };
               try {
-                await opened.importRange(i, { onWaiting });
+                const resumeFrom = partial.get(i);
+                // Each checkpoint is beaten at once (the SDK throttles, sending the latest): a worker lost now
+                // costs its retry what was ingested since the last beat that got through, not whole ranges.
+                const onProgress = (checkpoint: string): void => {
+                  partial.set(i, checkpoint);
+                  heartbeat(details());
+                };
+                await opened.importRange(i, { onWaiting, onProgress, ...(resumeFrom !== undefined ? { resumeFrom } : {}) });
               } finally {
                 waits.delete(i);
               }
+              partial.delete(i);
               files += range.files.length;
               bytes += Number(range.totalBytes);
               counters.rangeDone(range.files.length, Number(range.totalBytes));

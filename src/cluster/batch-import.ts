@@ -4,7 +4,6 @@ import type { RewriteRule } from '../plan/rewrite-rules';
 import { BatchRegions } from './batch-regions';
 import type { ClusterConnection } from './cluster-connection';
 import { importPlanned, planRange, type ImportFilesOptions, type ImportFilesResult, type PlannedRange } from './import-files';
-import type { WaitingOn } from './waiting-on';
 
 export interface BatchRangeInput {
   files: readonly BackupFile[];
@@ -13,7 +12,7 @@ export interface BatchRangeInput {
 
 /** The ranges of one ingest batch, ready to import one by one (in any order, several at once). */
 export interface BatchImport {
-  importRange(index: number, opts?: { onWaiting?: (w: WaitingOn | undefined) => void }): Promise<ImportFilesResult>;
+  importRange(index: number, opts?: Pick<ImportFilesOptions, 'onWaiting' | 'resumeAt' | 'onProgress' | 'filesPerIngest'>): Promise<ImportFilesResult>;
   /** The batch's shared region view (its `scans` count PD scans of the batch span). */
   readonly regions: BatchRegions | undefined;
 }
@@ -38,7 +37,14 @@ export function openBatchImport(conn: ClusterConnection, ranges: readonly BatchR
     importRange(index, extra = {}) {
       const p = planned[index];
       if (!p) throw new RangeError(`range ${index} is not in this batch of ${planned.length}`);
-      return importPlanned(conn, p, { ...opts, ...(regions ? { regions } : {}), ...(extra.onWaiting ? { onWaiting: extra.onWaiting } : {}) });
+      return importPlanned(conn, p, {
+        ...opts,
+        ...(regions ? { regions } : {}),
+        ...(extra.onWaiting ? { onWaiting: extra.onWaiting } : {}),
+        ...(extra.resumeAt ? { resumeAt: extra.resumeAt } : {}),
+        ...(extra.onProgress ? { onProgress: extra.onProgress } : {}),
+        ...(extra.filesPerIngest !== undefined ? { filesPerIngest: extra.filesPerIngest } : {}),
+      });
     },
   };
 }

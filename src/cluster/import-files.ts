@@ -48,7 +48,37 @@ export interface ImportFilesOptions extends RetryOptions {
    * leader), again when what they wait on changes, and with undefined once the file group went through.
    */
   onWaiting?: (w: WaitingOn | undefined) => void;
+  /**
+   * Resume point of an earlier, cut import of the same range (a checkpoint it reported through
+   * `onProgress`): the import starts there instead of at the range's start.
+   */
+  resumeAt?: RangeCheckpoint;
+  /**
+   * Told, after each group of files went through in a region (and after each region), how far the range is
+   * ingested: what a retry of a crashed worker passes back as `resumeAt` so it redoes about one group, not the
+   * range. Only a contiguous prefix counts (regions are taken in key order from the start).
+   */
+  onProgress?: (checkpoint: RangeCheckpoint) => void;
+  /** Files per Download/MultiIngest round in a region. @default FILES_PER_INGEST */
+  filesPerIngest?: number;
 }
+
+/**
+ * How far one range's import got: every key below `below` is ingested, and in the region [start, end) that
+ * begins there, the first `files` of the range's files that overlap it are too. The region is named by both
+ * keys: if it split or merged since, its file list differs and only `below` is trusted.
+ */
+export interface RangeCheckpoint {
+  below: Uint8Array;
+  inRegion?: { start: Uint8Array; end: Uint8Array; files: number };
+}
+
+/**
+ * Files per Download/MultiIngest round in one region. A region's files are ingested in groups of this many, each
+ * group a checkpoint: what a crash can repeat is a group per range in flight, not a whole region (which in a
+ * freshly split cluster can hold a whole merged range: hundreds of small files).
+ */
+export const FILES_PER_INGEST = 16;
 
 /** The store each failed peer call was addressed to (a ClusterError names only the address). */
 const storeOfError = new WeakMap<object, bigint>();
@@ -117,19 +147,45 @@ export async function importPlanned(conn: ClusterConnection, planned: PlannedRan
   const source = opts.regions ?? pdRegionSource(conn.pd);
   const wait = waitReporter(opts.onWaiting, (e) => storeOfError.get(e));
   let view: RegionView | undefined;
+  // Everything below `doneBelow` is ingested (by an earlier attempt of this call, or a cut earlier call):
+  // a retry starts there. Past the span's end the range is done.
+  let doneBelow = opts.resumeAt && compareBytes(opts.resumeAt.below, span.start) > 0 ? opts.resumeAt.below : span.start;
+  let inRegion = opts.resumeAt?.inRegion;
+  if (compareBytes(doneBelow, span.end) >= 0) return result;
   await retry(
     async () => {
       const attempt = { regionsIngested: 0, regionsEmpty: 0, sstsIngested: 0 };
-      view = await source.regionsIn(span.start, span.end);
+      view = await source.regionsIn(doneBelow, span.end);
       for (const region of view.regions) {
-        const metas = await downloadToPeers(conn, region, plans, opts, wait.failed);
-        if (metas.length === 0) {
-          attempt.regionsEmpty++;
-          continue;
+        const { startKey, endKey } = region.region;
+        const here = plans.filter((p) => sstMetaFor(p, region) !== undefined);
+        // Groups a cut attempt already ingested into this very region (same keys: same file list).
+        let from = inRegion && bytesEqual(inRegion.start, startKey) && bytesEqual(inRegion.end, endKey) ? Math.min(inRegion.files, here.length) : 0;
+        const contiguous = compareBytes(startKey, doneBelow) <= 0;
+        let ingested = false;
+        while (from < here.length) {
+          const group = here.slice(from, from + Math.max(1, opts.filesPerIngest ?? FILES_PER_INGEST));
+          const metas = await downloadToPeers(conn, region, group, opts, wait.failed);
+          if (metas.length > 0) {
+            await ingestAtLeader(conn, region, metas, opts);
+            attempt.sstsIngested += metas.length;
+            ingested = true;
+          }
+          from += group.length;
+          if (contiguous && from < here.length) {
+            inRegion = { start: startKey, end: endKey, files: from };
+            opts.onProgress?.({ below: doneBelow, inRegion });
+          }
         }
-        await ingestAtLeader(conn, region, metas, opts);
-        attempt.regionsIngested++;
-        attempt.sstsIngested += metas.length;
+        if (ingested) attempt.regionsIngested++;
+        else attempt.regionsEmpty++;
+        // The region covers the key where the done prefix stops: the prefix now reaches its end. Reaching the
+        // span's end (or an unbounded last region) is the range finishing, which the caller reports itself.
+        if (contiguous && endKey.length > 0 && compareBytes(endKey, doneBelow) > 0) {
+          doneBelow = endKey;
+          inRegion = undefined;
+          if (compareBytes(endKey, span.end) < 0) opts.onProgress?.({ below: endKey });
+        }
       }
       Object.assign(result, attempt);
     },
@@ -389,4 +445,8 @@ async function ingestAtLeader(conn: ClusterConnection, region: RegionInfo, metas
     },
     opts,
   );
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && compareBytes(a, b) === 0;
 }

@@ -5,6 +5,7 @@ import { toStorageBackend } from '../backup/storage-backend';
 import { checksumTable } from '../cluster/checksum';
 import { connectCluster, type ClusterConnection } from '../cluster/cluster-connection';
 import { openBatchImport } from '../cluster/batch-import';
+import type { RangeCheckpoint } from '../cluster/import-files';
 import { importSstClient, setSpeedLimitAllStores, supportsBatchDownload, supportsMultiIngest, switchModeAllStores } from '../cluster/import-sst';
 import { applyPdScheduling, planPdScheduling, restorePdScheduling } from '../cluster/pd-config';
 import { splitAndScatter } from '../cluster/region-split';
@@ -87,8 +88,13 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
           ...(opts.cipher ? { cipherInfo: cipherInfoOf(opts.cipher) } : {}),
         });
         return {
-          importRange: async (i, o) => {
-            await opened.importRange(i, o);
+          importRange: async (i, o = {}) => {
+            const resumeAt = o.resumeFrom ? parseCheckpoint(o.resumeFrom) : undefined;
+            await opened.importRange(i, {
+              ...(o.onWaiting ? { onWaiting: o.onWaiting } : {}),
+              ...(resumeAt ? { resumeAt } : {}),
+              ...(o.onProgress ? { onProgress: (c: RangeCheckpoint) => o.onProgress!(formatCheckpoint(c)) } : {}),
+            });
           },
         };
       },
@@ -108,4 +114,22 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
       await tidb.close();
     },
   };
+}
+
+/** A range checkpoint as heartbeat details carry it: `below` in hex, then `:start:end:files` of a region part done. */
+function formatCheckpoint(c: RangeCheckpoint): string {
+  const hex = (k: Uint8Array): string => Buffer.from(k).toString('hex');
+  return c.inRegion ? `${hex(c.below)}:${hex(c.inRegion.start)}:${hex(c.inRegion.end)}:${c.inRegion.files}` : hex(c.below);
+}
+
+/** The checkpoint formatCheckpoint wrote; anything else (details of another version) resumes from the start. */
+function parseCheckpoint(s: string): RangeCheckpoint | undefined {
+  const hex = /^(?:[0-9a-f]{2})+$/;
+  const [below, start, end, files] = s.split(':');
+  if (!below || !hex.test(below)) return undefined;
+  const out: RangeCheckpoint = { below: Buffer.from(below, 'hex') };
+  if (start !== undefined && end !== undefined && files !== undefined && (start === '' || hex.test(start)) && (end === '' || hex.test(end)) && /^\d+$/.test(files)) {
+    out.inRegion = { start: Buffer.from(start, 'hex'), end: Buffer.from(end, 'hex'), files: Number(files) };
+  }
+  return out;
 }

@@ -114,6 +114,71 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
   }
 });
 
+test('a worker SIGKILLed in the middle of big ranges: the retry resumes inside each range in flight, so at most a file per range in flight is ingested twice', async () => {
+  const address = testTemporalAddress();
+  const dir = mkdtempSync(join(tmpdir(), 'brflow-crash-ranges-'));
+  const bundle = await bundleRestoreWorkflows();
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  // Two tables of 8 contiguous small files: the planner merges each table into ONE range of 8 files, and the
+  // one batch imports both ranges at once. A file takes 500 ms.
+  const state = initialFakeState(generateManifest({ dbs: 1, tablesPerDb: 2, filesPerTable: 8 }));
+  state.importDelayMs = 500;
+  const cluster = FakeCluster.create(join(dir, 'cluster.json'), state);
+  const taskQueue = `crash-ranges-${Date.now()}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  let child: ChildProcess | undefined;
+  const native = await connectWorkerConnection(address);
+  try {
+    child = fork(join(__dirname, '../support/worker-process.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, BRFLOW_TEST_TASK_QUEUE: taskQueue, BRFLOW_TEST_CLUSTER_FILE: cluster.file, BRFLOW_TEST_BUNDLE: bundlePath },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child!.once('message', () => resolve());
+      child!.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
+    });
+    const handle = await client.workflow.start(restoreWorkflow, {
+      taskQueue,
+      workflowId: `crash-ranges-${taskQueue}`,
+      args: [{ storage: 'local:///b', batchFiles: 16, concurrency: 1, rangesInFlight: 2, timings: { keeperIntervalMs: 300, gcTtlSec: 30, pauseTtlSec: 30, compensationMaxIntervalMs: 500 } }],
+    });
+    // Kill once half the files are in: both ranges are about half done, none finished.
+    for (const end = Date.now() + 40000; ; ) {
+      if (Date.now() > end) throw new Error('the workflow never reached the kill point');
+      if (Object.keys(cluster.read().ingests).length >= 8) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+    const atKill = Object.keys(cluster.read().ingests).length;
+    expect(atKill).toBeLessThan(16);
+
+    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cluster.deps(), bundle });
+    try {
+      expect((await handle.result()).files).toBe(16);
+    } finally {
+      await workers.stop();
+    }
+    const s = cluster.read();
+    expect(Object.keys(s.ingests)).toHaveLength(16);
+    const twice = Object.entries(s.ingests).filter(([, f]) => f.count > 1).map(([n]) => n);
+    // Restarting the ranges would ingest all `atKill` files again (8 or more). Resuming inside them repeats per
+    // range in flight (2) only what finished after the last heartbeat that reached the server: data heartbeats
+    // are throttled to 20 ms and a file takes 500 ms, so the file finishing as the worker died, with one more
+    // of slack for a loaded machine.
+    expect(twice.length).toBeLessThanOrEqual(2 * 2);
+    expect(twice.length).toBeLessThan(atKill);
+    expect(cluster.normality()).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: [], speedLimit: 0 });
+  } finally {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await native.close();
+    await connection.close();
+  }
+});
+
 /** Plan order of the generated files: table id, then file index (`1/<tableId>_<n>_write.sst`). */
 function fileOrder(name: string): number {
   const m = /\/(\d+)_(\d+)_/.exec(name)!;

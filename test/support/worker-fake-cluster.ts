@@ -275,9 +275,12 @@ export class FakeCluster {
           });
         },
         openBatch: async (ranges) => ({
-          importRange: async (i) => {
+          // The checkpoint is how many of the range's files are ingested, in order.
+          importRange: async (i, o = {}) => {
             const { files, rules } = ranges[i]!;
-            for (const file of files) {
+            const from = o.resumeFrom !== undefined && /^\d+$/.test(o.resumeFrom) ? Number(o.resumeFrom) : 0;
+            for (const [n, file] of files.entries()) {
+              if (n < from) continue;
               const delay = this.read().importDelayMs;
               if (delay > 0) await sleep(delay);
               this.fault('importFile', file.name);
@@ -288,6 +291,8 @@ export class FakeCluster {
                 const prev = s.ingests[file.name];
                 s.ingests[file.name] = { count: (prev?.count ?? 0) + 1, newTableId, crc64xor: file.crc64xor, totalKvs: file.totalKvs, totalBytes: file.totalBytes };
               });
+              // The range's last file is reported by the range finishing, not by a checkpoint.
+              if (n + 1 < files.length) o.onProgress?.(String(n + 1));
             }
           },
         }),

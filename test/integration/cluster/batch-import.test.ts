@@ -6,7 +6,7 @@ import { toStorageBackend } from '../../../src/backup/storage-backend';
 import { openBatchImport } from '../../../src/cluster/batch-import';
 import { checksumTable } from '../../../src/cluster/checksum';
 import { connectCluster, type ClusterConnection } from '../../../src/cluster/cluster-connection';
-import { importFiles } from '../../../src/cluster/import-files';
+import { importFiles, type RangeCheckpoint } from '../../../src/cluster/import-files';
 import { importSstClient, supportsBatchDownload } from '../../../src/cluster/import-sst';
 import { splitAndScatter } from '../../../src/cluster/region-split';
 import { DownloadRequest } from '../../../src/proto/import_sstpb';
@@ -122,6 +122,66 @@ describe('batch import: RPCs per batch', () => {
     expect(delta(before, 'Download')).toBe(backup.files.length * 3);
     expect(delta(before, 'ScanRegions')).toBe(1);
     await expectRestored();
+  });
+
+  it('a range cut after its first region resumes from the checkpoint it reported: the ingested region is not ingested again', async () => {
+    await start();
+    // The record range over two regions, cut where its second half's files start.
+    const half2 = backup.files.find((f) => f.name.includes(`${OLD_ID}_2_`) || f.name.includes(`${OLD_ID}_3_`))!;
+    const rule = rw.rules.find((r) => half2.startKey.startsWith(r.oldKeyPrefix))!;
+    await splitAndScatter(conn, [rule.newKeyPrefix + half2.startKey.slice(rule.oldKeyPrefix.length)]);
+    const ranges = batchRanges();
+    const first = ranges[0]!.files.filter((f) => f.startKey !== half2.startKey).map((f) => f.name);
+    const second = ranges[0]!.files.filter((f) => f.startKey === half2.startKey).map((f) => f.name);
+    expect([first.length, second.length]).toEqual([2, 2]);
+    const ingested = () => sim.inspector.snapshot().counters.ingestsByName;
+
+    // The worker dies right after the first region went through (its checkpoint reported, nothing after).
+    const checkpoints: RangeCheckpoint[] = [];
+    const cut = openBatchImport(conn, ranges, { storageBackend: toStorageBackend(dir), batchDownload: true, sleep: async () => undefined });
+    await expect(cut.importRange(0, {
+      onProgress: (k) => {
+        checkpoints.push(k);
+        if (!k.inRegion) throw new Error('worker lost');
+      },
+    })).rejects.toThrow('worker lost');
+    expect(checkpoints).toHaveLength(1);
+    expect(checkpoints[0]!.inRegion).toBeUndefined();
+    expect(first.map((n) => ingested()[n] ?? 0)).toEqual([1, 1]);
+    expect(second.map((n) => ingested()[n] ?? 0)).toEqual([0, 0]);
+
+    // Its retry, on another worker, passes the checkpoint back: only the second region is imported.
+    const retry = openBatchImport(conn, ranges, { storageBackend: toStorageBackend(dir), batchDownload: true, sleep: async () => undefined });
+    const r = await retry.importRange(0, { resumeAt: checkpoints[0]! });
+    expect(r.regionsIngested).toBe(1);
+    await retry.importRange(1);
+    expect(backup.files.map((f) => [f.name, ingested()[f.name]])).toEqual(backup.files.map((f) => [f.name, 1]));
+    await expectRestored(false);
+  });
+
+  it('a range cut inside a region, one file per ingest round, resumes after the files of that region it ingested', async () => {
+    await start();
+    const ranges = batchRanges();
+    // The record range in one region: its two write files first (plan order), then its two default files.
+    const names = ranges[0]!.files.map((f) => f.name);
+    const ingested = () => sim.inspector.snapshot().counters.ingestsByName;
+    const checkpoints: RangeCheckpoint[] = [];
+    const cut = openBatchImport(conn, ranges, { storageBackend: toStorageBackend(dir), batchDownload: true, sleep: async () => undefined });
+    await expect(cut.importRange(0, {
+      filesPerIngest: 1,
+      onProgress: (c) => {
+        checkpoints.push(c);
+        if (c.inRegion?.files === 2) throw new Error('worker lost');
+      },
+    })).rejects.toThrow('worker lost');
+    expect(checkpoints.map((c) => c.inRegion?.files)).toEqual([1, 2]);
+    expect(names.map((n) => ingested()[n] ?? 0)).toEqual([1, 1, 0, 0]);
+
+    const retry = openBatchImport(conn, ranges, { storageBackend: toStorageBackend(dir), batchDownload: true, sleep: async () => undefined });
+    await retry.importRange(0, { resumeAt: checkpoints.at(-1)!, filesPerIngest: 1 });
+    await retry.importRange(1);
+    expect(backup.files.map((f) => [f.name, ingested()[f.name]])).toEqual(backup.files.map((f) => [f.name, 1]));
+    await expectRestored(false);
   });
 
   it('without a batch, each range scans for itself (the per-range form importFiles keeps)', async () => {
