@@ -232,7 +232,7 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
 
 export const scaleBench: Benchmark = {
   name: 'scale',
-  description: 'whole restores of 1,000 and 10,000 make-backup tables (~9 files each) through the workflow: Temporal dev server, `brflow sim` in its own process, an in-process worker; time per table at 1k vs 10k, worker peak RSS and CPU per file, history events per run, RPCs per file/batch from the simulator\'s counters',
+  description: 'whole restores of 1,000 and 10,000 make-backup tables (~9 files each) through the workflow: Temporal dev server, `brflow sim` and `brflow worker` each in its own process; time per table at 1k vs 10k, worker peak RSS and CPU per file, history events per run, RPCs per file/batch from the simulator\'s counters',
   prepare: (ctx) => prepareScale(ctx.workDir, ctx.quick ? SCALE_QUICK : SCALE_FULL),
   run: (ctx) => runScale(ctx.workDir, ctx.quick ? SCALE_QUICK : SCALE_FULL),
   // Two whole restores, the larger of 10,000 tables: far beyond the runner's 150 s per phase.
