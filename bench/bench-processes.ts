@@ -109,10 +109,18 @@ export interface WorkerProcess {
 }
 
 /** `brflow worker`, configured by its environment as an operator runs it; ready once it logs that it started. */
-export async function startWorkerProcess(opts: { temporalAddress: string; taskQueue: string; target: ClusterTarget; maxConcurrentActivities: number }): Promise<WorkerProcess> {
+export async function startWorkerProcess(opts: {
+  temporalAddress: string;
+  taskQueue: string;
+  target: ClusterTarget;
+  maxConcurrentActivities: number;
+  /** More environment for the worker (e.g. BRFLOW_WORKFLOW_BUNDLE), over this process's. */
+  env?: NodeJS.ProcessEnv;
+}): Promise<WorkerProcess> {
   const t = opts.target;
   const child = spawnCli(['worker'], {
     ...process.env,
+    ...opts.env,
     TEMPORAL_ADDRESS: opts.temporalAddress,
     BRFLOW_TASK_QUEUE: opts.taskQueue,
     BRFLOW_PD_ADDRESSES: t.pdEndpoints.join(','),

@@ -5,13 +5,13 @@ import { createInterface } from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
 import { makeBackup } from '../src/backup/generator/make-backup';
 import { LocalStorage } from '../src/backup/local-storage';
-import { freePort } from '../src/local-stack/free-port';
 import { startTemporalDevServer } from '../src/local-stack/temporal-dev-server';
-import { runWorker } from '../src/worker/main';
+import { writeWorkflowBundle } from '../src/worker/workflow-bundle';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
 import type { HistoryEvent } from './activity-spans';
 import type { Benchmark } from './benchmark';
-import { memorySample, summarize } from './measure';
+import { summarize, type MemorySample } from './measure';
+import { startWorkerProcess } from './bench-processes';
 import { BENCH_TEMPORAL_ENV } from './restore-workflow.bench';
 import { caseResult, type CaseResult, type Target } from './result-file';
 
@@ -42,8 +42,11 @@ function scaleTargets(files: number): Target[] {
 }
 
 const backupDir = (dir: string, tables: number) => join(dir, `scale-backup-${tables}`);
+/** The workflow bundle prepare builds, so the measured worker starts as a deployed one does (no webpack in it). */
+const bundlePath = (dir: string) => join(dir, 'workflow-bundle.js');
 
 export async function prepareScale(dir: string, p: ScaleParams): Promise<void> {
+  await writeWorkflowBundle(bundlePath(dir));
   for (const tables of p.points) {
     await makeBackup(new LocalStorage(backupDir(dir, tables)), { seed: 11, tables, rows: p.rows, metaVersion: 2, compression: 'none', incremental: false, withSysTables: false });
   }
@@ -69,6 +72,38 @@ async function startSimProcess(): Promise<SimProcess> {
   return { child, pd: a.pd, admin: a.admin, tidb: a.tidb };
 }
 
+/** User + system CPU of another process so far, ms (Linux /proc/<pid>/stat utime + stime); 0 elsewhere. */
+async function cpuMsOf(pid: number): Promise<number> {
+  try {
+    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15 (clock ticks).
+    const rest = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return 0;
+  }
+}
+
+/** USER_HZ: 100 on every Linux build node ships for. */
+const CLOCK_TICKS_PER_SEC = 100;
+
+/**
+ * The worker's heap bound, as a deployment sets it (NODE_OPTIONS; BRFLOW_BENCH_WORKER_NODE_OPTIONS overrides).
+ * V8 sizes its heap from the machine's memory and collects lazily below that; a worker whose live heap is
+ * ~150 MiB otherwise grows to several times that in garbage before a full collection.
+ */
+function workerNodeOptions(): NodeJS.ProcessEnv {
+  const opts = process.env.BRFLOW_BENCH_WORKER_NODE_OPTIONS ?? WORKER_NODE_OPTIONS;
+  return opts ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, opts].filter(Boolean).join(' ') } : {};
+}
+
+/** What bench/README.md and the Dockerfile recommend for a worker. */
+export const WORKER_NODE_OPTIONS = '--max-old-space-size=384';
+
+/** The worker's memory for a case: its process's peak RSS (heap in use is not observable from outside: 0). */
+function workerMemory(x: PointResult): MemorySample {
+  return { rssMiB: x.workerPeakRssMiB, peakRssMiB: x.workerPeakRssMiB, heapUsedMiB: 0 };
+}
+
 /** High-water RSS of another process (Linux /proc VmHWM); 0 elsewhere. */
 async function peakRssOf(pid: number): Promise<number> {
   try {
@@ -87,6 +122,8 @@ interface PointResult {
   runs: number;
   runEvents: number[];
   simPeakRssMiB: number;
+  /** The worker process's high-water RSS over its whole life (start, planning, the restore). */
+  workerPeakRssMiB: number;
   rpcCalls: Record<string, number>;
   batches: number;
 }
@@ -114,7 +151,6 @@ export async function runScale(dir: string, p: ScaleParams): Promise<CaseResult[
   } finally {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   }
-  const memory = memorySample();
   const first = points[0]!;
   const msPerTable = (x: PointResult) => x.wallMs / x.tables;
   const cases = points.map((x) => {
@@ -128,7 +164,7 @@ export async function runScale(dir: string, p: ScaleParams): Promise<CaseResult[
       scanRegionsPerBatch: Math.round((rpc('ScanRegions') / Math.max(1, x.batches)) * 100) / 100,
     };
     return caseResult({
-      name: `restore-${x.tables}`, params, timing: summarize({ wallMs: [x.wallMs], cpuMs: [x.workerCpuMs] }), memory, opsPerIteration: x.tables,
+      name: `restore-${x.tables}`, params, timing: summarize({ wallMs: [x.wallMs], cpuMs: [x.workerCpuMs] }), memory: workerMemory(x), opsPerIteration: x.tables,
       targets: x === points[points.length - 1] ? scaleTargets(x.files) : [],
     });
   });
@@ -136,7 +172,7 @@ export async function runScale(dir: string, p: ScaleParams): Promise<CaseResult[
   // Time per table at the largest point against the smallest: within 10 % (the cost per table must not grow).
   const perTable = caseResult({
     name: 'ms-per-table-at-scale', params: { smallTables: first.tables, largeTables: last.tables, smallMsPerTable: Math.round(msPerTable(first) * 100) / 100 },
-    timing: summarize([msPerTable(last)]), memory, opsPerIteration: 1,
+    timing: summarize([msPerTable(last)]), memory: workerMemory(last), opsPerIteration: 1,
     targets: [{ metric: 'meanMs', op: '<=', limit: Math.round(msPerTable(first) * 1.1 * 100) / 100, why: `time per table at ${last.tables} tables ≤ 1.1× the time per table at ${first.tables}` }],
   });
   return [...cases, perTable];
@@ -152,23 +188,23 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
     });
     const [host, port] = sim.tidb.address.split(':') as [string, string];
     const taskQueue = `brflow-scale-${process.pid}-${tables}`;
-    const worker = await runWorker({
-      temporalAddress, namespace: 'default', taskQueue, pdEndpoints: [sim.pd],
-      tidb: { host, port: Number(port), statusAddress: sim.tidb.statusAddress, user: 'root', password: '' },
-      metricsAddress: `127.0.0.1:${await freePort()}`, logLevel: 'error', maxConcurrentActivities: p.concurrency, shutdownGraceMs: 2000,
+    // `brflow worker` in its own process, started as a deployment starts it (prebuilt workflow bundle, the
+    // worker's heap bound), so its peak RSS and CPU are the worker's alone: not this process's Temporal client.
+    const worker = await startWorkerProcess({
+      temporalAddress, taskQueue, maxConcurrentActivities: p.concurrency,
+      target: { pdEndpoints: [sim.pd], tidb: { host, port: Number(port), statusAddress: sim.tidb.statusAddress, user: 'root', password: '' } },
+      env: { BRFLOW_WORKFLOW_BUNDLE: bundlePath(dir), ...workerNodeOptions() },
     });
-    stops.push(async () => {
-      worker.shutdown();
-      await worker.done;
-    });
-    const cpu0 = process.cpuUsage();
+    stops.push(() => worker.stop());
+    const cpu0 = await cpuMsOf(worker.pid);
     const t0 = performance.now();
     const handle = await client.workflow.start<typeof restoreWorkflow>('restoreWorkflow', {
       taskQueue, workflowId: `bench-scale-${tables}-${Date.now()}`, args: [{ storage: `local://${backupDir(dir, tables)}`, concurrency: p.concurrency }],
     });
     const result: RestoreResult = await handle.result();
     const wallMs = performance.now() - t0;
-    const c = process.cpuUsage(cpu0);
+    const workerCpuMs = (await cpuMsOf(worker.pid)) - cpu0;
+    const workerPeakRssMiB = await peakRssOf(worker.pid);
     if (result.tables !== tables || result.checksum.passed !== tables) {
       throw new Error(`restore of ${tables} tables reported ${result.tables} tables, ${result.checksum.passed} checksums passed`);
     }
@@ -186,7 +222,7 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
     const state = await (await fetch(`${sim.admin}/state`)).json() as { rpcCalls: Record<string, number>; stores: { mode: string }[] };
     if (state.stores.some((s) => s.mode !== 'Normal')) throw new Error('a store was left in import mode after the restore');
     return {
-      tables, files: result.files, wallMs, workerCpuMs: (c.user + c.system) / 1000, runs: result.runs, runEvents,
+      tables, files: result.files, wallMs, workerCpuMs, workerPeakRssMiB, runs: result.runs, runEvents,
       simPeakRssMiB: await peakRssOf(sim.child.pid!), rpcCalls: state.rpcCalls, batches,
     };
   } finally {
@@ -196,7 +232,7 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
 
 export const scaleBench: Benchmark = {
   name: 'scale',
-  description: 'whole restores of 1,000 and 10,000 make-backup tables (~9 files each) through the workflow: Temporal dev server, `brflow sim` in its own process, an in-process worker; time per table at 1k vs 10k, worker peak RSS and CPU per file, history events per run, RPCs per file/batch from the simulator\'s counters',
+  description: 'whole restores of 1,000 and 10,000 make-backup tables (~9 files each) through the workflow: Temporal dev server, `brflow sim` and `brflow worker` each in its own process; time per table at 1k vs 10k, worker peak RSS and CPU per file, history events per run, RPCs per file/batch from the simulator\'s counters',
   prepare: (ctx) => prepareScale(ctx.workDir, ctx.quick ? SCALE_QUICK : SCALE_FULL),
   run: (ctx) => runScale(ctx.workDir, ctx.quick ? SCALE_QUICK : SCALE_FULL),
   // Two whole restores, the larger of 10,000 tables: far beyond the runner's 150 s per phase.

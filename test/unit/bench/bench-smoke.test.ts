@@ -260,7 +260,7 @@ describe('benchmark runners at toy scale', () => {
     expect(cases[2]!.params.tidbCpuMsPerTable).toBeUndefined();
   }, 120_000);
 
-  it('scale restores two tiny make-backup backups through the workflow (dev server, simulator process, in-process worker)', async () => {
+  it('scale restores two tiny make-backup backups through the workflow (dev server, simulator process, worker process)', async () => {
     const p = { points: [2, 4], rows: 2, concurrency: 2 };
     await prepareScale(dir, p);
     const cases = await runScale(dir, p);
@@ -272,6 +272,9 @@ describe('benchmark runners at toy scale', () => {
     expect(Number(last.params.maxRunEvents)).toBeLessThanOrEqual(10_000);
     expect(Number(last.params.downloadRpcsPerFile)).toBeGreaterThan(0);
     expect(Number(last.params.simPeakRssMiB)).toBeGreaterThan(0);
+    // Each point's worker is a process of its own: its CPU and peak RSS are read from /proc, not this process's.
+    expect(Number(last.params.workerCpuMsPerFile)).toBeGreaterThan(0);
+    expect(last.metrics.peakRssMiB).not.toBe(process.resourceUsage().maxRSS / 1024);
     expect(last.targets.map((t) => t.metric)).toEqual(['peakRssMiB', 'cpuMeanMs']);
     expect(cases[2]!.targets.map((t) => t.metric)).toEqual(['meanMs']);
   }, 300_000);
