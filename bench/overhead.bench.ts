@@ -4,6 +4,7 @@ import type { ClusterTarget } from '../src/worker/cluster-deps';
 import type { Benchmark } from './benchmark';
 import { directRestore } from './direct-restore';
 import { memorySample, summarize } from './measure';
+import { stopInReverse } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
 import { backupUrl, benchTemporal, clusterRefOf, expectWholeRestore, median, prepareBackup, startRestore, type BackupShape } from './whole-restore';
 
@@ -132,7 +133,7 @@ export async function runOverhead(dir: string, p: OverheadParams): Promise<CaseR
     }
     return cases;
   } finally {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await stopInReverse(stops);
   }
 }
 

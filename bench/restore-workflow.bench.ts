@@ -7,9 +7,10 @@ import { startTemporalDevServer } from '../src/local-stack/temporal-dev-server';
 import { startSimulator } from '../src/simulator/server';
 import { runWorker } from '../src/worker/main';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
-import { activitySpans, type HistoryEvent } from './activity-spans';
+import { activitySpans } from './activity-spans';
 import type { Benchmark } from './benchmark';
 import { memorySample, summarize } from './measure';
+import { restoreHistories, stopInReverse } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
 
 export interface RestoreWorkflowParams {
@@ -88,13 +89,7 @@ export async function runRestoreWorkflow(dir: string, p: RestoreWorkflowParams):
     const snap = sim.inspector.snapshot();
     if (snap.stores.some((s) => s.mode !== 'Normal')) throw new Error('a store was left in import mode after the restore');
 
-    const runs: HistoryEvent[][] = [];
-    let runId: string | undefined = handle.firstExecutionRunId;
-    while (runId) {
-      const events: HistoryEvent[] = (await client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
-      runs.push(events);
-      runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-    }
+    const runs = await restoreHistories(client, handle);
     const spans = activitySpans(runs);
     const memory = memorySample();
     const params = { tables: result.tables, files: result.files, bytes: result.bytes, concurrency: p.concurrency, runs: result.runs, historyEvents: runs.reduce((n, r) => n + r.length, 0) };
@@ -107,7 +102,7 @@ export async function runRestoreWorkflow(dir: string, p: RestoreWorkflowParams):
       }),
     ];
   } finally {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await stopInReverse(stops);
   }
 }
 

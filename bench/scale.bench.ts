@@ -9,10 +9,10 @@ import { freePort } from '../src/local-stack/free-port';
 import { startTemporalDevServer } from '../src/local-stack/temporal-dev-server';
 import { runWorker } from '../src/worker/main';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
-import type { HistoryEvent } from './activity-spans';
 import type { Benchmark } from './benchmark';
 import { memorySample, summarize } from './measure';
 import { BENCH_TEMPORAL_ENV } from './restore-workflow.bench';
+import { forEachRestoreRun, stopInReverse } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
 
 export interface ScaleParams {
@@ -112,7 +112,7 @@ export async function runScale(dir: string, p: ScaleParams): Promise<CaseResult[
     const client = new Client({ connection });
     for (const tables of p.points) points.push(await restorePoint(client, temporalAddress, dir, tables, p));
   } finally {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await stopInReverse(stops);
   }
   const memory = memorySample();
   const first = points[0]!;
@@ -174,13 +174,10 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
     }
     const runEvents: number[] = [];
     let batches = 0;
-    let runId: string | undefined = handle.firstExecutionRunId;
-    while (runId) {
-      const events: HistoryEvent[] = (await client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
+    await forEachRestoreRun(client, handle, (events) => {
       runEvents.push(events.length);
       batches += events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'ingestBatch').length;
-      runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-    }
+    });
     const tooLong = runEvents.findIndex((n) => n > MAX_RUN_EVENTS);
     if (tooLong >= 0) throw new Error(`run ${tooLong + 1} of the ${tables}-table restore has ${runEvents[tooLong]} history events, over ${MAX_RUN_EVENTS}`);
     const state = await (await fetch(`${sim.admin}/state`)).json() as { rpcCalls: Record<string, number>; stores: { mode: string }[] };
@@ -190,7 +187,7 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
       simPeakRssMiB: await peakRssOf(sim.child.pid!), rpcCalls: state.rpcCalls, batches,
     };
   } finally {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await stopInReverse(stops);
   }
 }
 

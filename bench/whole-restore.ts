@@ -6,6 +6,7 @@ import { startTemporalDevServer } from '../src/local-stack/temporal-dev-server';
 import type { ClusterTarget } from '../src/worker/cluster-deps';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
 import type { HistoryEvent } from './activity-spans';
+import { stopInReverse } from './restore-history';
 import { BENCH_TEMPORAL_ENV } from './restore-workflow.bench';
 
 /** Shared pieces of the whole-restore benchmarks (overhead, dispatch, recovery). */
@@ -47,9 +48,7 @@ export async function benchTemporal(): Promise<BenchTemporal> {
   stops.push(() => connection.close());
   return {
     address, client: new Client({ connection }),
-    stop: async () => {
-      for (const s of stops.reverse()) await s().catch(() => undefined);
-    },
+    stop: () => stopInReverse(stops),
   };
 }
 
@@ -60,18 +59,6 @@ export function clusterRefOf(t: ClusterTarget): { pd: string[]; tidb: string; ti
 
 export async function startRestore(client: Client, taskQueue: string, input: Record<string, unknown>): Promise<WorkflowHandleWithFirstExecutionRunId<typeof restoreWorkflow>> {
   return client.workflow.start<typeof restoreWorkflow>('restoreWorkflow', { taskQueue, workflowId: `bench-${taskQueue}-${Date.now()}`, args: [input] });
-}
-
-/** Every run's history of one restore, first run first (continue-as-new followed). */
-export async function restoreHistories(client: Client, handle: WorkflowHandleWithFirstExecutionRunId<typeof restoreWorkflow>): Promise<HistoryEvent[][]> {
-  const runs: HistoryEvent[][] = [];
-  let runId: string | undefined = handle.firstExecutionRunId;
-  while (runId) {
-    const events: HistoryEvent[] = (await client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
-    runs.push(events);
-    runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return runs;
 }
 
 export function eventMs(e: HistoryEvent): number {
