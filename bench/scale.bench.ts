@@ -2,16 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { makeBackup } from '../src/backup/generator/make-backup';
 import { LocalStorage } from '../src/backup/local-storage';
 import { freePort } from '../src/local-stack/free-port';
-import { startTemporalDevServer } from '../src/local-stack/temporal-dev-server';
 import { runWorker } from '../src/worker/main';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
 import type { Benchmark } from './benchmark';
 import { memorySample, summarize } from './measure';
-import { BENCH_TEMPORAL_ENV } from './restore-workflow.bench';
+import { benchTemporal } from './bench-temporal';
 import { forEachRestoreRun, stopInReverse } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
 
@@ -101,16 +100,9 @@ export async function runScale(dir: string, p: ScaleParams): Promise<CaseResult[
   const stops: (() => Promise<unknown>)[] = [];
   const points: PointResult[] = [];
   try {
-    let temporalAddress = process.env[BENCH_TEMPORAL_ENV];
-    if (!temporalAddress) {
-      const temporal = await startTemporalDevServer();
-      stops.push(() => temporal.stop());
-      temporalAddress = temporal.address;
-    }
-    const connection = await Connection.connect({ address: temporalAddress });
-    stops.push(() => connection.close());
-    const client = new Client({ connection });
-    for (const tables of p.points) points.push(await restorePoint(client, temporalAddress, dir, tables, p));
+    const temporal = await benchTemporal();
+    stops.push(() => temporal.stop());
+    for (const tables of p.points) points.push(await restorePoint(temporal.client, temporal.address, dir, tables, p));
   } finally {
     await stopInReverse(stops);
   }

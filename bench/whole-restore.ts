@@ -1,13 +1,10 @@
 import { join } from 'node:path';
-import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { makeBackup } from '../src/backup/generator/make-backup';
 import { LocalStorage } from '../src/backup/local-storage';
-import { startTemporalDevServer } from '../src/local-stack/temporal-dev-server';
 import type { ClusterTarget } from '../src/worker/cluster-deps';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
 import type { HistoryEvent } from './activity-spans';
-import { stopInReverse } from './restore-history';
-import { BENCH_TEMPORAL_ENV } from './restore-workflow.bench';
 
 /** Shared pieces of the whole-restore benchmarks (overhead, dispatch, recovery). */
 
@@ -27,29 +24,6 @@ export async function prepareBackup(dir: string, name: string, s: BackupShape): 
 
 export function backupUrl(dir: string, name: string): string {
   return `local://${join(dir, name)}`;
-}
-
-export interface BenchTemporal {
-  address: string;
-  client: Client;
-  stop(): Promise<void>;
-}
-
-/** The Temporal server given from outside (a test run's own, BRFLOW_BENCH_TEMPORAL_ADDRESS) or a dev server of the bench's. */
-export async function benchTemporal(): Promise<BenchTemporal> {
-  const stops: (() => Promise<unknown>)[] = [];
-  let address = process.env[BENCH_TEMPORAL_ENV];
-  if (!address) {
-    const t = await startTemporalDevServer();
-    stops.push(() => t.stop());
-    address = t.address;
-  }
-  const connection = await Connection.connect({ address });
-  stops.push(() => connection.close());
-  return {
-    address, client: new Client({ connection }),
-    stop: () => stopInReverse(stops),
-  };
 }
 
 /** The restore input naming a cluster (ClusterRef), as `brflow restore --pd … --tidb …` fills it. */
