@@ -1,9 +1,11 @@
 import { runWorker } from '../src/worker/main';
+import { benchTemporal } from './bench-temporal';
 import type { Benchmark } from './benchmark';
 import { startSimProcess } from './bench-processes';
 import { memorySample, summarize } from './measure';
+import { restoreHistories } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
-import { backupUrl, benchTemporal, clusterRefOf, expectWholeRestore, ingestPhase, median, prepareBackup, restoreHistories, startRestore, type BackupShape } from './whole-restore';
+import { backupUrl, clusterRefOf, expectWholeRestore, ingestPhase, median, prepareBackup, startRestore, type BackupShape } from './whole-restore';
 
 export interface DispatchParams extends BackupShape {
   concurrency: number;

@@ -1,11 +1,13 @@
 import { startSimulator, type SimulatorHandle } from '../src/simulator/server';
 import { runWorker } from '../src/worker/main';
 import type { ClusterTarget } from '../src/worker/cluster-deps';
+import { benchTemporal } from './bench-temporal';
 import type { Benchmark } from './benchmark';
 import { directRestore } from './direct-restore';
 import { memorySample, summarize } from './measure';
+import { stopInReverse } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
-import { backupUrl, benchTemporal, clusterRefOf, expectWholeRestore, median, prepareBackup, startRestore, type BackupShape } from './whole-restore';
+import { backupUrl, clusterRefOf, expectWholeRestore, median, prepareBackup, startRestore, type BackupShape } from './whole-restore';
 
 export interface OverheadShape extends BackupShape {
   /** The case's name: what the shape stands for. */
@@ -132,7 +134,7 @@ export async function runOverhead(dir: string, p: OverheadParams): Promise<CaseR
     }
     return cases;
   } finally {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await stopInReverse(stops);
   }
 }
 

@@ -1,9 +1,11 @@
 import type { RestoreResult } from '../src/workflows/restore';
+import { benchTemporal, type BenchTemporal } from './bench-temporal';
 import type { Benchmark } from './benchmark';
 import { startSimProcess, startWorkerProcess, type SimProcess, type WorkerProcess } from './bench-processes';
 import { memorySample, summarize } from './measure';
+import { restoreHistories } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
-import { backupUrl, benchTemporal, expectWholeRestore, firstCompletionByOtherWorker, prepareBackup, restoreHistories, startRestore, type BackupShape, type BenchTemporal } from './whole-restore';
+import { backupUrl, expectWholeRestore, firstCompletionByOtherWorker, prepareBackup, startRestore, type BackupShape } from './whole-restore';
 
 export interface RecoveryParams extends BackupShape {
   concurrency: number;

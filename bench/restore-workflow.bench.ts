@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { makeBackup } from '../src/backup/generator/make-backup';
 import { LocalStorage } from '../src/backup/local-storage';
 import { freePort } from '../src/local-stack/free-port';
-import { startTemporalDevServer } from '../src/local-stack/temporal-dev-server';
 import { startSimulator } from '../src/simulator/server';
 import { runWorker } from '../src/worker/main';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
-import { activitySpans, type HistoryEvent } from './activity-spans';
+import { activitySpans } from './activity-spans';
+import { benchTemporal } from './bench-temporal';
 import type { Benchmark } from './benchmark';
 import { memorySample, summarize } from './measure';
+import { restoreHistories, stopInReverse } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
 
 export interface RestoreWorkflowParams {
@@ -36,9 +36,6 @@ const STEPS = ['createTables', 'splitAndScatter', 'ingestBatch', 'checksumGroup'
 
 const BACKUP_DIR = 'restore-backup';
 
-/** host:port of a running Temporal server to use instead of starting a dev server. */
-export const BENCH_TEMPORAL_ENV = 'BRFLOW_BENCH_TEMPORAL_ADDRESS';
-
 export async function prepareRestoreWorkflow(dir: string, p: RestoreWorkflowParams): Promise<void> {
   await makeBackup(new LocalStorage(join(dir, BACKUP_DIR)), { seed: 7, tables: p.tables, rows: p.rows, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false });
 }
@@ -53,12 +50,9 @@ export async function runRestoreWorkflow(dir: string, p: RestoreWorkflowParams):
   const stops: (() => Promise<unknown>)[] = [];
   try {
     // A server given from outside (the test run's own: one dev server per test run) or one of the bench's.
-    let temporalAddress = process.env[BENCH_TEMPORAL_ENV];
-    if (!temporalAddress) {
-      const temporal = await startTemporalDevServer();
-      stops.push(() => temporal.stop());
-      temporalAddress = temporal.address;
-    }
+    const temporal = await benchTemporal();
+    stops.push(() => temporal.stop());
+    const { address: temporalAddress, client } = temporal;
     const sim = await startSimulator({ stores: 3 });
     stops.push(() => sim.stop());
     const [host, port] = sim.tidb!.address.split(':') as [string, string];
@@ -72,9 +66,6 @@ export async function runRestoreWorkflow(dir: string, p: RestoreWorkflowParams):
       worker.shutdown();
       await worker.done;
     });
-    const connection = await Connection.connect({ address: temporalAddress });
-    stops.push(() => connection.close());
-    const client = new Client({ connection });
 
     const t0 = performance.now();
     const handle = await client.workflow.start<typeof restoreWorkflow>('restoreWorkflow', {
@@ -88,13 +79,7 @@ export async function runRestoreWorkflow(dir: string, p: RestoreWorkflowParams):
     const snap = sim.inspector.snapshot();
     if (snap.stores.some((s) => s.mode !== 'Normal')) throw new Error('a store was left in import mode after the restore');
 
-    const runs: HistoryEvent[][] = [];
-    let runId: string | undefined = handle.firstExecutionRunId;
-    while (runId) {
-      const events: HistoryEvent[] = (await client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
-      runs.push(events);
-      runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-    }
+    const runs = await restoreHistories(client, handle);
     const spans = activitySpans(runs);
     const memory = memorySample();
     const params = { tables: result.tables, files: result.files, bytes: result.bytes, concurrency: p.concurrency, runs: result.runs, historyEvents: runs.reduce((n, r) => n + r.length, 0) };
@@ -107,7 +92,7 @@ export async function runRestoreWorkflow(dir: string, p: RestoreWorkflowParams):
       }),
     ];
   } finally {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await stopInReverse(stops);
   }
 }
 

@@ -2,17 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { makeBackup } from '../src/backup/generator/make-backup';
 import { LocalStorage } from '../src/backup/local-storage';
-import { startTemporalDevServer } from '../src/local-stack/temporal-dev-server';
 import { writeWorkflowBundle } from '../src/worker/workflow-bundle';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
-import type { HistoryEvent } from './activity-spans';
 import type { Benchmark } from './benchmark';
 import { summarize, type MemorySample } from './measure';
 import { startWorkerProcess } from './bench-processes';
-import { BENCH_TEMPORAL_ENV } from './restore-workflow.bench';
+import { benchTemporal } from './bench-temporal';
+import { forEachRestoreRun, stopInReverse } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
 
 export interface ScaleParams {
@@ -138,18 +137,11 @@ export async function runScale(dir: string, p: ScaleParams): Promise<CaseResult[
   const stops: (() => Promise<unknown>)[] = [];
   const points: PointResult[] = [];
   try {
-    let temporalAddress = process.env[BENCH_TEMPORAL_ENV];
-    if (!temporalAddress) {
-      const temporal = await startTemporalDevServer();
-      stops.push(() => temporal.stop());
-      temporalAddress = temporal.address;
-    }
-    const connection = await Connection.connect({ address: temporalAddress });
-    stops.push(() => connection.close());
-    const client = new Client({ connection });
-    for (const tables of p.points) points.push(await restorePoint(client, temporalAddress, dir, tables, p));
+    const temporal = await benchTemporal();
+    stops.push(() => temporal.stop());
+    for (const tables of p.points) points.push(await restorePoint(temporal.client, temporal.address, dir, tables, p));
   } finally {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await stopInReverse(stops);
   }
   const first = points[0]!;
   const msPerTable = (x: PointResult) => x.wallMs / x.tables;
@@ -210,13 +202,10 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
     }
     const runEvents: number[] = [];
     let batches = 0;
-    let runId: string | undefined = handle.firstExecutionRunId;
-    while (runId) {
-      const events: HistoryEvent[] = (await client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
+    await forEachRestoreRun(client, handle, (events) => {
       runEvents.push(events.length);
       batches += events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'ingestBatch').length;
-      runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-    }
+    });
     const tooLong = runEvents.findIndex((n) => n > MAX_RUN_EVENTS);
     if (tooLong >= 0) throw new Error(`run ${tooLong + 1} of the ${tables}-table restore has ${runEvents[tooLong]} history events, over ${MAX_RUN_EVENTS}`);
     const state = await (await fetch(`${sim.admin}/state`)).json() as { rpcCalls: Record<string, number>; stores: { mode: string }[] };
@@ -226,7 +215,7 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
       simPeakRssMiB: await peakRssOf(sim.child.pid!), rpcCalls: state.rpcCalls, batches,
     };
   } finally {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await stopInReverse(stops);
   }
 }
 

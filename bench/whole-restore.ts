@@ -1,12 +1,10 @@
 import { join } from 'node:path';
-import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { makeBackup } from '../src/backup/generator/make-backup';
 import { LocalStorage } from '../src/backup/local-storage';
-import { startTemporalDevServer } from '../src/local-stack/temporal-dev-server';
 import type { ClusterTarget } from '../src/worker/cluster-deps';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
 import type { HistoryEvent } from './activity-spans';
-import { BENCH_TEMPORAL_ENV } from './restore-workflow.bench';
 
 /** Shared pieces of the whole-restore benchmarks (overhead, dispatch, recovery). */
 
@@ -28,31 +26,6 @@ export function backupUrl(dir: string, name: string): string {
   return `local://${join(dir, name)}`;
 }
 
-export interface BenchTemporal {
-  address: string;
-  client: Client;
-  stop(): Promise<void>;
-}
-
-/** The Temporal server given from outside (a test run's own, BRFLOW_BENCH_TEMPORAL_ADDRESS) or a dev server of the bench's. */
-export async function benchTemporal(): Promise<BenchTemporal> {
-  const stops: (() => Promise<unknown>)[] = [];
-  let address = process.env[BENCH_TEMPORAL_ENV];
-  if (!address) {
-    const t = await startTemporalDevServer();
-    stops.push(() => t.stop());
-    address = t.address;
-  }
-  const connection = await Connection.connect({ address });
-  stops.push(() => connection.close());
-  return {
-    address, client: new Client({ connection }),
-    stop: async () => {
-      for (const s of stops.reverse()) await s().catch(() => undefined);
-    },
-  };
-}
-
 /** The restore input naming a cluster (ClusterRef), as `brflow restore --pd … --tidb …` fills it. */
 export function clusterRefOf(t: ClusterTarget): { pd: string[]; tidb: string; tidbStatus: string } {
   return { pd: t.pdEndpoints, tidb: `${t.tidb.host}:${t.tidb.port}`, tidbStatus: t.tidb.statusAddress };
@@ -60,18 +33,6 @@ export function clusterRefOf(t: ClusterTarget): { pd: string[]; tidb: string; ti
 
 export async function startRestore(client: Client, taskQueue: string, input: Record<string, unknown>): Promise<WorkflowHandleWithFirstExecutionRunId<typeof restoreWorkflow>> {
   return client.workflow.start<typeof restoreWorkflow>('restoreWorkflow', { taskQueue, workflowId: `bench-${taskQueue}-${Date.now()}`, args: [input] });
-}
-
-/** Every run's history of one restore, first run first (continue-as-new followed). */
-export async function restoreHistories(client: Client, handle: WorkflowHandleWithFirstExecutionRunId<typeof restoreWorkflow>): Promise<HistoryEvent[][]> {
-  const runs: HistoryEvent[][] = [];
-  let runId: string | undefined = handle.firstExecutionRunId;
-  while (runId) {
-    const events: HistoryEvent[] = (await client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
-    runs.push(events);
-    runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return runs;
 }
 
 export function eventMs(e: HistoryEvent): number {

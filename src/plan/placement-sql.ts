@@ -31,6 +31,30 @@ export interface PolicyInfo {
   [k: string]: unknown;
 }
 
+/** A PlacementSettings field of PolicyInfo; its SQL option (CREATE PLACEMENT POLICY … NAME=value) is the name upper-cased. */
+export type PlacementField =
+  | 'primary_region' | 'regions' | 'schedule' | 'constraints' | 'leader_constraints' | 'voters' | 'voter_constraints'
+  | 'followers' | 'follower_constraints' | 'learners' | 'learner_constraints' | 'survival_preferences';
+
+/**
+ * The PlacementSettings options, in the order SHOW CREATE PLACEMENT POLICY prints them, with their value kind.
+ * One list for what the planner prints and what the simulated TiDB accepts, so the two cannot drift apart.
+ */
+export const PLACEMENT_OPTIONS: readonly { field: PlacementField; kind: 'string' | 'int' }[] = [
+  { field: 'primary_region', kind: 'string' },
+  { field: 'regions', kind: 'string' },
+  { field: 'schedule', kind: 'string' },
+  { field: 'constraints', kind: 'string' },
+  { field: 'leader_constraints', kind: 'string' },
+  { field: 'voters', kind: 'int' },
+  { field: 'voter_constraints', kind: 'string' },
+  { field: 'followers', kind: 'int' },
+  { field: 'follower_constraints', kind: 'string' },
+  { field: 'learners', kind: 'int' },
+  { field: 'learner_constraints', kind: 'string' },
+  { field: 'survival_preferences', kind: 'string' },
+];
+
 /** A policy the restore creates: its name and its statement. */
 export interface PlannedPolicy {
   name: string;
@@ -51,25 +75,13 @@ export interface TablePlacement {
  */
 export function placementSettings(p: PolicyInfo): string {
   const parts: string[] = [];
-  const str = (option: string, v: unknown): void => {
+  for (const { field, kind } of PLACEMENT_OPTIONS) {
+    const option = field.toUpperCase();
+    const v = p[field];
     // TiDB escapes only `"` when printing; a backslash must be doubled too for the text to parse back to the value.
-    if (typeof v === 'string' && v !== '') parts.push(`${option}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
-  };
-  const int = (option: string, v: unknown): void => {
-    if (typeof v === 'number' && v > 0) parts.push(`${option}=${v}`);
-  };
-  str('PRIMARY_REGION', p.primary_region);
-  str('REGIONS', p.regions);
-  str('SCHEDULE', p.schedule);
-  str('CONSTRAINTS', p.constraints);
-  str('LEADER_CONSTRAINTS', p.leader_constraints);
-  int('VOTERS', p.voters);
-  str('VOTER_CONSTRAINTS', p.voter_constraints);
-  int('FOLLOWERS', p.followers);
-  str('FOLLOWER_CONSTRAINTS', p.follower_constraints);
-  int('LEARNERS', p.learners);
-  str('LEARNER_CONSTRAINTS', p.learner_constraints);
-  str('SURVIVAL_PREFERENCES', p.survival_preferences);
+    if (kind === 'string' && typeof v === 'string' && v !== '') parts.push(`${option}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+    if (kind === 'int' && typeof v === 'number' && v > 0) parts.push(`${option}=${v}`);
+  }
   return parts.join(' ');
 }
 

@@ -1,12 +1,12 @@
 import type { PipelineProgress } from '../plan/pipeline-state';
 import { batchesDone } from '../plan/pipeline-state';
-import type { ChecksumMismatch, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest } from './types';
+import type { CarriedRunCounters, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest } from './types';
 
 /**
  * A restore run's mutable state. What a later run needs travels in the continuation (`continuationOf`);
  * the rest (requests in progress, the progress throttle) is per run.
  */
-export interface RunState {
+export interface RunState extends CarriedRunCounters {
   phase: RestorePhase;
   summary: PlanSummary | undefined;
   restoreTs: string;
@@ -16,13 +16,6 @@ export interface RunState {
   /** Created/checksummed groups and done batches (src/plan/pipeline-state.ts). */
   pipeline: PipelineProgress;
   tablesCreated: number;
-  filesIngested: number;
-  bytesIngested: number;
-  checksumPassed: number;
-  checksumMismatches: ChecksumMismatch[];
-  concurrency: number;
-  rateLimitBytesPerSec: number;
-  paused: boolean;
   pauseRequested: boolean;
   resumeRequested: boolean;
   ingestStartedAtMs: number | undefined;

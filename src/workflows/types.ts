@@ -325,8 +325,19 @@ export interface RestoreProgress {
   skipped?: SkippedCounts;
 }
 
+/** Counters and controls a run keeps and hands to the next one across continue-as-new, as they are. */
+export interface CarriedRunCounters {
+  filesIngested: number;
+  bytesIngested: number;
+  checksumPassed: number;
+  checksumMismatches: ChecksumMismatch[];
+  concurrency: number;
+  rateLimitBytesPerSec: number;
+  paused: boolean;
+}
+
 /** Carried across continue-as-new: a cursor, never lists of files. */
-export interface RestoreContinuation {
+export interface RestoreContinuation extends CarriedRunCounters {
   summary: PlanSummary;
   restoreTs: string;
   /** Undo records still owed (saga), oldest first. */
@@ -338,13 +349,6 @@ export interface RestoreContinuation {
   groupsChecksummed: number;
   doneLow: number;
   doneAbove: number[];
-  filesIngested: number;
-  bytesIngested: number;
-  checksumPassed: number;
-  checksumMismatches: ChecksumMismatch[];
-  concurrency: number;
-  rateLimitBytesPerSec: number;
-  paused: boolean;
   ingestStartedAtMs?: number;
   bytesAtIngestStart?: number;
   runs: number;

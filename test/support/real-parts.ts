@@ -2,7 +2,10 @@ import { startRealPd, type RealPd } from '../../src/local-stack/real-pd';
 import { startRealTidb, type RealTidb } from '../../src/local-stack/real-tidb';
 import { publicIndexes } from '../../src/plan/table-info-read';
 import type { TableInfo } from '../../src/plan/table-info';
+import { TidbClient } from '../../src/cluster/tidb';
 import type { TidbConnectionConfig } from '../../src/cluster/tidb-config';
+import { TidbSchemaControl } from '../../src/cluster/tidb-schema-control';
+import type { RestorePlan } from '../../src/plan/restore-plan';
 import type { SimStack } from '../../src/local-stack/sim-stack';
 import type { ClusterTarget } from '../../src/worker/cluster-deps';
 import { schedulingView, type SimCluster } from './sim-cluster';
@@ -24,6 +27,25 @@ export async function startRealTidbForTest(): Promise<RealTidb> {
 export function realTidbConfig(t: RealTidb): TidbConnectionConfig {
   const [host, port] = t.address.split(':') as [string, string];
   return { host, port: Number(port), statusAddress: t.statusAddress, user: 'root', password: '' };
+}
+
+/** A table's TableInfo as a real TiDB's status API shows it (`GET /schema/<db>/<table>`). */
+export async function realTableInfo(t: RealTidb, db: string, table: string): Promise<TableInfo> {
+  const res = await fetch(`http://${t.statusAddress}/schema/${db}/${table}`);
+  if (!res.ok) throw new Error(`GET /schema/${db}/${table}: ${res.status}`);
+  return (await res.json()) as TableInfo;
+}
+
+/** Creates a plan's databases, then its tables, on a real TiDB through brflow's production schema control. */
+export async function recreateOnRealTidb(t: RealTidb, plan: RestorePlan): Promise<void> {
+  const client = new TidbClient(realTidbConfig(t));
+  try {
+    const control = new TidbSchemaControl(client);
+    for (const d of plan.databases) await control.createDatabase(d);
+    for (const tbl of plan.tables) await control.createTable(tbl);
+  } finally {
+    await client.close();
+  }
 }
 
 /**

@@ -1,29 +1,16 @@
-import type { PolicyInfo } from '../../plan/placement-sql';
+import { PLACEMENT_OPTIONS, type PolicyInfo } from '../../plan/placement-sql';
 import { SqlError } from './sql-error';
 
 /** TiDB's ErrUnknownPlacementPolicy / ErrPlacementPolicyExists numbers. */
 const ER_UNKNOWN_PLACEMENT_POLICY = 8239;
 const ER_PLACEMENT_POLICY_EXISTS = 8238;
 
-/** The PlacementSettings options CREATE PLACEMENT POLICY takes, with their model.PolicyInfo JSON field. */
-const OPTIONS: Record<string, { field: keyof PolicyInfo; kind: 'string' | 'int' }> = {
-  primary_region: { field: 'primary_region', kind: 'string' },
-  regions: { field: 'regions', kind: 'string' },
-  schedule: { field: 'schedule', kind: 'string' },
-  constraints: { field: 'constraints', kind: 'string' },
-  leader_constraints: { field: 'leader_constraints', kind: 'string' },
-  voters: { field: 'voters', kind: 'int' },
-  voter_constraints: { field: 'voter_constraints', kind: 'string' },
-  followers: { field: 'followers', kind: 'int' },
-  follower_constraints: { field: 'follower_constraints', kind: 'string' },
-  learners: { field: 'learners', kind: 'int' },
-  learner_constraints: { field: 'learner_constraints', kind: 'string' },
-  survival_preferences: { field: 'survival_preferences', kind: 'string' },
-};
+/** The PlacementSettings options CREATE PLACEMENT POLICY takes, by lower-case name (= model.PolicyInfo JSON field). */
+const OPTIONS = new Map(PLACEMENT_OPTIONS.map((o) => [o.field as string, o]));
 
 /** Whether `word` is a placement option name (the parser reads `NAME = value` pairs while it is). */
 export function isPlacementOption(word: string): boolean {
-  return Object.hasOwn(OPTIONS, word.toLowerCase());
+  return OPTIONS.has(word.toLowerCase());
 }
 
 /**
@@ -47,7 +34,7 @@ export class PlacementPolicies {
       learner_constraints: '', follower_constraints: '', voter_constraints: '', survival_preferences: '', id: this.nextId++, name: { O: name, L: name.toLowerCase() }, state: 5,
     };
     for (const [k, v] of Object.entries(settings)) {
-      const o = OPTIONS[k.toLowerCase()];
+      const o = OPTIONS.get(k.toLowerCase());
       if (!o) throw SqlError.unsupported(`placement option ${k}`);
       (info as Record<string, unknown>)[o.field] = o.kind === 'int' ? Number(v) : String(v);
     }

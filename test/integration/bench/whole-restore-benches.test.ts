@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_TEMPORAL_ENV } from '../../../bench/restore-workflow.bench';
+import { BENCH_TEMPORAL_ENV } from '../../../bench/bench-temporal';
 import type { BenchResult, CaseResult } from '../../../bench/result-file';
 import { testTemporalAddress } from '../../support/env';
 

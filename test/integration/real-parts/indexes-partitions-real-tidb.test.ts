@@ -1,13 +1,12 @@
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { generateDataset } from '../../../src/backup/generator/dataset';
-import { TidbClient } from '../../../src/cluster/tidb';
-import { needAutoId, TidbSchemaControl } from '../../../src/cluster/tidb-schema-control';
+import { needAutoId } from '../../../src/cluster/tidb-schema-control';
 import type { RealTidb } from '../../../src/local-stack/real-tidb';
 import { ErrorType } from '../../../src/plan/error-types';
 import { assertPlanRestorable, planRestore, type PlanOptions, type RestorePlan } from '../../../src/plan/restore-plan';
 import type { TableInfo } from '../../../src/plan/table-info';
 import { ManifestBuilder } from '../../unit/plan/manifest-builder';
-import { realTidbConfig, startRealTidbForTest } from '../../support/real-parts';
+import { realTableInfo, recreateOnRealTidb, startRealTidbForTest } from '../../support/real-parts';
 
 /**
  * Indexes, generated columns, partitioning, table options and auto IDs round-trip through brflow on the real
@@ -23,9 +22,7 @@ let tidb: RealTidb;
 let sql: Connection;
 
 async function schemaOf(db: string, table: string): Promise<TableInfo> {
-  const res = await fetch(`http://${tidb.statusAddress}/schema/${db}/${table}`);
-  if (!res.ok) throw new Error(`GET /schema/${db}/${table}: ${res.status}`);
-  return (await res.json()) as TableInfo;
+  return realTableInfo(tidb, db, table);
 }
 
 async function rows(query: string): Promise<RowDataPacket[]> {
@@ -98,14 +95,7 @@ function planOf(db: string, tables: Record<string, Snapshot>, opts: PlanOptions 
 }
 
 async function recreate(plan: RestorePlan): Promise<void> {
-  const client = new TidbClient(realTidbConfig(tidb));
-  try {
-    const control = new TidbSchemaControl(client);
-    for (const d of plan.databases) await control.createDatabase(d);
-    for (const t of plan.tables) await control.createTable(t);
-  } finally {
-    await client.close();
-  }
+  await recreateOnRealTidb(tidb, plan);
 }
 
 /**

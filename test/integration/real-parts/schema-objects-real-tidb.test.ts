@@ -1,12 +1,11 @@
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { TidbClient } from '../../../src/cluster/tidb';
-import { TidbSchemaControl } from '../../../src/cluster/tidb-schema-control';
 import type { RealTidb } from '../../../src/local-stack/real-tidb';
 import { ErrorType } from '../../../src/plan/error-types';
 import { assertPlanRestorable, planRestore, type RestorePlan } from '../../../src/plan/restore-plan';
 import type { TableInfo } from '../../../src/plan/table-info';
 import { ManifestBuilder } from '../../unit/plan/manifest-builder';
-import { realTidbConfig, startRealTidbForTest } from '../../support/real-parts';
+import { realTableInfo, realTidbConfig, recreateOnRealTidb, startRealTidbForTest } from '../../support/real-parts';
 
 /**
  * Foreign keys, CHECK constraints (enforced or not) and TTL (with its job switched off) round-trip through
@@ -37,9 +36,7 @@ let tidb: RealTidb;
 let sql: Connection;
 
 async function schemaOf(db: string, table: string): Promise<TableInfo> {
-  const res = await fetch(`http://${tidb.statusAddress}/schema/${db}/${table}`);
-  if (!res.ok) throw new Error(`GET /schema/${db}/${table}: ${res.status}`);
-  return (await res.json()) as TableInfo;
+  return realTableInfo(tidb, db, table);
 }
 
 async function showCreate(db: string, table: string): Promise<string> {
@@ -72,14 +69,7 @@ function planOf(infos: Record<string, { info: TableInfo }>, skip?: ('foreignKeys
 }
 
 async function recreate(plan: RestorePlan): Promise<void> {
-  const client = new TidbClient(realTidbConfig(tidb));
-  try {
-    const control = new TidbSchemaControl(client);
-    for (const d of plan.databases) await control.createDatabase(d);
-    for (const t of plan.tables) await control.createTable(t);
-  } finally {
-    await client.close();
-  }
+  await recreateOnRealTidb(tidb, plan);
 }
 
 beforeAll(async () => {

@@ -1,21 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities, type RestoreActivities } from '../../../src/activities';
-import { makeBackup } from '../../../src/backup/generator/make-backup';
-import { LocalStorage } from '../../../src/backup/local-storage';
-import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
-import { normalizeRestoreRequest } from '../../../src/workflows/normalize-request';
+import type { RestoreActivities } from '../../../src/activities';
+import type { SimulatorHandle } from '../../../src/simulator/server';
 import type { PlanSummary } from '../../../src/workflows/types';
-import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
+import { planRestoreInputOf, startActivitiesOnSim, type ActivitiesOnSim } from '../../support/activities-on-sim';
 
 /**
  * Every restore activity run twice in a row against the simulator through the real clients (STYLE rule 5):
  * a retry after an activity applied its change but failed to report it must leave the same cluster state.
  */
+let fx: ActivitiesOnSim;
 let sim: SimulatorHandle;
-let cd: ClusterDeps;
 let dir: string;
 let acts: RestoreActivities;
 const env = new MockActivityEnvironment();
@@ -23,25 +17,16 @@ const once = <T>(f: () => Promise<T>): Promise<T> => env.run(f) as Promise<T>;
 const twice = async <T>(f: () => Promise<T>): Promise<[T, T]> => [await once(f), await once(f)];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'brflow-twice-'));
-  await makeBackup(new LocalStorage(dir), { seed: 5, tables: 8, rows: 30, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false });
-  sim = await startSimulator({ stores: 3, scatterPolls: 1 });
-  const [host, port] = sim.tidb!.address.split(':') as [string, string];
-  cd = await connectClusterDeps({ pdEndpoints: sim.pdAddresses, tidb: { host, port: Number(port), statusAddress: sim.tidb!.statusAddress, user: 'root', password: '' } });
-  acts = createActivities(cd.deps);
+  fx = await startActivitiesOnSim('brflow-twice-', { seed: 5, tables: 8, rows: 30, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false });
+  ({ sim, dir, acts } = fx);
 });
 
 afterAll(async () => {
-  await cd?.close();
-  await sim?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 
 test('each activity applied twice leaves the state of applying it once, and every undo reaches normal', async () => {
-  const req = normalizeRestoreRequest({ storage: `local://${dir}`, filters: ['shop.documents'], mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1, batchFiles: 2 });
-  if (!('value' in req)) throw new Error(JSON.stringify(req));
-  const r = req.value;
-  const inputs = { storage: r.storage, filters: r.filters, caseSensitive: r.caseSensitive, batchFiles: r.batchFiles, mergeRegionSizeBytes: r.mergeRegionSizeBytes, mergeRegionKeyCount: r.mergeRegionKeyCount, tableGroupSize: r.tableGroupSize };
+  const inputs = planRestoreInputOf({ storage: `local://${dir}`, filters: ['shop.documents'], mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1, batchFiles: 2 });
 
   const [s1, s2] = await twice(() => acts.planRestore(inputs));
   expect(s2).toEqual(s1);
