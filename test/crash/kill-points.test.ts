@@ -206,7 +206,9 @@ const POINTS: KillPoint[] = [
     // a second (DATA_WORKER_TUNING), so with HOLD_MS the first range's `next` would show almost at once; 3 s leaves
     // a loaded machine's history polls (one BatchDownload per peer carries the whole range) time to see it.
     hold: rpcLatency('Download', 3000),
-    reached: (o) => completed(o, 'splitAndScatter') === 1 && inFlight(o, 'ingestBatch', batchIs(0)) && heartbeatNext(o) === 0,
+    // The first batch to ingest, whichever it is: batches start as their own group's tables exist
+    // (brflow-own-group-batches), and groups are created side by side, so it need not be batch 0.
+    reached: (o) => completed(o, 'splitAndScatter') === 1 && inFlight(o, 'ingestBatch') && heartbeatNext(o) === 0,
     outcome: 'done',
   },
   {
@@ -256,8 +258,13 @@ const POINTS: KillPoint[] = [
     // Two ticks renewed already and a third is in flight: the keeper runs as ticks (brflow-keeper-ticks).
     reached: (o) => completedBatches(o).length >= 1 && completed(o, 'keeper') >= 2 && inFlight(o, 'keeper', (i) => (i as { once?: boolean }).once === true),
     outcome: 'done',
-    // Long enough after the restart that the tick's retry (one heartbeat timeout) runs before the end.
-    slowFinish: rpcLatency('Download', 300),
+    // Long enough after the restart that the tick's retry (one heartbeat timeout) runs before the end, with
+    // ticks after it: a range is one BatchDownload per peer now and little ingest may be left, so the
+    // checksums at the end are slowed too.
+    slowFinish: (run) => {
+      rpcLatency('Download', 1000)(run);
+      rpcLatency('Coprocessor', 2500)(run);
+    },
     async verify(_run, atKill, after) {
       // The tick lost with the worker was retried on the new one and completed (never cancelled: the
       // workflow waits for a tick in flight before it undoes anything), and the ticks went on after it.

@@ -114,13 +114,14 @@ describe('meta reader', () => {
 
   describe('encrypted backups (newer BR --crypter.method)', () => {
     /** Encrypts the v2 fixture as BR does: backupmeta = IV ‖ ciphertext, metafiles ciphertext with the IV in the index. */
-    function encryptFixture(key: Uint8Array): void {
+    /** `iv` fixes the root's IV (a test whose outcome must not depend on chance); random otherwise. */
+    function encryptFixture(key: Uint8Array, iv?: Uint8Array): void {
       const cipher = cipherFromKey(key);
       const plainLeaf = readFileSync(join(v2, SCHEMA_FILE));
       const leaf = encryptCtr(cipher, plainLeaf);
       writeFileSync(join(v2, SCHEMA_FILE), leaf.data);
       const meta = { ...fixtureMeta(), schemaIndex: MetaFile.fromPartial({ metaFiles: [entry(SCHEMA_FILE, plainLeaf, leaf.iv)] }) };
-      const root = encryptCtr(cipher, BackupMeta.encode(meta).finish());
+      const root = encryptCtr(cipher, BackupMeta.encode(meta).finish(), iv);
       writeFileSync(join(v2, 'backupmeta'), Buffer.concat([root.iv, root.data]));
     }
 
@@ -166,8 +167,11 @@ describe('meta reader', () => {
     });
 
     test('with the wrong key it is BackupWrongKey naming where the key came from, not a garbage manifest', async () => {
-      encryptFixture(randomBytes(32));
-      const wrong = { ...cipherFromKey(randomBytes(32)), source: 'key file /etc/k (aes256-ctr)' };
+      // Derived keys and IV: this small a BackupMeta decrypted with random wrong keys now and then parses as a
+      // plausible one (protobuf skips what it does not know), so random keys would make the outcome chance.
+      const derived = (label: string, n: number) => createHash('sha512').update(label).digest().subarray(0, n);
+      encryptFixture(derived('right key', 32), derived('root iv', 16));
+      const wrong = { ...cipherFromKey(derived('wrong key', 32)), source: 'key file /etc/k (aes256-ctr)' };
       await expect(readManifest(storage(v2), { cipher: wrong })).rejects.toMatchObject({
         type: ErrorType.BackupWrongKey, message: expect.stringContaining('does not decrypt to a BackupMeta with key file /etc/k (aes256-ctr)'),
       });
