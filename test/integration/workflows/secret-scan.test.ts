@@ -143,4 +143,4 @@ test('no secret given to a restore reaches history, memo, search attributes, wor
 
   const all = seen.join('\n');
   for (const s of secrets) expect(all.includes(s) ? `${s} found` : 'absent').toBe('absent');
-}, 120_000);
+}, 300_000);
