@@ -7,6 +7,8 @@
  *   npm run bench -- --quick               smoke scale, results to $TMPDIR/brflow-bench-quick/
  *   npm run bench -- --only sst,checksum   a subset
  *   npm run bench -- --out DIR --strict
+ *
+ * A full-scale run into bench/results then re-renders README.md's benchmark table from them (readme-table.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -16,6 +18,7 @@ import type { Benchmark, BenchContext } from './benchmark';
 import { BENCHMARKS } from './benchmarks';
 import { memorySample } from './measure';
 import { parseBenchArgs, type BenchArgs } from './run-args';
+import { refreshesReadme, updateReadmeTable } from './readme-table';
 import { environment, formatCaseLine, writeResult, type BenchResult } from './result-file';
 
 /** Per-process limit; a bench that hangs is killed and recorded as an error instead of stalling CI. */
@@ -105,6 +108,10 @@ async function parent(args: BenchArgs): Promise<number> {
     ...(bad && !args.strict ? ['recorded; not a failure: use --strict to fail'] : []),
   ];
   console.log(`${selected.length - bad}/${selected.length} benchmarks met their targets${note.length ? ` (${note.join('; ')})` : ''}`);
+  if (refreshesReadme(args)) {
+    const changed = await updateReadmeTable();
+    console.log(`README.md benchmark table ${changed ? 'updated' : 'unchanged'} (npm run bench:table re-renders it)`);
+  }
   return args.strict && bad > 0 ? 1 : 0;
 }
 

@@ -10,6 +10,7 @@ import { freePort } from '../../src/local-stack/free-port';
 import { startTemporalDevServer, type TemporalDevServer } from '../../src/local-stack/temporal-dev-server';
 import { restoreWorkflow, type RestoreResult } from '../../src/workflows/restore';
 import type { RestoreProgress } from '../../src/workflows/types';
+import { CRASH_TIMINGS, crashRequest } from '../support/crash-request';
 import { CrashWorkerPool, type CrashWorker } from '../support/crash-worker';
 import { testTemporalAddress } from '../support/env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../support/sim-cluster';
@@ -38,24 +39,14 @@ function prng(seed: number): () => number {
   };
 }
 
-const TIMINGS = { keeperIntervalMs: 500, gcTtlSec: 60, pauseTtlSec: 60, heartbeatTimeoutMs: 2000, compensationMaxIntervalMs: 500, controlCallTimeoutMs: 3000 };
-
 let dir: string;
 let backupDir: string;
 let bundlePath: string;
 let tables: ManifestTable[];
 const pool = new CrashWorkerPool(2);
 
-const request = () => ({
-  storage: `local://${backupDir}`,
-  batchFiles: 4,
-  concurrency: 2,
-  rangesInFlight: 1,
-  tableGroupSize: 1,
-  mergeRegionSizeBytes: 1,
-  mergeRegionKeyCount: 1,
-  timings: TIMINGS,
-});
+/** Two batches side by side, so a kill often cuts more than one; TTLs of a minute (a test lasts less). */
+const request = () => crashRequest(backupDir, { concurrency: 2, timings: { ...CRASH_TIMINGS, gcTtlSec: 60, pauseTtlSec: 60 } });
 
 beforeAll(async () => {
   pool.warm();
@@ -172,43 +163,19 @@ test(`a seeded random series of worker kills (seed ${SEED}) ends restored`, asyn
   });
 }, 120_000);
 
-test('the Temporal server SIGKILLed during ingest and restarted on the same database: the restore goes on', async () => {
-  const dbFile = join(dir, 'temporal-restart.db');
+/**
+ * A restore on a Temporal dev server of its own (SQLite file `dbName`), caught during ingest: the server is
+ * SIGKILLed, with the worker at the same moment when `alsoWorker`, then restarted on the same database and
+ * port (the worker too); the restore must finish as if nothing happened.
+ */
+async function killServerDuringIngest(dbName: string, queuePrefix: string, alsoWorker: boolean): Promise<void> {
+  const dbFile = join(dir, dbName);
   const port = await freePort();
   let server = await startTemporalDevServer({ dbFile, port });
   try {
     await withCluster(async (c) => {
       c.sim.faults.addLatency({ rpc: 'Download', ms: 80 });
-      const taskQueue = `faults-server-${Date.now()}`;
-      const worker = await pool.start({ temporalAddress: server.address, taskQueue, target: c.target, bundlePath });
-      try {
-        const workflowId = `${taskQueue}-wf`;
-        await withClient(server.address, async (client) => {
-          const h = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [request()] });
-          await until('ingest started', () => ingesting(h));
-        });
-        await killServer(server);
-        await sleep(1000);
-        server = await startTemporalDevServer({ dbFile, port });
-        c.sim.faults.clear();
-        await withClient(server.address, (client) => expectRestored(c, client.workflow.getHandle(workflowId)));
-      } finally {
-        await worker.kill();
-      }
-    });
-  } finally {
-    await server.stop();
-  }
-}, 120_000);
-
-test('the Temporal server and the worker SIGKILLed together during ingest: both restarted, the restore goes on', async () => {
-  const dbFile = join(dir, 'temporal-both.db');
-  const port = await freePort();
-  let server = await startTemporalDevServer({ dbFile, port });
-  try {
-    await withCluster(async (c) => {
-      c.sim.faults.addLatency({ rpc: 'Download', ms: 80 });
-      const taskQueue = `faults-both-${Date.now()}`;
+      const taskQueue = `${queuePrefix}-${Date.now()}`;
       const start = { temporalAddress: server.address, taskQueue, target: c.target, bundlePath };
       let worker = await pool.start(start);
       try {
@@ -217,9 +184,15 @@ test('the Temporal server and the worker SIGKILLed together during ingest: both 
           const h = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [request()] });
           await until('ingest started', () => ingesting(h));
         });
-        await Promise.all([killServer(server), worker.kill()]);
+        if (alsoWorker) {
+          await Promise.all([killServer(server), worker.kill()]);
+        } else {
+          // The worker alone keeps polling a server that is gone for a moment.
+          await killServer(server);
+          await sleep(1000);
+        }
         server = await startTemporalDevServer({ dbFile, port });
-        worker = await pool.start(start);
+        if (alsoWorker) worker = await pool.start(start);
         c.sim.faults.clear();
         await withClient(server.address, (client) => expectRestored(c, client.workflow.getHandle(workflowId)));
       } finally {
@@ -229,7 +202,13 @@ test('the Temporal server and the worker SIGKILLed together during ingest: both 
   } finally {
     await server.stop();
   }
-}, 120_000);
+}
+
+test('the Temporal server SIGKILLed during ingest and restarted on the same database: the restore goes on', () =>
+  killServerDuringIngest('temporal-restart.db', 'faults-server', false), 120_000);
+
+test('the Temporal server and the worker SIGKILLed together during ingest: both restarted, the restore goes on', () =>
+  killServerDuringIngest('temporal-both.db', 'faults-both', true), 120_000);
 
 test('a TiKV store down for a while and a PD leader change inside a whole restore: restored', async () => {
   const address = testTemporalAddress();

@@ -8,7 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import { restoreWorkflow } from '../../src/workflows/restore';
 import { testTemporalAddress } from '../support/env';
 import { generateManifest } from '../support/worker-backup';
-import { FakeCluster, initialFakeState } from '../support/worker-fake-cluster';
+import { FakeCluster, initialFakeState, type FakeClusterState } from '../support/worker-fake-cluster';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../support/worker-harness';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -36,30 +36,72 @@ function completedIngests(events: HistoryEvent[]): { batchNo: number; atMs: numb
   return out;
 }
 
-test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is redone, the cut batch resumes after its finished files within one heartbeat timeout', async () => {
+/** A fake cluster, a Temporal client, and a restore worker in its own process serving a fresh task queue. */
+interface CrashRig {
+  cluster: FakeCluster;
+  client: Client;
+  taskQueue: string;
+  /** SIGKILLs the worker process; resolves once it is gone, with when the signal went out (ms since the epoch). */
+  killWorker(): Promise<number>;
+  /** In-process workers on the same queue, over the same cluster: the replacement that finishes the restore. */
+  startReplacement(): ReturnType<typeof startRestoreWorkers>;
+  /** Kills the worker process if still alive and closes both connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a crash test's pieces over `state`: the cluster file in a fresh folder, the workflow bundle written
+ * once for the child (bundling in it would cost seconds), the child worker ready before this resolves.
+ */
+async function startCrashRig(name: string, state: FakeClusterState): Promise<CrashRig> {
   const address = testTemporalAddress();
-  const dir = mkdtempSync(join(tmpdir(), 'brflow-crash-'));
+  const dir = mkdtempSync(join(tmpdir(), `brflow-${name}-`));
   const bundle = await bundleRestoreWorkflows();
   const bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
-  const state = initialFakeState(generateManifest({ dbs: 2, tablesPerDb: 2, filesPerTable: 8 }));
-  state.importDelayMs = 200;
   const cluster = FakeCluster.create(join(dir, 'cluster.json'), state);
-  const taskQueue = `crash-${Date.now()}`;
+  const taskQueue = `${name}-${Date.now()}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
-  let child: ChildProcess | undefined;
   const native = await connectWorkerConnection(address);
+  let child: ChildProcess | undefined;
+  const close = async (): Promise<void> => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await native.close();
+    await connection.close();
+  };
   try {
-    child = fork(join(__dirname, '../support/worker-process.ts'), [], {
+    const worker = fork(join(__dirname, '../support/worker-process.ts'), [], {
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, BRFLOW_TEST_TASK_QUEUE: taskQueue, BRFLOW_TEST_CLUSTER_FILE: cluster.file, BRFLOW_TEST_BUNDLE: bundlePath },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
+    child = worker;
     await new Promise<void>((resolve, reject) => {
-      child!.once('message', () => resolve());
-      child!.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
+      worker.once('message', () => resolve());
+      worker.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
     });
+    return {
+      cluster, client, taskQueue, close,
+      killWorker: async () => {
+        worker.kill('SIGKILL');
+        const at = Date.now();
+        await new Promise((r) => worker.once('exit', r));
+        return at;
+      },
+      startReplacement: () => startRestoreWorkers({ connection: native, taskQueue, deps: cluster.deps(), bundle }),
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is redone, the cut batch resumes after its finished files within one heartbeat timeout', async () => {
+  const state = initialFakeState(generateManifest({ dbs: 2, tablesPerDb: 2, filesPerTable: 8 }));
+  state.importDelayMs = 200;
+  const { cluster, client, taskQueue, killWorker, startReplacement, close } = await startCrashRig('crash', state);
+  try {
     const handle = await client.workflow.start(restoreWorkflow, {
       taskQueue,
       workflowId: `crash-${taskQueue}`,
@@ -77,13 +119,11 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
       if (before.length >= 2 && ingestedFiles >= before.length * 4 + 2) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    child.kill('SIGKILL');
-    const killedAtMs = Date.now();
-    await new Promise((r) => child!.once('exit', r));
+    const killedAtMs = await killWorker();
     const countsAtKill = Object.fromEntries(Object.entries(cluster.read().ingests).map(([k, v]) => [k, v.count]));
     expect(cluster.normality().importStores).toEqual(['1', '2', '3']);
 
-    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cluster.deps(), bundle });
+    const workers = await startReplacement();
     try {
       const result = await handle.result();
       expect(result.files).toBe(32);
@@ -108,38 +148,17 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
     expect(Object.values(s.ingests).every((f) => f.count >= 1)).toBe(true);
     expect(cluster.normality()).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: [], speedLimit: 0 });
   } finally {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    await native.close();
-    await connection.close();
+    await close();
   }
 });
 
 test('a worker SIGKILLed in the middle of big ranges: the retry resumes inside each range in flight, so at most a file per range in flight is ingested twice', async () => {
-  const address = testTemporalAddress();
-  const dir = mkdtempSync(join(tmpdir(), 'brflow-crash-ranges-'));
-  const bundle = await bundleRestoreWorkflows();
-  const bundlePath = join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
   // Two tables of 8 contiguous small files: the planner merges each table into ONE range of 8 files, and the
   // one batch imports both ranges at once. A file takes 500 ms.
   const state = initialFakeState(generateManifest({ dbs: 1, tablesPerDb: 2, filesPerTable: 8 }));
   state.importDelayMs = 500;
-  const cluster = FakeCluster.create(join(dir, 'cluster.json'), state);
-  const taskQueue = `crash-ranges-${Date.now()}`;
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  let child: ChildProcess | undefined;
-  const native = await connectWorkerConnection(address);
+  const { cluster, client, taskQueue, killWorker, startReplacement, close } = await startCrashRig('crash-ranges', state);
   try {
-    child = fork(join(__dirname, '../support/worker-process.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, BRFLOW_TEST_TASK_QUEUE: taskQueue, BRFLOW_TEST_CLUSTER_FILE: cluster.file, BRFLOW_TEST_BUNDLE: bundlePath },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      child!.once('message', () => resolve());
-      child!.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-    });
     const handle = await client.workflow.start(restoreWorkflow, {
       taskQueue,
       workflowId: `crash-ranges-${taskQueue}`,
@@ -151,12 +170,11 @@ test('a worker SIGKILLed in the middle of big ranges: the retry resumes inside e
       if (Object.keys(cluster.read().ingests).length >= 8) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await killWorker();
     const atKill = Object.keys(cluster.read().ingests).length;
     expect(atKill).toBeLessThan(16);
 
-    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cluster.deps(), bundle });
+    const workers = await startReplacement();
     try {
       expect((await handle.result()).files).toBe(16);
     } finally {
@@ -173,9 +191,7 @@ test('a worker SIGKILLed in the middle of big ranges: the retry resumes inside e
     expect(twice.length).toBeLessThan(atKill);
     expect(cluster.normality()).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: [], speedLimit: 0 });
   } finally {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    await native.close();
-    await connection.close();
+    await close();
   }
 });
 
@@ -186,11 +202,6 @@ function fileOrder(name: string): number {
 }
 
 test('a worker SIGKILLed during compensation: a new worker finishes the undo and the cluster ends normal', async () => {
-  const address = testTemporalAddress();
-  const dir = mkdtempSync(join(tmpdir(), 'brflow-crash-comp-'));
-  const bundle = await bundleRestoreWorkflows();
-  const bundlePath = join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
   const state = initialFakeState(generateManifest({ dbs: 1, tablesPerDb: 2, filesPerTable: 2 }));
   // The restore fails for good on one file; restoring the schedules then fails (transiently) long enough to
   // catch compensation in the middle.
@@ -198,22 +209,8 @@ test('a worker SIGKILLed during compensation: a new worker finishes the undo and
     { op: 'importFile', match: '_1_write', kind: 'permanent' },
     { op: 'restoreSchedules', kind: 'transient', times: 1000 },
   ];
-  const cluster = FakeCluster.create(join(dir, 'cluster.json'), state);
-  const taskQueue = `crash-comp-${Date.now()}`;
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  const native = await connectWorkerConnection(address);
-  let child: ChildProcess | undefined;
+  const { cluster, client, taskQueue, killWorker, startReplacement, close } = await startCrashRig('crash-comp', state);
   try {
-    child = fork(join(__dirname, '../support/worker-process.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, BRFLOW_TEST_TASK_QUEUE: taskQueue, BRFLOW_TEST_CLUSTER_FILE: cluster.file, BRFLOW_TEST_BUNDLE: bundlePath },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      child!.once('message', () => resolve());
-      child!.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-    });
     const handle = await client.workflow.start(restoreWorkflow, {
       taskQueue,
       workflowId: `crash-comp-${taskQueue}`,
@@ -226,14 +223,13 @@ test('a worker SIGKILLed during compensation: a new worker finishes the undo and
       if (f && (f.times ?? 0) < 995) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await killWorker();
     // Still not normal: the schedules undo has not succeeded yet.
     expect(cluster.normality().pausedSchedulers.length).toBeGreaterThan(0);
     cluster.update((s) => {
       s.faults = s.faults.filter((x) => x.op !== 'restoreSchedules');
     });
-    const workers = await startRestoreWorkers({ connection: native, taskQueue, deps: cluster.deps(), bundle });
+    const workers = await startReplacement();
     try {
       const err = await handle.result().catch((e: unknown) => e);
       expect(((err as WorkflowFailedError).cause as ActivityFailure).cause?.message).toMatch(/injected permanent fault/);
@@ -243,8 +239,6 @@ test('a worker SIGKILLed during compensation: a new worker finishes the undo and
     expect(cluster.normality()).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: [], speedLimit: 0 });
     expect((await handle.describe()).searchAttributes.BrRestorePhase).toEqual(['failed']);
   } finally {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    await native.close();
-    await connection.close();
+    await close();
   }
 });

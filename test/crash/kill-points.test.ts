@@ -16,6 +16,7 @@ import { restoreWorkflow, type RestoreResult } from '../../src/workflows/restore
 import type { PlanSummary } from '../../src/workflows/types';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../support/sim-cluster';
 import { batchFiles, completedBatches, observeRestore, recordsOf, type RestoreObservation } from '../support/crash-history';
+import { crashRequest } from '../support/crash-request';
 import { CrashWorkerPool, type CrashWorker } from '../support/crash-worker';
 import { testTemporalAddress } from '../support/env';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } from '../support/worker-harness';
@@ -35,18 +36,7 @@ import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers } 
  * runs in this process with no faults left.
  */
 
-/** Short deadlines so a call lost with the dead worker is retried within seconds (all are inputs). */
-const TIMINGS = {
-  keeperIntervalMs: 500,
-  // Far beyond a point's run time: an undo that never ran must show as a pause or safepoint still held,
-  // not be hidden by a TTL lapsing.
-  gcTtlSec: 300,
-  pauseTtlSec: 300,
-  heartbeatTimeoutMs: 2000,
-  compensationMaxIntervalMs: 500,
-  controlCallTimeoutMs: 3000,
-};
-/** Latency that holds a step in flight: well under every deadline above, well over the 100 ms poll. */
+/** Latency that holds a step in flight: well under every deadline of CRASH_TIMINGS, well over the 100 ms poll. */
 const HOLD_MS = 600;
 
 let bundle: WorkflowBundle;
@@ -58,22 +48,8 @@ let dir: string;
 let manifest: Manifest;
 const pool = new CrashWorkerPool(2);
 
-const request = () => ({
-  storage: `local://${dir}`,
-  filters: ['shop.*'],
-  batchFiles: 4,
-  // One batch at a time and one table per create-tables call: points such as "first batch" and "last
-  // batch" are then well defined.
-  concurrency: 1,
-  // One range at a time: "mid-way" (a range done and heartbeated, the batch not done) then lasts three
-  // range times, long enough to observe through the throttled heartbeat. (Ranges side by side are cut and
-  // resumed in test/crash/ingest-crash.test.ts.)
-  rangesInFlight: 1,
-  tableGroupSize: 1,
-  mergeRegionSizeBytes: 1,
-  mergeRegionKeyCount: 1,
-  timings: TIMINGS,
-});
+/** Every point restores shop.* in the crash tests' small steps (one batch, one range, one table at a time). */
+const request = () => crashRequest(dir, { filters: ['shop.*'] });
 
 beforeAll(async () => {
   pool.warm();

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -7,7 +7,7 @@ import { LocalStorage } from '../../../src/backup/local-storage';
 import { freePort } from '../../../src/local-stack/free-port';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
 import { testTemporalAddress } from '../../support/env';
-import { runCli } from '../../support/run-cli';
+import { runCli, startCliWorker } from '../../support/run-cli';
 
 /**
  * The operator's path end to end, as processes: `brflow worker` serving the simulator, `brflow restore`
@@ -15,7 +15,6 @@ import { runCli } from '../../support/run-cli';
  * `brflow:` line with exit 2, and SIGTERM draining the worker to a clean exit.
  */
 const root = join(__dirname, '../../..');
-const cli = join(root, 'src/cli/main.ts');
 
 const run = runCli;
 
@@ -38,22 +37,8 @@ test('brflow worker + brflow restore/status restore a backup; metrics are served
   const address = testTemporalAddress();
   const taskQueue = `cli-${Date.now()}`;
   const metricsPort = await freePort();
-  worker = spawn(process.execPath, ['--import', 'tsx', cli, 'worker'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: address,
-      BRFLOW_TASK_QUEUE: taskQueue,
-      BRFLOW_PD_ADDRESSES: sim.pdAddresses.join(','),
-      BRFLOW_TIDB_ADDRESS: sim.tidb!.address,
-      BRFLOW_TIDB_STATUS_ADDRESS: sim.tidb!.statusAddress,
-      BRFLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
-      BRFLOW_SHUTDOWN_GRACE_MS: '1000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let logs = '';
-  worker.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
+  const cliWorker = startCliWorker({ address, taskQueue, sim, env: { BRFLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` } });
+  worker = cliWorker.child;
 
   const inputFile = join(dir, 'input.json');
   // Two small tables keep the process test quick; short timings.
@@ -66,7 +51,7 @@ test('brflow worker + brflow restore/status restore a backup; metrics are served
   expect(r.stdout).toContain(workflowId);
   expect(r.stdout).toMatch(/restored 2 tables \(1 databases\)/);
   // Worker logs are pino JSON lines, Temporal's own included.
-  const firstLine = JSON.parse(logs.split('\n').find((l) => l.includes('brflow worker started'))!) as { msg: string; taskQueue: string };
+  const firstLine = JSON.parse(cliWorker.logs().split('\n').find((l) => l.includes('brflow worker started'))!) as { msg: string; taskQueue: string };
   expect(firstLine.taskQueue).toBe(taskQueue);
 
   const st = await run(['status', workflowId, '--json', '--address', address]);
@@ -111,7 +96,7 @@ test('brflow worker + brflow restore/status restore a backup; metrics are served
   expect(resumed.code).not.toBe(0);
   expect(resumed.stderr).toMatch(/Brflow:Resume:Refused|completed; there is nothing to resume/);
   // The worker put the janitor Schedule in place; run once by hand, it finds nothing to clean up.
-  expect(logs).toContain('janitor schedule in place');
+  expect(cliWorker.logs()).toContain('janitor schedule in place');
   const janitor = await run(['janitor', '--task-queue', taskQueue, '--address', address]);
   expect(janitor.code).toBe(0);
   expect(janitor.stdout).toBe('nothing to clean up\n');
@@ -123,7 +108,7 @@ test('brflow worker + brflow restore/status restore a backup; metrics are served
   worker.kill('SIGTERM');
   const code = await new Promise<number | null>((resolve) => worker!.once('exit', resolve));
   expect(code).toBe(0);
-  expect(logs).toContain('brflow worker stopped');
+  expect(cliWorker.logs()).toContain('brflow worker stopped');
 
   // With no worker left to answer the progress query, status still says what Temporal knows, and why no more.
   const fallback = await run(['status', workflowId, '--json', '--address', address]);

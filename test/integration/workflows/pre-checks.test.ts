@@ -5,10 +5,11 @@ import { createActivities } from '../../../src/activities';
 import type { ManifestTable } from '../../../src/backup/manifest';
 import type { PreCheckResult } from '../../../src/activities/safepoint';
 import { createTableSql } from '../../../src/plan/create-sql';
-import { ErrorType } from '../../../src/plan/error-types';
+import { ErrorType, type ErrorTypeName } from '../../../src/plan/error-types';
 import { normalizeRestoreRequest } from '../../../src/workflows/normalize-request';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { connectClusterDeps } from '../../../src/worker/cluster-deps';
+import type { SimulatorOptions } from '../../../src/simulator/server';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 
@@ -175,56 +176,75 @@ test('preCheck and createTables run twice: one TiFlash store keeps the 1-replica
   }
 });
 
-test('a table that exists with the backup\'s layout and holds rows is refused before anything changes (TableNotEmpty)', async () => {
-  await env.withCluster({ tiflashStores: 0 }, async (c, taskQueue) => {
-    // A first restore fills the tables; a second one of the same backup would ingest on top of them.
-    await restore(taskQueue, 'first');
+/** A restore the pre-check must refuse before it changes anything in the cluster. */
+interface RefusedByPreCheck {
+  title: string;
+  cluster: SimulatorOptions;
+  /** Workflow ID prefix of the refused restore. */
+  id: string;
+  /** Readies the target; returns the case's own checks that nothing changed, run after the refusal. */
+  arrange(c: SimCluster, taskQueue: string): Promise<() => Promise<void>>;
+  type: ErrorTypeName;
+  /** The failure's message: the exact text, or `expect.stringContaining(…)`. */
+  message: unknown;
+}
+
+const REFUSED_BY_PRE_CHECK: RefusedByPreCheck[] = [
+  {
+    title: 'a table that exists with the backup\'s layout and holds rows is refused before anything changes (TableNotEmpty)',
+    cluster: { tiflashStores: 0 },
+    id: 'again',
+    arrange: async (c, taskQueue) => {
+      // A first restore fills the tables; a second one of the same backup would ingest on top of them.
+      await restore(taskQueue, 'first');
+      const checksumsBefore = await restoredChecksums(c, restored);
+      // The data is as it was.
+      return async () => expect(await restoredChecksums(c, restored)).toEqual(checksumsBefore);
+    },
+    type: ErrorType.TableNotEmpty,
+    message: "3 table(s) to restore already exist with the backup's layout and hold rows: shop.customer, shop.event_log, shop.order; the cluster was not changed. Empty or drop them, exclude them with a filter, or restore into another cluster",
+  },
+  {
+    title: 'a target bootstrapped without new collations fails the pre-check with CollationMismatch before anything changes',
+    cluster: { tiflashStores: 0, tidb: { catalogOptions: { newCollationEnabled: false } } },
+    id: 'collation',
+    arrange: async (c) => {
+      expect(env.manifest.newCollationsEnabled).toBe('True');
+      // No database or table, no download ever.
+      return async () => {
+        expect(c.sim.tidbFront!.catalog.database('shop')).toBeUndefined();
+        expect(c.sim.state.counters().downloadsByStore).toEqual({});
+      };
+    },
+    type: ErrorType.CollationMismatch,
+    message: expect.stringContaining('the backup was taken with new_collations_enabled = True but the target TiDB has new_collation_enabled = False (mysql.tidb); the cluster was not changed'),
+  },
+];
+
+test.each(REFUSED_BY_PRE_CHECK.map((r) => [r.title, r] as const))('%s', async (_title, r) => {
+  await env.withCluster(r.cluster, async (c, taskQueue) => {
+    const unchanged = await r.arrange(c, taskQueue);
     const catalog = c.sim.tidbFront!.catalog;
     const jobsBefore = catalog.ddlJobs().length;
     const downloadsBefore = { ...c.sim.state.counters().downloadsByStore };
-    const checksumsBefore = await restoredChecksums(c, restored);
 
-    const err = await restore(taskQueue, 'again').catch((e: unknown) => e);
+    const err = await restore(taskQueue, r.id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const activity = (err as WorkflowFailedError).cause as ActivityFailure;
     expect(activity.activityType).toBe('preCheck');
     const root = activity.cause as ApplicationFailure;
-    expect(root.type).toBe(ErrorType.TableNotEmpty);
+    expect(root.type).toBe(r.type);
     expect(root.nonRetryable).toBe(true);
-    expect(root.message).toBe("3 table(s) to restore already exist with the backup's layout and hold rows: shop.customer, shop.event_log, shop.order; the cluster was not changed. Empty or drop them, exclude them with a filter, or restore into another cluster");
+    expect(root.message).toEqual(r.message);
 
-    // Nothing after the pre-check ran: no safepoint, DDL, download or mode change; the data is as it was.
-    const events = (await env.client.workflow.getHandle(`again-${taskQueue}`).fetchHistory()).events ?? [];
+    // Nothing after the pre-check ran: no safepoint, DDL, download or mode change.
+    const events = (await env.client.workflow.getHandle(`${r.id}-${taskQueue}`).fetchHistory()).events ?? [];
     const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n) => n !== undefined);
     // Taking the cluster lock (one restore per cluster) changes nothing in the cluster.
     expect(scheduled).toEqual(['requestClusterLock', 'planRestore', 'preCheck']);
     expect(catalog.ddlJobs()).toHaveLength(jobsBefore);
     expect(c.sim.state.counters().downloadsByStore).toEqual(downloadsBefore);
-    expect(await restoredChecksums(c, restored)).toEqual(checksumsBefore);
-    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
-  });
-});
-
-test('a target bootstrapped without new collations fails the pre-check with CollationMismatch before anything changes', async () => {
-  expect(env.manifest.newCollationsEnabled).toBe('True');
-  await env.withCluster({ tiflashStores: 0, tidb: { catalogOptions: { newCollationEnabled: false } } }, async (c, taskQueue) => {
-    const catalog = c.sim.tidbFront!.catalog;
-    const jobsBefore = catalog.ddlJobs().length;
-    const err = await restore(taskQueue, 'collation').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const activity = (err as WorkflowFailedError).cause as ActivityFailure;
-    expect(activity.activityType).toBe('preCheck');
-    const root = activity.cause as ApplicationFailure;
-    expect(root.type).toBe(ErrorType.CollationMismatch);
-    expect(root.nonRetryable).toBe(true);
-    expect(root.message).toContain('the backup was taken with new_collations_enabled = True but the target TiDB has new_collation_enabled = False (mysql.tidb); the cluster was not changed');
-
-    // Nothing after the pre-check ran: no safepoint, no database or table, no download; the cluster normal.
-    const events = (await env.client.workflow.getHandle(`collation-${taskQueue}`).fetchHistory()).events ?? [];
-    expect(events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n) => n !== undefined)).toEqual(['requestClusterLock', 'planRestore', 'preCheck']);
-    expect(catalog.database('shop')).toBeUndefined();
-    expect(catalog.ddlJobs()).toHaveLength(jobsBefore);
-    expect(c.sim.state.counters().downloadsByStore).toEqual({});
+    await unchanged();
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
   });
 });

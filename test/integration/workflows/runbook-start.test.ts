@@ -1,7 +1,6 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { makeBackup } from '../../../src/backup/generator/make-backup';
 import { openStorage } from '../../../src/backup/open-storage';
@@ -10,6 +9,7 @@ import type { S3Storage } from '../../../src/backup/s3-storage';
 import { ensureTool } from '../../../src/local-stack/tools';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { testS3Endpoint, testTemporalAddress } from '../../support/env';
+import { startCliWorker } from '../../support/run-cli';
 
 /**
  * The operator's runbook path, as the README gives it: a `brflow worker` process serving the cluster, and
@@ -17,8 +17,6 @@ import { testS3Endpoint, testTemporalAddress } from '../../support/env';
  * only the worker's environment holds. Asserts what an operator would check: the data (per-table checksums
  * read from the simulated TiKV regions equal backupmeta's), the cluster handed back, no secret in history.
  */
-const root = join(__dirname, '../../..');
-const cli = join(root, 'src/cli/main.ts');
 const run = promisify(execFile);
 
 let cluster: SimCluster;
@@ -48,19 +46,7 @@ test('the README runbook line (`temporal workflow start …`) restores an S3 bac
   (backup as Partial<S3Storage>).close?.();
 
   const taskQueue = `runbook-${Date.now()}`;
-  worker = spawn(process.execPath, ['--import', 'tsx', cli, 'worker'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: address,
-      BRFLOW_TASK_QUEUE: taskQueue,
-      BRFLOW_PD_ADDRESSES: cluster.sim.pdAddresses.join(','),
-      BRFLOW_TIDB_ADDRESS: cluster.sim.tidb!.address,
-      BRFLOW_TIDB_STATUS_ADDRESS: cluster.sim.tidb!.statusAddress,
-      BRFLOW_SHUTDOWN_GRACE_MS: '1000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  worker = startCliWorker({ address, taskQueue, sim: cluster.sim }).child;
 
   // The README's line, with this test's address, queue and storage; short timings so the test runs in seconds.
   const workflowId = `restore-nightly-${taskQueue}`;

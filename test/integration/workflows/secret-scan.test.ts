@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,15 +7,13 @@ import { makeBackup } from '../../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../../src/backup/local-storage';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
 import { testTemporalAddress } from '../../support/env';
-import { runCli } from '../../support/run-cli';
+import { runCli, startCliWorker } from '../../support/run-cli';
 
 /**
  * Issue 13 point 1: a secret given to a restore, by `brflow restore` or by `temporal workflow start` with the
  * Temporal client, appears nowhere but in the input event Temporal stores as given: not in any other history
  * event (every payload decoded), the memo, the search attributes, the worker's log, or `brflow list`/`status`.
  */
-const root = join(__dirname, '../../..');
-const cli = join(root, 'src/cli/main.ts');
 
 const run = (args: string[]) => runCli(args);
 
@@ -48,23 +46,9 @@ afterAll(async () => {
 test('no secret given to a restore reaches history, memo, search attributes, worker log, list or status', async () => {
   const address = testTemporalAddress();
   const taskQueue = `secret-${Date.now()}`;
-  worker = spawn(process.execPath, ['--import', 'tsx', cli, 'worker'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: address,
-      BRFLOW_TASK_QUEUE: taskQueue,
-      BRFLOW_PD_ADDRESSES: sim.pdAddresses.join(','),
-      BRFLOW_TIDB_ADDRESS: sim.tidb!.address,
-      BRFLOW_TIDB_STATUS_ADDRESS: sim.tidb!.statusAddress,
-      BRFLOW_LOG_LEVEL: 'debug',
-      BRFLOW_SHUTDOWN_GRACE_MS: '1000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let logs = '';
-  worker.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
-  worker.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
+  // Debug logging and stderr too: every line the worker writes is scanned for the secrets.
+  const cliWorker = startCliWorker({ address, taskQueue, sim, env: { BRFLOW_LOG_LEVEL: 'debug' }, captureStderr: true });
+  worker = cliWorker.child;
 
   const client = new Client({ connection: conn });
   const secret = (tag: string): string => `SEKRET${tag}${taskQueue.replace(/\D/g, '')}`;
@@ -138,8 +122,8 @@ test('no secret given to a restore reaches history, memo, search attributes, wor
 
   worker.kill('SIGTERM');
   await new Promise((resolve) => worker!.once('exit', resolve));
-  expect(logs).toContain('brflow worker started');
-  seen.push(logs);
+  expect(cliWorker.logs()).toContain('brflow worker started');
+  seen.push(cliWorker.logs());
 
   const all = seen.join('\n');
   for (const s of secrets) expect(all.includes(s) ? `${s} found` : 'absent').toBe('absent');
