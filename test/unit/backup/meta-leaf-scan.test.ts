@@ -37,6 +37,18 @@ describe('scanLeafDataFiles', () => {
     expect(startKeys).toEqual(files.map((f) => f.startKey.toString('hex')));
   });
 
+  it('writes every 64-bit value exactly (random values of every varint length)', () => {
+    let x = 0x9e3779b97f4a7c15n;
+    const values: bigint[] = [];
+    for (let i = 0; i < 640; i++) {
+      x = (x * 6364136223846793005n + 1442695040888963407n) & U64_MAX;
+      values.push(x >> BigInt(i % 64)); // shifted so that short varints come up too
+    }
+    const files = values.map((v, i) => file({ name: `${i}.sst`, crc64xor: v, endVersion: U64_MAX - v }));
+    const got = scanFiles(MetaFile.encode(MetaFile.fromPartial({ dataFiles: files })).finish()).files;
+    expect(got.map((f) => [f.crc64xor, f.endVersion])).toEqual(values.map((v) => [v.toString(), (U64_MAX - v).toString()]));
+  });
+
   it('skips unknown fields and known fields of another wire type, as the generated decoder does', () => {
     const w = new BinaryWriter();
     const inner = new BinaryWriter();
