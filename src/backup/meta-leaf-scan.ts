@@ -131,7 +131,9 @@ function decimalOf(hi: number, lo: number): string {
     lower -= carry * 1e8;
     upper = upper * 0x10000 + carry;
   }
-  return upper === 0 ? String(lower) : String(upper) + String(lower).padStart(8, '0');
+  if (upper === 0) return String(lower);
+  // join, not +: a + of 13 or more characters makes a two-part cons string, and these stay for the whole restore.
+  return [String(upper), String(lower).padStart(8, '0')].join('');
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -172,6 +174,10 @@ export function hasMetaFileEntries(bytes: Uint8Array, where: string): boolean {
  */
 export function scanLeafDataFiles(bytes: Uint8Array, where: string, visit: (file: BackupFile, startKey: Uint8Array) => void): void {
   const buf = asBuffer(bytes);
+  // Every file of a backup has the same end version (the backup TS) and one of two CFs: one string each,
+  // shared, rather than 100,000 equal copies held for the whole restore.
+  let lastStartVersion = '0';
+  let lastEndVersion = '0';
   forEachEntry(buf, where, META_FILE_FIELD.dataFiles, (start, end) => {
     const r = new WireReader(buf, start, end);
     let name = '';
@@ -205,12 +211,15 @@ export function scanLeafDataFiles(bytes: Uint8Array, where: string, visit: (file
         default: r.skip(wire);
       }
     }
-    if (cf !== 'default' && cf !== 'write') {
-      throw corrupt(`data file ${JSON.stringify(name)} in ${where} has column family ${JSON.stringify(cf)}; expected "default" or "write"`);
-    }
+    // The literals, not the decoded copies: equal text, one string shared by every file.
+    const family: BackupFile['cf'] = cf === 'write' ? 'write' : cf === 'default' ? 'default' : badFamily(name, cf, where);
+    if (startVersion === lastStartVersion) startVersion = lastStartVersion;
+    else lastStartVersion = startVersion;
+    if (endVersion === lastEndVersion) endVersion = lastEndVersion;
+    else lastEndVersion = endVersion;
     // Same fields in the same order as toBackupFile (meta-decode.ts), so both kinds of leaf give one object shape.
     const file: BackupFile = {
-      name, sha256, startKey: hex(buf, startKey), endKey, startVersion, endVersion, crc64xor, totalKvs, totalBytes, cf, size,
+      name, sha256, startKey: hex(buf, startKey), endKey, startVersion, endVersion, crc64xor, totalKvs, totalBytes, cf: family, size,
     };
     if (cipherIv !== '') file.cipherIv = cipherIv;
     visit(file, buf.subarray(startKey[0], startKey[1]));
@@ -245,6 +254,10 @@ export function scanLeafSchemas(bytes: Uint8Array, where: string, visit: (schema
 export function scanLeafDdls(bytes: Uint8Array, where: string, visit: (job: Uint8Array) => void): void {
   const buf = asBuffer(bytes);
   forEachEntry(buf, where, META_FILE_FIELD.ddls, (start, end) => visit(buf.subarray(start, end)));
+}
+
+function badFamily(name: string, cf: string, where: string): never {
+  throw corrupt(`data file ${JSON.stringify(name)} in ${where} has column family ${JSON.stringify(cf)}; expected "default" or "write"`);
 }
 
 function utf8(buf: Buffer, [start, end]: [number, number]): string {
