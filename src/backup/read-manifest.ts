@@ -89,8 +89,8 @@ export async function readManifest(storage: BackupStorage, opts: ReadManifestOpt
     await walkMetaLeaves(meta.rawRangeIndex, tracked, () => undefined);
     await walkMetaLeaves(meta.ddlIndexes, tracked, (leaf) => {
       if ('decoded' in leaf) ddls.push(...leaf.decoded.ddls);
-      // The views die with the leaf: copy each job's bytes (small next to files and schemas).
-      else scanLeafDdls(leaf.bytes, leaf.where, (job) => ddls.push(job.slice()));
+      // Copied (Buffer slice would be a view keeping the whole leaf alive); small next to files and schemas.
+      else scanLeafDdls(leaf.bytes, leaf.where, (job) => ddls.push(Uint8Array.from(job)));
     });
   } else {
     meta.files.forEach(addDecodedFile);
