@@ -4,6 +4,7 @@ import { CIPHER_IV_LENGTH, CIPHER_KEY_OPTION, decryptCtr, type BackupCipher } fr
 import {
   BACKUP_META_NAME, META_V1, META_V2, decodeBackupMeta, decodeMetaFile, isPlausibleBackupMeta, joinDdlEntries,
 } from './meta-decode';
+import { hasMetaFileEntries } from './meta-leaf-scan';
 import { sniffUnreadableMeta } from './meta-sniff';
 import { sha256Hex } from './sha256-hex';
 import type { BackupStorage } from './storage';
@@ -105,6 +106,24 @@ export async function walkMetaFile(
 
 /** The loader meta-reader uses: storage + optional key; checks size and SHA-256 of the plaintext. */
 export function storageMetaFileLoader(storage: BackupStorage, opts: MetaReadOptions = {}): MetaFileLoader {
+  const loadBytes = storageMetaBytesLoader(storage, opts);
+  return async (entry) => {
+    const { bytes, where } = await loadBytes(entry);
+    return decodeMetaFile(bytes, where);
+  };
+}
+
+/** A metafile's checked plaintext, and how errors about it name it. */
+export interface MetaFileBytes {
+  bytes: Uint8Array;
+  where: string;
+}
+
+/** Loads one metafile named by an index entry: read, decrypt if it has an IV, check size and SHA-256; not decoded. */
+export type MetaBytesLoader = (entry: File) => Promise<MetaFileBytes>;
+
+/** storageMetaFileLoader without the decoding, for readers that stream a leaf (meta-leaf-scan.ts). */
+export function storageMetaBytesLoader(storage: BackupStorage, opts: MetaReadOptions = {}): MetaBytesLoader {
   return async (entry) => {
     const where = `metafile ${entry.name} at ${storage.description}`;
     let bytes = await storage.read(entry.name);
@@ -127,8 +146,44 @@ export function storageMetaFileLoader(storage: BackupStorage, opts: MetaReadOpti
         `${where} has SHA-256 ${actual} but backupmeta records ${expected}` +
         (entry.cipherIv.length > 0 ? ': the key is wrong or the file is corrupt' : ': the file is corrupt or replaced'));
     }
-    return decodeMetaFile(bytes, where);
+    return { bytes, where };
   };
+}
+
+/**
+ * A leaf of a meta v2 index tree: the MetaFile embedded in backupmeta when the tree is that one node (already
+ * decoded), or a loaded metafile's checked bytes, left for the caller to stream.
+ */
+export type MetaLeaf = { decoded: MetaFile } | MetaFileBytes;
+
+/**
+ * walkMetaFile over bytes: inner nodes (small: index entries) are decoded, leaves are handed over undecoded,
+ * one at a time, so a reader can stream them and drop each before the next is read.
+ */
+export async function walkMetaLeaves(
+  root: MetaFile | undefined, load: MetaBytesLoader, visit: (leaf: MetaLeaf) => void | Promise<void>,
+): Promise<void> {
+  if (!root) return;
+  if (root.metaFiles.length === 0) {
+    await visit({ decoded: root });
+    return;
+  }
+  const seen = new Set<string>();
+  const walk = async (entries: readonly File[], depth: number): Promise<void> => {
+    if (depth >= MAX_METAFILE_DEPTH) {
+      throw new BrflowError(ErrorType.BackupMetaCorrupt, `metafile index is deeper than ${MAX_METAFILE_DEPTH} levels`);
+    }
+    for (const entry of entries) {
+      if (seen.has(entry.name)) {
+        throw new BrflowError(ErrorType.BackupMetaCorrupt, `metafile ${entry.name} is referenced twice in the index`);
+      }
+      seen.add(entry.name);
+      const leaf = await load(entry);
+      if (hasMetaFileEntries(leaf.bytes, leaf.where)) await walk(decodeMetaFile(leaf.bytes, leaf.where).metaFiles, depth + 1);
+      else await visit(leaf);
+    }
+  };
+  await walk(root.metaFiles, 0);
 }
 
 /** Everything a backup's metadata lists, gathered from v1 inline fields or v2 index trees. */

@@ -1,7 +1,10 @@
 import { decodeTableId } from '../plan/keys';
+import type { DBInfo } from '../plan/table-info';
+import type { File, Schema } from '../proto/brpb';
 import type { BackupFile, Manifest, ManifestDatabase, ManifestTable } from './manifest';
-import { decodePolicies, decodeSchema, parseDdlJobs, toBackupFile, META_V2 } from './meta-decode';
-import { readMetaContents, readRootMeta, storageMetaFileLoader, type MetaReadOptions } from './meta-reader';
+import { decodePolicies, decodeSchema, joinDdlEntries, parseDdlJobs, toBackupFile, META_V2 } from './meta-decode';
+import { scanLeafDataFiles, scanLeafDdls, scanLeafSchemas, type LeafSchema } from './meta-leaf-scan';
+import { readRootMeta, storageMetaBytesLoader, walkMetaLeaves, type MetaBytesLoader, type MetaReadOptions } from './meta-reader';
 import type { BackupStorage } from './storage';
 
 export type ReadManifestOptions = MetaReadOptions;
@@ -22,19 +25,24 @@ const SYSTEM_DB = /^(mysql|__tidb_br_temporary_mysql)$/i;
 export async function readManifest(storage: BackupStorage, opts: ReadManifestOptions = {}): Promise<Manifest> {
   const { meta, encrypted } = await readRootMeta(storage, opts);
   const where = `the backup at ${storage.description}`;
-  // Each file becomes plain Manifest data (and its owner's table ID) as its metafile leaf is decoded.
-  const contents = await readMetaContents(meta, storageMetaFileLoader(storage, opts), (file) => ({
-    file: toBackupFile(file, where),
-    tableId: decodeTableId(file.startKey),
-  }));
+  const v2 = meta.version === META_V2;
+  const load = storageMetaBytesLoader(storage, opts);
+  let encryptedMetafiles = false;
+  const tracked: MetaBytesLoader = (entry) => {
+    if (entry.cipherIv.length > 0) encryptedMetafiles = true;
+    return load(entry);
+  };
 
+  // Schemas first, so each data file goes straight to its owner as it is decoded: no list of all files waits
+  // for the tables. Each leaf is streamed (meta-leaf-scan.ts) and is garbage before the next one is read.
   const databases = new Map<number, ManifestDatabase>();
   const tables: ManifestTable[] = [];
   const byPhysicalId = new Map<string, ManifestTable>();
-  for (const schema of contents.schemas) {
-    const { db, table } = decodeSchema(schema, where);
+  const dbCache = new Map<string, DBInfo>();
+  const addSchema = (schema: LeafSchema): void => {
+    const { db, table } = decodeSchema(schema, where, dbCache);
     if (!databases.has(db.id)) databases.set(db.id, { id: db.id, name: db.db_name.O, info: db });
-    if (!table) continue;
+    if (!table) return;
     const physicalIds = [table.id, ...(table.partition?.definitions ?? []).map((d) => d.id)];
     const entry: ManifestTable = {
       db: db.db_name.O,
@@ -42,9 +50,9 @@ export async function readManifest(storage: BackupStorage, opts: ReadManifestOpt
       id: table.id,
       name: table.name.O,
       info: table,
-      crc64xor: schema.crc64xor.toString(),
-      totalKvs: schema.totalKvs.toString(),
-      totalBytes: schema.totalBytes.toString(),
+      crc64xor: schema.crc64xor,
+      totalKvs: schema.totalKvs,
+      totalBytes: schema.totalBytes,
       tiflashReplicas: schema.tiflashReplicas,
       physicalIds,
       files: [],
@@ -52,16 +60,44 @@ export async function readManifest(storage: BackupStorage, opts: ReadManifestOpt
     };
     tables.push(entry);
     for (const id of physicalIds) byPhysicalId.set(String(id), entry);
+  };
+  if (v2) {
+    await walkMetaLeaves(meta.schemaIndex, tracked, (leaf) => {
+      if ('decoded' in leaf) for (const s of leaf.decoded.schemas) addSchema(leafSchemaOf(s));
+      else scanLeafSchemas(leaf.bytes, leaf.where, addSchema);
+    });
+  } else {
+    for (const s of meta.schemas) addSchema(leafSchemaOf(s));
   }
 
   const orphanFiles: BackupFile[] = [];
-  for (const { file: f, tableId } of contents.dataFiles) {
+  let encryptedFiles = false;
+  const addFile = (file: BackupFile, startKey: Uint8Array): void => {
+    if (file.cipherIv !== undefined) encryptedFiles = true;
+    const tableId = decodeTableId(startKey);
     const owner = tableId === undefined ? undefined : byPhysicalId.get(tableId.toString());
-    (owner ? owner.files : orphanFiles).push(f);
+    (owner ? owner.files : orphanFiles).push(file);
+  };
+  const addDecodedFile = (f: File): void => addFile(toBackupFile(f, where), f.startKey);
+  const ddls: Uint8Array[] = [];
+  if (v2) {
+    await walkMetaLeaves(meta.fileIndex, tracked, (leaf) => {
+      if ('decoded' in leaf) leaf.decoded.dataFiles.forEach(addDecodedFile);
+      else scanLeafDataFiles(leaf.bytes, leaf.where, addFile);
+    });
+    // Raw ranges are not restored by a transactional restore; their metafiles are still read and checked.
+    await walkMetaLeaves(meta.rawRangeIndex, tracked, () => undefined);
+    await walkMetaLeaves(meta.ddlIndexes, tracked, (leaf) => {
+      if ('decoded' in leaf) ddls.push(...leaf.decoded.ddls);
+      // Copied (Buffer slice would be a view keeping the whole leaf alive); small next to files and schemas.
+      else scanLeafDdls(leaf.bytes, leaf.where, (job) => ddls.push(Uint8Array.from(job)));
+    });
+  } else {
+    meta.files.forEach(addDecodedFile);
   }
 
   return {
-    metaVersion: meta.version === META_V2 ? 2 : 1,
+    metaVersion: v2 ? 2 : 1,
     clusterId: meta.clusterId.toString(),
     clusterVersion: meta.clusterVersion,
     brVersion: meta.brVersion,
@@ -70,11 +106,19 @@ export async function readManifest(storage: BackupStorage, opts: ReadManifestOpt
     isRawKv: meta.isRawKv,
     apiVersion: meta.apiVersion,
     newCollationsEnabled: meta.newCollationsEnabled,
-    encrypted: encrypted || contents.encryptedMetafiles || contents.dataFiles.some((d) => d.file.cipherIv !== undefined),
+    encrypted: encrypted || encryptedMetafiles || encryptedFiles,
     databases: [...databases.values()],
     tables,
     orphanFiles,
-    ddlJobs: parseDdlJobs(contents.ddlsJson, where),
+    ddlJobs: parseDdlJobs(v2 ? joinDdlEntries(ddls) : new TextDecoder().decode(meta.ddls), where),
     ...(meta.policies.length > 0 ? { placementPolicies: decodePolicies(meta.policies, where) } : {}),
+  };
+}
+
+/** A decoded Schema message (v1, or a root that is its own leaf) in the streamed leaf's form. */
+function leafSchemaOf(s: Schema): LeafSchema {
+  return {
+    db: s.db, table: s.table, crc64xor: s.crc64xor.toString(), totalKvs: s.totalKvs.toString(), totalBytes: s.totalBytes.toString(),
+    tiflashReplicas: s.tiflashReplicas,
   };
 }

@@ -1,4 +1,4 @@
-import { decodeInt64Cmp, decodeTableId, fromHex, INDEX_SEP, RECORD_PREFIX_LEN, TABLE_PREFIX_LEN } from './keys';
+import { hexTableIdDigits, INDEX_SEP, RECORD_PREFIX_LEN, TABLE_PREFIX_LEN, toHex } from './keys';
 import type { FileRange } from './ranges';
 
 /** TiKV's default region split size, which BR merges small ranges up to (pkg/restore/merge.go). 96 MiB. */
@@ -21,17 +21,6 @@ export interface MergeStat {
   /** Ranges before merging: max(write, default) file count, as BR counts regions. */
   totalRegions: number;
   mergedRegions: number;
-}
-
-/** Which key space a range start is in: the table's rows, or one index. */
-function keySpace(startHex: string): { table: bigint | undefined; index: bigint | 'record' | undefined } {
-  const k = fromHex(startHex);
-  const table = decodeTableId(k);
-  if (table === undefined || k.length < RECORD_PREFIX_LEN) return { table, index: undefined };
-  if (k[TABLE_PREFIX_LEN] === INDEX_SEP[0] && k[TABLE_PREFIX_LEN + 1] === INDEX_SEP[1]) {
-    return { table, index: k.length >= RECORD_PREFIX_LEN + 8 ? decodeInt64Cmp(k, RECORD_PREFIX_LEN) : undefined };
-  }
-  return { table, index: 'record' };
 }
 
 /**
@@ -82,9 +71,19 @@ export function mergeFileRanges(ranges: readonly FileRange[], opts: MergeOptions
   };
 }
 
-/** "table/record" or "table/index id" of a range start; undefined when it is not a row or index key. */
+/** "_i" in hex. */
+const INDEX_SEP_HEX = toHex(INDEX_SEP);
+
+/**
+ * "table/record" or "table/i<index>" of a range start (table and index ID as their i64cmp hex digits: only
+ * equality matters); undefined when it is not a row or index key. Read from the hex: no bytes or BigInt per range.
+ */
 function keySpaceId(startHex: string): string | undefined {
-  const s = keySpace(startHex);
-  if (s.table === undefined || s.index === undefined) return undefined;
-  return `${s.table}/${s.index}`;
+  const table = hexTableIdDigits(startHex);
+  if (table === undefined || startHex.length < RECORD_PREFIX_LEN * 2) return undefined;
+  const sep = startHex.slice(TABLE_PREFIX_LEN * 2, RECORD_PREFIX_LEN * 2).toLowerCase();
+  if (sep === INDEX_SEP_HEX) {
+    return startHex.length >= (RECORD_PREFIX_LEN + 8) * 2 ? `${table}/i${startHex.slice(RECORD_PREFIX_LEN * 2, (RECORD_PREFIX_LEN + 8) * 2).toLowerCase()}` : undefined;
+  }
+  return `${table}/record`;
 }

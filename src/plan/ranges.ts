@@ -1,6 +1,6 @@
 import type { BackupFile } from '../backup/manifest';
 import { BrflowError, ErrorType } from './error-types';
-import { decodeTableId, fromHex } from './keys';
+import { hexTableIdDigits, TABLE_ID_ZERO_DIGITS } from './keys';
 import { compareHexKeys, rewriteRawEndKey, rewriteRawKey, type TableRewrite } from './rewrite-rules';
 
 /**
@@ -37,8 +37,9 @@ function endBefore(end: string, nextStart: string): boolean {
   return end !== '' && compareHexKeys(end, nextStart) <= 0;
 }
 
-function tableIdOf(hex: string): bigint | undefined {
-  return hex === '' ? undefined : decodeTableId(fromHex(hex));
+/** The table ID of a key as hexTableIdDigits gives it (equality is all grouping needs); "" = unbounded = none. */
+function tableIdOf(hex: string): string | undefined {
+  return hex === '' ? undefined : hexTableIdDigits(hex);
 }
 
 /**
@@ -55,7 +56,7 @@ export function groupFileRanges(files: readonly BackupFile[]): FileRange[] {
     }
     const startId = tableIdOf(f.startKey);
     const endId = tableIdOf(f.endKey);
-    if (startId === undefined || startId === 0n || (endId !== undefined && endId !== startId)) {
+    if (startId === undefined || startId === TABLE_ID_ZERO_DIGITS || (endId !== undefined && endId !== startId)) {
       throw new BrflowError(
         ErrorType.BackupMetaCorrupt,
         `backup file ${f.name} spans keys of different tables (start ${f.startKey.slice(0, 40)}, end ${f.endKey.slice(0, 40)}); BR restores files of one physical table only`,

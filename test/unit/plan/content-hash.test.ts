@@ -52,4 +52,18 @@ describe('streamed hashing', () => {
     };
     expect(contentHash(v)).toBe(fnv1a64(canonicalJson(v)));
   });
+
+  it('agrees with canonicalJson on many shapes sharing a first key, repeated shapes, and strings JSON must escape', () => {
+    // 40 shapes starting with "id" (past the per-first-key cache), each seen three times, key order varying.
+    const objects = Array.from({ length: 120 }, (_, i) => {
+      const n = i % 40;
+      const o: Record<string, unknown> = { id: n };
+      for (let k = n; k >= 0; k--) o[`k${k}`] = k % 3 === 0 ? `v${k}` : k;
+      return o;
+    });
+    const strings = ['plain', 'quote " here', 'back \\ slash', 'tab\tnew\nline\u0001', 'lone \ud800 high', 'lone \udc00 low', 'pair 🤦', '\u2028\u2029', 'del \u007f'];
+    const v = { objects, strings, nums: [0, -0, 1.5, -2e-7, 1e21, NaN, Infinity, -Infinity], bools: [true, false], nested: { b: { d: [{ y: 1, x: 2 }], c: null }, a: '' } };
+    expect(contentHash(v)).toBe(fnv1a64(canonicalJson(v)));
+    expect(contentHash(v)).toBe(contentHash(JSON.parse(JSON.stringify(v)) as unknown));
+  });
 });

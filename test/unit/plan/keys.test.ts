@@ -1,6 +1,6 @@
 import {
   appendTs, decodeBytes, decodeInt64Cmp, decodeMvccKey, decodeTableId, encodeBytes, encodeInt64Cmp, encodeKeyPrefix,
-  fromHex, recordKey, recordPrefix, startsWith, tablePrefix, toHex,
+  concatBytes, fromHex, hexTableIdDigits, recordKey, recordPrefix, startsWith, TABLE_ID_ZERO_DIGITS, tablePrefix, toHex,
 } from '../../../src/plan/keys';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -64,5 +64,25 @@ describe('toHex / fromHex', () => {
 
   it.each(['abc', 'zz', '0g', 'é0', '-1'])('refuses %j, naming it', (bad) => {
     expect(() => fromHex(bad)).toThrow(`not a hex string: ${bad}`);
+  });
+});
+
+describe('hexTableIdDigits', () => {
+  it('names the table ID decodeTableId decodes: equal digits exactly for equal IDs, upper-case hex included', () => {
+    const ids = [0n, 1n, 42n, 255n, 256n, (1n << 40n) + 7n, -1n, -(1n << 62n), (1n << 63n) - 1n];
+    const digits = ids.map((id) => hexTableIdDigits(toHex(recordPrefix(id))));
+    expect(new Set(digits).size).toBe(ids.length);
+    ids.forEach((id, i) => {
+      const key = toHex(concatBytes(tablePrefix(id), new Uint8Array([0x5f, 0x69, 1, 2])));
+      expect(decodeTableId(fromHex(key))).toBe(id);
+      expect(hexTableIdDigits(key)).toBe(digits[i]);
+      expect(hexTableIdDigits(key.toUpperCase())).toBe(digits[i]);
+    });
+    expect(hexTableIdDigits(toHex(tablePrefix(0n)))).toBe(TABLE_ID_ZERO_DIGITS);
+  });
+
+  it('is undefined for keys that are no table key and throws like fromHex on text that is not hex', () => {
+    for (const k of ['', '74', '7480000000000000', '6d' + '00'.repeat(10)]) expect(hexTableIdDigits(k)).toBeUndefined();
+    for (const bad of ['7', '74zz000000000000000000', '74 80']) expect(() => hexTableIdDigits(bad)).toThrow('not a hex string');
   });
 });
