@@ -1,6 +1,7 @@
 import { createConnection, format, type Connection } from 'mysql2/promise';
 import type { DdlJob } from '../backup/manifest';
 import type { ExistingTable } from '../plan/clustered-index-check';
+import { mergePlaceholderDrops } from '../plan/placeholder-drops';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import type { TableInfo } from '../plan/table-info';
 import { publicIndexes } from '../plan/table-info-read';
@@ -269,6 +270,7 @@ export class TidbClient {
    * session pool, each session staying in its database (no USE per table); then the statements after CREATE
    * (placeholder drops and the like) and `finish` (auto ID rebases, constraints) run per table; last, one
    * information_schema read and one status request (`/schema?table_ids=`) read every table back for the ID checks.
+   * A new table's placeholder drops go out as one ALTER (plan/placeholder-drops.ts: one DDL job, not one per gap).
    * CREATEs go first, all together, because TiDB v8 (`tidb_enable_fast_create_table`) merges CREATE TABLEs that
    * arrive at once for one schema into one DDL job, while an ALTER is a job of its own whichever way it is sent:
    * a session busy with a slow ALTER would leave fewer CREATEs to merge. A table left between the two steps by
@@ -288,7 +290,7 @@ export class TidbClient {
       if (outcomes[i] === 'created' && t.statements.length > 1) {
         const name = `${t.db}.${t.table}`;
         await this.sessions.withSession(async (s) => {
-          for (const sql of t.statements.slice(1)) await s.query(sql, { call: `finish creating table ${name}`, idempotent: false, db: t.db });
+          for (const sql of mergePlaceholderDrops(t.statements.slice(1))) await s.query(sql, { call: `finish creating table ${name}`, idempotent: false, db: t.db });
         });
       }
       await opts.finish?.(t, i);
