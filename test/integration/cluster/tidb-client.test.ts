@@ -195,6 +195,22 @@ describe('TidbClient against the simulated TiDB front over real sockets', () => 
     expect(front.catalog.ddlJobs()).toHaveLength(jobs);
   });
 
+  it('a copy TiDB refuses is made from its own statements; one that took effect although its answer was lost is adopted', async () => {
+    await client.close();
+    client = new TidbClient({ ...cfg, sessions: 2 });
+    await client.createDatabases(['CREATE DATABASE shop']);
+    const planned = (table: string) => ({ ...ordersAs(table), statements: ordersAs(table).statements.map((sql) => sql.replace('CREATE TABLE IF NOT EXISTS', 'CREATE TABLE')) });
+    const group = ['orders_0', 'orders_1', 'orders_2'].map(planned);
+    front.faults.failDdl(/^CREATE TABLE `orders_1` LIKE/, { error: { errno: 8200, message: 'injected: LIKE refused' } });
+    front.faults.failDdl(/^CREATE TABLE `orders_2` LIKE/, { when: 'after' });
+    const created = await client.createTables(group);
+    expect(created.map((c) => c.outcome)).toEqual(['created', 'created', 'existed']);
+    for (const t of group) expect((front.catalog.table('shop', t.table) as TableInfo).cols.map((c) => [c.name.O, c.id])).toEqual([['id', 1], ['c', 3], ['d', 4]]);
+    expect(front.faults.hits).toEqual(['CREATE TABLE `orders_1` LIKE `orders_0`', 'CREATE TABLE `orders_2` LIKE `orders_0`']);
+    // orders_1 went its own way: CREATE and DROP of its placeholder.
+    expect(front.catalog.ddlJobs().filter((j) => j.tableName === 'orders_1').map((j) => j.query.split('\n')[0])).toEqual(['CREATE TABLE `orders_1` (', 'ALTER TABLE `orders_1` DROP COLUMN `__brflow_placeholder_2`']);
+  });
+
   it('refuses a group holding a table that exists with another layout, and leaves that table alone', async () => {
     await client.close();
     client = new TidbClient({ ...cfg, sessions: 3 });
