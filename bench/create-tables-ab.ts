@@ -6,7 +6,8 @@
  *
  *   node --import tsx bench/create-tables-ab.ts --tables 400 --arms s16,s32,s64 --rounds 2 [--gaps] [--preload 3000]
  *
- * An arm is `s<sessions>`, optionally `+<flag>` for the variants this probe knows (see ARM_FLAGS).
+ * An arm is `s<sessions>`, optionally followed by `g<groups>`: table groups created at a time (the workflow's
+ * ddlConcurrency, default 4).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     storage, filters: [], caseSensitive: false, batchFiles: DEFAULT_REQUEST.batchFiles, mergeRegionSizeBytes: DEFAULT_REQUEST.mergeRegionSizeBytes,
     mergeRegionKeyCount: DEFAULT_REQUEST.mergeRegionKeyCount, tableGroupSize: DEFAULT_REQUEST.tableGroupSize, schemaObjects: true,
   });
-  const run = async (m: Manifest, sessions: number, storage: string) => {
+  const run = async (m: Manifest, sessions: number, storage: string, lanes = DEFAULT_REQUEST.ddlConcurrency) => {
     const plans = new PlanCache({ readManifest: () => Promise.resolve(m) });
     const view = await plans.build(inputs(storage));
     const planRef: PlanRef = { ...inputs(storage), hash: view.plan.hash };
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     let next = 0;
     const lane = async () => { while (next < view.groups.length) { const g = next++; await env.run(() => acts.createTables({ planRef, group: g })); } };
-    await Promise.all(Array.from({ length: DEFAULT_REQUEST.ddlConcurrency }, lane));
+    await Promise.all(Array.from({ length: lanes }, lane));
     const wall = performance.now() - t0;
     const cpu = cpuMs(server.pid) - c0;
     await tidb.close();
@@ -125,7 +126,8 @@ async function main(): Promise<void> {
     const order = round % 2 === 0 ? args.arms : [...args.arms].reverse();
     for (const arm of order) {
       const sessions = Number(/^s(\d+)/.exec(arm)?.[1] ?? '16');
-      const r = await run(m, sessions, `local:///ab-${arm}`);
+      const lanes = Number(/g(\d+)/.exec(arm)?.[1] ?? DEFAULT_REQUEST.ddlConcurrency);
+      const r = await run(m, sessions, `local:///ab-${arm}`, lanes);
       const rate = args.tables / (r.wall / 1000);
       const cpu = r.cpu / args.tables;
       const tail = r.tail / args.tables;
