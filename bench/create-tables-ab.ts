@@ -4,7 +4,7 @@
  * settings, interleaved on one tidb-server so each arm meets the same machine load, and prints tables/s and
  * the server's CPU ms per table for every run.
  *
- *   node --import tsx bench/create-tables-ab.ts --tables 400 --arms s16,s32,s64 --rounds 2 [--gaps] [--preload 3000]
+ *   node --import tsx bench/create-tables-ab.ts --tables 400 --arms s16,s32,s64 --rounds 2 [--gaps | --distinct-gaps] [--preload 3000]
  *
  * An arm is `s<sessions>`, optionally followed by `g<groups>`: table groups created at a time (the workflow's
  * ddlConcurrency, default 4).
@@ -22,10 +22,10 @@ import { DEFAULT_REQUEST } from '../src/workflows/normalize-request';
 import type { PlanRef } from '../src/workflows/types';
 import { syntheticManifest } from './synthetic-manifest';
 
-interface Args { tables: number; perDb: number; arms: string[]; rounds: number; gaps: boolean; preload: number; globals: string[]; pprof: number }
+interface Args { tables: number; perDb: number; arms: string[]; rounds: number; gaps: boolean; distinct: boolean; preload: number; globals: string[]; pprof: number }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { tables: 400, perDb: 100, arms: ['s16', 's32'], rounds: 2, gaps: false, preload: 0, globals: [], pprof: 0 };
+  const a: Args = { tables: 400, perDb: 100, arms: ['s16', 's32'], rounds: 2, gaps: false, distinct: false, preload: 0, globals: [], pprof: 0 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1] ?? '';
@@ -37,12 +37,13 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--global') { a.globals.push(v); i++; }
     else if (k === '--pprof') { a.pprof = Number(v); i++; }
     else if (k === '--gaps') a.gaps = true;
+    else if (k === '--distinct-gaps') { a.gaps = true; a.distinct = true; }
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
 }
 
-function manifest(tables: number, perDb: number, gaps: boolean, prefix: string): Manifest {
+function manifest(tables: number, perDb: number, gaps: boolean, prefix: string, distinct = false): Manifest {
   const m = syntheticManifest({ tables, files: tables, tablesPerDatabase: perDb });
   for (const d of m.databases) { d.name = `${prefix}${d.name}`; d.info.db_name = { O: `${prefix}${d.info.db_name.O}`, L: `${prefix}${d.info.db_name.L}` }; }
   m.tables.forEach((t, i) => {
@@ -52,6 +53,8 @@ function manifest(tables: number, perDb: number, gaps: boolean, prefix: string):
     const last = t.info.cols[t.info.cols.length - 1]!;
     last.id += 1;
     t.info.max_col_id = last.id;
+    // A column name of its own: no two gap tables share a layout, so none is made LIKE another.
+    if (distinct) last.name = { O: `created_${i}`, L: `created_${i}` };
   });
   return m;
 }
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
     const r = await run(manifest(args.preload, 100, false, 'pre_'), 64, 'local:///preload');
     console.log(`preload ${args.preload} tables: ${(args.preload / (r.wall / 1000)).toFixed(1)} tables/s, ${(r.cpu / args.preload).toFixed(1)}+${(r.tail / args.preload).toFixed(1)} ms CPU/table`);
   }
-  const m = manifest(args.tables, args.perDb, args.gaps, 'ab_');
+  const m = manifest(args.tables, args.perDb, args.gaps, 'ab_', args.distinct);
   const results = new Map<string, { rate: number; cpu: number; tail: number }[]>();
   for (let round = 0; round < args.rounds; round++) {
     const order = round % 2 === 0 ? args.arms : [...args.arms].reverse();
