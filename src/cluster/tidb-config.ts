@@ -33,12 +33,16 @@ export interface TidbConnectionConfig {
 }
 
 /**
- * BR's DDL concurrency (16 sessions). More sessions help TiDB v8 itself: with `tidb_enable_fast_create_table`
- * (ON by default in v8.5) it merges CREATE TABLEs that arrive together for one schema into one DDL job. Measured
- * on v8.5.3 (unistore, loaded 2-core host), TiDB's CPU per CREATE fell from ~18 ms at 1 session to ~14 ms at 16
- * and ~9 ms at 32; 16 keeps the pool small, BRFLOW_TIDB_SESSIONS raises it.
+ * 64 sessions, four times BR's DDL concurrency (16), because of how TiDB v8 batches CREATE TABLE over SQL: with
+ * `tidb_enable_fast_create_table` (ON by default in v8.5) its job submitter merges the CREATE TABLE jobs that are
+ * waiting at the moment it wakes, per schema, into jobs of at most 8 tables (TiDB pkg/ddl/job_submitter.go,
+ * mergeCreateTableJobs). The workflow creates 4 table groups at a time, often in 4 schemas, so 16 sessions left
+ * ~4 CREATEs per schema waiting and 64 leave the 8 a merged job takes. Measured on v8.5.3 (unistore, 600 tables,
+ * interleaved runs on a loaded 2-core host, bench/create-tables-ab.ts): TiDB's CPU per table 16.7–18.1 ms at 16
+ * sessions, 10.7–10.9 at 32, 7.5–8.1 at 64 (plus ~3–4 ms TiDB spends afterwards on the new tables' statistics),
+ * 8.1–8.8 at 128: past 64 there is nothing left to merge. A session is one idle connection when unused.
  */
-export const TIDB_DEFAULT_SESSIONS = 16;
+export const TIDB_DEFAULT_SESSIONS = 64;
 /** Upper bound of BRFLOW_TIDB_SESSIONS. */
 export const TIDB_MAX_SESSIONS = 64;
 
@@ -67,7 +71,7 @@ export const TIDB_ENV = {
   tlsMode: 'BRFLOW_TIDB_TLS',
   /** Per-call deadline in ms [30000] */
   timeoutMs: 'BRFLOW_TIDB_TIMEOUT_MS',
-  /** SQL sessions per worker, 1-64; each group's tables are created over them side by side [16] */
+  /** SQL sessions per worker, 1-64; each group's tables are created over them side by side [64] */
   sessions: 'BRFLOW_TIDB_SESSIONS',
 } as const;
 

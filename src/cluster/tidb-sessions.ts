@@ -112,11 +112,11 @@ export class TidbSession {
 }
 
 /**
- * A small pool of TiDB sessions (BR runs its DDL over 16). A caller holds one session for a sequence of
- * statements that depend on session state (the current database, `foreign_key_checks`), so sequences on
- * different sessions run side by side and TiDB's DDL owner can take several jobs at once; with one session,
- * every table waited for the previous one's round trips. Sessions are opened when first needed and all closed
- * by close().
+ * A pool of TiDB sessions (BR runs its DDL over 16; brflow's default is 64, tidb-config.ts says why). A caller
+ * holds one session for a sequence of statements that depend on session state (the current database,
+ * `foreign_key_checks`), so sequences on different sessions run side by side and TiDB's DDL owner can take
+ * several jobs at once; with one session, every table waited for the previous one's round trips. Sessions are
+ * opened when first needed and all closed by close().
  */
 export class TidbSessionPool {
   private readonly idle: TidbSession[] = [];

@@ -1,6 +1,8 @@
 import { createConnection, format, type Connection } from 'mysql2/promise';
 import type { DdlJob } from '../backup/manifest';
 import type { ExistingTable } from '../plan/clustered-index-check';
+import { createLikeSql, layoutCopies } from '../plan/layout-copies';
+import { mergePlaceholderDrops } from '../plan/placeholder-drops';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import type { TableInfo } from '../plan/table-info';
 import { publicIndexes } from '../plan/table-info-read';
@@ -267,11 +269,14 @@ export class TidbClient {
    * Built for many tables at BR's pace: one information_schema read per database finds the tables that exist
    * (and one status request their TableInfos); then every missing table's CREATE goes out side by side over the
    * session pool, each session staying in its database (no USE per table); then the statements after CREATE
-   * (placeholder drops and the like) and `finish` (auto ID rebases, constraints) run per table; last, one
+   * (placeholder drops and the like) run per table, a new table's placeholder drops as one ALTER
+   * (plan/placeholder-drops.ts: one DDL job, not one per gap); then the tables that share a finished table's
+   * layout are made as `CREATE TABLE … LIKE` it (plan/layout-copies.ts: its ALTERs run once per layout, not once
+   * per table); then `finish` (auto ID rebases, constraints, placement) runs per table; last, one
    * information_schema read and one status request (`/schema?table_ids=`) read every table back for the ID checks.
    * CREATEs go first, all together, because TiDB v8 (`tidb_enable_fast_create_table`) merges CREATE TABLEs that
    * arrive at once for one schema into one DDL job, while an ALTER is a job of its own whichever way it is sent:
-   * a session busy with a slow ALTER would leave fewer CREATEs to merge. A table left between the two steps by
+   * a session busy with a slow ALTER would leave fewer CREATEs to merge. A table left between two steps by
    * a failure is one an earlier try left part-way, which a retry finishes (adoptExisting). A table that fails
    * stops new ones from starting; the ones under way finish, then the first failure is thrown.
    */
@@ -279,20 +284,35 @@ export class TidbClient {
     const existingIds = await this.tableIdsByName(tables);
     const existing = await this.status.tablesById([...existingIds.values()]);
     const outcomes = new Array<CreatedTable['outcome']>(tables.length);
-    await forEachLimited(tables, this.sessions.size, async (t, i) => {
+    const found = (t: TableToCreate): TableInfo | undefined => {
       const id = existingIds.get(nameKey(t.db, t.table));
-      const info = id === undefined ? undefined : existing.get(id);
+      return id === undefined ? undefined : existing.get(id);
+    };
+    const copies = layoutCopies(tables, tables.flatMap((t, i) => (found(t) ? [] : [i])));
+    await forEachLimited(tables, this.sessions.size, async (t, i) => {
+      if (copies.has(i)) return;
+      const info = found(t);
       outcomes[i] = info ? (await this.adoptExisting(t, info)).outcome : await this.createMissing(t);
     });
-    await forEachLimited(tables, this.sessions.size, async (t, i) => {
-      if (outcomes[i] === 'created' && t.statements.length > 1) {
-        const name = `${t.db}.${t.table}`;
-        await this.sessions.withSession(async (s) => {
-          for (const sql of t.statements.slice(1)) await s.query(sql, { call: `finish creating table ${name}`, idempotent: false, db: t.db });
-        });
-      }
-      await opts.finish?.(t, i);
+    const finishNew = (t: TableToCreate) => this.sessions.withSession(async (s) => {
+      for (const sql of mergePlaceholderDrops(t.statements.slice(1))) await s.query(sql, { call: `finish creating table ${t.db}.${t.table}`, idempotent: false, db: t.db });
     });
+    await forEachLimited(tables, this.sessions.size, async (t, i) => {
+      if (outcomes[i] === 'created' && t.statements.length > 1) await finishNew(t);
+    });
+    await forEachLimited([...copies], this.sessions.size, async ([i, template]) => {
+      const t = tables[i]!;
+      try {
+        outcomes[i] = await this.createMissing(t, createLikeSql(t.table, tables[template]!.table));
+        return;
+      } catch (e) {
+        // TiDB refused the copy (not "exists", which createMissing adopts): the table's own statements still work.
+        if (!(e instanceof TidbError && e.errno !== undefined)) throw e;
+      }
+      outcomes[i] = await this.createMissing(t);
+      if (outcomes[i] === 'created' && t.statements.length > 1) await finishNew(t);
+    });
+    if (opts.finish) await forEachLimited(tables, this.sessions.size, (t, i) => opts.finish!(t, i));
     const infos = await this.readBack(tables);
     return tables.map((t, i) => {
       const info = infos[i]!;
@@ -302,13 +322,13 @@ export class TidbClient {
   }
 
   /**
-   * The CREATE of a table that was not there; a table someone created meanwhile is adopted (finished, if an
-   * earlier try left it part-way) instead.
+   * The CREATE (its own, or a copy of a table of its layout) of a table that was not there; a table someone
+   * created meanwhile is adopted (finished, if an earlier try left it part-way) instead.
    */
-  private async createMissing(t: TableToCreate): Promise<CreatedTable['outcome']> {
+  private async createMissing(t: TableToCreate, createSql = t.statements[0]!): Promise<CreatedTable['outcome']> {
     const name = `${t.db}.${t.table}`;
     try {
-      await this.sessions.withSession((s) => s.query(t.statements[0]!, { call: `create table ${name}`, idempotent: false, db: t.db }));
+      await this.sessions.withSession((s) => s.query(createSql, { call: `create table ${name}`, idempotent: false, db: t.db }));
       return 'created';
     } catch (e) {
       // Someone (or our own earlier, timed-out try) created it between our check and our CREATE.

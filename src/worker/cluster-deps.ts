@@ -29,8 +29,8 @@ export interface ClusterDeps {
 }
 
 /**
- * The activities' deps over the real clients (src/cluster, src/backup): one PD/TiKV connection and one TiDB
- * session per worker process, shared by all activities. The schema side is TidbSchemaControl, the one path
+ * The activities' deps over the real clients (src/cluster, src/backup): one PD/TiKV connection and one pool of
+ * TiDB sessions (BRFLOW_TIDB_SESSIONS) per worker process, shared by all activities. The schema side is TidbSchemaControl, the one path
  * that creates tables (placeholder columns, finishing a half-done creation, auto ID bases). Credentials stay
  * in the TiDB config object and the environment (S3); none of them is passed to workflows.
  */

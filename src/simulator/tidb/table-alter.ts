@@ -1,4 +1,4 @@
-import { MysqlFlag, MysqlType, type ColumnInfo, type TableInfo } from '../../plan/table-info';
+import { MysqlFlag, MysqlType, type ColumnInfo, type IndexInfo, type TableInfo } from '../../plan/table-info';
 import { defaultCollation, isIntegerType } from './field-type';
 import { addForeignKey, dropForeignKey } from './foreign-key';
 import type { AlterSpec, ColumnDef, ColumnPosition, TableName, TableOptions } from './sql-ast';
@@ -61,6 +61,7 @@ export function applyAlterSpec(
         t.index_info?.splice(idx, 0, removed);
         throw new SqlError(ErrNo.UnsupportedDDL, 'Unsupported drop primary key when the table is using clustered index');
       }
+      if (removed) dropIndexColumnFlag(t, removed);
       return;
     }
     case 'drop-primary-key': {
@@ -242,5 +243,32 @@ function convertCharset(t: TableInfo, charset: string, collate: string): void {
       c.type.Charset = charset;
       c.type.Collate = collate;
     }
+  }
+}
+
+/** The key flag an index puts on its first column (all its columns for a primary key), as TiDB sets it. */
+function indexKeyFlag(i: IndexInfo): number {
+  if (isPrimaryIndex(i)) return MysqlFlag.PriKey;
+  return i.is_unique && i.idx_cols.length === 1 ? MysqlFlag.UniqueKey : MysqlFlag.MultipleKey;
+}
+
+/**
+ * What TiDB v8.5.3 does to column flags when an index goes (ddl dropIndexColumnFlag): the flag the index gave
+ * its first column (every column of a primary key) is cleared, then set again by each remaining index that
+ * starts with that column. Without it a PRIMARY KEY column that a placeholder index covered kept MultipleKey
+ * (conformance: "placeholder drops merged into one ALTER").
+ */
+function dropIndexColumnFlag(t: TableInfo, removed: IndexInfo): void {
+  const flag = indexKeyFlag(removed);
+  const covered = isPrimaryIndex(removed) ? removed.idx_cols : removed.idx_cols.slice(0, 1);
+  for (const ic of covered) {
+    const c = findColumn(t, ic.name.L);
+    if (c) c.type.Flag &= ~flag;
+  }
+  const first = removed.idx_cols[0]?.name.L;
+  for (const other of t.index_info ?? []) {
+    if (other.idx_cols[0]?.name.L !== first) continue;
+    const c = findColumn(t, first ?? '');
+    if (c) c.type.Flag |= indexKeyFlag(other);
   }
 }

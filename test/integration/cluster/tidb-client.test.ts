@@ -168,6 +168,49 @@ describe('TidbClient against the simulated TiDB front over real sockets', () => 
     expect(await connections()).toBe(0);
   });
 
+  it('makes tables of one layout with gaps as copies of the first (CREATE TABLE … LIKE): its ALTER runs once, each copy has the backup IDs', async () => {
+    await client.close();
+    client = new TidbClient({ ...cfg, sessions: 3 });
+    await client.createDatabases(['CREATE DATABASE shop', 'CREATE DATABASE shop2']);
+    // As the planner writes them: the table's own name heads each statement.
+    const planned = (db: string, table: string) => ({ ...ordersAs(table), db, statements: ordersAs(table).statements.map((sql) => sql.replace('CREATE TABLE IF NOT EXISTS', 'CREATE TABLE')) });
+    const group = [...Array.from({ length: 6 }, (_, i) => planned('shop', `orders_${i}`)), planned('shop2', 'orders_a'), planned('shop2', 'orders_b')];
+    const jobs0 = front.catalog.ddlJobs().length;
+    const created = await client.createTables(group);
+    expect(created.map((c) => c.outcome)).toEqual(group.map(() => 'created'));
+    for (const t of group) {
+      expect([t.db, t.table, (front.catalog.table(t.db, t.table) as TableInfo).cols.map((c) => [c.name.O, c.id])]).toEqual([t.db, t.table, [['id', 1], ['c', 3], ['d', 4]]]);
+    }
+    expect(new Set(created.map((c) => c.info.id)).size).toBe(group.length);
+    // One CREATE and one ALTER per database (the template), the others copies of it in their own database.
+    const queries = front.catalog.ddlJobs().slice(jobs0).map((j) => `${j.schemaName}: ${j.query.split('\n')[0]!}`);
+    expect(queries.filter((q) => q.includes('DROP COLUMN')).sort()).toEqual(['shop2: ALTER TABLE `orders_a` DROP COLUMN `__brflow_placeholder_2`', 'shop: ALTER TABLE `orders_0` DROP COLUMN `__brflow_placeholder_2`']);
+    expect(queries.filter((q) => q.includes(' LIKE ')).sort()).toEqual([
+      'shop2: CREATE TABLE `orders_b` LIKE `orders_a`',
+      ...[1, 2, 3, 4, 5].map((i) => `shop: CREATE TABLE \`orders_${i}\` LIKE \`orders_0\``),
+    ]);
+    // Again: found with the backup's layout, nothing runs.
+    const jobs = front.catalog.ddlJobs().length;
+    expect((await client.createTables(group)).map((c) => c.outcome)).toEqual(group.map(() => 'existed'));
+    expect(front.catalog.ddlJobs()).toHaveLength(jobs);
+  });
+
+  it('a copy TiDB refuses is made from its own statements; one that took effect although its answer was lost is adopted', async () => {
+    await client.close();
+    client = new TidbClient({ ...cfg, sessions: 2 });
+    await client.createDatabases(['CREATE DATABASE shop']);
+    const planned = (table: string) => ({ ...ordersAs(table), statements: ordersAs(table).statements.map((sql) => sql.replace('CREATE TABLE IF NOT EXISTS', 'CREATE TABLE')) });
+    const group = ['orders_0', 'orders_1', 'orders_2'].map(planned);
+    front.faults.failDdl(/^CREATE TABLE `orders_1` LIKE/, { error: { errno: 8200, message: 'injected: LIKE refused' } });
+    front.faults.failDdl(/^CREATE TABLE `orders_2` LIKE/, { when: 'after' });
+    const created = await client.createTables(group);
+    expect(created.map((c) => c.outcome)).toEqual(['created', 'created', 'existed']);
+    for (const t of group) expect((front.catalog.table('shop', t.table) as TableInfo).cols.map((c) => [c.name.O, c.id])).toEqual([['id', 1], ['c', 3], ['d', 4]]);
+    expect(front.faults.hits).toEqual(['CREATE TABLE `orders_1` LIKE `orders_0`', 'CREATE TABLE `orders_2` LIKE `orders_0`']);
+    // orders_1 went its own way: CREATE and DROP of its placeholder.
+    expect(front.catalog.ddlJobs().filter((j) => j.tableName === 'orders_1').map((j) => j.query.split('\n')[0])).toEqual(['CREATE TABLE `orders_1` (', 'ALTER TABLE `orders_1` DROP COLUMN `__brflow_placeholder_2`']);
+  });
+
   it('refuses a group holding a table that exists with another layout, and leaves that table alone', async () => {
     await client.close();
     client = new TidbClient({ ...cfg, sessions: 3 });

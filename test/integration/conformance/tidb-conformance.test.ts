@@ -8,6 +8,7 @@ import { readManifest } from '../../../src/backup/read-manifest';
 import { TEMPORARY_MYSQL_DB, TidbClient, quoteId } from '../../../src/cluster/tidb';
 import { TidbSchemaControl } from '../../../src/cluster/tidb-schema-control';
 import { planColumnLayout } from '../../../src/plan/column-ids';
+import { mergePlaceholderDrops } from '../../../src/plan/placeholder-drops';
 import { planRestore, type RestorePlan } from '../../../src/plan/restore-plan';
 import { createPolicySql, type PolicyInfo } from '../../../src/plan/placement-sql';
 import { policyInfoFromMeta } from '../../support/tidb-meta-policy';
@@ -167,6 +168,32 @@ describe('planned DDL of tables with a history: recreated alike on both TiDBs an
     await expectSameTable(target, c.table);
     const recreated = await tableInfoOf(two.real, target, c.table);
     expect(jsonDifferences(layoutOf(recreated), layoutOf(original))).toEqual([]);
+  });
+});
+
+describe('placeholder drops merged into one ALTER (plan/placeholder-drops.ts, what TidbClient.createTables sends)', () => {
+  test('one multi-schema change leaves the same table on both TiDBs as the original: column IDs, index IDs, max IDs', async () => {
+    const source = freshDb('src');
+    const target = freshDb('md');
+    const history = [
+      `CREATE DATABASE ${source}`, `USE ${source}`,
+      'CREATE TABLE gaps (id bigint PRIMARY KEY, a int, b varchar(10), c int, d int, e datetime, KEY k1 (a), KEY k2 (c))',
+      'ALTER TABLE gaps DROP INDEX k1', 'ALTER TABLE gaps DROP COLUMN b', 'ALTER TABLE gaps DROP COLUMN d',
+    ];
+    for (const sql of history) expect({ sql, answer: await answer(two.real, sql) }).toMatchObject({ sql, answer: { ok: true } });
+    const original = await tableInfoOf(two.real, source, 'gaps');
+    const layout = planColumnLayout(original);
+    if (!layout.reproducible) throw new Error(`not reproducible: ${layout.reason}`);
+    const merged = mergePlaceholderDrops(layout.statements);
+    // Three drops (index 1, columns 3 and 5) became one statement.
+    expect(merged).toHaveLength(layout.statements.length - 2);
+    expect(merged[merged.length - 1]).toBe('ALTER TABLE `gaps` DROP INDEX `__brflow_idx_1`, DROP COLUMN `__brflow_col_3`, DROP COLUMN `__brflow_col_5`');
+    await runOnBoth([`CREATE DATABASE ${quoteId(target)}`, `USE ${quoteId(target)}`, ...merged]);
+    await expectSameTable(target, 'gaps');
+    const recreated = await tableInfoOf(two.real, target, 'gaps');
+    expect(jsonDifferences(layoutOf(recreated), layoutOf(original))).toEqual([]);
+    const ids = (t: TableInfo) => ({ cols: t.cols.map((c) => [c.name.L, c.id]), indexes: (t.index_info ?? []).map((i) => [i.idx_name.L, i.id]), max_col_id: t.max_col_id, max_idx_id: t.max_idx_id });
+    expect(ids(recreated)).toEqual(ids(original));
   });
 });
 

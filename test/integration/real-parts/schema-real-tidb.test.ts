@@ -233,6 +233,32 @@ describe('a group of tables through worker deps with a pool of 4 sessions', () =
     pooled = await connectClusterDeps({ pdEndpoints: sim.pdAddresses, tidb: { ...realTidbConfig(tidb), sessions: 4 } });
   });
 
+  test('tables of one layout with gaps: copies (CREATE TABLE … LIKE) of the first come out as their own statements make a table, bases and all', async () => {
+    const renamed = (name: string, as: string): TableInfo => ({ ...backup.get(name)!, name: { O: as, L: as } });
+    const group = ['ts', 'inc'].flatMap((name) => [0, 1, 2].map((i) => planTable('grp_like', renamed(name, `${name}_${i}`))));
+    await createDb('grp_like');
+    const created = await pooled.deps.schema.createTables(group);
+    expect(created.map((c) => [c.name.O, layoutOf(c)])).toEqual(group.map((t) => [t.name, layoutOf(t.info)]));
+    // Made from their own statements alone (a group of one each), in another database.
+    await createDb('grp_own');
+    const own = new Map<string, TableInfo>();
+    for (const name of ['ts', 'inc']) own.set(name, await pooled.deps.schema.createTable(planTable('grp_own', renamed(name, `${name}_0`))));
+    // TiDB recorded copies for all but the first of each layout.
+    const likes = await query("SELECT TABLE_NAME, QUERY FROM information_schema.DDL_JOBS WHERE DB_NAME = 'grp_like' AND QUERY LIKE '%LIKE%'");
+    expect(likes.map((r) => String(r.QUERY)).sort()).toEqual(['CREATE TABLE `inc_1` LIKE `inc_0`', 'CREATE TABLE `inc_2` LIKE `inc_0`', 'CREATE TABLE `ts_1` LIKE `ts_0`', 'CREATE TABLE `ts_2` LIKE `ts_0`']);
+    // The whole TableInfo but its identity and timestamps is the one the statements make (a table without
+    // secondary indexes: LIKE writes index_info [] where CREATE TABLE writes null, the same nothing).
+    const shape = (t: TableInfo) => {
+      const { id: _id, name: _name, update_timestamp: _u, ...rest } = t as TableInfo & { update_timestamp?: unknown };
+      return { ...rest, index_info: rest.index_info ?? [] };
+    };
+    for (const c of created) expect([c.name.O, shape(c)]).toEqual([c.name.O, shape(own.get(c.name.O.replace(/_\d$/, ''))!)]);
+    for (const i of [0, 1, 2]) {
+      expect([i, (await nextRowIds('grp_like', `inc_${i}`))._TIDB_ROWID]).toEqual([i, 1000]);
+      expect([i, (await nextRowIds('grp_like', `ts_${i}`))._TIDB_ROWID]).toEqual([i, 300]);
+    }
+  });
+
   test('a group holding a table of the same name with another layout is refused, and that table left alone', async () => {
     await createDb('grp_other');
     await reader.executeStatements('grp_other', ['CREATE TABLE ts (id int NOT NULL, c1 varchar(3), zz int)']);
