@@ -1,6 +1,5 @@
 import { planJson, planRows, renderPlanTable } from '../../../src/cli/commands/plan';
 import { planOptions } from '../../../src/activities/plan-cache';
-import { ErrorType } from '../../../src/plan/error-types';
 import { assertPlanRestorable, planRestore, verifyPlanHash } from '../../../src/plan/restore-plan';
 import { validateSkip } from '../../../src/plan/schema-objects';
 import type { TableInfo } from '../../../src/plan/table-info';
