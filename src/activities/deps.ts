@@ -118,6 +118,8 @@ export interface SchemaControl {
   readHandleKinds(dbs: readonly string[]): Promise<ExistingTable[]>;
   /** The target's mysql.tidb `new_collation_enabled` ("True"/"False"; undefined = no such row); absent = not checked. */
   newCollationEnabled?(): Promise<string | undefined>;
+  /** The names of the target's placement policies; absent = not checked before the restore. */
+  placementPolicyNames?(): Promise<string[]>;
   /** Whether TiDB keeps CHECK constraints (`@@global.tidb_enable_check_constraint`); absent = not checked before the restore. */
   checkConstraintsEnabled?(): Promise<boolean>;
   /** `ALTER TABLE … SET TIFLASH REPLICA count [LOCATION LABELS …]`; idempotent. */

@@ -54,6 +54,7 @@ export function viewOfPlan(plan: RestorePlan, tableGroupSize: number, meta: { cl
       ...(s.skipped ? { skipped: s.skipped } : {}),
       ...(s.views ? { views: s.views } : {}),
       ...(s.sequences ? { sequences: s.sequences } : {}),
+      ...(plan.placementPolicies ? { placementPolicies: plan.placementPolicies.length } : {}),
     },
   };
 }

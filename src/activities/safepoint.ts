@@ -2,7 +2,9 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { clusteredIndexMismatchError, clusteredIndexMismatches, wantedTables } from '../plan/clustered-index-check';
 import { ErrorType } from '../plan/error-types';
 import { newCollationMismatch } from '../plan/new-collation-check';
+import { missingPoliciesError } from '../plan/placement-sql';
 import { summarizeTiFlashReplicas } from '../plan/tiflash-replica';
+import { missingViewReadsError, objectKey, viewReadsOutside, viewsMissingReads } from '../plan/views-and-sequences';
 import type { ClusterScope, PlanRef } from '../workflows/types';
 import { ClusterError } from '../cluster/errors';
 import { columnIdProblems, handleLayout } from '../cluster/tidb-column-ids';
@@ -115,6 +117,24 @@ export function safepointActivities(pd: TsoAndGc, schema?: SchemaControl, plans?
               'run SET GLOBAL tidb_enable_check_constraint = ON on the target, or restore with "skip": ["checkConstraints"]',
             ErrorType.UnsupportedObject,
           );
+        }
+
+        // Placement policies referenced but not backed up resolve by name on the target, as with BR: refuse
+        // now any the target lacks, rather than when the first table referencing one is altered.
+        if (plan.targetPolicies && schema.placementPolicyNames) {
+          const have = new Set((await schema.placementPolicyNames()).map((n) => n.toLowerCase()));
+          const lacking = plan.targetPolicies.filter((p) => !have.has(p.name.toLowerCase()));
+          if (lacking.length > 0) throw missingPoliciesError(lacking);
+        }
+
+        // Views reading tables or views the restore does not create need them on the target: refuse now any
+        // view whose reads are missing, rather than after every table was created and its data ingested.
+        const outside = viewReadsOutside(plan.views ?? []);
+        if (outside.length > 0) {
+          const present = new Set<string>();
+          for (const r of outside) if (await schema.getTable(r.db, r.name)) present.add(objectKey(r.db, r.name));
+          const missing = viewsMissingReads(plan.views ?? [], (db, name) => present.has(objectKey(db, name)));
+          if (missing.length > 0) throw missingViewReadsError(missing);
         }
 
         const tiflash = summarizeTiFlashReplicas(plan.tables, await pd.countTiFlashStores());

@@ -150,6 +150,10 @@ export class TidbSchemaControl {
     return this.client.checkConstraintsEnabled();
   }
 
+  async placementPolicyNames(): Promise<string[]> {
+    return this.client.placementPolicyNames();
+  }
+
   async newCollationEnabled(): Promise<string | undefined> {
     return this.client.newCollationEnabled();
   }

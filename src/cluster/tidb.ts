@@ -190,6 +190,15 @@ export class TidbClient {
   }
 
   /**
+   * The names of the target's placement policies (information_schema.PLACEMENT_POLICIES, as v8.5 lists them;
+   * `SHOW PLACEMENT` would list only those in use): what a table may reference that the backup does not hold.
+   */
+  async placementPolicyNames(): Promise<string[]> {
+    const rows = await this.rows('SELECT POLICY_NAME FROM information_schema.PLACEMENT_POLICIES', 'read placement policies', true);
+    return rows.map((r) => String(r['POLICY_NAME'] ?? ''));
+  }
+
+  /**
    * The target's `new_collation_enabled` ("True"/"False") as BR reads it (glue GetGlobalVariable): the row TiDB
    * writes into mysql.tidb at bootstrap from `new_collations_enabled_on_first_bootstrap`. Undefined when absent.
    */

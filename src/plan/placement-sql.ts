@@ -1,4 +1,5 @@
 import { quoteIdent } from './create-sql';
+import { BrflowError, ErrorType } from './error-types';
 import type { CIStr, DBInfo, TableInfo } from './table-info';
 import { STATE_PUBLIC } from './table-info-read';
 
@@ -165,4 +166,39 @@ export function planPolicies(policies: readonly PolicyInfo[], referenced: Readon
     .filter((p) => (p.state === undefined || p.state === STATE_PUBLIC) && (all || referenced.has(p.name.L)))
     .sort((a, b) => (a.name.L < b.name.L ? -1 : a.name.L > b.name.L ? 1 : 0))
     .map((p) => ({ name: p.name.O, createSql: createPolicySql(p) }));
+}
+
+/** A policy the restored objects reference that the backup does not hold: the target must have it. */
+export interface TargetPolicy {
+  name: string;
+  /** The first few databases, tables and partitions referencing it, for the message. */
+  usedBy: string[];
+  /** How many reference it in all. */
+  users: number;
+}
+
+/** The most users a TargetPolicy names. */
+const NAMED_USERS = 5;
+
+/** Notes `who` as a user of `policy` (when it is one the backup lacks) into `into`, keyed by lower-case name. */
+export function noteTargetPolicy(into: Map<string, TargetPolicy>, policy: string, who: string): void {
+  const key = policy.toLowerCase();
+  const p = into.get(key) ?? { name: policy, usedBy: [], users: 0 };
+  if (p.usedBy.length < NAMED_USERS) p.usedBy.push(who);
+  p.users++;
+  into.set(key, p);
+}
+
+/**
+ * The typed error for policies that the restored objects reference, that the backup does not hold, and that the
+ * target lacks too: each named with the databases, tables and partitions referencing it (BR would fail creating
+ * the first of them; here nothing has changed yet).
+ */
+export function missingPoliciesError(lacking: readonly TargetPolicy[]): BrflowError {
+  const named = lacking.map((p) => `${quoteIdent(p.name)} (used by ${p.usedBy.join(', ')}${p.users > p.usedBy.length ? `, and ${p.users - p.usedBy.length} more` : ''})`);
+  return new BrflowError(
+    ErrorType.UnsupportedObject,
+    `${lacking.length} placement policy(ies) the restore references are neither in the backup nor on the target: ${named.join('; ')}. The cluster was not changed. ` +
+      'Create them on the target (CREATE PLACEMENT POLICY …), or restore without placement with "placementMode": "ignore" (or "skip": ["placement"])',
+  );
 }

@@ -12,8 +12,9 @@ import { splitCandidates } from './split-keys';
 import type { TableInfo } from './table-info';
 import { realSchemaName } from './table-filter';
 import { countObjects, databaseObjects, isRefused, schemaObjects, vectorIndexObjects, type SchemaObject, type SchemaObjectKind, type SkippedCounts } from './schema-objects';
-import { databasePlacementSql, planPolicies, policyRef, tablePlacement, tablePolicyRefs, type PlannedPolicy, type TablePlacement } from './placement-sql';
+import { databasePlacementSql, planPolicies, policyRef, tablePlacement, noteTargetPolicy, tablePolicyRefs, type PlannedPolicy, type TargetPolicy, type TablePlacement } from './placement-sql';
 import { tableConstraints, type TableConstraints } from './table-constraints';
+import { wantedTables } from './clustered-index-check';
 import { isViewOrSequence, planViewsAndSequences, type PlanSequence, type PlanView } from './views-and-sequences';
 
 export interface PlanOptions extends TableSelection {
@@ -146,6 +147,11 @@ export interface RestorePlan {
   skip?: SchemaObjectKind[];
   /** Placement policies to create before the databases (absent when none, so older plans keep their hash). */
   placementPolicies?: PlannedPolicy[];
+  /**
+   * Policies the restored objects reference that the backup does not hold (absent when none): the restore uses
+   * the target's, as BR does, and the pre-check refuses any the target lacks before anything changes.
+   */
+  targetPolicies?: TargetPolicy[];
   summary: PlanSummary;
   /** contentHash of every other field. */
   hash: string;
@@ -166,24 +172,19 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
   // Placement is recreated unless skipped (or planned as before schema objects were handled, or no DDL at all).
   const placement = !opts.noSchema && !opts.legacySchemaObjects && !(opts.skip ?? []).includes('placement');
   const backupPolicies = new Set((manifest.placementPolicies ?? []).map((p) => p.name.L));
-  // A reference to a policy the backup does not hold cannot be recreated from it (BR would fail creating the table
-  // unless the target had one of that name): refused at planning, before anything changes.
-  // `refs` are the policies the objects' placement entries name, in the same order (schemaObjects lists the
-  // table's own before its partitions', as tablePolicyRefs does).
-  const markMissing = (objects: SchemaObject[], refs: readonly string[]): SchemaObject[] => {
-    if (!placement) return objects;
-    let i = 0;
-    return objects.map((o) => {
-      if (o.kind !== 'placement') return o;
-      const name = refs[i++];
-      return name !== undefined && !backupPolicies.has(name.toLowerCase()) ? { ...o, refusal: 'the backup does not hold this policy' } : o;
-    });
+  // A reference to a policy the backup does not hold is kept as BR keeps it: TiDB resolves it by name on the
+  // target. Whether the target has it is the pre-check's to say (it reads the target's policies), before
+  // anything changes; the plan only lists such names (targetPolicies).
+  const fromTarget = new Map<string, TargetPolicy>();
+  const noteMissing = (policy: string | undefined, who: string): void => {
+    if (placement && policy !== undefined && !backupPolicies.has(policy.toLowerCase())) noteTargetPolicy(fromTarget, policy, who);
   };
   const dbsWithPolicy = new Set<string>();
   const databases: PlanDatabase[] = [...sel.databases]
     .sort((a, b) => cmp(a.name, b.name))
     .map((d) => {
-      const objects = markMissing(opts.noSchema || opts.legacySchemaObjects ? [] : databaseObjects(d.info), [policyRef(d.info) ?? '']);
+      const objects = opts.noSchema || opts.legacySchemaObjects ? [] : databaseObjects(d.info);
+      noteMissing(policyRef(d.info), `database \`${d.name}\``);
       const placementSql = placement ? databasePlacementSql(d.info) : undefined;
       if (placementSql !== undefined) dbsWithPolicy.add(d.name);
       return { name: d.name, realName: realSchemaName(d.name), id: d.id, createSql: createDatabaseSql(d.info), ...(objects.length > 0 ? { objects } : {}), ...(placementSql !== undefined ? { placementSql } : {}) };
@@ -192,7 +193,7 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
   const sorted = [...sel.tables].sort((a, b) => cmp(a.db, b.db) || cmp(a.name, b.name) || a.id - b.id);
   // Views and sequences hold no data: they are created by their own steps, never ingested or checksummed.
   const selected = sorted.filter((t) => !isViewOrSequence(t));
-  const { views, sequences } = opts.noSchema ? { views: [], sequences: [] } : planViewsAndSequences(sorted.filter(isViewOrSequence));
+  const { views, sequences } = opts.noSchema ? { views: [], sequences: [] } : planViewsAndSequences(sorted.filter(isViewOrSequence), [...selected, ...wantedTables([], sel.ddlJobs)]);
   const ranges: PlanRange[] = [];
   const legacyVector = opts.legacyVectorIndexes === true || opts.legacySchemaObjects === true;
   const tables: PlanTable[] = selected.map((t, index) => {
@@ -205,7 +206,9 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
       bytes += BigInt(f.totalBytes || '0');
       kvs += BigInt(f.totalKvs || '0');
     }
-    const objects = markMissing(opts.noSchema || opts.legacySchemaObjects ? [] : [...schemaObjects(t.info), ...(legacyVector ? [] : vectorIndexObjects(t.info))], tablePolicyRefs(t.info));
+    const objects = opts.noSchema || opts.legacySchemaObjects ? [] : [...schemaObjects(t.info), ...(legacyVector ? [] : vectorIndexObjects(t.info))];
+    noteMissing(policyRef(t.info), `table \`${t.db}\`.\`${t.name}\``);
+    for (const p of t.info.partition?.definitions ?? []) noteMissing(policyRef(p), `partition \`${p.name.O}\` of \`${t.db}\`.\`${t.name}\``);
     const constraints = objects.length > 0 ? tableConstraints(t.info, new Set(opts.skip ?? [])) : undefined;
     const tp = placement ? tablePlacement(t.info, dbsWithPolicy.has(t.db)) : undefined;
     return {
@@ -271,6 +274,7 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     ...(sequences.length > 0 ? { sequences } : {}),
     ...(skip.size > 0 ? { skip: [...(opts.skip ?? [])] } : {}),
     ...(placementPolicies.length > 0 ? { placementPolicies } : {}),
+    ...(fromTarget.size > 0 ? { targetPolicies: [...fromTarget.values()].sort((a, b) => cmp(a.name.toLowerCase(), b.name.toLowerCase())) } : {}),
     summary: {
       databases: databases.length, tables: tables.length, files, bytes: bytes.toString(), sstBytes: sstBytes.toString(), kvs: kvs.toString(),
       ranges: ranges.length, batches: batches.length, ddlJobs: sel.ddlJobs.length,

@@ -4,8 +4,8 @@ import { publicIndexes, STATE_PUBLIC } from './table-info-read';
 /**
  * The kinds of schema object a backed-up table can carry beyond its columns and indexes. brflow recreates
  * foreign keys, CHECK constraints and TTL (table-constraints.ts) and placement policies (placement-sql.ts) unless
- * the input's `skip` names the kind; an object it cannot recreate (a placement policy the backup does not hold)
- * fails the restore at planning unless skipped: nothing is dropped without the operator saying so. Vector indexes
+ * the input's `skip` names the kind; an object it cannot recreate fails the restore at planning unless skipped (a
+ * placement policy the backup does not hold is the target's to have: the pre-check refuses it when it lacks it): nothing is dropped without the operator saying so. Vector indexes
  * are never recreated (TiDB v8.5 builds one only on a table with a TiFlash replica): refused unless skipped.
  * New kinds go at the end: validateSkip's canonical order, and so the plans' hashes, must not move.
  */

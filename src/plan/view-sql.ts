@@ -56,17 +56,54 @@ export function createViewSql(t: TableInfo): string {
 }
 
 /**
- * The `db`.`name` pairs a view's stored SELECT names, lower-cased (names are matched case-insensitively, as
- * TiDB does by default). TiDB writes every table reference of a stored view fully qualified, so this finds each
- * table or view it reads; it may also find `table`.`column` pairs, which match no view and do no harm.
- * String literals are removed first, so a backquote inside one cannot pair up identifiers.
+ * Where each FROM of a SELECT begins in `text` (string literals already blanked): a FROM whose enclosing
+ * parentheses hold a SELECT before it, not the FROM inside EXTRACT(YEAR FROM …), TRIM(… FROM …) or the like.
+ */
+function selectFromPositions(text: string): Set<number> {
+  const out = new Set<number>();
+  const opens: number[] = [];
+  const word = /[A-Za-z0-9_$]/;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '`') {
+      // Skip the identifier (a doubled backquote stays inside it).
+      for (i++; i < text.length; i++) if (text[i] === '`' && text[++i] !== '`') break;
+      i--;
+    } else if (ch === '(') opens.push(i);
+    else if (ch === ')') opens.pop();
+    else if ((ch === 'F' || ch === 'f') && text.slice(i, i + 4).toUpperCase() === 'FROM' && !word.test(text[i - 1] ?? ' ') && !word.test(text[i + 4] ?? ' ')) {
+      const segment = text.slice((opens.at(-1) ?? -1) + 1, i).replace(/`(?:[^`]|``)*`/g, '``');
+      if (/\bSELECT\b/i.test(segment)) out.add(i);
+    }
+  }
+  return out;
+}
+
+/**
+ * The tables and views a view's stored SELECT reads, as `db`.`name` pairs lower-cased (names are matched
+ * case-insensitively, as TiDB does by default). TiDB writes every table reference of a stored view fully
+ * qualified, right after a SELECT's FROM or a JOIN (a comma join is restored as JOIN), possibly behind opening
+ * parentheses; a pair elsewhere is a column (`alias`.`col`), and a pair followed by a third part is
+ * `db`.`table`.`col`. String literals are removed first, so a backquote inside one cannot pair up identifiers.
+ * One place for what a view reads: the creation order (orderViews) and the restore's check that what it reads
+ * exists (planViewsAndSequences, the pre-check) both use it. Each pair is listed once, in order of appearance.
  */
 export function viewReferences(select: string): { db: string; name: string }[] {
   const text = select.replace(/'(?:[^'\\]|\\.|'')*'/g, "''");
+  const froms = selectFromPositions(text);
   const out: { db: string; name: string }[] = [];
-  const ident = /`((?:[^`]|``)+)`\s*\.\s*`((?:[^`]|``)+)`/g;
+  const seen = new Set<string>();
+  const ident = /`((?:[^`]|``)+)`\s*\.\s*`((?:[^`]|``)+)`(\s*\.)?/g;
   for (let m = ident.exec(text); m !== null; m = ident.exec(text)) {
-    out.push({ db: m[1]!.replace(/``/g, '`').toLowerCase(), name: m[2]!.replace(/``/g, '`').toLowerCase() });
+    if (m[3] !== undefined) continue;
+    const start = Math.max(0, m.index - 64);
+    const before = /\b(FROM|JOIN)\s*(?:\(\s*)*$/i.exec(text.slice(start, m.index));
+    if (!before || (before[1]!.toUpperCase() === 'FROM' && !froms.has(start + before.index))) continue;
+    const ref = { db: m[1]!.replace(/``/g, '`').toLowerCase(), name: m[2]!.replace(/``/g, '`').toLowerCase() };
+    const key = `${ref.db}\u0000${ref.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(ref);
   }
   return out;
 }

@@ -84,6 +84,9 @@ export function restoreProgress(st: RunState, req: RestoreRequest, nowMs: number
     runsSoFar: st.runs,
     ...(st.phase === 'queued' && queuedBehind ? { waitingFor: queuedBehind } : {}),
     ...(s?.skipped ? { skipped: s.skipped } : {}),
+    ...(s?.views ? { views: s.views } : {}),
+    ...(s?.sequences ? { sequences: s.sequences } : {}),
+    ...(s?.placementPolicies ? { placementPolicies: s.placementPolicies } : {}),
   };
 }
 

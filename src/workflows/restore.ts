@@ -44,6 +44,8 @@ export interface RestoreResult {
   views?: number;
   /** Sequences recreated (absent when none). */
   sequences?: number;
+  /** Placement policies created from the backup (absent when none). */
+  placementPolicies?: number;
 }
 
 /**
@@ -250,5 +252,6 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     ...(s.skipped ? { skipped: s.skipped } : {}),
     ...(s.views ? { views: s.views } : {}),
     ...(s.sequences ? { sequences: s.sequences } : {}),
+    ...(s.placementPolicies ? { placementPolicies: s.placementPolicies } : {}),
   };
 }

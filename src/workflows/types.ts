@@ -248,6 +248,8 @@ export interface PlanSummary {
   views?: number;
   /** Sequences the plan recreates with the databases (absent when none). */
   sequences?: number;
+  /** Placement policies the plan creates from the backup (absent when none). */
+  placementPolicies?: number;
 }
 
 /** Schedulers paused and schedule-config values changed, with the originals to put back (BR ClusterConfig). */
@@ -323,6 +325,12 @@ export interface RestoreProgress {
   waitingFor?: string;
   /** Objects the tables are restored without (the input's `skip`), per kind; absent when none. */
   skipped?: SkippedCounts;
+  /** Views the restore recreates once every table exists (absent when none, or before the plan). */
+  views?: number;
+  /** Sequences the restore recreates (absent when none, or before the plan). */
+  sequences?: number;
+  /** Placement policies the restore creates from the backup (absent when none, or before the plan). */
+  placementPolicies?: number;
 }
 
 /** Counters and controls a run keeps and hands to the next one across continue-as-new, as they are. */

@@ -65,7 +65,8 @@ export function planJson(plan: RestorePlan): object {
   return {
     hash: plan.hash, backup: plan.backup, summary: plan.summary, tables: planRows(plan), ...(dbObjects.length > 0 ? { databaseObjects: dbObjects } : {}),
     ...(plan.sequences ? { sequences: plan.sequences.map((q) => ({ db: q.db, sequence: q.name, statements: [q.createSql, ...q.valueStatements] })) } : {}),
-    ...(plan.views ? { views: plan.views.map((v) => ({ db: v.db, view: v.name, statements: [v.createSql] })) } : {}),
+    ...(plan.views ? { views: plan.views.map((v) => ({ db: v.db, view: v.name, statements: [v.createSql], ...(v.readsOutside ? { readsFromTarget: v.readsOutside.map((r) => `${r.db}.${r.name}`) } : {}) })) } : {}),
+    ...(plan.targetPolicies ? { policiesFromTarget: plan.targetPolicies } : {}),
   };
 }
 
@@ -105,6 +106,15 @@ export function renderPlanTable(plan: RestorePlan, opts: { statements?: boolean 
   if (refused.length > 0) {
     out.push('', `(!) ${refused.length} table(s) or database(s) have objects brflow cannot recreate; a restore fails unless the input skips their kind ("skip": [...]) or filters the tables out:`);
     for (const r of refused) out.push(`  ${r.table === '' ? `database \`${r.db}\`` : `\`${r.db}\`.\`${r.table}\``}: ${r.objects.map((o) => o.name).join(', ')}`);
+  }
+  // What the restore reads from the target rather than the backup: the pre-check refuses it when missing.
+  const fromTarget = [
+    ...(plan.targetPolicies ?? []).map((p) => `placement policy \`${p.name}\` (used by ${p.usedBy.join(', ')}${p.users > p.usedBy.length ? `, and ${p.users - p.usedBy.length} more` : ''})`),
+    ...(plan.views ?? []).flatMap((v) => (v.readsOutside ?? []).map((r) => `\`${r.db}\`.\`${r.name}\` (read by view \`${v.db}\`.\`${v.name}\`)`)),
+  ];
+  if (fromTarget.length > 0) {
+    out.push('', 'must exist on the target (not in what the restore creates; checked before anything changes):');
+    for (const f of fromTarget) out.push(`  ${f}`);
   }
   const skipped = planRows(plan).filter((r) => r.skipped);
   if (skipped.length > 0) {

@@ -19,6 +19,19 @@ export function skippedLine(p: Pick<RestoreProgress, 'skipped'>): string | undef
   return `restored without (input skip): ${Object.entries(p.skipped).map(([k, n]) => `${n} ${k}`).join(', ')}`;
 }
 
+/**
+ * The line counting the schema objects without data the restore recreates (views, sequences, placement policies
+ * from the backup); none when there are none, or before the plan.
+ */
+export function schemaObjectsLine(p: Pick<RestoreProgress, 'views' | 'sequences' | 'placementPolicies'>): string | undefined {
+  const parts = [
+    ...(p.views ? [`${p.views} view(s)`] : []),
+    ...(p.sequences ? [`${p.sequences} sequence(s)`] : []),
+    ...(p.placementPolicies ? [`${p.placementPolicies} placement policy(ies)`] : []),
+  ];
+  return parts.length > 0 ? `schema objects recreated beside the tables: ${parts.join(', ')}` : undefined;
+}
+
 /** `brflow status ID`: the restore's progress (a query), or what Temporal itself knows when no worker answers. */
 export function register(program: Command): void {
   withTemporalOptions(program.command('status <workflowId>').description('show a restore\'s progress').option('--json', 'print the progress object as JSON')).action(
@@ -61,6 +74,8 @@ export function register(program: Command): void {
         }
         if (p) {
           process.stdout.write(`${id}: ${d.status.name}\n${renderProgress(p)}\n`);
+          const objects = schemaObjectsLine(p);
+          if (objects) process.stdout.write(`${objects}\n`);
           const skipped = skippedLine(p);
           if (skipped) process.stdout.write(`${skipped}\n`);
           for (const m of p.checksum.mismatches) process.stdout.write(`checksum mismatch ${m.table}: backup ${m.expected.crc64xor}/${m.expected.totalKvs} kvs, restored ${m.actual.crc64xor}/${m.actual.totalKvs} kvs\n`);

@@ -28,7 +28,8 @@ function pkType(t: TableInfo): string {
  * The information_schema memtables brflow reads, with TiDB's column names: TABLES (TIDB_TABLE_ID), TIDB_INDEXES
  * (INDEX_ID; the integer handle key shows as PRIMARY with INDEX_ID 0, as TiDB lists it), PARTITIONS
  * (TIDB_PARTITION_ID; a table without partitions has one row with NULL partition columns), TIFLASH_REPLICA (one
- * row per table with a replica; AVAILABLE stays 0: the simulator has no TiFlash data) and SCHEMATA.
+ * row per table with a replica; AVAILABLE stays 0: the simulator has no TiFlash data), SCHEMATA and
+ * PLACEMENT_POLICIES (id, catalog, name).
  */
 const MEMTABLES: Record<string, MemTable> = {
   schemata: {
@@ -62,6 +63,11 @@ const MEMTABLES: Record<string, MemTable> = {
           TIDB_PK_TYPE: pkType(t),
         })),
       ),
+  },
+  // v8.5 lists every policy here (SHOW PLACEMENT only those in use); the columns brflow reads, TiDB's names.
+  placement_policies: {
+    columns: [int('POLICY_ID'), str('CATALOG_NAME'), str('POLICY_NAME')],
+    rows: (c) => c.placementPolicies.all().map((p) => ({ POLICY_ID: p.id, CATALOG_NAME: 'def', POLICY_NAME: p.name.O })),
   },
   tidb_indexes: {
     columns: [

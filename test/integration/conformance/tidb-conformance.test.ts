@@ -125,6 +125,19 @@ describe('DDL brflow sends: the same TableInfo on the simulated and the real TiD
     const sim = real.map((p) => two.simulatedCatalog.placementPolicies.get(p.name.O));
     expect(sim).toEqual(real);
     expect(real.map((p) => p.name.O).sort()).toEqual(['conf_fast', 'conf_ssd', 'conf_voters']);
+    // What the pre-check reads (TidbClient.placementPolicyNames): the policies by name as created.
+    const names = await Promise.all(
+      both().map(async (t) => {
+        const client = new TidbClient(t.config);
+        try {
+          return (await client.placementPolicyNames()).filter((n) => n.startsWith('conf_')).sort();
+        } finally {
+          await client.close();
+        }
+      }),
+    );
+    expect(names[0]).toEqual(names[1]);
+    expect(names[1]).toEqual(['conf_fast', 'conf_ssd', 'conf_voters']);
   });
 
   test('system-table restore (TidbClient.restoreSystemTables) and TiFlash replica statements', async () => {

@@ -1,8 +1,13 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { ManifestTable } from '../../../src/backup/manifest';
+import { schemaObjectsLine } from '../../../src/cli/commands/status';
+import { ErrorType } from '../../../src/plan/error-types';
 import type { PolicyInfo } from '../../../src/plan/placement-sql';
+import type { RestoreProgress } from '../../../src/workflows/types';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
-import { recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
+import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
 
 /**
  * Placement end to end on the simulator: make-backup writes two placement policies into backupmeta `policies`
@@ -56,6 +61,9 @@ test('placementMode strict (the default): every policy of the backup is created 
     const result = await restore(taskQueue, 'strict');
     expect(result.tables).toBe(3);
     expect(result.skipped).toBeUndefined();
+    expect(result.placementPolicies).toBe(2);
+    const progress = await env.client.workflow.getHandle(`strict-${taskQueue}`).query<RestoreProgress>('progress');
+    expect(schemaObjectsLine(progress)).toBe('schema objects recreated beside the tables: 2 placement policy(ies)');
     expect(await restoredChecksums(c, restored)).toEqual(recordedChecksums(restored));
     const catalog = c.sim.tidbFront!.catalog;
     expect(settingsOf(catalog.placementPolicies.get('hot'))).toEqual(settingsOf(HOT));
@@ -79,5 +87,74 @@ test('placementMode ignore: no policy, no reference, the skip counted', async ()
     const catalog = c.sim.tidbFront!.catalog;
     expect(catalog.placementPolicies.all()).toEqual([]);
     expect(catalog.table('shop', 'event_log')!['policy_ref_info'] ?? null).toBeNull();
+  });
+});
+
+/**
+ * A table referencing a policy the backup does not hold (`warm`): as BR, the restore uses the target's policy of
+ * that name; the pre-check reads the target's policies (information_schema.PLACEMENT_POLICIES) and refuses the
+ * restore before anything changes when the target lacks it too.
+ */
+describe('a policy the backup does not hold', () => {
+  let warmEnv: RestoreEnvWithBackup;
+  let warmRestored: ManifestTable[];
+
+  beforeAll(async () => {
+    warmEnv = await openRestoreEnv({
+      prefix: 'placement-target',
+      backup: {
+        seed: 43, tables: 8, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false,
+        schemaObjects: [{ table: 'shop.event_log', fields: { policy_ref_info: { id: 9, name: ci('warm') } } }],
+        placementPolicies: [HOT],
+      },
+    });
+    warmRestored = RESTORED.map((n) => warmEnv.manifest.tables.find((t) => `${t.db}.${t.name}` === n)!);
+  });
+
+  afterAll(() => warmEnv?.close());
+
+  const restoreWarm = (taskQueue: string, id: string) =>
+    warmEnv.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: `${id}-${taskQueue}`, args: [{ storage: `local://${warmEnv.dir}`, filters: RESTORED, timings: FAST_TIMINGS }] });
+
+  test('absent from the target too: the pre-check refuses it (UnsupportedObject naming the policy and its table) before anything changes', async () => {
+    await warmEnv.withCluster(async (c, taskQueue) => {
+      const catalog = c.sim.tidbFront!.catalog;
+      const jobsBefore = catalog.ddlJobs().length;
+      const err = await restoreWarm(taskQueue, 'warm-missing').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const activity = (err as WorkflowFailedError).cause as ActivityFailure;
+      expect(activity.activityType).toBe('preCheck');
+      const root = activity.cause as ApplicationFailure;
+      expect(root.type).toBe(ErrorType.UnsupportedObject);
+      expect(root.nonRetryable).toBe(true);
+      expect(root.message).toBe(
+        '1 placement policy(ies) the restore references are neither in the backup nor on the target: `warm` (used by table `shop`.`event_log`). The cluster was not changed. ' +
+          'Create them on the target (CREATE PLACEMENT POLICY …), or restore without placement with "placementMode": "ignore" (or "skip": ["placement"])',
+      );
+      const events = (await warmEnv.client.workflow.getHandle(`warm-missing-${taskQueue}`).fetchHistory()).events ?? [];
+      expect(events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []))).toEqual(['requestClusterLock', 'planRestore', 'preCheck']);
+      // No policy, database or table; no download; PD and the stores as they were.
+      expect(catalog.ddlJobs()).toHaveLength(jobsBefore);
+      expect(catalog.placementPolicies.all()).toEqual([]);
+      expect(catalog.database('shop')).toBeUndefined();
+      expect(c.sim.state.counters().downloadsByStore).toEqual({});
+      expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+    });
+  });
+
+  test("present on the target: the table references the target's policy, the backup's own is created, the data checks out", async () => {
+    await warmEnv.withCluster(async (c, taskQueue) => {
+      const catalog = c.sim.tidbFront!.catalog;
+      // Made on the target beforehand (as an operator would with CREATE PLACEMENT POLICY).
+      catalog.placementPolicies.create('Warm', { followers: 2 }, false);
+      const warm = catalog.placementPolicies.get('warm')!;
+      const result = await restoreWarm(taskQueue, 'warm-there');
+      expect(result).toMatchObject({ tables: 3, placementPolicies: 1 });
+      expect(await restoredChecksums(c, warmRestored)).toEqual(recordedChecksums(warmRestored));
+      expect(catalog.table('shop', 'event_log')!['policy_ref_info']).toEqual({ id: warm.id, name: { O: 'Warm', L: 'warm' } });
+      // The target's policy kept its settings; the backup's `hot` was created.
+      expect(catalog.placementPolicies.get('warm')).toMatchObject({ followers: 2 });
+      expect(settingsOf(catalog.placementPolicies.get('hot'))).toEqual(settingsOf(HOT));
+    });
   });
 });

@@ -9,9 +9,9 @@ import { recordedChecksums, restoredChecksums } from '../../support/sim-cluster'
 
 /**
  * A backup whose tables carry a foreign key (naming a table created after it), a TTL with its job switched off
- * and a reference to a placement policy the backup does not hold, restored by the workflow on the simulator. brflow
- * cannot recreate that policy: without `skip` the restore fails at planning naming table and policy, with nothing
- * created; a CHECK constraint the target would ignore fails the pre-check; with `"placementMode": "ignore"` and
+ * and a reference to a placement policy the backup does not hold, restored by the workflow on the simulator. That
+ * policy would be the target's (as BR); the target lacks it, so the restore fails in the pre-check naming policy and
+ * table, with nothing created; a CHECK constraint the target would ignore fails the pre-check; with `"placementMode": "ignore"` and
  * `"skip": ["checkConstraints"]` it restores, recreates the key and the TTL, and reports the skipped count.
  */
 const ci = (s: string) => ({ O: s, L: s.toLowerCase() });
@@ -42,16 +42,18 @@ function restore(taskQueue: string, id: string, extra: Record<string, unknown> =
   return env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: `${id}-${taskQueue}`, args: [{ storage: `local://${env.dir}`, filters: RESTORED, timings: FAST_TIMINGS, ...extra }] });
 }
 
-test('a placement policy the backup does not hold fails the restore at planning, naming table and policy; nothing is created', async () => {
+test('a placement policy neither the backup nor the target holds fails the restore in the pre-check, naming policy and table; nothing is created', async () => {
   await env.withCluster(async (c, taskQueue) => {
-    const err = await restore(taskQueue, 'refused').then(() => undefined, (e: unknown) => e);
+    // CHECK constraints skipped: the pre-check refuses those first on this target (next test).
+    const err = await restore(taskQueue, 'refused', { skip: ['checkConstraints'] }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const activity = (err as WorkflowFailedError).cause;
     expect(activity).toBeInstanceOf(ActivityFailure);
+    expect((activity as ActivityFailure).activityType).toBe('preCheck');
     const app = (activity as ActivityFailure).cause as ApplicationFailure;
     expect(app.type).toBe(ErrorType.UnsupportedObject);
-    expect(app.message).toContain('`shop`.`event_log`: placement policy hot (the backup does not hold this policy)');
-    expect(app.message).toContain('"skip": ["placement"]');
+    expect(app.message).toContain('neither in the backup nor on the target: `hot` (used by table `shop`.`event_log`)');
+    expect(app.message).toContain('"placementMode": "ignore" (or "skip": ["placement"])');
     expect(RESTORED.map((n) => c.sim.tidbFront!.catalog.table('shop', n.split('.')[1]!))).toEqual([undefined, undefined, undefined, undefined]);
   });
 });

@@ -1,13 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { ManifestTable } from '../../../src/backup/manifest';
 import { GENERATED_SEQUENCE_LAST } from '../../../src/backup/generator/views-sequences';
+import { ErrorType } from '../../../src/plan/error-types';
 import type { TableInfo } from '../../../src/plan/table-info';
 import type { ViewInfo } from '../../../src/plan/view-sql';
+import { schemaObjectsLine } from '../../../src/cli/commands/status';
 import { restoreWorkflow } from '../../../src/workflows/restore';
+import type { RestoreProgress } from '../../../src/workflows/types';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
-import { recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
+import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
 
 /**
  * A backup holding a sequence and two views (one reading the other) beside the table they read, restored by the
@@ -37,6 +42,11 @@ test('views and a sequence come back beside their table; the sequence continues 
     });
     // Only `order` holds data: views and sequences are neither ingested nor checksummed.
     expect(result).toMatchObject({ tables: 1, views: 2, sequences: 1 });
+    // What `brflow status` shows (the progress query): the same counts, from the plan.
+    const progress = await env.client.workflow.getHandle(`views-sequences-${taskQueue}`).query<RestoreProgress>('progress');
+    expect(progress).toMatchObject({ views: 2, sequences: 1 });
+    expect(progress).not.toHaveProperty('placementPolicies');
+    expect(schemaObjectsLine(progress)).toBe('schema objects recreated beside the tables: 2 view(s), 1 sequence(s)');
     expect(await restoredChecksums(c, [backup.order!])).toEqual(recordedChecksums([backup.order!]));
     const catalog = c.sim.tidbFront!.catalog;
     // What SHOW CREATE VIEW prints: the definer is the authenticated account when TiDB recorded one (a view made
@@ -71,5 +81,55 @@ test('views and a sequence come back beside their table; the sequence continues 
       mkdirSync(out, { recursive: true });
       writeFileSync(join(out, 'views-v1-success.bin'), temporal.api.history.v1.History.encode(history).finish());
     }
+  });
+});
+
+/** Activity types the restore scheduled, in order. */
+async function scheduledActivities(workflowId: string): Promise<string[]> {
+  const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  return events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+}
+
+test('a view whose base table the filters leave out and the target lacks fails the pre-check (TableMissing), before anything in the cluster changes', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    const catalog = c.sim.tidbFront!.catalog;
+    const jobsBefore = catalog.ddlJobs().length;
+    const workflowId = `views-missing-base-${taskQueue}`;
+    // The views without `order`: order_amounts reads it; large_orders reads order_amounts, which is restored.
+    const err = await env.client.workflow
+      .execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: `local://${env.dir}`, filters: ['shop.order_amounts', 'shop.large_orders'], timings: FAST_TIMINGS }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const activity = (err as WorkflowFailedError).cause as ActivityFailure;
+    expect(activity.activityType).toBe('preCheck');
+    const root = activity.cause as ApplicationFailure;
+    expect(root.type).toBe(ErrorType.TableMissing);
+    expect(root.nonRetryable).toBe(true);
+    expect(root.message).toBe(
+      '1 view(s) read tables or views that the restore does not create and the target does not have: view `shop`.`order_amounts` reads `shop`.`order`. The cluster was not changed. ' +
+        "Widen the filters to restore what they read, create those on the target first, or exclude the views (--filter '!db.view')",
+    );
+    // Nothing after the pre-check: no DDL (no database, table or view), no download, PD and stores as they were.
+    expect(await scheduledActivities(workflowId)).toEqual(['requestClusterLock', 'planRestore', 'preCheck']);
+    expect(catalog.ddlJobs()).toHaveLength(jobsBefore);
+    expect(catalog.database('shop')).toBeUndefined();
+    expect(c.sim.state.counters().downloadsByStore).toEqual({});
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+});
+
+test('a view whose base table the filters leave out but the target holds is restored over it (TiDB resolves it at CREATE VIEW)', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    // The target holds shop.order already: an earlier restore of it alone.
+    await env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: `views-base-first-${taskQueue}`, args: [{ storage: `local://${env.dir}`, filters: ['shop.order'], timings: FAST_TIMINGS }] });
+    const result = await env.client.workflow.execute(restoreWorkflow, {
+      taskQueue, workflowId: `views-base-there-${taskQueue}`,
+      args: [{ storage: `local://${env.dir}`, filters: ['shop.order_amounts', 'shop.large_orders'], timings: FAST_TIMINGS }],
+    });
+    expect(result).toMatchObject({ tables: 0, views: 2 });
+    const catalog = c.sim.tidbFront!.catalog;
+    expect(catalog.table('shop', 'order_amounts')!.view).toMatchObject({ view_select: (backup.order_amounts!.info.view as ViewInfo).view_select });
+    expect(catalog.table('shop', 'large_orders')!.view).toBeTruthy();
+    expect(await restoredChecksums(c, [backup.order!])).toEqual(recordedChecksums([backup.order!]));
   });
 });

@@ -1,5 +1,5 @@
 import { ErrorType } from '../../../src/plan/error-types';
-import { createPolicySql, placementMismatches, tablePlacement, type PolicyInfo } from '../../../src/plan/placement-sql';
+import { createPolicySql, missingPoliciesError, noteTargetPolicy, placementMismatches, tablePlacement, type PolicyInfo, type TargetPolicy } from '../../../src/plan/placement-sql';
 import { assertPlanRestorable, planRestore, verifyPlanHash } from '../../../src/plan/restore-plan';
 import { renderPlanTable } from '../../../src/cli/commands/plan';
 import type { TableInfo } from '../../../src/plan/table-info';
@@ -107,12 +107,37 @@ describe('planning placement', () => {
     expect(planRestore(withoutPolicies, { skip: ['placement'] }).hash).toBe(skipped.hash);
   });
 
-  it('a reference the backup holds no policy for is refused at planning, naming it', () => {
+  it('a reference the backup holds no policy for is left to the target (as BR): planned, not created, listed with its users for the pre-check', () => {
     const m = backup();
     m.placementPolicies = m.placementPolicies!.filter((p) => p.name.L !== 'slow');
-    expect(() => assertPlanRestorable(planRestore(m))).toThrow(expect.objectContaining({
-      type: ErrorType.UnsupportedObject,
-      message: expect.stringContaining('`shop`.`orders`: placement policy slow (the backup does not hold this policy)'),
-    }));
+    const plan = planRestore(m);
+    expect(() => assertPlanRestorable(plan)).not.toThrow();
+    expect(plan.summary).not.toHaveProperty('unsupportedObjects');
+    expect(plan.placementPolicies!.map((p) => p.name)).not.toContain('slow');
+    expect(plan.targetPolicies).toEqual([{ name: 'slow', usedBy: ['table `shop`.`orders`'], users: 1 }]);
+    expect(plan.tables.find((t) => t.name === 'orders')!.placement!.statements).toContain('ALTER TABLE `orders` PLACEMENT POLICY = `slow`');
+    // Every policy in the backup: nothing for the target to hold.
+    expect(planRestore(backup())).not.toHaveProperty('targetPolicies');
+    // placementMode ignore: no reference is planned, so none is checked.
+    expect(planRestore(m, { skip: ['placement'] })).not.toHaveProperty('targetPolicies');
+  });
+
+  it('the error for policies the target lacks names each with the objects using it, and what to do', () => {
+    const e = missingPoliciesError([
+      { name: 'slow', usedBy: ['table `shop`.`orders`', 'partition `p0` of `shop`.`items`'], users: 2 },
+      { name: 'eu', usedBy: ['database `shop`', 'table `a`.`b`', 'table `a`.`c`', 'table `a`.`d`', 'table `a`.`e`'], users: 9 },
+    ]);
+    expect(e.type).toBe(ErrorType.UnsupportedObject);
+    expect(e.message).toBe(
+      '2 placement policy(ies) the restore references are neither in the backup nor on the target: `slow` (used by table `shop`.`orders`, partition `p0` of `shop`.`items`); ' +
+        '`eu` (used by database `shop`, table `a`.`b`, table `a`.`c`, table `a`.`d`, table `a`.`e`, and 4 more). The cluster was not changed. ' +
+        'Create them on the target (CREATE PLACEMENT POLICY …), or restore without placement with "placementMode": "ignore" (or "skip": ["placement"])',
+    );
+  });
+
+  it('names at most five users of a policy the backup lacks, counting the rest', () => {
+    const into = new Map<string, TargetPolicy>();
+    for (let i = 0; i < 7; i++) noteTargetPolicy(into, i === 0 ? 'Slow' : 'slow', `table \`d\`.\`t${i}\``);
+    expect([...into.values()]).toEqual([{ name: 'Slow', usedBy: ['table `d`.`t0`', 'table `d`.`t1`', 'table `d`.`t2`', 'table `d`.`t3`', 'table `d`.`t4`'], users: 7 }]);
   });
 });

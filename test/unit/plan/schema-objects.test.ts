@@ -1,6 +1,5 @@
 import { planJson, planRows, renderPlanTable } from '../../../src/cli/commands/plan';
 import { planOptions } from '../../../src/activities/plan-cache';
-import { ErrorType } from '../../../src/plan/error-types';
 import { assertPlanRestorable, planRestore, verifyPlanHash } from '../../../src/plan/restore-plan';
 import { validateSkip } from '../../../src/plan/schema-objects';
 import type { TableInfo } from '../../../src/plan/table-info';
@@ -39,17 +38,15 @@ const everything = orders({
 });
 
 describe('schema objects: recreated, skipped or refused', () => {
-  it('a placement policy the backup does not hold fails planning with UnsupportedObject naming table, object and why; foreign keys, CHECKs and TTL are planned as statements', () => {
+  it('a placement policy the backup does not hold is left to the target (the pre-check reads it); foreign keys, CHECKs and TTL are planned as statements', () => {
     const plan = planRestore(manifest(everything));
     expect(plan.tables.map((t) => [t.name, t.objects?.map((o) => o.name)])).toEqual([
       ['customers', undefined],
       ['orders', ['foreign key fk_customer', 'CHECK constraint qty_positive', 'TTL on created_at', 'placement policy fast']],
     ]);
-    expect(plan.summary.unsupportedObjects).toBe(1);
-    expect(() => assertPlanRestorable(plan)).toThrow(expect.objectContaining({
-      type: ErrorType.UnsupportedObject,
-      message: expect.stringContaining('brflow cannot recreate 1 schema object(s) of 1 table(s) or database(s): `shop`.`orders`: placement policy fast (the backup does not hold this policy). Restore the tables without them with "skip": ["placement"]'),
-    }));
+    expect(plan.summary).not.toHaveProperty('unsupportedObjects');
+    expect(() => assertPlanRestorable(plan)).not.toThrow();
+    expect(plan.targetPolicies).toEqual([{ name: 'fast', usedBy: ['table `shop`.`orders`'], users: 1 }]);
     // Public objects only: the CHECK still in a DDL (state 3) is not there.
     expect(plan.tables[1]!.constraints).toEqual({
       statements: [
@@ -75,20 +72,21 @@ describe('schema objects: recreated, skipped or refused', () => {
     ]);
   });
 
-  it("a database's default placement policy the backup does not hold is refused too, and counted when skipped", () => {
+  it("a database's default placement policy the backup does not hold is left to the target too, and counted when skipped", () => {
     const m = manifest(orders());
     m.databases[0]!.info['policy_ref_info'] = { id: 3, name: ci('eu') };
-    expect(() => assertPlanRestorable(planRestore(m))).toThrow(expect.objectContaining({ type: ErrorType.UnsupportedObject, message: expect.stringContaining('database `shop`: placement policy eu (the backup does not hold this policy)') }));
-    expect(renderPlanTable(planRestore(m))).toContain('  database `shop`: placement policy eu');
-    expect(planJson(planRestore(m))).toMatchObject({ databaseObjects: [{ db: 'shop', refused: ['placement policy eu (the backup does not hold this policy)'] }] });
+    expect(() => assertPlanRestorable(planRestore(m))).not.toThrow();
+    expect(planRestore(m).targetPolicies).toEqual([{ name: 'eu', usedBy: ['database `shop`'], users: 1 }]);
     const skipped = planRestore(m, { skip: ['placement'] });
     expect(() => assertPlanRestorable(skipped)).not.toThrow();
+    expect(skipped).not.toHaveProperty('targetPolicies');
     expect(skipped.summary.skipped).toEqual({ placement: 1 });
   });
 
   it('a partition-level placement policy counts too', () => {
     const t = orders({ partition: { type: 2, expr: '`id`', columns: null, enable: true, num: 2, definitions: [{ id: 21, name: ci('p0'), less_than: null }, { id: 22, name: ci('p1'), less_than: null, policy_ref_info: { id: 8, name: ci('slow') } }] } });
-    expect(() => assertPlanRestorable(planRestore(manifest(t)))).toThrow(/`shop`.`orders`: placement policy slow of partition p1/);
+    expect(() => assertPlanRestorable(planRestore(manifest(t)))).not.toThrow();
+    expect(planRestore(manifest(t)).targetPolicies).toEqual([{ name: 'slow', usedBy: ['partition `p1` of `shop`.`orders`'], users: 1 }]);
   });
 
   it('with the kinds skipped the plan is restorable, adds none of them and counts what it leaves out, per kind', () => {
@@ -150,10 +148,12 @@ describe('brflow plan shows, per table, its DDL and what it cannot recreate', ()
     const rows = planRows(plan);
     expect(rows[0]).toMatchObject({ table: 'customers', statements: [expect.stringMatching(/^CREATE TABLE `customers`/)] });
     expect(rows[0]).not.toHaveProperty('refused');
-    expect(rows[1]).toMatchObject({ table: 'orders', refused: ['placement policy fast (the backup does not hold this policy)'], skipped: ['TTL on created_at'] });
+    expect(rows[1]).toMatchObject({ table: 'orders', skipped: ['TTL on created_at'] });
+    expect(rows[1]).not.toHaveProperty('refused');
     expect(rows[1]!.statements!.slice(-3)).toEqual([expect.stringMatching(/FOREIGN KEY/), expect.stringMatching(/CHECK/), 'ALTER TABLE `orders` PLACEMENT POLICY = `fast`']);
     const text = renderPlanTable(plan, { statements: true });
-    expect(text).toContain('`shop`.`orders`: placement policy fast');
+    expect(text).toContain('must exist on the target (not in what the restore creates; checked before anything changes):\n  placement policy `fast` (used by table `shop`.`orders`)');
+    expect(planJson(plan)).toMatchObject({ policiesFromTarget: [{ name: 'fast', usedBy: ['table `shop`.`orders`'], users: 1 }] });
     expect(text).toContain('restored without (skip ttl):\n  `shop`.`orders`: TTL on created_at');
     expect(text).toContain('-- `shop`.`orders`\nCREATE TABLE `orders` (');
     expect(text).toContain('ALTER TABLE `orders` ADD CONSTRAINT `fk_customer` FOREIGN KEY');
@@ -175,7 +175,8 @@ describe('restores recorded before schema objects were handled', () => {
 
   it('a PlanRef with schemaObjects (every new restore) refuses and recreates', () => {
     const plan = planRestore(manifest(everything), planOptions({ ...ref, schemaObjects: true }));
-    expect(() => assertPlanRestorable(plan)).toThrow(/placement policy fast/);
+    expect(plan.tables[1]!.objects?.map((o) => o.name)).toContain('placement policy fast');
+    expect(plan.targetPolicies?.map((p) => p.name)).toEqual(['fast']);
     expect(plan.tables[1]!.constraints?.statements).toHaveLength(3);
   });
 });

@@ -5,6 +5,7 @@ import { createSequenceSql, sequenceValueStatements, type SequenceInfo } from '.
 import type { TableInfo } from '../../../src/plan/table-info';
 import { parseTableInfoJson } from '../../../src/plan/table-info-json';
 import { createViewSql, orderViews, viewReferences, type ViewInfo } from '../../../src/plan/view-sql';
+import { missingViewReadsError, objectKey, viewReadsOutside, viewsMissingReads } from '../../../src/plan/views-and-sequences';
 import { col, ManifestBuilder, tableInfo } from './manifest-builder';
 
 /** A view's TableInfo as TiDB v8.5.3 stores it (status API): columns of type 0, charset/collate of the session. */
@@ -56,9 +57,16 @@ describe('CREATE VIEW text (SHOW CREATE VIEW layout)', () => {
 });
 
 describe('view dependencies and order', () => {
-  it('reads db.table pairs of the stored SELECT, not identifiers inside string literals', () => {
-    expect(viewReferences("SELECT `t`.`a` AS `a` FROM (`shop`.`t` JOIN `Shop`.`V1` ON 1) WHERE `b`='`x`.`y`' AND `c`='it''s'")).toEqual([
-      { db: 't', name: 'a' }, { db: 'shop', name: 't' }, { db: 'shop', name: 'v1' },
+  it('reads the tables after the FROM of a SELECT and JOIN, once each: not alias.column pairs (also after the FROM of EXTRACT), three-part columns or identifiers inside string literals', () => {
+    expect(viewReferences("SELECT `t`.`a` AS `a` FROM (`shop`.`t` JOIN `Shop`.`V1` ON 1) WHERE `b`='FROM `x`.`y`' AND `c`='it''s'")).toEqual([
+      { db: 'shop', name: 't' }, { db: 'shop', name: 'v1' },
+    ]);
+    expect(viewReferences(
+      'SELECT `x`.`a` AS `a`,`shop`.`u`.`b` AS `b`,EXTRACT(YEAR FROM `x`.`d`) AS `y` FROM ((`shop`.`t` AS `x` JOIN `shop`.`u`) LEFT JOIN `report`.`w` ON 1) ' +
+        'WHERE `x`.`a` IN (SELECT `k` FROM `report`.`keys`) AND EXISTS (SELECT 1 FROM `shop`.`t`)',
+    )).toEqual([
+      // EXTRACT(YEAR FROM `x`.`d`): a column after a function's FROM, not a table.
+      { db: 'shop', name: 't' }, { db: 'shop', name: 'u' }, { db: 'report', name: 'w' }, { db: 'report', name: 'keys' },
     ]);
   });
 
@@ -132,6 +140,27 @@ describe('planning views and sequences', () => {
       { db: 'shop', name: 'seq', oldId: 13, createSql: 'CREATE SEQUENCE `seq` start with 5 minvalue 1 maxvalue 9223372036854775806 increment by 1 cache 1000 nocycle ENGINE=InnoDB', valueStatements: ['SELECT SETVAL(`seq`, 41)'] },
     ]);
     expect(plan.summary).toMatchObject({ tables: 1, views: 2, sequences: 1 });
+  });
+
+  it('lists what a view reads that the restore does not create, for the pre-check to find on the target; the error names each view and what it misses', () => {
+    const m = manifest();
+    const plan = planRestore(m, { filters: ['shop.a_mid', 'shop.b_top'] });
+    expect(plan.tables).toEqual([]);
+    // a_mid reads the table the filters leave out; b_top reads a_mid, which the restore creates.
+    expect(plan.views!.map((v) => [v.name, v.readsOutside])).toEqual([['a_mid', [{ db: 'shop', name: 't' }]], ['b_top', undefined]]);
+    expect(viewReadsOutside(plan.views!)).toEqual([{ db: 'shop', name: 't' }]);
+    expect(renderPlanTable(plan)).toContain('must exist on the target (not in what the restore creates; checked before anything changes):\n  `shop`.`t` (read by view `shop`.`a_mid`)');
+    expect(viewsMissingReads(plan.views!, (db, name) => objectKey(db, name) === objectKey('SHOP', 'T'))).toEqual([]);
+    const missing = viewsMissingReads(plan.views!, () => false);
+    expect(missing).toEqual([{ view: '`shop`.`a_mid`', missing: ['`shop`.`t`'] }]);
+    const e = missingViewReadsError(missing);
+    expect(e.type).toBe(ErrorType.TableMissing);
+    expect(e.message).toBe(
+      '1 view(s) read tables or views that the restore does not create and the target does not have: view `shop`.`a_mid` reads `shop`.`t`. The cluster was not changed. ' +
+        "Widen the filters to restore what they read, create those on the target first, or exclude the views (--filter '!db.view')",
+    );
+    // Only a_mid restored: b_top is not planned, a_mid still reads outside.
+    expect(planRestore(m, { filters: ['shop.a_mid'] }).views!.map((v) => [v.name, v.readsOutside])).toEqual([['a_mid', [{ db: 'shop', name: 't' }]]]);
   });
 
   it('plans none with noSchema (they must exist, as the tables must), and none at all for a backup without any', () => {
