@@ -95,6 +95,14 @@ function workerNodeOptions(): NodeJS.ProcessEnv {
   return opts ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, opts].filter(Boolean).join(' ') } : {};
 }
 
+/**
+ * Node flags for the measured worker's command line (BRFLOW_BENCH_WORKER_NODE_ARGS, space-separated), for what
+ * NODE_OPTIONS refuses: `--cpu-prof --cpu-prof-dir=DIR` writes the worker's CPU profile when the bench stops it.
+ */
+function workerNodeArgs(): string[] {
+  return (process.env.BRFLOW_BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 /** What bench/README.md and the Dockerfile recommend for a worker. */
 export const WORKER_NODE_OPTIONS = '--max-old-space-size=384';
 
@@ -186,6 +194,7 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
       temporalAddress, taskQueue, maxConcurrentActivities: p.concurrency,
       target: { pdEndpoints: [sim.pd], tidb: { host, port: Number(port), statusAddress: sim.tidb.statusAddress, user: 'root', password: '' } },
       env: { BRFLOW_WORKFLOW_BUNDLE: bundlePath(dir), ...workerNodeOptions() },
+      nodeArgs: workerNodeArgs(),
     });
     stops.push(() => worker.stop());
     const cpu0 = await cpuMsOf(worker.pid);
