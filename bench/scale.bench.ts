@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Client } from '@temporalio/client';
 import { makeBackup } from '../src/backup/generator/make-backup';
 import { LocalStorage } from '../src/backup/local-storage';
+import { WORKER_NODE_OPTIONS } from '../src/worker/heap-bound';
 import { writeWorkflowBundle } from '../src/worker/workflow-bundle';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
 import type { Benchmark } from './benchmark';
@@ -86,7 +87,8 @@ async function cpuMsOf(pid: number): Promise<number> {
 const CLOCK_TICKS_PER_SEC = 100;
 
 /**
- * The worker's heap bound, as a deployment sets it (NODE_OPTIONS; BRFLOW_BENCH_WORKER_NODE_OPTIONS overrides).
+ * The worker's heap bound, as the Dockerfile deploys it (src/worker/heap-bound.ts, in NODE_OPTIONS;
+ * BRFLOW_BENCH_WORKER_NODE_OPTIONS overrides).
  * V8 sizes its heap from the machine's memory and collects lazily below that; a worker whose live heap is
  * ~150 MiB otherwise grows to several times that in garbage before a full collection.
  */
@@ -103,8 +105,6 @@ function workerNodeArgs(): string[] {
   return (process.env.BRFLOW_BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }
 
-/** What bench/README.md and the Dockerfile recommend for a worker. */
-export const WORKER_NODE_OPTIONS = '--max-old-space-size=384';
 
 /** The worker's memory for a case: its process's peak RSS (heap in use is not observable from outside: 0). */
 function workerMemory(x: PointResult): MemorySample {
