@@ -11,6 +11,7 @@ import type { PlanCache } from './plan-cache';
 import { runRangeLanes } from './range-lanes';
 import { ingestCounters } from './restore-metrics';
 import { resolveTable } from './table-rewrites';
+import { beatThrottle } from './beat-throttle';
 import { withLivenessHeartbeat } from './liveness-heartbeat';
 import { toFailure, typed } from './to-failure';
 
@@ -131,6 +132,8 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         // too, naming the range in progress as still to do, so a healthy ingest is not taken for a dead worker.
         const timeoutMs = ctx.info.heartbeatTimeoutMs;
         const timer = timeoutMs ? setInterval(() => heartbeat(details()), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
+        // Progress and wait changes beat through a throttle at the core's own interval (see beat-throttle.ts).
+        const beats = beatThrottle(() => heartbeat(details()));
         const counters = ingestCounters();
         // Rules, key encodings and the region scan are shared by the batch's ranges (one PD scan, not one per range).
         const opened = await importer.openBatch(
@@ -153,15 +156,15 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
                 } else if (waits.delete(i)) {
                   ctx.log.info('the import goes on: what it waited for answers again', { batchNo: input.batchNo, range: i });
                 }
-                heartbeat(details());
+                beats.beat();
               };
               try {
                 const resumeFrom = partial.get(i);
-                // Each checkpoint is beaten at once (the SDK throttles, sending the latest): a worker lost now
+                // Each checkpoint is beaten (within the throttle's 20 ms, sending the latest): a worker lost now
                 // costs its retry what was ingested since the last beat that got through, not whole ranges.
                 const onProgress = (checkpoint: string): void => {
                   partial.set(i, checkpoint);
-                  heartbeat(details());
+                  beats.beat();
                 };
                 await opened.importRange(i, { onWaiting, onProgress, ...(resumeFrom !== undefined ? { resumeFrom } : {}) });
               } finally {
@@ -176,7 +179,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
             onPrefix: (n) => {
               next = n;
               for (const i of above) if (i < n) above.delete(i);
-              heartbeat(details());
+              beats.beat();
             },
             stopped: () => cancelled !== undefined,
           });
@@ -190,6 +193,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
           throw f;
         } finally {
           clearInterval(timer);
+          beats.stop();
         }
         // Cancelled after the last range finished: the batch is done, report it so (its completion is recorded).
         // The details go with it: the history's cancel event then says what reached the cluster.
