@@ -11,8 +11,8 @@ import type { ClusterTarget } from '../src/worker/cluster-deps';
 const CLI = join(__dirname, '..', 'src', 'cli', 'main.ts');
 const START_TIMEOUT_MS = 60_000;
 
-function spawnCli(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnCli(args: string[], env: NodeJS.ProcessEnv = process.env, nodeArgs: readonly string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Waits for the first stdout line `accept` takes; rejects if the process exits (or times out) first. */
@@ -116,6 +116,11 @@ export async function startWorkerProcess(opts: {
   maxConcurrentActivities: number;
   /** More environment for the worker (e.g. BRFLOW_WORKFLOW_BUNDLE), over this process's. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Node options that NODE_OPTIONS refuses (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile the worker),
+   * given on the worker's command line.
+   */
+  nodeArgs?: readonly string[];
 }): Promise<WorkerProcess> {
   const t = opts.target;
   const child = spawnCli(['worker'], {
@@ -131,7 +136,7 @@ export async function startWorkerProcess(opts: {
     BRFLOW_MAX_CONCURRENT_ACTIVITIES: String(opts.maxConcurrentActivities),
     // The janitor is not part of a restore; its Schedule would only add work at random moments.
     BRFLOW_JANITOR_EVERY_MS: '0',
-  });
+  }, opts.nodeArgs);
   try {
     await firstLine(child, 'brflow worker', (l) => (l.includes('brflow worker started') ? true : undefined));
     // Keep draining stdout so the worker never blocks on a full pipe.

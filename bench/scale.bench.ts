@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Client } from '@temporalio/client';
 import { makeBackup } from '../src/backup/generator/make-backup';
 import { LocalStorage } from '../src/backup/local-storage';
+import { WORKER_NODE_OPTIONS } from '../src/worker/heap-bound';
 import { writeWorkflowBundle } from '../src/worker/workflow-bundle';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
 import type { Benchmark } from './benchmark';
@@ -86,7 +87,8 @@ async function cpuMsOf(pid: number): Promise<number> {
 const CLOCK_TICKS_PER_SEC = 100;
 
 /**
- * The worker's heap bound, as a deployment sets it (NODE_OPTIONS; BRFLOW_BENCH_WORKER_NODE_OPTIONS overrides).
+ * The worker's heap bound, as the Dockerfile deploys it (src/worker/heap-bound.ts, in NODE_OPTIONS;
+ * BRFLOW_BENCH_WORKER_NODE_OPTIONS overrides).
  * V8 sizes its heap from the machine's memory and collects lazily below that; a worker whose live heap is
  * ~150 MiB otherwise grows to several times that in garbage before a full collection.
  */
@@ -95,8 +97,14 @@ function workerNodeOptions(): NodeJS.ProcessEnv {
   return opts ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, opts].filter(Boolean).join(' ') } : {};
 }
 
-/** What bench/README.md and the Dockerfile recommend for a worker. */
-export const WORKER_NODE_OPTIONS = '--max-old-space-size=384';
+/**
+ * Node flags for the measured worker's command line (BRFLOW_BENCH_WORKER_NODE_ARGS, space-separated), for what
+ * NODE_OPTIONS refuses: `--cpu-prof --cpu-prof-dir=DIR` writes the worker's CPU profile when the bench stops it.
+ */
+function workerNodeArgs(): string[] {
+  return (process.env.BRFLOW_BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 
 /** The worker's memory for a case: its process's peak RSS (heap in use is not observable from outside: 0). */
 function workerMemory(x: PointResult): MemorySample {
@@ -186,6 +194,7 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
       temporalAddress, taskQueue, maxConcurrentActivities: p.concurrency,
       target: { pdEndpoints: [sim.pd], tidb: { host, port: Number(port), statusAddress: sim.tidb.statusAddress, user: 'root', password: '' } },
       env: { BRFLOW_WORKFLOW_BUNDLE: bundlePath(dir), ...workerNodeOptions() },
+      nodeArgs: workerNodeArgs(),
     });
     stops.push(() => worker.stop());
     const cpu0 = await cpuMsOf(worker.pid);

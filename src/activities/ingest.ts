@@ -11,6 +11,7 @@ import type { PlanCache } from './plan-cache';
 import { runRangeLanes } from './range-lanes';
 import { ingestCounters } from './restore-metrics';
 import { resolveTable } from './table-rewrites';
+import { beatThrottle } from './beat-throttle';
 import { withLivenessHeartbeat } from './liveness-heartbeat';
 import { toFailure, typed } from './to-failure';
 
@@ -55,8 +56,49 @@ async function rewritesOf(schema: SchemaControl, plan: RestorePlan, batch: Impor
   return out;
 }
 
+/**
+ * The table rewrites a batch's splitAndScatter read from TiDB, handed to the same run's ingestBatch of that batch
+ * on this worker, which takes them once (a retry, or an ingest on another worker, reads TiDB again).
+ *
+ * Why: both activities read every table of their batch through TiDB's status API and rebuilt its rules: in a
+ * restore of many small tables those reads and rebuilds were ~5 % of the worker's CPU, half of it repeating
+ * what the split had learned seconds earlier. BR resolves its table IDs once, after creating the tables, for the
+ * whole restore; brflow keeps reading them per batch (no ID map in history), so this only skips the second read
+ * of a pair. Keyed by workflow run as well as plan and batch: another restore of the same backup (same plan
+ * hash) after its tables were dropped and created again must never see the old IDs.
+ */
+export class SplitRewrites {
+  private readonly byBatch = new Map<string, Map<number, TableRewrite>>();
+
+  /** @param maxBatches batches kept at most (oldest dropped first): splits run ahead of ingests by a few waves. */
+  constructor(private readonly maxBatches = 256) {}
+
+  put(key: string, rewrites: Map<number, TableRewrite>): void {
+    this.byBatch.delete(key);
+    this.byBatch.set(key, rewrites);
+    while (this.byBatch.size > this.maxBatches) this.byBatch.delete(this.byBatch.keys().next().value as string);
+  }
+
+  /** The rewrites put under `key`, removed: each hand-over serves one ingest attempt. */
+  take(key: string): Map<number, TableRewrite> | undefined {
+    const found = this.byBatch.get(key);
+    this.byBatch.delete(key);
+    return found;
+  }
+
+  get size(): number {
+    return this.byBatch.size;
+  }
+}
+
+/** The hand-over key of a batch in the current activity's workflow run; none outside a workflow (no hand-over). */
+function splitRewritesKey(ref: BatchRef): string | undefined {
+  const run = Context.current().info.workflowExecution;
+  return run ? `${run.workflowId}/${run.runId}/${ref.planRef.hash}/${ref.batchNo}` : undefined;
+}
+
 /** Split & scatter and download & ingest of one batch, addressed by reference (the file list stays out of history). */
-export function ingestActivities(importer: DataImporter, schema: SchemaControl, plans: PlanCache) {
+export function ingestActivities(importer: DataImporter, schema: SchemaControl, plans: PlanCache, handover = new SplitRewrites()) {
   return {
     /** Splits regions at the batch's rewritten range boundaries and scatters them (BR SplitRanges). */
     async splitAndScatter(ref: BatchRef): Promise<number> {
@@ -70,8 +112,11 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
       return typed(() => withLivenessHeartbeat(async () => {
         const { plan } = await plans.load(ref.planRef);
         const batch = batchOf(plan, ref);
-        const { splitKeys } = rewriteBatch(plan, ref.batchNo, await rewritesOf(schema, plan, batch));
+        const rewrites = await rewritesOf(schema, plan, batch);
+        const { splitKeys } = rewriteBatch(plan, ref.batchNo, rewrites);
         await importer.splitAndScatter(splitKeys, { onWaiting });
+        const key = splitRewritesKey(ref);
+        if (key) handover.put(key, rewrites);
         return splitKeys.length;
       }, () => ({ batchNo: ref.batchNo, ...(waiting ? { waiting } : {}) })));
     },
@@ -94,7 +139,8 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         });
         const { plan } = await plans.load(input.planRef);
         const batch = batchOf(plan, input);
-        const rewrites = await rewritesOf(schema, plan, batch);
+        const key = splitRewritesKey(input);
+        const rewrites = (key ? handover.take(key) : undefined) ?? await rewritesOf(schema, plan, batch);
         const ranges = plan.ranges.slice(batch.rangeStart, batch.rangeEnd);
         // Read on this worker for this activity only: the key travels to TiKV on the wire, never into history.
         const cipher = ranges.some((r) => r.files.some((f) => f.cipherIv)) ? await plans.cipherOf(input.planRef) : undefined;
@@ -131,6 +177,8 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
         // too, naming the range in progress as still to do, so a healthy ingest is not taken for a dead worker.
         const timeoutMs = ctx.info.heartbeatTimeoutMs;
         const timer = timeoutMs ? setInterval(() => heartbeat(details()), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
+        // Progress and wait changes beat through a throttle at the core's own interval (see beat-throttle.ts).
+        const beats = beatThrottle(() => heartbeat(details()));
         const counters = ingestCounters();
         // Rules, key encodings and the region scan are shared by the batch's ranges (one PD scan, not one per range).
         const opened = await importer.openBatch(
@@ -153,15 +201,15 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
                 } else if (waits.delete(i)) {
                   ctx.log.info('the import goes on: what it waited for answers again', { batchNo: input.batchNo, range: i });
                 }
-                heartbeat(details());
+                beats.beat();
               };
               try {
                 const resumeFrom = partial.get(i);
-                // Each checkpoint is beaten at once (the SDK throttles, sending the latest): a worker lost now
+                // Each checkpoint is beaten (within the throttle's 20 ms, sending the latest): a worker lost now
                 // costs its retry what was ingested since the last beat that got through, not whole ranges.
                 const onProgress = (checkpoint: string): void => {
                   partial.set(i, checkpoint);
-                  heartbeat(details());
+                  beats.beat();
                 };
                 await opened.importRange(i, { onWaiting, onProgress, ...(resumeFrom !== undefined ? { resumeFrom } : {}) });
               } finally {
@@ -176,7 +224,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
             onPrefix: (n) => {
               next = n;
               for (const i of above) if (i < n) above.delete(i);
-              heartbeat(details());
+              beats.beat();
             },
             stopped: () => cancelled !== undefined,
           });
@@ -190,6 +238,7 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
           throw f;
         } finally {
           clearInterval(timer);
+          beats.stop();
         }
         // Cancelled after the last range finished: the batch is done, report it so (its completion is recorded).
         // The details go with it: the history's cancel event then says what reached the cluster.

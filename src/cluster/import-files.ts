@@ -158,7 +158,7 @@ export async function importPlanned(conn: ClusterConnection, planned: PlannedRan
       view = await source.regionsIn(doneBelow, span.end);
       for (const region of view.regions) {
         const { startKey, endKey } = region.region;
-        const here = plans.filter((p) => sstMetaFor(p, region) !== undefined);
+        const here = plans.filter((p) => overlapsRegion(p, region));
         // Groups a cut attempt already ingested into this very region (same keys: same file list).
         let from = inRegion && bytesEqual(inRegion.start, startKey) && bytesEqual(inRegion.end, endKey) ? Math.min(inRegion.files, here.length) : 0;
         const contiguous = compareBytes(startKey, doneBelow) <= 0;
@@ -255,8 +255,8 @@ function spanOf(plans: readonly FilePlan[]): { start: Uint8Array; end: Uint8Arra
   return { start, end };
 }
 
-/** SSTMeta for one file in one region (BR GetSSTMetaFromFile): range = the rule's new prefix ∩ the region. */
-function sstMetaFor(p: FilePlan, r: RegionInfo): SSTMeta | undefined {
+/** The SST range of a file in a region (BR GetSSTMetaFromFile): the rule's new prefix ∩ the region; undefined when empty. */
+function sstRangeIn(p: FilePlan, r: RegionInfo): { start: Uint8Array; end: Uint8Array } | undefined {
   // A merged range's files each cover part of it: skip regions this file cannot have keys in.
   if (r.region.endKey.length > 0 && compareBytes(p.span.start, r.region.endKey) >= 0) return undefined;
   if (compareBytes(p.span.end, r.region.startKey) <= 0) return undefined;
@@ -265,9 +265,21 @@ function sstMetaFor(p: FilePlan, r: RegionInfo): SSTMeta | undefined {
   let end: Uint8Array = p.rule.newEncEnd;
   if (r.region.endKey.length > 0 && compareBytes(end, r.region.endKey) > 0) end = r.region.endKey;
   if (compareBytes(start, end) >= 0) return undefined;
+  return { start, end };
+}
+
+/** Whether the file can have keys in the region (what sstMetaFor decides, without building the meta). */
+function overlapsRegion(p: FilePlan, r: RegionInfo): boolean {
+  return sstRangeIn(p, r) !== undefined;
+}
+
+/** SSTMeta for one file in one region (BR GetSSTMetaFromFile): range = the rule's new prefix ∩ the region. */
+function sstMetaFor(p: FilePlan, r: RegionInfo): SSTMeta | undefined {
+  const range = sstRangeIn(p, r);
+  if (!range) return undefined;
   return {
-    uuid: randomBytes(16),
-    range: { start: Buffer.from(start), end: Buffer.from(end) },
+    uuid: newSstUuid(),
+    range: { start: Buffer.from(range.start), end: Buffer.from(range.end) },
     crc32: 0,
     length: p.length,
     cfName: p.file.cf,
@@ -279,6 +291,27 @@ function sstMetaFor(p: FilePlan, r: RegionInfo): SSTMeta | undefined {
     apiVersion: 0,
     cipherIv: p.cipherIv,
   };
+}
+
+/**
+ * Random bytes for SST uuids, drawn 256 uuids at a time: randomBytes(16) per SST cost a synchronous
+ * getrandom call each (about 1 % of the worker's CPU in a restore of many small tables). The uuid only has to be
+ * unique among the SSTs staged on a store, as BR's uuid.New() is.
+ */
+const UUID_BYTES = 16;
+const UUIDS_PER_DRAW = 256;
+let uuidPool = Buffer.alloc(0);
+let uuidNext = 0;
+
+export function newSstUuid(): Buffer {
+  if (uuidNext >= uuidPool.length) {
+    uuidPool = randomBytes(UUID_BYTES * UUIDS_PER_DRAW);
+    uuidNext = 0;
+  }
+  // A view is safe: each draw is a fresh buffer, never written again.
+  const id = uuidPool.subarray(uuidNext, uuidNext + UUID_BYTES);
+  uuidNext += UUID_BYTES;
+  return id;
 }
 
 function trimTs(k: Buffer | undefined): Buffer {
@@ -334,7 +367,7 @@ function unitsFor(region: RegionInfo, plans: readonly FilePlan[], batch: boolean
       length += m.sst.length;
       members[m.name] = m.sst;
     }
-    const sst: SSTMeta = { ...first.sst, uuid: randomBytes(16), range: { start, end }, length, cfName: g.cf, cipherIv: EMPTY_BUFFER };
+    const sst: SSTMeta = { ...first.sst, uuid: newSstUuid(), range: { start, end }, length, cfName: g.cf, cipherIv: EMPTY_BUFFER };
     return { key: g.metas.map((m) => m.name).join('\0'), sst, name: '', members, rule: g.rule };
   });
 }

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { PlanCache } from '../activities';
@@ -80,7 +81,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       (e: unknown) => root.warn({ err: String(e) }, 'janitor schedule not created; run `brflow janitor` by hand'),
     );
   }
-  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: describeTemporalTarget({ connection: { address: cfg.temporalAddress, ...cfg.temporalConnection }, namespace: cfg.namespace }), metrics: cfg.metricsAddress ?? 'off', backupKey: cfg.crypter ? `${cfg.crypter.method} from ${cfg.crypter.keyFile}` : 'none by default', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)', clusterTls: cfg.clusterTls ? (cfg.clusterTls.cert ? 'mutual TLS' : 'TLS') : 'plaintext' }, 'brflow worker started');
+  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: describeTemporalTarget({ connection: { address: cfg.temporalAddress, ...cfg.temporalConnection }, namespace: cfg.namespace }), metrics: cfg.metricsAddress ?? 'off', backupKey: cfg.crypter ? `${cfg.crypter.method} from ${cfg.crypter.keyFile}` : 'none by default', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)', clusterTls: cfg.clusterTls ? (cfg.clusterTls.cert ? 'mutual TLS' : 'TLS') : 'plaintext', heapLimitMiB: heapLimitMiB() }, 'brflow worker started');
   const done = Promise.all([main.run(), control.run()]).then(
     async () => {
       await cluster.close();
@@ -101,4 +102,12 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       for (const w of [main, control]) if (w.getState() === 'RUNNING') w.shutdown();
     },
   };
+}
+
+/**
+ * V8's heap bound, MiB, logged at start: the worker's memory follows it (src/worker/heap-bound.ts), and a worker
+ * started without NODE_OPTIONS gets one sized from the host's memory.
+ */
+function heapLimitMiB(): number {
+  return Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
 }

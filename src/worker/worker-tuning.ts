@@ -1,4 +1,5 @@
 import type { WorkerOptions } from '@temporalio/worker';
+import { PROGRESS_BEAT_INTERVAL_MS } from '../activities/beat-throttle';
 
 /**
  * Heartbeat throttling decides how fast a stop reaches a running activity: Temporal delivers an activity's
@@ -25,5 +26,6 @@ export const CONTROL_WORKER_TUNING = {
  * batch sends a few a second, not one per 20 ms.
  */
 export const DATA_WORKER_TUNING = {
-  maxHeartbeatThrottleInterval: '20ms',
+  // ingestBatch coalesces its progress beats to the same interval before they reach the SDK.
+  maxHeartbeatThrottleInterval: `${PROGRESS_BEAT_INTERVAL_MS}ms`,
 } as const satisfies Partial<WorkerOptions>;

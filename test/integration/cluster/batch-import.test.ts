@@ -124,6 +124,24 @@ describe('batch import: RPCs per batch', () => {
     await expectRestored();
   });
 
+  it('checksums a table (record range and its index) from one region scan, and rescans only after a region error', async () => {
+    await start();
+    const ranges = batchRanges();
+    const batch = openBatchImport(conn, ranges, { storageBackend: toStorageBackend(dir), batchDownload: true, sleep: async () => undefined });
+    await Promise.all(ranges.map((_, i) => batch.importRange(i)));
+    expect(checksumRequests(rw).length).toBeGreaterThan(1);
+    let before = calls();
+    await expectRestored();
+    expect(delta(before, 'ScanRegions')).toBe(1);
+    expect(delta(before, 'Coprocessor')).toBe(checksumRequests(rw).length);
+    // A region error on the shared view: that request scans its piece again and the sum is still exact.
+    sim.faults.injectRegionError({ rpc: 'Coprocessor', kind: 'EpochNotMatch', count: 1 });
+    before = calls();
+    await expectRestored();
+    expect(delta(before, 'ScanRegions')).toBe(2);
+    expect(sim.faults.snapshot().fired['Coprocessor']).toBe(1);
+  });
+
   it('a range cut after its first region resumes from the checkpoint it reported: the ingested region is not ingested again', async () => {
     await start();
     // The record range over two regions, cut where its second half's files start.

@@ -1,6 +1,7 @@
 import { connectCluster, type ClusterConnection } from '../../../src/cluster/cluster-connection';
 import { ClusterError } from '../../../src/cluster/errors';
-import { splitAndScatter } from '../../../src/cluster/region-split';
+import { SPLIT_CHECK_RETRY } from '../../../src/cluster/backoff';
+import { splitAndScatter, waitRegionsVisible } from '../../../src/cluster/region-split';
 import { encodeBytes, indexPrefix, recordKey, recordPrefix, toHex } from '../../../src/plan/keys';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
 
@@ -138,13 +139,48 @@ describe('splitAndScatter', () => {
     }
   });
 
-  it('survives a leader store being UNAVAILABLE once and PD GetRegionByID failing once', async () => {
+  it('survives a leader store being UNAVAILABLE once and PD failing the wait for the new regions once', async () => {
     const leader = sim.state.regions()[0]!.leaderStoreId;
     sim.faults.injectUnavailable({ rpc: 'SplitRegion', count: 1, target: leader });
-    sim.faults.injectUnavailable({ rpc: 'GetRegionByID', count: 1, target: 'pd' });
     const keys = keysOf(400);
+    // The first ScanRegions is the split round's own; the fault lands on the wait for the new regions after it.
+    const realScan = conn.pd.scanRegions.bind(conn.pd);
+    let scans = 0;
+    conn.pd.scanRegions = async (s, e, l) => {
+      if (++scans === 2) sim.faults.injectUnavailable({ rpc: 'ScanRegions', count: 1, target: 'pd' });
+      return realScan(s, e, l);
+    };
     await splitAndScatter(conn, keys);
+    expect(sim.faults.snapshot().fired['ScanRegions']).toBe(1);
     for (const k of keys) expect(boundaries().has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
+  });
+
+  it('asks PD whether the new regions of a split are known with one ScanRegions, not one GetRegionByID per region', async () => {
+    const keys = [...keysOf(700), ...keysOf(701), ...keysOf(702)];
+    const before = sim.inspector.snapshot().rpcCalls;
+    const res = await splitAndScatter(conn, keys);
+    const after = sim.inspector.snapshot().rpcCalls;
+    const delta = (rpc: string) => (after[rpc] ?? 0) - (before[rpc] ?? 0);
+    expect(res.newRegionIds.length).toBe(keys.length);
+    expect(res.rounds).toBe(1);
+    // The round's scan of the keys' span, then one scan over the 12 new regions.
+    expect(delta('ScanRegions')).toBe(2);
+    expect(delta('GetRegionByID')).toBe(0);
+    expect(delta('SplitRegion')).toBe(1);
+  });
+
+  it('waits until PD lists every region a split created, and gives up naming the one it never reported', async () => {
+    const res = await splitAndScatter(conn, keysOf(800));
+    const regions = sim.state.regions().filter((r) => res.newRegionIds.includes(String(r.id)));
+    expect(regions.length).toBe(4);
+    const created = regions.map((r) => ({ id: BigInt(r.id), startKey: r.startKey, endKey: r.endKey }));
+    await expect(waitRegionsVisible(conn, created, { sleep: async () => undefined })).resolves.toBeUndefined();
+    const ghost = { ...created[0]!, id: 999_999n };
+    let sleeps = 0;
+    const err = await waitRegionsVisible(conn, [...created, ghost], { sleep: async () => void sleeps++ }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClusterError);
+    expect(String((err as Error).message)).toContain('new region 999999 not reported yet');
+    expect(sleeps).toBe(SPLIT_CHECK_RETRY.attempts - 1);
   });
 
   it('tells onWaiting the address it waits on while the leader store is down, and when the wait ends', async () => {
