@@ -1,5 +1,3 @@
-import { WorkflowFailedError } from '@temporalio/client';
-import type { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { ManifestTable } from '../../../src/backup/manifest';
 import { schemaObjectsLine } from '../../../src/cli/commands/status';
 import { ErrorType } from '../../../src/plan/error-types';
@@ -8,6 +6,7 @@ import type { RestoreProgress } from '../../../src/workflows/types';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
+import { expectPreCheckFailure } from '../../support/pre-check-failure';
 
 /**
  * Placement end to end on the simulator: make-backup writes two placement policies into backupmeta `policies`
@@ -121,14 +120,7 @@ describe('a policy the backup does not hold', () => {
       const catalog = c.sim.tidbFront!.catalog;
       const jobsBefore = catalog.ddlJobs().length;
       const err = await restoreWarm(taskQueue, 'warm-missing').catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(WorkflowFailedError);
-      const activity = (err as WorkflowFailedError).cause as ActivityFailure;
-      expect(activity.activityType).toBe('preCheck');
-      const root = activity.cause as ApplicationFailure;
-      expect(root.type).toBe(ErrorType.UnsupportedObject);
-      expect(root.nonRetryable).toBe(true);
-      expect(root.message).toBe(
-        '1 placement policy(ies) the restore references are neither in the backup nor on the target: `warm` (used by table `shop`.`event_log`). The cluster was not changed. ' +
+      expectPreCheckFailure(err, ErrorType.UnsupportedObject, '1 placement policy(ies) the restore references are neither in the backup nor on the target: `warm` (used by table `shop`.`event_log`). The cluster was not changed. ' +
           'Create them on the target (CREATE PLACEMENT POLICY …), or restore without placement with "placementMode": "ignore" (or "skip": ["placement"])',
       );
       const events = (await warmEnv.client.workflow.getHandle(`warm-missing-${taskQueue}`).fetchHistory()).events ?? [];

@@ -12,6 +12,7 @@ import { connectClusterDeps } from '../../../src/worker/cluster-deps';
 import type { SimulatorOptions } from '../../../src/simulator/server';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
+import { expectPreCheckFailure } from '../../support/pre-check-failure';
 
 /**
  * BR's restore pre-checks (PreCheckTableTiFlashReplica, PreCheckTableClusterIndex) end to end: the real
@@ -229,13 +230,7 @@ test.each(REFUSED_BY_PRE_CHECK.map((r) => [r.title, r] as const))('%s', async (_
     const downloadsBefore = { ...c.sim.state.counters().downloadsByStore };
 
     const err = await restore(taskQueue, r.id).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const activity = (err as WorkflowFailedError).cause as ActivityFailure;
-    expect(activity.activityType).toBe('preCheck');
-    const root = activity.cause as ApplicationFailure;
-    expect(root.type).toBe(r.type);
-    expect(root.nonRetryable).toBe(true);
-    expect(root.message).toEqual(r.message);
+    expectPreCheckFailure(err, r.type, r.message);
 
     // Nothing after the pre-check ran: no safepoint, DDL, download or mode change.
     const events = (await env.client.workflow.getHandle(`${r.id}-${taskQueue}`).fetchHistory()).events ?? [];

@@ -1,7 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
-import type { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { ManifestTable } from '../../../src/backup/manifest';
 import { GENERATED_SEQUENCE_LAST } from '../../../src/backup/generator/views-sequences';
@@ -13,6 +11,7 @@ import { restoreWorkflow } from '../../../src/workflows/restore';
 import type { RestoreProgress } from '../../../src/workflows/types';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
+import { expectPreCheckFailure } from '../../support/pre-check-failure';
 
 /**
  * A backup holding a sequence and two views (one reading the other) beside the table they read, restored by the
@@ -99,14 +98,7 @@ test('a view whose base table the filters leave out and the target lacks fails t
     const err = await env.client.workflow
       .execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: `local://${env.dir}`, filters: ['shop.order_amounts', 'shop.large_orders'], timings: FAST_TIMINGS }] })
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const activity = (err as WorkflowFailedError).cause as ActivityFailure;
-    expect(activity.activityType).toBe('preCheck');
-    const root = activity.cause as ApplicationFailure;
-    expect(root.type).toBe(ErrorType.TableMissing);
-    expect(root.nonRetryable).toBe(true);
-    expect(root.message).toBe(
-      '1 view(s) read tables or views that the restore does not create and the target does not have: view `shop`.`order_amounts` reads `shop`.`order`. The cluster was not changed. ' +
+    expectPreCheckFailure(err, ErrorType.TableMissing, '1 view(s) read tables or views that the restore does not create and the target does not have: view `shop`.`order_amounts` reads `shop`.`order`. The cluster was not changed. ' +
         "Widen the filters to restore what they read, create those on the target first, or exclude the views (--filter '!db.view')",
     );
     // Nothing after the pre-check: no DDL (no database, table or view), no download, PD and stores as they were.
