@@ -68,8 +68,11 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A bounded poll: `what` fails the test when `ok` never holds. */
-async function until(what: string, ok: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
+/**
+ * A bounded poll: `what` fails the test when `ok` never holds. 90 s: these tests start workers as child processes
+ * (tsx + a workflow bundle), which under a loaded CI machine took more than 30 s to reach the ingest.
+ */
+async function until(what: string, ok: () => Promise<boolean> | boolean, ms = 90_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await Promise.resolve().then(ok).catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000} s`);
@@ -205,10 +208,10 @@ async function killServerDuringIngest(dbName: string, queuePrefix: string, alsoW
 }
 
 test('the Temporal server SIGKILLed during ingest and restarted on the same database: the restore goes on', () =>
-  killServerDuringIngest('temporal-restart.db', 'faults-server', false), 120_000);
+  killServerDuringIngest('temporal-restart.db', 'faults-server', false), 240_000);
 
 test('the Temporal server and the worker SIGKILLed together during ingest: both restarted, the restore goes on', () =>
-  killServerDuringIngest('temporal-both.db', 'faults-both', true), 120_000);
+  killServerDuringIngest('temporal-both.db', 'faults-both', true), 240_000);
 
 test('a TiKV store down for a while and a PD leader change inside a whole restore: restored', async () => {
   const address = testTemporalAddress();
