@@ -122,9 +122,13 @@ export class Catalog {
     return d ? structuredClone(d.info) : undefined;
   }
 
-  tables(db: string): TableInfo[] {
+  /** The tables of `db` in creation order; with `keep`, only those whose lower-case name it accepts (only they are copied). */
+  tables(db: string, keep?: (lowerName: string) => boolean): TableInfo[] {
     const d = this.dbs.get(db.toLowerCase());
-    return d ? [...d.tables.values()].map((t) => structuredClone(t)) : [];
+    if (!d) return [];
+    const out: TableInfo[] = [];
+    for (const [name, t] of d.tables) if (!keep || keep(name)) out.push(structuredClone(t));
+    return out;
   }
 
   table(db: string, name: string): TableInfo | undefined {
