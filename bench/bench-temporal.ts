@@ -8,6 +8,8 @@ export const BENCH_TEMPORAL_ENV = 'BRFLOW_BENCH_TEMPORAL_ADDRESS';
 export interface BenchTemporal {
   address: string;
   client: Client;
+  /** The dev server's process id when the bench started it (its CPU is read from /proc); undefined for an outside server. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -15,15 +17,17 @@ export interface BenchTemporal {
 export async function benchTemporal(): Promise<BenchTemporal> {
   const stops: (() => Promise<unknown>)[] = [];
   let address = process.env[BENCH_TEMPORAL_ENV];
+  let pid: number | undefined;
   if (!address) {
     const t = await startTemporalDevServer();
     stops.push(() => t.stop());
     address = t.address;
+    pid = t.pid > 0 ? t.pid : undefined;
   }
   const connection = await Connection.connect({ address });
   stops.push(() => connection.close());
   return {
-    address, client: new Client({ connection }),
+    address, client: new Client({ connection }), ...(pid !== undefined ? { pid } : {}),
     stop: () => stopInReverse(stops),
   };
 }

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Client } from '@temporalio/client';
 import { makeBackup } from '../src/backup/generator/make-backup';
 import { LocalStorage } from '../src/backup/local-storage';
 import { WORKER_NODE_OPTIONS } from '../src/worker/heap-bound';
@@ -11,7 +10,7 @@ import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
 import type { Benchmark } from './benchmark';
 import { summarize, type MemorySample } from './measure';
 import { startWorkerProcess } from './bench-processes';
-import { benchTemporal } from './bench-temporal';
+import { benchTemporal, type BenchTemporal } from './bench-temporal';
 import { forEachRestoreRun, stopInReverse } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
 
@@ -25,6 +24,21 @@ export interface ScaleParams {
 
 export const SCALE_FULL: ScaleParams = { points: [1_000, 10_000], rows: 4, concurrency: 16 };
 export const SCALE_QUICK: ScaleParams = { points: [4, 12], rows: 2, concurrency: 4 };
+
+/**
+ * BRFLOW_BENCH_SCALE_POINTS=1000,4000 measures other table counts (comma-separated, ascending): finding what
+ * grows with the backup takes two sizes, and a 10,000-table run takes minutes.
+ */
+export function scaleParams(quick: boolean, env: NodeJS.ProcessEnv = process.env): ScaleParams {
+  const base = quick ? SCALE_QUICK : SCALE_FULL;
+  const raw = env.BRFLOW_BENCH_SCALE_POINTS;
+  if (raw === undefined || raw.trim() === '') return base;
+  const points = raw.split(',').map((x) => Number(x.trim()));
+  if (points.length < 2 || points.some((n) => !Number.isInteger(n) || n < 1) || points.some((n, i) => i > 0 && n <= points[i - 1]!)) {
+    throw new Error(`BRFLOW_BENCH_SCALE_POINTS=${raw}: give at least two ascending positive table counts, e.g. 1000,4000`);
+  }
+  return { ...base, points };
+}
 
 /** Temporal's hard limits are 51,200 events per history; brflow keeps every run well below, continuing as new. */
 export const MAX_RUN_EVENTS = 10_000;
@@ -62,7 +76,7 @@ interface SimProcess {
 /** `brflow sim --json` in its own process, so the worker's memory is measured without the cluster's. */
 async function startSimProcess(): Promise<SimProcess> {
   const root = join(__dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--json', '--stores', '3'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgsFrom('BRFLOW_BENCH_SIM_NODE_ARGS'), '--import', 'tsx', 'src/cli/main.ts', 'sim', '--json', '--stores', '3'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
@@ -102,7 +116,12 @@ function workerNodeOptions(): NodeJS.ProcessEnv {
  * NODE_OPTIONS refuses: `--cpu-prof --cpu-prof-dir=DIR` writes the worker's CPU profile when the bench stops it.
  */
 function workerNodeArgs(): string[] {
-  return (process.env.BRFLOW_BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return nodeArgsFrom('BRFLOW_BENCH_WORKER_NODE_ARGS');
+}
+
+/** Space-separated node flags from an environment variable (BRFLOW_BENCH_SIM_NODE_ARGS profiles `brflow sim` the same way). */
+function nodeArgsFrom(name: string): string[] {
+  return (process.env[name] ?? '').split(' ').filter(Boolean);
 }
 
 
@@ -126,6 +145,9 @@ interface PointResult {
   files: number;
   wallMs: number;
   workerCpuMs: number;
+  /** CPU of the `brflow sim` process and of the Temporal dev server (undefined: an outside server) over the restore. */
+  simCpuMs: number;
+  temporalCpuMs?: number;
   runs: number;
   runEvents: number[];
   simPeakRssMiB: number;
@@ -147,7 +169,7 @@ export async function runScale(dir: string, p: ScaleParams): Promise<CaseResult[
   try {
     const temporal = await benchTemporal();
     stops.push(() => temporal.stop());
-    for (const tables of p.points) points.push(await restorePoint(temporal.client, temporal.address, dir, tables, p));
+    for (const tables of p.points) points.push(await restorePoint(temporal, dir, tables, p));
   } finally {
     await stopInReverse(stops);
   }
@@ -158,6 +180,9 @@ export async function runScale(dir: string, p: ScaleParams): Promise<CaseResult[
     const params = {
       tables: x.tables, files: x.files, batches: x.batches, runs: x.runs, maxRunEvents: Math.max(...x.runEvents), historyEvents: x.runEvents.reduce((a, b) => a + b, 0),
       msPerTable: Math.round(msPerTable(x) * 100) / 100, workerCpuMsPerFile: Math.round((x.workerCpuMs / x.files) * 1000) / 1000, simPeakRssMiB: Math.round(x.simPeakRssMiB),
+      // Every process's CPU per table: the three share the machine's cores, so one growing slows the others.
+      workerCpuMsPerTable: cpuPerTable(x.workerCpuMs, x.tables), simCpuMsPerTable: cpuPerTable(x.simCpuMs, x.tables),
+      ...(x.temporalCpuMs !== undefined ? { temporalCpuMsPerTable: cpuPerTable(x.temporalCpuMs, x.tables) } : {}),
       downloadRpcsPerFile: Math.round(((rpc('Download') + rpc('BatchDownload')) / x.files) * 1000) / 1000,
       ingestRpcsPerFile: Math.round(((rpc('MultiIngest') + rpc('Ingest')) / x.files) * 1000) / 1000,
       // Every ScanRegions the cluster answered (split, import and checksum together), per ingest batch.
@@ -178,7 +203,10 @@ export async function runScale(dir: string, p: ScaleParams): Promise<CaseResult[
   return [...cases, perTable];
 }
 
-async function restorePoint(client: Client, temporalAddress: string, dir: string, tables: number, p: ScaleParams): Promise<PointResult> {
+const cpuPerTable = (ms: number, tables: number) => Math.round((ms / tables) * 100) / 100;
+
+async function restorePoint(temporal: BenchTemporal, dir: string, tables: number, p: ScaleParams): Promise<PointResult> {
+  const { client, address: temporalAddress } = temporal;
   const stops: (() => Promise<unknown>)[] = [];
   try {
     const sim = await startSimProcess();
@@ -198,6 +226,8 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
     });
     stops.push(() => worker.stop());
     const cpu0 = await cpuMsOf(worker.pid);
+    const simCpu0 = await cpuMsOf(sim.child.pid!);
+    const temporalCpu0 = temporal.pid !== undefined ? await cpuMsOf(temporal.pid) : undefined;
     const t0 = performance.now();
     const handle = await client.workflow.start<typeof restoreWorkflow>('restoreWorkflow', {
       taskQueue, workflowId: `bench-scale-${tables}-${Date.now()}`, args: [{ storage: `local://${backupDir(dir, tables)}`, concurrency: p.concurrency }],
@@ -205,6 +235,8 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
     const result: RestoreResult = await handle.result();
     const wallMs = performance.now() - t0;
     const workerCpuMs = (await cpuMsOf(worker.pid)) - cpu0;
+    const simCpuMs = (await cpuMsOf(sim.child.pid!)) - simCpu0;
+    const temporalCpuMs = temporal.pid !== undefined && temporalCpu0 !== undefined ? (await cpuMsOf(temporal.pid)) - temporalCpu0 : undefined;
     const workerPeakRssMiB = await peakRssOf(worker.pid);
     if (result.tables !== tables || result.checksum.passed !== tables) {
       throw new Error(`restore of ${tables} tables reported ${result.tables} tables, ${result.checksum.passed} checksums passed`);
@@ -220,7 +252,7 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
     const state = await (await fetch(`${sim.admin}/state`)).json() as { rpcCalls: Record<string, number>; stores: { mode: string }[] };
     if (state.stores.some((s) => s.mode !== 'Normal')) throw new Error('a store was left in import mode after the restore');
     return {
-      tables, files: result.files, wallMs, workerCpuMs, workerPeakRssMiB, runs: result.runs, runEvents,
+      tables, files: result.files, wallMs, workerCpuMs, simCpuMs, ...(temporalCpuMs !== undefined ? { temporalCpuMs } : {}), workerPeakRssMiB, runs: result.runs, runEvents,
       simPeakRssMiB: await peakRssOf(sim.child.pid!), rpcCalls: state.rpcCalls, batches,
     };
   } finally {
@@ -231,8 +263,8 @@ async function restorePoint(client: Client, temporalAddress: string, dir: string
 export const scaleBench: Benchmark = {
   name: 'scale',
   description: 'whole restores of 1,000 and 10,000 make-backup tables (~9 files each) through the workflow: Temporal dev server, `brflow sim` and `brflow worker` each in its own process; time per table at 1k vs 10k, worker peak RSS and CPU per file, history events per run, RPCs per file/batch from the simulator\'s counters',
-  prepare: (ctx) => prepareScale(ctx.workDir, ctx.quick ? SCALE_QUICK : SCALE_FULL),
-  run: (ctx) => runScale(ctx.workDir, ctx.quick ? SCALE_QUICK : SCALE_FULL),
+  prepare: (ctx) => prepareScale(ctx.workDir, scaleParams(ctx.quick)),
+  run: (ctx) => runScale(ctx.workDir, scaleParams(ctx.quick)),
   // Two whole restores, the larger of 10,000 tables: far beyond the runner's 150 s per phase.
   timeoutMs: { full: 30 * 60_000, quick: 180_000 },
 };

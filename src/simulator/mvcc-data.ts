@@ -1,8 +1,9 @@
 import { compareBytes, decodeBytes, decodeUint64BE, toHex } from '../plan/keys';
+import { decodeMvccWrite } from '../backup/mvcc-write';
+import { SortedEntries } from './sorted-entries';
 
 /** Map key for a data key: latin1 keeps one char per byte (fast, native), and byte order under string comparison. */
 const mapKey = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('latin1');
-import { decodeMvccWrite } from '../backup/mvcc-write';
 
 /** One visible row: raw TiDB key (no 'z', no ts) and the row value. */
 export interface VisibleKv {
@@ -25,23 +26,24 @@ const U64_MASK = (1n << 64n) - 1n;
  * the coprocessor checksum and the inspector read the latest version visible at a timestamp.
  */
 export class MvccData {
-  private readonly cfs = new Map<string, Map<string, Entry>>([
-    ['write', new Map()],
-    ['default', new Map()],
-  ]);
-  private sortedWrite: Entry[] | undefined;
+  /**
+   * The write CF in key order at all times: checksums and region stats read ranges of it between ingests,
+   * so it is never re-sorted as a whole (that made each read cost grow with everything restored so far).
+   */
+  private readonly write = new SortedEntries<Entry>();
+  /** The default CF is only ever looked up by exact key (a write record's start_ts). */
+  private readonly defaults = new Map<string, Entry>();
 
   /** Stores one entry; re-ingesting the same version overwrites it (ingest is idempotent). */
   put(cf: string, dataKey: Uint8Array, value: Uint8Array): void {
-    const m = this.cfs.get(cf);
-    if (!m) throw new Error(`unknown column family ${cf}`);
-    m.set(mapKey(dataKey), { key: dataKey, value });
-    if (cf === 'write') this.sortedWrite = undefined;
+    if (cf === 'write') this.write.upsert({ key: dataKey, value });
+    else if (cf === 'default') this.defaults.set(mapKey(dataKey), { key: dataKey, value });
+    else throw new Error(`unknown column family ${cf}`);
   }
 
   /** Number of entries per CF. */
   size(cf: 'write' | 'default'): number {
-    return this.cfs.get(cf)!.size;
+    return cf === 'write' ? this.write.size : this.defaults.size;
   }
 
   /**
@@ -50,40 +52,32 @@ export class MvccData {
    * hides the key. Values come from the short value or the default CF at (key, start_ts).
    */
   *visible(start: Uint8Array, end: Uint8Array, readTs: bigint): Generator<VisibleKv> {
-    const entries = this.sortedWriteEntries();
-    const defaults = this.cfs.get('default')!;
-    let i = lowerBound(entries, start);
-    while (i < entries.length) {
-      const e = entries[i]!;
-      const enc = e.key.subarray(1, e.key.length - 8);
-      if (end.length > 0 && compareBytes(enc, end) >= 0) return;
-      // Walk this key's versions (newest first) until one is visible.
-      let chosen: VisibleKv | undefined;
-      let decided = false;
-      let j = i;
-      for (; j < entries.length; j++) {
-        const v = entries[j]!;
-        const venc = v.key.subarray(1, v.key.length - 8);
-        if (compareBytes(venc, enc) !== 0) break;
-        if (decided) continue;
-        const commitTs = ~decodeUint64BE(v.key, v.key.length - 8) & U64_MASK;
-        if (commitTs > readTs) continue;
-        const w = decodeMvccWrite(v.value);
-        if (w.type === 'lock' || w.type === 'rollback') continue;
-        decided = true;
-        if (w.type === 'delete') continue;
-        let value = w.shortValue;
-        if (!value) {
-          const dk = new Uint8Array(v.key.length);
-          dk.set(v.key.subarray(0, v.key.length - 8));
-          dk.set(encodeNotTs(w.startTs), v.key.length - 8);
-          value = defaults.get(mapKey(dk))?.value;
-          if (!value) throw new Error(`default CF value missing for key ${toHex(enc)} start_ts ${w.startTs}`);
-        }
-        chosen = { rawKey: decodeBytes(enc).value, encodedKey: enc, value };
+    // Versions of one user key are adjacent, newest first: the first visible one decides the key.
+    let current: Uint8Array | undefined;
+    let decided = false;
+    for (const v of this.write.from((e) => compareBytes(userKeyOf(e.key), start) < 0)) {
+      const enc = userKeyOf(v.key);
+      if (current === undefined || compareBytes(enc, current) !== 0) {
+        if (end.length > 0 && compareBytes(enc, end) >= 0) return;
+        current = enc;
+        decided = false;
       }
-      if (chosen) yield chosen;
-      i = j;
+      if (decided) continue;
+      const commitTs = ~decodeUint64BE(v.key, v.key.length - 8) & U64_MASK;
+      if (commitTs > readTs) continue;
+      const w = decodeMvccWrite(v.value);
+      if (w.type === 'lock' || w.type === 'rollback') continue;
+      decided = true;
+      if (w.type === 'delete') continue;
+      let value = w.shortValue;
+      if (!value) {
+        const dk = new Uint8Array(v.key.length);
+        dk.set(v.key.subarray(0, v.key.length - 8));
+        dk.set(encodeNotTs(w.startTs), v.key.length - 8);
+        value = this.defaults.get(mapKey(dk))?.value;
+        if (!value) throw new Error(`default CF value missing for key ${toHex(enc)} start_ts ${w.startTs}`);
+      }
+      yield { rawKey: decodeBytes(enc).value, encodedKey: enc, value };
     }
   }
 
@@ -93,22 +87,25 @@ export class MvccData {
    */
   copyRange(from: MvccData, start: Uint8Array, end: Uint8Array): number {
     let n = 0;
-    for (const [cf, m] of from.cfs) {
-      for (const e of m.values()) {
-        if (!inRange(e.key, start, end)) continue;
-        this.put(cf, e.key, e.value);
-        n++;
-      }
+    const writes: Entry[] = [];
+    for (const e of from.write.from((x) => compareBytes(userKeyOf(x.key), start) < 0)) {
+      if (!inRange(e.key, start, end)) break;
+      writes.push(e);
+    }
+    for (const e of writes) this.put('write', e.key, e.value);
+    n += writes.length;
+    for (const e of from.defaults.values()) {
+      if (!inRange(e.key, start, end)) continue;
+      this.put('default', e.key, e.value);
+      n++;
     }
     return n;
   }
 
   /** Drops every entry in [start, end) (encoded user keys), as TiKV clears a destroyed peer's range. */
   deleteRange(start: Uint8Array, end: Uint8Array): void {
-    for (const [cf, m] of this.cfs) {
-      for (const [k, e] of m) if (inRange(e.key, start, end)) m.delete(k);
-      if (cf === 'write') this.sortedWrite = undefined;
-    }
+    this.write.deleteWhere((e) => inRange(e.key, start, end));
+    for (const [k, e] of this.defaults) if (inRange(e.key, start, end)) this.defaults.delete(k);
   }
 
   /**
@@ -116,11 +113,9 @@ export class MvccData {
    * the default CF are left out; PD only uses these to weigh regions.
    */
   rangeStats(start: Uint8Array, end: Uint8Array): { keys: number; bytes: number } {
-    const entries = this.sortedWriteEntries();
     let keys = 0;
     let bytes = 0;
-    for (let i = lowerBound(entries, start); i < entries.length; i++) {
-      const e = entries[i]!;
+    for (const e of this.write.from((x) => compareBytes(userKeyOf(x.key), start) < 0)) {
       if (!inRange(e.key, start, end)) break;
       keys++;
       bytes += e.key.length + e.value.length;
@@ -128,10 +123,6 @@ export class MvccData {
     return { keys, bytes };
   }
 
-  private sortedWriteEntries(): Entry[] {
-    if (!this.sortedWrite) this.sortedWrite = [...this.cfs.get('write')!.values()].sort((a, b) => compareBytes(a.key, b.key));
-    return this.sortedWrite;
-  }
 }
 
 function encodeNotTs(ts: bigint): Uint8Array {
@@ -150,15 +141,7 @@ function inRange(dataKey: Uint8Array, start: Uint8Array, end: Uint8Array): boole
   return compareBytes(enc, start) >= 0 && (end.length === 0 || compareBytes(enc, end) < 0);
 }
 
-/** First entry whose encoded user key is ≥ start. */
-function lowerBound(entries: Entry[], start: Uint8Array): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const k = entries[mid]!.key;
-    if (compareBytes(k.subarray(1, k.length - 8), start) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/** The encoded user key of a data key ('z' ‖ key ‖ ts). */
+function userKeyOf(dataKey: Uint8Array): Uint8Array {
+  return dataKey.subarray(1, dataKey.length - 8);
 }

@@ -73,6 +73,13 @@ export class Catalog {
   private readonly replaces: SystemTableReplace[] = [];
   /** Where each sequence stands, by table ID (a sequence made again gets a new ID, so starts afresh). */
   private readonly sequenceStates = new Map<number, SequenceState>();
+  /**
+   * Where each table and partition ID was last seen (lower-case database and table names), a hint checked on
+   * every use: a restore looks up every table it created by ID, and a scan of all tables per lookup made
+   * that cost grow with the catalog. Rebuilt on a miss, at most once per schema version.
+   */
+  private idHints = new Map<number, { db: string; table: string }>();
+  private idHintsVersion = -1;
   readonly clusteredIndexDefault: ClusteredIndexMode;
   readonly newCollationEnabled: boolean;
   /** CREATE PLACEMENT POLICY's policies, which databases, tables and partitions reference. */
@@ -115,9 +122,13 @@ export class Catalog {
     return d ? structuredClone(d.info) : undefined;
   }
 
-  tables(db: string): TableInfo[] {
+  /** The tables of `db` in creation order; with `keep`, only those whose lower-case name it accepts (only they are copied). */
+  tables(db: string, keep?: (lowerName: string) => boolean): TableInfo[] {
     const d = this.dbs.get(db.toLowerCase());
-    return d ? [...d.tables.values()].map((t) => structuredClone(t)) : [];
+    if (!d) return [];
+    const out: TableInfo[] = [];
+    for (const [name, t] of d.tables) if (!keep || keep(name)) out.push(structuredClone(t));
+    return out;
   }
 
   table(db: string, name: string): TableInfo | undefined {
@@ -127,12 +138,33 @@ export class Catalog {
 
   /** Finds a table by its ID or one of its partition IDs. */
   tableById(id: number): { db: DBInfo; table: TableInfo } | undefined {
-    for (const d of this.dbs.values()) {
-      for (const t of d.tables.values()) {
-        if (t.id === id || t.partition?.definitions.some((p) => p.id === id)) return { db: structuredClone(d.info), table: structuredClone(t) };
+    let found = this.hintedTable(id);
+    if (!found && this.idHintsVersion !== this.version) {
+      this.rebuildIdHints();
+      found = this.hintedTable(id);
+    }
+    return found && { db: structuredClone(found.db.info), table: structuredClone(found.table) };
+  }
+
+  /** The table the hint for `id` names, if it still has that ID (DDL since may have dropped, renamed or truncated it). */
+  private hintedTable(id: number): { db: DbEntry; table: TableInfo } | undefined {
+    const hint = this.idHints.get(id);
+    const db = hint && this.dbs.get(hint.db);
+    const table = hint && db?.tables.get(hint.table);
+    if (!db || !table || !hasId(table, id)) return undefined;
+    return { db, table };
+  }
+
+  private rebuildIdHints(): void {
+    this.idHints = new Map();
+    for (const [dbKey, d] of this.dbs) {
+      for (const [tableKey, t] of d.tables) {
+        const hint = { db: dbKey, table: tableKey };
+        this.idHints.set(t.id, hint);
+        for (const p of t.partition?.definitions ?? []) this.idHints.set(p.id, hint);
       }
     }
-    return undefined;
+    this.idHintsVersion = this.version;
   }
 
   /** Finished DDL jobs, oldest first. */
@@ -465,4 +497,9 @@ function bootstrapSystemSchema(c: Catalog): void {
     'CREATE DATABASE test',
   ];
   for (const sql of ddl) c.executeSql(sql);
+}
+
+/** Whether `id` is the table's own ID or one of its partitions'. */
+function hasId(t: TableInfo, id: number): boolean {
+  return t.id === id || (t.partition?.definitions.some((p) => p.id === id) ?? false);
 }

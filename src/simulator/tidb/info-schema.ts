@@ -1,4 +1,4 @@
-import type { TableInfo } from '../../plan/table-info';
+import type { DBInfo, TableInfo } from '../../plan/table-info';
 import type { Catalog } from './catalog';
 import type { Condition, SelectStmt } from './sql-ast';
 import { SqlError } from './sql-error';
@@ -14,7 +14,42 @@ export type Row = Record<string, string | number | null>;
 
 export interface MemTable {
   columns: { name: string; type: 'int' | 'string' }[];
-  rows: (c: Catalog) => Row[];
+  /** Every row, or at least every row of the databases and tables `scope` allows (the WHERE filters the rest). */
+  rows: (c: Catalog, scope: Scope) => Row[];
+}
+
+/**
+ * The databases and tables (lower-case names; undefined = any) a SELECT's WHERE can match at all, from its
+ * `TABLE_SCHEMA` / `TABLE_NAME` `=` and `IN` conditions. brflow reads table IDs a group of tables at a time; building
+ * and copying every table of the catalog for each such read made its cost grow with all the tables created so far.
+ */
+export interface Scope {
+  dbs?: ReadonlySet<string>;
+  tables?: ReadonlySet<string>;
+}
+
+function scopeOf(stmt: SelectStmt): Scope {
+  // The WHERE is a conjunction: a row must satisfy every condition on the column, so the sets intersect.
+  const allowed = (column: string): Set<string> | undefined => {
+    let out: Set<string> | undefined;
+    for (const c of stmt.where) {
+      if (c.column.toLowerCase() !== column || (c.op !== '=' && c.op !== 'in')) continue;
+      const vs = new Set((c.op === '=' ? c.values.slice(0, 1) : c.values).map((v) => v.toLowerCase()));
+      out = out ? new Set([...out].filter((v) => vs.has(v))) : vs;
+    }
+    return out;
+  };
+  const dbs = allowed('table_schema');
+  const tables = allowed('table_name');
+  return { ...(dbs ? { dbs } : {}), ...(tables ? { tables } : {}) };
+}
+
+/** The databases and their tables `scope` allows, in catalog order, copied only when allowed. */
+function scopedTables(c: Catalog, scope: Scope): { d: DBInfo; tables: TableInfo[] }[] {
+  const keep = scope.tables && ((name: string) => scope.tables!.has(name));
+  return c.databases()
+    .filter((d) => !scope.dbs || scope.dbs.has(d.db_name.L))
+    .map((d) => ({ d, tables: c.tables(d.db_name.O, keep) }));
 }
 
 const str = (name: string) => ({ name, type: 'string' as const });
@@ -48,9 +83,9 @@ const MEMTABLES: Record<string, MemTable> = {
       str('TABLE_CATALOG'), str('TABLE_SCHEMA'), str('TABLE_NAME'), str('TABLE_TYPE'), str('ENGINE'), int('AUTO_INCREMENT'),
       str('TABLE_COLLATION'), str('TABLE_COMMENT'), int('TIDB_TABLE_ID'), str('TIDB_PK_TYPE'),
     ],
-    rows: (c) =>
-      c.databases().flatMap((d) =>
-        c.tables(d.db_name.O).map((t) => ({
+    rows: (c, scope) =>
+      scopedTables(c, scope).flatMap(({ d, tables }) =>
+        tables.map((t) => ({
           TABLE_CATALOG: 'def',
           TABLE_SCHEMA: d.db_name.O,
           TABLE_NAME: t.name.O,
@@ -74,9 +109,9 @@ const MEMTABLES: Record<string, MemTable> = {
       str('TABLE_SCHEMA'), str('TABLE_NAME'), int('NON_UNIQUE'), str('KEY_NAME'), int('SEQ_IN_INDEX'), str('COLUMN_NAME'),
       int('SUB_PART'), str('INDEX_COMMENT'), str('Expression'), int('INDEX_ID'), str('IS_VISIBLE'), str('CLUSTERED'),
     ],
-    rows: (c) =>
-      c.databases().flatMap((d) =>
-        c.tables(d.db_name.O).flatMap((t) => {
+    rows: (c, scope) =>
+      scopedTables(c, scope).flatMap(({ d, tables }) =>
+        tables.flatMap((t) => {
           const rows: Row[] = [];
           const base = { TABLE_SCHEMA: d.db_name.O, TABLE_NAME: t.name.O };
           if (t.pk_is_handle) {
@@ -108,9 +143,9 @@ const MEMTABLES: Record<string, MemTable> = {
   },
   tiflash_replica: {
     columns: [str('TABLE_SCHEMA'), str('TABLE_NAME'), int('TABLE_ID'), int('REPLICA_COUNT'), str('LOCATION_LABELS'), int('AVAILABLE'), str('PROGRESS')],
-    rows: (c) =>
-      c.databases().flatMap((d) =>
-        c.tables(d.db_name.O).flatMap((t): Row[] => {
+    rows: (c, scope) =>
+      scopedTables(c, scope).flatMap(({ d, tables }) =>
+        tables.flatMap((t): Row[] => {
           const r = t.tiflash_replica;
           if (!r || !(r.Count > 0)) return [];
           return [{
@@ -130,9 +165,9 @@ const MEMTABLES: Record<string, MemTable> = {
       str('TABLE_CATALOG'), str('TABLE_SCHEMA'), str('TABLE_NAME'), str('PARTITION_NAME'), int('PARTITION_ORDINAL_POSITION'),
       str('PARTITION_METHOD'), str('PARTITION_EXPRESSION'), str('PARTITION_DESCRIPTION'), int('TIDB_PARTITION_ID'),
     ],
-    rows: (c) =>
-      c.databases().flatMap((d) =>
-        c.tables(d.db_name.O).flatMap((t): Row[] => {
+    rows: (c, scope) =>
+      scopedTables(c, scope).flatMap(({ d, tables }) =>
+        tables.flatMap((t): Row[] => {
           const base = { TABLE_CATALOG: 'def', TABLE_SCHEMA: d.db_name.O, TABLE_NAME: t.name.O };
           const p = t.partition;
           if (!p) return [{ ...base, PARTITION_NAME: null, PARTITION_ORDINAL_POSITION: null, PARTITION_METHOD: null, PARTITION_EXPRESSION: null, PARTITION_DESCRIPTION: null, TIDB_PARTITION_ID: null }];
@@ -162,7 +197,7 @@ export function selectInfoSchema(c: Catalog, stmt: SelectStmt): ResultSet {
   const tableName = stmt.from?.name.toLowerCase() ?? '';
   const mt = MEMTABLES[tableName];
   if (!mt) throw SqlError.noSuchTable('information_schema', stmt.from?.name ?? '');
-  return selectRows(mt.columns, mt.rows(c), stmt, 'information_schema');
+  return selectRows(mt.columns, mt.rows(c, scopeOf(stmt)), stmt, 'information_schema');
 }
 
 /** A SELECT (columns, WHERE, ORDER BY, LIMIT) over in-memory rows: information_schema and the system rows. */

@@ -16,7 +16,7 @@ import { preparePlanInput, runPlanRestore } from '../../../bench/plan-restore.be
 import { prepareBackupMeta, runReadManifest } from '../../../bench/read-manifest.bench';
 import { caseResult, checkTargets, formatCaseLine, writeResult, type BenchResult, type CaseResult } from '../../../bench/result-file';
 import { parseBenchArgs } from '../../../bench/run-args';
-import { prepareScale, runScale } from '../../../bench/scale.bench';
+import { prepareScale, runScale, scaleParams, SCALE_FULL, SCALE_QUICK } from '../../../bench/scale.bench';
 import { runSst } from '../../../bench/sst.bench';
 import { syntheticBackupMeta } from '../../../bench/synthetic-backupmeta';
 import { syntheticManifest } from '../../../bench/synthetic-manifest';
@@ -104,6 +104,15 @@ describe('bench result files', () => {
     expect(parseBenchArgs(['--run', 'sst', '--work-dir', '/w', '--out', '/o'], '/r').phase).toEqual({ kind: 'run', bench: 'sst', workDir: '/w' });
     expect(() => parseBenchArgs(['--fast'], '/r')).toThrow(/unknown option --fast/);
     expect(() => parseBenchArgs(['--only'], '/r')).toThrow(/--only needs a value/);
+  });
+
+  it('takes the scale bench\'s table counts from BRFLOW_BENCH_SCALE_POINTS, refusing counts it cannot compare', () => {
+    expect(scaleParams(false, {})).toEqual(SCALE_FULL);
+    expect(scaleParams(true, { BRFLOW_BENCH_SCALE_POINTS: ' ' })).toEqual(SCALE_QUICK);
+    expect(scaleParams(false, { BRFLOW_BENCH_SCALE_POINTS: '1000, 4000' })).toEqual({ ...SCALE_FULL, points: [1000, 4000] });
+    for (const bad of ['1000', '4000,1000', '1000,1000', '0,10', '1e3,abc']) {
+      expect(() => scaleParams(false, { BRFLOW_BENCH_SCALE_POINTS: bad })).toThrow(/BRFLOW_BENCH_SCALE_POINTS=.*at least two ascending positive table counts/);
+    }
   });
 
   it('reports and checks a case\'s own figures (ratio, files/s, recovery, …) like its timings', () => {
@@ -274,6 +283,10 @@ describe('benchmark runners at toy scale', () => {
     expect(Number(last.params.simPeakRssMiB)).toBeGreaterThan(0);
     // Each point's worker is a process of its own: its CPU and peak RSS are read from /proc, not this process's.
     expect(Number(last.params.workerCpuMsPerFile)).toBeGreaterThan(0);
+    // So are the simulator's and (when the bench started it) the dev server's, per table: the three share the cores.
+    expect(Number(last.params.simCpuMsPerTable)).toBeGreaterThan(0);
+    if (process.env.BRFLOW_BENCH_TEMPORAL_ADDRESS === undefined) expect(Number(last.params.temporalCpuMsPerTable)).toBeGreaterThan(0);
+    else expect(last.params.temporalCpuMsPerTable).toBeUndefined();
     expect(last.metrics.peakRssMiB).not.toBe(process.resourceUsage().maxRSS / 1024);
     expect(last.targets.map((t) => t.metric)).toEqual(['peakRssMiB', 'cpuMeanMs']);
     expect(cases[2]!.targets.map((t) => t.metric)).toEqual(['meanMs']);

@@ -82,6 +82,45 @@ describe('Catalog ID assignment (TiDB rules)', () => {
     expect(after.cols).toEqual(before.cols);
   });
 
+  it('finds tables and partitions by ID through every DDL that adds, moves, renumbers or drops them', () => {
+    const c = fresh();
+    c.executeSql('CREATE DATABASE e');
+    for (let i = 0; i < 50; i++) c.executeSql(`CREATE TABLE d.t${i} (a int)`);
+    c.executeSql('CREATE TABLE d.p (a int) PARTITION BY HASH (a) PARTITIONS 2');
+    const byId = (id: number) => {
+      const f = c.tableById(id);
+      return f && `${f.db.db_name.O}.${f.table.name.O}`;
+    };
+    const t7 = c.table('d', 't7')!.id;
+    const p = c.table('d', 'p')!;
+    expect(byId(t7)).toBe('d.t7');
+    expect(byId(p.partition!.definitions[1]!.id)).toBe('d.p');
+    expect(byId(999_999)).toBeUndefined();
+    // Tables created after a lookup are found too.
+    c.executeSql('CREATE TABLE d.late (a int)');
+    expect(byId(c.table('d', 'late')!.id)).toBe('d.late');
+    c.executeSql('RENAME TABLE d.t7 TO e.moved');
+    expect(byId(t7)).toBe('e.moved');
+    c.executeSql('TRUNCATE TABLE d.p');
+    const p2 = c.table('d', 'p')!;
+    expect(byId(p.id)).toBeUndefined();
+    expect(byId(p.partition!.definitions[0]!.id)).toBeUndefined();
+    expect(byId(p2.partition!.definitions[0]!.id)).toBe('d.p');
+    const t8 = c.table('d', 't8')!.id;
+    c.executeSql('DROP TABLE d.t8');
+    expect(byId(t8)).toBeUndefined();
+    // A database dropped and made again under the same name holds new tables, not the old IDs.
+    const t9 = c.table('d', 't9')!.id;
+    c.executeSql('DROP DATABASE d');
+    c.executeSql('CREATE DATABASE d');
+    c.executeSql('CREATE TABLE d.t9 (a int)');
+    expect(byId(t9)).toBeUndefined();
+    expect(byId(c.table('d', 't9')!.id)).toBe('d.t9');
+    // Every answer is a copy: changing it changes nothing in the catalog.
+    c.tableById(t7)!.table.name.O = 'changed';
+    expect(byId(t7)).toBe('e.moved');
+  });
+
   it('renames across databases keeping the table ID', () => {
     const c = fresh();
     c.executeSql('CREATE DATABASE e');
