@@ -77,16 +77,8 @@ export interface RangeCheckpoint {
  * Files per Download/MultiIngest round in one region. A region's files are ingested in groups of this many, each
  * group a checkpoint: what a crash can repeat is a group per range in flight, not a whole region (which in a
  * freshly split cluster can hold a whole merged range: hundreds of small files).
- *
- * Why 8: a worker killed mid-ingest costs its retries the last group each range in flight finished before its
- * checkpoint reached the server. The ranges of a restore move in near lockstep (same-sized groups against the
- * same stores), so a kill lands right after a burst in which most of them finished one: in the recovery bench
- * (16 batches × 4 ranges in flight) every file ingested twice belonged to the last group of its range, one group
- * per range, 14–33 ranges. The share is thus ≈ ranges in flight × this number / files. 16 repeated 5–7 % of the
- * files; 8 halves the bound. Smaller costs more than it saves: every group is one BatchDownload per peer and one
- * MultiIngest (each ~0.4 ms of worker CPU), and 4 took dispatch from 0.45 to 0.83 ms of CPU per file.
  */
-export const FILES_PER_INGEST = 8;
+export const FILES_PER_INGEST = 16;
 
 /** The store each failed peer call was addressed to (a ClusterError names only the address). */
 const storeOfError = new WeakMap<object, bigint>();
