@@ -220,6 +220,10 @@ export function ingestActivities(importer: DataImporter, schema: SchemaControl, 
               bytes += Number(range.totalBytes);
               counters.rangeDone(range.files.length, Number(range.totalBytes));
               above.add(i);
+              // A range finished behind one still running moves no prefix (onPrefix does not beat): beat it
+              // now, else until the next beat its checkpoint is gone from `partial` and not yet in `above`
+              // as the server knows it, and a worker lost meanwhile redoes its last group.
+              beats.beat();
             },
             onPrefix: (n) => {
               next = n;
