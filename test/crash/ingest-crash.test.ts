@@ -3,8 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import type { ActivityFailure } from '@temporalio/common';
+import { defaultPayloadConverter, type ActivityFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import type { IngestHeartbeat } from '../../src/activities/ingest';
 import { restoreWorkflow } from '../../src/workflows/restore';
 import { testTemporalAddress } from '../support/env';
 import { generateManifest } from '../support/worker-backup';
@@ -97,6 +98,13 @@ async function startCrashRig(name: string, state: FakeClusterState): Promise<Cra
   }
 }
 
+/** The finished prefix (`next`) in the last heartbeat the server holds for the pending ingestBatch; 0 when none. */
+async function recordedPrefix(handle: { describe(): Promise<{ raw: temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse }> }): Promise<number> {
+  const pending = (await handle.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'ingestBatch');
+  const payload = pending?.heartbeatDetails?.payloads?.[0];
+  return payload ? (defaultPayloadConverter.fromPayload<IngestHeartbeat>(payload as never).next ?? 0) : 0;
+}
+
 test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is redone, the cut batch resumes after its finished files within one heartbeat timeout', async () => {
   const state = initialFakeState(generateManifest({ dbs: 2, tablesPerDb: 2, filesPerTable: 8 }));
   state.importDelayMs = 200;
@@ -110,13 +118,15 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
       args: [{ storage: 'local:///b', batchFiles: 4, concurrency: 1, rangesInFlight: 2, timings: { keeperIntervalMs: 300, gcTtlSec: 30, pauseTtlSec: 30, compensationMaxIntervalMs: 500 }, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1 }],
     });
 
-    // Kill once two batches completed and the third has finished at least two files (a heartbeat went out).
+    // Kill once two batches completed and the third's heartbeat that it finished two files reached the server
+    // (read back from the pending activity: the files being in the cluster is not enough, the beat that records
+    // them leaves the worker a few ms later, and a kill in between rightly redoes them).
     let before: ReturnType<typeof completedIngests> = [];
     for (const end = Date.now() + 40000; ; ) {
       if (Date.now() > end) throw new Error('the workflow never reached the kill point');
       before = completedIngests((await handle.fetchHistory()).events ?? []);
       const ingestedFiles = Object.keys(cluster.read().ingests).length;
-      if (before.length >= 2 && ingestedFiles >= before.length * 4 + 2) break;
+      if (before.length >= 2 && ingestedFiles >= before.length * 4 + 2 && (await recordedPrefix(handle)) >= 2) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const killedAtMs = await killWorker();
