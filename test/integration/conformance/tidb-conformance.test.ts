@@ -207,6 +207,11 @@ describe('placeholder drops merged into one ALTER (plan/placeholder-drops.ts, wh
     expect(jsonDifferences(layoutOf(recreated), layoutOf(original))).toEqual([]);
     const ids = (t: TableInfo) => ({ cols: t.cols.map((c) => [c.name.L, c.id]), indexes: (t.index_info ?? []).map((i) => [i.idx_name.L, i.id]), max_col_id: t.max_col_id, max_idx_id: t.max_idx_id });
     expect(ids(recreated)).toEqual(ids(original));
+    // A table of the same layout is made `CREATE TABLE … LIKE` this one (plan/layout-copies.ts): both TiDBs copy
+    // the TableInfo with its column and index IDs, gaps included, instead of numbering afresh.
+    await runOnBoth(['CREATE TABLE gaps_copy LIKE gaps']);
+    await expectSameTable(target, 'gaps_copy');
+    expect(ids(await tableInfoOf(two.real, target, 'gaps_copy'))).toEqual(ids(original));
   });
 });
 
