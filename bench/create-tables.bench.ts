@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createConnection } from 'mysql2/promise';
 import { PlanCache, type PlanInputs } from '../src/activities/plan-cache';
@@ -12,7 +11,7 @@ import { startSimulator } from '../src/simulator/server';
 import { DEFAULT_REQUEST } from '../src/workflows/normalize-request';
 import type { PlanRef } from '../src/workflows/types';
 import type { Benchmark } from './benchmark';
-import { memorySample, summarize, type Samples } from './measure';
+import { memorySample, processCpuMs, summarize, type Samples } from './measure';
 import { caseResult, type CaseResult, type Target } from './result-file';
 import { syntheticManifest } from './synthetic-manifest';
 
@@ -177,19 +176,6 @@ export async function runCreateTables(p: CreateTablesParams): Promise<CaseResult
   }
   return out;
 }
-
-/** utime + stime of a process from /proc (Linux), ms; undefined where it cannot be read. */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
-  } catch {
-    return undefined;
-  }
-}
-
-/** USER_HZ: the unit of /proc/<pid>/stat times, 100 on every Linux brflow runs on. */
-const CLOCK_TICKS_PER_SEC = 100;
 
 /** Untimed: every planned table is in information_schema (the activity already checked each one's column IDs). */
 async function checkCreated(target: TargetHandle, tables: readonly { db: string; name: string }[]): Promise<void> {

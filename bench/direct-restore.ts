@@ -6,6 +6,7 @@ import { PipelineScheduler } from '../src/plan/pipeline-state';
 import { connectClusterDeps, type ClusterTarget } from '../src/worker/cluster-deps';
 import { normalizeRestoreRequest } from '../src/workflows/normalize-request';
 import type { KeeperSpec, PlanSummary, RestoreRequest } from '../src/workflows/types';
+import type { RestorePhases } from './restore-phases';
 
 /**
  * The restore's activity work without Temporal: the production activity factory (`createActivities` over
@@ -26,6 +27,8 @@ export interface DirectRestoreResult {
   checksumPassed: number;
   /** The plan's content hash: equal to the workflow's (its memo `plan.hash`) when both planned the same. */
   planHash: string;
+  /** Where the wall time went, marked as the workflow's history marks it (bench/restore-phases.ts). */
+  phases: RestorePhases;
 }
 
 /** One activity invocation in an activity Context of its own; `cancel` stops it as a workflow's cancel would. */
@@ -41,6 +44,7 @@ export async function directRestore(rawInput: { storage: string } & Record<strin
   const normalized = normalizeRestoreRequest(rawInput);
   if ('problems' in normalized) throw new Error(`invalid restore input: ${normalized.problems.join('; ')}`);
   const req: RestoreRequest = normalized.value;
+  const t0 = performance.now();
   // The worker connects to a cluster an input names on that restore's first activity: so does this.
   const cluster = await connectClusterDeps(target);
   const acts: RestoreActivities = createActivities(cluster.deps);
@@ -91,14 +95,23 @@ export async function directRestore(rawInput: { storage: string } & Record<strin
     if (!s.backup.incremental) await call('resetTs', { ts: s.backup.endVersion });
 
     // ---- the create / split+ingest / checksum pipeline, decided by the workflow's PipelineScheduler.
+    const tPipeline = performance.now();
     const r = await pipeline(s, req, call);
+    const tFinish = performance.now();
     if (s.systemTables > 0) await call('restoreSystemTables', { planRef: s.planRef });
-    return { tables: s.tables, batches: s.batches, planHash: s.planRef.hash, ...r };
+    await handBack();
+    const phases = { setupMs: tPipeline - t0, pipelineMs: tFinish - tPipeline, finishMs: performance.now() - tFinish };
+    return { tables: s.tables, batches: s.batches, planHash: s.planRef.hash, ...r, phases };
   } finally {
-    // ---- hand back: keeper stopped first, then every undo in reverse (the saga's order).
+    await handBack();
+    await cluster.close();
+  }
+
+  // ---- hand back: keeper stopped first, then every undo in reverse (the saga's order); once.
+  async function handBack(): Promise<void> {
     await stopKeeper();
     for (const u of undo.reverse()) await u();
-    await cluster.close();
+    undo.length = 0;
   }
 }
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Timing and memory sampling for benchmarks. Pure apart from the clock and process counters, so the
  * statistics can be unit-tested on fixed samples.
@@ -104,4 +106,21 @@ export function memorySample(): MemorySample {
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     heapUsedMiB: m.heapUsed / MIB,
   };
+}
+
+/** USER_HZ: the unit of /proc/<pid>/stat times, 100 on every Linux build node ships for. */
+const CLOCK_TICKS_PER_SEC = 100;
+
+/**
+ * User + system CPU another process (every thread) has used so far, ms, from Linux's /proc/<pid>/stat
+ * (utime and stime, fields 14 and 15); undefined where it cannot be read (not Linux, process gone).
+ */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    // The command name is parenthesised and may hold spaces: count fields after its closing bracket.
+    const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return undefined;
+  }
 }

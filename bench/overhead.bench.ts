@@ -4,7 +4,8 @@ import type { ClusterTarget } from '../src/worker/cluster-deps';
 import { benchTemporal } from './bench-temporal';
 import type { Benchmark } from './benchmark';
 import { directRestore } from './direct-restore';
-import { memorySample, summarize } from './measure';
+import { memorySample, processCpuMs, summarize } from './measure';
+import { workflowPhases, type RestorePhases } from './restore-phases';
 import { stopInReverse } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
 import { backupUrl, clusterRefOf, expectWholeRestore, median, prepareBackup, startRestore, type BackupShape } from './whole-restore';
@@ -80,31 +81,43 @@ export async function runOverhead(dir: string, p: OverheadParams): Promise<CaseR
       const storage = backupUrl(dir, shape.name);
       const a: number[] = [];
       const b: number[] = [];
+      // Per timed run: where the wall time went, this process's CPU (worker, simulator, bench), and for A the
+      // Temporal server's CPU (a process of its own on the same cores).
+      const detail = { A: [] as RunDetail[], B: [] as RunDetail[] };
       let shapeInfo = { files: 0, batches: 0 };
       // A and B must do the same work: the workflow's plan (memo) and the direct driver's must be one plan.
       const planHashes = new Set<string>();
-      const once = async (kind: 'A' | 'B'): Promise<number> => {
+      const once = async (kind: 'A' | 'B'): Promise<{ ms: number; detail: RunDetail }> => {
         const sim = await startSimulator({ stores: 3 });
         try {
           const t = target(sim);
+          const cpu0 = process.cpuUsage();
+          const server0 = temporal.pid !== undefined ? processCpuMs(temporal.pid) : undefined;
           const t0 = performance.now();
+          const cpuSince = (): { processCpuMs: number; serverCpuMs?: number } => {
+            const c = process.cpuUsage(cpu0);
+            const server1 = temporal.pid !== undefined ? processCpuMs(temporal.pid) : undefined;
+            return { processCpuMs: (c.user + c.system) / 1000, ...(server0 !== undefined && server1 !== undefined ? { serverCpuMs: server1 - server0 } : {}) };
+          };
           if (kind === 'A') {
             const handle = await startRestore(temporal.client, taskQueue, { storage, concurrency: p.concurrency, cluster: clusterRefOf(t) });
             const r = await handle.result();
             const ms = performance.now() - t0;
+            const cpu = cpuSince();
             expectWholeRestore(r, shape.tables, `${shape.name} A`);
             shapeInfo = { ...shapeInfo, files: r.files };
             planHashes.add(String(((await handle.describe()).memo?.plan as { hash?: unknown } | undefined)?.hash));
             expectNormal(sim, `${shape.name} A`);
-            return ms;
+            return { ms, detail: { ...cpu, phases: workflowPhases((await handle.fetchHistory()).events ?? []) } };
           }
           const r = await directRestore({ storage, concurrency: p.concurrency }, t);
           const ms = performance.now() - t0;
+          const cpu = cpuSince();
           expectWholeRestore(r, shape.tables, `${shape.name} B`);
           shapeInfo = { files: r.files, batches: r.batches };
           planHashes.add(r.planHash);
           expectNormal(sim, `${shape.name} B`);
-          return ms;
+          return { ms, detail: { ...cpu, phases: r.phases } };
         } finally {
           await sim.stop();
         }
@@ -112,8 +125,10 @@ export async function runOverhead(dir: string, p: OverheadParams): Promise<CaseR
       for (let i = 0; i < p.warmupPairs + p.pairs; i++) {
         const order: ('A' | 'B')[] = i % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
         for (const kind of order) {
-          const ms = await once(kind);
-          if (i >= p.warmupPairs) (kind === 'A' ? a : b).push(ms);
+          const { ms, detail: d } = await once(kind);
+          if (i < p.warmupPairs) continue;
+          (kind === 'A' ? a : b).push(ms);
+          detail[kind].push(d);
         }
       }
       if (planHashes.size !== 1) {
@@ -128,6 +143,7 @@ export async function runOverhead(dir: string, p: OverheadParams): Promise<CaseR
           files: shapeInfo.files, batches: shapeInfo.batches, concurrency: p.concurrency, pairs: p.pairs, warmupPairs: p.warmupPairs,
           aMedianMs: round(median(a)), bMedianMs: round(median(b)), aWallMs: a.map(round).join(','), bWallMs: b.map(round).join(','),
           simulator: 'in-process', timing: 'A = workflow start → result; B = same activities called directly; ratio = median A / median B',
+          ...breakdown(detail.A, detail.B),
         },
         timing: summarize(a), memory: memorySample(), opsPerIteration: shape.tables, extra: { ratio }, targets: OVERHEAD_TARGETS,
       }));
@@ -136,6 +152,31 @@ export async function runOverhead(dir: string, p: OverheadParams): Promise<CaseR
   } finally {
     await stopInReverse(stops);
   }
+}
+
+/** One timed run beside its wall time: phases, this process's CPU, the Temporal server's CPU (A only). */
+interface RunDetail {
+  phases: RestorePhases;
+  processCpuMs: number;
+  serverCpuMs?: number;
+}
+
+/**
+ * Medians of A's and B's phases and CPU, for the case's params: the fixed costs (setup, finish), the pipeline's,
+ * and the CPU that running through Temporal adds on these shared cores (this process's threads and the server's).
+ */
+function breakdown(a: readonly RunDetail[], b: readonly RunDetail[]): Record<string, number> {
+  const m = (xs: readonly number[]): number => Math.round(median(xs));
+  const out: Record<string, number> = {};
+  for (const [side, runs] of [['a', a], ['b', b]] as const) {
+    out[`${side}SetupMs`] = m(runs.map((r) => r.phases.setupMs));
+    out[`${side}PipelineMs`] = m(runs.map((r) => r.phases.pipelineMs));
+    out[`${side}FinishMs`] = m(runs.map((r) => r.phases.finishMs));
+    out[`${side}ProcessCpuMs`] = m(runs.map((r) => r.processCpuMs));
+  }
+  const server = a.flatMap((r) => (r.serverCpuMs !== undefined ? [r.serverCpuMs] : []));
+  if (server.length > 0) out.aTemporalServerCpuMs = m(server);
+  return out;
 }
 
 function expectNormal(sim: SimulatorHandle, what: string): void {

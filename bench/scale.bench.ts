@@ -8,7 +8,7 @@ import { WORKER_NODE_OPTIONS } from '../src/worker/heap-bound';
 import { writeWorkflowBundle } from '../src/worker/workflow-bundle';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
 import type { Benchmark } from './benchmark';
-import { summarize, type MemorySample } from './measure';
+import { processCpuMs, summarize, type MemorySample } from './measure';
 import { startWorkerProcess } from './bench-processes';
 import { benchTemporal, type BenchTemporal } from './bench-temporal';
 import { forEachRestoreRun, stopInReverse } from './restore-history';
@@ -86,19 +86,10 @@ async function startSimProcess(): Promise<SimProcess> {
   return { child, pd: a.pd, admin: a.admin, tidb: a.tidb };
 }
 
-/** User + system CPU of another process so far, ms (Linux /proc/<pid>/stat utime + stime); 0 elsewhere. */
-async function cpuMsOf(pid: number): Promise<number> {
-  try {
-    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15 (clock ticks).
-    const rest = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLOCK_TICKS_PER_SEC;
-  } catch {
-    return 0;
-  }
+/** User + system CPU of another process so far, ms; 0 where it cannot be read. */
+function cpuMsOf(pid: number): number {
+  return processCpuMs(pid) ?? 0;
 }
-
-/** USER_HZ: 100 on every Linux build node ships for. */
-const CLOCK_TICKS_PER_SEC = 100;
 
 /**
  * The worker's heap bound, as the Dockerfile deploys it (src/worker/heap-bound.ts, in NODE_OPTIONS;
@@ -225,18 +216,18 @@ async function restorePoint(temporal: BenchTemporal, dir: string, tables: number
       nodeArgs: workerNodeArgs(),
     });
     stops.push(() => worker.stop());
-    const cpu0 = await cpuMsOf(worker.pid);
-    const simCpu0 = await cpuMsOf(sim.child.pid!);
-    const temporalCpu0 = temporal.pid !== undefined ? await cpuMsOf(temporal.pid) : undefined;
+    const cpu0 = cpuMsOf(worker.pid);
+    const simCpu0 = cpuMsOf(sim.child.pid!);
+    const temporalCpu0 = temporal.pid !== undefined ? cpuMsOf(temporal.pid) : undefined;
     const t0 = performance.now();
     const handle = await client.workflow.start<typeof restoreWorkflow>('restoreWorkflow', {
       taskQueue, workflowId: `bench-scale-${tables}-${Date.now()}`, args: [{ storage: `local://${backupDir(dir, tables)}`, concurrency: p.concurrency }],
     });
     const result: RestoreResult = await handle.result();
     const wallMs = performance.now() - t0;
-    const workerCpuMs = (await cpuMsOf(worker.pid)) - cpu0;
-    const simCpuMs = (await cpuMsOf(sim.child.pid!)) - simCpu0;
-    const temporalCpuMs = temporal.pid !== undefined && temporalCpu0 !== undefined ? (await cpuMsOf(temporal.pid)) - temporalCpu0 : undefined;
+    const workerCpuMs = (cpuMsOf(worker.pid)) - cpu0;
+    const simCpuMs = (cpuMsOf(sim.child.pid!)) - simCpu0;
+    const temporalCpuMs = temporal.pid !== undefined && temporalCpu0 !== undefined ? (cpuMsOf(temporal.pid)) - temporalCpu0 : undefined;
     const workerPeakRssMiB = await peakRssOf(worker.pid);
     if (result.tables !== tables || result.checksum.passed !== tables) {
       throw new Error(`restore of ${tables} tables reported ${result.tables} tables, ${result.checksum.passed} checksums passed`);
