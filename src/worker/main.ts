@@ -24,7 +24,8 @@ export interface RunningWorker {
 
 /**
  * Runs a brflow worker: the Temporal runtime with logs routed into pino and a Prometheus endpoint, one
- * connection set per target cluster (its own, and any a restore input names), and two Temporal workers — `taskQueue` (workflows + data activities) and
+ * connection set per target cluster (its own, and any a restore input names: closed once idle for
+ * `clusterIdleCloseMs`), and two Temporal workers — `taskQueue` (workflows + data activities) and
  * `<taskQueue>-control` (keeper and compensation, so ingest can never starve them). SIGTERM/SIGINT drain:
  * no new tasks, in-flight activities get `shutdownGraceMs` to checkpoint (their heartbeats let a retry resume).
  */
