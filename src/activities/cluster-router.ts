@@ -5,8 +5,20 @@ import { createActivities, type RestoreActivities } from './index';
 import type { PlanCache } from './plan-cache';
 import { typed } from './to-failure';
 
-/** Gives the deps of the named cluster (undefined = the worker's own); connections are the resolver's to cache. */
-export type ClusterResolver = (cluster: ClusterRef | undefined) => Promise<ActivityDeps>;
+/**
+ * One activity's hold on the deps of a cluster: their connections stay open until `release` (which the router
+ * calls once the activity has ended; a second call does nothing).
+ */
+export interface ClusterLease {
+  deps: ActivityDeps;
+  release(): void;
+}
+
+/**
+ * Leases the deps of the named cluster (undefined = the worker's own); connections are the resolver's to cache,
+ * and to close once no lease is open on them.
+ */
+export type ClusterResolver = (cluster: ClusterRef | undefined) => Promise<ClusterLease>;
 
 // The activity names come from a set built over deps that must never be reached: building captures them only.
 const unreachable = new Proxy({}, {
@@ -45,9 +57,14 @@ export function routeActivitiesByCluster(resolve: ClusterResolver, plans: PlanCa
     routed[name] = async (...args: unknown[]) => {
       const [first, ...rest] = args;
       const { cluster, input } = takeCluster(first);
-      const deps = await typed(() => resolve(cluster));
-      const fn = setFor(deps)[name] as (...a: unknown[]) => Promise<unknown>;
-      return fn(input, ...rest);
+      const lease = await typed(() => resolve(cluster));
+      // Held for the whole activity (an ingest keeps its channels for minutes), released however it ends.
+      try {
+        const fn = setFor(lease.deps)[name] as (...a: unknown[]) => Promise<unknown>;
+        return await fn(input, ...rest);
+      } finally {
+        lease.release();
+      }
     };
   }
   return routed as unknown as RestoreActivities;

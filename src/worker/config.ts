@@ -36,7 +36,21 @@ export interface WorkerConfig {
   crypter?: CrypterRef;
   /** How often the janitor Schedule runs (terminated restores cleaned up); 0 = no Schedule. @default 180000 */
   janitorEveryMs?: number;
+  /**
+   * A cluster named by a restore input whose connections no activity has used for this long is disconnected
+   * (the next activity naming it connects again); the worker's own cluster never is. 0 = never.
+   * @default CLUSTER_IDLE_CLOSE_DEFAULT_MS
+   */
+  clusterIdleCloseMs?: number;
 }
+
+/**
+ * 10 minutes: far longer than the gaps between the activities of a running restore (its keeper ticks every
+ * `timings.keeperIntervalMs`, 100 s by default), so in practice only clusters no restore uses any more are
+ * disconnected. A set closed between two activities of a restore is still harmless: what a restore leaves on a
+ * cluster (safepoint, paused schedulers, import mode) lives on the servers, and the next activity reconnects.
+ */
+export const CLUSTER_IDLE_CLOSE_DEFAULT_MS = 600_000;
 
 /** The variables, for `brflow worker --help` and the docs. */
 export const WORKER_ENV = {
@@ -57,6 +71,7 @@ export const WORKER_ENV = {
   crypterMethod: 'BRFLOW_CRYPTER_METHOD',
   crypterKeyFile: 'BRFLOW_CRYPTER_KEY_FILE',
   janitorEvery: 'BRFLOW_JANITOR_EVERY_MS',
+  clusterIdleClose: 'BRFLOW_CLUSTER_IDLE_CLOSE_MS',
 } as const;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
@@ -133,6 +148,7 @@ export function workerConfigFromEnv(env: Record<string, string | undefined>): Wo
     createSearchAttributes: createSa !== 'false',
     ...(crypter ? { crypter } : {}),
     janitorEveryMs: int(WORKER_ENV.janitorEvery, 180_000, 0),
+    clusterIdleCloseMs: int(WORKER_ENV.clusterIdleClose, CLUSTER_IDLE_CLOSE_DEFAULT_MS, 0),
   };
   if (problems.length > 0 || !tidb) throw new BrflowError(ErrorType.InvalidInput, `worker configuration: ${problems.join('; ')}`);
   return { ...config, tidb };

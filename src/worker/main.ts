@@ -7,7 +7,7 @@ import { openStorage } from '../backup/open-storage';
 import { keyFileSource } from '../backup/crypter-key';
 import { readManifest } from '../backup/read-manifest';
 import { ClusterPool } from './cluster-pool';
-import type { WorkerConfig } from './config';
+import { CLUSTER_IDLE_CLOSE_DEFAULT_MS, type WorkerConfig } from './config';
 import { createRootLogger, PinoTemporalLogger } from './logger';
 import { ensureSearchAttributes } from './search-attributes';
 import { describeTemporalTarget } from './temporal-connect';
@@ -24,7 +24,8 @@ export interface RunningWorker {
 
 /**
  * Runs a brflow worker: the Temporal runtime with logs routed into pino and a Prometheus endpoint, one
- * connection set per target cluster (its own, and any a restore input names), and two Temporal workers — `taskQueue` (workflows + data activities) and
+ * connection set per target cluster (its own, and any a restore input names: closed once idle for
+ * `clusterIdleCloseMs`), and two Temporal workers — `taskQueue` (workflows + data activities) and
  * `<taskQueue>-control` (keeper and compensation, so ingest can never starve them). SIGTERM/SIGINT drain:
  * no new tasks, in-flight activities get `shutdownGraceMs` to checkpoint (their heartbeats let a retry resume).
  */
@@ -52,9 +53,11 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     ...(cfg.pdEndpoints.length > 0 ? { home: { pdEndpoints: cfg.pdEndpoints, tidb: cfg.tidb, ...(cfg.clusterTls ? { tls: cfg.clusterTls } : {}) } } : {}),
     tidbDefaults: cfg.tidb,
     ...(cfg.clusterTls ? { tlsDefault: cfg.clusterTls } : {}),
+    idleCloseMs: cfg.clusterIdleCloseMs ?? CLUSTER_IDLE_CLOSE_DEFAULT_MS,
+    log: root,
   });
   // Connect to the worker's own cluster now, so a wrong address fails the start rather than the first restore.
-  if (cfg.pdEndpoints.length > 0) await cluster.resolve(undefined);
+  if (cfg.pdEndpoints.length > 0) (await cluster.lease(undefined)).release();
   else root.warn('BRFLOW_PD_ADDRESSES is unset: this worker serves only restores whose input names their cluster');
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress, ...cfg.temporalConnection });
   // The worker's default key (BRFLOW_CRYPTER_*) serves restores whose input names none.
@@ -62,7 +65,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   // A client of its own for the activities that read Temporal (an earlier restore's history for resumeFrom).
   const clientConnection = await Connection.connect({ address: cfg.temporalAddress, ...cfg.temporalConnection });
   const client = new Client({ connection: clientConnection, namespace: cfg.namespace });
-  const activities = routeActivitiesByCluster((ref) => cluster.resolve(ref), plans, workflowHistorySource(client));
+  const activities = routeActivitiesByCluster((ref) => cluster.lease(ref), plans, workflowHistorySource(client));
   const common = { connection, namespace: cfg.namespace, activities, shutdownGraceTime: cfg.shutdownGraceMs };
   const main = await Worker.create({
     ...common,

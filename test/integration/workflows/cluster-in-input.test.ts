@@ -34,7 +34,7 @@ afterAll(() => env?.close());
 async function withPoolWorker(home: SimCluster | undefined, body: (taskQueue: string) => Promise<void>): Promise<void> {
   const tidbDefaults = home?.target.tidb ?? { host: '127.0.0.1', port: 4000, statusAddress: '127.0.0.1:10080', user: 'root', password: '' };
   const pool = new ClusterPool({ ...(home ? { home: home.target } : {}), tidbDefaults });
-  const activities = routeActivitiesByCluster((ref) => pool.resolve(ref), new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) }));
+  const activities = routeActivitiesByCluster((ref) => pool.lease(ref), new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) }));
   try {
     await env.withWorkers({ activities }, body);
   } finally {

@@ -138,7 +138,7 @@ const PLAIN_POOL: ClusterPoolOptions = { tidbDefaults: { host: '127.0.0.1', port
 /** A worker with no cluster of its own (and by default no TLS), routed through the pool as `brflow worker` builds it. */
 async function withPoolWorker(body: (taskQueue: string) => Promise<void>, opts: ClusterPoolOptions = PLAIN_POOL): Promise<void> {
   const pool = new ClusterPool(opts);
-  const activities = routeActivitiesByCluster((ref) => pool.resolve(ref), new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) }));
+  const activities = routeActivitiesByCluster((ref) => pool.lease(ref), new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) }));
   try {
     await env.withWorkers({ activities }, body);
   } finally {

@@ -22,7 +22,7 @@ describe('ClusterPool: TLS of a cluster an input names', () => {
   const tidbDefaults = { host: '127.0.0.1', port: 4000, statusAddress: '127.0.0.1:10080', user: 'root', password: '' };
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function targetFor(ref: Parameters<ClusterPool['resolve']>[0], opts: { tlsDefault?: TlsOptions; tidbTls?: TlsOptions } = {}): Promise<ClusterTarget> {
+  async function targetFor(ref: Parameters<ClusterPool['lease']>[0], opts: { tlsDefault?: TlsOptions; tidbTls?: TlsOptions } = {}): Promise<ClusterTarget> {
     let seen: ClusterTarget | undefined;
     const pool = new ClusterPool({
       tidbDefaults: { ...tidbDefaults, ...(opts.tidbTls ? { tls: opts.tidbTls } : {}) },
@@ -32,7 +32,7 @@ describe('ClusterPool: TLS of a cluster an input names', () => {
         return { deps: {} as ActivityDeps, close: async () => undefined };
       },
     });
-    await pool.resolve(ref);
+    (await pool.lease(ref)).release();
     await pool.close();
     return seen!;
   }

@@ -18,3 +18,10 @@ test('BRFLOW_CRYPTER_METHOD with BRFLOW_CRYPTER_KEY_FILE is the default backup k
   expect(() => workerConfigFromEnv({ BRFLOW_CRYPTER_METHOD: 'aes128-ctr' })).toThrow(/BRFLOW_CRYPTER_KEY_FILE: expected the absolute path/);
   expect(() => workerConfigFromEnv({ BRFLOW_CRYPTER_KEY_FILE: '/k' })).toThrow(/BRFLOW_CRYPTER_METHOD: "" is not one of aes128-ctr, aes192-ctr, aes256-ctr/);
 });
+
+test('BRFLOW_CLUSTER_IDLE_CLOSE_MS: 10 minutes by default, 0 = never, anything but a whole number ≥ 0 refused', () => {
+  expect(workerConfigFromEnv({}).clusterIdleCloseMs).toBe(600_000);
+  expect(workerConfigFromEnv({ BRFLOW_CLUSTER_IDLE_CLOSE_MS: '0' }).clusterIdleCloseMs).toBe(0);
+  expect(workerConfigFromEnv({ BRFLOW_CLUSTER_IDLE_CLOSE_MS: '2000' }).clusterIdleCloseMs).toBe(2000);
+  expect(() => workerConfigFromEnv({ BRFLOW_CLUSTER_IDLE_CLOSE_MS: '10m' })).toThrow(/BRFLOW_CLUSTER_IDLE_CLOSE_MS: "10m" is not an integer ≥ 0/);
+});
