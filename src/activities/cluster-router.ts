@@ -28,8 +28,11 @@ const unreachable = new Proxy({}, {
 }) as never;
 const NAME_ONLY_DEPS: ActivityDeps = { backup: unreachable, pd: unreachable, schedules: unreachable, stores: unreachable, importer: unreachable, schema: unreachable, checksum: unreachable };
 
-/** Activities that read only the backup: they run without any cluster (a worker need not have one of its own). */
-const CLUSTER_FREE = new Set<keyof RestoreActivities>(['planRestore', 'readEarlierRun', 'findAbandonedRestores', 'requestClusterLock', 'workflowIsRunning']);
+/**
+ * Activities that read only the backup or Temporal: they run without any cluster (a worker need not have one of
+ * its own). Not requestClusterLock: the lock is the one of the cluster PD names (its cluster ID).
+ */
+const CLUSTER_FREE = new Set<keyof RestoreActivities>(['planRestore', 'readEarlierRun', 'findAbandonedRestores', 'workflowIsRunning']);
 
 /**
  * The restore activities, each routed to the cluster its input names. The workflow puts `cluster` into the
@@ -42,7 +45,8 @@ export function routeActivitiesByCluster(resolve: ClusterResolver, plans: PlanCa
   const setFor = (deps: ActivityDeps): RestoreActivities => {
     let set = perDeps.get(deps);
     if (!set) {
-      set = createActivities(deps, plans);
+      // With the worker's Temporal client: the cluster lock is asked for over it.
+      set = createActivities(history ? { ...deps, history } : deps, plans);
       perDeps.set(deps, set);
     }
     return set;

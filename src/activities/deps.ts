@@ -23,6 +23,8 @@ export interface BackupReader {
 
 /** PD's gRPC side: timestamps, the service GC safepoint, stores (a subset of src/cluster/pd.ts PdClient). */
 export interface TsoAndGc {
+  /** PD's cluster ID (learned when the client connected): names the cluster whatever address reached it. */
+  readonly clusterId: bigint;
   /** Serving TiKV stores (tombstones and TiFlash left out): only `version` and `address` are read. */
   getAllStores(): Promise<{ address: string; version: string }[]>;
   /** Serving TiFlash stores (label engine=tiflash, tombstones left out): the most TiFlash replicas a table can have. */

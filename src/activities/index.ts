@@ -28,7 +28,7 @@ export function createActivities(deps: ActivityDeps, plans = new PlanCache(deps.
     ...verifyActivities(deps.checksum, deps.schema, deps.pd, plans),
     ...earlierRunActivities(deps.history),
     ...janitorActivities(deps.history),
-    ...clusterLockActivities(deps.history),
+    ...clusterLockActivities(deps.history, deps.pd),
   };
 }
 

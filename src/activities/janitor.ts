@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { clusterLockId } from '../plan/cluster-lock-id';
 import { clusterKey } from '../plan/earlier-run';
 import { ErrorType } from '../plan/error-types';
-import { outstandingUndo } from '../plan/outstanding-undo';
+import { outstandingUndo, recordedLockId } from '../plan/outstanding-undo';
 import { DEFAULT_TIMINGS, normalizeRestoreRequest } from '../workflows/normalize-request';
 import type { ClusterRef, RestoreTimings, UndoRecord } from '../workflows/types';
 import { decodeRunHistory, type WorkflowHistorySource } from './earlier-run';
@@ -72,7 +72,8 @@ export function janitorActivities(history: WorkflowHistorySource | undefined) {
             undo: outstandingUndo(decoded),
             ...(owner ? { ownedBy: owner.workflowId } : {}),
             timings: 'value' in normalized ? normalized.value.timings : DEFAULT_TIMINGS,
-            lockId: clusterLockId(input.taskQueue, cluster),
+            // The lock the dead run took (its cluster's); one from its addresses if it took none.
+            lockId: recordedLockId(decoded) ?? clusterLockId(input.taskQueue, cluster),
           });
         }
         return out;

@@ -52,3 +52,17 @@ export function outstandingUndo(run: RunHistory): UndoRecord[] {
 
 /** Undo kinds that put cluster-wide modes back; a restore running on the same cluster owns them now. */
 export const CLUSTER_STATE_UNDO: readonly UndoRecord['kind'][] = ['normalMode', 'restoreSchedules', 'clearRateLimit'];
+
+/**
+ * The cluster lock a restore run took, from its history (the lock request's result: the lock of PD's cluster
+ * ID, or of the addresses for runs recorded before); undefined when it took none. The janitor holds this same
+ * lock while it undoes what the run left, so a restore queued on it waits. Pure.
+ */
+export function recordedLockId(run: RunHistory): string | undefined {
+  for (const a of run.activities) {
+    if (a.type !== 'requestClusterLock' || a.state !== 'completed') continue;
+    const r = a.result as { lockId?: unknown } | false | null | undefined;
+    if (r && typeof r.lockId === 'string') return r.lockId;
+  }
+  return undefined;
+}

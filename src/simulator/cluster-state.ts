@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { compareBytes } from '../plan/keys';
 import type { Clock } from './clock';
 import { GcSafePoints } from './gc-safepoints';
@@ -106,7 +107,7 @@ export interface ClusterStateOptions {
   scatterPolls?: number;
   /** A finished scatter moves the leader to the next peer, as a real scatter may. @default false */
   scatterTransfersLeader?: boolean;
-  /** PD cluster id reported in every response header. @default 7211076907329653533 */
+  /** PD cluster id reported in every response header. @default a new one per cluster, as a PD bootstraps it */
   clusterId?: bigint;
   /** Version string of TiKV stores. @default '8.5.0' */
   tikvVersion?: string;
@@ -132,7 +133,13 @@ export interface ClusterStateOptions {
 export const PD_MAX_REPLICAS = 3;
 
 export const DEFAULT_IMPORT_MODE_TIMEOUT_MS = 10 * 60 * 1000;
-const DEFAULT_CLUSTER_ID = 7211076907329653533n;
+/**
+ * A cluster ID as PD makes one at bootstrap (its seconds since the epoch in the high 32 bits, random low bits):
+ * every simulated cluster its own, as real clusters are, so nothing keyed by it (the cluster lock) can mix two.
+ */
+function newClusterId(): bigint {
+  return (BigInt(Math.floor(Date.now() / 1000)) << 32n) | BigInt(randomInt(1, 2 ** 32 - 1));
+}
 /** PD hands out region and peer IDs from one allocator; start above the store IDs like a bootstrapped PD. */
 const FIRST_ALLOCATED_ID = 1000;
 
@@ -181,7 +188,7 @@ export class ClusterState {
 
   constructor(opts: ClusterStateOptions) {
     this.clock = opts.clock;
-    this.clusterId = opts.clusterId ?? DEFAULT_CLUSTER_ID;
+    this.clusterId = opts.clusterId ?? newClusterId();
     this.importModeTimeoutMs = opts.importModeTimeoutMs ?? DEFAULT_IMPORT_MODE_TIMEOUT_MS;
     this.scatterPolls = opts.scatterPolls ?? 2;
     this.scatterTransfersLeader = opts.scatterTransfersLeader ?? false;

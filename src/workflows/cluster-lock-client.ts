@@ -47,7 +47,9 @@ export class ClusterLockClient {
   async acquire(act: ClusterLockActivity, taskQueue: string, cluster: ClusterRef | undefined, mode: 'wait' | 'fail' | 'ignore', onQueued: () => void): Promise<void> {
     if (mode === 'ignore') return;
     this.requested = true;
-    const asked = await act.requestClusterLock({ lockId: clusterLockId(taskQueue, cluster), taskQueue, holder: this.holder, mode });
+    // The activity reaches the cluster and takes the lock of PD's cluster ID (the addresses' lock if PD has none),
+    // so other spellings of the same cluster, or a worker's own cluster named by address, share one lock.
+    const asked = await act.requestClusterLock({ lockId: clusterLockId(taskQueue, cluster), taskQueue, holder: this.holder, mode, byClusterId: true, ...(cluster ? { cluster } : {}) });
     if (!asked) {
       log.warn('this worker cannot take the cluster lock (no Temporal client); restoring without it');
       this.requested = false;

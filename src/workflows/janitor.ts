@@ -75,7 +75,7 @@ export async function restoreCleanupWorkflow(job: AbandonedRestore): Promise<{ u
   await release(job.workflowId);
   if (!job.ownedBy) {
     lock.requested = true;
-    lock.held = (await lockActs.requestClusterLock({ lockId: job.lockId, taskQueue: info.taskQueue, holder: info.workflowId, mode: 'wait' })) !== false;
+    lock.held = (await lockActs.requestClusterLock({ lockId: job.lockId, taskQueue: info.taskQueue, holder: info.workflowId, mode: 'wait', ...(job.cluster ? { cluster: job.cluster } : {}) })) !== false;
     if (lock.held) await condition(() => lock.granted);
   }
   try {

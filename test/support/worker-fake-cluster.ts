@@ -199,6 +199,8 @@ export class FakeCluster {
         readManifest: async () => this.read().manifest,
       },
       pd: {
+        // No PD behind it: locks stay keyed by the addresses the workflow gives (clusterLockId).
+        clusterId: 0n,
         getAllStores: async () => this.read().stores.map((s) => ({ address: `store-${s.id}`, version: this.read().storeVersion ?? '8.5.0' })),
         countTiFlashStores: async () => this.read().tiflashStores ?? 0,
         getTs: async () => BigInt(this.update((s) => (s.tso += 10))),

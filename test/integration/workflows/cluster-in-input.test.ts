@@ -7,6 +7,7 @@ import { openStorage } from '../../../src/backup/open-storage';
 import { readManifest } from '../../../src/backup/read-manifest';
 import { ErrorType } from '../../../src/plan/error-types';
 import { ClusterPool } from '../../../src/worker/cluster-pool';
+import { workflowHistorySource } from '../../../src/worker/workflow-history';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
@@ -30,11 +31,15 @@ beforeAll(async () => {
 
 afterAll(() => env?.close());
 
-/** A worker routed through the pool exactly as `brflow worker` builds it (src/worker/main.ts). */
-async function withPoolWorker(home: SimCluster | undefined, body: (taskQueue: string) => Promise<void>): Promise<void> {
+/**
+ * A worker routed through the pool exactly as `brflow worker` builds it (src/worker/main.ts); `withClient` gives
+ * it the Temporal client `brflow worker` has (the cluster lock is asked for over it).
+ */
+async function withPoolWorker(home: SimCluster | undefined, body: (taskQueue: string) => Promise<void>, withClient = false): Promise<void> {
   const tidbDefaults = home?.target.tidb ?? { host: '127.0.0.1', port: 4000, statusAddress: '127.0.0.1:10080', user: 'root', password: '' };
   const pool = new ClusterPool({ ...(home ? { home: home.target } : {}), tidbDefaults });
-  const activities = routeActivitiesByCluster((ref) => pool.lease(ref), new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) }));
+  const plans = new PlanCache({ readManifest: (url) => readManifest(openStorage(url)) });
+  const activities = routeActivitiesByCluster((ref) => pool.lease(ref), plans, withClient ? workflowHistorySource(env.client) : undefined);
   try {
     await env.withWorkers({ activities }, body);
   } finally {
@@ -101,6 +106,37 @@ test('a worker whose own cluster is A restores into B when the input names B; A 
   } finally {
     await a.sim.stop();
     await b.sim.stop();
+  }
+});
+
+test('one cluster, one lock: a restore into the worker\'s own cluster holds it against a restore naming that cluster by another address (PD\'s cluster ID, not the spelling)', async () => {
+  const a = await startSimCluster();
+  try {
+    await withPoolWorker(a, async (taskQueue) => {
+      a.sim.faults.addLatency({ rpc: 'Download', ms: 100 });
+      const own = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `own-${taskQueue}`, args: [{ storage: `local://${env.backupDir}`, concurrency: 1, timings: FAST_TIMINGS }] });
+      for (const end = Date.now() + 30_000; (await own.describe()).searchAttributes.BrRestorePhase?.[0] !== 'ingest'; ) {
+        if (Date.now() > end) throw new Error('the first restore never reached ingest');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The same PD as "localhost" (the worker's own is 127.0.0.1), named in the input: before, a lock of its own.
+      const sameByName = { pd: a.sim.pdAddresses.map((p) => p.replace('127.0.0.1', 'localhost')), tidb: a.sim.tidb!.address, tidbStatus: a.sim.tidb!.statusAddress };
+      expect(sameByName.pd).not.toEqual(a.sim.pdAddresses);
+      const err = await env.client.workflow.execute(restoreWorkflow, {
+        taskQueue, workflowId: `by-name-${taskQueue}`, args: [{ storage: `local://${env.backupDir}`, cluster: sameByName, onClusterBusy: 'fail', timings: FAST_TIMINGS }],
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const cause = (err as WorkflowFailedError).cause as { type?: string; message: string };
+      expect(cause.type).toBe(ErrorType.ClusterBusy);
+      expect(cause.message).toContain(own.workflowId);
+      expect((await own.result()).checksum.passed).toBe(userTables().length);
+      expect(await restoredChecksums(a, userTables())).toEqual(recordedChecksums(userTables()));
+      expect(clusterNormality(a.sim)).toEqual(expectedNormality(a));
+      // The lock taken is the one of the cluster's PD ID, as the history records it.
+      expect(payloadTexts(await own.fetchHistory())).toContain(`"lockId":"brflow-lock-cluster-${a.sim.state.clusterId}"`);
+    }, true);
+  } finally {
+    await a.sim.stop();
   }
 });
 

@@ -1,5 +1,5 @@
 import type { RunActivity } from '../../../src/plan/earlier-run';
-import { outstandingUndo } from '../../../src/plan/outstanding-undo';
+import { outstandingUndo, recordedLockId } from '../../../src/plan/outstanding-undo';
 
 const act = (type: string, state: RunActivity['state'], input: unknown = {}, result?: unknown): RunActivity => ({ type, state, input, ...(result !== undefined ? { result } : {}) });
 const snapshot = { schedulers: ['balance-leader-scheduler'], config: {} };
@@ -33,4 +33,14 @@ test('undo steps that completed (a pause handed the cluster back) are no longer 
   expect(outstandingUndo({ input: {}, activities: [act('registerGcSafepoint', 'completed', { serviceId: 'brflow-3' }), act('removeGcSafepoint', 'failed', { serviceId: 'brflow-3' })] })).toEqual([
     { kind: 'removeGcSafepoint', serviceId: 'brflow-3' },
   ]);
+});
+
+test('the lock a run took is read from its lock request; none when it took none (no client, still asking, or onClusterBusy "ignore")', () => {
+  const lock = (state: RunActivity['state'], result?: unknown) => act('requestClusterLock', state, { lockId: 'brflow-lock-pd-pd0:2379', byClusterId: true }, result);
+  expect(recordedLockId({ input: {}, activities: [lock('completed', { lockId: 'brflow-lock-cluster-7' }), act('planRestore', 'completed')] })).toBe('brflow-lock-cluster-7');
+  // Runs recorded before the cluster-ID lock took their addresses' lock: that is the one they hold.
+  expect(recordedLockId({ input: {}, activities: [lock('completed', { lockId: 'brflow-lock-brflow' })] })).toBe('brflow-lock-brflow');
+  expect(recordedLockId({ input: {}, activities: [lock('completed', false)] })).toBeUndefined();
+  expect(recordedLockId({ input: {}, activities: [lock('open')] })).toBeUndefined();
+  expect(recordedLockId({ input: {}, activities: [act('planRestore', 'completed')] })).toBeUndefined();
 });
