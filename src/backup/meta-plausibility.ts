@@ -1,25 +1,36 @@
 import type { BackupMeta } from '../proto/brpb';
+import { decodeBackupMeta } from './meta-decode';
 
 /**
- * Whether bytes that decoded as a BackupMeta really are one, or AES-CTR ciphertext (or garbage) that parsed by
- * chance. The protobuf decoder proves little: it skips unknown fields, skips known fields of the wrong wire type
- * and stops silently at a zero byte, so about one random byte string in four "decodes", and one in 600 even
- * carries an end_version (what the check used to be). A real BR backupmeta is gogo-marshalled protobuf that
- * parses field by field to its last byte, and every BR version records the cluster ID and backup TS; random bytes
- * meet all of that essentially never.
+ * The bytes as a BackupMeta when they plausibly are one, or why they are not (ciphertext, a wrong key's output,
+ * damage): how meta-reader tells a plain backupmeta from an encrypted one, and a right key from a wrong one.
  *
- * Deliberately checked only when present, so no real backup is refused: cluster_version and br_version (br_version
- * is field 11, added after the first BR releases), ddls (BR's writer starts it as `[]`; a nil job list marshals
- * as `null`). Not required at all: files, schemas or an index (BR's backup task flushes a backupmeta with only the
- * header fields when the filter matches nothing: "Nothing to backup").
+ * The protobuf decoder alone proves little: it skips unknown fields, skips known fields of the wrong wire type and
+ * stops silently at a zero tag, so about one random byte string in four "decodes", and one in 600 also carries an
+ * end_version (all the check used to ask). A real BR backupmeta is gogo-marshalled protobuf that parses field by
+ * field to its last byte, and every BR version records the cluster ID and the backup TS; random bytes meet all of
+ * that essentially never (test/unit/backup/meta-plausibility.test.ts).
  *
- * @returns why the bytes are not a BackupMeta, or undefined when they are plausibly one.
+ * Checked only when present, so no real backup is refused: cluster_version and br_version (br_version is field 11,
+ * added after the first BR releases), ddls (BR's writer starts it as `[]`; a nil job list marshals as `null`).
+ * Not required at all: files, schemas or an index (BR's backup task flushes a backupmeta with only the header
+ * fields when its filter matches nothing: "Nothing to backup").
  */
-export function backupMetaImplausibility(bytes: Uint8Array, meta: BackupMeta): string | undefined {
-  return backupMetaWireImplausibility(bytes) ?? backupMetaFieldImplausibility(meta);
+export function decodePlausibleBackupMeta(bytes: Uint8Array): { meta: BackupMeta } | { notMeta: string } {
+  // The wire walk first: it rejects ciphertext before a full decode, and says where the bytes stop being protobuf.
+  const wire = backupMetaWireImplausibility(bytes);
+  if (wire !== undefined) return { notMeta: wire };
+  let meta: BackupMeta;
+  try {
+    meta = decodeBackupMeta(bytes, 'it');
+  } catch (e) {
+    return { notMeta: e instanceof Error ? e.message : String(e) };
+  }
+  const fields = backupMetaFieldImplausibility(meta);
+  return fields === undefined ? { meta } : { notMeta: fields };
 }
 
-/** The header fields of a decoded BackupMeta against what every BR backup records; see backupMetaImplausibility. */
+/** The header fields of a decoded BackupMeta against what every BR backup records; see decodePlausibleBackupMeta. */
 export function backupMetaFieldImplausibility(meta: BackupMeta): string | undefined {
   if (meta.clusterId === 0n) return 'it has no cluster_id (every BR backup records its source cluster)';
   if (meta.endVersion === 0n) return 'it has no end_version (every BR backup records its backup TS)';
@@ -27,10 +38,9 @@ export function backupMetaFieldImplausibility(meta: BackupMeta): string | undefi
   // Unknown small versions pass so a newer BR's backup gets "unsupported metadata version", not "encrypted".
   if (meta.version < 0 || meta.version > MAX_PLAUSIBLE_META_VERSION) return `its version ${meta.version} is no backupmeta layout version`;
   const texts: Array<[string, string, RegExp?]> = [
-    // PD's cluster-version answer, stored raw: `"8.5.0"\n` (older BR: without the quotes).
+    // PD's cluster-version answer, stored raw: `"8.5.0"\n`.
     ['cluster_version', meta.clusterVersion, /\d+\.\d+/],
     ['br_version', meta.brVersion],
-    ['backup_result', meta.backupResult],
     // mysql.tidb new_collation_enabled: "True" / "False".
     ['new_collations_enabled', meta.newCollationsEnabled, /^(true|false)$/i],
   ];

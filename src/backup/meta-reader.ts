@@ -2,9 +2,9 @@ import { BrflowError, ErrorType } from '../plan/error-types';
 import type { BackupMeta, File, MetaFile, RawRange, Schema } from '../proto/brpb';
 import { CIPHER_IV_LENGTH, CIPHER_KEY_OPTION, decryptCtr, type BackupCipher } from './cipher';
 import {
-  BACKUP_META_NAME, META_V1, META_V2, decodeBackupMeta, decodeMetaFile, joinDdlEntries,
+  BACKUP_META_NAME, META_V1, META_V2, decodeMetaFile, joinDdlEntries,
 } from './meta-decode';
-import { backupMetaFieldImplausibility, backupMetaWireImplausibility } from './meta-plausibility';
+import { decodePlausibleBackupMeta } from './meta-plausibility';
 import { hasMetaFileEntries } from './meta-leaf-scan';
 import { sniffUnreadableMeta } from './meta-sniff';
 import { sha256Hex } from './sha256-hex';
@@ -46,7 +46,7 @@ export async function readRootMeta(storage: BackupStorage, opts: MetaReadOptions
   }
   const bytes = await storage.read(BACKUP_META_NAME);
   const where = `${BACKUP_META_NAME} at ${storage.description}`;
-  const plain = tryDecodeRoot(bytes);
+  const plain = decodePlausibleBackupMeta(bytes);
   if ('meta' in plain) {
     checkVersion(plain.meta, where);
     return { meta: plain.meta, encrypted: false };
@@ -65,7 +65,7 @@ export async function readRootMeta(storage: BackupStorage, opts: MetaReadOptions
   }
   const cipher = opts.cipher;
   const decrypted = decryptCtr(cipher, bytes.subarray(0, CIPHER_IV_LENGTH), bytes.subarray(CIPHER_IV_LENGTH));
-  const decoded = tryDecodeRoot(decrypted);
+  const decoded = decodePlausibleBackupMeta(decrypted);
   if (!('meta' in decoded)) {
     // CTR has no authentication: a wrong key yields random bytes, which is all we can tell.
     throw new BrflowError(ErrorType.BackupWrongKey,
@@ -231,21 +231,6 @@ export async function readMetaContents<F>(root: BackupMeta, load: MetaFileLoader
   out.ddlsJson = joinDdlEntries(ddls);
   out.encryptedMetafiles = encryptedMetafiles;
   return out;
-}
-
-/** The bytes as a BackupMeta, or why they are not one (ciphertext, a wrong key's output, damage). */
-function tryDecodeRoot(bytes: Uint8Array): { meta: BackupMeta } | { notMeta: string } {
-  // The wire walk first: it rejects ciphertext before a full decode, and says where the bytes stop being protobuf.
-  const wire = backupMetaWireImplausibility(bytes);
-  if (wire !== undefined) return { notMeta: wire };
-  let meta: BackupMeta;
-  try {
-    meta = decodeBackupMeta(bytes, 'it');
-  } catch (e) {
-    return { notMeta: e instanceof Error ? e.message : String(e) };
-  }
-  const fields = backupMetaFieldImplausibility(meta);
-  return fields === undefined ? { meta } : { notMeta: fields };
 }
 
 function checkVersion(meta: BackupMeta, where: string): void {
