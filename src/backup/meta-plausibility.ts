@@ -63,8 +63,8 @@ const LEN = 2;
 const I32 = 5;
 
 /**
- * BackupMeta's field numbers and wire types (kvproto brpb.proto). 3 is the old `path` string (reserved now,
- * written by early BR); 22 is `db_maps`, which our subset leaves out.
+ * BackupMeta's field numbers and wire types (kvproto brpb.proto). 3 is `path`, a string in early kvproto and
+ * reserved now (accepted in case an early BR wrote it); 22 is `db_maps`, which our subset leaves out.
  */
 const BACKUP_META_WIRE: ReadonlyMap<number, number> = new Map([
   [1, VARINT], [2, LEN], [3, LEN], [4, LEN], [5, VARINT], [6, VARINT], [7, LEN], [8, VARINT], [9, LEN], [10, LEN],
@@ -121,7 +121,7 @@ function isPrintableText(s: string): boolean {
   return !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/.test(s);
 }
 
-/** BR writes ddls as a JSON array (`[]` when empty); older BR marshalled a nil list as `null`. */
+/** BR writes ddls as a JSON array (`[]` when empty); a nil job list marshals as `null`, accepted in case a BR wrote one. */
 function startsLikeJobList(ddls: Uint8Array): boolean {
   for (const c of ddls) {
     if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
