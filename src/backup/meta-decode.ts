@@ -36,14 +36,6 @@ export function decodeMetaFile(bytes: Uint8Array, where: string): MetaFile {
   }
 }
 
-/**
- * Whether decoded bytes look like a real BackupMeta. Every BR backup records its backup TS
- * (end_version), so a message without one is ciphertext or garbage that happened to parse.
- */
-export function isPlausibleBackupMeta(meta: BackupMeta): boolean {
-  return meta.endVersion > 0n;
-}
-
 /** v2 stores one JSON job per entry; BR's reader joins them into one JSON array. */
 export function joinDdlEntries(entries: readonly Uint8Array[]): string {
   const dec = new TextDecoder();

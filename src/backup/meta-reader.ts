@@ -2,8 +2,9 @@ import { BrflowError, ErrorType } from '../plan/error-types';
 import type { BackupMeta, File, MetaFile, RawRange, Schema } from '../proto/brpb';
 import { CIPHER_IV_LENGTH, CIPHER_KEY_OPTION, decryptCtr, type BackupCipher } from './cipher';
 import {
-  BACKUP_META_NAME, META_V1, META_V2, decodeBackupMeta, decodeMetaFile, isPlausibleBackupMeta, joinDdlEntries,
+  BACKUP_META_NAME, META_V1, META_V2, decodeMetaFile, joinDdlEntries,
 } from './meta-decode';
+import { decodePlausibleBackupMeta } from './meta-plausibility';
 import { hasMetaFileEntries } from './meta-leaf-scan';
 import { sniffUnreadableMeta } from './meta-sniff';
 import { sha256Hex } from './sha256-hex';
@@ -32,7 +33,8 @@ export const MAX_METAFILE_DEPTH = 16;
 
 /**
  * Reads and decodes `backupmeta`. An encrypted one (16-byte IV ‖ AES-CTR ciphertext, newer BR) is
- * recognised because it does not decode to a plausible BackupMeta; it is then decrypted with the key.
+ * recognised because it does not decode to a plausible BackupMeta (meta-plausibility.ts: random bytes
+ * essentially never do); it is then decrypted with the key.
  *
  * @throws BrflowError(BackupMetaMissing) when there is no backupmeta, (BackupEncrypted) when it is
  *   encrypted and no key was given, (BackupMetaCorrupt) when it cannot be decoded.
@@ -44,16 +46,16 @@ export async function readRootMeta(storage: BackupStorage, opts: MetaReadOptions
   }
   const bytes = await storage.read(BACKUP_META_NAME);
   const where = `${BACKUP_META_NAME} at ${storage.description}`;
-  const plain = tryDecodeRoot(bytes, where);
-  if (plain) {
-    checkVersion(plain, where);
-    return { meta: plain, encrypted: false };
+  const plain = decodePlausibleBackupMeta(bytes);
+  if ('meta' in plain) {
+    checkVersion(plain.meta, where);
+    return { meta: plain.meta, encrypted: false };
   }
   if (!opts.cipher) {
     const sniffed = sniffUnreadableMeta(bytes);
     if (sniffed.kind === 'damaged') {
       throw new BrflowError(ErrorType.BackupMetaCorrupt,
-        `${where} is damaged: ${sniffed.reason}; re-copy the backup or take it again (\`brflow verify-backup\` checks every file)`);
+        `${where} is damaged: ${sniffed.reason} (${plain.notMeta}); re-copy the backup or take it again (\`brflow verify-backup\` checks every file)`);
     }
     throw new BrflowError(ErrorType.BackupEncrypted,
       `${where} is encrypted (BR ${CIPHER_KEY_OPTION}); ${HOW_TO_GIVE_KEY}`);
@@ -63,14 +65,14 @@ export async function readRootMeta(storage: BackupStorage, opts: MetaReadOptions
   }
   const cipher = opts.cipher;
   const decrypted = decryptCtr(cipher, bytes.subarray(0, CIPHER_IV_LENGTH), bytes.subarray(CIPHER_IV_LENGTH));
-  const meta = tryDecodeRoot(decrypted, where);
-  if (!meta) {
+  const decoded = decodePlausibleBackupMeta(decrypted);
+  if (!('meta' in decoded)) {
     // CTR has no authentication: a wrong key yields random bytes, which is all we can tell.
     throw new BrflowError(ErrorType.BackupWrongKey,
       `${where} does not decrypt to a BackupMeta with ${cipher.source ?? 'the given key'}: the key or the method is not the one the backup was taken with (or the file is damaged)`);
   }
-  checkVersion(meta, where);
-  return { meta, encrypted: true };
+  checkVersion(decoded.meta, where);
+  return { meta: decoded.meta, encrypted: true };
 }
 
 /** Loads one metafile named by an index entry: read, decrypt if it has an IV, check size and SHA-256, decode. */
@@ -229,15 +231,6 @@ export async function readMetaContents<F>(root: BackupMeta, load: MetaFileLoader
   out.ddlsJson = joinDdlEntries(ddls);
   out.encryptedMetafiles = encryptedMetafiles;
   return out;
-}
-
-function tryDecodeRoot(bytes: Uint8Array, where: string): BackupMeta | undefined {
-  try {
-    const meta = decodeBackupMeta(bytes, where);
-    return isPlausibleBackupMeta(meta) ? meta : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function checkVersion(meta: BackupMeta, where: string): void {

@@ -20,7 +20,7 @@ export function sniffUnreadableMeta(bytes: Uint8Array): UnreadableMeta {
     return {
       kind: 'damaged',
       reason: prefix.consumed === bytes.length
-        ? `it decodes as protobuf (${prefix.fields} fields) but holds no backup end version`
+        ? `it decodes as protobuf (${prefix.fields} fields) but not as a BackupMeta BR writes`
         : `its plaintext protobuf breaks off at byte ${prefix.consumed} of ${bytes.length} (truncated or overwritten)`,
     };
   }
