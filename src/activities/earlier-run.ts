@@ -24,15 +24,34 @@ export interface WorkflowHistorySource {
   requestLock(input: { lockId: string; taskQueue: string; holder: string; mode: 'wait' | 'fail' }): Promise<void>;
 }
 
-/** Decodes one run's events into the two workflow arguments and its activity executions. */
+/**
+ * Decodes one run's events into the two workflow arguments and its activity executions, in history order:
+ * activities (scheduled event: type and input; started: attempt; closed: state and result) and local
+ * activities (their marker, written when the workflow task that ran them completed: type, attempt, result or
+ * failure; the marker records no input).
+ */
 export function decodeRunHistory(events: readonly HistoryEvent[]): RunHistory {
   const started = events[0]?.workflowExecutionStartedEventAttributes;
   const args = started?.input?.payloads ?? [];
   const byId = new Map<string, RunActivity>();
+  const all: RunActivity[] = [];
   for (const e of events) {
     const s = e.activityTaskScheduledEventAttributes;
     if (s) {
-      byId.set(String(e.eventId), { type: s.activityType?.name ?? '', state: 'open', input: decode(s.input?.payloads?.[0]) });
+      const rec: RunActivity = { type: s.activityType?.name ?? '', state: 'open', input: decode(s.input?.payloads?.[0]) };
+      byId.set(String(e.eventId), rec);
+      all.push(rec);
+      continue;
+    }
+    const local = localActivityOf(e);
+    if (local) {
+      all.push(local);
+      continue;
+    }
+    const start = e.activityTaskStartedEventAttributes;
+    if (start) {
+      const rec = byId.get(String(start.scheduledEventId));
+      if (rec && start.attempt) rec.attempt = start.attempt;
       continue;
     }
     const closed =
@@ -46,7 +65,24 @@ export function decodeRunHistory(events: readonly HistoryEvent[]): RunHistory {
     rec.state = closed.state;
     if (closed.state === 'completed') rec.result = decode(e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]);
   }
-  return { input: decode(args[0]), continuation: decode(args[1]), activities: [...byId.values()] };
+  return { input: decode(args[0]), continuation: decode(args[1]), activities: all };
+}
+
+/** The marker name Temporal's core SDK records a local activity's outcome under. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+/** A local activity's marker as a run activity; undefined for any other event. */
+function localActivityOf(e: HistoryEvent): RunActivity | undefined {
+  const m = e.markerRecordedEventAttributes;
+  if (m?.markerName !== LOCAL_ACTIVITY_MARKER) return undefined;
+  const data = decode(m.details?.data?.payloads?.[0]) as { activity_type?: unknown; attempt?: unknown } | undefined;
+  return {
+    type: typeof data?.activity_type === 'string' ? data.activity_type : '',
+    state: m.failure ? 'failed' : 'completed',
+    input: undefined,
+    ...(typeof data?.attempt === 'number' ? { attempt: data.attempt } : {}),
+    ...(m.failure ? {} : { result: decode(m.details?.result?.payloads?.[0]) }),
+  };
 }
 
 function decode(p: Payload | null | undefined): unknown {

@@ -11,8 +11,11 @@ import { formatRanges, parseRanges } from './number-ranges';
 export interface RunActivity {
   type: string;
   state: 'open' | 'completed' | 'failed' | 'timedOut' | 'canceled';
+  /** The activity's input; undefined for a local activity (its marker does not record it). */
   input: unknown;
   result?: unknown;
+  /** The attempt it started (or, local, ended) on, when the history shows one. */
+  attempt?: number;
 }
 
 /** The decoded history of a run: its two workflow arguments and its activities in schedule order. */

@@ -1,4 +1,4 @@
-import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERROR_TYPES } from '../plan/error-types';
 import { BACKOFF_COEFFICIENTS, DEFAULT_RETRIES, RETRY_POLICY_NAMES } from './retry-timings';
 import type { RestoreRetries, RestoreTimings, RetryPolicyName } from './types';
@@ -84,4 +84,21 @@ export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: stri
     },
   } satisfies Record<string, ActivityOptions>;
   return options;
+}
+
+/**
+ * Local-activity options of the steps that run in the workflow's own task (runs that took
+ * `brflow-fast-setup`, src/workflows/restore-context.ts): the same deadline and retry policy as their
+ * activity options. A local activity has no task queue (it runs on the worker running the workflow, in slots of
+ * its own, so ingest cannot starve it either) and no heartbeat (these are single control calls).
+ */
+export function restoreLocalActivityOptions(t: RestoreTimings) {
+  const policy = retryPolicies(t.retries);
+  return {
+    /** One PD round trip (the restore TS). */
+    pdCall: { startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.pdRequest },
+    resetTs: { startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.resetTs },
+    /** Reading the scheduler and config snapshot before import mode. */
+    clusterMode: { startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.pdRequest },
+  } satisfies Record<string, LocalActivityOptions>;
 }

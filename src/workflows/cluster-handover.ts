@@ -11,7 +11,7 @@ export const CLUSTER_MODE_UNDO: UndoRecord['kind'][] = ['normalMode', 'restoreSc
 export async function prepareCluster(run: RestoreRun): Promise<void> {
   const { req, acts, target, saga, st, keeper } = run;
   if (req.online) return;
-  const snapshot = await acts.mode.planSchedules({ ttlSec: req.timings.pauseTtlSec, ...target });
+  const snapshot = await acts.schedulePlan.planSchedules({ ttlSec: req.timings.pauseTtlSec, ...target });
   saga.push({ kind: 'restoreSchedules', snapshot });
   await acts.mode.applySchedules({ ...snapshot, ...target });
   saga.push({ kind: 'normalMode' });

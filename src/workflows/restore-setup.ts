@@ -15,11 +15,14 @@ import type { PlanSummary } from './types';
 export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
   const { req, acts, target, st, saga, setPhase } = run;
   const info = workflowInfo();
-  if (patched('brflow-cluster-lock')) {
-    await run.lock.acquire(acts.pd, info.taskQueue, req.cluster, req.onClusterBusy ?? 'wait', () => setPhase('queued'));
-  }
+  const locked = patched('brflow-cluster-lock')
+    ? run.lock.acquire(acts.pd, info.taskQueue, req.cluster, req.onClusterBusy ?? 'wait', () => setPhase('queued'))
+    : Promise.resolve();
+  // Planning reads only the backup, so it may run while the lock is asked for (or waited for): what follows it
+  // (pre-checks first) touches the cluster only once the lock is held. Runs from before waited for the lock first.
+  if (!run.fastSetup) await locked;
   setPhase('plan');
-  const s = await acts.planning.planRestore({
+  const planned = acts.planning.planRestore({
     storage: req.storage,
     filters: req.filters,
     caseSensitive: req.caseSensitive,
@@ -47,6 +50,16 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
     // Where the workers read the backup's key; requests without one keep the input their histories recorded.
     ...(req.crypter ? { crypter: req.crypter } : {}),
   });
+  let s: PlanSummary;
+  if (run.fastSetup) {
+    // The first failure ends the restore at once, even while queued (the way out releases the lock or leaves
+    // its queue; a request still unanswered is dropped by the lock once it sees this run ended).
+    [s] = await Promise.all([planned, locked]);
+    // Queued while planning: the wait is over.
+    if (st.phase === 'queued') setPhase('plan');
+  } else {
+    s = await planned;
+  }
   st.summary = s;
   if (s.backup.isRawKv) {
     throw ApplicationFailure.nonRetryable(`${storageUrlForDisplay(req.storage)} is a raw KV backup; brflow restores transactional (TiDB) backups only`, ErrorType.InvalidInput);
@@ -73,7 +86,7 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
       log.warn('tables restored without their TiFlash replica', pre.tiflash);
     }
   }
-  st.restoreTs = await acts.pd.getRestoreTs(target);
+  st.restoreTs = await acts.tso.getRestoreTs(target);
   const safePoint = (BigInt(st.restoreTs) - 1n).toString();
   st.safepoint = { serviceId: `brflow-${uuid4()}`, safePoint };
   saga.push({ kind: 'removeGcSafepoint', serviceId: st.safepoint.serviceId });

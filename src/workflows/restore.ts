@@ -76,7 +76,9 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   }
   const req: RestoreRequest = normalized.value;
   const info = workflowInfo();
-  const acts = restoreActivities(req, controlTaskQueueOf(info.taskQueue));
+  // Runs from before it ask for the lock before planning and schedule every short step as an activity.
+  const fastSetup = patched('brflow-fast-setup');
+  const acts = restoreActivities(req, controlTaskQueueOf(info.taskQueue), fastSetup);
   const target: ClusterScope = req.cluster ? { cluster: req.cluster } : {};
 
   const saga = new Saga(cont?.undo);
@@ -172,6 +174,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     lock,
     // resumeFrom: the table IDs the earlier restore created, by group; createTables refuses tables re-created since.
     expectIds: new Map<number, string>(Object.entries(cont?.expectTableIds ?? {}).map(([g, ids]) => [Number(g), ids])),
+    fastSetup,
     // The janitor undoes a terminated restore's records with the same step (src/workflows/janitor.ts).
     undo: undoStep(acts.undo, target),
     setPhase,

@@ -12,6 +12,7 @@ import type { SimulatorOptions } from '../../../src/simulator/server';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, type SimCluster } from '../../support/sim-cluster';
+import { activitiesRun as allActivitiesRun, activityTypesRun } from '../../support/activities-run';
 
 /**
  * Issue #4: a failure injected at each step of a restore ends the workflow with a typed error (an
@@ -284,26 +285,14 @@ function rootFailure(e: WorkflowFailedError): ApplicationFailure | undefined {
   return undefined;
 }
 
-/** Activity types the workflow scheduled, in order. */
+/** Activity types the workflow ran (activities and local activities), in order. */
 async function activitiesRun(handle: WorkflowHandle): Promise<string[]> {
-  const { events } = await handle.fetchHistory();
-  return (events ?? []).flatMap((ev) => {
-    const n = ev.activityTaskScheduledEventAttributes?.activityType?.name;
-    return n ? [n] : [];
-  });
+  return activityTypesRun((await handle.fetchHistory()).events ?? []);
 }
 
-/** The attempt an activity type's (last) run ended on, from its ActivityTaskStarted event. */
+/** The attempt an activity type's last run started (local: ended) on. */
 async function lastAttempt(handle: WorkflowHandle, activityType: string): Promise<number | undefined> {
-  const { events } = await handle.fetchHistory();
-  const scheduled = new Set<string>();
-  let attempt: number | undefined;
-  for (const ev of events ?? []) {
-    if (ev.activityTaskScheduledEventAttributes?.activityType?.name === activityType) scheduled.add(String(ev.eventId));
-    const started = ev.activityTaskStartedEventAttributes;
-    if (started && scheduled.has(String(started.scheduledEventId))) attempt = started.attempt ?? undefined;
-  }
-  return attempt;
+  return allActivitiesRun((await handle.fetchHistory()).events ?? []).filter((a) => a.type === activityType).at(-1)?.attempt;
 }
 
 /**

@@ -7,6 +7,7 @@ import { restoreWorkflow } from '../../../src/workflows/restore';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
 import { expectPreCheckFailure } from '../../support/pre-check-failure';
+import { activityTypesRun } from '../../support/activities-run';
 
 /**
  * Placement end to end on the simulator: make-backup writes two placement policies into backupmeta `policies`
@@ -124,7 +125,7 @@ describe('a policy the backup does not hold', () => {
           'Create them on the target (CREATE PLACEMENT POLICY …), or restore without placement with "placementMode": "ignore" (or "skip": ["placement"])',
       );
       const events = (await warmEnv.client.workflow.getHandle(`warm-missing-${taskQueue}`).fetchHistory()).events ?? [];
-      expect(events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []))).toEqual(['requestClusterLock', 'planRestore', 'preCheck']);
+      expect(activityTypesRun(events)).toEqual(['requestClusterLock', 'planRestore', 'preCheck']);
       // No policy, database or table; no download; PD and the stores as they were.
       expect(catalog.ddlJobs()).toHaveLength(jobsBefore);
       expect(catalog.placementPolicies.all()).toEqual([]);

@@ -13,6 +13,7 @@ import type { SimulatorOptions } from '../../../src/simulator/server';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 import { expectPreCheckFailure } from '../../support/pre-check-failure';
+import { activityTypesRun } from '../../support/activities-run';
 
 /**
  * BR's restore pre-checks (PreCheckTableTiFlashReplica, PreCheckTableClusterIndex) end to end: the real
@@ -234,9 +235,8 @@ test.each(REFUSED_BY_PRE_CHECK.map((r) => [r.title, r] as const))('%s', async (_
 
     // Nothing after the pre-check ran: no safepoint, DDL, download or mode change.
     const events = (await env.client.workflow.getHandle(`${r.id}-${taskQueue}`).fetchHistory()).events ?? [];
-    const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n) => n !== undefined);
-    // Taking the cluster lock (one restore per cluster) changes nothing in the cluster.
-    expect(scheduled).toEqual(['requestClusterLock', 'planRestore', 'preCheck']);
+    // Activities and local activities alike. Taking the cluster lock (one restore per cluster) changes nothing in the cluster.
+    expect(activityTypesRun(events)).toEqual(['requestClusterLock', 'planRestore', 'preCheck']);
     expect(catalog.ddlJobs()).toHaveLength(jobsBefore);
     expect(c.sim.state.counters().downloadsByStore).toEqual(downloadsBefore);
     await unchanged();

@@ -58,7 +58,7 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
  * workflow version must keep replaying the histories of the versions before it.
  */
 /** Bump when the workflow changes; older fixtures stay and must keep replaying (patched()). */
-const HISTORY_VERSION = 'v7';
+const HISTORY_VERSION = 'v8';
 
 async function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
   if (process.env.BRFLOW_RECORD_HISTORIES !== '1') return;

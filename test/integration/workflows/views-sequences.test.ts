@@ -12,6 +12,7 @@ import type { RestoreProgress } from '../../../src/workflows/types';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
 import { expectPreCheckFailure } from '../../support/pre-check-failure';
+import { activityTypesRun } from '../../support/activities-run';
 
 /**
  * A backup holding a sequence and two views (one reading the other) beside the table they read, restored by the
@@ -83,10 +84,9 @@ test('views and a sequence come back beside their table; the sequence continues 
   });
 });
 
-/** Activity types the restore scheduled, in order. */
+/** Activity types the restore ran (activities and local activities), in order. */
 async function scheduledActivities(workflowId: string): Promise<string[]> {
-  const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  return events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+  return activityTypesRun((await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []);
 }
 
 test('a view whose base table the filters leave out and the target lacks fails the pre-check (TableMissing), before anything in the cluster changes', async () => {
