@@ -81,6 +81,16 @@ function recordingLog() {
 /** Lets the close the sweep started run to its end. */
 const settle = () => new Promise((r) => setImmediate(r));
 
+/** The (only) set, just released: still open half an idle time later, closed once the idle time is over. */
+async function expectClosedOnlyAfterIdle(cluster: ReturnType<typeof fakeCluster>, clock: FakeClock): Promise<void> {
+  clock.advance(IDLE / 2);
+  await settle();
+  expect(cluster.opened[0]!.closed).toBe(false);
+  clock.advance(IDLE);
+  await settle();
+  expect(cluster.opened[0]!.closed).toBe(true);
+}
+
 function poolWith(cluster: ReturnType<typeof fakeCluster>, extra: { idleCloseMs?: number; log?: PoolLog } = {}) {
   const clock = new FakeClock();
   const pool = new ClusterPool({ home, tidbDefaults, connect: cluster.connect, idleCloseMs: extra.idleCloseMs ?? IDLE, clock, ...(extra.log ? { log: extra.log } : {}) });
@@ -120,12 +130,7 @@ test('a set with an open lease is never closed, however long the activity runs; 
   expect(cluster.opened).toHaveLength(1);
   expect(cluster.opened[0]!.closed).toBe(false);
   long.release();
-  clock.advance(IDLE / 2);
-  await settle();
-  expect(cluster.opened[0]!.closed).toBe(false);
-  clock.advance(IDLE);
-  await settle();
-  expect(cluster.opened[0]!.closed).toBe(true);
+  await expectClosedOnlyAfterIdle(cluster, clock);
   await pool.close();
 });
 
@@ -248,11 +253,6 @@ test('through the router: a running activity holds its cluster; it closes only o
   expect(cluster.opened[0]!.closed).toBe(false);
   finish!();
   await running;
-  clock.advance(IDLE / 2);
-  await settle();
-  expect(cluster.opened[0]!.closed).toBe(false);
-  clock.advance(IDLE);
-  await settle();
-  expect(cluster.opened[0]!.closed).toBe(true);
+  await expectClosedOnlyAfterIdle(cluster, clock);
   await pool.close();
 });
