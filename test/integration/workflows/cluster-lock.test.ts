@@ -140,3 +140,28 @@ test('onClusterBusy "fail": the second restore fails at once, typed, naming the 
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
   });
 }, 240_000);
+
+test('a restore queued behind another fails at once on a backup it cannot plan (planning runs while it waits), and leaves the queue: the holder ends correct', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    c.sim.faults.addLatency({ rpc: 'Download', ms: 100 });
+    const a = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `plan-q-a-${taskQueue}`, args: [input({ concurrency: 1 })] });
+    for (const end = Date.now() + 30_000; (await a.describe()).searchAttributes.BrRestorePhase?.[0] !== 'ingest'; ) {
+      if (Date.now() > end) throw new Error('first restore never reached ingest');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const t0 = Date.now();
+    const err = await env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: `plan-q-b-${taskQueue}`, args: [input({ storage: `local://${env.dir}/no-such-backup` })] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const root = ((err as WorkflowFailedError).cause?.cause ?? (err as WorkflowFailedError).cause) as ApplicationFailure;
+    expect(root.message).toContain('no-such-backup');
+    // It did not wait for the holder: that one is still ingesting.
+    expect((await a.describe()).status.name).toBe('RUNNING');
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect((await a.result()).checksum.passed).toBe(env.manifest.tables.length);
+    expect(await restoredChecksums(c, env.manifest.tables)).toEqual(recordedChecksums(env.manifest.tables));
+    // The failed one left the queue: the lock is free at once for a restore that will not wait.
+    const next = await env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: `plan-q-c-${taskQueue}`, args: [input({ filters: ['nothing_here.*'], allowEmpty: true, onClusterBusy: 'fail' })] });
+    expect(next.tables).toBe(0);
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+}, 240_000);
