@@ -1,5 +1,6 @@
 import type { BackupMeta } from '../proto/brpb';
 import { decodeBackupMeta } from './meta-decode';
+import { WIRE_LEN as LEN, WIRE_VARINT as VARINT, walkTopLevelFields } from './proto-wire-walk';
 
 /**
  * The bytes as a BackupMeta when they plausibly are one, or why they are not (ciphertext, a wrong key's output,
@@ -56,12 +57,6 @@ export function backupMetaFieldImplausibility(meta: BackupMeta): string | undefi
 /** BR's layouts are MetaV1 = 0 and MetaV2 = 1; room for a few future ones. */
 const MAX_PLAUSIBLE_META_VERSION = 15;
 
-/** Varint (0), 64-bit (1), length-delimited (2), 32-bit (5): what proto3 encoders write; 3/4 are proto2 groups. */
-const VARINT = 0;
-const I64 = 1;
-const LEN = 2;
-const I32 = 5;
-
 /**
  * BackupMeta's field numbers and wire types (kvproto brpb.proto). 3 is `path`, a string in early kvproto and
  * reserved now (accepted in case an early BR wrote it); 22 is `db_maps`, which our subset leaves out.
@@ -81,39 +76,12 @@ const MAX_FIELD_NUMBER = 64;
  * the full decode.
  */
 export function backupMetaWireImplausibility(b: Uint8Array): string | undefined {
-  let pos = 0;
-  const varint = (): bigint | undefined => {
-    let v = 0n;
-    for (let shift = 0n; shift < 70n; shift += 7n) {
-      if (pos >= b.length) return undefined;
-      const byte = b[pos++]!;
-      v |= BigInt(byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return v;
-    }
-    return undefined;
-  };
-  while (pos < b.length) {
-    const at = pos;
-    const tag = varint();
-    if (tag === undefined) return `its protobuf breaks off at byte ${at} of ${b.length}`;
-    const field = Number(tag >> 3n);
-    const wire = Number(tag & 7n);
-    const expected = field <= HIGHEST_KNOWN_FIELD ? BACKUP_META_WIRE.get(field) : field <= MAX_FIELD_NUMBER ? wire : undefined;
-    if (expected === undefined || wire !== expected || ![VARINT, I64, LEN, I32].includes(wire)) {
-      return `byte ${at} holds field ${field} with wire type ${wire}, which is no BackupMeta field`;
-    }
-    let ok: boolean;
-    if (wire === VARINT) ok = varint() !== undefined;
-    else if (wire === I64) ok = (pos += 8) <= b.length;
-    else if (wire === I32) ok = (pos += 4) <= b.length;
-    else {
-      const len = varint();
-      ok = len !== undefined && BigInt(pos) + len <= BigInt(b.length);
-      if (ok) pos += Number(len);
-    }
-    if (!ok) return `field ${field} at byte ${at} runs past the end (${b.length} bytes)`;
-  }
-  return undefined;
+  const { stop } = walkTopLevelFields(b, (field, wire) =>
+    wire === (field <= HIGHEST_KNOWN_FIELD ? BACKUP_META_WIRE.get(field) : field <= MAX_FIELD_NUMBER ? wire : undefined));
+  if (!stop) return undefined;
+  if (stop.why === 'tag-cut') return `its protobuf breaks off at byte ${stop.at} of ${b.length}`;
+  if (stop.why === 'refused') return `byte ${stop.at} holds field ${stop.field} with wire type ${stop.wire}, which is no BackupMeta field`;
+  return `field ${stop.field} at byte ${stop.at} runs past the end (${b.length} bytes)`;
 }
 
 /** UTF-8 that decoded without replacement characters and holds no control characters but tab and newlines. */

@@ -1,3 +1,5 @@
+import { walkTopLevelFields } from './proto-wire-walk';
+
 /**
  * Tells a damaged `backupmeta` from an encrypted one without the key. An encrypted backupmeta is a 16-byte
  * IV followed by AES-CTR ciphertext: bytes indistinguishable from random. A truncated or partly overwritten
@@ -40,42 +42,18 @@ function startsWithClusterId(b: Uint8Array): boolean {
   return i >= 8;
 }
 
-/** How many whole protobuf fields parse from the start, and the offset where parsing stopped. */
+/**
+ * How many whole protobuf fields parse from the start, in field-number order, and the offset where parsing
+ * stopped.
+ */
 function protobufPrefix(b: Uint8Array): { fields: number; consumed: number } {
-  let pos = 0;
-  let fields = 0;
   let lastField = 0;
-  const varint = (): number | undefined => {
-    let v = 0;
-    for (let i = 0; i < 10; i++) {
-      if (pos >= b.length) return undefined;
-      const byte = b[pos++]!;
-      if (i < 7) v += (byte & 0x7f) * 2 ** (7 * i);
-      if ((byte & 0x80) === 0) return v;
-    }
-    return undefined;
-  };
-  for (;;) {
-    const start = pos;
-    const tag = varint();
-    if (tag === undefined) return { fields, consumed: start };
-    const field = Math.floor(tag / 8);
-    const wire = tag % 8;
-    let ok = field >= Math.max(1, lastField) && field <= MAX_FIELD_NUMBER;
+  const { fields, consumed } = walkTopLevelFields(b, (field) => {
+    const inOrder = field >= Math.max(1, lastField) && field <= MAX_FIELD_NUMBER;
     lastField = field;
-    if (ok) {
-      if (wire === 0) ok = varint() !== undefined;
-      else if (wire === 1) ok = (pos += 8) <= b.length;
-      else if (wire === 5) ok = (pos += 4) <= b.length;
-      else if (wire === 2) {
-        const len = varint();
-        ok = len !== undefined && (pos += len) <= b.length;
-      } else ok = false;
-    }
-    if (!ok) return { fields, consumed: start };
-    fields++;
-    if (pos === b.length) return { fields, consumed: pos };
-  }
+    return inOrder;
+  });
+  return { fields, consumed };
 }
 
 function entropyBitsPerByte(b: Uint8Array): number {
