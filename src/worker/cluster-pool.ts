@@ -50,13 +50,16 @@ export interface PoolLog {
 /** One connection set in the pool; `leases` counts activities using it, `idleSince` the last release. */
 interface PoolEntry {
   conn: Promise<ClusterDeps>;
-  /** The worker's own cluster: never closed for idleness. */
-  home: boolean;
-  /** What logs say about it: addresses only (the key also holds the password file path and TLS paths). */
+  /**
+   * What logs say about it: addresses only (the key also holds the password file path and TLS paths); 'home' is
+   * the worker's own cluster, never closed for idleness.
+   */
   describe: { pd: string[]; tidb: string } | 'home';
   leases: number;
   idleSince: number;
 }
+
+const isHome = (e: PoolEntry): boolean => e.describe === 'home';
 
 /** How often idle sets are looked for, as a share of the idle time (a set closes within 1¼ of it). */
 const SWEEPS_PER_IDLE_TIME = 4;
@@ -105,13 +108,13 @@ export class ClusterPool {
     let entry = this.open.get(key);
     if (!entry) {
       const conn = this.targetOf(ref).then((t) => this.connect(t));
-      const created: PoolEntry = { conn, home: ref === undefined, describe: ref === undefined ? 'home' : { pd: ref.pd, tidb: ref.tidb }, leases: 0, idleSince: this.clock.now() };
+      const created: PoolEntry = { conn, describe: ref === undefined ? 'home' : { pd: ref.pd, tidb: ref.tidb }, leases: 0, idleSince: this.clock.now() };
       entry = created;
       this.open.set(key, created);
       conn.catch(() => {
         if (this.open.get(key) === created) this.open.delete(key);
       });
-      if (!created.home) this.startSweep();
+      if (!isHome(created)) this.startSweep();
     }
     // Counted before the connect settles, so a sweep never closes a set an activity is waiting for.
     const held = entry;
@@ -142,7 +145,7 @@ export class ClusterPool {
     if (this.idleCloseMs === 0) return;
     const now = this.clock.now();
     for (const [key, e] of this.open) {
-      if (e.home || e.leases > 0 || now - e.idleSince < this.idleCloseMs) continue;
+      if (isHome(e) || e.leases > 0 || now - e.idleSince < this.idleCloseMs) continue;
       this.open.delete(key);
       const idleMs = now - e.idleSince;
       const closing: Promise<void> = e.conn.then(
@@ -159,7 +162,7 @@ export class ClusterPool {
       ).finally(() => this.closing.delete(closing));
       this.closing.add(closing);
     }
-    if (![...this.open.values()].some((e) => !e.home)) this.stopSweeping();
+    if (![...this.open.values()].some((e) => !isHome(e))) this.stopSweeping();
   }
 
   /** Closes every set, leased or not (the worker is stopping). */
