@@ -14,12 +14,17 @@ import type { Benchmark } from './benchmark';
 import { memorySample, processCpuMs, summarize, type Samples } from './measure';
 import { caseResult, type CaseResult, type Target } from './result-file';
 import { syntheticManifest } from './synthetic-manifest';
+import { createAutoIdBases } from '../src/plan/auto-ids';
+import { MysqlFlag } from '../src/plan/table-info';
+import { CURRENT_PLAN_FEATURES } from '../src/workflows/plan-features';
 
 /**
  * A case: the server, and whether every 4th table has a column-ID gap (CREATE + ALTERs, as restores of tables
- * that lost a column meet them) or every table is one CREATE (what BR's batch create is measured on).
+ * that lost a column meet them) or every table is one CREATE (what BR's batch create is measured on); in
+ * `auto-ids` every table is one CREATE too, of a table with an AUTO_INCREMENT key whose backup recorded rows, as
+ * most tables of a real backup are (its auto ID base must be restored: plan/auto-ids.ts).
  */
-export type CreateTablesTarget = 'real-tidb' | 'real-tidb-create-only' | 'simulator';
+export type CreateTablesTarget = 'real-tidb' | 'real-tidb-create-only' | 'real-tidb-auto-ids' | 'simulator';
 
 export interface CreateTablesParams {
   tables: number;
@@ -32,8 +37,8 @@ export interface CreateTablesParams {
 }
 
 /** One timed run per case: 1,000 tables on a loaded 2-core machine take tens of seconds against the real TiDB. */
-export const CREATE_TABLES_FULL: CreateTablesParams = { tables: 1_000, tablesPerDatabase: 100, iterations: 1, targets: ['real-tidb', 'real-tidb-create-only', 'simulator'] };
-export const CREATE_TABLES_QUICK: CreateTablesParams = { tables: 40, tablesPerDatabase: 20, iterations: 1, targets: ['real-tidb', 'real-tidb-create-only', 'simulator'] };
+export const CREATE_TABLES_FULL: CreateTablesParams = { tables: 1_000, tablesPerDatabase: 100, iterations: 1, targets: ['real-tidb', 'real-tidb-create-only', 'real-tidb-auto-ids', 'simulator'] };
+export const CREATE_TABLES_QUICK: CreateTablesParams = { tables: 40, tablesPerDatabase: 20, iterations: 1, targets: ['real-tidb', 'real-tidb-create-only', 'real-tidb-auto-ids', 'simulator'] };
 
 /** BR v8's batch create (`CreateTables` over 16 DDL sessions) manages ~260 tables/s against one TiDB. */
 export const CREATE_TABLES_REAL_TARGETS: readonly Target[] = [
@@ -50,12 +55,17 @@ const GAP_EVERY = 4;
  * within a group only the first of a layout takes that path and the others are `CREATE TABLE … LIKE` it
  * (plan/layout-copies.ts): the best case for gaps, as in backups of sharded schemas.
  */
-function benchManifest(p: CreateTablesParams, gaps: boolean): Manifest {
+function benchManifest(p: CreateTablesParams, gaps: boolean, autoIds = false): Manifest {
   const m = syntheticManifest({ tables: p.tables, files: p.tables, tablesPerDatabase: p.tablesPerDatabase });
   m.tables.forEach((t, i) => {
     // TiDB refuses a unique key without the partitioning column (error 8264) unless it is global: such a table
     // cannot have been backed up, so the partitioned ones keep `v_uniq` as a plain key.
     if (t.info.partition) for (const idx of t.info.index_info ?? []) if (!idx.is_primary) idx.is_unique = false;
+    if (autoIds) {
+      // `id` (the integer handle) is AUTO_INCREMENT and the backup's allocator had handed out some IDs.
+      t.info.cols[0]!.type.Flag |= MysqlFlag.AutoIncrement;
+      t.info.auto_inc_id = 1_001 + i;
+    }
     if (!gaps || i % GAP_EVERY !== GAP_EVERY - 1) return;
     const last = t.info.cols[t.info.cols.length - 1]!;
     last.id += 1;
@@ -117,10 +127,10 @@ export async function runCreateTables(p: CreateTablesParams): Promise<CaseResult
   const inputs: PlanInputs = {
     storage: 'local:///bench-create-tables', filters: [], caseSensitive: false, batchFiles: DEFAULT_REQUEST.batchFiles,
     mergeRegionSizeBytes: DEFAULT_REQUEST.mergeRegionSizeBytes, mergeRegionKeyCount: DEFAULT_REQUEST.mergeRegionKeyCount,
-    tableGroupSize: DEFAULT_REQUEST.tableGroupSize, schemaObjects: true,
+    tableGroupSize: DEFAULT_REQUEST.tableGroupSize, ...CURRENT_PLAN_FEATURES,
   };
-  const planned = async (gaps: boolean) => {
-    const manifest = benchManifest(p, gaps);
+  const planned = async (gaps: boolean, autoIds: boolean) => {
+    const manifest = benchManifest(p, gaps, autoIds);
     const plans = new PlanCache({ readManifest: () => Promise.resolve(manifest) });
     const view = await plans.build(inputs);
     const planRef: PlanRef = { ...inputs, hash: view.plan.hash };
@@ -131,13 +141,14 @@ export async function runCreateTables(p: CreateTablesParams): Promise<CaseResult
   const env = new MockActivityEnvironment();
   const out: CaseResult[] = [];
   for (const kind of p.targets) {
-    const { manifest, plans, view, planRef, gapTables } = await planned(kind !== 'real-tidb-create-only');
+    const { manifest, plans, view, planRef, gapTables } = await planned(kind === 'real-tidb' || kind === 'simulator', kind === 'real-tidb-auto-ids');
     const target = await startTarget(kind, sessions);
     try {
       const acts = schemaActivities(new TidbSchemaControl(target.tidb), plans);
       const samples: Samples = { wallMs: [], cpuMs: [] };
       const serverCpu: number[] = [];
       const createJobs: number[] = [];
+      const rebaseJobs: number[] = [];
       for (let i = 0; i < Math.max(1, p.iterations); i++) {
         for (const d of view.plan.databases) await target.sql(`DROP DATABASE IF EXISTS \`${d.name}\``);
         await env.run(() => acts.createDatabases({ planRef }));
@@ -158,18 +169,23 @@ export async function runCreateTables(p: CreateTablesParams): Promise<CaseResult
         const server1 = target.serverCpuMs();
         if (server0 !== undefined && server1 !== undefined) serverCpu.push(server1 - server0);
         await checkCreated(target, view.plan.tables);
-        if (kind !== 'simulator') createJobs.push(await createTableJobs(target, view.plan.databases.map((d) => d.name)));
+        if (kind !== 'simulator') {
+          createJobs.push(await createTableJobs(target, view.plan.databases.map((d) => d.name)));
+          rebaseJobs.push(await ddlJobs(target, view.plan.databases.map((d) => d.name), "JOB_TYPE LIKE 'rebase%'"));
+        }
       }
       out.push(caseResult({
         name: kind,
         params: {
           tables: p.tables, databases: view.plan.databases.length, groups: view.groups.length, tableGroupSize: inputs.tableGroupSize,
           ddlConcurrency: fanOut, sessions, partitionedTables: manifest.tables.filter((t) => t.info.partition).length,
-          tablesWithColumnGaps: gapTables, ...target.facts,
+          tablesWithColumnGaps: gapTables, tablesWithAutoIdBase: manifest.tables.filter((t) => createAutoIdBases(t.info).autoIncrement !== undefined).length, ...target.facts,
           // The server's own CPU per table: what the machine's load cannot change. 1000 / it = tables/s on one free core.
           // TiDB merges CREATE TABLEs waiting together, at most 8 of one schema per job: tables per job says how
           // much of the per-job work (job table, schema version, history) the client's concurrency saved.
           ...(createJobs.length > 0 ? { createTableJobs: createJobs.at(-1)!, tablesPerCreateJob: Math.round((p.tables / createJobs.at(-1)!) * 10) / 10 } : {}),
+          // ALTER TABLE … AUTO_INCREMENT / AUTO_RANDOM_BASE jobs: each a job TiDB never merges (0 when the CREATEs set the bases).
+          ...(rebaseJobs.length > 0 ? { rebaseJobs: rebaseJobs.at(-1)! } : {}),
           ...(serverCpu.length > 0 ? { tidbCpuMsPerTable: Math.round((serverCpu.reduce((a, b) => a + b, 0) / serverCpu.length / p.tables) * 10) / 10 } : {}),
         },
         timing: summarize(samples), memory: memorySample(), opsPerIteration: p.tables,
@@ -183,8 +199,13 @@ export async function runCreateTables(p: CreateTablesParams): Promise<CaseResult
 }
 
 /** Untimed: the DDL jobs that created tables in these databases (single CREATE TABLE and merged CREATE TABLES jobs). */
-async function createTableJobs(target: TargetHandle, dbs: readonly string[]): Promise<number> {
-  const rows = await target.sql(`SELECT COUNT(*) AS n FROM information_schema.DDL_JOBS WHERE JOB_TYPE IN ('create table', 'create tables') AND DB_NAME IN (${dbs.map((d) => `'${d}'`).join(', ')})`);
+function createTableJobs(target: TargetHandle, dbs: readonly string[]): Promise<number> {
+  return ddlJobs(target, dbs, "JOB_TYPE IN ('create table', 'create tables')");
+}
+
+/** Untimed: the DDL jobs in these databases that `where` selects. */
+async function ddlJobs(target: TargetHandle, dbs: readonly string[], where: string): Promise<number> {
+  const rows = await target.sql(`SELECT COUNT(*) AS n FROM information_schema.DDL_JOBS WHERE ${where} AND DB_NAME IN (${dbs.map((d) => `'${d}'`).join(', ')})`);
   return Number(rows[0]?.n ?? 0);
 }
 

@@ -5,6 +5,7 @@ import { createActivities, type RestoreActivities } from '../src/activities';
 import { PipelineScheduler } from '../src/plan/pipeline-state';
 import { connectClusterDeps, type ClusterTarget } from '../src/worker/cluster-deps';
 import { normalizeRestoreRequest } from '../src/workflows/normalize-request';
+import { CURRENT_PLAN_FEATURES } from '../src/workflows/plan-features';
 import type { KeeperSpec, PlanSummary, RestoreRequest } from '../src/workflows/types';
 import type { RestorePhases } from './restore-phases';
 
@@ -74,7 +75,7 @@ export async function directRestore(rawInput: { storage: string } & Record<strin
     const s: PlanSummary = await call('planRestore', {
       storage: req.storage, filters: req.filters, caseSensitive: req.caseSensitive, batchFiles: req.batchFiles,
       mergeRegionSizeBytes: req.mergeRegionSizeBytes, mergeRegionKeyCount: req.mergeRegionKeyCount, tableGroupSize: req.tableGroupSize,
-      schemaObjects: true, batchAcrossTables: true,
+      ...CURRENT_PLAN_FEATURES,
     });
     await call('preCheck', { backupClusterVersion: s.backup.clusterVersion, planRef: s.planRef });
     const restoreTs = await call('getRestoreTs');

@@ -35,6 +35,7 @@ export function planOptions(p: PlanInputs): PlanOptions {
     ...(p.partitionTextAsStored ? {} : { legacyPartitionText: true }),
     ...(p.pinIndexIds ? {} : { legacyIndexIds: true }),
     ...(p.vectorIndexObjects ? {} : { legacyVectorIndexes: true }),
+    ...(p.autoIdsInCreate ? { autoIdsInCreate: true } : {}),
   };
 }
 

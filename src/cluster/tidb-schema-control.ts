@@ -3,6 +3,7 @@ import type { ExistingTable } from '../plan/clustered-index-check';
 import { BrflowError, ErrorType } from '../plan/error-types';
 import { placementMismatches, type PlannedPolicy } from '../plan/placement-sql';
 import type { PlanDatabase, PlanTable } from '../plan/restore-plan';
+import { createAutoIdBases, hasRowId, separateAutoInc } from '../plan/auto-ids';
 import { MysqlFlag, type TableInfo } from '../plan/table-info';
 import type { PlanSequence, PlanView } from '../plan/views-and-sequences';
 import { TidbError, type TidbClient } from './tidb';
@@ -15,9 +16,6 @@ const ER_TABLE_EXISTS = 1050;
 
 /** The prefix plan/column-ids gives the placeholder columns that hold the backup's column-ID gaps. */
 const PLACEHOLDER_PATTERN = /__brflow_col_\d+/g;
-
-/** TiDB model.TableInfoVersion5: from it on, AUTO_ID_CACHE=1 gives AUTO_INCREMENT its own allocator. */
-const TABLE_INFO_VERSION_SEP_AUTO_INC = 5;
 
 /**
  * The schema side of a restore over a TidbClient, in the shape the activities ask for (activities/deps.ts
@@ -60,9 +58,11 @@ export class TidbSchemaControl {
       return { db: t.db, table: t.name, statements: t.layout.statements, backup: t.info, placeholderColumns: placeholders };
     });
     const created = await this.client.createTables(toCreate, {
-      finish: async (_, i) => {
+      finish: async (_, i, madeByOwnCreate) => {
         const t = ts[i]!;
-        await this.rebaseAutoIds(t.db, t.name, t.info);
+        // A table its own CREATE made just now starts from the bases that CREATE set (plan/auto-ids.ts); an
+        // adopted table or a LIKE copy (which takes no table options) is rebased by ALTER, which only moves up.
+        await this.rebaseAutoIds(t.db, t.name, t.info, { basesSet: madeByOwnCreate && t.layout?.reproducible === true && t.layout.autoIdsInCreate === true });
         if (t.constraints) await this.client.addConstraints(t.db, t.constraints.statements);
         // Each statement sets a reference to what the backup had, so running them again on a retry changes nothing.
         if (t.placement) await this.client.executeStatements(t.db, t.placement.statements);
@@ -79,22 +79,20 @@ export class TidbSchemaControl {
   /**
    * TiDB v8 after BR's CreateTableWithInfo: auto_inc_id > 1 rebases the auto-increment allocator (the
    * `_tidb_rowid` one unless AUTO_ID_CACHE=1 separates them), auto_inc_id_extra the `_tidb_rowid` one of such
-   * a separated table, auto_rand_id > 1 the AUTO_RANDOM one. Over SQL: `AUTO_INCREMENT = auto_inc_id` (only
-   * where BR v5.3 sent it too, NeedAutoID), a rolled-back `_tidb_rowid` write, `AUTO_RANDOM_BASE = auto_rand_id`.
+   * a separated table, auto_rand_id > 1 the AUTO_RANDOM one. Over SQL the first and last are the CREATE's table
+   * options (plan/auto-ids.ts: `basesSet` when that CREATE made the table), else `ALTER TABLE … AUTO_INCREMENT`
+   * / `AUTO_RANDOM_BASE`; auto_inc_id_extra is a rolled-back `_tidb_rowid` write, as SQL has no option for it.
    * Each moves a base up only, so repeating them is harmless.
    */
-  private async rebaseAutoIds(db: string, table: string, info: TableInfo): Promise<void> {
-    if (needAutoId(info) && info.auto_inc_id > 1) {
-      await this.client.rebaseAutoIncrement(db, table, info.auto_inc_id);
-    }
+  private async rebaseAutoIds(db: string, table: string, info: TableInfo, opts: { basesSet: boolean }): Promise<void> {
+    const bases = opts.basesSet ? {} : createAutoIdBases(info);
+    if (bases.autoIncrement !== undefined) await this.client.rebaseAutoIncrement(db, table, bases.autoIncrement);
     const extra = Number(info['auto_inc_id_extra'] ?? 0);
     if (extra > 1 && separateAutoInc(info) && hasRowId(info)) {
       const autoInc = info.cols.find((c) => (c.type.Flag & MysqlFlag.AutoIncrement) !== 0);
       await this.client.rebaseRowId(db, table, extra - 1, autoInc?.name.O);
     }
-    if (info.pk_is_handle && (info.auto_random_bits ?? 0) > 0 && (info.auto_rand_id ?? 0) > 1) {
-      await this.client.rebaseAutoRandom(db, table, info.auto_rand_id ?? 0);
-    }
+    if (bases.autoRandomBase !== undefined) await this.client.rebaseAutoRandom(db, table, bases.autoRandomBase);
   }
 
   /**
@@ -207,18 +205,3 @@ function checkPlacement(t: PlanTable, info: TableInfo): void {
   if (wrong.length > 0) throw new BrflowError(ErrorType.UnsupportedObject, `table ${t.db}.${t.name} was created but TiDB did not keep its ${wrong.join(', ')}; restore with "placementMode": "ignore" to restore without placement`);
 }
 
-/** The table keys rows by `_tidb_rowid`: no integer handle, not clustered. */
-function hasRowId(t: TableInfo): boolean {
-  return !t.pk_is_handle && !t.is_common_handle;
-}
-
-/** TiDB TableInfo.SepAutoInc: AUTO_ID_CACHE=1 on a table of version 5 or later. */
-function separateAutoInc(t: TableInfo): boolean {
-  return Number(t['version'] ?? 0) >= TABLE_INFO_VERSION_SEP_AUTO_INC && Number(t.auto_id_cache ?? 0) === 1;
-}
-
-/** BR utils.NeedAutoID: the table has a _tidb_rowid (no integer or clustered handle) or an AUTO_INCREMENT column. */
-export function needAutoId(t: TableInfo): boolean {
-  const hasAutoInc = t.cols.some((c) => (c.type.Flag & MysqlFlag.AutoIncrement) !== 0);
-  return hasRowId(t) || hasAutoInc;
-}

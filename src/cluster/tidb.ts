@@ -281,7 +281,8 @@ export class TidbClient {
    * (placeholder drops and the like) run per table, a new table's placeholder drops as one ALTER
    * (plan/placeholder-drops.ts: one DDL job, not one per gap); then the tables that share a finished table's
    * layout are made as `CREATE TABLE … LIKE` it (plan/layout-copies.ts: its ALTERs run once per layout, not once
-   * per table); then `finish` (auto ID rebases, constraints, placement) runs per table; last, one
+   * per table); then `finish` (auto ID rebases, constraints, placement) runs per table, told whether the table's
+   * own CREATE (its first statement, with whatever table options it carries) made it just now; last, one
    * information_schema read and one status request (`/schema?table_ids=`) read every table back for the ID checks.
    * CREATEs go first, all together, because TiDB v8 (`tidb_enable_fast_create_table`) merges CREATE TABLEs that
    * arrive at once for one schema into one DDL job, while an ALTER is a job of its own whichever way it is sent:
@@ -289,10 +290,12 @@ export class TidbClient {
    * a failure is one an earlier try left part-way, which a retry finishes (adoptExisting). A table that fails
    * stops new ones from starting; the ones under way finish, then the first failure is thrown.
    */
-  async createTables(tables: readonly TableToCreate[], opts: { finish?: (t: TableToCreate, index: number) => Promise<void> } = {}): Promise<CreatedTable[]> {
+  async createTables(tables: readonly TableToCreate[], opts: { finish?: (t: TableToCreate, index: number, madeByOwnCreate: boolean) => Promise<void> } = {}): Promise<CreatedTable[]> {
     const existingIds = await this.tableIdsByName(tables);
     const existing = await this.status.tablesById([...existingIds.values()]);
     const outcomes = new Array<CreatedTable['outcome']>(tables.length);
+    // Made by its own first statement in this call (not adopted, not a LIKE copy, which takes no table options).
+    const ownCreate = new Array<boolean>(tables.length).fill(false);
     const found = (t: TableToCreate): TableInfo | undefined => {
       const id = existingIds.get(nameKey(t.db, t.table));
       return id === undefined ? undefined : existing.get(id);
@@ -301,7 +304,12 @@ export class TidbClient {
     await forEachLimited(tables, this.sessions.size, async (t, i) => {
       if (copies.has(i)) return;
       const info = found(t);
-      outcomes[i] = info ? (await this.adoptExisting(t, info)).outcome : await this.createMissing(t);
+      if (info) {
+        outcomes[i] = (await this.adoptExisting(t, info)).outcome;
+        return;
+      }
+      outcomes[i] = await this.createMissing(t);
+      ownCreate[i] = outcomes[i] === 'created';
     });
     const finishNew = (t: TableToCreate) => this.sessions.withSession(async (s) => {
       for (const sql of mergePlaceholderDrops(t.statements.slice(1))) await s.query(sql, { call: `finish creating table ${t.db}.${t.table}`, idempotent: false, db: t.db });
@@ -319,9 +327,10 @@ export class TidbClient {
         if (!(e instanceof TidbError && e.errno !== undefined)) throw e;
       }
       outcomes[i] = await this.createMissing(t);
+      ownCreate[i] = outcomes[i] === 'created';
       if (outcomes[i] === 'created' && t.statements.length > 1) await finishNew(t);
     });
-    if (opts.finish) await forEachLimited(tables, this.sessions.size, (t, i) => opts.finish!(t, i));
+    if (opts.finish) await forEachLimited(tables, this.sessions.size, (t, i) => opts.finish!(t, i, ownCreate[i]!));
     const infos = await this.readBack(tables);
     return tables.map((t, i) => {
       const info = infos[i]!;

@@ -1,3 +1,4 @@
+import { createAutoIdBases } from './auto-ids';
 import { bitDefaultLiteral, columnDefinition, createTableSql, indexDefinition, isGenerated, quoteIdent, quoteString } from './create-sql';
 import type { ColumnInfo, IndexInfo, TableInfo } from './table-info';
 import { MysqlFlag, MysqlType } from './table-info';
@@ -40,6 +41,11 @@ export type ColumnLayoutPlan =
       expectedColumnIds: { name: string; id: number }[];
       /** Things of the backup's definition that are knowingly not recreated. */
       warnings: string[];
+      /**
+       * The CREATE carries the auto ID bases (plan/auto-ids.ts createAutoIdBases): a table made by it needs no
+       * rebase afterwards. Absent in plans made before (their tables are rebased by ALTER TABLE).
+       */
+      autoIdsInCreate?: true;
     }
   | { reproducible: false; reason: string };
 
@@ -156,6 +162,8 @@ export interface ColumnLayoutOptions {
    * objects unless the input skips `vectorIndexes` (schema-objects.ts).
    */
   legacyVectorIndexes?: boolean;
+  /** The CREATE TABLE sets the auto ID bases (AUTO_INCREMENT, AUTO_RANDOM_BASE) instead of ALTERs after it. */
+  autoIdsInCreate?: boolean;
 }
 
 /** TiDB's default `index-limit`: placeholder indexes and the table's own must fit within it at any moment. */
@@ -264,7 +272,7 @@ export function planColumnLayout(t: TableInfo, opts: ColumnLayoutOptions = {}): 
 
   const statements: string[] = [];
   const createTable: TableInfo = { ...t, index_info: inCreate.flatMap((i) => [...gapBefore(i), i]) };
-  statements.push(createTableSql(createTable, { columns: createIds.map((id) => ({ col: real.get(id) ?? placeholder(id) })), partitionText: opts.legacyPartitionText ? 'legacy' : 'to-write' }));
+  statements.push(createTableSql(createTable, { columns: createIds.map((id) => ({ col: real.get(id) ?? placeholder(id) })), partitionText: opts.legacyPartitionText ? 'legacy' : 'to-write', ...(opts.autoIdsInCreate ? createAutoIdBases(t) : {}) }));
   const exists = new Set(createIds.filter((id) => id < nextId));
   for (let id = firstLater; id < nextId; id++) exists.add(id);
   const pending = [...laterIndexes];
@@ -346,5 +354,5 @@ export function planColumnLayout(t: TableInfo, opts: ColumnLayoutOptions = {}): 
   if (opts.legacySchemaObjects && Array.isArray(t['constraint_info']) && (t['constraint_info'] as unknown[]).length > 0) warnings.push('check constraints are not recreated');
   if (t['policy_ref_info'] && !opts.placementRecreated) warnings.push('the placement policy is not applied');
   if (opts.legacySchemaObjects && t['ttl_info']) warnings.push('the TTL option is not recreated');
-  return { reproducible: true, statements, expectedColumnIds: byId.map((c) => ({ name: c.name.O, id: c.id })), warnings };
+  return { reproducible: true, statements, expectedColumnIds: byId.map((c) => ({ name: c.name.O, id: c.id })), warnings, ...(opts.autoIdsInCreate ? { autoIdsInCreate: true as const } : {}) };
 }

@@ -371,6 +371,8 @@ export interface CreateTableOptions {
   ifNotExists?: boolean;
   /** Print AUTO_INCREMENT=n when > 1 (SHOW CREATE TABLE prints the allocator's next ID). */
   autoIncrement?: number;
+  /** Print AUTO_RANDOM_BASE=n when > 1 (in TiDB's versioned comment, as SHOW CREATE TABLE prints it). */
+  autoRandomBase?: number;
   /** Replace the column list (column-ids.ts creates gap placeholders). Defaults to the table's columns. */
   columns?: { col: ColumnInfo; opts?: ColumnDefOptions }[];
   /** How to write the partitioning (PartitionText). @default 'to-write' */
@@ -395,6 +397,7 @@ export function createTableSql(t: TableInfo, opts: CreateTableOptions = {}): str
   s += tblCollate === '' || tblCollate === 'binary' ? ` DEFAULT CHARSET=${tblCharset}` : ` DEFAULT CHARSET=${tblCharset} COLLATE=${tblCollate}`;
   if (typeof t['compression'] === 'string' && t['compression'] !== '') s += ` COMPRESSION=${quoteString(t['compression'])}`;
   if ((opts.autoIncrement ?? 0) > 1) s += ` AUTO_INCREMENT=${opts.autoIncrement}`;
+  if ((opts.autoRandomBase ?? 0) > 1) s += ` /*T![auto_rand_base] AUTO_RANDOM_BASE=${opts.autoRandomBase} */`;
   if (t.auto_id_cache) s += ` /*T![auto_id_cache] AUTO_ID_CACHE=${t.auto_id_cache} */`;
   const shard = shardRowIdBits(t);
   if (shard > 0) s += ` /*T! SHARD_ROW_ID_BITS=${shard} ${(t.pre_split_regions ?? 0) > 0 ? `PRE_SPLIT_REGIONS=${t.pre_split_regions} ` : ''}*/`;

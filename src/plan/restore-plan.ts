@@ -48,6 +48,11 @@ export interface PlanOptions extends TableSelection {
    * of schema object. Only for PlanRefs without vectorIndexObjects (implied by legacySchemaObjects).
    */
   legacyVectorIndexes?: boolean;
+  /**
+   * Each CREATE TABLE sets the table's auto ID bases as table options (plan/auto-ids.ts), so no ALTER rebases
+   * them afterwards. Absent (PlanRefs without autoIdsInCreate): the CREATEs of the plans made before.
+   */
+  autoIdsInCreate?: boolean;
 }
 
 export interface PlanDatabase {
@@ -213,7 +218,7 @@ export function planRestore(manifest: Manifest, opts: PlanOptions = {}): Restore
     const tp = placement ? tablePlacement(t.info, dbsWithPolicy.has(t.db)) : undefined;
     return {
       index, db: t.db, name: t.name, oldId: t.id, physicalIds: t.physicalIds, info: t.info,
-      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, { ...(opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}), ...(opts.legacyPartitionText ? { legacyPartitionText: true } : {}), ...(opts.legacyIndexIds ? { legacyIndexIds: true } : {}), ...(legacyVector ? { legacyVectorIndexes: true } : {}), ...(placement ? { placementRecreated: true } : {}) }) }),
+      ...(opts.noSchema ? {} : { layout: planColumnLayout(t.info, { ...(opts.legacySchemaObjects ? { legacySchemaObjects: true } : {}), ...(opts.legacyPartitionText ? { legacyPartitionText: true } : {}), ...(opts.legacyIndexIds ? { legacyIndexIds: true } : {}), ...(legacyVector ? { legacyVectorIndexes: true } : {}), ...(placement ? { placementRecreated: true } : {}), ...(opts.autoIdsInCreate ? { autoIdsInCreate: true } : {}) }) }),
       ...(objects.length > 0 ? { objects } : {}),
       ...(constraints ? { constraints } : {}),
       ...(tp ? { placement: tp } : {}),

@@ -5,6 +5,7 @@ import { parseRanges } from '../plan/number-ranges';
 import { markBatchDone } from '../plan/pipeline-state';
 import { storageUrlForDisplay } from '../plan/storage-display';
 import { prepareCluster } from './cluster-handover';
+import { CURRENT_PLAN_FEATURES } from './plan-features';
 import type { RestoreRun } from './restore-context';
 import type { PlanSummary } from './types';
 
@@ -35,18 +36,8 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
     ...(req.allowEmpty ? { allowEmpty: true } : {}),
     // Object kinds restored without; absent (every earlier request) plans as before.
     ...(req.skip && req.skip.length > 0 ? { skip: req.skip } : {}),
-    // Foreign keys, CHECKs and TTL recreated, placement refused unless skipped (refs recorded before lack it).
-    schemaObjects: true,
-    // Every placement policy of the backup, as BR's full restore (refs recorded before lack it and plan as then).
-    allPolicies: true,
-    // Partition expressions written so TiDB stores the backup's text again (refs recorded before lack it).
-    partitionTextAsStored: true,
-    // Index IDs pinned by placeholder indexes (refs recorded before lack it).
-    pinIndexIds: true,
-    // Vector indexes refused by UnsupportedObject unless skipped (refs recorded before lack it: UnsupportedTable).
-    vectorIndexObjects: true,
-    // Small tables share batches (within their create-tables group) instead of one batch each.
-    batchAcrossTables: true,
+    // Every planning behaviour added since the first release (refs recorded before lack some and plan as then).
+    ...CURRENT_PLAN_FEATURES,
     // Where the workers read the backup's key; requests without one keep the input their histories recorded.
     ...(req.crypter ? { crypter: req.crypter } : {}),
   });

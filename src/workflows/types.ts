@@ -206,6 +206,11 @@ export interface PlanRef {
    * (UnsupportedTable), so its plan hash still matches on resume.
    */
   vectorIndexObjects?: boolean;
+  /**
+   * The CREATE TABLEs set the auto ID bases (AUTO_INCREMENT, AUTO_RANDOM_BASE) instead of one ALTER TABLE job per
+   * table after them. Absent = a ref recorded before: its CREATEs as then, so its plan hash still matches on resume.
+   */
+  autoIdsInCreate?: boolean;
   /** A batch may hold ranges of several tables of one create-tables group (BR's batcher); absent = one table per batch. */
   batchAcrossTables?: boolean;
   /**

@@ -1,6 +1,6 @@
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { generateDataset } from '../../../src/backup/generator/dataset';
-import { needAutoId } from '../../../src/cluster/tidb-schema-control';
+import { needAutoId } from '../../../src/plan/auto-ids';
 import type { RealTidb } from '../../../src/local-stack/real-tidb';
 import { ErrorType } from '../../../src/plan/error-types';
 import { assertPlanRestorable, planRestore, type PlanOptions, type RestorePlan } from '../../../src/plan/restore-plan';

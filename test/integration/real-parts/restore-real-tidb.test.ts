@@ -6,7 +6,7 @@ import { LocalStorage } from '../../../src/backup/local-storage';
 import type { Manifest } from '../../../src/backup/manifest';
 import { readManifest } from '../../../src/backup/read-manifest';
 import { TidbClient } from '../../../src/cluster/tidb';
-import { needAutoId } from '../../../src/cluster/tidb-schema-control';
+import { needAutoId } from '../../../src/plan/auto-ids';
 import type { RealTidb } from '../../../src/local-stack/real-tidb';
 import { startSimulator } from '../../../src/simulator/server';
 import { restoreWorkflow } from '../../../src/workflows/restore';
@@ -81,6 +81,9 @@ test('full then incremental restore into the real TiDB: backup column/index IDs,
         const next = Object.fromEntries((await query(`SHOW TABLE ${q(t.db)}.${q(t.name)} NEXT_ROW_ID`)).map((r) => [String(r.ID_TYPE), Number(r.NEXT_GLOBAL_ROW_ID)]));
         if (needAutoId(t.info) && t.info.auto_inc_id > 1) expect([t.name, next._TIDB_ROWID]).toEqual([t.name, t.info.auto_inc_id]);
       }
+      // Those bases came with each table's CREATE (plan/auto-ids.ts): TiDB ran no rebase job for any of them.
+      expect(await query("SELECT JOB_TYPE, DB_NAME, TABLE_NAME FROM information_schema.DDL_JOBS WHERE JOB_TYPE LIKE 'rebase%'")).toEqual([]);
+      expect(user.filter((t) => needAutoId(t.info) && t.info.auto_inc_id > 1).length).toBeGreaterThan(0);
       // The generator's key kinds and partition kinds (1 range, 2 hash) all went through the real TiDB.
       expect([...kinds].sort()).toEqual(['clustered', 'int', 'partition:1', 'partition:2', 'rowid'].sort());
 

@@ -9,7 +9,7 @@ import { readManifest } from '../../../src/backup/read-manifest';
 import { appendTs, concatBytes, encodeBytes, recordKey } from '../../../src/plan/keys';
 import { encodeMvccWrite } from '../../../src/backup/mvcc-write';
 import { TidbClient } from '../../../src/cluster/tidb';
-import { needAutoId } from '../../../src/cluster/tidb-schema-control';
+import { needAutoId } from '../../../src/plan/auto-ids';
 import { realPdFootprint, startSimStack, type SimStack } from '../../../src/local-stack/sim-stack';
 import { ErrorType, type ErrorTypeName } from '../../../src/plan/error-types';
 import { connectClusterDeps } from '../../../src/worker/cluster-deps';

@@ -258,15 +258,17 @@ describe('benchmark runners at toy scale', () => {
   });
 
   it('create-tables creates a toy backup\'s tables through the createTables activity on a real TiDB and on the simulator', async () => {
-    const cases = await runCreateTables({ tables: 8, tablesPerDatabase: 4, iterations: 1, targets: ['real-tidb', 'real-tidb-create-only', 'simulator'], sessions: 3 });
-    expectMeasured(cases, ['real-tidb', 'real-tidb-create-only', 'simulator']);
-    expect(cases[0]!.params).toMatchObject({ tables: 8, databases: 2, sessions: 3, tablesWithColumnGaps: 2, fastCreateTable: 'ON' });
-    expect(cases[1]!.params).toMatchObject({ tables: 8, tablesWithColumnGaps: 0 });
-    for (const c of cases.slice(0, 2)) {
+    const cases = await runCreateTables({ tables: 8, tablesPerDatabase: 4, iterations: 1, targets: ['real-tidb', 'real-tidb-create-only', 'real-tidb-auto-ids', 'simulator'], sessions: 3 });
+    expectMeasured(cases, ['real-tidb', 'real-tidb-create-only', 'real-tidb-auto-ids', 'simulator']);
+    expect(cases[0]!.params).toMatchObject({ tables: 8, databases: 2, sessions: 3, tablesWithColumnGaps: 2, tablesWithAutoIdBase: 0, fastCreateTable: 'ON' });
+    expect(cases[1]!.params).toMatchObject({ tables: 8, tablesWithColumnGaps: 0, tablesWithAutoIdBase: 0 });
+    // Every table restores an auto ID base, and the CREATEs set them all: TiDB ran no rebase job.
+    expect(cases[2]!.params).toMatchObject({ tables: 8, tablesWithColumnGaps: 0, tablesWithAutoIdBase: 8, rebaseJobs: 0 });
+    for (const c of cases.slice(0, 3)) {
       expect(c.params.tidbCpuMsPerTable).toBeGreaterThan(0);
       expect(c.targets.map((t) => [t.metric, t.limit])).toEqual([['opsPerSec', 260]]);
     }
-    expect(cases[2]!.params.tidbCpuMsPerTable).toBeUndefined();
+    expect(cases[3]!.params.tidbCpuMsPerTable).toBeUndefined();
   }, 120_000);
 
   it('scale restores two tiny make-backup backups through the workflow (dev server, simulator process, worker process)', async () => {
