@@ -19,6 +19,7 @@ import { TidbSchemaControl } from '../src/cluster/tidb-schema-control';
 import { startRealTidb } from '../src/local-stack/real-tidb';
 import type { Manifest } from '../src/backup/manifest';
 import { DEFAULT_REQUEST } from '../src/workflows/normalize-request';
+import { CURRENT_PLAN_FEATURES } from '../src/workflows/plan-features';
 import type { PlanRef } from '../src/workflows/types';
 import { syntheticManifest } from './synthetic-manifest';
 
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     .map((r) => `tidb_schema_cache_size=${String(r.c)} tidb_enable_fast_create_table=${String(r.f)}`).join('')}`);
   const inputs = (storage: string): PlanInputs => ({
     storage, filters: [], caseSensitive: false, batchFiles: DEFAULT_REQUEST.batchFiles, mergeRegionSizeBytes: DEFAULT_REQUEST.mergeRegionSizeBytes,
-    mergeRegionKeyCount: DEFAULT_REQUEST.mergeRegionKeyCount, tableGroupSize: DEFAULT_REQUEST.tableGroupSize, schemaObjects: true,
+    mergeRegionKeyCount: DEFAULT_REQUEST.mergeRegionKeyCount, tableGroupSize: DEFAULT_REQUEST.tableGroupSize, ...CURRENT_PLAN_FEATURES,
   });
   const run = async (m: Manifest, sessions: number, storage: string, lanes = DEFAULT_REQUEST.ddlConcurrency) => {
     const plans = new PlanCache({ readManifest: () => Promise.resolve(m) });
