@@ -1,3 +1,4 @@
+import { planFeaturesOf, type PlanFeature } from '../workflows/plan-features';
 import { formatRanges, parseRanges } from './number-ranges';
 
 /**
@@ -34,6 +35,8 @@ export interface EarlierRunState {
   cluster?: unknown;
   /** The plan it restored; absent when it ended before planning finished (then nothing is adopted). */
   planHash?: string;
+  /** The planning features that plan was made with (plan-features.ts): a resume plans with the same. */
+  planFeatures?: PlanFeature[];
   /** Batch numbers recorded done, as range text (src/plan/number-ranges.ts). */
   doneBatches: string;
   batchesDone: number;
@@ -58,7 +61,7 @@ export interface EarlierRun extends EarlierRunState {
 }
 
 interface ContinuationView {
-  summary?: { planRef?: { hash?: string } };
+  summary?: { planRef?: { hash?: string } & Record<string, unknown> };
   doneLow?: number;
   doneAbove?: number[];
   filesIngested?: number;
@@ -93,6 +96,7 @@ export function foldRunHistory(run: RunHistory): EarlierRunState {
   const input = obj(run.input);
   const done = new Set<number>();
   let planHash: string | undefined;
+  let planFeatures: PlanFeature[] | undefined;
   let filesIngested = 0;
   let bytesIngested = 0;
   let groupsChecksummed = 0;
@@ -102,6 +106,7 @@ export function foldRunHistory(run: RunHistory): EarlierRunState {
   const cont = run.continuation === undefined || run.continuation === null ? undefined : (run.continuation as ContinuationView);
   if (cont) {
     planHash = cont.summary?.planRef?.hash;
+    if (cont.summary?.planRef) planFeatures = planFeaturesOf(cont.summary.planRef);
     for (let b = 0; b < num(cont.doneLow); b++) done.add(b);
     for (const b of cont.doneAbove ?? []) done.add(b);
     filesIngested = num(cont.filesIngested);
@@ -117,6 +122,7 @@ export function foldRunHistory(run: RunHistory): EarlierRunState {
     switch (a.type) {
       case 'planRestore':
         planHash = String(obj(r.planRef).hash ?? '') || planHash;
+        if (r.planRef !== undefined) planFeatures = planFeaturesOf(r.planRef);
         break;
       case 'readEarlierRun': {
         // This run resumed another: what that one had finished is this chain's starting point.
@@ -153,6 +159,7 @@ export function foldRunHistory(run: RunHistory): EarlierRunState {
     ...(typeof input.storage === 'string' ? { storage: input.storage } : {}),
     ...(input.cluster !== undefined ? { cluster: input.cluster } : {}),
     ...(planHash ? { planHash } : {}),
+    ...(planHash && planFeatures ? { planFeatures } : {}),
     doneBatches: formatRanges(done),
     batchesDone: done.size,
     filesIngested,

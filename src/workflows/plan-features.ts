@@ -22,3 +22,21 @@ export const CURRENT_PLAN_FEATURES = {
   // Auto ID bases set by each CREATE TABLE, not by an ALTER job per table (plan/auto-ids.ts).
   autoIdsInCreate: true,
 } as const satisfies Partial<PlanRef>;
+
+export type PlanFeature = keyof typeof CURRENT_PLAN_FEATURES;
+
+/**
+ * The planning features a recorded PlanRef was made with (its flags among CURRENT_PLAN_FEATURES). A resumed
+ * restore plans with these instead of today's: a restore recorded by an earlier brflow then plans as it did
+ * (same plan, same hash) and can be continued after an upgrade. Unknown or false flags are left out.
+ */
+export function planFeaturesOf(ref: unknown): PlanFeature[] {
+  if (typeof ref !== 'object' || ref === null) return [];
+  const r = ref as Record<string, unknown>;
+  return (Object.keys(CURRENT_PLAN_FEATURES) as PlanFeature[]).filter((k) => r[k] === true);
+}
+
+/** Planning-input flags for `features`: each named one set, the others absent (as a PlanRef recorded without them). */
+export function planFeatureFlags(features: readonly PlanFeature[]): Partial<Record<PlanFeature, true>> {
+  return Object.fromEntries(features.map((k) => [k, true])) as Partial<Record<PlanFeature, true>>;
+}

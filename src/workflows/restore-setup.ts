@@ -1,11 +1,11 @@
 import { ApplicationFailure, log, patched, upsertMemo, uuid4, workflowInfo } from '@temporalio/workflow';
-import { resumeProblems } from '../plan/earlier-run';
+import { resumeProblems, type EarlierRun } from '../plan/earlier-run';
 import { ErrorType } from '../plan/error-types';
 import { parseRanges } from '../plan/number-ranges';
 import { markBatchDone } from '../plan/pipeline-state';
 import { storageUrlForDisplay } from '../plan/storage-display';
 import { prepareCluster } from './cluster-handover';
-import { CURRENT_PLAN_FEATURES } from './plan-features';
+import { CURRENT_PLAN_FEATURES, planFeatureFlags } from './plan-features';
 import type { RestoreRun } from './restore-context';
 import type { PlanSummary } from './types';
 
@@ -22,6 +22,11 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
   // Planning reads only the backup, so it may run while the lock is asked for (or waited for): what follows it
   // (pre-checks first) touches the cluster only once the lock is held. Runs from before waited for the lock first.
   if (!run.fastSetup) await locked;
+  // A resumed restore plans as the restore it continues did (that plan's features, not today's), so one recorded by
+  // an earlier brflow is continued after an upgrade: same plan, same hash. Runs from before read it after planning.
+  const readFirst = req.resumeFrom !== undefined && patched('brflow-resume-plan-features');
+  const earlierRead = readFirst ? { earlier: await acts.pd.readEarlierRun({ workflowId: req.resumeFrom! }) } : undefined;
+  const features = earlierRead?.earlier?.planFeatures ? planFeatureFlags(earlierRead.earlier.planFeatures) : CURRENT_PLAN_FEATURES;
   setPhase('plan');
   const planned = acts.planning.planRestore({
     storage: req.storage,
@@ -37,7 +42,7 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
     // Object kinds restored without; absent (every earlier request) plans as before.
     ...(req.skip && req.skip.length > 0 ? { skip: req.skip } : {}),
     // Every planning behaviour added since the first release (refs recorded before lack some and plan as then).
-    ...CURRENT_PLAN_FEATURES,
+    ...features,
     // Where the workers read the backup's key; requests without one keep the input their histories recorded.
     ...(req.crypter ? { crypter: req.crypter } : {}),
   });
@@ -65,7 +70,7 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
   });
 
   // Only inputs with resumeFrom (none before it existed) reach the patch.
-  if (req.resumeFrom && patched('brflow-resume')) await adoptEarlier(run, req.resumeFrom, s);
+  if (req.resumeFrom && patched('brflow-resume')) await adoptEarlier(run, req.resumeFrom, s, earlierRead);
 
   // Added after the v1 histories were recorded: replaying them must not schedule it.
   if (patched('brflow-precheck')) {
@@ -107,9 +112,9 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
  * one it cannot continue, and starts from its done batches and passed checksums. Its tables are adopted by
  * createTables, which accepts a table only with the backup's layout and column IDs.
  */
-async function adoptEarlier(run: RestoreRun, workflowId: string, s: PlanSummary): Promise<void> {
+async function adoptEarlier(run: RestoreRun, workflowId: string, s: PlanSummary, read?: { earlier: EarlierRun | undefined }): Promise<void> {
   const { req, st } = run;
-  const earlier = await run.acts.pd.readEarlierRun({ workflowId });
+  const earlier = read ? read.earlier : await run.acts.pd.readEarlierRun({ workflowId });
   const problems = resumeProblems(earlier, workflowId, { storage: req.storage, cluster: req.cluster, planHash: s.planRef.hash });
   if (problems.length > 0) {
     throw ApplicationFailure.create({ message: `cannot resume ${workflowId}: ${problems.join('; ')}`, type: ErrorType.ResumeRefused, nonRetryable: true, details: [problems] });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
@@ -10,6 +10,7 @@ import { pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRate
 import { workflowHistorySource } from '../../../src/worker/workflow-history';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { testTemporalAddress } from '../../support/env';
+import { recordHistory as recordRunHistory } from '../../support/record-history';
 import { generateManifest } from '../../support/worker-backup';
 import { FakeCluster, initialFakeState, type FakeFault } from '../../support/worker-fake-cluster';
 import { bundleRestoreWorkflows, connectWorkerConnection, startRestoreWorkers, type RunningWorkers } from '../../support/worker-harness';
@@ -53,21 +54,12 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
   return { cluster, taskQueue, workers, workflowId: `restore-test-${id}` };
 }
 
-/**
- * With BRFLOW_RECORD_HISTORIES=1, keeps this run's history as a replay fixture (test/replay): each shipped
- * workflow version must keep replaying the histories of the versions before it.
- */
 /** Bump when the workflow changes; older fixtures stay and must keep replaying (patched()). */
 const HISTORY_VERSION = 'v8';
 
-async function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
-  if (process.env.BRFLOW_RECORD_HISTORIES !== '1') return;
-  // Binary protobuf: the JSON route (historyToJSON/historyFromJSON) fails here because two copies of
-  // protobufjs are installed under @temporalio/common and @temporalio/proto.
-  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  const out = join(__dirname, '../../fixtures/histories');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, `${HISTORY_VERSION}-${name}.bin`), temporal.api.history.v1.History.encode(history).finish());
+/** Keeps this run's history as a replay fixture with BRFLOW_RECORD_HISTORIES=1 (test/support/record-history.ts). */
+function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
+  return recordRunHistory(client, `${HISTORY_VERSION}-${name}`, workflowId, runId);
 }
 
 /** The keeper activities of a run, from its history: whether each was a tick (`once`), and how it closed. */

@@ -1,5 +1,6 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
+import { createActivities, type RestoreActivities } from '../../../src/activities';
 import { PlanCache } from '../../../src/activities/plan-cache';
 import { TidbClient } from '../../../src/cluster/tidb';
 import { encodeMvccWrite } from '../../../src/backup/mvcc-write';
@@ -9,7 +10,10 @@ import { ErrorType } from '../../../src/plan/error-types';
 import { appendTs, concatBytes, encodeBytes, recordKey } from '../../../src/plan/keys';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import type { PlanRef } from '../../../src/workflows/types';
+import { connectClusterDeps } from '../../../src/worker/cluster-deps';
+import { workflowHistorySource } from '../../../src/worker/workflow-history';
 import { activityRecords, completedBatches } from '../../support/crash-history';
+import { recordHistory } from '../../support/record-history';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, type SimCluster } from '../../support/sim-cluster';
 
@@ -67,6 +71,8 @@ async function chainRecords(handle: WorkflowHandle): Promise<ReturnType<typeof a
 }
 
 interface Breaking {
+  /** Task queue of the first run (default: the resumed run's): workers of an earlier brflow, say. */
+  firstQueue?: string;
   /** Input fields of the first run only (retry budgets: they do not change the plan). */
   firstInput?: Record<string, unknown>;
   /** Arms faults before the first run starts. */
@@ -85,7 +91,7 @@ interface Breaking {
 async function breakThenResume(c: SimCluster, taskQueue: string, b: Breaking): Promise<{ first: WorkflowHandle; second: WorkflowHandle; ended: unknown }> {
   c.sim.faults.addLatency({ rpc: 'Download', ms: 150 });
   b.before?.(c);
-  const first = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: `resume-a-${taskQueue}`, args: [{ ...baseInput(), ...b.firstInput }] });
+  const first = await env.client.workflow.start(restoreWorkflow, { taskQueue: b.firstQueue ?? taskQueue, workflowId: `resume-a-${taskQueue}`, args: [{ ...baseInput(), ...b.firstInput }] });
   await waitFor('two batches done', async () => (await doneBatchesOf(first)).length >= 2);
   const ended = await b.end(c, first);
   // Nothing of the first run may still be ingesting (a terminated run's activity stops at its next heartbeat).
@@ -165,6 +171,43 @@ test('cancelled mid-ingest, then resumed', async () => {
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
   });
 });
+
+test('restored by an earlier brflow (its plan made without autoIdsInCreate), cancelled, then resumed by this one: planned as then, same hash', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    const cd = await connectClusterDeps(c.target);
+    try {
+      const current = createActivities({ ...cd.deps, history: workflowHistorySource(env.client) });
+      // What an earlier brflow's workflow asked of planning: the same input without the newest feature.
+      const older: RestoreActivities = {
+        ...current,
+        planRestore: (input) => {
+          const { autoIdsInCreate: _newer, ...asThen } = input;
+          return current.planRestore(asThen);
+        },
+      };
+      await env.withWorkers({ activities: older }, async (olderQueue) => {
+        const { first, second } = await breakThenResume(c, taskQueue, {
+          firstQueue: olderQueue,
+          async end(_cl, h) {
+            await h.cancel();
+            return h.result().catch((e: unknown) => e);
+          },
+        });
+        const planRefOf = async (h: WorkflowHandle): Promise<PlanRef> => ((await chainRecords(h)).find((a) => a.type === 'planRestore' && a.state === 'completed')!.result as { planRef: PlanRef }).planRef;
+        const [earlier, resumed] = [await planRefOf(first), await planRefOf(second)];
+        expect(earlier.autoIdsInCreate).toBeUndefined();
+        expect(resumed.autoIdsInCreate).toBeUndefined();
+        expect(resumed.schemaObjects).toBe(true);
+        expect(resumed.hash).toBe(earlier.hash);
+        expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+        // The resumed run took the brflow-resume-plan-features path: kept as a replay fixture.
+        await recordHistory(env.client, 'v9-resume-after-upgrade', second.workflowId);
+      });
+    } finally {
+      await cd.close();
+    }
+  });
+}, 240_000);
 
 test('terminated mid-ingest, then resumed', async () => {
   await env.withCluster(async (c, taskQueue) => {

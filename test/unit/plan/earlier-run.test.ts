@@ -35,6 +35,8 @@ test('a first run: planned hash, completed batches (failed/open ones not), passe
     storage: 'local:///b',
     cluster: { pd: ['a:1'], tidb: 'b:2' },
     planHash: 'h1',
+    // The planRef named no planning feature: planned as the first release did.
+    planFeatures: [],
     doneBatches: '0,2',
     batchesDone: 2,
     filesIngested: 4,
@@ -89,4 +91,20 @@ test('foldTableIds: recorded group table IDs across a chain (runs that record no
     { input: {}, activities: [done('createTables', { group: 0 }, 2), done('createTables', { group: 1 }, { tables: 2, ids: '110-111' })] },
     { input: {}, activities: [done('readEarlierRun', {}, { groupTableIds: { 2: '120,122' } }), done('createTables', { group: 3 }, { tables: 1, ids: '130' })] },
   ])).toEqual({ 1: '110-111', 2: '120,122', 3: '130' });
+});
+
+test('the planning features of the plan a run restored: from its planRestore result, else its continuation; unknown flags left out', () => {
+  const planned = foldRunHistory({
+    input: { storage: 's' },
+    activities: [done('planRestore', {}, { planRef: { hash: 'h1', storage: 's', schemaObjects: true, pinIndexIds: true, batchAcrossTables: false, someFutureFlag: true } })],
+  });
+  expect([planned.planHash, planned.planFeatures]).toEqual(['h1', ['schemaObjects', 'pinIndexIds']]);
+  const continued = foldRunHistory({
+    input: { storage: 's' },
+    continuation: { summary: { planRef: { hash: 'h2', schemaObjects: true, autoIdsInCreate: true } }, doneLow: 1 },
+    activities: [],
+  });
+  expect([continued.planHash, continued.planFeatures]).toEqual(['h2', ['schemaObjects', 'autoIdsInCreate']]);
+  // Ended before planning: nothing planned, so no features either (the resume plans with today's).
+  expect(foldRunHistory({ input: { storage: 's' }, activities: [] }).planFeatures).toBeUndefined();
 });
