@@ -5,6 +5,7 @@ import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@t
 import { ApplicationFailure } from '@temporalio/common';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { planOptions } from '../../src/activities/plan-cache';
+import { CURRENT_PLAN_FEATURES } from '../../src/workflows/plan-features';
 import { makeBackup } from '../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../src/backup/local-storage';
 import type { Manifest, ManifestTable } from '../../src/backup/manifest';
@@ -296,7 +297,7 @@ async function killAt(point: KillPoint): Promise<void> {
   const c = await startSimCluster();
   const taskQueue = `kill-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const req = request();
-  const plan = planRestore(manifest, planOptions({ ...req, caseSensitive: false }));
+  const plan = planRestore(manifest, planOptions({ ...req, caseSensitive: false, ...CURRENT_PLAN_FEATURES }));
   const run: Run = { c, plan, held: new Set() };
   let finisher: Awaited<ReturnType<typeof startRestoreWorkers>> | undefined;
   let deps: Awaited<ReturnType<typeof connectClusterDeps>> | undefined;

@@ -13,6 +13,7 @@ import { connectClusterDeps } from '../../src/worker/cluster-deps';
 import { restoreWorkflow } from '../../src/workflows/restore';
 import { batchFiles, completedBatches, observeRestore, recordsOf, type RestoreObservation } from '../support/crash-history';
 import { planOptions } from '../../src/activities/plan-cache';
+import { CURRENT_PLAN_FEATURES } from '../../src/workflows/plan-features';
 import { planRestore } from '../../src/plan/restore-plan';
 import type { PlanSummary } from '../../src/workflows/types';
 import { CrashWorkerPool } from '../support/crash-worker';
@@ -88,7 +89,7 @@ test.each(POINTS.map((p) => [p.name, p] as const))('SIGKILL at %s on real PD + r
   try {
     stack.sim.faults.addLatency({ rpc: point.holdRpc, ms: 600 });
     const req = { storage: `local://${join(dir, 'backup')}`, filters: [] as string[], batchFiles: 4, concurrency: 1, rangesInFlight: 1, tableGroupSize: 1, mergeRegionSizeBytes: 1, mergeRegionKeyCount: 1, timings: TIMINGS };
-    const plan = planRestore(manifest, planOptions({ ...req, caseSensitive: false }));
+    const plan = planRestore(manifest, planOptions({ ...req, caseSensitive: false, ...CURRENT_PLAN_FEATURES }));
     const handle = await client.workflow.start(restoreWorkflow, {
       taskQueue,
       workflowId: `kill-real-${taskQueue}`,
