@@ -10,7 +10,8 @@ import type { ClusterScope, RestorePhase, RestoreRequest, UndoRecord } from './t
 /**
  * The activity proxies of one restore, one per named option set (src/workflows/activity-options.ts).
  *
- * `localSteps` (runs that took `brflow-fast-setup`): the setup steps that change nothing an undo record depends
+ * `localSteps` (runs that took `brflow-fast-setup` but not `brflow-setup-steps-as-activities`, restore.ts says
+ * why new runs do not): the setup steps that change nothing an undo record depends
  * on being durable first — the restore TS, reset TS, reading the scheduler snapshot — run as local activities,
  * inside the workflow's own task: no activity task round trip through the server for each (~10–15 ms apiece on
  * a quiet dev server). A crash mid-step replays it (each is idempotent); a local activity's result is durable

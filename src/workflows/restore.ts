@@ -78,7 +78,13 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   const info = workflowInfo();
   // Runs from before it ask for the lock before planning and schedule every short step as an activity.
   const fastSetup = patched('brflow-fast-setup');
-  const acts = restoreActivities(req, controlTaskQueueOf(info.taskQueue), fastSetup);
+  // Runs of brflow-fast-setup alone ran the restore TS, reset TS and scheduler snapshot as local activities. New
+  // runs schedule them as activities again: the SDK may hand a local activity's result to the workflow in another
+  // activation on replay than it did live, and a patch checked right after one (the pipeline's, after reset TS)
+  // then no longer matches its marker: a query on a finished restore failed so, and a worker taking over a
+  // running restore would have too. An activity's completion is an event of its own, replayed where it happened.
+  const localSteps = fastSetup && !patched('brflow-setup-steps-as-activities');
+  const acts = restoreActivities(req, controlTaskQueueOf(info.taskQueue), localSteps);
   const target: ClusterScope = req.cluster ? { cluster: req.cluster } : {};
 
   const saga = new Saga(cont?.undo);

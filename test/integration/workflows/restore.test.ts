@@ -55,7 +55,7 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
 }
 
 /** Bump when the workflow changes; older fixtures stay and must keep replaying (patched()). */
-const HISTORY_VERSION = 'v8';
+const HISTORY_VERSION = 'v9';
 
 /** Keeps this run's history as a replay fixture with BRFLOW_RECORD_HISTORIES=1 (test/support/record-history.ts). */
 function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
