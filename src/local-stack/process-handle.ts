@@ -28,11 +28,33 @@ export function spawnServer(cmd: string, args: string[], logFile: string, env?: 
   return { child, handle };
 }
 
+/** The server process ended before it answered its readiness probe. */
+export class ServerExitedEarly extends Error {
+  override name = 'ServerExitedEarly';
+}
+
+/**
+ * Runs `start` (which picks free ports and starts a server on them) again, up to `attempts` times in all, while
+ * the server exits before it is ready. Why: a port found free can be taken by another process (a parallel test's
+ * server, a connection's ephemeral port) before the server binds it, and the server then exits ("bind: address
+ * already in use"; seen in CI with pd-server's peer port); fresh ports almost always work. A server that fails
+ * for another reason fails each time, and the last error is thrown.
+ */
+export async function retryOnEarlyExit<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (!(e instanceof ServerExitedEarly) || attempt >= attempts) throw e;
+    }
+  }
+}
+
 /** Polls `probe` until it resolves true, or fails naming what did not come up. */
 export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
+    if (child && child.exitCode !== null) throw new ServerExitedEarly(`${what} exited with code ${child.exitCode} before it was ready`);
     try {
       if (await probe()) return;
     } catch {

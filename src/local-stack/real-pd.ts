@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { spawnServer, waitUntil, type ServerProcess } from './process-handle';
+import { retryOnEarlyExit, spawnServer, waitUntil, type ServerProcess } from './process-handle';
 import { ensureTool, projectRoot } from './tools';
 
 /** A real PD (v8.5.4 from shared/real-parts), one member, on loopback. */
@@ -28,7 +28,11 @@ export interface RealPdOptions {
  * not bootstrapped: stores, regions, safepoints and schedulers need a store to bootstrap it
  * (src/simulator's stores do that when pointed at this PD).
  */
-export async function startRealPd(opts: RealPdOptions = {}): Promise<RealPd> {
+export function startRealPd(opts: RealPdOptions = {}): Promise<RealPd> {
+  return retryOnEarlyExit(() => startRealPdOnce(opts));
+}
+
+async function startRealPdOnce(opts: RealPdOptions): Promise<RealPd> {
   const bin = ensureTool('pd-server');
   const [port, peer] = [await freePort(), await freePort()];
   const logDir = opts.logDir ?? join(projectRoot, '.state', 'logs');

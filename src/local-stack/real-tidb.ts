@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { spawnServer, waitUntil, type ServerProcess } from './process-handle';
+import { retryOnEarlyExit, spawnServer, waitUntil, type ServerProcess } from './process-handle';
 import { ensureTool, projectRoot } from './tools';
 
 /** A real TiDB (v8.5.3 from shared/real-parts) on its embedded unistore: the real DDL engine and catalog. */
@@ -23,7 +23,11 @@ export interface RealTidbOptions {
  * stop. unistore keeps its own data: this TiDB is the real SQL layer, catalog and ID allocator, not a view
  * of what the simulated stores hold (about 1.3 GB RSS, ready in 1–2 s).
  */
-export async function startRealTidb(opts: RealTidbOptions = {}): Promise<RealTidb> {
+export function startRealTidb(opts: RealTidbOptions = {}): Promise<RealTidb> {
+  return retryOnEarlyExit(() => startRealTidbOnce(opts));
+}
+
+async function startRealTidbOnce(opts: RealTidbOptions): Promise<RealTidb> {
   const bin = ensureTool('tidb-server');
   const [port, statusPort] = [await freePort(), await freePort()];
   const logDir = opts.logDir ?? join(projectRoot, '.state', 'logs');

@@ -2,7 +2,7 @@ import { Connection } from '@temporalio/client';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { freePort } from './free-port';
-import { spawnServer, waitUntil, type ServerProcess } from './process-handle';
+import { retryOnEarlyExit, spawnServer, waitUntil, type ServerProcess } from './process-handle';
 import { ensureTool, projectRoot } from './tools';
 import { searchAttributeFlags } from '../worker/search-attributes';
 
@@ -26,7 +26,12 @@ export interface TemporalDevServerOptions {
 }
 
 /** Starts `temporal server start-dev` (the real Temporal server, single binary) on loopback and waits until it answers. */
-export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
+export function startTemporalDevServer(opts: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
+  // Ports it picks itself may be taken before it binds them (process-handle.ts); a port asked for is not retried.
+  return opts.port === undefined ? retryOnEarlyExit(() => startDevServerOnce(opts)) : startDevServerOnce(opts);
+}
+
+async function startDevServerOnce(opts: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const bin = ensureTool('temporal');
   const port = opts.port ?? (await freePort());
   const logDir = opts.logDir ?? join(projectRoot, '.state', 'logs');
