@@ -5,18 +5,18 @@ import { schemaActivities } from '../src/activities/schema';
 import { TidbClient } from '../src/cluster/tidb';
 import { TIDB_DEFAULT_SESSIONS } from '../src/cluster/tidb-config';
 import { TidbSchemaControl } from '../src/cluster/tidb-schema-control';
+import { createAutoIdBases } from '../src/plan/auto-ids';
+import { MysqlFlag } from '../src/plan/table-info';
 import { startRealTidb } from '../src/local-stack/real-tidb';
 import type { Manifest } from '../src/backup/manifest';
 import { startSimulator } from '../src/simulator/server';
 import { DEFAULT_REQUEST } from '../src/workflows/normalize-request';
+import { CURRENT_PLAN_FEATURES } from '../src/workflows/plan-features';
 import type { PlanRef } from '../src/workflows/types';
 import type { Benchmark } from './benchmark';
 import { memorySample, processCpuMs, summarize, type Samples } from './measure';
 import { caseResult, type CaseResult, type Target } from './result-file';
 import { syntheticManifest } from './synthetic-manifest';
-import { createAutoIdBases } from '../src/plan/auto-ids';
-import { MysqlFlag } from '../src/plan/table-info';
-import { CURRENT_PLAN_FEATURES } from '../src/workflows/plan-features';
 
 /**
  * A case: the server, and whether every 4th table has a column-ID gap (CREATE + ALTERs, as restores of tables

@@ -37,7 +37,8 @@ export class ServerExitedEarly extends Error {
  * Runs `start` (which picks free ports and starts a server on them) again, up to `attempts` times in all, while
  * the server exits before it is ready. Why: a port found free can be taken by another process (a parallel test's
  * server, a connection's ephemeral port) before the server binds it, and the server then exits ("bind: address
- * already in use"; seen in CI with pd-server's peer port); fresh ports almost always work. A server that fails
+ * already in use"; seen in CI with pd-server's peer port); fresh ports almost always work. Every server the
+ * local stack starts on ports it picked goes through this (real PD and TiDB, the dev server, the S3 server). A server that fails
  * for another reason fails each time, and the last error is thrown.
  */
 export async function retryOnEarlyExit<T>(start: () => Promise<T>, attempts = 3): Promise<T> {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { spawnServer, waitUntil, type ServerProcess } from './process-handle';
+import { retryOnEarlyExit, spawnServer, waitUntil, type ServerProcess } from './process-handle';
 import { ensureTool, projectRoot } from './tools';
 
 export interface S3Server extends ServerProcess {
@@ -13,8 +13,12 @@ export interface S3Server extends ServerProcess {
   readonly region: string;
 }
 
-/** Starts a real S3-compatible server (moto_server) on a free loopback port. */
-export async function startS3Server(logDir = join(projectRoot, '.state', 'logs')): Promise<S3Server> {
+/** Starts a real S3-compatible server (moto_server) on a free loopback port (fresh ones if it was taken meanwhile). */
+export function startS3Server(logDir = join(projectRoot, '.state', 'logs')): Promise<S3Server> {
+  return retryOnEarlyExit(() => startS3ServerOnce(logDir));
+}
+
+async function startS3ServerOnce(logDir: string): Promise<S3Server> {
   const bin = ensureTool('moto_server');
   const port = await freePort();
   mkdirSync(logDir, { recursive: true });

@@ -57,7 +57,7 @@ export interface RestoreRun {
   lock: ClusterLockClient;
   /** resumeFrom: the table IDs the earlier restore created, by group; createTables refuses tables re-created since. */
   expectIds: Map<number, string>;
-  /** `brflow-fast-setup`: the lock is asked for while the plan is made, and short steps run as local activities. */
+  /** `brflow-fast-setup`: the lock is asked for while the plan is made (restore.ts decides the local steps apart). */
   fastSetup: boolean;
   /** Runs one undo record (the janitor uses the same step: src/workflows/undo-step.ts). */
   undo: (r: UndoRecord) => Promise<void>;
