@@ -124,6 +124,15 @@ export const DDL_CASES: DdlCase[] = [
       'CREATE TABLE `sh` (\n  `a` int(11) DEFAULT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin /*T! SHARD_ROW_ID_BITS=4 PRE_SPLIT_REGIONS=2 */',
     ],
   },
+  {
+    name: 'auto ID bases in the CREATE TABLE, as brflow sends them (plan/auto-ids.ts): a row-ID table, AUTO_INCREMENT, AUTO_RANDOM',
+    tables: ['bri', 'bai', 'bar'],
+    statements: [
+      'CREATE TABLE `bri` (\n  `a` int(11) DEFAULT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin AUTO_INCREMENT=5000',
+      'CREATE TABLE `bai` (\n  `id` bigint(20) NOT NULL AUTO_INCREMENT,\n  `v` int(11) DEFAULT NULL,\n  PRIMARY KEY (`id`) /*T![clustered_index] CLUSTERED */\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin AUTO_INCREMENT=7001',
+      'CREATE TABLE `bar` (\n  `id` bigint(20) NOT NULL /*T![auto_rand] AUTO_RANDOM(5) */,\n  PRIMARY KEY (`id`) /*T![clustered_index] CLUSTERED */\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin /*T![auto_rand_base] AUTO_RANDOM_BASE=42000 */',
+    ],
+  },
 ];
 
 /**
