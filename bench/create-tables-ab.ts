@@ -9,7 +9,7 @@
  * An arm is `s<sessions>`, optionally followed by `g<groups>`: table groups created at a time (the workflow's
  * ddlConcurrency, default 4).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createConnection } from 'mysql2/promise';
 import { PlanCache, type PlanInputs } from '../src/activities/plan-cache';
@@ -21,7 +21,8 @@ import type { Manifest } from '../src/backup/manifest';
 import { DEFAULT_REQUEST } from '../src/workflows/normalize-request';
 import { CURRENT_PLAN_FEATURES } from '../src/workflows/plan-features';
 import type { PlanRef } from '../src/workflows/types';
-import { syntheticManifest } from './synthetic-manifest';
+import { createTablesManifest } from './create-tables-manifest';
+import { processCpuMs } from './measure';
 
 interface Args { tables: number; perDb: number; arms: string[]; rounds: number; gaps: boolean; distinct: boolean; preload: number; globals: string[]; pprof: number }
 
@@ -44,28 +45,7 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-function manifest(tables: number, perDb: number, gaps: boolean, prefix: string, distinct = false): Manifest {
-  const m = syntheticManifest({ tables, files: tables, tablesPerDatabase: perDb });
-  for (const d of m.databases) { d.name = `${prefix}${d.name}`; d.info.db_name = { O: `${prefix}${d.info.db_name.O}`, L: `${prefix}${d.info.db_name.L}` }; }
-  m.tables.forEach((t, i) => {
-    t.db = `${prefix}${t.db}`;
-    if (t.info.partition) for (const idx of t.info.index_info ?? []) if (!idx.is_primary) idx.is_unique = false;
-    if (!gaps || i % 4 !== 3) return;
-    const last = t.info.cols[t.info.cols.length - 1]!;
-    last.id += 1;
-    t.info.max_col_id = last.id;
-    // A column name of its own: no two gap tables share a layout, so none is made LIKE another.
-    if (distinct) last.name = { O: `created_${i}`, L: `created_${i}` };
-  });
-  return m;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -77,9 +57,9 @@ async function main(): Promise<void> {
   const env = new MockActivityEnvironment();
   let profiled = false;
   await sleep(3000);
-  const i0 = cpuMs(server.pid);
+  const i0 = serverCpuMs(server.pid);
   await sleep(3000);
-  const idlePerSec = (cpuMs(server.pid) - i0) / 3;
+  const idlePerSec = (serverCpuMs(server.pid) - i0) / 3;
   console.log(`tidb-server idle: ${idlePerSec.toFixed(0)} ms CPU/s; ${(await sql('SELECT @@tidb_schema_cache_size AS c, @@tidb_enable_fast_create_table AS f'))
     .map((r) => `tidb_schema_cache_size=${String(r.c)} tidb_enable_fast_create_table=${String(r.f)}`).join('')}`);
   const inputs = (storage: string): PlanInputs => ({
@@ -99,21 +79,21 @@ async function main(): Promise<void> {
       ? fetch(`http://${server.statusAddress}/debug/pprof/profile?seconds=${args.pprof}`).then(async (r) => writeFileSync(`/tmp/ddlrate-${storage.replace(/\W/g, '_')}.pprof`, Buffer.from(await r.arrayBuffer())))
       : undefined;
     profiled ||= prof !== undefined;
-    const c0 = cpuMs(server.pid);
+    const c0 = serverCpuMs(server.pid);
     const t0 = performance.now();
     let next = 0;
     const lane = async () => { while (next < view.groups.length) { const g = next++; await env.run(() => acts.createTables({ planRef, group: g })); } };
     await Promise.all(Array.from({ length: lanes }, lane));
     const wall = performance.now() - t0;
-    const cpu = cpuMs(server.pid) - c0;
+    const cpu = serverCpuMs(server.pid) - c0;
     await tidb.close();
     // TiDB finishes part of the work after the statements returned (statistics of new tables, DDL notifier):
     // count the server's CPU above idle until it settles, at most 20 s.
     let tail = 0;
     for (let i = 0; i < 20; i++) {
-      const a = cpuMs(server.pid);
+      const a = serverCpuMs(server.pid);
       await sleep(1000);
-      const d = cpuMs(server.pid) - a - idlePerSec;
+      const d = serverCpuMs(server.pid) - a - idlePerSec;
       if (d <= 20) break;
       tail += d;
     }
@@ -121,10 +101,10 @@ async function main(): Promise<void> {
     return { wall, cpu, tail, dbs: view.plan.databases.map((d) => d.name) };
   };
   if (args.preload > 0) {
-    const r = await run(manifest(args.preload, 100, false, 'pre_'), 64, 'local:///preload');
+    const r = await run(createTablesManifest({ tables: args.preload, tablesPerDatabase: 100, dbPrefix: 'pre_' }), 64, 'local:///preload');
     console.log(`preload ${args.preload} tables: ${(args.preload / (r.wall / 1000)).toFixed(1)} tables/s, ${(r.cpu / args.preload).toFixed(1)}+${(r.tail / args.preload).toFixed(1)} ms CPU/table`);
   }
-  const m = manifest(args.tables, args.perDb, args.gaps, 'ab_', args.distinct);
+  const m = createTablesManifest({ tables: args.tables, tablesPerDatabase: args.perDb, gaps: args.gaps, distinctGaps: args.distinct, dbPrefix: 'ab_' });
   const results = new Map<string, { rate: number; cpu: number; tail: number }[]>();
   for (let round = 0; round < args.rounds; round++) {
     const order = round % 2 === 0 ? args.arms : [...args.arms].reverse();
@@ -150,3 +130,10 @@ main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });
+
+/** The server's CPU so far, ms (it must be alive: a vanished server ends the probe). */
+function serverCpuMs(pid: number): number {
+  const ms = processCpuMs(pid);
+  if (ms === undefined) throw new Error(`tidb-server (pid ${pid}) is gone`);
+  return ms;
+}

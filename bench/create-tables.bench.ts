@@ -6,9 +6,7 @@ import { TidbClient } from '../src/cluster/tidb';
 import { TIDB_DEFAULT_SESSIONS } from '../src/cluster/tidb-config';
 import { TidbSchemaControl } from '../src/cluster/tidb-schema-control';
 import { createAutoIdBases } from '../src/plan/auto-ids';
-import { MysqlFlag } from '../src/plan/table-info';
 import { startRealTidb } from '../src/local-stack/real-tidb';
-import type { Manifest } from '../src/backup/manifest';
 import { startSimulator } from '../src/simulator/server';
 import { DEFAULT_REQUEST } from '../src/workflows/normalize-request';
 import { CURRENT_PLAN_FEATURES } from '../src/workflows/plan-features';
@@ -16,7 +14,7 @@ import type { PlanRef } from '../src/workflows/types';
 import type { Benchmark } from './benchmark';
 import { memorySample, processCpuMs, summarize, type Samples } from './measure';
 import { caseResult, type CaseResult, type Target } from './result-file';
-import { syntheticManifest } from './synthetic-manifest';
+import { createTablesManifest, GAP_EVERY } from './create-tables-manifest';
 
 /**
  * A case: the server, and whether every 4th table has a column-ID gap (CREATE + ALTERs, as restores of tables
@@ -44,35 +42,6 @@ export const CREATE_TABLES_QUICK: CreateTablesParams = { tables: 40, tablesPerDa
 export const CREATE_TABLES_REAL_TARGETS: readonly Target[] = [
   { metric: 'opsPerSec', op: '>=', limit: 260, why: "BR v8's batch create does ~260 tables/s: a restore of thousands of tables must not spend minutes in DDL" },
 ];
-
-/** Every `GAP_EVERY`-th table lost a column before the backup: its column IDs have a gap, so ALTERs follow CREATE. */
-const GAP_EVERY = 4;
-
-/**
- * The synthetic backup's tables as a restore meets them: every 25th hash-partitioned (synthetic-manifest), and
- * every 4th with a dropped column's ID missing (`created` moved from ID 5 to 6), which brflow rebuilds with a
- * placeholder column added and dropped again: the CREATE + ALTERs path. These share two layouts per database, so
- * within a group only the first of a layout takes that path and the others are `CREATE TABLE … LIKE` it
- * (plan/layout-copies.ts): the best case for gaps, as in backups of sharded schemas.
- */
-function benchManifest(p: CreateTablesParams, gaps: boolean, autoIds = false): Manifest {
-  const m = syntheticManifest({ tables: p.tables, files: p.tables, tablesPerDatabase: p.tablesPerDatabase });
-  m.tables.forEach((t, i) => {
-    // TiDB refuses a unique key without the partitioning column (error 8264) unless it is global: such a table
-    // cannot have been backed up, so the partitioned ones keep `v_uniq` as a plain key.
-    if (t.info.partition) for (const idx of t.info.index_info ?? []) if (!idx.is_primary) idx.is_unique = false;
-    if (autoIds) {
-      // `id` (the integer handle) is AUTO_INCREMENT and the backup's allocator had handed out some IDs.
-      t.info.cols[0]!.type.Flag |= MysqlFlag.AutoIncrement;
-      t.info.auto_inc_id = 1_001 + i;
-    }
-    if (!gaps || i % GAP_EVERY !== GAP_EVERY - 1) return;
-    const last = t.info.cols[t.info.cols.length - 1]!;
-    last.id += 1;
-    t.info.max_col_id = last.id;
-  });
-  return m;
-}
 
 interface TargetHandle {
   tidb: TidbClient;
@@ -130,7 +99,7 @@ export async function runCreateTables(p: CreateTablesParams): Promise<CaseResult
     tableGroupSize: DEFAULT_REQUEST.tableGroupSize, ...CURRENT_PLAN_FEATURES,
   };
   const planned = async (gaps: boolean, autoIds: boolean) => {
-    const manifest = benchManifest(p, gaps, autoIds);
+    const manifest = createTablesManifest({ tables: p.tables, tablesPerDatabase: p.tablesPerDatabase, gaps, autoIds });
     const plans = new PlanCache({ readManifest: () => Promise.resolve(manifest) });
     const view = await plans.build(inputs);
     const planRef: PlanRef = { ...inputs, hash: view.plan.hash };
