@@ -91,12 +91,25 @@ export function foldTableIds(runs: readonly RunHistory[]): Record<string, string
   return out;
 }
 
+interface RecordedPlan {
+  hash: string;
+  features: PlanFeature[];
+}
+
+/**
+ * A PlanRef as a run recorded it (in its continuation or its planRestore result): its hash and the planning
+ * features it was made with, read together so the two always come from one ref; nothing for a ref without a hash.
+ */
+function recordedPlan(ref: unknown): RecordedPlan | undefined {
+  const hash = obj(ref).hash;
+  return typeof hash === 'string' && hash !== '' ? { hash, features: planFeaturesOf(ref) } : undefined;
+}
+
 /** Folds one run's history into what the whole chain had finished by the run's end. */
 export function foldRunHistory(run: RunHistory): EarlierRunState {
   const input = obj(run.input);
   const done = new Set<number>();
-  let planHash: string | undefined;
-  let planFeatures: PlanFeature[] | undefined;
+  let plan: RecordedPlan | undefined;
   let filesIngested = 0;
   let bytesIngested = 0;
   let groupsChecksummed = 0;
@@ -105,8 +118,7 @@ export function foldRunHistory(run: RunHistory): EarlierRunState {
 
   const cont = run.continuation === undefined || run.continuation === null ? undefined : (run.continuation as ContinuationView);
   if (cont) {
-    planHash = cont.summary?.planRef?.hash;
-    if (cont.summary?.planRef) planFeatures = planFeaturesOf(cont.summary.planRef);
+    plan = recordedPlan(cont.summary?.planRef);
     for (let b = 0; b < num(cont.doneLow); b++) done.add(b);
     for (const b of cont.doneAbove ?? []) done.add(b);
     filesIngested = num(cont.filesIngested);
@@ -121,8 +133,7 @@ export function foldRunHistory(run: RunHistory): EarlierRunState {
     const r = obj(a.result);
     switch (a.type) {
       case 'planRestore':
-        planHash = String(obj(r.planRef).hash ?? '') || planHash;
-        if (r.planRef !== undefined) planFeatures = planFeaturesOf(r.planRef);
+        plan = recordedPlan(r.planRef) ?? plan;
         break;
       case 'readEarlierRun': {
         // This run resumed another: what that one had finished is this chain's starting point.
@@ -158,8 +169,7 @@ export function foldRunHistory(run: RunHistory): EarlierRunState {
   return {
     ...(typeof input.storage === 'string' ? { storage: input.storage } : {}),
     ...(input.cluster !== undefined ? { cluster: input.cluster } : {}),
-    ...(planHash ? { planHash } : {}),
-    ...(planHash && planFeatures ? { planFeatures } : {}),
+    ...(plan ? { planHash: plan.hash, planFeatures: plan.features } : {}),
     doneBatches: formatRanges(done),
     batchesDone: done.size,
     filesIngested,
