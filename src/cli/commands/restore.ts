@@ -10,6 +10,7 @@ import { SCHEMA_OBJECT_KINDS } from '../../plan/schema-objects';
 import { DEFAULT_TEMPORAL_ADDRESS, describeTemporalTarget, temporalTarget, type TemporalFlags as TemporalConnectFlags } from '../../worker/temporal-connect';
 import { crypterRefFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
 import { innermostFailure } from './restore-outcome';
+import { renderRetrying, retryingSteps } from './retrying-steps';
 import type { restoreWorkflow, RestoreResult } from '../../workflows/restore';
 import type { RestoreProgress } from '../../workflows/types';
 
@@ -68,9 +69,12 @@ export function describeFailure(e: unknown): string {
   return f.type ? `${f.message} [${f.type}]` : f.message;
 }
 
+/** How often a followed restore is asked for steps being retried (a describe call, heavier than the query). */
+const RETRY_CHECK_MS = 3000;
+
 /**
  * Follows a restore until it closes, redrawing the progress line (TTY) or printing it every few seconds
- * (logs). Returns the result or throws a one-line BrflowError with the workflow's failure.
+ * (logs), and tells each retry of a failing step with its error. Returns the result or throws a one-line BrflowError with the workflow's failure.
  */
 export async function followRestore(handle: WorkflowHandle<typeof restoreWorkflow>, out: NodeJS.WriteStream = process.stderr, intervalMs = 1000): Promise<RestoreResult> {
   let settled = false;
@@ -79,6 +83,9 @@ export async function followRestore(handle: WorkflowHandle<typeof restoreWorkflo
   });
   result.catch(() => undefined);
   let lastPrinted = 0;
+  let lastRetryCheck = 0;
+  // Each failed attempt of a step is told once (step#attempt): the progress line alone would stand still.
+  const retriesTold = new Set<string>();
   while (!settled) {
     try {
       const p = await handle.query<RestoreProgress>('progress');
@@ -90,6 +97,16 @@ export async function followRestore(handle: WorkflowHandle<typeof restoreWorkflo
       }
     } catch {
       // The first workflow task may not have run yet; keep polling.
+    }
+    if (Date.now() - lastRetryCheck >= RETRY_CHECK_MS) {
+      lastRetryCheck = Date.now();
+      const steps = await handle.describe().then(retryingSteps, () => []);
+      for (const r of steps) {
+        const key = `${r.activity}#${r.attempt}`;
+        if (retriesTold.has(key)) continue;
+        retriesTold.add(key);
+        out.write(`${out.isTTY ? '\r\x1b[K' : ''}${renderRetrying(r, Date.now())}\n`);
+      }
     }
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
   }

@@ -5,6 +5,7 @@ import type { RestoreProgress } from '../../workflows/types';
 import { ingestedByHistory, pendingIngest, renderWaiting, withIngested } from './ingest-in-flight';
 import { toListing } from './list';
 import { renderOutcome, restoreOutcome } from './restore-outcome';
+import { renderRetrying, retryingSteps } from './retrying-steps';
 import { connectClient, renderProgress, restoreHandle, withTemporalOptions, type TemporalFlags } from './restore';
 
 /**
@@ -58,6 +59,8 @@ export function register(program: Command): void {
         if (p && inFlight) p = withIngested(p, p.files.ingested + inFlight.files, p.bytes.ingested + inFlight.bytes);
         if (p && byHistory) p = withIngested(p, byHistory.files, byHistory.bytes);
         const waiting = inFlight?.waiting ?? [];
+        // Steps failing and being tried again: what a restore that stands still (PD or TiDB unreachable) waits on.
+        const retrying = running ? retryingSteps(d) : [];
         const outcome = await restoreOutcome(client, d);
         // A restore that failed on its input ended before it registered the query: nothing for a worker to answer.
         const noHandler = unanswered !== undefined && /did not register a handler/i.test(unanswered);
@@ -68,7 +71,7 @@ export function register(program: Command): void {
         if (f.json) {
           const fallback = p ? {} : { ...(phase !== undefined ? { phase } : {}), ...(pct !== undefined ? { progressPct: pct } : {}) };
           const closed = outcome ? { ...(outcome.failure ? { failure: outcome.failure } : {}), ...(outcome.action ? { action: outcome.action } : {}), clusterHandedBack: outcome.clusterHandedBack } : {};
-          const live = inFlight ? { ingestInFlight: { batches: inFlight.batches, files: inFlight.files, bytes: inFlight.bytes }, waiting } : {};
+          const live = inFlight ? { ingestInFlight: { batches: inFlight.batches, files: inFlight.files, bytes: inFlight.bytes }, waiting, retrying } : {};
           process.stdout.write(`${JSON.stringify({ status: d.status.name, ...(p ?? fallback), ...live, ...closed, ...(hint ? { progressUnavailable: hint } : {}) }, null, 2)}\n`);
           return;
         }
@@ -85,6 +88,7 @@ export function register(program: Command): void {
         }
         if (inFlight && inFlight.batches > 0) process.stdout.write(`in flight: ${inFlight.batches} batch(es), ${inFlight.files} files of finished ranges counted above\n`);
         for (const w of waiting) process.stdout.write(`${renderWaiting(w)}\n`);
+        for (const r of retrying) process.stdout.write(`${renderRetrying(r, Date.now())}\n`);
         if (outcome) process.stdout.write(renderOutcome(id, outcome).split('\n').slice(1).join('\n'));
       } finally {
         await close();

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { WorkflowFailedError } from '@temporalio/client';
 import { routeActivitiesByCluster } from '../../../src/activities/cluster-router';
 import { PlanCache } from '../../../src/activities/plan-cache';
@@ -9,6 +10,12 @@ import { ErrorType } from '../../../src/plan/error-types';
 import { ClusterPool } from '../../../src/worker/cluster-pool';
 import { workflowHistorySource } from '../../../src/worker/workflow-history';
 import { restoreWorkflow } from '../../../src/workflows/restore';
+import { followRestore } from '../../../src/cli/commands/restore';
+import type { RetryingStep } from '../../../src/cli/commands/retrying-steps';
+import { freePort } from '../../../src/local-stack/free-port';
+import { BrflowError } from '../../../src/plan/error-types';
+import { testTemporalAddress } from '../../support/env';
+import { runCli } from '../../support/run-cli';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
 import { clusterNormality, expectedNormality, recordedChecksums, restoredChecksums, startSimCluster, type SimCluster } from '../../support/sim-cluster';
 
@@ -175,3 +182,44 @@ test('an unreadable password file fails typed, naming the path, and leaves the c
     await b.sim.stop();
   }
 });
+
+test('a cluster that cannot be reached: status and the followed restore name the step being retried, its attempt and the error with the address', async () => {
+  await withPoolWorker(undefined, async (taskQueue) => {
+    // Nothing listens there: PD's GetMembers is refused, the lock request fails and is tried again (BR's PD policy).
+    const deadPd = `127.0.0.1:${await freePort()}`;
+    const id = `unreachable-${taskQueue}`;
+    const h = await env.client.workflow.start(restoreWorkflow, {
+      taskQueue, workflowId: id,
+      args: [{ storage: `local://${env.backupDir}`, cluster: { pd: [deadPd], tidb: '127.0.0.1:4000' }, timings: FAST_TIMINGS }],
+    });
+    // What `brflow restore` prints while it follows the restore (not a TTY: one line per event).
+    let followed = '';
+    const out = Object.assign(new Writable({ write(chunk: Buffer, _enc, done) { followed += chunk.toString(); done(); } }), { isTTY: false }) as unknown as NodeJS.WriteStream;
+    const following = followRestore(h, out, 200).then(() => 'completed', (e: unknown) => e);
+    const retryLine = `^retrying requestClusterLock \\(attempt (\\d+) of 10(, next in \\d+ s)?\\): PD GetMembers at ${deadPd.replace(/\./g, '\\.')}: unavailable`;
+    const lineFor = new RegExp(retryLine, 'm');
+    try {
+      let live: { status: string; retrying?: RetryingStep[] } | undefined;
+      for (let i = 0; i < 60 && !(live?.retrying?.length) && (live === undefined || live.status === 'RUNNING'); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        const st = await runCli(['status', id, '--json', '--address', testTemporalAddress()]);
+        expect(st.code).toBe(0);
+        live = JSON.parse(st.stdout) as typeof live;
+      }
+      expect(live).toMatchObject({ status: 'RUNNING' });
+      expect(live!.retrying![0]).toMatchObject({ activity: 'requestClusterLock', maximumAttempts: 10, lastFailure: expect.stringContaining(`PD GetMembers at ${deadPd}`) });
+      expect(live!.retrying![0]!.attempt).toBeGreaterThanOrEqual(2);
+      expect((await runCli(['status', id, '--address', testTemporalAddress()])).stdout).toMatch(lineFor);
+      for (let i = 0; i < 60 && !lineFor.test(followed); i++) await new Promise((r) => setTimeout(r, 250));
+    } finally {
+      await h.terminate('test done');
+    }
+    expect(await following).toBeInstanceOf(BrflowError);
+    // Each attempt told once, in order.
+    const attempts = [...followed.matchAll(new RegExp(retryLine, 'gm'))].map((m) => Number(m[1]));
+    expect(attempts.length).toBeGreaterThan(0);
+    expect(attempts[0]).toBeGreaterThanOrEqual(2);
+    expect(new Set(attempts).size).toBe(attempts.length);
+    expect([...attempts].sort((a, b) => a - b)).toEqual(attempts);
+  });
+}, 120_000);
