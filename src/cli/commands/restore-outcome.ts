@@ -1,5 +1,5 @@
 import { WorkflowFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
-import { ERROR_GUIDE } from '../../plan/error-guide';
+import { ERROR_GUIDE, RESUMABLE_FAILURES } from '../../plan/error-guide';
 import type { ErrorTypeName } from '../../plan/error-types';
 
 /** What a closed restore left behind, as the operator needs to read it: why it ended and what to do now. */
@@ -11,6 +11,18 @@ export interface RestoreOutcome {
   action?: string;
   /** Whether brflow handed the cluster back (normal mode, schedulers, PD config, safepoint). */
   clusterHandedBack: boolean;
+  /**
+   * The command that continues this restore where it stopped, when that is the way on: it was cancelled,
+   * terminated or timed out, or failed on the cluster, storage or a data file (RESUMABLE_FAILURES).
+   */
+  resume?: string;
+}
+
+const resumeCommand = (workflowId: string): string => `brflow restore --resume ${workflowId}`;
+
+/** The guide's action with this restore's ID where it names the restore's own (`--resume ID`, `-w ID`). */
+function forThisRestore(action: string, workflowId: string): string {
+  return action.replace(/--resume ID\b/g, `--resume ${workflowId}`).replace(/-w ID\b/g, `-w ${workflowId}`);
 }
 
 /**
@@ -32,7 +44,7 @@ export async function restoreOutcome(client: Client, d: WorkflowExecutionDescrip
       return { status, clusterHandedBack: true };
     case 'TERMINATED':
     case 'TIMED_OUT':
-      return { status, action: TERMINATED_ACTION, clusterHandedBack: false };
+      return { status, action: TERMINATED_ACTION, clusterHandedBack: false, resume: resumeCommand(d.workflowId) };
     default: {
       // FAILED, CANCELLED (and CONTINUED_AS_NEW, which result() follows): the close event carries the failure.
       const failure = await client.workflow.getHandle(d.workflowId, d.runId).result().then(
@@ -40,8 +52,9 @@ export async function restoreOutcome(client: Client, d: WorkflowExecutionDescrip
         (e: unknown) => innermostFailure(e),
       );
       const guide = failure?.type ? ERROR_GUIDE[failure.type as ErrorTypeName] : undefined;
+      const resumable = status === 'CANCELLED' || (failure?.type !== undefined && RESUMABLE_FAILURES.has(failure.type as ErrorTypeName));
       // The workflow compensates before it reports a failure or a cancel: that is its contract.
-      return { status, ...(failure ? { failure } : {}), ...(guide ? { action: guide.action } : {}), clusterHandedBack: true };
+      return { status, ...(failure ? { failure } : {}), ...(guide ? { action: forThisRestore(guide.action, d.workflowId) } : {}), clusterHandedBack: true, ...(resumable ? { resume: resumeCommand(d.workflowId) } : {}) };
     }
   }
 }
@@ -68,5 +81,6 @@ export function renderOutcome(id: string, o: RestoreOutcome): string {
   if (o.failure) lines.push(`failure: ${o.failure.type ? `${o.failure.type}: ` : ''}${o.failure.message}`);
   if (o.action) lines.push(`what to do: ${o.action}`);
   lines.push(o.clusterHandedBack ? 'cluster: handed back (normal mode, schedulers and PD config restored, safepoint released)' : 'cluster: NOT handed back');
+  if (o.resume) lines.push(`continue it: ${o.resume} (its tables, finished batches and passed checksums are kept; flags override its input)`);
   return `${lines.join('\n')}\n`;
 }

@@ -70,7 +70,7 @@ export function register(program: Command): void {
           : undefined;
         if (f.json) {
           const fallback = p ? {} : { ...(phase !== undefined ? { phase } : {}), ...(pct !== undefined ? { progressPct: pct } : {}) };
-          const closed = outcome ? { ...(outcome.failure ? { failure: outcome.failure } : {}), ...(outcome.action ? { action: outcome.action } : {}), clusterHandedBack: outcome.clusterHandedBack } : {};
+          const closed = outcome ? { ...(outcome.failure ? { failure: outcome.failure } : {}), ...(outcome.action ? { action: outcome.action } : {}), clusterHandedBack: outcome.clusterHandedBack, ...(outcome.resume ? { resume: outcome.resume } : {}) } : {};
           const live = inFlight ? { ingestInFlight: { batches: inFlight.batches, files: inFlight.files, bytes: inFlight.bytes }, waiting, retrying } : {};
           process.stdout.write(`${JSON.stringify({ status: d.status.name, ...(p ?? fallback), ...live, ...closed, ...(hint ? { progressUnavailable: hint } : {}) }, null, 2)}\n`);
           return;

@@ -30,6 +30,8 @@ test('status of a failed restore shows its type, message and the README action; 
     expect(st.stdout).toMatch(/^failure: Brflow:Plan:FilterTargetMissing: filters \["nope\.\*"\] select nothing/m);
     expect(st.stdout).toContain(`what to do: ${ERROR_GUIDE[ErrorType.FilterTargetMissing].action}`);
     expect(st.stdout).toContain('cluster: handed back');
+    // Its input is what failed: continuing it would fail the same way.
+    expect(st.stdout).not.toContain('continue it:');
 
     const invalid = `outcome-invalid-${taskQueue}`;
     await env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: invalid, args: [{ storage: `local://${env.dir}`, concurrency: -3 } as never] }).catch(() => undefined);
@@ -41,8 +43,31 @@ test('status of a failed restore shows its type, message and the README action; 
     expect(parsed.failure.message).toContain('concurrency');
     expect(parsed.action).toBe(ERROR_GUIDE[ErrorType.InvalidInput].action);
     expect(js.stdout).not.toMatch(/did not register a handler/);
+    expect(parsed).not.toHaveProperty('resume');
   });
 });
+
+test('a restore that failed on the cluster: status says to continue it with --resume and its ID, and that command finishes it', async () => {
+  await env.withCluster(async (c, taskQueue) => {
+    const failed = `outcome-unavailable-${taskQueue}`;
+    // TiKV refuses import mode for longer than a small retry budget: ClusterUnavailable, after the tables exist.
+    c.sim.faults.injectUnavailable({ rpc: 'SwitchMode', detail: 'Import', count: 1_000_000 });
+    const input = { storage: `local://${env.dir}`, timings: { ...FAST_TIMINGS, retries: { pdRequest: { maximumAttempts: 2, initialIntervalMs: 100, maximumIntervalMs: 100 } } } };
+    await env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: failed, args: [input] }).catch(() => undefined);
+    const st = await run(['status', failed]);
+    expect(st.stdout).toMatch(/^failure: Brflow:Cluster:Unavailable: .*SwitchMode/m);
+    expect(st.stdout).toContain(`what to do: bring the component back, then continue it: \`brflow restore --resume ${failed}\` keeps`);
+    expect(st.stdout).toContain(`continue it: brflow restore --resume ${failed} (`);
+    expect((JSON.parse((await run(['status', failed, '--json'])).stdout) as { resume?: string }).resume).toBe(`brflow restore --resume ${failed}`);
+
+    // The operator brings TiKV back and runs what status said (on this worker's queue).
+    c.sim.faults.clear();
+    const resumed = await run(['restore', '--resume', failed, '--workflow-id', `${failed}-2`, '--task-queue', taskQueue]);
+    expect(resumed.stderr + resumed.stdout).toMatch(/restored 4 tables/);
+    expect(resumed.code).toBe(0);
+    expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
+  });
+}, 120_000);
 
 test('cancel: a running restore ends CANCELLED with the cluster handed back; a terminated one is said NOT to be', async () => {
   await env.withCluster(async (c, taskQueue) => {
@@ -54,6 +79,7 @@ test('cancel: a running restore ends CANCELLED with the cluster handed back; a t
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toContain(`${running}: CANCELLED`);
     expect(cancelled.stdout).toContain('cluster: handed back');
+    expect(cancelled.stdout).toContain(`continue it: brflow restore --resume ${running} (`);
     expect((await h.describe()).status.name).toBe('CANCELLED');
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
   });
@@ -70,6 +96,7 @@ test('cancel: a running restore ends CANCELLED with the cluster handed back; a t
     expect(after.stdout).toContain('cluster: NOT handed back');
     expect(after.stdout).toContain(TERMINATED_ACTION);
     expect(after.stdout).not.toContain('cluster: handed back');
+    expect(after.stdout).toContain(`continue it: brflow restore --resume ${killed} (`);
     // And it is true: the terminated run left the stores in import mode.
     expect(c.sim.inspector.snapshot().stores.some((s) => s.mode === 'Import')).toBe(true);
   });
