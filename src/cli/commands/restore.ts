@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Command } from 'commander';
 import { storageUrlForDisplay } from '../../backup/storage-url';
-import { BrflowError, ErrorType } from '../../plan/error-types';
+import { BrflowError, ErrorType, type ErrorTypeName } from '../../plan/error-types';
+import { RESUMABLE_FAILURES } from '../../plan/error-guide';
 import { normalizeRestoreRequest } from '../../workflows/normalize-request';
 import { SCHEMA_OBJECT_KINDS } from '../../plan/schema-objects';
 import { DEFAULT_TEMPORAL_ADDRESS, describeTemporalTarget, temporalTarget, type TemporalFlags as TemporalConnectFlags } from '../../worker/temporal-connect';
@@ -119,7 +120,11 @@ export async function followRestore(handle: WorkflowHandle<typeof restoreWorkflo
   try {
     return await result;
   } catch (e) {
-    throw new BrflowError(ErrorType.ClusterRejected, `restore ${handle.workflowId} failed: ${describeFailure(e)}`);
+    const f = innermostFailure(e);
+    // A restore stopped by the cluster, storage or a cancel goes on from where it stopped; a new one would be refused.
+    const goOn = (f.type !== undefined && RESUMABLE_FAILURES.has(f.type as ErrorTypeName)) || (e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure)
+      ? `; continue it: brflow restore --resume ${handle.workflowId}` : '';
+    throw new BrflowError(ErrorType.ClusterRejected, `restore ${handle.workflowId} failed: ${describeFailure(e)}${goOn}`);
   }
 }
 

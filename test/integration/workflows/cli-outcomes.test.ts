@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { restoreWorkflow } from '../../../src/workflows/restore';
 import { TERMINATED_ACTION } from '../../../src/cli/commands/restore-outcome';
 import { ERROR_GUIDE } from '../../../src/plan/error-guide';
@@ -53,7 +55,12 @@ test('a restore that failed on the cluster: status says to continue it with --re
     // TiKV refuses import mode for longer than a small retry budget: ClusterUnavailable, after the tables exist.
     c.sim.faults.injectUnavailable({ rpc: 'SwitchMode', detail: 'Import', count: 1_000_000 });
     const input = { storage: `local://${env.dir}`, timings: { ...FAST_TIMINGS, retries: { pdRequest: { maximumAttempts: 2, initialIntervalMs: 100, maximumIntervalMs: 100 } } } };
-    await env.client.workflow.execute(restoreWorkflow, { taskQueue, workflowId: failed, args: [input] }).catch(() => undefined);
+    // Started and followed as an operator does: its error ends with how to continue it.
+    const inputFile = join(env.dir, `${failed}.json`);
+    await writeFile(inputFile, JSON.stringify(input));
+    const followed = await run(['restore', '--input', inputFile, '--workflow-id', failed, '--task-queue', taskQueue]);
+    expect(followed.code).not.toBe(0);
+    expect(followed.stderr).toMatch(new RegExp(`restore ${failed} failed: .*SwitchMode.*\\[Brflow:Cluster:Unavailable\\]; continue it: brflow restore --resume ${failed}$`, 'm'));
     const st = await run(['status', failed]);
     expect(st.stdout).toMatch(/^failure: Brflow:Cluster:Unavailable: .*SwitchMode/m);
     expect(st.stdout).toContain(`what to do: bring the component back, then continue it: \`brflow restore --resume ${failed}\` keeps`);
@@ -73,14 +80,21 @@ test('cancel: a running restore ends CANCELLED with the cluster handed back; a t
   await env.withCluster(async (c, taskQueue) => {
     c.sim.faults.addLatency({ rpc: 'Download', ms: 400 });
     const running = `outcome-cancel-${taskQueue}`;
-    const h = await env.client.workflow.start(restoreWorkflow, { taskQueue, workflowId: running, args: [{ storage: `local://${env.dir}`, timings: FAST_TIMINGS }] });
-    for (let i = 0; i < 100 && c.sim.inspector.snapshot().stores.every((s) => s.mode !== 'Import'); i++) await new Promise((r) => setTimeout(r, 100));
+    // Started and followed by `brflow restore`, cancelled from another terminal.
+    const inputFile = join(env.dir, `${running}.json`);
+    await writeFile(inputFile, JSON.stringify({ storage: `local://${env.dir}`, timings: FAST_TIMINGS }));
+    const following = run(['restore', '--input', inputFile, '--workflow-id', running, '--task-queue', taskQueue]);
+    const h = env.client.workflow.getHandle(running);
+    for (let i = 0; i < 200 && c.sim.inspector.snapshot().stores.every((s) => s.mode !== 'Import'); i++) await new Promise((r) => setTimeout(r, 100));
     const cancelled = await run(['cancel', running]);
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toContain(`${running}: CANCELLED`);
     expect(cancelled.stdout).toContain('cluster: handed back');
     expect(cancelled.stdout).toContain(`continue it: brflow restore --resume ${running} (`);
     expect((await h.describe()).status.name).toBe('CANCELLED');
+    const followed = await following;
+    expect(followed.code).not.toBe(0);
+    expect(followed.stderr).toMatch(new RegExp(`restore ${running} failed: .*; continue it: brflow restore --resume ${running}$`, 'm'));
     expect(clusterNormality(c.sim)).toEqual(expectedNormality(c));
   });
   // A fresh cluster: the cancelled restore's tables hold rows, which a second restore of them would be refused for.
