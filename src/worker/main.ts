@@ -10,7 +10,7 @@ import { ClusterPool } from './cluster-pool';
 import { CLUSTER_IDLE_CLOSE_DEFAULT_MS, type WorkerConfig } from './config';
 import { createRootLogger, PinoTemporalLogger } from './logger';
 import { ensureSearchAttributes } from './search-attributes';
-import { describeTemporalTarget } from './temporal-connect';
+import { describeTemporalTarget, temporalUnreachable } from './temporal-connect';
 import { workflowHistorySource } from './workflow-history';
 import { ensureJanitorSchedule } from './janitor-schedule';
 import { CONTROL_WORKER_TUNING, DATA_WORKER_TUNING } from './worker-tuning';
@@ -33,12 +33,34 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const root = createRootLogger(cfg.logLevel);
   // A namespace without brflow's search attributes fails every workflow task: settle that first, before the
   // native runtime is installed (it would keep a refused process alive).
-  const operator = await Connection.connect({ address: cfg.temporalAddress, ...cfg.temporalConnection });
+  const target = { connection: { address: cfg.temporalAddress, ...cfg.temporalConnection }, namespace: cfg.namespace };
+  const operator = await Connection.connect(target.connection).catch((e: unknown) => {
+    throw temporalUnreachable(target, e, 'check TEMPORAL_ADDRESS (or the profile of the Temporal config file) and its TLS settings, and that the server is up');
+  });
   try {
     const sa = await ensureSearchAttributes(operator, cfg.namespace, { create: cfg.createSearchAttributes ?? true });
     if (sa.created.length > 0) root.info({ namespace: cfg.namespace, created: sa.created }, 'registered brflow search attributes');
   } finally {
     await operator.close();
+  }
+  const cluster = new ClusterPool({
+    ...(cfg.pdEndpoints.length > 0 ? { home: { pdEndpoints: cfg.pdEndpoints, tidb: cfg.tidb, ...(cfg.clusterTls ? { tls: cfg.clusterTls } : {}) } } : {}),
+    tidbDefaults: cfg.tidb,
+    ...(cfg.clusterTls ? { tlsDefault: cfg.clusterTls } : {}),
+    idleCloseMs: cfg.clusterIdleCloseMs ?? CLUSTER_IDLE_CLOSE_DEFAULT_MS,
+    log: root,
+  });
+  // Connect to the worker's own cluster now, so a wrong address fails the start rather than the first restore;
+  // also before the native runtime is installed: it takes over SIGTERM, and a worker refused after it stayed up.
+  if (cfg.pdEndpoints.length > 0) {
+    try {
+      (await cluster.lease(undefined)).release();
+    } catch (e) {
+      await cluster.close().catch(() => undefined);
+      throw e;
+    }
+  } else {
+    root.warn('BRFLOW_PD_ADDRESSES is unset: this worker serves only restores whose input names their cluster');
   }
   Runtime.install({
     logger: new PinoTemporalLogger(root),
@@ -49,16 +71,6 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       ...(cfg.metricsAddress ? { metrics: { prometheus: { bindAddress: cfg.metricsAddress } } } : {}),
     },
   });
-  const cluster = new ClusterPool({
-    ...(cfg.pdEndpoints.length > 0 ? { home: { pdEndpoints: cfg.pdEndpoints, tidb: cfg.tidb, ...(cfg.clusterTls ? { tls: cfg.clusterTls } : {}) } } : {}),
-    tidbDefaults: cfg.tidb,
-    ...(cfg.clusterTls ? { tlsDefault: cfg.clusterTls } : {}),
-    idleCloseMs: cfg.clusterIdleCloseMs ?? CLUSTER_IDLE_CLOSE_DEFAULT_MS,
-    log: root,
-  });
-  // Connect to the worker's own cluster now, so a wrong address fails the start rather than the first restore.
-  if (cfg.pdEndpoints.length > 0) (await cluster.lease(undefined)).release();
-  else root.warn('BRFLOW_PD_ADDRESSES is unset: this worker serves only restores whose input names their cluster');
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress, ...cfg.temporalConnection });
   // The worker's default key (BRFLOW_CRYPTER_*) serves restores whose input names none.
   const plans = new PlanCache({ readManifest: (url, o) => readManifest(openStorage(url), o) }, { keys: keyFileSource(cfg.crypter) });
@@ -84,7 +96,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       (e: unknown) => root.warn({ err: String(e) }, 'janitor schedule not created; run `brflow janitor` by hand'),
     );
   }
-  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: describeTemporalTarget({ connection: { address: cfg.temporalAddress, ...cfg.temporalConnection }, namespace: cfg.namespace }), metrics: cfg.metricsAddress ?? 'off', backupKey: cfg.crypter ? `${cfg.crypter.method} from ${cfg.crypter.keyFile}` : 'none by default', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)', clusterTls: cfg.clusterTls ? (cfg.clusterTls.cert ? 'mutual TLS' : 'TLS') : 'plaintext', heapLimitMiB: heapLimitMiB() }, 'brflow worker started');
+  root.info({ taskQueue: cfg.taskQueue, namespace: cfg.namespace, temporal: describeTemporalTarget(target), metrics: cfg.metricsAddress ?? 'off', backupKey: cfg.crypter ? `${cfg.crypter.method} from ${cfg.crypter.keyFile}` : 'none by default', pd: cfg.pdEndpoints.length > 0 ? cfg.pdEndpoints : 'none (input names the cluster)', clusterTls: cfg.clusterTls ? (cfg.clusterTls.cert ? 'mutual TLS' : 'TLS') : 'plaintext', heapLimitMiB: heapLimitMiB() }, 'brflow worker started');
   const done = Promise.all([main.run(), control.run()]).then(
     async () => {
       await cluster.close();

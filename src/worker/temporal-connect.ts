@@ -51,3 +51,12 @@ export function describeTemporalTarget(t: TemporalTarget): string {
   const tls = v === undefined || v === null || v === false ? 'plaintext' : typeof v === 'object' && v.clientCertPair ? 'mutual TLS' : 'TLS';
   return `${t.connection.address} (${tls}${t.connection.apiKey !== undefined ? ', API key' : ''}), namespace ${t.namespace}`;
 }
+
+/**
+ * The error for a Temporal frontend that did not answer a connect: its address (never a secret) and the
+ * settings that choose it, so a wrong address is one line, not a gRPC stack trace.
+ */
+export function temporalUnreachable(t: TemporalTarget, e: unknown, hint: string): BrflowError {
+  const why = e instanceof Error ? e.message : String(e);
+  return new BrflowError(ErrorType.ClusterUnavailable, `cannot reach Temporal at ${describeTemporalTarget(t)} (${why}); ${hint}`);
+}

@@ -8,7 +8,7 @@ import { BrflowError, ErrorType, type ErrorTypeName } from '../../plan/error-typ
 import { RESUMABLE_FAILURES } from '../../plan/error-guide';
 import { normalizeRestoreRequest } from '../../workflows/normalize-request';
 import { SCHEMA_OBJECT_KINDS } from '../../plan/schema-objects';
-import { DEFAULT_TEMPORAL_ADDRESS, describeTemporalTarget, temporalTarget, type TemporalFlags as TemporalConnectFlags } from '../../worker/temporal-connect';
+import { DEFAULT_TEMPORAL_ADDRESS, temporalTarget, temporalUnreachable, type TemporalFlags as TemporalConnectFlags } from '../../worker/temporal-connect';
 import { crypterRefFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
 import { innermostFailure } from './restore-outcome';
 import { renderRetrying, retryingSteps } from './retrying-steps';
@@ -35,7 +35,7 @@ export async function connectClient(flags: TemporalFlags): Promise<{ client: Cli
   try {
     connection = await Connection.connect({ ...target.connection, connectTimeout: 10_000 });
   } catch (e) {
-    throw new BrflowError(ErrorType.ClusterUnavailable, `cannot reach Temporal at ${describeTemporalTarget(target)} (${(e as Error).message}); start it (npm run demo, or temporal server start-dev), or pass --address / set TEMPORAL_ADDRESS and its TLS settings`);
+    throw temporalUnreachable(target, e, 'start it (npm run demo, or temporal server start-dev), or pass --address / set TEMPORAL_ADDRESS and its TLS settings');
   }
   return { client: new Client({ connection, namespace: target.namespace }), namespace: target.namespace, close: () => connection.close() };
 }

@@ -165,6 +165,21 @@ test('a bad worker environment is refused with every problem in one line', async
   for (const v of ['BRFLOW_PD_ADDRESSES', 'BRFLOW_LOG_LEVEL', 'BRFLOW_MAX_CONCURRENT_ACTIVITIES']) expect(r.stderr).toContain(v);
 });
 
+test('a worker that cannot reach Temporal, or its own cluster, exits 2 with one line naming the address', async () => {
+  // Before: an unreachable Temporal printed a gRPC stack as an internal error, and a worker refused by its
+  // cluster printed its error but stayed up (the native runtime, already installed, held it and took SIGTERM).
+  const deadTemporal = `127.0.0.1:${await freePort()}`;
+  const t = await run(['worker'], { TEMPORAL_ADDRESS: deadTemporal, BRFLOW_PD_ADDRESSES: sim.pdAddresses.join(','), BRFLOW_TIDB_ADDRESS: sim.tidb!.address, BRFLOW_TIDB_STATUS_ADDRESS: sim.tidb!.statusAddress });
+  expect(t.code).toBe(2);
+  expect(t.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^brflow: cannot reach Temporal at ${deadTemporal.replace(/\./g, '\\.')} \\(plaintext\\), namespace default \\(.*\\); check TEMPORAL_ADDRESS`))]);
+
+  const deadPd = `127.0.0.1:${await freePort()}`;
+  const p = await run(['worker'], { TEMPORAL_ADDRESS: testTemporalAddress(), BRFLOW_PD_ADDRESSES: deadPd, BRFLOW_TIDB_ADDRESS: sim.tidb!.address, BRFLOW_TIDB_STATUS_ADDRESS: sim.tidb!.statusAddress, BRFLOW_TASK_QUEUE: `dead-pd-${Date.now()}` });
+  expect(p.code).toBe(2);
+  expect(p.stderr).toMatch(new RegExp(`^brflow: PD GetMembers at ${deadPd.replace(/\./g, '\\.')}: unavailable`, 'm'));
+  expect(p.stderr).not.toContain('internal error');
+}, 90_000);
+
 test('brflow schedule create/list/delete manage a recurring restore', async () => {
   const address = testTemporalAddress();
   const id = `nightly-${Date.now()}`;
