@@ -124,3 +124,18 @@ export function processCpuMs(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * This process's main thread as the scheduler saw it, ms so far, from Linux's /proc/self/task/<pid>/schedstat:
+ * time on a CPU and time runnable but waiting for one. The wait is what the other threads and processes on the
+ * same cores (a Temporal server, the SDK core, V8's helpers) cost the event loop; undefined where unreadable.
+ */
+export function mainThreadSchedMs(): { runMs: number; waitMs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    if (run === undefined || wait === undefined || !Number.isFinite(run) || !Number.isFinite(wait)) return undefined;
+    return { runMs: run / 1e6, waitMs: wait / 1e6 };
+  } catch {
+    return undefined;
+  }
+}

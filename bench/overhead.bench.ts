@@ -4,7 +4,7 @@ import type { ClusterTarget } from '../src/worker/cluster-deps';
 import { benchTemporal } from './bench-temporal';
 import type { Benchmark } from './benchmark';
 import { directRestore } from './direct-restore';
-import { memorySample, processCpuMs, summarize } from './measure';
+import { mainThreadSchedMs, memorySample, processCpuMs, summarize } from './measure';
 import { workflowPhases, type RestorePhases } from './restore-phases';
 import { stopInReverse } from './restore-history';
 import { caseResult, type CaseResult, type Target } from './result-file';
@@ -94,10 +94,16 @@ export async function runOverhead(dir: string, p: OverheadParams): Promise<CaseR
           const cpu0 = process.cpuUsage();
           const server0 = temporal.pid !== undefined ? processCpuMs(temporal.pid) : undefined;
           const t0 = performance.now();
-          const cpuSince = (): { processCpuMs: number; serverCpuMs?: number } => {
+          const sched0 = mainThreadSchedMs();
+          const cpuSince = (): Omit<RunDetail, 'phases'> => {
             const c = process.cpuUsage(cpu0);
             const server1 = temporal.pid !== undefined ? processCpuMs(temporal.pid) : undefined;
-            return { processCpuMs: (c.user + c.system) / 1000, ...(server0 !== undefined && server1 !== undefined ? { serverCpuMs: server1 - server0 } : {}) };
+            const sched1 = mainThreadSchedMs();
+            return {
+              processCpuMs: (c.user + c.system) / 1000,
+              ...(server0 !== undefined && server1 !== undefined ? { serverCpuMs: server1 - server0 } : {}),
+              ...(sched0 && sched1 ? { mainRunMs: sched1.runMs - sched0.runMs, mainWaitMs: sched1.waitMs - sched0.waitMs } : {}),
+            };
           };
           if (kind === 'A') {
             const handle = await startRestore(temporal.client, taskQueue, { storage, concurrency: p.concurrency, cluster: clusterRefOf(t) });
@@ -159,11 +165,15 @@ interface RunDetail {
   phases: RestorePhases;
   processCpuMs: number;
   serverCpuMs?: number;
+  /** The main thread (worker, activities, in-process simulator): on a CPU, and runnable but waiting for one. */
+  mainRunMs?: number;
+  mainWaitMs?: number;
 }
 
 /**
  * Medians of A's and B's phases and CPU, for the case's params: the fixed costs (setup, finish), the pipeline's,
- * and the CPU that running through Temporal adds on these shared cores (this process's threads and the server's).
+ * the CPU that running through Temporal adds on these shared cores (this process's threads and the server's),
+ * and the main thread's own time on a CPU and waiting for one (what that added CPU costs the event loop).
  */
 function breakdown(a: readonly RunDetail[], b: readonly RunDetail[]): Record<string, number> {
   const m = (xs: readonly number[]): number => Math.round(median(xs));
@@ -173,6 +183,11 @@ function breakdown(a: readonly RunDetail[], b: readonly RunDetail[]): Record<str
     out[`${side}PipelineMs`] = m(runs.map((r) => r.phases.pipelineMs));
     out[`${side}FinishMs`] = m(runs.map((r) => r.phases.finishMs));
     out[`${side}ProcessCpuMs`] = m(runs.map((r) => r.processCpuMs));
+    const sched = runs.flatMap((r) => (r.mainRunMs !== undefined && r.mainWaitMs !== undefined ? [{ run: r.mainRunMs, wait: r.mainWaitMs }] : []));
+    if (sched.length === runs.length && sched.length > 0) {
+      out[`${side}MainThreadCpuMs`] = m(sched.map((x) => x.run));
+      out[`${side}MainThreadWaitMs`] = m(sched.map((x) => x.wait));
+    }
   }
   const server = a.flatMap((r) => (r.serverCpuMs !== undefined ? [r.serverCpuMs] : []));
   if (server.length > 0) out.aTemporalServerCpuMs = m(server);

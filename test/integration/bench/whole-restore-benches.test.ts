@@ -45,6 +45,14 @@ test('overhead restores each shape through the workflow and directly, and report
     expect(Number(c.params.bMedianMs)).toBeGreaterThan(0);
     expect(c.metrics.ratio).toBeCloseTo(Number(c.params.aMedianMs) / Number(c.params.bMedianMs), 1);
     expect(metricTarget(c, 'ratio')).toMatchObject({ limit: 1.05, actual: c.metrics.ratio });
+    // Where each side's main thread spent the run (Linux schedstat): on a CPU most of it, waiting for one a part.
+    for (const side of ['a', 'b']) {
+      const cpu = Number(c.params[`${side}MainThreadCpuMs`]);
+      const wait = Number(c.params[`${side}MainThreadWaitMs`]);
+      expect(cpu).toBeGreaterThan(0);
+      expect(wait).toBeGreaterThanOrEqual(0);
+      expect(cpu + wait).toBeLessThanOrEqual(Number(c.params[`${side}MedianMs`]) * 1.5);
+    }
   }
 });
 
