@@ -20,6 +20,15 @@ export interface RestoreOutcome {
 
 const resumeCommand = (workflowId: string): string => `brflow restore --resume ${workflowId}`;
 
+/**
+ * The command that continues a restore that ended in a cancel or a failure, when that is the way on: a cancel,
+ * or a failure of the cluster, storage or a data file (RESUMABLE_FAILURES), not of the input or the schema.
+ */
+export function resumeAfter(workflowId: string, ended: { cancelled: boolean; failureType?: string }): string | undefined {
+  const resumable = ended.cancelled || (ended.failureType !== undefined && RESUMABLE_FAILURES.has(ended.failureType as ErrorTypeName));
+  return resumable ? resumeCommand(workflowId) : undefined;
+}
+
 /** The guide's action with this restore's ID where it names the restore's own (`--resume ID`, `-w ID`). */
 function forThisRestore(action: string, workflowId: string): string {
   return action.replace(/--resume ID\b/g, `--resume ${workflowId}`).replace(/-w ID\b/g, `-w ${workflowId}`);
@@ -52,9 +61,9 @@ export async function restoreOutcome(client: Client, d: WorkflowExecutionDescrip
         (e: unknown) => innermostFailure(e),
       );
       const guide = failure?.type ? ERROR_GUIDE[failure.type as ErrorTypeName] : undefined;
-      const resumable = status === 'CANCELLED' || (failure?.type !== undefined && RESUMABLE_FAILURES.has(failure.type as ErrorTypeName));
+      const resume = resumeAfter(d.workflowId, { cancelled: status === 'CANCELLED', ...(failure?.type ? { failureType: failure.type } : {}) });
       // The workflow compensates before it reports a failure or a cancel: that is its contract.
-      return { status, ...(failure ? { failure } : {}), ...(guide ? { action: forThisRestore(guide.action, d.workflowId) } : {}), clusterHandedBack: true, ...(resumable ? { resume: resumeCommand(d.workflowId) } : {}) };
+      return { status, ...(failure ? { failure } : {}), ...(guide ? { action: forThisRestore(guide.action, d.workflowId) } : {}), clusterHandedBack: true, ...(resume ? { resume } : {}) };
     }
   }
 }

@@ -4,13 +4,12 @@ import { CancelledFailure, Client, Connection, WorkflowExecutionAlreadyStartedEr
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Command } from 'commander';
 import { storageUrlForDisplay } from '../../backup/storage-url';
-import { BrflowError, ErrorType, type ErrorTypeName } from '../../plan/error-types';
-import { RESUMABLE_FAILURES } from '../../plan/error-guide';
+import { BrflowError, ErrorType } from '../../plan/error-types';
 import { normalizeRestoreRequest } from '../../workflows/normalize-request';
 import { SCHEMA_OBJECT_KINDS } from '../../plan/schema-objects';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalTarget, temporalUnreachable, type TemporalFlags as TemporalConnectFlags } from '../../worker/temporal-connect';
 import { crypterRefFromFlags, withCrypterFlags, type CrypterFlags } from '../crypter-flags';
-import { innermostFailure } from './restore-outcome';
+import { innermostFailure, resumeAfter } from './restore-outcome';
 import { renderRetrying, retryingSteps } from './retrying-steps';
 import type { restoreWorkflow, RestoreResult } from '../../workflows/restore';
 import type { RestoreProgress } from '../../workflows/types';
@@ -66,7 +65,10 @@ export function renderProgress(p: RestoreProgress, width = 30): string {
 
 /** The failure chain of a workflow as one line: the innermost message is what the operator can act on. */
 export function describeFailure(e: unknown): string {
-  const f = innermostFailure(e);
+  return formatFailure(innermostFailure(e));
+}
+
+function formatFailure(f: { type?: string; message: string }): string {
   return f.type ? `${f.message} [${f.type}]` : f.message;
 }
 
@@ -122,9 +124,8 @@ export async function followRestore(handle: WorkflowHandle<typeof restoreWorkflo
   } catch (e) {
     const f = innermostFailure(e);
     // A restore stopped by the cluster, storage or a cancel goes on from where it stopped; a new one would be refused.
-    const goOn = (f.type !== undefined && RESUMABLE_FAILURES.has(f.type as ErrorTypeName)) || (e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure)
-      ? `; continue it: brflow restore --resume ${handle.workflowId}` : '';
-    throw new BrflowError(ErrorType.ClusterRejected, `restore ${handle.workflowId} failed: ${describeFailure(e)}${goOn}`);
+    const resume = resumeAfter(handle.workflowId, { cancelled: e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure, ...(f.type ? { failureType: f.type } : {}) });
+    throw new BrflowError(ErrorType.ClusterRejected, `restore ${handle.workflowId} failed: ${formatFailure(f)}${resume ? `; continue it: ${resume}` : ''}`);
   }
 }
 
