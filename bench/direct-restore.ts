@@ -5,6 +5,7 @@ import { createActivities, type RestoreActivities } from '../src/activities';
 import { PipelineScheduler } from '../src/plan/pipeline-state';
 import { connectClusterDeps, type ClusterTarget } from '../src/worker/cluster-deps';
 import { normalizeRestoreRequest } from '../src/workflows/normalize-request';
+import { allEnded } from '../src/workflows/side-by-side';
 import { CURRENT_PLAN_FEATURES } from '../src/workflows/plan-features';
 import type { KeeperSpec, PlanSummary, RestoreRequest } from '../src/workflows/types';
 import type { RestorePhases } from './restore-phases';
@@ -78,22 +79,34 @@ export async function directRestore(rawInput: { storage: string } & Record<strin
       ...CURRENT_PLAN_FEATURES,
     });
     await call('preCheck', { backupClusterVersion: s.backup.clusterVersion, planRef: s.planRef });
-    const restoreTs = await call('getRestoreTs');
-    const safepoint = { serviceId: `brflow-${randomUUID()}`, safePoint: (BigInt(restoreTs) - 1n).toString() };
-    undo.push(() => call('removeGcSafepoint', { serviceId: safepoint.serviceId }));
-    await call('registerGcSafepoint', { ...safepoint, ttlSec: req.timings.gcTtlSec });
-    const keeperSpec = (extra: Partial<KeeperSpec>): KeeperSpec => ({ safepoint: { ...safepoint, ttlSec: req.timings.gcTtlSec }, importMode: false, intervalMs: req.timings.keeperIntervalMs, ...extra });
-    startKeeper(keeperSpec({}));
-    if (s.ddlJobs > 0) await call('execDdlJobs', { planRef: s.planRef });
-    await call('createDatabases', { planRef: s.planRef });
-    const snapshot = await call('planSchedules', { ttlSec: req.timings.pauseTtlSec });
-    undo.push(() => call('restoreSchedules', snapshot));
-    await call('applySchedules', snapshot);
-    undo.push(() => call('restoreNormalMode'));
-    await call('enterImportMode');
-    await stopKeeper();
-    startKeeper(keeperSpec({ schedules: snapshot, importMode: true }));
-    if (!s.backup.incremental) await call('resetTs', { ts: s.backup.endVersion });
+    // Side by side as the workflow's prepareSideBySide (restore-setup.ts): restore TS → safepoint and reset TS;
+    // DDL jobs → databases; scheduler snapshot → pauses → import mode. The keeper starts once they all ended.
+    let safepoint: { serviceId: string; safePoint: string } | undefined;
+    let snapshot: Awaited<ReturnType<RestoreActivities['planSchedules']>> | undefined;
+    const clock = async (): Promise<void> => {
+      const restoreTs = await call('getRestoreTs');
+      const sp = { serviceId: `brflow-${randomUUID()}`, safePoint: (BigInt(restoreTs) - 1n).toString() };
+      safepoint = sp;
+      const register = async (): Promise<void> => {
+        undo.push(() => call('removeGcSafepoint', { serviceId: sp.serviceId }));
+        await call('registerGcSafepoint', { ...sp, ttlSec: req.timings.gcTtlSec });
+      };
+      await allEnded([register(), s.backup.incremental ? undefined : call('resetTs', { ts: s.backup.endVersion })]);
+    };
+    const schema = async (): Promise<void> => {
+      if (s.ddlJobs > 0) await call('execDdlJobs', { planRef: s.planRef });
+      await call('createDatabases', { planRef: s.planRef });
+    };
+    const cluster = async (): Promise<void> => {
+      const snap = await call('planSchedules', { ttlSec: req.timings.pauseTtlSec });
+      snapshot = snap;
+      undo.push(() => call('restoreSchedules', snap));
+      await call('applySchedules', snap);
+      undo.push(() => call('restoreNormalMode'));
+      await call('enterImportMode');
+    };
+    await allEnded([clock(), schema(), cluster()]);
+    startKeeper({ safepoint: { ...safepoint!, ttlSec: req.timings.gcTtlSec }, schedules: snapshot, importMode: true, intervalMs: req.timings.keeperIntervalMs });
 
     // ---- the create / split+ingest / checksum pipeline, decided by the workflow's PipelineScheduler.
     const tPipeline = performance.now();
@@ -108,11 +121,11 @@ export async function directRestore(rawInput: { storage: string } & Record<strin
     await cluster.close();
   }
 
-  // ---- hand back: keeper stopped first, then every undo in reverse (the saga's order); once.
+  // ---- hand back: keeper stopped first, then every undo side by side (the saga's sideBySide); once.
   async function handBack(): Promise<void> {
     await stopKeeper();
-    for (const u of undo.reverse()) await u();
-    undo.length = 0;
+    const due = undo.splice(0);
+    await allEnded(due.map((u) => u()));
   }
 }
 

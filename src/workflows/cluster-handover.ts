@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { RestoreRun } from './restore-context';
 import type { UndoRecord } from './types';
 
@@ -9,21 +10,38 @@ export const CLUSTER_MODE_UNDO: UndoRecord['kind'][] = ['normalMode', 'restoreSc
  * learns to renew them too.
  */
 export async function prepareCluster(run: RestoreRun): Promise<void> {
-  const { req, acts, target, saga, st, keeper } = run;
-  if (req.online) return;
+  if (run.req.online) return;
+  await pauseAndEnterImportMode(run);
+  await run.keeper.specChanged();
+}
+
+/**
+ * The steps of prepareCluster without the keeper: scheduler snapshot → pauses → import mode, each undo recorded
+ * before its step. The side-by-side setup runs them beside other steps and starts the keeper once all have ended.
+ */
+export async function pauseAndEnterImportMode(run: RestoreRun): Promise<void> {
+  const { acts, target, saga, st, req } = run;
   const snapshot = await acts.schedulePlan.planSchedules({ ttlSec: req.timings.pauseTtlSec, ...target });
   saga.push({ kind: 'restoreSchedules', snapshot });
   await acts.mode.applySchedules({ ...snapshot, ...target });
   saga.push({ kind: 'normalMode' });
   await acts.mode.enterImportMode(target);
   st.prepared = true;
-  await keeper.specChanged();
+}
+
+/**
+ * How this run undoes (Saga.compensate): side by side once it takes `brflow-undo-side-by-side`, one by one for
+ * runs recorded before. Asked where each undo starts, so a restore already running when its worker was upgraded
+ * takes it at its next undo, and a replay meets the marker at the same place.
+ */
+export function undoOrder(): { sideBySide: boolean } {
+  return { sideBySide: patched('brflow-undo-side-by-side') };
 }
 
 /** Gives the cluster back while paused: keeper stopped first, then normal mode and schedules restored. */
 export async function handBack(run: RestoreRun): Promise<void> {
   await run.keeper.stop();
   run.st.prepared = false;
-  await run.saga.compensate(run.undo, CLUSTER_MODE_UNDO);
+  await run.saga.compensate(run.undo, CLUSTER_MODE_UNDO, undoOrder());
   run.keeper.start();
 }

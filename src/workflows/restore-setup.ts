@@ -4,9 +4,10 @@ import { ErrorType } from '../plan/error-types';
 import { parseRanges } from '../plan/number-ranges';
 import { markBatchDone } from '../plan/pipeline-state';
 import { storageUrlForDisplay } from '../plan/storage-display';
-import { prepareCluster } from './cluster-handover';
+import { pauseAndEnterImportMode, prepareCluster } from './cluster-handover';
 import { CURRENT_PLAN_FEATURES, planFeatureFlags } from './plan-features';
 import type { RestoreRun } from './restore-context';
+import { allEnded } from './side-by-side';
 import type { PlanSummary } from './types';
 
 /**
@@ -82,6 +83,71 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
       log.warn('tables restored without their TiFlash replica', pre.tiflash);
     }
   }
+  // Runs recorded before took the steps from the restore TS to reset TS one at a time.
+  if (patched('brflow-setup-side-by-side')) await prepareSideBySide(run, s);
+  else await prepareOneByOne(run, s);
+  if (st.rateLimitBytesPerSec > 0) {
+    saga.push({ kind: 'clearRateLimit' });
+    await acts.mode.setRateLimit({ bytesPerSec: st.rateLimitBytesPerSec, ...target });
+  }
+  return s;
+}
+
+/**
+ * The steps between the pre-checks and the pipeline, side by side where nothing orders them: each step is a round
+ * trip through Temporal (10–50 ms on a busy worker, bench/README "Known misses"), and one by one they were most
+ * of what a restore spends outside the pipeline. Three branches:
+ * - restore TS → GC safepoint and reset TS (reset TS only after the restore TS is read from the cluster's TSO);
+ * - DDL jobs → databases;
+ * - scheduler snapshot → pauses → import mode (offline restores).
+ * Only the pre-checks come first: nothing changes the cluster before they pass. Each undo is recorded before its
+ * step, as one by one. The keeper starts as soon as it has something to keep (the safepoint, or the pauses and
+ * import mode: whichever is first; its ticks read the spec at each renewal). Every branch runs to its end before
+ * a failure is raised, so the saga never undoes a step that is still running.
+ */
+async function prepareSideBySide(run: RestoreRun, s: PlanSummary): Promise<void> {
+  const { req, acts, target, st, saga, setPhase } = run;
+  let keeping = false;
+  const keep = (): void => {
+    if (keeping) return;
+    keeping = true;
+    run.keeper.start();
+  };
+  const clock = async (): Promise<void> => {
+    st.restoreTs = await acts.tso.getRestoreTs(target);
+    st.safepoint = { serviceId: `brflow-${uuid4()}`, safePoint: (BigInt(st.restoreTs) - 1n).toString() };
+    const safepoint = async (): Promise<void> => {
+      saga.push({ kind: 'removeGcSafepoint', serviceId: st.safepoint!.serviceId });
+      await acts.pd.registerGcSafepoint({ ...st.safepoint!, ttlSec: req.timings.gcTtlSec, ...target });
+      keep();
+    };
+    // Incremental restores keep the cluster's TSO (they write at the new restore TS instead; BR newTS).
+    const resetTs = async (): Promise<void> => {
+      if (!s.backup.incremental) await acts.resetTs.resetTs({ ts: s.backup.endVersion, ...target });
+    };
+    await allEnded([safepoint(), resetTs()]);
+  };
+  // noSchema (BR --no-schema) changes no schema object: no DDL replay, no CREATE DATABASE.
+  const schema = async (): Promise<void> => {
+    if (req.noSchema) return;
+    if (s.ddlJobs > 0) await acts.schema.execDdlJobs({ planRef: s.planRef, ...target });
+    await acts.schema.createDatabases({ planRef: s.planRef, ...target });
+    setPhase('prepare');
+  };
+  const cluster = async (): Promise<void> => {
+    if (req.online) return;
+    await pauseAndEnterImportMode(run);
+    keep();
+  };
+  setPhase(req.noSchema ? 'prepare' : 'schema');
+  await allEnded([clock(), schema(), cluster()]);
+  // A keeper of runs from before ticks (never met here: such runs took neither patch) restarts to learn the spec.
+  await run.keeper.specChanged();
+}
+
+/** prepareSideBySide's steps one at a time, as runs recorded before `brflow-setup-side-by-side` took them. */
+async function prepareOneByOne(run: RestoreRun, s: PlanSummary): Promise<void> {
+  const { req, acts, target, st, saga, setPhase } = run;
   st.restoreTs = await acts.tso.getRestoreTs(target);
   const safePoint = (BigInt(st.restoreTs) - 1n).toString();
   st.safepoint = { serviceId: `brflow-${uuid4()}`, safePoint };
@@ -100,11 +166,6 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
   await prepareCluster(run);
   // Incremental restores keep the cluster's TSO (they write at the new restore TS instead; BR newTS).
   if (!s.backup.incremental) await acts.resetTs.resetTs({ ts: s.backup.endVersion, ...target });
-  if (st.rateLimitBytesPerSec > 0) {
-    saga.push({ kind: 'clearRateLimit' });
-    await acts.mode.setRateLimit({ bytesPerSec: st.rateLimitBytesPerSec, ...target });
-  }
-  return s;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { SkippedCounts } from '../plan/schema-objects';
 import { ErrorType } from '../plan/error-types';
+import { undoOrder } from './cluster-handover';
 import { ClusterLockClient } from './cluster-lock-client';
 import { KeeperControl } from './keeper-control';
 import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
@@ -217,7 +218,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     await CancellationScope.nonCancellable(async () => {
       try {
         await keeper.stop();
-        await saga.compensate(run.undo);
+        await saga.compensate(run.undo, undefined, undoOrder());
       } finally {
         await lock.release();
       }
@@ -243,7 +244,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   await CancellationScope.nonCancellable(async () => {
     try {
       await keeper.stop();
-      await saga.compensate(run.undo);
+      await saga.compensate(run.undo, undefined, undoOrder());
     } finally {
       await lock.release();
     }

@@ -30,26 +30,32 @@ export class Saga {
   }
 
   /**
-   * Runs the undo of every record whose kind is in `kinds` (all when omitted), newest first, and drops each
-   * record once its undo succeeded. Runs in a non-cancellable scope: cancelling the workflow must not stop
-   * the cluster from being handed back. Every record is attempted even when one fails; failures are never
-   * swallowed: they are raised together at the end (the undo activities retry without limit, so a failure
-   * here is a permanent one that an operator must see).
+   * Runs the undo of every record whose kind is in `kinds` (all when omitted) and drops each record once its undo
+   * succeeded. Runs in a non-cancellable scope: cancelling the workflow must not stop the cluster from being
+   * handed back. Every record is attempted even when one fails; failures are never swallowed: they are raised
+   * together at the end (the undo activities retry without limit, so a failure here is a permanent one that an
+   * operator must see).
+   *
+   * One by one, newest first, unless `sideBySide`: then every undo starts at once. Each undo sets one thing of its
+   * own back (TiKV's mode, PD's schedulers and config, one GC safepoint, TiKV's rate limit) and none reads what
+   * another sets, so their order is not needed; side by side the hand-back costs one round trip through Temporal
+   * instead of one per record. Runs recorded before `brflow-undo-side-by-side` undid one by one.
    */
-  async compensate(undo: (r: UndoRecord) => Promise<void>, kinds?: readonly UndoRecord['kind'][]): Promise<void> {
+  async compensate(undo: (r: UndoRecord) => Promise<void>, kinds?: readonly UndoRecord['kind'][], opts: { sideBySide?: boolean } = {}): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
+      const due = this.records.filter((r) => !kinds || kinds.includes(r.kind)).reverse();
       const failures: string[] = [];
-      for (let i = this.records.length - 1; i >= 0; i--) {
-        const r = this.records[i]!;
-        if (kinds && !kinds.includes(r.kind)) continue;
+      const attempt = async (r: UndoRecord): Promise<void> => {
         try {
           await undo(r);
-          this.records.splice(i, 1);
+          this.records.splice(this.records.indexOf(r), 1);
         } catch (e) {
           log.error('compensation step failed', { kind: r.kind, error: String(e) });
           failures.push(`${r.kind}: ${e instanceof Error ? e.message : String(e)}`);
         }
-      }
+      };
+      if (opts.sideBySide) await Promise.all(due.map(attempt));
+      else for (const r of due) await attempt(r);
       if (failures.length > 0) {
         throw ApplicationFailure.nonRetryable(
           `compensation did not finish: ${failures.join('; ')}; the cluster may not be back to normal: fix the cause, then resume the schedulers, restore the schedule config and switch TiKV to normal mode by hand`,

@@ -19,7 +19,7 @@ import type { PlanTable } from '../../src/plan/restore-plan';
  * TODO: switch these tests to src/simulator (real gRPC wire) once its server lands.
  */
 export interface FakeFault {
-  /** Operation name: importFile, createTable, splitAndScatter, switchMode, applySchedules, checksumTable, … */
+  /** Operation name: importFile, createDatabase, createTable, splitAndScatter, switchMode, applySchedules, checksumTable, … */
   op: string;
   /** Only when the operation's subject (file name, table name) contains this. */
   match?: string;
@@ -307,6 +307,7 @@ export class FakeCluster {
           });
         },
         createDatabase: async (db) => {
+          this.fault('createDatabase', db.name);
           this.update((s) => {
             if (!s.databases.includes(db.name.toLowerCase())) s.databases.push(db.name.toLowerCase());
           });

@@ -55,7 +55,7 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
 }
 
 /** Bump when the workflow changes; older fixtures stay and must keep replaying (patched()). */
-const HISTORY_VERSION = 'v9';
+const HISTORY_VERSION = 'v10';
 
 /** Keeps this run's history as a replay fixture with BRFLOW_RECORD_HISTORIES=1 (test/support/record-history.ts). */
 function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
@@ -83,6 +83,35 @@ function keeperActivities(events: temporal.api.history.v1.IHistoryEvent[]): { on
     }
   }
   return [...byId.values()];
+}
+
+/** Each scheduled activity by type, with the workflow task that scheduled it and the event that closed it. */
+function activityEvents(events: temporal.api.history.v1.IHistoryEvent[]): Map<string, { scheduledBy: number; scheduled: number; closed?: number }[]> {
+  const byType = new Map<string, { scheduledBy: number; scheduled: number; closed?: number }[]>();
+  const byId = new Map<number, { scheduledBy: number; scheduled: number; closed?: number }>();
+  for (const e of events) {
+    const sch = e.activityTaskScheduledEventAttributes;
+    if (sch) {
+      const a = { scheduledBy: Number(sch.workflowTaskCompletedEventId), scheduled: Number(e.eventId) };
+      byId.set(a.scheduled, a);
+      const list = byType.get(sch.activityType!.name!) ?? [];
+      list.push(a);
+      byType.set(sch.activityType!.name!, list);
+    }
+    const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskCanceledEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+    const a = closed ? byId.get(Number(closed.scheduledEventId)) : undefined;
+    if (a) a.closed = Number(e.eventId);
+  }
+  return byType;
+}
+
+/** The workflow task that scheduled each of `types` (its only activity of that type). */
+function schedulingTasks(acts: Map<string, { scheduledBy: number }[]>, types: string[]): number[] {
+  return types.map((t) => {
+    const list = acts.get(t) ?? [];
+    if (list.length !== 1) throw new Error(`expected one ${t} activity, found ${list.length}`);
+    return list[0]!.scheduledBy;
+  });
 }
 
 function expectNormal(cluster: FakeCluster): void {
@@ -128,6 +157,11 @@ test('restores every table and file once, checksums match, and the cluster ends 
     expect(keeperRuns.every((k) => k.once && k.closed === 'completed')).toBe(true);
     await new Promise((r) => setTimeout(r, 1000));
     expectNormal(cluster);
+    // Side by side (brflow-setup-side-by-side, brflow-undo-side-by-side): the restore TS, the databases and the
+    // scheduler snapshot are scheduled by one workflow task; so is every undo of the hand-back.
+    const acts = activityEvents((await handle.fetchHistory()).events ?? []);
+    expect(new Set(schedulingTasks(acts, ['getRestoreTs', 'createDatabases', 'planSchedules'])).size).toBe(1);
+    expect(new Set(schedulingTasks(acts, ['restoreNormalMode', 'restoreSchedules', 'removeGcSafepoint', 'clearRateLimit'])).size).toBe(1);
     await recordHistory('success', workflowId);
   } finally {
     await workers.stop();
@@ -188,6 +222,33 @@ test('a permanent ingest failure compensates: import mode, schedulers, config, s
     const desc = await client.workflow.getHandle(workflowId).describe();
     expect(desc.searchAttributes.BrRestorePhase).toEqual(['failed']);
     await recordHistory('ingest-failure-compensated', workflowId);
+  } finally {
+    await workers.stop();
+  }
+});
+
+test('a setup step that fails beside one still running: the undo waits for it, and the cluster ends normal', async () => {
+  // CREATE DATABASE is refused for good while import mode is still being entered (TiKV refuses twice first).
+  const { cluster, taskQueue, workers, workflowId } = await setup({
+    faults: [
+      { op: 'createDatabase', kind: 'permanent' },
+      { op: 'switchMode', match: 'import', kind: 'transient', times: 2 },
+    ],
+  });
+  try {
+    const err = await client.workflow.execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', timings: FAST_TIMINGS, ...NO_MERGE }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(((err as WorkflowFailedError).cause as ActivityFailure).activityType).toBe('createDatabases');
+    const acts = activityEvents((await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []);
+    const databases = acts.get('createDatabases')![0]!;
+    const importMode = acts.get('enterImportMode')![0]!;
+    const normalMode = acts.get('restoreNormalMode')![0]!;
+    // The databases failed while import mode was still being entered; normal mode was asked for only after that
+    // step ended (an undo racing its step could leave TiKV in import mode).
+    expect(databases.closed!).toBeLessThan(importMode.closed!);
+    expect(normalMode.scheduled).toBeGreaterThan(importMode.closed!);
+    expectNormal(cluster);
+    expect(cluster.read().tables).toEqual({});
   } finally {
     await workers.stop();
   }
