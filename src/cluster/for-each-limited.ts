@@ -1,8 +1,21 @@
-/** Runs `fn` over `items` with at most `limit` calls in flight; the first failure rejects (others still settle). */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/**
+ * `fn` over every item, at most `limit` at a time. After the first failure no new item starts; the ones under
+ * way finish (a half-run statement sequence is worse than a finished one, and nothing keeps running after its
+ * caller has given up), then that failure is thrown.
+ */
+export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { e: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
+    while (failure === undefined && next < items.length) {
+      const i = next++;
+      try {
+        await fn(items[i]!, i);
+      } catch (e) {
+        failure ??= { e };
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+  if (failure) throw failure.e;
 }

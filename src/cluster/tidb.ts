@@ -12,6 +12,7 @@ import { TIDB_DEFAULT_SESSIONS, type TidbConnectionConfig } from './tidb-config'
 import { classifyMysqlError, mysqlErrno } from './tidb-errors';
 import { TidbSessionPool, TidbError, quoteId, type TidbSession } from './tidb-sessions';
 import { TidbStatusApi } from './tidb-status';
+import { forEachLimited } from './for-each-limited';
 
 export { TidbError, quoteId };
 
@@ -716,27 +717,6 @@ async function runStatements(s: TidbSession, db: string | undefined, statements:
 /** How createTables matches a table across reads: TiDB resolves names without regard to case. */
 function nameKey(db: string, table: string): string {
   return `${db.toLowerCase()}.${table.toLowerCase()}`;
-}
-
-/**
- * `fn` over every item, at most `limit` at a time. After the first failure no new item starts; the ones under
- * way finish (a half-run statement sequence is worse than a finished one), then that failure is thrown.
- */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { e: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < items.length) {
-      const i = next++;
-      try {
-        await fn(items[i]!, i);
-      } catch (e) {
-        failure ??= { e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.e;
 }
 
 /**
