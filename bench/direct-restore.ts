@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type RestoreActivities } from '../src/activities';
-import { PipelineScheduler } from '../src/plan/pipeline-state';
+import { CHECKSUM_GROUPS_AT_ONCE, PipelineScheduler } from '../src/plan/pipeline-state';
 import { connectClusterDeps, type ClusterTarget } from '../src/worker/cluster-deps';
 import { normalizeRestoreRequest } from '../src/workflows/normalize-request';
 import { allEnded } from '../src/workflows/side-by-side';
@@ -143,6 +143,8 @@ function pipeline(s: PlanSummary, req: RestoreRequest, call: Call): Promise<{ fi
     checksum: req.checksum,
     ddlFanOut: req.ddlConcurrency,
     readiness: 'own-group',
+    checksumOrder: 'own-group',
+    checksumFanOut: CHECKSUM_GROUPS_AT_ONCE,
     maxBatchesPerRun: Number.POSITIVE_INFINITY,
     continueSuggested: () => false,
   });
@@ -191,7 +193,10 @@ function pipeline(s: PlanSummary, req: RestoreRequest, call: Call): Promise<{ fi
         plan.startBatch(b);
         step(ingestBatch(b), () => plan.batchEnded(b));
       }
-      if (plan.canChecksum()) step(checksumGroup(plan.startChecksum()), () => plan.checksumEnded());
+      while (plan.canChecksum()) {
+        const group = plan.startChecksum();
+        step(checksumGroup(group), () => plan.checksumEnded(group));
+      }
     }
     pump();
   });

@@ -44,6 +44,8 @@ export interface EarlierRunState {
   bytesIngested: number;
   /** Table groups 0..n-1 passed their checksum. */
   groupsChecksummed: number;
+  /** Groups above those that passed too (range text; own-group checksums run out of order). */
+  checksummedAbove?: string;
   /** Tables whose checksum passed. */
   checksumPassed: number;
   /** The first group not passed had these tables mismatch: only they are checksummed again. */
@@ -67,6 +69,7 @@ interface ContinuationView {
   filesIngested?: number;
   bytesIngested?: number;
   groupsChecksummed?: number;
+  checksummedAbove?: number[];
   checksumPassed?: number;
   recheck?: { group: number; tables: string[] };
 }
@@ -127,7 +130,7 @@ export function foldRunHistory(run: RunHistory): EarlierRunState {
     checksumPassed = num(cont.checksumPassed);
     recheck = cont.recheck;
   }
-  const passedGroups = new Set<number>();
+  const passedGroups = new Set<number>(cont?.checksummedAbove ?? []);
   for (const a of run.activities) {
     if (a.state !== 'completed') continue;
     const r = obj(a.result);
@@ -141,6 +144,7 @@ export function foldRunHistory(run: RunHistory): EarlierRunState {
         filesIngested += num(r.filesIngested);
         bytesIngested += num(r.bytesIngested);
         groupsChecksummed = Math.max(groupsChecksummed, num(r.groupsChecksummed));
+        for (const g of parseRanges(typeof r.checksummedAbove === 'string' ? r.checksummedAbove : '')) passedGroups.add(g);
         checksumPassed += num(r.checksumPassed);
         recheck = r.recheck as EarlierRunState['recheck'];
         break;
@@ -165,7 +169,8 @@ export function foldRunHistory(run: RunHistory): EarlierRunState {
     }
   }
   while (passedGroups.has(groupsChecksummed)) groupsChecksummed++;
-  if (recheck && recheck.group < groupsChecksummed) recheck = undefined;
+  const above = [...passedGroups].filter((g) => g > groupsChecksummed);
+  if (recheck && (recheck.group < groupsChecksummed || passedGroups.has(recheck.group))) recheck = undefined;
   return {
     ...(typeof input.storage === 'string' ? { storage: input.storage } : {}),
     ...(input.cluster !== undefined ? { cluster: input.cluster } : {}),
@@ -175,6 +180,7 @@ export function foldRunHistory(run: RunHistory): EarlierRunState {
     filesIngested,
     bytesIngested,
     groupsChecksummed,
+    ...(above.length > 0 ? { checksummedAbove: formatRanges(above) } : {}),
     checksumPassed,
     ...(recheck ? { recheck } : {}),
   };

@@ -22,6 +22,8 @@ export interface PipelineShape {
 export interface PipelineProgress {
   groupsCreated: number;
   groupsChecksummed: number;
+  /** Groups checksummed above the `groupsChecksummed` prefix (`own-group` checksums; absent in runs from before). */
+  checksummedAbove?: Set<number>;
   doneLow: number;
   doneAbove: Set<number>;
 }
@@ -57,7 +59,23 @@ export interface SchedulerOptions {
   continueSuggested: () => boolean;
   /** @default 'prefix' */
   readiness?: BatchReadiness;
+  /**
+   * Which ingested groups may be checksummed: `prefix` (every history recorded before `own-group`), the next group
+   * in order once every batch up to its end is done, one at a time; `own-group`, any created group whose own
+   * batches are done, up to `checksumFanOut` at once, so a group that finished early is checked while others
+   * still ingest (as BR checksums each table once its files are restored, research §9.3).
+   * @default 'prefix'
+   */
+  checksumOrder?: BatchReadiness;
+  /** Group checksums at once (`own-group` only). @default 1 */
+  checksumFanOut?: number;
 }
+
+/**
+ * Table groups checksummed at once (`own-group` checksums). Each group checks up to 64 tables at once
+ * (checksumGroup), so two groups keep BR's 64-table checksum pool busy across a group's tail while ingest goes on.
+ */
+export const CHECKSUM_GROUPS_AT_ONCE = 2;
 
 /** The run-local state of one pipeline run over the carried `progress` (which it updates in place). */
 export class PipelineScheduler {
@@ -67,7 +85,9 @@ export class PipelineScheduler {
   readonly creating = new Set<number>();
   private readonly createdAbove = new Set<number>();
   private nextGroup: number;
-  private checksumming = false;
+  /** Groups being checksummed. */
+  readonly checksumming = new Set<number>();
+  private readonly checksummedAbove: Set<number>;
   private dispatched = 0;
   /** Every batch below it is done, in flight or done-above: where the search for the next batch starts. */
   private cursor: number;
@@ -81,6 +101,7 @@ export class PipelineScheduler {
     this.nextGroup = progress.groupsCreated;
     this.cursor = progress.doneLow;
     this.readiness = opts.readiness ?? 'prefix';
+    this.checksummedAbove = progress.checksummedAbove ??= new Set<number>();
   }
 
   /** This run has dispatched its share of batches, or Temporal suggests a new run. */
@@ -90,7 +111,7 @@ export class PipelineScheduler {
 
   /** Nothing is running: no creation, no checksum, no batch. */
   idle(): boolean {
-    return this.creating.size === 0 && !this.checksumming && this.inflight.size === 0;
+    return this.creating.size === 0 && this.checksumming.size === 0 && this.inflight.size === 0;
   }
 
   canCreate(): boolean {
@@ -136,7 +157,7 @@ export class PipelineScheduler {
         continue;
       }
       const g = this.groupOf(b);
-      if (g < p.groupsCreated || this.createdAbove.has(g)) return b;
+      if (this.isCreated(g)) return b;
       // Skip the rest of a group not created yet (a plan whose groups end short of `batches` stops here).
       const end = this.shape.groupBatchEnd[g]!;
       b = end > b ? end : this.shape.batches;
@@ -161,23 +182,55 @@ export class PipelineScheduler {
   }
 
   canChecksum(): boolean {
-    const p = this.progress;
-    return this.opts.checksum && !this.checksumming && !this.wantContinue() && p.groupsChecksummed < p.groupsCreated && p.doneLow >= this.shape.groupBatchEnd[p.groupsChecksummed]!;
+    return this.opts.checksum && !this.wantContinue() && this.nextChecksum() !== undefined;
   }
 
   /** Takes the next group to checksum (call only when canChecksum()). */
   startChecksum(): number {
-    this.checksumming = true;
-    return this.progress.groupsChecksummed;
+    const g = this.nextChecksum()!;
+    this.checksumming.add(g);
+    return g;
   }
 
-  /** Group `group`'s checksum passed. */
+  /** Group `group`'s checksum passed; only a gap-free prefix counts in `groupsChecksummed`. */
   checksummed(group: number): void {
-    this.progress.groupsChecksummed = group + 1;
+    const p = this.progress;
+    this.checksummedAbove.add(group);
+    while (this.checksummedAbove.delete(p.groupsChecksummed)) p.groupsChecksummed++;
   }
 
-  checksumEnded(): void {
-    this.checksumming = false;
+  /** The checksum of `group` ended, whether it passed or not. */
+  checksumEnded(group: number): void {
+    this.checksumming.delete(group);
+  }
+
+  /** The group to checksum next under `checksumOrder`, if one may start now. */
+  private nextChecksum(): number | undefined {
+    const p = this.progress;
+    if ((this.opts.checksumOrder ?? 'prefix') === 'prefix') {
+      const g = p.groupsChecksummed;
+      return this.checksumming.size === 0 && g < p.groupsCreated && p.doneLow >= this.shape.groupBatchEnd[g]! ? g : undefined;
+    }
+    if (this.checksumming.size >= Math.max(1, this.opts.checksumFanOut ?? 1)) return undefined;
+    for (let g = p.groupsChecksummed; g < this.nextGroup; g++) {
+      if (this.checksummedAbove.has(g) || this.checksumming.has(g)) continue;
+      if (this.isCreated(g) && this.groupIngested(g)) return g;
+    }
+    return undefined;
+  }
+
+  private isCreated(g: number): boolean {
+    return g < this.progress.groupsCreated || this.createdAbove.has(g);
+  }
+
+  /** Every batch of group `g`'s own (batches never span groups: src/plan/batches.ts) is done. */
+  private groupIngested(g: number): boolean {
+    const p = this.progress;
+    const end = this.shape.groupBatchEnd[g]!;
+    for (let b = Math.max(p.doneLow, g > 0 ? this.shape.groupBatchEnd[g - 1]! : 0); b < end; b++) {
+      if (!p.doneAbove.has(b)) return false;
+    }
+    return true;
   }
 
   /** Every group created and checksummed (when checksums are on), every batch done, nothing running. */

@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancellationScope, condition, patched, workflowInfo } from '@temporalio/workflow';
 import { ErrorType } from '../plan/error-types';
-import { PipelineScheduler } from '../plan/pipeline-state';
+import { CHECKSUM_GROUPS_AT_ONCE, PipelineScheduler } from '../plan/pipeline-state';
 import { handBack, prepareCluster } from './cluster-handover';
 import type { RestoreRun } from './restore-context';
 import type { ChecksumGroupResult, PlanSummary } from './types';
@@ -22,10 +22,15 @@ export async function runPipeline(run: RestoreRun, s: PlanSummary): Promise<'don
   // A batch needs only its own group's tables (src/plan/pipeline-state.ts BatchReadiness); runs recorded before
   // waited for every group up to its own.
   const readiness = patched('brflow-own-group-batches') ? 'own-group' : 'prefix';
+  // A group is checksummed once its own batches are done, several at once; runs recorded before checked one group
+  // at a time, in group order, each once every batch up to its end was done.
+  const checksumOrder = req.checksum && patched('brflow-own-group-checksums') ? 'own-group' : 'prefix';
   const plan = new PipelineScheduler(s, st.pipeline, {
     checksum: req.checksum,
     ddlFanOut,
     readiness,
+    checksumOrder,
+    checksumFanOut: CHECKSUM_GROUPS_AT_ONCE,
     maxBatchesPerRun: req.maxBatchesPerRun,
     continueSuggested: () => workflowInfo().continueAsNewSuggested,
   });
@@ -78,7 +83,7 @@ export async function runPipeline(run: RestoreRun, s: PlanSummary): Promise<'don
       plan.checksummed(group);
       if (st.recheck?.group === group) st.recheck = undefined;
     }).finally(() => {
-      plan.checksumEnded();
+      plan.checksumEnded(group);
     });
   };
 
@@ -115,7 +120,7 @@ export async function runPipeline(run: RestoreRun, s: PlanSummary): Promise<'don
           plan.startBatch(b);
           track(ingestBatch(b));
         }
-        if (plan.canChecksum()) track(checksumGroup(plan.startChecksum()));
+        while (plan.canChecksum()) track(checksumGroup(plan.startChecksum()));
       }
     });
   } catch (e) {

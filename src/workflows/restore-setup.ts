@@ -186,6 +186,7 @@ async function adoptEarlier(run: RestoreRun, workflowId: string, s: PlanSummary,
   st.bytesIngested = earlier.bytesIngested;
   st.bytesAtIngestStart = earlier.bytesIngested;
   st.pipeline.groupsChecksummed = earlier.groupsChecksummed;
+  for (const g of parseRanges(earlier.checksummedAbove ?? '')) (st.pipeline.checksummedAbove ??= new Set<number>()).add(g);
   st.checksumPassed = earlier.checksumPassed;
   st.recheck = earlier.recheck;
   for (const [g, ids] of Object.entries(earlier.groupTableIds ?? {})) run.expectIds.set(Number(g), ids);

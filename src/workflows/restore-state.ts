@@ -36,6 +36,7 @@ export function initialRunState(req: RestoreRequest, cont: RestoreContinuation |
     pipeline: {
       groupsCreated: cont?.groupsCreated ?? 0,
       groupsChecksummed: cont?.groupsChecksummed ?? 0,
+      ...(cont?.checksummedAbove ? { checksummedAbove: new Set<number>(cont.checksummedAbove) } : {}),
       doneLow: cont?.doneLow ?? 0,
       doneAbove: new Set<number>(cont?.doneAbove ?? []),
     },
@@ -108,6 +109,8 @@ export function continuationOf(
     groupsCreated: p.groupsCreated,
     tablesCreated: st.tablesCreated,
     groupsChecksummed: p.groupsChecksummed,
+    // Continuations of runs that checksummed in group order carry none.
+    ...(p.checksummedAbove && p.checksummedAbove.size > 0 ? { checksummedAbove: [...p.checksummedAbove] } : {}),
     doneLow: p.doneLow,
     doneAbove: [...p.doneAbove],
     filesIngested: st.filesIngested,

@@ -360,6 +360,8 @@ export interface RestoreContinuation extends CarriedRunCounters {
   groupsCreated: number;
   tablesCreated: number;
   groupsChecksummed: number;
+  /** Groups checksummed above `groupsChecksummed` (own-group checksums; absent when none). */
+  checksummedAbove?: number[];
   doneLow: number;
   doneAbove: number[];
   ingestStartedAtMs?: number;

@@ -271,6 +271,10 @@ test('a transient failure at a step is retried and the restore completes (table 
     });
     const firstIngest = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'ingestBatch');
     expect(Number(firstIngest?.eventId)).toBeLessThan(Number(group0Created?.eventId));
+    // A group is checksummed once its own batches are done (brflow-own-group-checksums): a later group's checksum
+    // was scheduled before group 0's tables even existed.
+    const firstChecksum = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checksumGroup');
+    expect(Number(firstChecksum?.eventId)).toBeLessThan(Number(group0Created?.eventId));
     expect(cluster.read().faults).toEqual([]);
     expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
     expectNormal(cluster);

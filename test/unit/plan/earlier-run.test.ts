@@ -70,6 +70,31 @@ test('a continued run adds its completions to what its continuation carried; a r
   expect(resumed.recheck).toBeUndefined();
 });
 
+test('groups checksummed out of order: those above the passed prefix are carried, from a run, a continuation and an adopted run', () => {
+  const first = foldRunHistory({
+    input: { storage: 's' },
+    activities: [
+      done('planRestore', {}, { planRef: { hash: 'h1' } }),
+      done('checksumGroup', { group: 2 }, { passed: 4, mismatches: [] }),
+      done('checksumGroup', { group: 4 }, { passed: 1, mismatches: [] }),
+      done('checksumGroup', { group: 0 }, { passed: 2, mismatches: [] }),
+    ],
+  });
+  expect(first).toMatchObject({ groupsChecksummed: 1, checksummedAbove: '2,4', checksumPassed: 7 });
+  // A continuation carries them as numbers; group 1 passing closes the gap up to 3.
+  const cont = { summary: { planRef: { hash: 'h1' } }, doneLow: 0, doneAbove: [], groupsChecksummed: 1, checksummedAbove: [2, 4], checksumPassed: 7 };
+  const continued = foldRunHistory({ input: { storage: 's' }, continuation: cont, activities: [done('checksumGroup', { group: 1 }, { passed: 1, mismatches: [] })] });
+  expect(continued).toMatchObject({ groupsChecksummed: 3, checksummedAbove: '4', checksumPassed: 8 });
+  // A resumed run adopts them from readEarlierRun's range text.
+  const resumed = foldRunHistory({
+    input: { storage: 's', resumeFrom: 'r1' },
+    activities: [done('readEarlierRun', { workflowId: 'r1' }, { doneBatches: '', groupsChecksummed: 1, checksummedAbove: '2,4', checksumPassed: 7 })],
+  });
+  expect(resumed).toMatchObject({ groupsChecksummed: 1, checksummedAbove: '2,4', checksumPassed: 7 });
+  // A prefix run (every history recorded before) carries none.
+  expect(foldRunHistory({ input: { storage: 's' }, activities: [done('checksumGroup', { group: 0 }, { passed: 2, mismatches: [] })] }).checksummedAbove).toBeUndefined();
+});
+
 const earlier = (o: Partial<EarlierRun>): EarlierRun => ({ workflowId: 'r1', runId: 'x', status: 'FAILED', storage: 's', planHash: 'h1', doneBatches: '', batchesDone: 0, filesIngested: 0, bytesIngested: 0, groupsChecksummed: 0, checksumPassed: 0, ...o });
 
 test('resumeProblems: the same backup, plan and cluster of an ended restore pass; each difference is named', () => {

@@ -67,7 +67,7 @@ describe('PipelineScheduler, prefix readiness (every recorded history)', () => {
     expect(p.startChecksum()).toBe(0);
     expect(p.canChecksum()).toBe(false);
     p.checksummed(0);
-    p.checksumEnded();
+    p.checksumEnded(0);
     expect(p.progress.groupsChecksummed).toBe(1);
     expect(p.canChecksum()).toBe(false);
   });
@@ -142,5 +142,88 @@ describe('PipelineScheduler, own-group readiness', () => {
     p.startCreate();
     p.created(2);
     expect(dispatch(p)).toEqual([1]);
+  });
+});
+
+describe('PipelineScheduler, own-group checksums', () => {
+  const own = (over: Partial<SchedulerOptions> = {}): SchedulerOptions => opts({ readiness: 'own-group', checksumOrder: 'own-group', checksumFanOut: 2, ddlFanOut: 3, ...over });
+  /** Creates every group (in order) and returns the scheduler. */
+  const created = (progress = fresh(), o = own()): PipelineScheduler => {
+    const p = new PipelineScheduler(SHAPE, progress, o);
+    while (p.canCreate()) {
+      const g = p.startCreate();
+      p.created(g);
+      p.createEnded(g);
+    }
+    return p;
+  };
+
+  it('checksums a group as soon as its own batches are done, before a lower group is ingested', () => {
+    const p = created();
+    // Group 1's batches (2–4) done; group 0's (0–1) not.
+    for (const b of [2, 3, 4]) markBatchDone(p.progress, b);
+    expect(p.canChecksum()).toBe(true);
+    expect(p.startChecksum()).toBe(1);
+    p.checksummed(1);
+    p.checksumEnded(1);
+    // The prefix stays at 0 until group 0 passes; group 1 is carried above it.
+    expect([p.progress.groupsChecksummed, [...p.progress.checksummedAbove!]]).toEqual([0, [1]]);
+    expect(p.canChecksum()).toBe(false);
+    for (const b of [0, 1]) markBatchDone(p.progress, b);
+    expect(p.startChecksum()).toBe(0);
+    p.checksummed(0);
+    p.checksumEnded(0);
+    expect([p.progress.groupsChecksummed, [...p.progress.checksummedAbove!]]).toEqual([2, []]);
+  });
+
+  it('runs at most checksumFanOut group checksums at once, and none of a group not created', () => {
+    const p = new PipelineScheduler(SHAPE, fresh(), own());
+    // Groups 0 and 2 created; every batch done (as a resumed run may find them).
+    for (const g of [p.startCreate(), p.startCreate(), p.startCreate()]) p.createEnded(g);
+    p.created(0);
+    p.created(2);
+    for (let b = 0; b < 6; b++) markBatchDone(p.progress, b);
+    const started: number[] = [];
+    while (p.canChecksum()) started.push(p.startChecksum());
+    expect(started).toEqual([0, 2]);
+    p.created(1);
+    // Two in flight already.
+    expect(p.canChecksum()).toBe(false);
+    p.checksummed(2);
+    p.checksumEnded(2);
+    expect(p.startChecksum()).toBe(1);
+    expect(p.allDone()).toBe(false);
+    p.checksummed(0);
+    p.checksumEnded(0);
+    p.checksummed(1);
+    p.checksumEnded(1);
+    expect(p.allDone()).toBe(true);
+  });
+
+  it('a group with no batches of its own is checksummed once created', () => {
+    const shape: PipelineShape = { tableGroups: 2, batches: 2, readyBatches: [2, 2], groupBatchEnd: [2, 2] };
+    const p = new PipelineScheduler(shape, fresh(), own());
+    for (const g of [p.startCreate(), p.startCreate()]) {
+      p.created(g);
+      p.createEnded(g);
+    }
+    expect(p.startChecksum()).toBe(1);
+    expect(p.canChecksum()).toBe(false);
+  });
+
+  it('a continued run starts from the carried groups: none is checksummed twice', () => {
+    const p = created(fresh({ doneLow: 6, groupsChecksummed: 0, checksummedAbove: new Set([2]) }));
+    const started: number[] = [];
+    while (p.canChecksum()) started.push(p.startChecksum());
+    expect(started).toEqual([0, 1]);
+  });
+
+  it('prefix order (every recorded history) still takes one group at a time, in order', () => {
+    const p = created(fresh(), own({ checksumOrder: 'prefix' }));
+    for (const b of [2, 3, 4]) markBatchDone(p.progress, b);
+    expect(p.canChecksum()).toBe(false);
+    for (const b of [0, 1]) markBatchDone(p.progress, b);
+    expect(p.startChecksum()).toBe(0);
+    expect(p.canChecksum()).toBe(false);
   });
 });
