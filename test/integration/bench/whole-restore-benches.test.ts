@@ -70,6 +70,7 @@ test('dispatch reports files/s, batches/s and worker CPU per file of a restore a
 test('recovery kills the worker process mid-ingest, a new one finishes, and the cost is read from history and ingest counts', () => {
   const c = results.recovery!.cases[0]!;
   expect(results.recovery!.error).toBeUndefined();
+  expect(c.params.kills).toBe(1);
   // Killed after some but not all files reached the stores.
   expect(Number(c.params.killedAtFiles)).toBeGreaterThan(0);
   expect(Number(c.params.killedAtFiles)).toBeLessThan(Number(c.params.files));
