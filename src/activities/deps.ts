@@ -124,6 +124,8 @@ export interface SchemaControl {
   placementPolicyNames?(): Promise<string[]>;
   /** Whether TiDB keeps CHECK constraints (`@@global.tidb_enable_check_constraint`); absent = not checked before the restore. */
   checkConstraintsEnabled?(): Promise<boolean>;
+  /** TiDB's version (`SELECT VERSION()`): a worker reads it at start, so an unreachable TiDB fails the start. */
+  serverVersion?(): Promise<string>;
   /** `ALTER TABLE … SET TIFLASH REPLICA count [LOCATION LABELS …]`; idempotent. */
   setTiFlashReplica(db: string, name: string, count: number, locationLabels: readonly string[]): Promise<void>;
 }

@@ -31,6 +31,10 @@ export class TidbSchemaControl {
     if (policies.length > 0) await this.client.executeStatements(undefined, policies.map((p) => p.createSql));
   }
 
+  async serverVersion(): Promise<string> {
+    return (await this.client.version()).serverVersion;
+  }
+
   async createDatabase(db: PlanDatabase): Promise<void> {
     await this.client.createDatabases([db.createSql]);
     // Setting the default policy again on a retry is harmless.

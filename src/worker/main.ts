@@ -50,11 +50,17 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     idleCloseMs: cfg.clusterIdleCloseMs ?? CLUSTER_IDLE_CLOSE_DEFAULT_MS,
     log: root,
   });
-  // Connect to the worker's own cluster now, so a wrong address fails the start rather than the first restore;
-  // also before the native runtime is installed: it takes over SIGTERM, and a worker refused after it stayed up.
+  // Connect to the worker's own cluster now (PD, then one statement on TiDB), so a wrong address fails the start
+  // rather than the first restore's first step, which would only retry; also before the native runtime is
+  // installed: it takes over SIGTERM, and a worker refused after it stayed up.
   if (cfg.pdEndpoints.length > 0) {
     try {
-      (await cluster.lease(undefined)).release();
+      const home = await cluster.lease(undefined);
+      try {
+        await home.deps.schema.serverVersion?.();
+      } finally {
+        home.release();
+      }
     } catch (e) {
       await cluster.close().catch(() => undefined);
       throw e;

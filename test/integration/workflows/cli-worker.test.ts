@@ -165,7 +165,7 @@ test('a bad worker environment is refused with every problem in one line', async
   for (const v of ['BRFLOW_PD_ADDRESSES', 'BRFLOW_LOG_LEVEL', 'BRFLOW_MAX_CONCURRENT_ACTIVITIES']) expect(r.stderr).toContain(v);
 });
 
-test('a worker that cannot reach Temporal, or its own cluster, exits 2 with one line naming the address', async () => {
+test('a worker that cannot reach Temporal, or its own PD or TiDB, exits 2 with one line naming the address', async () => {
   // Before: an unreachable Temporal printed a gRPC stack as an internal error, and a worker refused by its
   // cluster printed its error but stayed up (the native runtime, already installed, held it and took SIGTERM).
   const deadTemporal = `127.0.0.1:${await freePort()}`;
@@ -178,6 +178,13 @@ test('a worker that cannot reach Temporal, or its own cluster, exits 2 with one 
   expect(p.code).toBe(2);
   expect(p.stderr).toMatch(new RegExp(`^brflow: PD GetMembers at ${deadPd.replace(/\./g, '\\.')}: unavailable`, 'm'));
   expect(p.stderr).not.toContain('internal error');
+
+  // PD answers, TiDB does not: before, the worker started and its restores' first TiDB step only retried.
+  const deadTidb = `127.0.0.1:${await freePort()}`;
+  const d = await run(['worker'], { TEMPORAL_ADDRESS: testTemporalAddress(), BRFLOW_PD_ADDRESSES: sim.pdAddresses.join(','), BRFLOW_TIDB_ADDRESS: deadTidb, BRFLOW_TIDB_STATUS_ADDRESS: sim.tidb!.statusAddress, BRFLOW_TASK_QUEUE: `dead-tidb-${Date.now()}` });
+  expect(d.code).toBe(2);
+  expect(d.stderr).toMatch(new RegExp(`^brflow: .*at ${deadTidb.replace(/\./g, '\\.')}: unavailable`, 'm'));
+  expect(d.stderr).not.toContain('internal error');
 }, 90_000);
 
 test('brflow schedule create/list/delete manage a recurring restore', async () => {
