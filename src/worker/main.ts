@@ -2,6 +2,7 @@ import { getHeapStatistics } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { PlanCache } from '../activities';
+import { BrflowError, isBrflowError } from '../plan/error-types';
 import { routeActivitiesByCluster } from '../activities/cluster-router';
 import { openStorage } from '../backup/open-storage';
 import { keyFileSource } from '../backup/crypter-key';
@@ -57,7 +58,10 @@ export async function runWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     try {
       const home = await cluster.lease(undefined);
       try {
-        await home.deps.schema.serverVersion?.();
+        // The client's message names the address and the statement; this names which setting it came from.
+        await home.deps.schema.serverVersion?.().catch((e: unknown) => {
+          throw isBrflowError(e) ? new BrflowError(e.type, `TiDB (BRFLOW_TIDB_ADDRESS): ${e.message}`) : e;
+        });
       } finally {
         home.release();
       }

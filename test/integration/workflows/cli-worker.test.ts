@@ -183,7 +183,7 @@ test('a worker that cannot reach Temporal, or its own PD or TiDB, exits 2 with o
   const deadTidb = `127.0.0.1:${await freePort()}`;
   const d = await run(['worker'], { TEMPORAL_ADDRESS: testTemporalAddress(), BRFLOW_PD_ADDRESSES: sim.pdAddresses.join(','), BRFLOW_TIDB_ADDRESS: deadTidb, BRFLOW_TIDB_STATUS_ADDRESS: sim.tidb!.statusAddress, BRFLOW_TASK_QUEUE: `dead-tidb-${Date.now()}` });
   expect(d.code).toBe(2);
-  expect(d.stderr).toMatch(new RegExp(`^brflow: .*at ${deadTidb.replace(/\./g, '\\.')}: unavailable`, 'm'));
+  expect(d.stderr).toMatch(new RegExp(`^brflow: TiDB \\(BRFLOW_TIDB_ADDRESS\\): .*at ${deadTidb.replace(/\./g, '\\.')}: unavailable`, 'm'));
   expect(d.stderr).not.toContain('internal error');
 }, 90_000);
 
