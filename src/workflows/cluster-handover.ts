@@ -17,7 +17,7 @@ export async function prepareCluster(run: RestoreRun): Promise<void> {
 
 /**
  * The steps of prepareCluster without the keeper: scheduler snapshot → pauses → import mode, each undo recorded
- * before its step. The side-by-side setup runs them beside other steps and starts the keeper once all have ended.
+ * before its step. The side-by-side setup runs them beside other steps and starts the keeper itself.
  */
 export async function pauseAndEnterImportMode(run: RestoreRun): Promise<void> {
   const { acts, target, saga, st, req } = run;

@@ -33,8 +33,9 @@ export class KeeperControl {
     private readonly onFailure: (e: unknown) => void,
   ) {}
 
-  /** Starts keeping with today's spec. */
+  /** Starts keeping with today's spec; nothing when it is already keeping (one loop, never two). */
   start(): void {
+    if (this.running) return;
     this.ticks ??= patched('brflow-keeper-ticks');
     if (this.ticks) this.startTicks();
     else this.startActivity();

@@ -107,12 +107,8 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
  */
 async function prepareSideBySide(run: RestoreRun, s: PlanSummary): Promise<void> {
   const { req, acts, target, st, saga, setPhase } = run;
-  let keeping = false;
-  const keep = (): void => {
-    if (keeping) return;
-    keeping = true;
-    run.keeper.start();
-  };
+  // Whichever branch has something to keep first starts the keeper; the other's start finds it running.
+  const keep = (): void => run.keeper.start();
   const clock = async (): Promise<void> => {
     st.restoreTs = await acts.tso.getRestoreTs(target);
     st.safepoint = { serviceId: `brflow-${uuid4()}`, safePoint: (BigInt(st.restoreTs) - 1n).toString() };

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActivities, type RestoreActivities } from '../../src/activities';
+import type { ActivityDeps } from '../../src/activities/deps';
 import { makeBackup, type MakeBackupOptions } from '../../src/backup/generator/make-backup';
 import { LocalStorage } from '../../src/backup/local-storage';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/server';
@@ -16,14 +17,15 @@ export interface ActivitiesOnSim {
   close(): Promise<void>;
 }
 
-export async function startActivitiesOnSim(tmpPrefix: string, backup: MakeBackupOptions): Promise<ActivitiesOnSim> {
+/** `wrap` lets a test watch or alter one dep (the real clients stay underneath). */
+export async function startActivitiesOnSim(tmpPrefix: string, backup: MakeBackupOptions, wrap: (deps: ActivityDeps) => ActivityDeps = (d) => d): Promise<ActivitiesOnSim> {
   const dir = await mkdtemp(join(tmpdir(), tmpPrefix));
   await makeBackup(new LocalStorage(dir), backup);
   const sim = await startSimulator({ stores: 3, scatterPolls: 1 });
   const [host, port] = sim.tidb!.address.split(':') as [string, string];
   const cd = await connectClusterDeps({ pdEndpoints: sim.pdAddresses, tidb: { host, port: Number(port), statusAddress: sim.tidb!.statusAddress, user: 'root', password: '' } });
   return {
-    dir, sim, acts: createActivities(cd.deps),
+    dir, sim, acts: createActivities(wrap(cd.deps)),
     close: async () => {
       await cd.close();
       await sim.stop();

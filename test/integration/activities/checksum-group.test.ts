@@ -1,38 +1,40 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities, type RestoreActivities } from '../../../src/activities';
+import type { RestoreActivities } from '../../../src/activities';
 import type { ChecksumControl } from '../../../src/activities/deps';
-import { makeBackup } from '../../../src/backup/generator/make-backup';
-import { LocalStorage } from '../../../src/backup/local-storage';
-import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
-import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
 import type { PlanSummary } from '../../../src/workflows/types';
-import { planRestoreInputOf } from '../../support/activities-on-sim';
+import { planRestoreInputOf, startActivitiesOnSim, type ActivitiesOnSim } from '../../support/activities-on-sim';
 
 /**
  * checksumGroup checks a group's tables side by side (BR: 64 tables at once), on the simulator's stores after a
  * real restore of the data, and reports mismatches in the group's table order however the checks interleave.
  */
-let dir: string;
-let sim: SimulatorHandle;
-let cd: ClusterDeps;
+let onSim: ActivitiesOnSim;
 let acts: RestoreActivities;
 let summary: PlanSummary;
 const env = new MockActivityEnvironment({ workflowExecution: { workflowId: 'restore-checksum', runId: 'run-1' } });
 const run = <T>(f: () => Promise<T>): Promise<T> => env.run(f) as Promise<T>;
-/** Wraps checksumTable: counts checks in flight, and lets a test delay or alter a table's result. */
+/** What `probed` saw: checks in flight, the order they started and finished; what a test delays or alters. */
 const probe = { inFlight: 0, maxInFlight: 0, started: [] as string[], tables: [] as string[], delayMs: new Map<string, number>(), alter: new Set<string>() };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'brflow-checksum-'));
-  await makeBackup(new LocalStorage(dir), { seed: 11, tables: 6, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false });
-  sim = await startSimulator({ stores: 3, scatterPolls: 1 });
-  const [host, port] = sim.tidb!.address.split(':') as [string, string];
-  cd = await connectClusterDeps({ pdEndpoints: sim.pdAddresses, tidb: { host, port: Number(port), statusAddress: sim.tidb!.statusAddress, user: 'root', password: '' } });
-  const real = cd.deps.checksum;
-  const checksum: ChecksumControl = {
+  onSim = await startActivitiesOnSim('brflow-checksum-', { seed: 11, tables: 6, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false }, (deps) => ({ ...deps, checksum: probed(deps.checksum) }));
+  acts = onSim.acts;
+  summary = await run(() => acts.planRestore(planRestoreInputOf({ storage: `local://${onSim.dir}`, tableGroupSize: 64 })));
+  await run(() => acts.createDatabases({ planRef: summary.planRef }));
+  await run(() => acts.createTables({ planRef: summary.planRef, group: 0 }));
+  for (let b = 0; b < summary.batches; b++) {
+    await run(() => acts.splitAndScatter({ planRef: summary.planRef, batchNo: b }));
+    await run(() => acts.ingestBatch({ planRef: summary.planRef, batchNo: b, newTs: '0' }));
+  }
+});
+
+afterAll(async () => {
+  await onSim?.close();
+});
+
+/** checksumTable of `real`, counting checks in flight and letting a test delay or alter a table's result. */
+function probed(real: ChecksumControl): ChecksumControl {
+  return {
     async checksumTable(oldInfo, newInfo, ts) {
       probe.inFlight++;
       probe.started.push(newInfo.name.O);
@@ -48,21 +50,7 @@ beforeAll(async () => {
       }
     },
   };
-  acts = createActivities({ ...cd.deps, checksum });
-  summary = await run(() => acts.planRestore(planRestoreInputOf({ storage: `local://${dir}`, tableGroupSize: 64 })));
-  await run(() => acts.createDatabases({ planRef: summary.planRef }));
-  await run(() => acts.createTables({ planRef: summary.planRef, group: 0 }));
-  for (let b = 0; b < summary.batches; b++) {
-    await run(() => acts.splitAndScatter({ planRef: summary.planRef, batchNo: b }));
-    await run(() => acts.ingestBatch({ planRef: summary.planRef, batchNo: b, newTs: '0' }));
-  }
-});
-
-afterAll(async () => {
-  await cd?.close();
-  await sim?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+}
 
 beforeEach(() => {
   Object.assign(probe, { inFlight: 0, maxInFlight: 0, started: [], tables: [] });
