@@ -32,6 +32,8 @@ export function unlimitedRetry(maxIntervalMs: number): RetryPolicy {
  */
 export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: string) {
   const policy = retryPolicies(t.retries);
+  const pdCall = { startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.pdRequest };
+  const clusterMode = { taskQueue: controlTaskQueue, startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.pdRequest };
   const options = {
     /**
      * Reading the backup and building the plan: big but bounded. The activity beats on a timer while it reads
@@ -45,7 +47,7 @@ export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: stri
      * (default 60 s, newer BR's PD client timeout). These do not heartbeat, so a call lost with a crashed
      * worker is retried only after this deadline.
      */
-    pdCall: { startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.pdRequest },
+    pdCall,
     resetTs: { startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.resetTs },
     /** DDL: TiDB can take long on big tables; DDL is idempotent (IF NOT EXISTS) so retrying is safe. */
     schema: { startToCloseTimeout: '10m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: policy.pdRequest },
@@ -59,7 +61,15 @@ export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: stri
     },
     checksum: { startToCloseTimeout: '30m', heartbeatTimeout: t.heartbeatTimeoutMs, retry: policy.checksum },
     /** Applying cluster modes before the restore: on the control queue, BR's PD retry budget. */
-    clusterMode: { taskQueue: controlTaskQueue, startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.pdRequest },
+    clusterMode,
+    /**
+     * The same calls where an undo record reverses what they change (GC safepoint, scheduler pauses, import mode,
+     * rate limit): a cancel waits for the call to end before the workflow moves on to the undo. With the SDK's
+     * default (TRY_CANCEL) the call's promise failed at once while the call itself, which does not heartbeat and
+     * so never hears of the cancel, went on: its pause or import mode could land after the undo had run, and stay.
+     */
+    pdChange: { ...pdCall, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED },
+    clusterModeChange: { ...clusterMode, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED },
     /** Undo steps: unlimited retries with a capped backoff, on the control queue. */
     compensation: { taskQueue: controlTaskQueue, startToCloseTimeout: t.controlCallTimeoutMs, retry: unlimitedRetry(t.compensationMaxIntervalMs) },
     /** The keeper runs until cancelled; a dead worker is noticed after one heartbeat timeout, well under the TTLs. */

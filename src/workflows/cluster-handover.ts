@@ -1,9 +1,19 @@
 import { patched } from '@temporalio/workflow';
-import type { RestoreRun } from './restore-context';
+import type { RestoreActivityProxies, RestoreRun } from './restore-context';
 import type { UndoRecord } from './types';
 
 /** Undo kinds that hand the cluster back while the restore is paused; the GC safepoint and rate limit stay. */
 export const CLUSTER_MODE_UNDO: UndoRecord['kind'][] = ['normalMode', 'restoreSchedules'];
+
+/**
+ * The proxies for steps whose change an undo record reverses. Runs that take `brflow-changes-end-before-undo` wait,
+ * on cancel, for such a step to end (activity-options.ts `pdChange`); runs recorded before keep the SDK's default,
+ * under which the workflow saw the cancel at once and their histories went straight on to the undo. Asked at each
+ * step, so a running restore takes it at its next one and a replay meets the marker where it was recorded.
+ */
+export function clusterChanges(acts: RestoreActivityProxies): { pd: RestoreActivityProxies['pd']; mode: RestoreActivityProxies['mode'] } {
+  return patched('brflow-changes-end-before-undo') ? { pd: acts.pdChange, mode: acts.modeChange } : { pd: acts.pd, mode: acts.mode };
+}
 
 /**
  * Import mode and scheduler pauses (BR restorePreWork), each undo recorded before its step; then the keeper
@@ -23,9 +33,9 @@ export async function pauseAndEnterImportMode(run: RestoreRun): Promise<void> {
   const { acts, target, saga, st, req } = run;
   const snapshot = await acts.schedulePlan.planSchedules({ ttlSec: req.timings.pauseTtlSec, ...target });
   saga.push({ kind: 'restoreSchedules', snapshot });
-  await acts.mode.applySchedules({ ...snapshot, ...target });
+  await clusterChanges(acts).mode.applySchedules({ ...snapshot, ...target });
   saga.push({ kind: 'normalMode' });
-  await acts.mode.enterImportMode(target);
+  await clusterChanges(acts).mode.enterImportMode(target);
   st.prepared = true;
 }
 

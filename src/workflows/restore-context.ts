@@ -35,6 +35,9 @@ export function restoreActivities(req: RestoreRequest, controlTaskQueue: string,
     ingest: proxyActivities<RestoreActivities>(o.ingest),
     verify: proxyActivities<RestoreActivities>(o.checksum),
     mode: proxyActivities<RestoreActivities>(o.clusterMode),
+    /** registerGcSafepoint, applySchedules, enterImportMode, setRateLimit for runs that wait for them on cancel (clusterChanges). */
+    pdChange: proxyActivities<RestoreActivities>(o.pdChange),
+    modeChange: proxyActivities<RestoreActivities>(o.clusterModeChange),
     /** planSchedules: reads only; its snapshot (the undo record) is durable before applySchedules is scheduled. */
     schedulePlan: localSteps ? proxyLocalActivities<RestoreActivities>(l.clusterMode) : proxyActivities<RestoreActivities>(o.clusterMode),
     undo: proxyActivities<RestoreActivities>(o.compensation),

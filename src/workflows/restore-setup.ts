@@ -4,7 +4,7 @@ import { ErrorType } from '../plan/error-types';
 import { parseRanges } from '../plan/number-ranges';
 import { markBatchDone } from '../plan/pipeline-state';
 import { storageUrlForDisplay } from '../plan/storage-display';
-import { pauseAndEnterImportMode, prepareCluster } from './cluster-handover';
+import { clusterChanges, pauseAndEnterImportMode, prepareCluster } from './cluster-handover';
 import { CURRENT_PLAN_FEATURES, planFeatureFlags } from './plan-features';
 import type { RestoreRun } from './restore-context';
 import { allEnded } from './side-by-side';
@@ -88,7 +88,7 @@ export async function setupRestore(run: RestoreRun): Promise<PlanSummary> {
   else await prepareOneByOne(run, s);
   if (st.rateLimitBytesPerSec > 0) {
     saga.push({ kind: 'clearRateLimit' });
-    await acts.mode.setRateLimit({ bytesPerSec: st.rateLimitBytesPerSec, ...target });
+    await clusterChanges(acts).mode.setRateLimit({ bytesPerSec: st.rateLimitBytesPerSec, ...target });
   }
   return s;
 }
@@ -114,7 +114,7 @@ async function prepareSideBySide(run: RestoreRun, s: PlanSummary): Promise<void>
     st.safepoint = { serviceId: `brflow-${uuid4()}`, safePoint: (BigInt(st.restoreTs) - 1n).toString() };
     const safepoint = async (): Promise<void> => {
       saga.push({ kind: 'removeGcSafepoint', serviceId: st.safepoint!.serviceId });
-      await acts.pd.registerGcSafepoint({ ...st.safepoint!, ttlSec: req.timings.gcTtlSec, ...target });
+      await clusterChanges(acts).pd.registerGcSafepoint({ ...st.safepoint!, ttlSec: req.timings.gcTtlSec, ...target });
       keep();
     };
     // Incremental restores keep the cluster's TSO (they write at the new restore TS instead; BR newTS).
@@ -148,7 +148,7 @@ async function prepareOneByOne(run: RestoreRun, s: PlanSummary): Promise<void> {
   const safePoint = (BigInt(st.restoreTs) - 1n).toString();
   st.safepoint = { serviceId: `brflow-${uuid4()}`, safePoint };
   saga.push({ kind: 'removeGcSafepoint', serviceId: st.safepoint.serviceId });
-  await acts.pd.registerGcSafepoint({ ...st.safepoint, ttlSec: req.timings.gcTtlSec, ...target });
+  await clusterChanges(acts).pd.registerGcSafepoint({ ...st.safepoint, ttlSec: req.timings.gcTtlSec, ...target });
   run.keeper.start();
 
   setPhase('schema');

@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { SkippedCounts } from '../plan/schema-objects';
 import { ErrorType } from '../plan/error-types';
-import { undoOrder } from './cluster-handover';
+import { clusterChanges, undoOrder } from './cluster-handover';
 import { ClusterLockClient } from './cluster-lock-client';
 import { KeeperControl } from './keeper-control';
 import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
@@ -122,7 +122,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
   });
   setHandler(setRateLimitUpdate, async (n: number) => {
     if (n > 0 && !saga.snapshot().some((r) => r.kind === 'clearRateLimit')) saga.push({ kind: 'clearRateLimit' });
-    await acts.mode.setRateLimit({ bytesPerSec: n, ...target });
+    await clusterChanges(acts).mode.setRateLimit({ bytesPerSec: n, ...target });
     st.rateLimitBytesPerSec = n;
     return n;
   }, {

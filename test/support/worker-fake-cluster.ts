@@ -59,6 +59,10 @@ export interface FakeClusterState {
   storeVersion?: string;
   /** Stores labelled engine=tiflash. @default 0 */
   tiflashStores?: number;
+  /** Operations (applySchedules, switchMode:import, …) held this many ms before their effect lands. */
+  slowSteps?: Record<string, number>;
+  /** `<op>:start` / `<op>:end` of each slow step, in order. */
+  stepLog?: string[];
 }
 
 export const INITIAL_SCHEDULE_CONFIG: Record<string, number | string> = {
@@ -149,6 +153,20 @@ export class FakeCluster {
     });
   }
 
+  /** Holds a slow step (slowSteps) before its effect: a step still running when the workflow is cancelled. */
+  private async slow(op: string): Promise<() => void> {
+    const ms = this.read().slowSteps?.[op];
+    if (!ms) return () => undefined;
+    const log = (what: string): void => {
+      this.update((s) => {
+        (s.stepLog ??= []).push(`${op}:${what}`);
+      });
+    };
+    log('start');
+    await new Promise((r) => setTimeout(r, ms));
+    return () => log('end');
+  }
+
   private fault(op: string, subject = ''): void {
     const hit = this.update((s) => {
       const i = s.faults.findIndex((f) => f.op === op && (!f.match || subject.includes(f.match)));
@@ -232,11 +250,13 @@ export class FakeCluster {
         },
         apply: async (snap) => {
           this.fault('applySchedules');
+          const ended = await this.slow('applySchedules');
           const now = this.now();
           this.update((s) => {
             for (const n of snap.schedulers) if (s.schedulers[n]) s.schedulers[n]!.pausedUntilMs = now + snap.ttlSeconds * 1000;
             for (const [k, v] of Object.entries(snap.restoreConfig)) s.overrides[k] = { value: v, expiresAtMs: now + snap.ttlSeconds * 1000 };
           });
+          ended();
         },
         restore: async (snap) => {
           this.fault('restoreSchedules');
@@ -258,9 +278,11 @@ export class FakeCluster {
       stores: {
         switchMode: async (mode) => {
           this.fault('switchMode', mode);
+          const ended = await this.slow(`switchMode:${mode}`);
           this.update((s) => {
             for (const st of s.stores) st.mode = mode;
           });
+          ended();
         },
         modes: async () => this.read().stores.map((s) => ({ storeId: s.id, mode: s.mode })),
         setDownloadSpeedLimit: async (n) => {

@@ -41,12 +41,13 @@ afterAll(async () => {
   await connection?.close();
 });
 
-async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; tablesPerDb?: number; filesPerTable?: number } = {}) {
+async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; tablesPerDb?: number; filesPerTable?: number; slowSteps?: Record<string, number> } = {}) {
   const id = `${Date.now()}-${++seq}`;
   const manifest = generateManifest({ dbs: 2, tablesPerDb: opts.tablesPerDb ?? 2, filesPerTable: opts.filesPerTable ?? 3 });
   const state = initialFakeState(manifest);
   state.faults = opts.faults ?? [];
   state.importDelayMs = opts.importDelayMs ?? 0;
+  if (opts.slowSteps) state.slowSteps = opts.slowSteps;
   const cluster = FakeCluster.create(join(dir, `cluster-${id}.json`), state);
   const taskQueue = `restore-${id}`;
   // With a Temporal client, as `brflow worker` has: the restore takes its cluster's lock.
@@ -55,7 +56,7 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
 }
 
 /** Bump when the workflow changes; older fixtures stay and must keep replaying (patched()). */
-const HISTORY_VERSION = 'v10';
+const HISTORY_VERSION = 'v11';
 
 /** Keeps this run's history as a replay fixture with BRFLOW_RECORD_HISTORIES=1 (test/support/record-history.ts). */
 function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
@@ -319,6 +320,32 @@ test('cancel during ingest waits for the in-flight batch, compensates and ends C
     expect(Object.keys(cluster.read().ingests).length).toBeLessThan(16);
     expect((await handle.query(progressQuery)).phase).toBe('cancelled');
     await recordHistory('cancel-during-ingest', workflowId);
+  } finally {
+    await workers.stop();
+  }
+});
+
+test('cancel while a setup step is still changing the cluster: the undo waits for the step, and the cluster ends normal', async () => {
+  // The scheduler pauses take 1.5 s to land: the cancel comes while PD is being changed.
+  const { cluster, taskQueue, workers, workflowId } = await setup({ slowSteps: { applySchedules: 1500 } });
+  try {
+    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', timings: FAST_TIMINGS, ...NO_MERGE }] });
+    await waitFor('the pauses to be under way', async () => (cluster.read().stepLog?.includes('applySchedules:start') ? true : undefined));
+    await handle.cancel();
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    // The pauses had landed before the restore ended (under the SDK's default cancel they landed after it, and
+    // stayed until their TTL), and the schedules were restored only after that.
+    expect(cluster.read().stepLog).toEqual(['applySchedules:start', 'applySchedules:end']);
+    const acts = activityEvents((await handle.fetchHistory()).events ?? []);
+    const apply = acts.get('applySchedules')![0]!;
+    expect(acts.get('restoreSchedules')![0]!.scheduled).toBeGreaterThan(apply.closed!);
+    // The branch stopped there: import mode was never asked for.
+    expect(acts.get('enterImportMode')).toBeUndefined();
+    expectNormal(cluster);
+    expect((await handle.query(progressQuery)).phase).toBe('cancelled');
+    await recordHistory('cancel-during-setup', workflowId);
   } finally {
     await workers.stop();
   }
