@@ -90,6 +90,7 @@ export function renderOutcome(id: string, o: RestoreOutcome): string {
   if (o.failure) lines.push(`failure: ${o.failure.type ? `${o.failure.type}: ` : ''}${o.failure.message}`);
   if (o.action) lines.push(`what to do: ${o.action}`);
   lines.push(o.clusterHandedBack ? 'cluster: handed back (normal mode, schedulers and PD config restored, safepoint released)' : 'cluster: NOT handed back');
-  if (o.resume) lines.push(`continue it: ${o.resume} (its tables, finished batches and passed checksums are kept; flags override its input)`);
+  // Where the failure's own advice already ends in the command, a second line would only repeat it.
+  if (o.resume && !o.action?.includes(o.resume)) lines.push(`continue it: ${o.resume} (its tables, finished batches and passed checksums are kept; flags override its input)`);
   return `${lines.join('\n')}\n`;
 }
