@@ -1,35 +1,22 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities, type RestoreActivities } from '../../../src/activities';
+import type { RestoreActivities } from '../../../src/activities';
 import type { BatchImporter, DataImporter } from '../../../src/activities/deps';
 import type { IngestHeartbeat } from '../../../src/activities/ingest';
-import { makeBackup } from '../../../src/backup/generator/make-backup';
-import { LocalStorage } from '../../../src/backup/local-storage';
-import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
-import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
-import { planRestoreInputOf } from '../../support/activities-on-sim';
+import { planRestoreInputOf, startActivitiesOnSim, type ActivitiesOnSim } from '../../support/activities-on-sim';
 
 /**
  * A range that finishes while a range before it is still importing is heartbeaten at once (in `above`), not
  * only when the prefix moves: a worker lost before the prefix moves must not cost that range's last group.
  */
+let onSim: ActivitiesOnSim;
 let dir: string;
-let sim: SimulatorHandle;
-let cd: ClusterDeps;
 let acts: RestoreActivities;
 /** Range 0 of each opened batch waits for this before importing (the test releases it). */
 let holdFirst: Promise<void> = Promise.resolve();
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'brflow-range-beat-'));
-  await makeBackup(new LocalStorage(dir), { seed: 11, tables: 6, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false });
-  sim = await startSimulator({ stores: 3, scatterPolls: 1 });
-  const [host, port] = sim.tidb!.address.split(':') as [string, string];
-  cd = await connectClusterDeps({ pdEndpoints: sim.pdAddresses, tidb: { host, port: Number(port), statusAddress: sim.tidb!.statusAddress, user: 'root', password: '' } });
-  const real = cd.deps.importer;
-  const importer: DataImporter = {
+/** The real importer, with range 0 of each batch held until the test releases it. */
+function holdingRangeZero(real: DataImporter): DataImporter {
+  return {
     ...real,
     openBatch: async (ranges, opts) => {
       const opened = await real.openBatch(ranges, opts);
@@ -42,13 +29,15 @@ beforeAll(async () => {
       return held;
     },
   };
-  acts = createActivities({ ...cd.deps, importer });
+}
+
+beforeAll(async () => {
+  onSim = await startActivitiesOnSim('brflow-range-beat-', { seed: 11, tables: 6, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false }, (deps) => ({ ...deps, importer: holdingRangeZero(deps.importer) }));
+  ({ dir, acts } = onSim);
 });
 
 afterAll(async () => {
-  await cd?.close();
-  await sim?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await onSim?.close();
 });
 
 test('ingestBatch beats a range finished behind a range still importing before that range finishes', async () => {

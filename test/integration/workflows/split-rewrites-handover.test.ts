@@ -1,33 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities, type RestoreActivities } from '../../../src/activities';
+import type { RestoreActivities } from '../../../src/activities';
 import type { SchemaControl } from '../../../src/activities/deps';
-import { makeBackup } from '../../../src/backup/generator/make-backup';
-import { LocalStorage } from '../../../src/backup/local-storage';
-import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
-import { connectClusterDeps, type ClusterDeps } from '../../../src/worker/cluster-deps';
-import { planRestoreInputOf } from '../../support/activities-on-sim';
+import { planRestoreInputOf, startActivitiesOnSim, type ActivitiesOnSim } from '../../support/activities-on-sim';
 
 /**
  * splitAndScatter hands the table rewrites it read from TiDB to the same run's ingestBatch of the batch on this
  * worker: the ingest does not read them again, a second attempt does, and so does another run.
  */
+let onSim: ActivitiesOnSim;
 let dir: string;
-let sim: SimulatorHandle;
-let cd: ClusterDeps;
 let acts: RestoreActivities;
 let tableReads = 0;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'brflow-handover-'));
-  await makeBackup(new LocalStorage(dir), { seed: 7, tables: 6, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false });
-  sim = await startSimulator({ stores: 3, scatterPolls: 1 });
-  const [host, port] = sim.tidb!.address.split(':') as [string, string];
-  cd = await connectClusterDeps({ pdEndpoints: sim.pdAddresses, tidb: { host, port: Number(port), statusAddress: sim.tidb!.statusAddress, user: 'root', password: '' } });
-  const real = cd.deps.schema;
-  const counting = new Proxy(real, {
+/** The real schema control, counting its table reads. */
+function countingTableReads(real: SchemaControl): SchemaControl {
+  return new Proxy(real, {
     get(target, prop, receiver) {
       if (prop === 'getTable') {
         return (...a: Parameters<SchemaControl['getTable']>) => {
@@ -39,13 +26,15 @@ beforeAll(async () => {
       return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
     },
   });
-  acts = createActivities({ ...cd.deps, schema: counting });
+}
+
+beforeAll(async () => {
+  onSim = await startActivitiesOnSim('brflow-handover-', { seed: 7, tables: 6, rows: 20, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false }, (deps) => ({ ...deps, schema: countingTableReads(deps.schema) }));
+  ({ dir, acts } = onSim);
 });
 
 afterAll(async () => {
-  await cd?.close();
-  await sim?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await onSim?.close();
 });
 
 test('ingestBatch after its split in the same run reads no table from TiDB; a retry and another run do, and the data checks out', async () => {
