@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './free-port';
@@ -60,4 +61,71 @@ async function startRealPdOnce(opts: RealPdOptions): Promise<RealPd> {
     throw e;
   }
   return { ...handle, stop, address, dataDir };
+}
+
+/** A real PD cluster of several members on loopback (each a RealPd), for tests of a PD leader moving. */
+export interface RealPdCluster {
+  members: RealPd[];
+  /** host:port of every member. */
+  readonly endpoints: string[];
+  /** The member leading now (asked over HTTP of any member still up); undefined during an election. */
+  leader(): Promise<RealPd | undefined>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `size` pd-servers as one cluster (one --initial-cluster), each in a fresh data folder, and waits until
+ * every member knows a leader.
+ */
+export async function startRealPdCluster(size: number, opts: { logDir?: string } = {}): Promise<RealPdCluster> {
+  const bin = ensureTool('pd-server');
+  const logDir = opts.logDir ?? join(projectRoot, '.state', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const ports: { client: number; peer: number; name: string }[] = [];
+  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), peer: await freePort(), name: `pd${i + 1}` });
+  const initial = ports.map((p) => `${p.name}=http://127.0.0.1:${p.peer}`).join(',');
+  const members: RealPd[] = [];
+  const children: ChildProcess[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(members.map((m) => m.stop()));
+  };
+  try {
+    for (const p of ports) {
+      const dataDir = join(projectRoot, '.state', 'real-parts', `pd-${p.client}`);
+      mkdirSync(dataDir, { recursive: true });
+      const args = ['--name', p.name, '--data-dir', dataDir, '--client-urls', `http://127.0.0.1:${p.client}`,
+        '--peer-urls', `http://127.0.0.1:${p.peer}`, '--initial-cluster', initial, '-L', 'warn'];
+      const { child, handle } = spawnServer(bin, args, join(logDir, `pd-${p.client}.log`));
+      children.push(child);
+      const stop = async (): Promise<void> => {
+        await handle.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      };
+      members.push({ ...handle, stop, address: `127.0.0.1:${p.client}`, dataDir });
+    }
+    // The members elect a leader once a quorum has started.
+    await Promise.all(members.map((m, i) => waitUntil(`pd-server on ${m.address}`, async () => (await fetch(`http://${m.address}/pd/api/v1/leader`)).ok, 60000, children[i])));
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+  const byName = new Map(ports.map((p, i) => [p.name, members[i]!]));
+  return {
+    members,
+    endpoints: members.map((m) => m.address),
+    async leader() {
+      for (const m of members) {
+        try {
+          const res = await fetch(`http://${m.address}/pd/api/v1/leader`, { signal: AbortSignal.timeout(2000) });
+          if (!res.ok) continue;
+          const body = (await res.json()) as { name?: string };
+          return body.name ? byName.get(body.name) : undefined;
+        } catch {
+          // Stopped, or not answering: ask the next one.
+        }
+      }
+      return undefined;
+    },
+    stop: stopAll,
+  };
 }

@@ -63,7 +63,7 @@ type HeartbeatStream = ClientDuplexStream<RegionHeartbeatRequest, RegionHeartbea
 /** The PD calls the link makes once the IDs are allocated (PdStoreClient; a fake in unit tests). */
 export type StorePdCalls = Pick<
   PdStoreClient,
-  'address' | 'header' | 'bootstrap' | 'putStore' | 'storeHeartbeat' | 'askBatchSplit' | 'reportBatchSplit' | 'openRegionHeartbeat' | 'close'
+  'address' | 'endpoints' | 'header' | 'bootstrap' | 'putStore' | 'storeHeartbeat' | 'askBatchSplit' | 'reportBatchSplit' | 'openRegionHeartbeat' | 'close'
 >;
 
 /**

@@ -197,7 +197,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     stoppers.push(() => closeHttp(admin.server));
 
     if (link) await link.start();
-    const pdAddresses = link ? [link.client.address] : muxes.map((m) => `${HOST}:${m.port}`);
+    // A real PD: every member, the leader first (a client given them all follows the leader when it moves).
+    const pdAddresses = link ? link.client.endpoints : muxes.map((m) => `${HOST}:${m.port}`);
     const pdAddress = pdAddresses[0]!;
     let tidbFront: TidbFront | undefined;
     if (opts.tidb !== false) {

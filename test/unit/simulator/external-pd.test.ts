@@ -22,6 +22,7 @@ class FakeStream extends EventEmitter {
 /** The PD side of the link, recording each call; IDs come from a counter as PD's allocator would hand them out. */
 class FakePd {
   readonly address = '127.0.0.1:1';
+  readonly endpoints = ['127.0.0.1:1'];
   readonly bootstraps: { store: Store; region: Region }[] = [];
   readonly puts: Store[] = [];
   readonly asks: { region: Region; count: number }[] = [];

@@ -1,0 +1,59 @@
+import { connectCluster } from '../../../src/cluster/cluster-connection';
+import { splitAndScatter } from '../../../src/cluster/region-split';
+import { startRealPdCluster, type RealPd } from '../../../src/local-stack/real-pd';
+import { recordKey, toHex } from '../../../src/plan/keys';
+import { startSimulator } from '../../../src/simulator/server';
+import { eventually } from '../../support/eventually';
+
+async function pdGet<T>(pd: RealPd, path: string): Promise<T> {
+  const res = await fetch(`http://${pd.address}/pd/api/v1/${path}`);
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/**
+ * A real PD of three members whose leader is killed: the simulated stores follow the new leader as TiKV does
+ * (heartbeats, the RegionHeartbeat stream its operators come back on), and brflow's own PD client, given every
+ * member, splits and scatters through it.
+ */
+test('a real PD leader killed: the stores heartbeat the new leader, and a split and scatter go through it', async () => {
+  const pds = await startRealPdCluster(3);
+  const sim = await startSimulator({ stores: 3, tidb: false, pd: { external: pds.endpoints[0]! } });
+  const conn = await connectCluster({ pdEndpoints: sim.pdAddresses });
+  try {
+    await sim.waitForReplicas!(3, 60_000);
+    // The simulator names every member, as a client of the cluster needs them.
+    expect([...sim.pdAddresses].sort()).toEqual([...pds.endpoints].sort());
+
+    const old = (await pds.leader())!;
+    process.kill(old.pid, 'SIGKILL');
+    const next = await eventually(60_000, async () => {
+      const l = await pds.leader();
+      if (!l || l === old) throw new Error('no new PD leader yet');
+      return l;
+    }, 500);
+    const since = Date.now();
+    // Every store is Up at the new leader, with heartbeats it received after the old one died.
+    await eventually(30_000, async () => {
+      const body = await pdGet<{ stores: { store: { state_name: string }; status: { last_heartbeat_ts: string } }[] }>(next, 'stores');
+      expect(body.stores.map((s) => s.store.state_name)).toEqual(['Up', 'Up', 'Up']);
+      for (const s of body.stores) expect(Date.parse(s.status.last_heartbeat_ts)).toBeGreaterThan(since);
+    }, 500);
+    // It learned every region from the stores' heartbeats.
+    await eventually(30_000, async () => expect((await pdGet<{ count: number }>(next, 'regions/count')).count).toBe(sim.state.regions().length), 500);
+
+    const before = sim.state.regions().length;
+    const keys = Array.from({ length: 12 }, (_, i) => toHex(recordKey(300 + i, 0)));
+    const res = await splitAndScatter(conn, keys);
+    expect(res.newRegionIds).toHaveLength(12);
+    // Scattering finishes only when the stores carry out the new leader's operators, sent on their streams.
+    expect(res.scatterFailed).toEqual([]);
+    expect(res.scatterUnfinished).toEqual([]);
+    expect(sim.state.regions().length).toBe(before + 12);
+    await eventually(10_000, async () => expect((await pdGet<{ count: number }>(next, 'regions/count')).count).toBe(before + 12), 300);
+  } finally {
+    conn.close();
+    await sim.stop();
+    await pds.stop();
+  }
+}, 240_000);
