@@ -1,9 +1,38 @@
 import { connectCluster } from '../../../src/cluster/cluster-connection';
 import { splitAndScatter } from '../../../src/cluster/region-split';
 import { startRealPdCluster, type RealPd } from '../../../src/local-stack/real-pd';
+import { realPdFootprint } from '../../../src/local-stack/sim-stack';
 import { recordKey, toHex } from '../../../src/plan/keys';
 import { startSimulator } from '../../../src/simulator/server';
+import { progressQuery } from '../../../src/workflows/messages';
+import { restoreWorkflow } from '../../../src/workflows/restore';
 import { eventually } from '../../support/eventually';
+import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
+import { recordedChecksums, restoredChecksums } from '../../support/sim-cluster';
+
+let env: RestoreEnvWithBackup;
+
+beforeAll(async () => {
+  env = await openRestoreEnv({
+    prefix: 'pd-failover',
+    backup: { seed: 23, tables: 8, rows: 200, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await env?.close();
+});
+
+/** Kills the PD leader and waits until another member leads; returns the new leader. */
+async function killLeader(pds: Awaited<ReturnType<typeof startRealPdCluster>>): Promise<RealPd> {
+  const old = (await pds.leader())!;
+  process.kill(old.pid, 'SIGKILL');
+  return eventually(60_000, async () => {
+    const l = await pds.leader();
+    if (!l || l === old) throw new Error('no new PD leader yet');
+    return l;
+  }, 500);
+}
 
 async function pdGet<T>(pd: RealPd, path: string): Promise<T> {
   const res = await fetch(`http://${pd.address}/pd/api/v1/${path}`);
@@ -25,13 +54,7 @@ test('a real PD leader killed: the stores heartbeat the new leader, and a split 
     // The simulator names every member, as a client of the cluster needs them.
     expect([...sim.pdAddresses].sort()).toEqual([...pds.endpoints].sort());
 
-    const old = (await pds.leader())!;
-    process.kill(old.pid, 'SIGKILL');
-    const next = await eventually(60_000, async () => {
-      const l = await pds.leader();
-      if (!l || l === old) throw new Error('no new PD leader yet');
-      return l;
-    }, 500);
+    const next = await killLeader(pds);
     const since = Date.now();
     // Every store is Up at the new leader, with heartbeats it received after the old one died.
     await eventually(30_000, async () => {
@@ -57,3 +80,32 @@ test('a real PD leader killed: the stores heartbeat the new leader, and a split 
     await pds.stop();
   }
 }, 240_000);
+
+test('a real PD leader killed mid-restore: the restore goes on through the new leader, every checksum matches, and PD ends normal', async () => {
+  const pds = await startRealPdCluster(3);
+  try {
+    await env.withCluster({ stores: 3, pd: { external: pds.endpoints[0]! } }, async (c, taskQueue) => {
+      await c.sim.waitForReplicas!(3, 60_000);
+      const handle = await env.client.workflow.start(restoreWorkflow, {
+        taskQueue,
+        workflowId: `pd-failover-${taskQueue}`,
+        args: [{ storage: `local://${env.dir}`, batchFiles: 2, concurrency: 2, tableGroupSize: 3, timings: FAST_TIMINGS }],
+      });
+      await eventually(60_000, async () => expect((await handle.query(progressQuery)).batches.done).toBeGreaterThanOrEqual(1));
+      const atKill = (await handle.query(progressQuery)).batches;
+      const next = await killLeader(pds);
+      // Killed with batches still to go: the rest ran while and after PD changed leader.
+      expect(atKill.done).toBeLessThan(atKill.total);
+      const result = await handle.result();
+      const tables = env.manifest.tables.filter((t) => env.backup.tables.some((b) => b.db === t.db && b.table === t.name));
+      expect(result.tables).toBe(tables.length);
+      expect(result.checksum).toEqual({ enabled: true, passed: tables.length });
+      expect(await restoredChecksums(c, tables)).toEqual(recordedChecksums(tables));
+      // The new leader holds nothing of the restore: no paused scheduler, no TTL override, no brflow safepoint.
+      expect(await realPdFootprint(next.address)).toMatchObject({ pausedSchedulers: [], ttlOverrides: [], brflowSafePoints: [] });
+      expect(c.sim.inspector.snapshot().stores.map((s) => s.mode)).toEqual(['Normal', 'Normal', 'Normal']);
+    });
+  } finally {
+    await pds.stop();
+  }
+}, 300_000);
