@@ -10,6 +10,10 @@ export interface RealTidb extends ServerProcess {
   readonly address: string;
   /** host:port of the status API (`/status`, `/schema/{db}/{table}`). */
   readonly statusAddress: string;
+  /** SIGKILLs the server, keeping its data (a crash); `restart()` brings it back. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same ports and data (after `kill()`), resolved once it answers. */
+  restart(): Promise<void>;
 }
 
 export interface RealTidbOptions {
@@ -36,18 +40,46 @@ async function startRealTidbOnce(opts: RealTidbOptions): Promise<RealTidb> {
   mkdirSync(dataDir, { recursive: true });
   const args = ['-store', 'unistore', '-path', dataDir, '-host', '127.0.0.1', '-P', String(port),
     '-status-host', '127.0.0.1', '-status', String(statusPort), '-L', 'warn', ...(opts.extraArgs ?? [])];
-  const { child, handle } = spawnServer(bin, args, join(logDir, `tidb-${port}.log`));
   const address = `127.0.0.1:${port}`;
   const statusAddress = `127.0.0.1:${statusPort}`;
+  const launch = async (): Promise<ServerProcess> => {
+    const { child, handle } = spawnServer(bin, args, join(logDir, `tidb-${port}.log`));
+    try {
+      await waitUntil(`tidb-server on ${address}`, async () => (await fetch(`http://${statusAddress}/status`)).ok, 60000, child);
+    } catch (e) {
+      await handle.stop();
+      throw e;
+    }
+    return handle;
+  };
+  let current: ServerProcess | undefined;
   const stop = async () => {
-    await handle.stop();
+    await current?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitUntil(`tidb-server on ${address}`, async () => (await fetch(`http://${statusAddress}/status`)).ok, 60000, child);
+    current = await launch();
   } catch (e) {
-    await stop();
+    rmSync(dataDir, { recursive: true, force: true });
     throw e;
   }
-  return { ...handle, stop, address, statusAddress };
+  const first = current;
+  return {
+    get pid() {
+      return current?.pid ?? -1;
+    },
+    logFile: first.logFile,
+    stop,
+    address,
+    statusAddress,
+    async kill() {
+      const c = current;
+      if (!c) return;
+      process.kill(c.pid, 'SIGKILL');
+      await c.stop();
+    },
+    async restart() {
+      current = await launch();
+    },
+  };
 }
