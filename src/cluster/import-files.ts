@@ -158,9 +158,10 @@ export async function importPlanned(conn: ClusterConnection, planned: PlannedRan
       view = await source.regionsIn(doneBelow, span.end);
       for (const region of view.regions) {
         const { startKey, endKey } = region.region;
-        const here = plans.filter((p) => overlapsRegion(p, region));
-        // Groups a cut attempt already ingested into this very region (same keys: same file list).
-        let from = inRegion && bytesEqual(inRegion.start, startKey) && bytesEqual(inRegion.end, endKey) ? Math.min(inRegion.files, here.length) : 0;
+        const here = plans.filter((p) => overlapsRegion(p, region.region));
+        // Groups a cut attempt already ingested into this region, or into the region it was split from.
+        const carried = inRegion;
+        let from = doneInRegion(plans, here, carried, region.region);
         const contiguous = compareBytes(startKey, doneBelow) <= 0;
         let ingested = false;
         while (from < here.length) {
@@ -183,8 +184,10 @@ export async function importPlanned(conn: ClusterConnection, planned: PlannedRan
         // span's end (or an unbounded last region) is the range finishing, which the caller reports itself.
         if (contiguous && endKey.length > 0 && compareBytes(endKey, doneBelow) > 0) {
           doneBelow = endKey;
-          inRegion = undefined;
-          if (compareBytes(endKey, span.end) < 0) opts.onProgress?.({ below: endKey });
+          // A checkpoint of a region since split still speaks for the keys past this part of it.
+          const stillCovers = inRegion !== undefined && inRegion === carried && (inRegion.end.length === 0 || compareBytes(inRegion.end, endKey) > 0);
+          if (!stillCovers) inRegion = undefined;
+          if (compareBytes(endKey, span.end) < 0) opts.onProgress?.({ below: endKey, ...(inRegion ? { inRegion } : {}) });
         }
       }
       Object.assign(result, attempt);
@@ -256,26 +259,47 @@ function spanOf(plans: readonly FilePlan[]): { start: Uint8Array; end: Uint8Arra
 }
 
 /** The SST range of a file in a region (BR GetSSTMetaFromFile): the rule's new prefix ∩ the region; undefined when empty. */
-function sstRangeIn(p: FilePlan, r: RegionInfo): { start: Uint8Array; end: Uint8Array } | undefined {
+/** A region's key span (what a file's SST range is clipped to). */
+type RegionKeys = { startKey: Uint8Array; endKey: Uint8Array };
+
+function sstRangeIn(p: FilePlan, r: RegionKeys): { start: Uint8Array; end: Uint8Array } | undefined {
   // A merged range's files each cover part of it: skip regions this file cannot have keys in.
-  if (r.region.endKey.length > 0 && compareBytes(p.span.start, r.region.endKey) >= 0) return undefined;
-  if (compareBytes(p.span.end, r.region.startKey) <= 0) return undefined;
+  if (r.endKey.length > 0 && compareBytes(p.span.start, r.endKey) >= 0) return undefined;
+  if (compareBytes(p.span.end, r.startKey) <= 0) return undefined;
   let start: Uint8Array = p.rule.newEnc;
-  if (compareBytes(start, r.region.startKey) < 0) start = r.region.startKey;
+  if (compareBytes(start, r.startKey) < 0) start = r.startKey;
   let end: Uint8Array = p.rule.newEncEnd;
-  if (r.region.endKey.length > 0 && compareBytes(end, r.region.endKey) > 0) end = r.region.endKey;
+  if (r.endKey.length > 0 && compareBytes(end, r.endKey) > 0) end = r.endKey;
   if (compareBytes(start, end) >= 0) return undefined;
   return { start, end };
 }
 
 /** Whether the file can have keys in the region (what sstMetaFor decides, without building the meta). */
-function overlapsRegion(p: FilePlan, r: RegionInfo): boolean {
+function overlapsRegion(p: FilePlan, r: RegionKeys): boolean {
   return sstRangeIn(p, r) !== undefined;
+}
+
+/**
+ * How many of `here` (the files overlapping `region`, in plan order) a cut import already ingested into it, by its
+ * checkpoint `k`: the first `k.files` of the files overlapping k's region. That region may have been split since
+ * (another batch's split keys cut the tail region this range was in): this region then lies inside it, its files
+ * are some of k's in the same order, and those among k's first `k.files` are this list's head, already in. A
+ * region reaching outside k's (merged, or another) is not known to hold any.
+ */
+function doneInRegion(plans: readonly FilePlan[], here: readonly FilePlan[], k: RangeCheckpoint['inRegion'], region: RegionKeys): number {
+  if (!k) return 0;
+  if (bytesEqual(k.start, region.startKey) && bytesEqual(k.end, region.endKey)) return Math.min(k.files, here.length);
+  const inside = compareBytes(region.startKey, k.start) >= 0 && (k.end.length === 0 || (region.endKey.length > 0 && compareBytes(region.endKey, k.end) <= 0));
+  if (!inside) return 0;
+  const done = new Set(plans.filter((p) => overlapsRegion(p, { startKey: k.start, endKey: k.end })).slice(0, k.files));
+  let n = 0;
+  while (n < here.length && done.has(here[n]!)) n++;
+  return n;
 }
 
 /** SSTMeta for one file in one region (BR GetSSTMetaFromFile): range = the rule's new prefix ∩ the region. */
 function sstMetaFor(p: FilePlan, r: RegionInfo): SSTMeta | undefined {
-  const range = sstRangeIn(p, r);
+  const range = sstRangeIn(p, r.region);
   if (!range) return undefined;
   return {
     uuid: newSstUuid(),

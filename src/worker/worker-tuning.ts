@@ -28,4 +28,10 @@ export const CONTROL_WORKER_TUNING = {
 export const DATA_WORKER_TUNING = {
   // ingestBatch coalesces its progress beats to the same interval before they reach the SDK.
   maxHeartbeatThrottleInterval: `${PROGRESS_BEAT_INTERVAL_MS}ms`,
+  // This worker also runs the workflows. Their next task goes to the worker that ran the last one (its sticky
+  // queue); when that worker was killed, nobody polls it, and the server moves the task to the shared queue only
+  // after this timeout. The SDK's 10 s stalled a restore that long after its worker died, on top of the
+  // heartbeat timeout its activities wait out. A live worker picks its sticky tasks within milliseconds; one that
+  // misses 2 s only costs another worker a replay of the history.
+  stickyQueueScheduleToStartTimeout: '2s',
 } as const satisfies Partial<WorkerOptions>;

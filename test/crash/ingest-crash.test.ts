@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter, type ActivityFailure } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import type { IngestHeartbeat } from '../../src/activities/ingest';
 import { restoreWorkflow } from '../../src/workflows/restore';
 import { testTemporalAddress } from '../support/env';
@@ -154,6 +154,18 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
     // Recovery in seconds: the server noticed the lost attempt within one heartbeat timeout (8 s, plus its ~1 s
     // timer slack) and the new worker finished the cut batch's last two ranges (~0.2 s each) right after.
     expect(cut!.atMs - killedAtMs).toBeLessThanOrEqual(11_000);
+    // The workflow's own next task, left on the dead worker's sticky queue, moved to the shared queue after the
+    // worker's 2 s sticky timeout (worker-tuning.ts; the SDK's default held a restore's workflow 10 s).
+    const events = (await handle.fetchHistory()).events ?? [];
+    const at = (id: unknown): number => {
+      const e = events.find((x) => String(x.eventId) === String(id))!;
+      return Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+    };
+    const stickyWaits = events
+      .filter((e) => e.workflowTaskTimedOutEventAttributes?.timeoutType === temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START)
+      .map((e) => at(e.eventId) - at(e.workflowTaskTimedOutEventAttributes!.scheduledEventId));
+    expect(stickyWaits.length).toBeGreaterThan(0);
+    for (const w of stickyWaits) expect(w).toBeLessThanOrEqual(3_000);
     for (const f of batchFiles(cut!.batchNo).slice(0, cut!.result.resumedFrom)) expect([f, s.ingests[f]!.count]).toEqual([f, countsAtKill[f]]);
     expect(Object.values(s.ingests).every((f) => f.count >= 1)).toBe(true);
     expect(cluster.normality()).toEqual({ importStores: [], pausedSchedulers: [], overrides: [], configChanged: [], brflowSafepoints: [], speedLimit: 0 });

@@ -42,7 +42,7 @@ export async function startRestoreWorkers(opts: {
   quietRuntime();
   const activities = 'activities' in opts ? opts.activities : createActivities(opts.deps, new PlanCache(opts.deps.backup));
   const common = { connection: opts.connection, namespace: opts.namespace ?? 'default', activities, shutdownGraceTime: '2s' };
-  const main = await Worker.create({ ...common, taskQueue: opts.taskQueue, workflowBundle: opts.bundle, stickyQueueScheduleToStartTimeout: '1s', ...DATA_WORKER_TUNING });
+  const main = await Worker.create({ ...common, taskQueue: opts.taskQueue, workflowBundle: opts.bundle, ...DATA_WORKER_TUNING });
   const control = await Worker.create({ ...common, ...CONTROL_WORKER_TUNING, taskQueue: controlTaskQueueOf(opts.taskQueue) });
   const runs = [main.run(), control.run()];
   return {

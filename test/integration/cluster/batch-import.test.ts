@@ -10,6 +10,7 @@ import { importFiles, type RangeCheckpoint } from '../../../src/cluster/import-f
 import { importSstClient, supportsBatchDownload } from '../../../src/cluster/import-sst';
 import { splitAndScatter } from '../../../src/cluster/region-split';
 import { DownloadRequest } from '../../../src/proto/import_sstpb';
+import { recordKey, toHex } from '../../../src/plan/keys';
 import { buildTableRewrite, checksumRequests, type TableRewrite } from '../../../src/plan/rewrite-rules';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server';
 import { tableInfoFor, writeTableBackup, type TableBackup } from './support/table-backup';
@@ -198,6 +199,33 @@ describe('batch import: RPCs per batch', () => {
     const retry = openBatchImport(conn, ranges, { storageBackend: toStorageBackend(dir), batchDownload: true, sleep: async () => undefined });
     await retry.importRange(0, { resumeAt: checkpoints.at(-1)!, filesPerIngest: 1 });
     await retry.importRange(1);
+    expect(backup.files.map((f) => [f.name, ingested()[f.name]])).toEqual(backup.files.map((f) => [f.name, 1]));
+    await expectRestored(false);
+  });
+
+  it('a range cut inside its region, which a later split then cut past the range, resumes after the files it ingested', async () => {
+    await start();
+    const ranges = batchRanges();
+    const names = ranges[0]!.files.map((f) => f.name);
+    const ingested = () => sim.inspector.snapshot().counters.ingestsByName;
+    const checkpoints: RangeCheckpoint[] = [];
+    const cut = openBatchImport(conn, ranges, { storageBackend: toStorageBackend(dir), batchDownload: true, sleep: async () => undefined });
+    await expect(cut.importRange(0, {
+      filesPerIngest: 1,
+      onProgress: (c) => {
+        checkpoints.push(c);
+        if (c.inRegion?.files === 2) throw new Error('worker lost');
+      },
+    })).rejects.toThrow('worker lost');
+    expect(names.map((n) => ingested()[n] ?? 0)).toEqual([1, 1, 0, 0]);
+    // Meanwhile the next table's batch splits at its own start: the region the range was cut in (open-ended, the
+    // cluster's last) now ends there. The range's keys and files are the same; the region is not.
+    await splitAndScatter(conn, [toHex(recordKey(NEW_ID + 1, 0))]);
+
+    const retry = openBatchImport(conn, ranges, { storageBackend: toStorageBackend(dir), batchDownload: true, sleep: async () => undefined });
+    await retry.importRange(0, { resumeAt: checkpoints.at(-1)!, filesPerIngest: 1 });
+    await retry.importRange(1);
+    // The two files already in were not ingested again.
     expect(backup.files.map((f) => [f.name, ingested()[f.name]])).toEqual(backup.files.map((f) => [f.name, 1]));
     await expectRestored(false);
   });
