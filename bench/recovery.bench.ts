@@ -19,7 +19,7 @@ export interface RecoveryParams extends BackupShape {
   kills: number;
 }
 
-export const RECOVERY_FULL: RecoveryParams = { tables: 16, rows: 400, regionsPerRange: 64, concurrency: 16, killAtShare: 0.4, kills: 3 };
+export const RECOVERY_FULL: RecoveryParams = { tables: 16, rows: 400, regionsPerRange: 64, concurrency: 16, killAtShare: 0.4, kills: 5 };
 export const RECOVERY_QUICK: RecoveryParams = { tables: 4, rows: 100, regionsPerRange: 32, concurrency: 4, killAtShare: 0.3, kills: 1 };
 
 export const RECOVERY_TARGETS: readonly Target[] = [
