@@ -124,6 +124,8 @@ export class PdStoreClient {
    * keeps the current one: the next call fails and asks again, as the store's next heartbeat does.
    */
   private followLeader(): Promise<void> {
+    // Closing cancels the streams, which reach here as errors: nothing to follow any more.
+    if (this.closed) return Promise.resolve();
     this.following ??= (async () => {
       try {
         const found = await askMembers(this.endpoints);
