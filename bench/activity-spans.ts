@@ -12,7 +12,8 @@ export interface ActivitySpan {
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-function eventMs(e: HistoryEvent): number {
+/** A history event's time in ms since the epoch (server clock). */
+export function eventMs(e: HistoryEvent): number {
   const t = e.eventTime;
   return Number(t?.seconds ?? 0) * 1000 + Math.round((t?.nanos ?? 0) / 1e6);
 }

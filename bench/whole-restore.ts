@@ -4,7 +4,7 @@ import { makeBackup } from '../src/backup/generator/make-backup';
 import { LocalStorage } from '../src/backup/local-storage';
 import type { ClusterTarget } from '../src/worker/cluster-deps';
 import type { RestoreResult, restoreWorkflow } from '../src/workflows/restore';
-import type { HistoryEvent } from './activity-spans';
+import { eventMs, type HistoryEvent } from './activity-spans';
 
 /** Shared pieces of the whole-restore benchmarks (overhead, dispatch, recovery). */
 
@@ -35,10 +35,7 @@ export async function startRestore(client: Client, taskQueue: string, input: Rec
   return client.workflow.start<typeof restoreWorkflow>('restoreWorkflow', { taskQueue, workflowId: `bench-${taskQueue}-${Date.now()}`, args: [input] });
 }
 
-export function eventMs(e: HistoryEvent): number {
-  const t = e.eventTime;
-  return Number(t?.seconds ?? 0) * 1000 + Math.round((t?.nanos ?? 0) / 1e6);
-}
+export { eventMs };
 
 /** The restore reported every table restored and checksummed; throws naming what is missing. */
 export function expectWholeRestore(r: RestoreResult | { tables: number; checksumPassed: number }, tables: number, what: string): void {

@@ -42,10 +42,8 @@ async function startRealPdOnce(opts: RealPdOptions): Promise<RealPd> {
   mkdirSync(logDir, { recursive: true });
   mkdirSync(dataDir, { recursive: true });
   const scheme = opts.scheme ?? 'http';
-  const name = 'pd1';
-  const args = ['--name', name, '--data-dir', dataDir,
-    '--client-urls', `${scheme}://127.0.0.1:${port}`, '--peer-urls', `${scheme}://127.0.0.1:${peer}`,
-    '--initial-cluster', `${name}=${scheme}://127.0.0.1:${peer}`, '-L', 'warn', ...(opts.extraArgs ?? [])];
+  const member = { name: 'pd1', client: port, peer };
+  const args = [...pdMemberArgs(member, dataDir, [member], scheme), ...(opts.extraArgs ?? [])];
   const { child, handle } = spawnServer(bin, args, join(logDir, `pd-${port}.log`));
   const address = `127.0.0.1:${port}`;
   const stop = async () => {
@@ -61,6 +59,19 @@ async function startRealPdOnce(opts: RealPdOptions): Promise<RealPd> {
     throw e;
   }
   return { ...handle, stop, address, dataDir };
+}
+
+interface PdMemberPorts {
+  name: string;
+  client: number;
+  peer: number;
+}
+
+/** pd-server's flags for one member of the cluster `all` (a single-member cluster: `all` = [member]). */
+function pdMemberArgs(member: PdMemberPorts, dataDir: string, all: readonly PdMemberPorts[], scheme: 'http' | 'https'): string[] {
+  const initial = all.map((m) => `${m.name}=${scheme}://127.0.0.1:${m.peer}`).join(',');
+  return ['--name', member.name, '--data-dir', dataDir, '--client-urls', `${scheme}://127.0.0.1:${member.client}`,
+    '--peer-urls', `${scheme}://127.0.0.1:${member.peer}`, '--initial-cluster', initial, '-L', 'warn'];
 }
 
 /** A real PD cluster of several members on loopback (each a RealPd), for tests of a PD leader moving. */
@@ -81,9 +92,8 @@ export async function startRealPdCluster(size: number, opts: { logDir?: string }
   const bin = ensureTool('pd-server');
   const logDir = opts.logDir ?? join(projectRoot, '.state', 'logs');
   mkdirSync(logDir, { recursive: true });
-  const ports: { client: number; peer: number; name: string }[] = [];
+  const ports: PdMemberPorts[] = [];
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), peer: await freePort(), name: `pd${i + 1}` });
-  const initial = ports.map((p) => `${p.name}=http://127.0.0.1:${p.peer}`).join(',');
   const members: RealPd[] = [];
   const children: ChildProcess[] = [];
   const stopAll = async (): Promise<void> => {
@@ -93,9 +103,7 @@ export async function startRealPdCluster(size: number, opts: { logDir?: string }
     for (const p of ports) {
       const dataDir = join(projectRoot, '.state', 'real-parts', `pd-${p.client}`);
       mkdirSync(dataDir, { recursive: true });
-      const args = ['--name', p.name, '--data-dir', dataDir, '--client-urls', `http://127.0.0.1:${p.client}`,
-        '--peer-urls', `http://127.0.0.1:${p.peer}`, '--initial-cluster', initial, '-L', 'warn'];
-      const { child, handle } = spawnServer(bin, args, join(logDir, `pd-${p.client}.log`));
+      const { child, handle } = spawnServer(bin, pdMemberArgs(p, dataDir, ports, 'http'), join(logDir, `pd-${p.client}.log`));
       children.push(child);
       const stop = async (): Promise<void> => {
         await handle.stop();

@@ -111,7 +111,7 @@ export class PdStoreClient {
   }
 
   header(): RequestHeader {
-    return { clusterId: this.clusterId, senderId: 0n, callerId: 'brflow-simulator', callerComponent: 'tikv' };
+    return storeHeader(this.clusterId);
   }
 
   close(): void {
@@ -158,6 +158,11 @@ export class PdStoreClient {
   }
 }
 
+/** The header a store stamps on its PD requests (cluster id 0 before GetMembers told it). */
+function storeHeader(clusterId: bigint): RequestHeader {
+  return { clusterId, senderId: 0n, callerId: 'brflow-simulator', callerComponent: 'tikv' };
+}
+
 /** One unary PD call with its deadline; the response header's error (when `checkHeader`) is a PdHeaderError. */
 function callPd<Req, Res extends { header?: ResponseHeader | undefined }>(name: string, address: string, method: Unary<Req, Res>, req: Req, checkHeader = true): Promise<Res> {
   return new Promise((resolve, reject) => {
@@ -179,7 +184,7 @@ async function askMembers(endpoints: readonly string[]): Promise<{ clusterId: bi
   for (const address of endpoints) {
     const client = newClient(address);
     try {
-      const res = await callPd('GetMembers', address, client.getMembers.bind(client), { header: { clusterId: 0n, senderId: 0n, callerId: 'brflow-simulator', callerComponent: 'tikv' } }, false);
+      const res = await callPd('GetMembers', address, client.getMembers.bind(client), { header: storeHeader(0n) }, false);
       const leaderUrl = res.leader?.clientUrls[0];
       return {
         clusterId: res.header?.clusterId ?? 0n,

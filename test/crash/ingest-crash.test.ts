@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter, type ActivityFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { eventMs } from '../../bench/activity-spans';
 import type { IngestHeartbeat } from '../../src/activities/ingest';
 import { restoreWorkflow } from '../../src/workflows/restore';
 import { testTemporalAddress } from '../support/env';
@@ -157,10 +158,7 @@ test('a worker SIGKILLed mid-batch: a new worker finishes, no completed batch is
     // The workflow's own next task, left on the dead worker's sticky queue, moved to the shared queue after the
     // worker's 2 s sticky timeout (worker-tuning.ts; the SDK's default held a restore's workflow 10 s).
     const events = (await handle.fetchHistory()).events ?? [];
-    const at = (id: unknown): number => {
-      const e = events.find((x) => String(x.eventId) === String(id))!;
-      return Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
-    };
+    const at = (id: unknown): number => eventMs(events.find((x) => String(x.eventId) === String(id))!);
     const stickyWaits = events
       .filter((e) => e.workflowTaskTimedOutEventAttributes?.timeoutType === temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START)
       .map((e) => at(e.eventId) - at(e.workflowTaskTimedOutEventAttributes!.scheduledEventId));

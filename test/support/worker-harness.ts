@@ -6,7 +6,12 @@ import { controlTaskQueueOf } from '../../src/workflows/task-queues';
 
 /** Bundles src/workflows once (about 2 s); reuse the result for every worker in a test file. */
 export async function bundleRestoreWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
+  return bundleWorkflowsAt(require.resolve('../../src/workflows'));
+}
+
+/** Bundles the workflows of one module (a test's probe workflow), the bundler's chatter silenced. */
+export async function bundleWorkflowsAt(workflowsPath: string): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
 }
 
 const quietBundlerLogger = {

@@ -1,8 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
-import { Worker, bundleWorkflowCode, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { KeeperSpec } from '../../../src/workflows/types';
 import { testTemporalAddress } from '../../support/env';
-import { connectWorkerConnection } from '../../support/worker-harness';
+import { bundleWorkflowsAt, connectWorkerConnection } from '../../support/worker-harness';
 import { keeperStartedTwice } from '../../fixtures/workflows/keeper-probe';
 
 let nativeConnection: NativeConnection;
@@ -25,7 +25,7 @@ test('a keeper asked to start twice keeps one renewal loop: after stop() no rene
   const worker = await Worker.create({
     connection: nativeConnection,
     taskQueue,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../../fixtures/workflows/keeper-probe'), logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } }),
+    workflowBundle: await bundleWorkflowsAt(require.resolve('../../fixtures/workflows/keeper-probe')),
     activities: {
       keeper: async (spec: KeeperSpec) => {
         expect(spec.once).toBe(true);

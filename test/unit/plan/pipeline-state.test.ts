@@ -7,6 +7,18 @@ const fresh = (over: Partial<PipelineProgress> = {}): PipelineProgress => ({ gro
 const opts = (over: Partial<SchedulerOptions> = {}): SchedulerOptions => ({ checksum: true, ddlFanOut: 1, maxBatchesPerRun: 100, continueSuggested: () => false, ...over });
 
 /** Dispatches every batch canIngest allows, as the workflow does, and returns them. */
+/** A batch's ingest completing: done, then its slot freed (as the workflow reports it). */
+function finishBatch(p: PipelineScheduler, b: number): void {
+  p.batchDone(b);
+  p.batchEnded(b);
+}
+
+/** A group's checksum passing, then its slot freed. */
+function finishChecksum(p: PipelineScheduler, g: number): void {
+  p.checksummed(g);
+  p.checksumEnded(g);
+}
+
 function dispatch(p: PipelineScheduler, concurrency = 10): number[] {
   const out: number[] = [];
   while (p.canIngest(false, concurrency)) {
@@ -50,8 +62,7 @@ describe('PipelineScheduler, prefix readiness (every recorded history)', () => {
     const p = new PipelineScheduler(SHAPE, fresh({ groupsCreated: 3, doneAbove: new Set([1]) }), opts());
     expect(dispatch(p, 2)).toEqual([0, 2]);
     expect(p.canIngest(false, 2)).toBe(false);
-    p.batchDone(0);
-    p.batchEnded(0);
+    finishBatch(p, 0);
     expect(p.progress.doneLow).toBe(2);
     expect(dispatch(p, 2)).toEqual([3]);
     expect(p.canIngest(true, 10)).toBe(false);
@@ -66,8 +77,7 @@ describe('PipelineScheduler, prefix readiness (every recorded history)', () => {
     expect(p.canChecksum()).toBe(true);
     expect(p.startChecksum()).toBe(0);
     expect(p.canChecksum()).toBe(false);
-    p.checksummed(0);
-    p.checksumEnded(0);
+    finishChecksum(p, 0);
     expect(p.progress.groupsChecksummed).toBe(1);
     expect(p.canChecksum()).toBe(false);
   });
@@ -86,10 +96,8 @@ describe('PipelineScheduler, prefix readiness (every recorded history)', () => {
     expect(p.wantContinue()).toBe(true);
     expect(p.canCreate()).toBe(false);
     expect(p.readyToContinue()).toBe(false);
-    p.batchDone(0);
-    p.batchEnded(0);
-    p.batchDone(1);
-    p.batchEnded(1);
+    finishBatch(p, 0);
+    finishBatch(p, 1);
     // Checksums hold too: the next run starts them.
     expect(p.canChecksum()).toBe(false);
     expect(p.readyToContinue()).toBe(true);
@@ -164,15 +172,13 @@ describe('PipelineScheduler, own-group checksums', () => {
     for (const b of [2, 3, 4]) markBatchDone(p.progress, b);
     expect(p.canChecksum()).toBe(true);
     expect(p.startChecksum()).toBe(1);
-    p.checksummed(1);
-    p.checksumEnded(1);
+    finishChecksum(p, 1);
     // The prefix stays at 0 until group 0 passes; group 1 is carried above it.
     expect([p.progress.groupsChecksummed, [...p.progress.checksummedAbove!]]).toEqual([0, [1]]);
     expect(p.canChecksum()).toBe(false);
     for (const b of [0, 1]) markBatchDone(p.progress, b);
     expect(p.startChecksum()).toBe(0);
-    p.checksummed(0);
-    p.checksumEnded(0);
+    finishChecksum(p, 0);
     expect([p.progress.groupsChecksummed, [...p.progress.checksummedAbove!]]).toEqual([2, []]);
   });
 
@@ -189,14 +195,11 @@ describe('PipelineScheduler, own-group checksums', () => {
     p.created(1);
     // Two in flight already.
     expect(p.canChecksum()).toBe(false);
-    p.checksummed(2);
-    p.checksumEnded(2);
+    finishChecksum(p, 2);
     expect(p.startChecksum()).toBe(1);
     expect(p.allDone()).toBe(false);
-    p.checksummed(0);
-    p.checksumEnded(0);
-    p.checksummed(1);
-    p.checksumEnded(1);
+    finishChecksum(p, 0);
+    finishChecksum(p, 1);
     expect(p.allDone()).toBe(true);
   });
 
