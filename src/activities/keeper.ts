@@ -1,6 +1,7 @@
 import { Context, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
+import { HOLD_WATCH_POLL_MS, type HoldWatch, type HoldWatchResult } from '../plan/hold-watch';
 import type { KeeperSpec } from '../workflows/types';
 import type { ScheduleControl, StoreControl, TsoAndGc } from './deps';
 import { withLivenessHeartbeat } from './liveness-heartbeat';
@@ -42,7 +43,48 @@ export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, store
         }
       }
     },
+
+    /**
+     * Waits for the next renewal (until `w.untilMs`) while checking, every HOLD_WATCH_POLL_MS from `w.fromMs`,
+     * that the cluster still holds what the restore set and can lose on its own: the scheduler pauses (a PD leader
+     * change or restart drops them) and the stores' import mode (a restarted TiKV comes back normal). Returns as
+     * soon as something is lost, so the workflow renews at once instead of up to a keeper interval later (BR
+     * waits for its next tick). Changes nothing itself: the workflow decides whether a renewal still may run.
+     * A check that fails (PD electing a leader, a store down) counts as nothing lost; the next one asks again.
+     */
+    async watchHolds(w: HoldWatch): Promise<HoldWatchResult> {
+      const ctx = Context.current();
+      // Beats at least every second: the stop the workflow sends (on a spec change, a pause, the end) arrives on a beat.
+      const wait = async (ms: number): Promise<void> => {
+        for (let left = ms; left > 0; left -= KEEPER_HEARTBEAT_MAX_MS) {
+          heartbeat();
+          await ctx.sleep(Math.min(left, KEEPER_HEARTBEAT_MAX_MS));
+        }
+      };
+      await wait(w.fromMs - Date.now());
+      for (;;) {
+        const lost = await lostHolds(w);
+        // The workflow logs what was lost when it renews.
+        if (lost.length > 0) return { lost };
+        const left = w.untilMs - Date.now();
+        if (left <= 0) return { lost: [] };
+        await wait(Math.min(left, HOLD_WATCH_POLL_MS));
+      }
+    },
   };
+
+  async function lostHolds(w: HoldWatch): Promise<string[]> {
+    const [schedulers, modes] = await Promise.all([
+      w.schedulers.length === 0 ? [] : schedules.paused().then((paused) => w.schedulers.filter((n) => !paused.includes(n)).map((n) => `scheduler ${n} is not paused`), unknown),
+      w.importMode ? stores.modes().then((m) => m.filter((s) => s.mode !== 'import').map((s) => `store ${s.storeId} is in ${s.mode} mode`), unknown) : [],
+    ]);
+    return [...schedulers, ...modes];
+  }
+
+  function unknown(e: unknown): string[] {
+    log.debug('hold watch: check failed, asking again at the next poll', { error: e instanceof Error ? e.message : String(e) });
+    return [];
+  }
 
   async function renewOrLog(spec: KeeperSpec): Promise<void> {
     try {

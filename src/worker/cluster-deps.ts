@@ -51,6 +51,7 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
       apply: async (snap) => {
         await applyPdScheduling(conn.pdHttp, snap);
       },
+      paused: () => conn.pdHttp.listSchedulers('paused'),
       restore: (snap) => restorePdScheduling(conn.pdHttp, snap),
       resetTs: async (ts) => {
         await conn.pdHttp.resetTs(ts);

@@ -92,6 +92,16 @@ export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: stri
       heartbeatTimeout: Math.min(t.heartbeatTimeoutMs, 10_000),
       retry: unlimitedRetry(Math.min(10_000, t.keeperIntervalMs)),
     },
+    /**
+     * A keeper's wait between renewals that watches the cluster (keeper-control.ts, `watchHolds`): lasts up to a
+     * keeper interval, beats every second, changes nothing, so a stop simply drops it (the default TRY_CANCEL).
+     */
+    keeperWatch: {
+      taskQueue: controlTaskQueue,
+      startToCloseTimeout: t.keeperIntervalMs + t.controlCallTimeoutMs,
+      heartbeatTimeout: Math.min(t.heartbeatTimeoutMs, 10_000),
+      retry: unlimitedRetry(Math.min(10_000, t.keeperIntervalMs)),
+    },
   } satisfies Record<string, ActivityOptions>;
   return options;
 }

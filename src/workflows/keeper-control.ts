@@ -1,9 +1,22 @@
-import { CancellationScope, isCancellation, patched, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, sleep } from '@temporalio/workflow';
+import { holdWatch, type HoldWatch, type HoldWatchResult } from '../plan/hold-watch';
 import type { KeeperSpec } from './types';
 
 /** The keeper activity as the workflow calls it (src/activities/keeper.ts). */
 export interface KeeperActivity {
   keeper(spec: KeeperSpec): Promise<void>;
+}
+
+/** The keeper's watch between renewals (src/activities/keeper.ts `watchHolds`). */
+export interface HoldWatchActivity {
+  watchHolds(w: HoldWatch): Promise<HoldWatchResult>;
+}
+
+/** The proxies a KeeperControl runs: the long keeper, a tick's renewal and, where one is wired, the watch. */
+export interface KeeperActivities {
+  keeper: KeeperActivity;
+  tick: KeeperActivity;
+  watch?: HoldWatchActivity;
 }
 
 /**
@@ -19,16 +32,25 @@ export interface KeeperActivity {
  *   renewal can follow the undo that `stop()` comes before. Stopping costs nothing but that rare wait.
  * - **long activity** (histories recorded before ticks): one activity renews until cancelled; a changed spec
  *   restarts it, and every stop waits for the activity to hear its cancellation on a heartbeat (about a second).
+ *
+ * Ticks of runs that take `brflow-keeper-watch` wait between renewals with a watch (src/plan/hold-watch.ts)
+ * instead of a bare timer when the restore holds something the cluster can drop on its own: a PD leader change
+ * drops every scheduler pause, which BR (and a bare timer) re-applied only at the next renewal, up to an interval
+ * (100 s) later. The watch ends the wait as soon as a pause or a store's import mode is gone, and the tick renews at
+ * once. A changed spec (pauses and import mode applied) ends the wait too, so the new holds are watched from then.
  */
 export class KeeperControl {
   private ticks: boolean | undefined;
+  /** `brflow-keeper-watch`, decided with `ticks` (ticks only). */
+  private watches: boolean | undefined;
+  /** The wait of the running tick loop, which a spec change cuts short (watching runs only). */
+  private waiting: { scope: CancellationScope; specChanged: boolean } | undefined;
   private running: { scope: CancellationScope; done: Promise<void> } | undefined;
   /** Workflow time of the last renewal a tick started (ticks only; a fresh run has none). */
   private lastRenewalMs: number | undefined;
 
   constructor(
-    private readonly act: KeeperActivity,
-    private readonly tickAct: KeeperActivity,
+    private readonly acts: KeeperActivities,
     private readonly spec: () => KeeperSpec,
     private readonly onFailure: (e: unknown) => void,
   ) {}
@@ -37,6 +59,8 @@ export class KeeperControl {
   start(): void {
     if (this.running) return;
     this.ticks ??= patched('brflow-keeper-ticks');
+    // Only where a watch is wired: a run without one (a probe) records no marker it would not act on.
+    this.watches ??= this.ticks && this.acts.watch !== undefined && patched('brflow-keeper-watch');
     if (this.ticks) this.startTicks();
     else this.startActivity();
   }
@@ -46,7 +70,14 @@ export class KeeperControl {
    * ticks read the spec at each renewal and need nothing.
    */
   async specChanged(): Promise<void> {
-    if (this.ticks) return;
+    if (this.ticks) {
+      // A watching wait started before the change looks at the old holds: start it again with the new ones.
+      if (this.waiting) {
+        this.waiting.specChanged = true;
+        this.waiting.scope.cancel();
+      }
+      return;
+    }
     await this.stop();
     this.start();
   }
@@ -69,10 +100,10 @@ export class KeeperControl {
       // A continued run (or a restart after a pause) renews at once if it does not know when it last did.
       let wait = this.lastRenewalMs === undefined ? 0 : Math.max(0, this.lastRenewalMs + interval - Date.now());
       for (;;) {
-        if (wait > 0) await sleep(wait);
+        if (wait > 0) await (this.watches ? this.watchUntilDue() : sleep(wait));
         this.lastRenewalMs = Date.now();
         // Never cancelled: a renewal that is asked to stop may still land; stop() waits for it instead.
-        await CancellationScope.nonCancellable(() => this.tickAct.keeper({ ...this.spec(), once: true }));
+        await CancellationScope.nonCancellable(() => this.acts.tick.keeper({ ...this.spec(), once: true }));
         wait = interval;
       }
     });
@@ -89,7 +120,7 @@ export class KeeperControl {
 
   private startActivity(): void {
     const scope = new CancellationScope();
-    const done = scope.run(() => this.act.keeper(this.spec())).then(
+    const done = scope.run(() => this.acts.keeper.keeper(this.spec())).then(
       () => undefined,
       (e: unknown) => {
         // Asked to stop: whatever ended it (cancelled, or timed out while stopping), it is no longer running.
@@ -98,5 +129,29 @@ export class KeeperControl {
       },
     );
     this.running = { scope, done };
+  }
+
+  /**
+   * Waits until the next renewal is due (an interval after the last), or until the watch finds a hold lost, which
+   * makes the renewal due now. A spec change restarts the wait with the new spec's watch; a stop ends it (the
+   * cancellation reaches it from the loop's scope, and is rethrown).
+   */
+  private async watchUntilDue(): Promise<void> {
+    for (;;) {
+      const last = this.lastRenewalMs ?? Date.now();
+      const w = holdWatch(this.spec(), last, Date.now());
+      const waiting = { scope: new CancellationScope(), specChanged: false };
+      this.waiting = waiting;
+      try {
+        const left = last + this.spec().intervalMs - Date.now();
+        const found = await waiting.scope.run(async () => (w ? this.acts.watch!.watchHolds(w) : left > 0 ? sleep(left) : undefined));
+        if (found && found.lost.length > 0) log.warn('the cluster dropped what the restore holds; renewing now', { lost: found.lost });
+        return;
+      } catch (e) {
+        if (!waiting.specChanged || CancellationScope.current().consideredCancelled) throw e;
+      } finally {
+        if (this.waiting === waiting) this.waiting = undefined;
+      }
+    }
   }
 }

@@ -43,6 +43,7 @@ export function restoreActivities(req: RestoreRequest, controlTaskQueue: string,
     undo: proxyActivities<RestoreActivities>(o.compensation),
     keeper: proxyActivities<RestoreActivities>(o.keeper),
     keeperTick: proxyActivities<RestoreActivities>(o.keeperTick),
+    keeperWatch: proxyActivities<RestoreActivities>(o.keeperWatch),
   };
 }
 

@@ -165,7 +165,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       ...target,
     };
   };
-  const keeper = new KeeperControl(acts.keeper, acts.keeperTick, keeperSpec, (e) => {
+  const keeper = new KeeperControl({ keeper: acts.keeper, tick: acts.keeperTick, watch: acts.keeperWatch }, keeperSpec, (e) => {
     // The keeper failed for good (e.g. GC passed the restore TS): the restore cannot go on.
     keeperError = e;
     mainScope.cancel();

@@ -258,6 +258,10 @@ export class FakeCluster {
           });
           ended();
         },
+        paused: async () => {
+          const now = this.now();
+          return Object.entries(this.read().schedulers).filter(([, v]) => v.pausedUntilMs > now).map(([n]) => n);
+        },
         restore: async (snap) => {
           this.fault('restoreSchedules');
           this.update((s) => {

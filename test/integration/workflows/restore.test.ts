@@ -56,7 +56,7 @@ async function setup(opts: { faults?: FakeFault[]; importDelayMs?: number; table
 }
 
 /** Bump when the workflow changes; older fixtures stay and must keep replaying (patched()). */
-const HISTORY_VERSION = 'v11';
+const HISTORY_VERSION = 'v12';
 
 /** Keeps this run's history as a replay fixture with BRFLOW_RECORD_HISTORIES=1 (test/support/record-history.ts). */
 function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
@@ -386,6 +386,50 @@ test('pause hands the cluster back, resume re-applies it, and the restore comple
     expect(Object.values(cluster.read().ingests).every((f) => f.count === 1)).toBe(true);
     expectNormal(cluster);
     await recordHistory('pause-resume', workflowId);
+  } finally {
+    await workers.stop();
+  }
+});
+
+test('pauses and import mode the cluster drops mid-restore are applied again within seconds, not a keeper interval later', async () => {
+  // 16 files at 0.8 s each, one at a time: ~13 s of ingest, far inside the 60 s keeper interval.
+  const { cluster, taskQueue, workers, workflowId } = await setup({ importDelayMs: 800, filesPerTable: 4 });
+  try {
+    const timings = { ...FAST_TIMINGS, keeperIntervalMs: 60_000, gcTtlSec: 300, pauseTtlSec: 300 };
+    const handle = await client.workflow.start(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', batchFiles: 2, concurrency: 1, timings, ...NO_MERGE }] });
+    const paused = await waitFor('import mode and the pauses', async () => {
+      const n = cluster.normality();
+      return n.importStores.length === 3 && n.pausedSchedulers.length > 0 ? n.pausedSchedulers : undefined;
+    });
+    // What a PD leader change (PD keeps pauses in its leader's memory) and a restarted TiKV store do.
+    const dropped = Date.now();
+    cluster.update((s) => {
+      for (const n of paused) s.schedulers[n]!.pausedUntilMs = 0;
+      s.stores.find((x) => x.id === '2')!.mode = 'normal';
+    });
+    await waitFor('the pauses and import mode applied again', async () => {
+      const n = cluster.normality();
+      return n.importStores.length === 3 && n.pausedSchedulers.length === paused.length ? true : undefined;
+    });
+    // Within the least gap between renewals (5 s) and a poll or two (2 s each); a bare timer waited 60 s.
+    expect(Date.now() - dropped).toBeLessThan(12_000);
+    const progress = await handle.query(progressQuery);
+    expect(progress.batches.done).toBeLessThan(progress.batches.total);
+    const result = await handle.result();
+    expect(result.files).toBe(16);
+    expectNormal(cluster);
+    // The history shows the watch that saw it, and the renewal it brought forward.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const watches = activityEvents(events).get('watchHolds') ?? [];
+    const lost = events.flatMap((e) => {
+      const done = e.activityTaskCompletedEventAttributes;
+      if (!done || !watches.some((w) => w.scheduled === Number(done.scheduledEventId))) return [];
+      return (JSON.parse(Buffer.from(done.result!.payloads![0]!.data!).toString('utf8')) as { lost: string[] }).lost;
+    });
+    expect(lost).toEqual(expect.arrayContaining([...paused.map((n) => `scheduler ${n} is not paused`), 'store 2 is in normal mode']));
+    // One renewal at the start, one brought forward: the 60 s interval never came round.
+    expect(keeperActivities(events).filter((k) => k.once)).toHaveLength(2);
+    await recordHistory('hold-watch', workflowId);
   } finally {
     await workers.stop();
   }
