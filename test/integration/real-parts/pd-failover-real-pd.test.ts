@@ -81,21 +81,35 @@ test('a real PD leader killed: the stores heartbeat the new leader, and a split 
   }
 }, 240_000);
 
-test('a real PD leader killed mid-restore: the restore goes on through the new leader, every checksum matches, and PD ends normal', async () => {
+test('a real PD leader killed mid-restore: the new leader is paused again within seconds, the restore goes on through it, every checksum matches, and PD ends normal', async () => {
   const pds = await startRealPdCluster(3);
   try {
     await env.withCluster({ stores: 3, pd: { external: pds.endpoints[0]! } }, async (c, taskQueue) => {
       await c.sim.waitForReplicas!(3, 60_000);
+      // Slow downloads keep the restore running well after the kill; the keeper's interval (60 s) outlasts it.
+      c.sim.faults.addLatency({ rpc: 'Download', ms: 400 });
+      const timings = { ...FAST_TIMINGS, keeperIntervalMs: 60_000, gcTtlSec: 300, pauseTtlSec: 300 };
       const handle = await env.client.workflow.start(restoreWorkflow, {
         taskQueue,
         workflowId: `pd-failover-${taskQueue}`,
-        args: [{ storage: `local://${env.dir}`, batchFiles: 2, concurrency: 2, tableGroupSize: 3, timings: FAST_TIMINGS }],
+        args: [{ storage: `local://${env.dir}`, batchFiles: 2, concurrency: 2, tableGroupSize: 3, timings }],
       });
       await eventually(60_000, async () => expect((await handle.query(progressQuery)).batches.done).toBeGreaterThanOrEqual(1));
+      const old = (await pds.leader())!;
+      const paused = await pdGet<string[]>(old, 'schedulers?status=paused');
+      expect(paused).toEqual(expect.arrayContaining(['balance-region-scheduler', 'balance-leader-scheduler']));
       const atKill = (await handle.query(progressQuery)).batches;
       const next = await killLeader(pds);
-      // Killed with batches still to go: the rest ran while and after PD changed leader.
+      const elected = Date.now();
+      // PD keeps scheduler pauses in its leader's memory: the new leader starts with none, and the keeper's watch
+      // pauses them again within seconds (a bare 60 s timer, as BR's, would leave them running to the end).
+      await eventually(20_000, async () => expect(await pdGet<string[]>(next, 'schedulers?status=paused')).toEqual(expect.arrayContaining(paused)), 300);
+      const repausedAfterMs = Date.now() - elected;
+      const atRepause = (await handle.query(progressQuery)).batches;
+      // Killed with batches still to go, and paused again while batches were still being ingested.
       expect(atKill.done).toBeLessThan(atKill.total);
+      expect(atRepause.done).toBeLessThan(atRepause.total);
+      expect(repausedAfterMs).toBeLessThan(20_000);
       const result = await handle.result();
       const tables = env.manifest.tables.filter((t) => env.backup.tables.some((b) => b.db === t.db && b.table === t.name));
       expect(result.tables).toBe(tables.length);
