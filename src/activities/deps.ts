@@ -44,8 +44,11 @@ export interface ScheduleControl {
   plan(ttlSec: number): Promise<PdSchedulingSnapshot>;
   /** Pauses the schedulers and applies the config overrides for their TTL; repeating it renews them. */
   apply(snapshot: PdSchedulingSnapshot): Promise<void>;
-  /** Names of the schedulers PD (its leader) has paused now (GET /pd/api/v1/schedulers?status=paused). */
-  paused(): Promise<string[]>;
+  /**
+   * Those of `names` that PD (its leader) runs now unpaused: present in GET /pd/api/v1/schedulers and missing from
+   * its `?status=paused` list. A scheduler someone removed is not named: pausing it again would only fail.
+   */
+  running(names: readonly string[]): Promise<string[]>;
   /** Resumes the schedulers and puts the original config values back; idempotent. */
   restore(snapshot: PdSchedulingSnapshot): Promise<void>;
   /** POST /pd/api/v1/admin/reset-ts (PdHttp.resetTs): PD already past `ts` counts as success; a TS > 24 h ahead is forced as BR does. */

@@ -67,15 +67,19 @@ export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, store
         // The workflow logs what was lost when it renews.
         if (lost.length > 0) return { lost };
         const left = w.untilMs - Date.now();
-        if (left <= 0) return { lost: [] };
-        await wait(Math.min(left, HOLD_WATCH_POLL_MS));
+        // Due before the next look: the renewal itself comes next.
+        if (left <= HOLD_WATCH_POLL_MS) {
+          await wait(left);
+          return { lost: [] };
+        }
+        await wait(HOLD_WATCH_POLL_MS);
       }
     },
   };
 
   async function lostHolds(w: HoldWatch): Promise<string[]> {
     const [schedulers, modes] = await Promise.all([
-      w.schedulers.length === 0 ? [] : schedules.paused().then((paused) => w.schedulers.filter((n) => !paused.includes(n)).map((n) => `scheduler ${n} is not paused`), unknown),
+      w.schedulers.length === 0 ? [] : schedules.running(w.schedulers).then((names) => names.map((n) => `scheduler ${n} is not paused`), unknown),
       w.importMode ? stores.modes().then((m) => m.filter((s) => s.mode !== 'import').map((s) => `store ${s.storeId} is in ${s.mode} mode`), unknown) : [],
     ]);
     return [...schedulers, ...modes];

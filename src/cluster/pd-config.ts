@@ -164,6 +164,16 @@ export async function pausePdScheduling(pd: PdHttp, opts: PlanSchedulingOptions)
 }
 
 /**
+ * Those of `names` that PD's leader runs unpaused now: present in its scheduler list and missing from its paused
+ * list. A restore's pauses are lost this way when PD changes leader (the pauses live in the leader's memory) or
+ * someone resumes a scheduler by hand; a scheduler someone removed is left out, since pausing it again would fail.
+ */
+export async function runningSchedulers(pd: PdHttp, names: readonly string[]): Promise<string[]> {
+  const [present, paused] = await Promise.all([pd.listSchedulers(), pd.listSchedulers('paused')]);
+  return names.filter((n) => present.includes(n) && !paused.includes(n));
+}
+
+/**
  * Puts scheduling back as the snapshot says it was: resumes (delay 0) or re-adds the schedulers and restores
  * the original config (TTL mode: the same keys with ttlSecond=0, which drops the overrides). Idempotent — it
  * sets the desired state, so running it twice, or after a crash half-way, is safe. Tries every step and

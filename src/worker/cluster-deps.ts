@@ -7,7 +7,7 @@ import { connectCluster, type ClusterConnection } from '../cluster/cluster-conne
 import { openBatchImport } from '../cluster/batch-import';
 import type { RangeCheckpoint } from '../cluster/import-files';
 import { importSstClient, setSpeedLimitAllStores, supportsBatchDownload, supportsMultiIngest, switchModeAllStores } from '../cluster/import-sst';
-import { applyPdScheduling, planPdScheduling, restorePdScheduling } from '../cluster/pd-config';
+import { applyPdScheduling, planPdScheduling, restorePdScheduling, runningSchedulers } from '../cluster/pd-config';
 import { splitAndScatter } from '../cluster/region-split';
 import { TidbClient } from '../cluster/tidb';
 import { TidbSchemaControl } from '../cluster/tidb-schema-control';
@@ -51,7 +51,7 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
       apply: async (snap) => {
         await applyPdScheduling(conn.pdHttp, snap);
       },
-      paused: () => conn.pdHttp.listSchedulers('paused'),
+      running: (names) => runningSchedulers(conn.pdHttp, names),
       restore: (snap) => restorePdScheduling(conn.pdHttp, snap),
       resetTs: async (ts) => {
         await conn.pdHttp.resetTs(ts);

@@ -258,9 +258,10 @@ export class FakeCluster {
           });
           ended();
         },
-        paused: async () => {
+        running: async (names) => {
           const now = this.now();
-          return Object.entries(this.read().schedulers).filter(([, v]) => v.pausedUntilMs > now).map(([n]) => n);
+          const s = this.read();
+          return names.filter((n) => s.schedulers[n] !== undefined && s.schedulers[n]!.pausedUntilMs <= now);
         },
         restore: async (snap) => {
           this.fault('restoreSchedules');

@@ -1,4 +1,4 @@
-import { pausePdScheduling, planPdScheduling, restorePdScheduling } from '../../../src/cluster/pd-config';
+import { pausePdScheduling, planPdScheduling, restorePdScheduling, runningSchedulers } from '../../../src/cluster/pd-config';
 import { PdHttp } from '../../../src/cluster/pd-http';
 import type { RealPd } from '../../../src/local-stack/real-pd';
 import { bootstrapRealPd } from '../../support/bootstrap-real-pd';
@@ -57,5 +57,22 @@ describe('scheduling pause and restore on the real PD', () => {
     expect(await ttlOverrides()).toEqual({});
     expect(await paused()).toEqual([]);
     expect(await http.getScheduleConfig()).toEqual(saved);
+  });
+
+  it('names the paused schedulers PD runs again (resumed by hand), but not one someone removed', async () => {
+    const snap = await pausePdScheduling(http, { storeCount: 1 });
+    const [resumed, removed] = snap.schedulers;
+    expect(removed).toBeDefined();
+    try {
+      expect(await runningSchedulers(http, snap.schedulers)).toEqual([]);
+      await http.pauseScheduler(resumed!, 0);
+      await http.removeScheduler(removed!);
+      expect(await runningSchedulers(http, snap.schedulers)).toEqual([resumed]);
+    } finally {
+      await restorePdScheduling(http, snap);
+    }
+    // restorePdScheduling put the removed one back: nothing of the restore is left paused, nothing is missing.
+    expect(await paused()).toEqual([]);
+    expect(await http.listSchedulers()).toEqual(expect.arrayContaining(snap.schedulers));
   });
 });
