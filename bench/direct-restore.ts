@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type RestoreActivities } from '../src/activities';
+import { holdWatch } from '../src/plan/hold-watch';
 import { CHECKSUM_GROUPS_AT_ONCE, PipelineScheduler } from '../src/plan/pipeline-state';
 import { connectClusterDeps, type ClusterTarget } from '../src/worker/cluster-deps';
 import { normalizeRestoreRequest } from '../src/workflows/normalize-request';
@@ -57,17 +58,19 @@ export async function directRestore(rawInput: { storage: string } & Record<strin
   };
   const call = <K extends keyof RestoreActivities>(name: K, ...args: Parameters<RestoreActivities[K]>): Promise<Awaited<ReturnType<RestoreActivities[K]>>> => start(name, ...args).done;
 
-  let keeper: Running<void> | undefined;
+  let keeper: Running<unknown>[] = [];
+  // The keeper renews, and between renewals watches the holds as the workflow's ticks do (keeper-control.ts).
   const startKeeper = (spec: KeeperSpec): void => {
-    keeper = start('keeper', spec);
-    keeper.done.catch(() => undefined);
+    const now = Date.now();
+    const w = holdWatch(spec, now, now);
+    keeper = [start('keeper', spec), ...(w ? [start('watchHolds', w)] : [])];
+    for (const k of keeper) k.done.catch(() => undefined);
   };
   const stopKeeper = async (): Promise<void> => {
-    const k = keeper;
-    keeper = undefined;
-    if (!k) return;
-    k.cancel();
-    await k.done.catch(() => undefined);
+    const ks = keeper;
+    keeper = [];
+    for (const k of ks) k.cancel();
+    await Promise.all(ks.map((k) => k.done.catch(() => undefined)));
   };
   // Undo records in the order the workflow pushes them; run in reverse at the end, as its saga does.
   const undo: (() => Promise<void>)[] = [];
