@@ -62,7 +62,7 @@ export async function directRestore(rawInput: { storage: string } & Record<strin
   // The keeper renews, and between renewals watches the holds as the workflow's ticks do (keeper-control.ts).
   const startKeeper = (spec: KeeperSpec): void => {
     const now = Date.now();
-    const w = holdWatch(spec, now, now);
+    const w = holdWatch(spec, { renewedAtMs: now, dueAtMs: now + spec.intervalMs, nowMs: now });
     keeper = [start('keeper', spec), ...(w ? [start('watchHolds', w)] : [])];
     for (const k of keeper) k.done.catch(() => undefined);
   };

@@ -32,16 +32,17 @@ export interface HoldWatchResult {
 }
 
 /**
- * The watch for the wait until the next renewal, or none when a plain timer does: nothing is held that the
+ * The watch for the wait from a renewal (started at `renewedAtMs`) until the next is due (`dueAtMs`), or none
+ * when a plain timer does: nothing is held that the
  * cluster can drop on its own (the GC safepoint and PD's TTL config live in PD's etcd and survive a leader
  * change; schedulers removed on a PD too old to pause them stay removed), or the wait is too short to look even
  * once after the least gap between renewals.
  */
-export function holdWatch(spec: KeeperSpec, lastRenewalMs: number, nowMs: number): HoldWatch | undefined {
+export function holdWatch(spec: KeeperSpec, t: { renewedAtMs: number; dueAtMs: number; nowMs: number }): HoldWatch | undefined {
   const schedulers = spec.schedules?.schedulerMode === 'pause-with-ttl' ? spec.schedules.schedulers : [];
   if (schedulers.length === 0 && !spec.importMode) return undefined;
-  const fromMs = Math.max(nowMs, lastRenewalMs + MIN_RENEWAL_GAP_MS);
-  const untilMs = lastRenewalMs + spec.intervalMs;
+  const fromMs = Math.max(t.nowMs, t.renewedAtMs + MIN_RENEWAL_GAP_MS);
+  const untilMs = t.dueAtMs;
   if (untilMs - fromMs < HOLD_WATCH_POLL_MS) return undefined;
   return { schedulers: [...schedulers], importMode: spec.importMode, fromMs, untilMs, ...(spec.cluster ? { cluster: spec.cluster } : {}) };
 }

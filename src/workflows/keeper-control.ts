@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, log, patched, sleep } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, isCancellation, log, patched, sleep } from '@temporalio/workflow';
 import { holdWatch, type HoldWatch, type HoldWatchResult } from '../plan/hold-watch';
 import type { KeeperSpec } from './types';
 
@@ -100,7 +100,7 @@ export class KeeperControl {
       // A continued run (or a restart after a pause) renews at once if it does not know when it last did.
       let wait = this.lastRenewalMs === undefined ? 0 : Math.max(0, this.lastRenewalMs + interval - Date.now());
       for (;;) {
-        if (wait > 0) await (this.watches ? this.watchUntilDue() : sleep(wait));
+        if (wait > 0) await (this.watches ? this.watchUntilDue(Date.now() + wait) : sleep(wait));
         this.lastRenewalMs = Date.now();
         // Never cancelled: a renewal that is asked to stop may still land; stop() waits for it instead.
         await CancellationScope.nonCancellable(() => this.acts.tick.keeper({ ...this.spec(), once: true }));
@@ -132,23 +132,25 @@ export class KeeperControl {
   }
 
   /**
-   * Waits until the next renewal is due (an interval after the last), or until the watch finds a hold lost, which
-   * makes the renewal due now. A spec change restarts the wait with the new spec's watch; a stop ends it (the
-   * cancellation reaches it from the loop's scope, and is rethrown).
+   * Waits until the next renewal is due (`dueAtMs`: an interval after the last one ended), or until the watch finds a
+   * hold lost, which makes the renewal due now. A spec change restarts the wait with the new spec's watch. A stop
+   * ends it with the cancellation, which the loop's scope passes down and this rethrows: the loop has no other
+   * cancellable step (its renewals are not), so it must never return normally once stopped.
    */
-  private async watchUntilDue(): Promise<void> {
+  private async watchUntilDue(dueAtMs: number): Promise<void> {
     for (;;) {
-      const last = this.lastRenewalMs ?? Date.now();
-      const w = holdWatch(this.spec(), last, Date.now());
+      const scope = CancellationScope.current();
+      if (scope.consideredCancelled) throw new CancelledFailure('the keeper was stopped');
+      const now = Date.now();
+      const w = holdWatch(this.spec(), { renewedAtMs: this.lastRenewalMs ?? now, dueAtMs, nowMs: now });
       const waiting = { scope: new CancellationScope(), specChanged: false };
       this.waiting = waiting;
       try {
-        const left = last + this.spec().intervalMs - Date.now();
-        const found = await waiting.scope.run(async () => (w ? this.acts.watch!.watchHolds(w) : left > 0 ? sleep(left) : undefined));
+        const found = await waiting.scope.run(async () => (w ? this.acts.watch!.watchHolds(w) : dueAtMs > now ? sleep(dueAtMs - now) : undefined));
         if (found && found.lost.length > 0) log.warn('the cluster dropped what the restore holds; renewing now', { lost: found.lost });
         return;
       } catch (e) {
-        if (!waiting.specChanged || CancellationScope.current().consideredCancelled) throw e;
+        if (!waiting.specChanged || scope.consideredCancelled) throw e;
       } finally {
         if (this.waiting === waiting) this.waiting = undefined;
       }

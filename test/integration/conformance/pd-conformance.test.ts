@@ -212,6 +212,8 @@ const schedulerCases = (when: string): Case[] => [
   { name: `${when}: pause an unknown scheduler`, http: { method: 'POST', path: `${api}/schedulers/no-such-scheduler`, body: { delay: 5 } } },
   { name: `${when}: remove balance-hot-region`, http: { method: 'DELETE', path: `${api}/schedulers/balance-hot-region-scheduler` } },
   { name: `${when}: remove it again`, http: { method: 'DELETE', path: `${api}/schedulers/balance-hot-region-scheduler` } },
+  // A removed scheduler is gone from the list (runningSchedulers leaves it out: pausing it again would fail).
+  { name: `${when}: GET schedulers after the remove`, http: { method: 'GET', path: `${api}/schedulers` }, normalise: sorted },
   { name: `${when}: add it back`, http: { method: 'POST', path: `${api}/schedulers`, body: { name: 'balance-hot-region-scheduler' } } },
   { name: `${when}: add it twice`, http: { method: 'POST', path: `${api}/schedulers`, body: { name: 'balance-hot-region-scheduler' } } },
   { name: `${when}: add an unknown scheduler`, http: { method: 'POST', path: `${api}/schedulers`, body: { name: 'no-such-scheduler' } } },

@@ -435,6 +435,26 @@ test('pauses and import mode the cluster drops mid-restore are applied again wit
   }
 });
 
+test('a keeper whose renewals outlast its interval still stops when the restore fails, and the cluster is handed back', async () => {
+  // Each renewal's import mode takes 0.8 s, longer than the 0.3 s interval, so the next renewal is due as one ends:
+  // a wait that was skipped there once left the loop nothing to cancel, and the stop (and the undo) waited forever.
+  const { cluster, taskQueue, workers, workflowId } = await setup({ slowSteps: { 'switchMode:import': 800 }, importDelayMs: 300, faults: [{ op: 'importFile', match: '_1_write', kind: 'permanent' }] });
+  try {
+    const err = await client.workflow
+      .execute(restoreWorkflow, { taskQueue, workflowId, args: [{ storage: 'local:///b', concurrency: 1, timings: FAST_TIMINGS, ...NO_MERGE }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((((err as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure).type).toBe(ErrorType.SstCorrupt);
+    expectNormal(cluster);
+    // Renewed more than once while it ran, and none left open.
+    const ticks = keeperActivities((await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []);
+    expect(ticks.length).toBeGreaterThan(1);
+    expect(ticks.every((k) => k.closed === 'completed')).toBe(true);
+  } finally {
+    await workers.stop();
+  }
+}, 60_000);
+
 test('a keeper whose interval is longer than its heartbeat timeout stays alive and stops when asked', async () => {
   const { cluster, taskQueue, workers, workflowId } = await setup({ importDelayMs: 400 });
   try {
