@@ -146,7 +146,12 @@ export class KeeperControl {
       const waiting = { scope: new CancellationScope(), specChanged: false };
       this.waiting = waiting;
       try {
-        const found = await waiting.scope.run(async () => (w ? this.acts.watch!.watchHolds(w) : dueAtMs > now ? sleep(dueAtMs - now) : undefined));
+        const found = await waiting.scope.run(async () => {
+          if (!w) return dueAtMs > now ? sleep(dueAtMs - now) : undefined;
+          // A timer until the watch may look: a restore that ends (or changes its spec) before then never starts one.
+          if (w.fromMs > now) await sleep(w.fromMs - now);
+          return this.acts.watch!.watchHolds(w);
+        });
         if (found && found.lost.length > 0) log.warn('the cluster dropped what the restore holds; renewing now', { lost: found.lost });
         return;
       } catch (e) {
