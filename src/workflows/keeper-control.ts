@@ -53,6 +53,8 @@ export class KeeperControl {
     private readonly acts: KeeperActivities,
     private readonly spec: () => KeeperSpec,
     private readonly onFailure: (e: unknown) => void,
+    /** The watch found holds gone (each in words); the renewal that re-applies them comes next. */
+    private readonly onHoldsLost: (lost: string[]) => void = () => undefined,
   ) {}
 
   /** Starts keeping with today's spec; nothing when it is already keeping (one loop, never two). */
@@ -152,7 +154,10 @@ export class KeeperControl {
           if (w.fromMs > now) await sleep(w.fromMs - now);
           return this.acts.watch!.watchHolds(w);
         });
-        if (found && found.lost.length > 0) log.warn('the cluster dropped what the restore holds; renewing now', { lost: found.lost });
+        if (found && found.lost.length > 0) {
+          log.warn('the cluster dropped what the restore holds; renewing now', { lost: found.lost });
+          this.onHoldsLost(found.lost);
+        }
         return;
       } catch (e) {
         if (!waiting.specChanged || scope.consideredCancelled) throw e;

@@ -1,6 +1,6 @@
 import type { PipelineProgress } from '../plan/pipeline-state';
 import { batchesDone } from '../plan/pipeline-state';
-import type { CarriedRunCounters, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest } from './types';
+import type { CarriedRunCounters, HoldsReapplied, PlanSummary, RestoreContinuation, RestorePhase, RestoreProgress, RestoreRequest } from './types';
 
 /**
  * A restore run's mutable state. What a later run needs travels in the continuation (`continuationOf`);
@@ -24,6 +24,8 @@ export interface RunState extends CarriedRunCounters {
   tiflashReplicasDropped: number;
   recheck: { group: number; tables: string[] } | undefined;
   lastProgressPct: number;
+  /** Holds the cluster dropped and the keeper re-applied at once, in this run (keeper-control.ts). */
+  holdsReapplied?: HoldsReapplied;
 }
 
 export function initialRunState(req: RestoreRequest, cont: RestoreContinuation | undefined): RunState {
@@ -88,6 +90,7 @@ export function restoreProgress(st: RunState, req: RestoreRequest, nowMs: number
     ...(s?.views ? { views: s.views } : {}),
     ...(s?.sequences ? { sequences: s.sequences } : {}),
     ...(s?.placementPolicies ? { placementPolicies: s.placementPolicies } : {}),
+    ...(st.holdsReapplied ? { holdsReapplied: st.holdsReapplied } : {}),
   };
 }
 

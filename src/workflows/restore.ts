@@ -165,11 +165,19 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
       ...target,
     };
   };
-  const keeper = new KeeperControl({ keeper: acts.keeper, tick: acts.keeperTick, watch: acts.keeperWatch }, keeperSpec, (e) => {
-    // The keeper failed for good (e.g. GC passed the restore TS): the restore cannot go on.
-    keeperError = e;
-    mainScope.cancel();
-  });
+  const keeper = new KeeperControl(
+    { keeper: acts.keeper, tick: acts.keeperTick, watch: acts.keeperWatch },
+    keeperSpec,
+    (e) => {
+      // The keeper failed for good (e.g. GC passed the restore TS): the restore cannot go on.
+      keeperError = e;
+      mainScope.cancel();
+    },
+    // For `brflow status`: a PD that keeps losing the pauses (leader changes) is worth an operator's look.
+    (lost) => {
+      st.holdsReapplied = { count: (st.holdsReapplied?.count ?? 0) + 1, lastAtMs: Date.now(), lost };
+    },
+  );
 
   const run: RestoreRun = {
     req,

@@ -336,6 +336,15 @@ export interface RestoreProgress {
   sequences?: number;
   /** Placement policies the restore creates from the backup (absent when none, or before the plan). */
   placementPolicies?: number;
+  /** Scheduler pauses or import mode the cluster dropped (a PD leader change, a restarted store), re-applied at once. */
+  holdsReapplied?: HoldsReapplied;
+}
+
+/** How often, in this run, the keeper found holds gone and renewed at once; the last time and what it found. */
+export interface HoldsReapplied {
+  count: number;
+  lastAtMs: number;
+  lost: string[];
 }
 
 /** Counters and controls a run keeps and hands to the next one across continue-as-new, as they are. */

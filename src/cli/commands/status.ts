@@ -21,6 +21,16 @@ export function skippedLine(p: Pick<RestoreProgress, 'skipped'>): string | undef
 }
 
 /**
+ * The line saying the cluster dropped the restore's scheduler pauses or import mode (a PD leader change, a restarted
+ * TiKV) and the keeper put them back at once; none when it never happened in this run.
+ */
+export function holdsLine(p: Pick<RestoreProgress, 'holdsReapplied'>): string | undefined {
+  const h = p.holdsReapplied;
+  if (!h) return undefined;
+  return `cluster dropped what the restore holds ${h.count} time(s), re-applied at once; last at ${new Date(h.lastAtMs).toISOString()}: ${h.lost.join('; ')}`;
+}
+
+/**
  * The line counting the schema objects without data the restore recreates (views, sequences, placement policies
  * from the backup); none when there are none, or before the plan.
  */
@@ -81,6 +91,8 @@ export function register(program: Command): void {
           if (objects) process.stdout.write(`${objects}\n`);
           const skipped = skippedLine(p);
           if (skipped) process.stdout.write(`${skipped}\n`);
+          const holds = holdsLine(p);
+          if (holds) process.stdout.write(`${holds}\n`);
           for (const m of p.checksum.mismatches) process.stdout.write(`checksum mismatch ${m.table}: backup ${m.expected.crc64xor}/${m.expected.totalKvs} kvs, restored ${m.actual.crc64xor}/${m.actual.totalKvs} kvs\n`);
         } else {
           // No progress answer: the search attributes still say the phase and the percentage ingested.

@@ -415,6 +415,9 @@ test('pauses and import mode the cluster drops mid-restore are applied again wit
     expect(Date.now() - dropped).toBeLessThan(12_000);
     const progress = await handle.query(progressQuery);
     expect(progress.batches.done).toBeLessThan(progress.batches.total);
+    // `brflow status` reads it from the progress query.
+    await waitFor('the progress query to count it', async () => ((await handle.query(progressQuery)).holdsReapplied?.count === 1 ? true : undefined), 5000);
+    expect((await handle.query(progressQuery)).holdsReapplied?.lost).toEqual(expect.arrayContaining(['store 2 is in normal mode']));
     const result = await handle.result();
     expect(result.files).toBe(16);
     expectNormal(cluster);
