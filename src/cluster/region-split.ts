@@ -77,7 +77,13 @@ export async function splitRegion(conn: ClusterConnection, info: RegionInfo, raw
         context: { regionId: info.region.id, regionEpoch: info.region.regionEpoch, peer: leader },
         splitKeys: rawKeys.map((k) => Buffer.from(k)),
       });
-      if (res.regionError) throw new ClusterError(address, 'TiKV SplitRegion', classifyRegionError(res.regionError));
+      if (res.regionError) {
+        const c = classifyRegionError(res.regionError);
+        // A region error with only a message is TiKV's "other" error; a split answers with one when its ask to PD
+        // for new region IDs fails, as while PD changes leader. BR's split backoff retries every split error but an
+        // invalid range: so does the caller's loop (it rescans), instead of failing the restore for good.
+        throw new ClusterError(address, 'TiKV SplitRegion', c.kind === 'unknown' ? { ...c, retryable: true } : c);
+      }
       if (res.errors.length > 0) {
         throw new ClusterError(address, 'TiKV SplitRegion', { kind: 'rejected', retryable: false, detail: res.errors.map((e) => e.abort || e.retryable).join('; ') });
       }

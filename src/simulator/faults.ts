@@ -9,7 +9,7 @@ import type { RegionErrorKind } from './region-error';
 export type FaultTarget = number | 'pd';
 
 /** Region errors a test can script; the service fills in the details from the real region. */
-export type ScriptedRegionErrorKind = Exclude<RegionErrorKind, 'Other' | 'StaleCommand'>;
+export type ScriptedRegionErrorKind = Exclude<RegionErrorKind, 'StaleCommand'>;
 
 /**
  * A request detail a fault can be limited to, so it hits one use of an RPC and not another: SwitchMode's

@@ -19,5 +19,8 @@ export function scriptedRegionError(state: ClusterState, kind: ScriptedRegionErr
       return { kind, regionId, key: key ?? new Uint8Array(0), startKey: r?.startKey ?? new Uint8Array(0), endKey: r?.endKey ?? new Uint8Array(0) };
     case 'ServerIsBusy':
       return { kind, reason: 'too many sst files are ingesting (simulated)' };
+    case 'Other':
+      // TiKV's error with only a message: a split whose AskBatchSplit to PD failed (its leader changing) answers so.
+      return { kind, message: 'ask PD for split IDs: PD AskBatchSplit: 14 UNAVAILABLE: read ECONNRESET (simulated)' };
   }
 }

@@ -70,7 +70,7 @@ describe('splitAndScatter', () => {
     for (const k of keys) expect(boundaries().has(toHex(encodeBytes(Buffer.from(k, 'hex'))))).toBe(true);
   });
 
-  it.each(['EpochNotMatch', 'RegionNotFound', 'KeyNotInRegion'] as const)('rescans after %s and still splits every key', async (kind) => {
+  it.each(['EpochNotMatch', 'RegionNotFound', 'KeyNotInRegion', 'Other'] as const)('rescans after %s and still splits every key', async (kind) => {
     sim.faults.injectRegionError({ rpc: 'SplitRegion', kind, count: 1 });
     const keys = keysOf(300);
     const res = await splitAndScatter(conn, keys);
