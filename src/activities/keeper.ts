@@ -36,11 +36,7 @@ export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, store
         // so a stop (which every pause, re-prepare and compensation waits for) lands within about a second
         // (the control worker's heartbeat throttle is 1 s: src/worker/worker-tuning.ts).
         const slice = Math.max(100, Math.min(spec.intervalMs, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 4, KEEPER_HEARTBEAT_MAX_MS));
-        for (let waited = 0; waited < spec.intervalMs; waited += slice) {
-          heartbeat({ ticks });
-          // Rejects with CancelledFailure when the workflow stops the keeper.
-          await ctx.sleep(Math.min(slice, spec.intervalMs - waited));
-        }
+        await sleepBeating(spec.intervalMs, slice, { ticks });
       }
     },
 
@@ -53,14 +49,8 @@ export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, store
      * A check that fails (PD electing a leader, a store down) counts as nothing lost; the next one asks again.
      */
     async watchHolds(w: HoldWatch): Promise<HoldWatchResult> {
-      const ctx = Context.current();
       // Beats at least every second: the stop the workflow sends (on a spec change, a pause, the end) arrives on a beat.
-      const wait = async (ms: number): Promise<void> => {
-        for (let left = ms; left > 0; left -= KEEPER_HEARTBEAT_MAX_MS) {
-          heartbeat();
-          await ctx.sleep(Math.min(left, KEEPER_HEARTBEAT_MAX_MS));
-        }
-      };
+      const wait = (ms: number): Promise<void> => sleepBeating(ms, KEEPER_HEARTBEAT_MAX_MS);
       await wait(w.fromMs - Date.now());
       for (;;) {
         const lost = await lostHolds(w);
@@ -76,6 +66,19 @@ export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, store
       }
     },
   };
+
+  /**
+   * Sleeps `ms`, beating (with `details`) before each slice of at most `sliceMs`: a stop reaches an activity only in a
+   * heartbeat response, and a silent wait longer than the heartbeat timeout would look like a dead worker.
+   * Rejects with CancelledFailure when the workflow stops the activity.
+   */
+  async function sleepBeating(ms: number, sliceMs: number, details?: unknown): Promise<void> {
+    const ctx = Context.current();
+    for (let waited = 0; waited < ms; waited += sliceMs) {
+      heartbeat(details);
+      await ctx.sleep(Math.min(sliceMs, ms - waited));
+    }
+  }
 
   async function lostHolds(w: HoldWatch): Promise<string[]> {
     const [schedulers, modes] = await Promise.all([

@@ -34,6 +34,13 @@ export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: stri
   const policy = retryPolicies(t.retries);
   const pdCall = { startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.pdRequest };
   const clusterMode = { taskQueue: controlTaskQueue, startToCloseTimeout: t.controlCallTimeoutMs, retry: policy.pdRequest };
+  // The keeper's activities (long keeper, tick, watch): on the control queue, never giving up, and a heartbeat
+  // timeout short enough that a stop (delivered on a heartbeat, throttled to 0.8 × it) arrives within seconds.
+  const keeperBase = {
+    taskQueue: controlTaskQueue,
+    heartbeatTimeout: Math.min(t.heartbeatTimeoutMs, 10_000),
+    retry: unlimitedRetry(Math.min(10_000, t.keeperIntervalMs)),
+  };
   const options = {
     /**
      * Reading the backup and building the plan: big but bounded. The activity beats on a timer while it reads
@@ -73,35 +80,18 @@ export function restoreActivityOptions(t: RestoreTimings, controlTaskQueue: stri
     /** Undo steps: unlimited retries with a capped backoff, on the control queue. */
     compensation: { taskQueue: controlTaskQueue, startToCloseTimeout: t.controlCallTimeoutMs, retry: unlimitedRetry(t.compensationMaxIntervalMs) },
     /** The keeper runs until cancelled; a dead worker is noticed after one heartbeat timeout, well under the TTLs. */
-    keeper: {
-      taskQueue: controlTaskQueue,
-      startToCloseTimeout: '3650d',
-      // Short, so a stop request (delivered on a heartbeat, throttled to 0.8 × this) arrives within seconds.
-      heartbeatTimeout: Math.min(t.heartbeatTimeoutMs, 10_000),
-      retry: unlimitedRetry(Math.min(10_000, t.keeperIntervalMs)),
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    },
+    keeper: { ...keeperBase, startToCloseTimeout: '3650d', cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED },
     /**
      * One keeper renewal (a tick, src/workflows/keeper-control.ts): a few control calls, never cancelled (the
      * workflow waits for it instead). Beats on a timer, so a renewal lost with its worker is retried within a
      * heartbeat timeout, not at the control-call deadline; never gives up, as the long keeper.
      */
-    keeperTick: {
-      taskQueue: controlTaskQueue,
-      startToCloseTimeout: t.controlCallTimeoutMs,
-      heartbeatTimeout: Math.min(t.heartbeatTimeoutMs, 10_000),
-      retry: unlimitedRetry(Math.min(10_000, t.keeperIntervalMs)),
-    },
+    keeperTick: { ...keeperBase, startToCloseTimeout: t.controlCallTimeoutMs },
     /**
      * A keeper's wait between renewals that watches the cluster (keeper-control.ts, `watchHolds`): lasts up to a
      * keeper interval, beats every second, changes nothing, so a stop simply drops it (the default TRY_CANCEL).
      */
-    keeperWatch: {
-      taskQueue: controlTaskQueue,
-      startToCloseTimeout: t.keeperIntervalMs + t.controlCallTimeoutMs,
-      heartbeatTimeout: Math.min(t.heartbeatTimeoutMs, 10_000),
-      retry: unlimitedRetry(Math.min(10_000, t.keeperIntervalMs)),
-    },
+    keeperWatch: { ...keeperBase, startToCloseTimeout: t.keeperIntervalMs + t.controlCallTimeoutMs },
   } satisfies Record<string, ActivityOptions>;
   return options;
 }
