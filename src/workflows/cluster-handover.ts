@@ -1,4 +1,4 @@
-import { patched } from '@temporalio/workflow';
+import { CancellationScope, patched } from '@temporalio/workflow';
 import type { RestoreActivityProxies, RestoreRun } from './restore-context';
 import type { UndoRecord } from './types';
 
@@ -54,4 +54,20 @@ export async function handBack(run: RestoreRun): Promise<void> {
   run.st.prepared = false;
   await run.saga.compensate(run.undo, CLUSTER_MODE_UNDO, undoOrder());
   run.keeper.start();
+}
+
+/**
+ * The restore's end, however it ends (done, failed, cancelled): the keeper stopped, every undo record run, then
+ * the cluster lock released for the next restore. Not cancellable: a cancel arriving now must not leave the
+ * cluster half handed back, and the lock is released even when an undo step fails for good.
+ */
+export async function releaseCluster(run: RestoreRun): Promise<void> {
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      await run.keeper.stop();
+      await run.saga.compensate(run.undo, undefined, undoOrder());
+    } finally {
+      await run.lock.release();
+    }
+  });
 }

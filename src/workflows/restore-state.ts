@@ -62,6 +62,16 @@ export function initialRunState(req: RestoreRequest, cont: RestoreContinuation |
 }
 
 /** The run has ended or is handing the cluster back: nothing can be changed or paused any more. */
+/**
+ * The progress percentage to publish as the `BrRestoreProgress` search attribute, or undefined when the last one
+ * published still stands: every 5 % and the final 100 %, since each upsert is an event in the history.
+ * Nothing to ingest (total 0) counts as done.
+ */
+export function progressMilestone(lastPct: number, bytesIngested: number, totalBytes: number): number | undefined {
+  const pct = totalBytes > 0 ? Math.floor((bytesIngested * 100) / totalBytes) : 100;
+  return pct >= lastPct + 5 || (pct === 100 && lastPct !== 100) ? pct : undefined;
+}
+
 export function isTerminal(st: RunState): boolean {
   return st.phase === 'done' || st.phase === 'failed' || st.phase === 'cancelled' || st.phase === 'compensating';
 }

@@ -8,26 +8,26 @@ import {
   isCancellation,
   log,
   patched,
-  setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SkippedCounts } from '../plan/schema-objects';
 import { ErrorType } from '../plan/error-types';
-import { clusterChanges, undoOrder } from './cluster-handover';
+import { releaseCluster } from './cluster-handover';
 import { ClusterLockClient } from './cluster-lock-client';
 import { KeeperControl } from './keeper-control';
-import { MAX_CONCURRENCY, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, setRateLimitUpdate } from './messages';
+import { keeperSpecOf } from './keeper-spec';
 import { normalizeRestoreRequest } from './normalize-request';
 import { restoreActivities, type RestoreRun } from './restore-context';
 import { runPipeline } from './restore-pipeline';
 import { setupRestore } from './restore-setup';
-import { continuationOf, initialRunState, isTerminal, restoreProgress } from './restore-state';
+import { registerRestoreControls } from './restore-controls';
+import { continuationOf, initialRunState, progressMilestone, restoreProgress } from './restore-state';
 import { Saga } from './saga';
 import { undoStep } from './undo-step';
 import { BrRestorePhase, BrRestoreProgress } from './search-attributes';
 import { controlTaskQueueOf } from './task-queues';
-import type { ClusterScope, KeeperSpec, PlanSummary, RestoreContinuation, RestorePhase, RestoreRequest } from './types';
+import type { ClusterScope, PlanSummary, RestoreContinuation, RestorePhase, RestoreRequest } from './types';
 
 export interface RestoreResult {
   restoreTs: string;
@@ -63,7 +63,8 @@ export interface RestoreResult {
  *
  * The phases live beside it: restore-setup.ts (up to the pipeline), restore-pipeline.ts (carrying out the
  * decisions of src/plan/pipeline-state.ts), cluster-handover.ts (import mode in and out, pause/resume),
- * keeper-control.ts, cluster-lock-client.ts; this file holds the run's state, its messages and its ending.
+ * keeper-control.ts with keeper-spec.ts (what it renews), restore-controls.ts (the operator's query and updates),
+ * cluster-lock-client.ts; this file wires them to the run's state and holds the run's ending.
  */
 export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuation): Promise<RestoreResult> {
   const normalized = normalizeRestoreRequest(rawInput);
@@ -90,10 +91,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
 
   const saga = new Saga(cont?.undo);
   const st = initialRunState(req, cont);
-  const terminal = (): boolean => isTerminal(st);
   // One restore per cluster: the lock this restore asked for or holds (a continued run holds it already).
   const lock = new ClusterLockClient(cont?.clusterLock, info.workflowId);
-  const progress = () => restoreProgress(st, req, Date.now(), lock.queuedBehind);
 
   const setPhase = (p: RestorePhase): void => {
     st.phase = p;
@@ -101,73 +100,17 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     log.info('restore phase', { phase: p });
   };
   const reportProgress = (): void => {
-    const total = st.summary?.bytes ?? 0;
-    const pct = total > 0 ? Math.floor((st.bytesIngested * 100) / total) : 100;
-    // Every 5 %: each upsert is a history event.
-    if (pct >= st.lastProgressPct + 5 || (pct === 100 && st.lastProgressPct !== 100)) {
-      st.lastProgressPct = pct;
-      upsertSearchAttributes([{ key: BrRestoreProgress, value: pct }]);
-    }
+    const pct = progressMilestone(st.lastProgressPct, st.bytesIngested, st.summary?.bytes ?? 0);
+    if (pct === undefined) return;
+    st.lastProgressPct = pct;
+    upsertSearchAttributes([{ key: BrRestoreProgress, value: pct }]);
   };
 
-  setHandler(progressQuery, progress);
-  setHandler(setConcurrencyUpdate, (n: number) => {
-    st.concurrency = n;
-    return n;
-  }, {
-    validator: (n: number) => {
-      if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new Error(`concurrency must be an integer in [1, ${MAX_CONCURRENCY}], got ${n}`);
-      if (terminal()) throw new Error(`the restore is ${st.phase}; nothing to change`);
-    },
-  });
-  setHandler(setRateLimitUpdate, async (n: number) => {
-    if (n > 0 && !saga.snapshot().some((r) => r.kind === 'clearRateLimit')) saga.push({ kind: 'clearRateLimit' });
-    await clusterChanges(acts).mode.setRateLimit({ bytesPerSec: n, ...target });
-    st.rateLimitBytesPerSec = n;
-    return n;
-  }, {
-    validator: (n: number) => {
-      if (!Number.isSafeInteger(n) || n < 0) throw new Error(`rate limit must be a whole number of bytes/s ≥ 0 (0 = unlimited), got ${n}`);
-      if (terminal()) throw new Error(`the restore is ${st.phase}; nothing to change`);
-    },
-  });
-  setHandler(pauseUpdate, async () => {
-    st.pauseRequested = true;
-    await condition(() => st.paused || terminal());
-    return progress();
-  }, {
-    validator: () => {
-      if (terminal()) throw new Error(`the restore is ${st.phase}; it cannot be paused`);
-      if (st.paused || st.pauseRequested) throw new Error('the restore is already paused or pausing');
-    },
-  });
-  setHandler(resumeUpdate, async () => {
-    st.resumeRequested = true;
-    await condition(() => (!st.paused && !st.resumeRequested) || terminal());
-    return progress();
-  }, {
-    validator: () => {
-      if (terminal()) throw new Error(`the restore is ${st.phase}; it cannot be resumed`);
-      if (!st.paused && !st.pauseRequested) throw new Error('the restore is not paused');
-    },
-  });
-
-  // ---- keeper -------------------------------------------------------------------------------------
   let keeperError: unknown;
   const mainScope = new CancellationScope();
-  const keeperSpec = (): KeeperSpec => {
-    const schedules = st.prepared ? saga.snapshot().find((r) => r.kind === 'restoreSchedules') : undefined;
-    return {
-      safepoint: st.safepoint ? { ...st.safepoint, ttlSec: req.timings.gcTtlSec } : undefined,
-      schedules: schedules?.kind === 'restoreSchedules' ? schedules.snapshot : undefined,
-      importMode: st.prepared && !req.online,
-      intervalMs: req.timings.keeperIntervalMs,
-      ...target,
-    };
-  };
   const keeper = new KeeperControl(
     { keeper: acts.keeper, tick: acts.keeperTick, watch: acts.keeperWatch },
-    keeperSpec,
+    () => keeperSpecOf(st, saga.snapshot(), req, target),
     (e) => {
       // The keeper failed for good (e.g. GC passed the restore TS): the restore cannot go on.
       keeperError = e;
@@ -195,6 +138,8 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     setPhase,
     reportProgress,
   };
+  const progress = () => restoreProgress(st, req, Date.now(), lock.queuedBehind);
+  registerRestoreControls(run, progress);
 
   // ---- run ----------------------------------------------------------------------------------------
   let outcome: 'done' | 'continue';
@@ -223,14 +168,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
     const cancelled = keeperError === undefined && isCancellation(err);
     st.phase = 'compensating';
     upsertSearchAttributes([{ key: BrRestorePhase, value: 'compensating' }]);
-    await CancellationScope.nonCancellable(async () => {
-      try {
-        await keeper.stop();
-        await saga.compensate(run.undo, undefined, undoOrder());
-      } finally {
-        await lock.release();
-      }
-    });
+    await releaseCluster(run);
     setPhase(cancelled ? 'cancelled' : 'failed');
     if (cancelled) throw err;
     if (cause instanceof TemporalFailure) throw cause;
@@ -249,14 +187,7 @@ export async function restoreWorkflow(rawInput: unknown, cont?: RestoreContinuat
 
   // Success: hand everything back (the same saga, so the same undo steps as on failure).
   setPhase('finalize');
-  await CancellationScope.nonCancellable(async () => {
-    try {
-      await keeper.stop();
-      await saga.compensate(run.undo, undefined, undoOrder());
-    } finally {
-      await lock.release();
-    }
-  });
+  await releaseCluster(run);
   setPhase('done');
   return {
     restoreTs: st.restoreTs,
