@@ -5,13 +5,13 @@ import type { UndoRecord } from '../../../src/workflows/types';
 
 const snapshot: PdSchedulingSnapshot = {
   pdVersion: '8.5.4',
-  schedulerMode: 'pause',
+  schedulerMode: 'pause-with-ttl',
   schedulers: ['balance-region-scheduler', 'balance-leader-scheduler'],
   configMode: 'ttl',
   originalConfig: { 'leader-schedule-limit': 4 },
   restoreConfig: { 'leader-schedule-limit': 40 },
   ttlSeconds: 300,
-} as PdSchedulingSnapshot;
+};
 const undo: UndoRecord[] = [
   { kind: 'removeGcSafepoint', serviceId: 'brflow-r1' },
   { kind: 'restoreSchedules', snapshot },
@@ -31,7 +31,7 @@ describe('keeperSpecOf: what the keeper renews', () => {
   });
 
   test('prepared: the pauses the undo record will resume, and import mode; the target is named', () => {
-    const cluster = { pd: ['pd-0:2379'] };
+    const cluster = { pd: ['pd-0:2379'], tidb: 'tidb-0:4000' };
     expect(keeperSpecOf({ safepoint, prepared: true }, undo, { online: false, timings }, { cluster })).toEqual({
       safepoint: { ...safepoint, ttlSec: 300 }, schedules: snapshot, importMode: true, intervalMs: 100_000, cluster,
     });
