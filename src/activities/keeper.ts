@@ -81,11 +81,17 @@ export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, store
   }
 
   async function lostHolds(w: HoldWatch): Promise<string[]> {
-    const [schedulers, modes] = await Promise.all([
-      w.schedulers.length === 0 ? [] : schedules.running(w.schedulers).then((names) => names.map((n) => `scheduler ${n} is not paused`), unknown),
-      w.importMode ? stores.modes().then((m) => m.filter((s) => s.mode !== 'import').map((s) => `store ${s.storeId} is in ${s.mode} mode`), unknown) : [],
-    ]);
-    return [...schedulers, ...modes];
+    const checks: Promise<string[]>[] = [];
+    if (w.schedulers.length > 0) checks.push(schedules.running(w.schedulers).then((names) => names.map((n) => `scheduler ${n} is not paused`), unknown));
+    if (w.importMode) checks.push(stores.modes().then((m) => m.filter((s) => s.mode !== 'import').map((s) => `store ${s.storeId} is in ${s.mode} mode`), unknown));
+    // A check can hang until its client's deadline (a PD member whose host hangs): beat meanwhile, so the look is
+    // not taken for a dead worker and a stop still arrives.
+    const beat = setInterval(() => heartbeat(), KEEPER_HEARTBEAT_MAX_MS);
+    try {
+      return await firstLosses(checks, w.untilMs);
+    } finally {
+      clearInterval(beat);
+    }
   }
 
   function unknown(e: unknown): string[] {
@@ -103,17 +109,65 @@ export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, store
     }
   }
 
+  /**
+   * The three holds side by side: they are independent, and one waiting out a deadline (the safepoint on a PD
+   * leader whose host hangs, which the gRPC client learns only then) must not hold back the scheduler pauses
+   * that a new leader dropped. Every hold is tried; a GC overrun is reported before any other failure.
+   */
   async function renew(spec: KeeperSpec): Promise<void> {
-    if (spec.safepoint) {
-      const sp = BigInt(spec.safepoint.safePoint);
-      const gc = await pd.getGcSafePoint();
-      if (gc > sp) {
-        // BR panics here: data the restore needs may already be gone.
-        throw ApplicationFailure.nonRetryable(`GC safepoint ${gc} passed the restore's ${sp}; the restore cannot be trusted: start it again`, ErrorType.ClusterRejected);
-      }
-      await pd.updateServiceGcSafePoint(spec.safepoint.serviceId, spec.safepoint.ttlSec, sp);
+    const safepoint = spec.safepoint;
+    const results = await Promise.allSettled([
+      safepoint ? renewSafepoint(safepoint) : undefined,
+      spec.importMode ? stores.switchMode('import') : undefined,
+      spec.schedules ? schedules.apply(spec.schedules) : undefined,
+    ]);
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    const fatal = failures.find((e) => e instanceof ApplicationFailure && e.nonRetryable);
+    if (fatal !== undefined || failures.length > 0) throw fatal ?? failures[0];
+  }
+
+  async function renewSafepoint(safepoint: NonNullable<KeeperSpec['safepoint']>): Promise<void> {
+    const sp = BigInt(safepoint.safePoint);
+    const gc = await pd.getGcSafePoint();
+    if (gc > sp) {
+      // BR panics here: data the restore needs may already be gone.
+      throw ApplicationFailure.nonRetryable(`GC safepoint ${gc} passed the restore's ${sp}; the restore cannot be trusted: start it again`, ErrorType.ClusterRejected);
     }
-    if (spec.importMode) await stores.switchMode('import');
-    if (spec.schedules) await schedules.apply(spec.schedules);
+    await pd.updateServiceGcSafePoint(safepoint.serviceId, safepoint.ttlSec, sp);
   }
 }
+
+/** How long a look that found something lost still waits for its other check to name its losses too. */
+export const LOSS_GRACE_MS = 200;
+
+/**
+ * What the checks of one look found lost, in check order. Ends when every check has answered; or LOSS_GRACE_MS
+ * after one found a loss, so a check held up by a member that hangs does not hide it (the renewal re-applies
+ * everything anyway); or at `untilMs`, when the renewal is due whatever a slow check would say. A check still
+ * running then counts as nothing lost (checks only read).
+ */
+export function firstLosses(checks: readonly Promise<string[]>[], untilMs: number): Promise<string[]> {
+  return new Promise((resolve) => {
+    const found = checks.map((): string[] => []);
+    const timers: NodeJS.Timeout[] = [];
+    let pending = checks.length;
+    let grace = false;
+    const done = (): void => {
+      timers.forEach(clearTimeout);
+      resolve(found.flat());
+    };
+    if (pending === 0) return done();
+    timers.push(setTimeout(done, Math.max(0, untilMs - Date.now())));
+    checks.forEach((check, i) => {
+      void check.then((lost) => {
+        found[i] = lost;
+        if (--pending === 0) return done();
+        if (lost.length > 0 && !grace) {
+          grace = true;
+          timers.push(setTimeout(done, LOSS_GRACE_MS));
+        }
+      });
+    });
+  });
+}
+

@@ -38,21 +38,34 @@ const RESET_TS_SMALLER = /smaller|not larger/i;
 export type ResetTsOutcome = 'reset' | 'already-larger';
 
 /**
- * PD's HTTP API (the part BR uses). Each request has a deadline, goes to the endpoints in turn and is retried
- * while all of them fail with network errors or 5xx; a 4xx answer fails at once with PD's message.
+ * PD's HTTP API (the part BR uses). Each request has a deadline, goes to the endpoints in turn (from the one that
+ * answered last) and is retried while all of them fail with network errors or 5xx; a 4xx answer fails at once
+ * with PD's message.
  */
 export class PdHttp {
   private readonly bases: string[];
   private readonly timeoutMs: number;
   private readonly policy: RetryPolicy;
+  /** The endpoint that answered last: requests start there (shared with the `withTimeout` views). */
+  private readonly preferred: { index: number };
 
-  constructor(private readonly opts: PdHttpOptions) {
+  constructor(private readonly opts: PdHttpOptions, preferred = { index: 0 }) {
     this.bases = parsePdEndpoints(opts.endpoints).map((e) => pdHttpBase(e, opts.tls !== undefined));
     if (this.bases.length === 0) {
       throw new ClusterError('(none)', 'PD HTTP', { kind: 'rejected', retryable: false, detail: 'no PD endpoint given; pass --pd host:port' });
     }
     this.timeoutMs = opts.timeoutMs ?? PD_HTTP_TIMEOUT_MS;
     this.policy = opts.retry ?? PD_HTTP_RETRY;
+    this.preferred = preferred;
+  }
+
+  /**
+   * The same client with another deadline per request or retry policy, for reads that PD answers in milliseconds
+   * and that are asked again soon anyway (the keeper's watch): a member that hangs costs them seconds, not BR's
+   * 30 s per try. It shares which member answered last, so what it learns moves this client's requests too.
+   */
+  withOptions(opts: Pick<PdHttpOptions, 'timeoutMs' | 'retry'>): PdHttp {
+    return new PdHttp({ ...this.opts, ...opts }, this.preferred);
   }
 
   /**
@@ -65,15 +78,24 @@ export class PdHttp {
     return retry(
       async () => {
         let last: unknown;
-        for (const base of this.bases) {
+        // From the member that answered last, then the others in turn: BR starts every request at the first
+        // address, so a member whose host hangs costs each request its whole deadline (30 s) before another
+        // is asked. Here only the first request after the hang waits it out.
+        const start = this.preferred.index;
+        for (let k = 0; k < this.bases.length; k++) {
+          const i = (start + k) % this.bases.length;
+          const base = this.bases[i]!;
           try {
             const res = await this.once(method, base, path, payload);
+            this.preferred.index = i;
             if ((res.status >= 200 && res.status < 300) || accept.includes(res.status)) return res;
             throw new ClusterError(base, call, classifyHttpStatus(res.status, `HTTP ${res.status}: ${res.body.trim().slice(0, 500)}`));
           } catch (e) {
             last = e instanceof ClusterError ? e : new ClusterError(base, call, classifyError(e));
             // A 4xx is PD's verdict on the request itself; another member would say the same.
             if (!classifyError(last).retryable) throw last;
+            // The next request (another try of this one included) starts past a member that did not answer.
+            if (this.preferred.index === i) this.preferred.index = (i + 1) % this.bases.length;
           }
         }
         throw last;

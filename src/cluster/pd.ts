@@ -133,10 +133,16 @@ class PdClientImpl implements PdClient {
     this.policy = opts.retry ?? PD_GRPC_RETRY;
   }
 
-  /** Asks each known member for the member list; the first answer sets cluster id and leader. */
-  async refreshMembers(): Promise<void> {
+  /**
+   * Asks each known member for the member list; the first answer sets cluster id and leader. The leader as last
+   * known is asked first, unless it is `suspect` (a call to it just failed on the wire): a member whose host hangs
+   * would cost this lookup a whole call deadline before another member is asked.
+   */
+  async refreshMembers(suspect?: string): Promise<void> {
     let last: unknown;
-    for (const addr of [this.leaderAddress, ...this.members.filter((m) => m !== this.leaderAddress)]) {
+    const others = this.members.filter((m) => m !== this.leaderAddress);
+    const order = suspect !== undefined && suspect === this.leaderAddress ? [...others, this.leaderAddress] : [this.leaderAddress, ...others];
+    for (const addr of order) {
       try {
         const c = this.channels.client(PdGrpcClient, addr);
         const res: GetMembersResponse = await callUnary(c.getMembers.bind(c), GetMembersRequest.fromPartial({}), {
@@ -179,16 +185,19 @@ class PdClientImpl implements PdClient {
     fn: (c: PdGrpcClient, addr: string) => Promise<Res>,
     acceptHeaderError?: (h: ResponseHeader) => boolean,
   ): Promise<Res> {
+    let failedOn: string | undefined;
     return retry(
       async (attempt) => {
-        if (attempt > 1) await this.refreshMembers().catch(() => undefined);
+        if (attempt > 1) await this.refreshMembers(failedOn).catch(() => undefined);
         const addr = this.leaderAddress;
+        failedOn = addr;
         const res = await fn(this.channels.client(PdGrpcClient, addr), addr).catch((e: unknown) => {
           // PD also reports some region states as a bare gRPC UNKNOWN status (v8.5.4 ScatterRegion does).
           const c = classifyError(e);
           const known = c.kind === 'unknown' ? classifyPdMessage(c.detail) : undefined;
           throw known ? new ClusterError(addr, call, { ...known, ...(c.grpcCode !== undefined ? { grpcCode: c.grpcCode } : {}) }) : e;
         });
+        failedOn = undefined;
         const h = headerOf(res);
         if (!(h && acceptHeaderError?.(h))) this.checkHeader(h, addr, call);
         return res;
@@ -206,9 +215,11 @@ class PdClientImpl implements PdClient {
   }
 
   getTs(): Promise<bigint> {
+    let failedOn: string | undefined;
     return retry(
       async (attempt) => {
-        if (attempt > 1) await this.refreshMembers().catch(() => undefined);
+        if (attempt > 1) await this.refreshMembers(failedOn).catch(() => undefined);
+        failedOn = this.leaderAddress;
         if (!this.tso || this.tso.closed || this.tso.address !== this.leaderAddress) {
           this.tso?.close();
           const addr = this.leaderAddress;

@@ -40,6 +40,8 @@ export class PdStoreClient {
   private members: string[];
   /** The leader lookup in flight: concurrent failures share one. */
   private following: Promise<void> | undefined;
+  /** RegionHeartbeat streams open on the current leader's connection. */
+  private readonly streams = new Set<ClientDuplexStream<RegionHeartbeatRequest, RegionHeartbeatResponse>>();
   private closed = false;
 
   private constructor(
@@ -105,8 +107,15 @@ export class PdStoreClient {
   /** A RegionHeartbeat stream to the leader; the caller owns it (end/cancel on stop). */
   openRegionHeartbeat(): ClientDuplexStream<RegionHeartbeatRequest, RegionHeartbeatResponse> {
     const stream = this.client.regionHeartbeat();
+    this.streams.add(stream);
+    const gone = () => this.streams.delete(stream);
     // A stream breaks when its PD dies or stops leading: find out who leads before the store reopens it.
-    stream.on('error', () => void this.followLeader().catch(() => undefined));
+    stream.on('error', () => {
+      gone();
+      void this.followLeader().catch(() => undefined);
+    });
+    stream.on('end', gone);
+    stream.on('close', gone);
     return stream;
   }
 
@@ -135,6 +144,12 @@ export class PdStoreClient {
         const old = this.client;
         this.client = newClient(found.leader);
         this.current = found.leader;
+        // A leader that hangs (its host gone silent) never breaks the streams open on it: region heartbeats sent
+        // there reach nobody, and the new leader would keep the regions as they were at the change. TiKV's pd
+        // client rebuilds its heartbeat stream on every reconnect; cancelling ours makes the stores reopen them
+        // here (the cancel reaches their owners as an error).
+        for (const st of [...this.streams]) st.cancel();
+        this.streams.clear();
         old.close();
       } finally {
         this.following = undefined;

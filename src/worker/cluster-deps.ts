@@ -2,6 +2,7 @@ import { cipherInfoOf } from '../backup/crypter-key';
 import { openStorage } from '../backup/open-storage';
 import { readManifest } from '../backup/read-manifest';
 import { toStorageBackend } from '../backup/storage-backend';
+import type { RetryPolicy } from '../cluster/backoff';
 import { checksumTable } from '../cluster/checksum';
 import { connectCluster, type ClusterConnection } from '../cluster/cluster-connection';
 import { openBatchImport } from '../cluster/batch-import';
@@ -16,6 +17,13 @@ import type { TlsOptions } from '../cluster/tls';
 import { buildTableRewrite, checksumRequests } from '../plan/rewrite-rules';
 import { SwitchMode } from '../proto/import_sstpb';
 import type { ActivityDeps } from '../activities/deps';
+
+/**
+ * Deadline of each PD read behind the keeper's watch (scheduler lists, answered in milliseconds). With BR's 30 s a
+ * PD leader whose host hangs hid its successor's lost pauses for half a minute (pd-failover-real-pd.test.ts).
+ */
+const HOLD_CHECK_TIMEOUT_MS = 5_000;
+const HOLD_CHECK_RETRY: RetryPolicy = { name: 'holdCheck', attempts: 1, initialMs: 0, maxMs: 0 };
 
 export interface ClusterTarget {
   pdEndpoints: string[];
@@ -51,7 +59,9 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
       apply: async (snap) => {
         await applyPdScheduling(conn.pdHttp, snap);
       },
-      running: (names) => runningSchedulers(conn.pdHttp, names),
+      // The keeper's watch reads these every 2 s: one try per member, as a failed read counts as nothing lost
+      // and is asked again at the next look.
+      running: (names) => runningSchedulers(conn.pdHttp.withOptions({ timeoutMs: HOLD_CHECK_TIMEOUT_MS, retry: HOLD_CHECK_RETRY }), names),
       restore: (snap) => restorePdScheduling(conn.pdHttp, snap),
       resetTs: async (ts) => {
         await conn.pdHttp.resetTs(ts);

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { GrpcChannels } from '../../../src/cluster/grpc-channel';
 import { importSstClient } from '../../../src/cluster/import-sst';
@@ -67,6 +68,37 @@ describe('clients against dead addresses', () => {
     expect((r2.error as ClusterError).message).toContain(silentAddr);
     expect((r2.error as ClusterError).kind).toBe('deadline');
     expect(r2.ms).toBeLessThan(2000);
+  });
+
+  it('PD HTTP: after a member that hangs (its host gone silent), requests start at the member that answered', async () => {
+    // A PD member answering every request; the silent server stands for a member whose host hangs.
+    let answered = 0;
+    const live = createHttpServer((_req, res) => {
+      answered++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ version: '8.5.4' }));
+    });
+    await new Promise<void>((r) => live.listen(0, '127.0.0.1', () => r()));
+    const a = live.address();
+    const liveAddr = `127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    try {
+      const pd = new PdHttp({ endpoints: [silentAddr, liveAddr], timeoutMs: 400 });
+      const silentBefore = sockets.length;
+      const t0 = Date.now();
+      await pd.version();
+      const firstMs = Date.now() - t0;
+      // The first request waited out its deadline on the silent member before asking the other one.
+      expect(firstMs).toBeGreaterThanOrEqual(350);
+      expect(sockets.length).toBe(silentBefore + 1);
+      const t1 = Date.now();
+      for (let i = 0; i < 3; i++) await pd.version();
+      // The next ones go to the member that answered: no new connection to the silent one, no deadline waited.
+      expect(Date.now() - t1).toBeLessThan(350);
+      expect(sockets.length).toBe(silentBefore + 1);
+      expect(answered).toBe(4);
+    } finally {
+      await new Promise<void>((r) => live.close(() => r()));
+    }
   });
 
   it('TiKV ImportSST / Tikv: refused connections fail fast with the store address', async () => {
