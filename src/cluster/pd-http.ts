@@ -46,7 +46,7 @@ export class PdHttp {
   private readonly bases: string[];
   private readonly timeoutMs: number;
   private readonly policy: RetryPolicy;
-  /** The endpoint that answered last: requests start there (shared with the `withTimeout` views). */
+  /** The endpoint that answered last: requests start there (shared with the `withOptions` views). */
   private readonly preferred: { index: number };
 
   constructor(private readonly opts: PdHttpOptions, preferred = { index: 0 }) {
