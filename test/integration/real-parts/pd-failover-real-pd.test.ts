@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 /** Kills the PD leader and waits until another member leads; returns the new leader. */
-async function killLeader(pds: Awaited<ReturnType<typeof startRealPdCluster>>): Promise<RealPd> {
+async function killLeader(pds: RealPdCluster): Promise<RealPd> {
   const old = (await pds.leader())!;
   process.kill(old.pid, 'SIGKILL');
   return eventually(60_000, async () => {
@@ -39,7 +39,7 @@ async function killLeader(pds: Awaited<ReturnType<typeof startRealPdCluster>>): 
  * nothing on them is answered or closed, which only deadlines and keepalives notice (a killed process resets them).
  * Waits until another member leads; returns both.
  */
-async function freezeLeader(pds: Awaited<ReturnType<typeof startRealPdCluster>>): Promise<{ frozen: RealPd; next: RealPd }> {
+async function freezeLeader(pds: RealPdCluster): Promise<{ frozen: RealPd; next: RealPd }> {
   const frozen = (await pds.leader())!;
   process.kill(frozen.pid, 'SIGSTOP');
   const next = await eventually(60_000, async () => {
@@ -97,44 +97,56 @@ test('a real PD leader killed: the stores heartbeat the new leader, and a split 
   }
 }, 240_000);
 
+type RealPdCluster = Awaited<ReturnType<typeof startRealPdCluster>>;
+
+/**
+ * A restore into 3 simulated stores under a real 3-member PD whose leader is lost (`lose`, returning the new leader)
+ * once a batch is done, with slow downloads so that batches remain, and a keeper interval (60 s) that outlasts the
+ * test. PD keeps scheduler pauses in its leader's memory: the new leader starts with none, and the keeper's watch
+ * must pause them again within `repauseWithinMs` of the loss (a bare 60 s timer, as BR's, would leave them running
+ * to the end) while batches are still being ingested. Then every checksum must match, and the new leader and the
+ * stores must hold nothing of the restore.
+ */
+async function restoreLosingLeader(pds: RealPdCluster, lose: () => Promise<RealPd>, repauseWithinMs: number): Promise<void> {
+  await env.withCluster({ stores: 3, pd: { external: pds.endpoints[0]! } }, async (c, taskQueue) => {
+    await c.sim.waitForReplicas!(3, 60_000);
+    c.sim.faults.addLatency({ rpc: 'Download', ms: 400 });
+    const timings = { ...FAST_TIMINGS, keeperIntervalMs: 60_000, gcTtlSec: 300, pauseTtlSec: 300 };
+    const handle = await env.client.workflow.start(restoreWorkflow, {
+      taskQueue,
+      workflowId: `pd-failover-${taskQueue}`,
+      args: [{ storage: `local://${env.dir}`, batchFiles: 2, concurrency: 2, tableGroupSize: 3, timings }],
+    });
+    await eventually(60_000, async () => expect((await handle.query(progressQuery)).batches.done).toBeGreaterThanOrEqual(1));
+    const paused = await pdGet<string[]>((await pds.leader())!, 'schedulers?status=paused');
+    expect(paused).toEqual(expect.arrayContaining(['balance-region-scheduler', 'balance-leader-scheduler']));
+    const atLoss = (await handle.query(progressQuery)).batches;
+    const lostAt = Date.now();
+    const next = await lose();
+    await eventually(repauseWithinMs, async () => expect(await pdGet<string[]>(next, 'schedulers?status=paused')).toEqual(expect.arrayContaining(paused)), 300);
+    const repausedAfterMs = Date.now() - lostAt;
+    const atRepause = (await handle.query(progressQuery)).batches;
+    expect(atLoss.done).toBeLessThan(atLoss.total);
+    expect(atRepause.done).toBeLessThan(atRepause.total);
+    expect(repausedAfterMs).toBeLessThan(repauseWithinMs);
+    const result = await handle.result();
+    const tables = env.manifest.tables.filter((t) => env.backup.tables.some((b) => b.db === t.db && b.table === t.name));
+    expect(result.tables).toBe(tables.length);
+    expect(result.checksum).toEqual({ enabled: true, passed: tables.length });
+    expect(await restoredChecksums(c, tables)).toEqual(recordedChecksums(tables));
+    // The old leader is still gone: everything went through the other members.
+    expect(await pds.leader()).toBe(next);
+    // The new leader holds nothing of the restore: no paused scheduler, no TTL override, no brflow safepoint.
+    expect(await realPdFootprint(next.address)).toMatchObject({ pausedSchedulers: [], ttlOverrides: [], brflowSafePoints: [] });
+    expect(c.sim.inspector.snapshot().stores.map((s) => s.mode)).toEqual(['Normal', 'Normal', 'Normal']);
+  });
+}
+
 test('a real PD leader killed mid-restore: the new leader is paused again within seconds, the restore goes on through it, every checksum matches, and PD ends normal', async () => {
   const pds = await startRealPdCluster(3);
   try {
-    await env.withCluster({ stores: 3, pd: { external: pds.endpoints[0]! } }, async (c, taskQueue) => {
-      await c.sim.waitForReplicas!(3, 60_000);
-      // Slow downloads keep the restore running well after the kill; the keeper's interval (60 s) outlasts it.
-      c.sim.faults.addLatency({ rpc: 'Download', ms: 400 });
-      const timings = { ...FAST_TIMINGS, keeperIntervalMs: 60_000, gcTtlSec: 300, pauseTtlSec: 300 };
-      const handle = await env.client.workflow.start(restoreWorkflow, {
-        taskQueue,
-        workflowId: `pd-failover-${taskQueue}`,
-        args: [{ storage: `local://${env.dir}`, batchFiles: 2, concurrency: 2, tableGroupSize: 3, timings }],
-      });
-      await eventually(60_000, async () => expect((await handle.query(progressQuery)).batches.done).toBeGreaterThanOrEqual(1));
-      const old = (await pds.leader())!;
-      const paused = await pdGet<string[]>(old, 'schedulers?status=paused');
-      expect(paused).toEqual(expect.arrayContaining(['balance-region-scheduler', 'balance-leader-scheduler']));
-      const atKill = (await handle.query(progressQuery)).batches;
-      const next = await killLeader(pds);
-      const elected = Date.now();
-      // PD keeps scheduler pauses in its leader's memory: the new leader starts with none, and the keeper's watch
-      // pauses them again within seconds (a bare 60 s timer, as BR's, would leave them running to the end).
-      await eventually(20_000, async () => expect(await pdGet<string[]>(next, 'schedulers?status=paused')).toEqual(expect.arrayContaining(paused)), 300);
-      const repausedAfterMs = Date.now() - elected;
-      const atRepause = (await handle.query(progressQuery)).batches;
-      // Killed with batches still to go, and paused again while batches were still being ingested.
-      expect(atKill.done).toBeLessThan(atKill.total);
-      expect(atRepause.done).toBeLessThan(atRepause.total);
-      expect(repausedAfterMs).toBeLessThan(20_000);
-      const result = await handle.result();
-      const tables = env.manifest.tables.filter((t) => env.backup.tables.some((b) => b.db === t.db && b.table === t.name));
-      expect(result.tables).toBe(tables.length);
-      expect(result.checksum).toEqual({ enabled: true, passed: tables.length });
-      expect(await restoredChecksums(c, tables)).toEqual(recordedChecksums(tables));
-      // The new leader holds nothing of the restore: no paused scheduler, no TTL override, no brflow safepoint.
-      expect(await realPdFootprint(next.address)).toMatchObject({ pausedSchedulers: [], ttlOverrides: [], brflowSafePoints: [] });
-      expect(c.sim.inspector.snapshot().stores.map((s) => s.mode)).toEqual(['Normal', 'Normal', 'Normal']);
-    });
+    // The kill resets the leader's connections: the new leader is elected and paused again well within 25 s.
+    await restoreLosingLeader(pds, () => killLeader(pds), 25_000);
   } finally {
     await pds.stop();
   }
@@ -144,42 +156,16 @@ test('a real PD leader frozen mid-restore (its connections silent, never closed)
   const pds = await startRealPdCluster(3);
   let frozen: RealPd | undefined;
   try {
-    await env.withCluster({ stores: 3, pd: { external: pds.endpoints[0]! } }, async (c, taskQueue) => {
-      await c.sim.waitForReplicas!(3, 60_000);
-      c.sim.faults.addLatency({ rpc: 'Download', ms: 400 });
-      const timings = { ...FAST_TIMINGS, keeperIntervalMs: 60_000, gcTtlSec: 300, pauseTtlSec: 300 };
-      const handle = await env.client.workflow.start(restoreWorkflow, {
-        taskQueue,
-        workflowId: `pd-freeze-${taskQueue}`,
-        args: [{ storage: `local://${env.dir}`, batchFiles: 2, concurrency: 2, tableGroupSize: 3, timings }],
-      });
-      await eventually(60_000, async () => expect((await handle.query(progressQuery)).batches.done).toBeGreaterThanOrEqual(1));
-      const paused = await pdGet<string[]>((await pds.leader())!, 'schedulers?status=paused');
-      expect(paused).toEqual(expect.arrayContaining(['balance-region-scheduler', 'balance-leader-scheduler']));
-      const atFreeze = (await handle.query(progressQuery)).batches;
-      const frozenAt = Date.now();
+    // ~13 s here, most of it PD's election: the keeper's watch reads PD every 2 s with a 5 s deadline, so the
+    // frozen member costs it one read (BR's 30 s hid the loss for half a minute), and the renewal's pauses start
+    // at the member that answered, beside its safepoint call, which waits out the gRPC deadline on the frozen leader.
+    // Before: the stores' region heartbeats went on to the frozen leader, the new one kept stale regions, and the
+    // splits failed on epoch-not-match until their budget ran out.
+    await restoreLosingLeader(pds, async () => {
       const moved = await freezeLeader(pds);
       frozen = moved.frozen;
-      const { next } = moved;
-      // Paused again on the new leader within seconds, while batches were still being ingested (~13 s here, most of
-      // it PD's election): the keeper's watch reads PD every 2 s with a 5 s deadline, so the frozen member costs it
-      // one read (BR's 30 s hid the loss for half a minute), and the renewal's pauses start at the member that
-      // answered, beside its safepoint call, which waits out the gRPC deadline on the frozen leader.
-      await eventually(25_000, async () => expect(await pdGet<string[]>(next, 'schedulers?status=paused')).toEqual(expect.arrayContaining(paused)), 300);
-      const repausedAfterMs = Date.now() - frozenAt;
-      expect(repausedAfterMs).toBeLessThan(25_000);
-      const atRepause = (await handle.query(progressQuery)).batches;
-      expect(atFreeze.done).toBeLessThan(atFreeze.total);
-      expect(atRepause.done).toBeLessThan(atRepause.total);
-      const result = await handle.result();
-      const tables = env.manifest.tables.filter((t) => env.backup.tables.some((b) => b.db === t.db && b.table === t.name));
-      expect(result.checksum).toEqual({ enabled: true, passed: tables.length });
-      expect(await restoredChecksums(c, tables)).toEqual(recordedChecksums(tables));
-      // Still frozen at the end: everything above went through the other members.
-      expect(await pds.leader()).toBe(next);
-      expect(await realPdFootprint(next.address)).toMatchObject({ pausedSchedulers: [], ttlOverrides: [], brflowSafePoints: [] });
-      expect(c.sim.inspector.snapshot().stores.map((s) => s.mode)).toEqual(['Normal', 'Normal', 'Normal']);
-    });
+      return moved.next;
+    }, 25_000);
   } finally {
     if (frozen) process.kill(frozen.pid, 'SIGCONT');
     await pds.stop();
