@@ -6,9 +6,21 @@ import { classifyMysqlError, mysqlErrno } from './tidb-errors';
 /** A failed TiDB call: a ClusterError that also carries TiDB's error number when TiDB answered one. */
 export class TidbError extends ClusterError {
   readonly errno?: number;
-  constructor(address: string, call: string, cls: ErrorClass, errno?: number) {
+  constructor(
+    address: string,
+    call: string,
+    private readonly cls: ErrorClass,
+    errno?: number,
+    /** A statement that is not safe to send twice went out and got no answer (deadline, connection lost): it may have run. */
+    readonly outcomeUnknown = false,
+  ) {
     super(address, call, cls);
     if (errno !== undefined) this.errno = errno;
+  }
+
+  /** The same failure, retryable: for a caller whose whole step is safe to run again whatever the statement did. */
+  retryableAgain(): TidbError {
+    return new TidbError(this.address, this.call, { ...this.cls, retryable: true }, this.errno, this.outcomeUnknown);
   }
 }
 
@@ -59,7 +71,7 @@ export class TidbSession {
           if (errno === undefined) this.reset();
           if (e instanceof TidbError) throw e;
           const cls = classifyMysqlError(e);
-          throw new TidbError(address, opts.call, opts.idempotent ? cls : { ...cls, retryable: false }, errno);
+          throw opts.idempotent ? new TidbError(address, opts.call, cls, errno) : new TidbError(address, opts.call, { ...cls, retryable: false }, errno, errno === undefined && cls.retryable);
         }
       },
       policy,

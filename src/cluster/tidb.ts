@@ -292,6 +292,18 @@ export class TidbClient {
    * stops new ones from starting; the ones under way finish, then the first failure is thrown.
    */
   async createTables(tables: readonly TableToCreate[], opts: { finish?: (t: TableToCreate, index: number, madeByOwnCreate: boolean) => Promise<void> } = {}): Promise<CreatedTable[]> {
+    try {
+      return await this.createTablesOnce(tables, opts);
+    } catch (e) {
+      // A CREATE or ALTER that got no answer (TiDB hanging past the deadline, or restarting) may have run. Sending
+      // it again alone could fail or run it twice, but the whole call is safe to repeat: the next one finds what
+      // that statement made and adopts or finishes it. So it fails retryably, and the step's retry policy waits
+      // TiDB out instead of failing the restore (tidb-restart-real-tidb.test.ts freezes TiDB mid-create).
+      throw e instanceof TidbError && e.outcomeUnknown ? e.retryableAgain() : e;
+    }
+  }
+
+  private async createTablesOnce(tables: readonly TableToCreate[], opts: { finish?: (t: TableToCreate, index: number, madeByOwnCreate: boolean) => Promise<void> }): Promise<CreatedTable[]> {
     const existingIds = await this.tableIdsByName(tables);
     const existing = await this.status.tablesById([...existingIds.values()]);
     const outcomes = new Array<CreatedTable['outcome']>(tables.length);
