@@ -1,11 +1,14 @@
 import { createConnection } from 'mysql2/promise';
 import { eventMs } from '../../../bench/activity-spans';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TidbConnectionConfig } from '../../../src/cluster/tidb-config';
 import type { RealTidb } from '../../../src/local-stack/real-tidb';
 import { startSimulator } from '../../../src/simulator/server';
 import { connectClusterDeps } from '../../../src/worker/cluster-deps';
 import { workflowHistorySource } from '../../../src/worker/workflow-history';
 import { progressQuery } from '../../../src/workflows/messages';
 import { restoreWorkflow } from '../../../src/workflows/restore';
+import { startDelayProxy } from '../../support/delay-proxy';
 import { eventually } from '../../support/eventually';
 import { realTidbConfig, startRealTidbForTest } from '../../support/real-parts';
 import { FAST_TIMINGS, openRestoreEnv, type RestoreEnvWithBackup } from '../../support/restore-env';
@@ -34,39 +37,57 @@ afterAll(async () => {
   await tidb?.stop();
 });
 
-test('a real TiDB SIGKILLed mid-restore and restarted: the restore finishes on new connections and every checksum matches', async () => {
+type History = NonNullable<Awaited<ReturnType<WorkflowHandle<typeof restoreWorkflow>['fetchHistory']>>['events']>;
+
+/**
+ * One restore into 3 simulated stores and the shared real TiDB (with `tidbOptions`), which `disturb` upsets while
+ * the restore runs. The restore must then finish with every table and checksum as in the backup and every store
+ * normal; `check` looks at its history for what the disturbance did.
+ */
+async function restoreDisturbed(
+  name: string,
+  tidbOptions: Partial<TidbConnectionConfig>,
+  disturb: (handle: WorkflowHandle<typeof restoreWorkflow>) => Promise<void>,
+  check: (events: History) => void,
+): Promise<void> {
   const sim = await startSimulator({ stores: 3, tidb: false, scatterPolls: 1 });
-  const c: SimCluster = { sim, target: { pdEndpoints: sim.pdAddresses, tidb: realTidbConfig(tidb) }, baseline: schedulingView(sim) };
+  const c: SimCluster = { sim, target: { pdEndpoints: sim.pdAddresses, tidb: { ...realTidbConfig(tidb), ...tidbOptions } }, baseline: schedulingView(sim) };
   const cd = await connectClusterDeps(c.target);
   try {
     await env.withWorkers({ deps: { ...cd.deps, history: workflowHistorySource(env.client) } }, async (taskQueue) => {
       const handle = await env.client.workflow.start(restoreWorkflow, {
         taskQueue,
-        workflowId: `tidb-restart-${taskQueue}`,
+        workflowId: `${name}-${taskQueue}`,
         args: [{ storage: `local://${env.dir}`, batchFiles: 2, concurrency: 2, tableGroupSize: 3, timings: FAST_TIMINGS }],
       });
-      await eventually(60_000, async () => expect((await handle.query(progressQuery)).batches.done).toBeGreaterThanOrEqual(1));
-      const atKill = await handle.query(progressQuery);
-      await tidb.kill();
-      // Down long enough for the steps reading table layouts or creating tables to fail and back off.
-      await new Promise((r) => setTimeout(r, 3000));
-      await tidb.restart();
-      expect(atKill.batches.done).toBeLessThan(atKill.batches.total);
+      await disturb(handle);
       const result = await handle.result();
       const tables = env.manifest.tables.filter((t) => env.backup.tables.some((b) => b.db === t.db && b.table === t.name));
       expect(result.tables).toBe(tables.length);
       expect(result.checksum).toEqual({ enabled: true, passed: tables.length });
       expect(await restoredChecksums(c, tables)).toEqual(recordedChecksums(tables));
-      // Some step met the dead TiDB and was retried: the history shows a failed attempt before the completion.
-      const events = (await handle.fetchHistory()).events ?? [];
-      const retried = events.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
-      expect(retried.length).toBeGreaterThan(0);
+      check((await handle.fetchHistory()).events ?? []);
       expect(sim.inspector.snapshot().stores.map((s) => s.mode)).toEqual(['Normal', 'Normal', 'Normal']);
     });
   } finally {
     await cd.close();
     await sim.stop();
   }
+}
+
+test('a real TiDB SIGKILLed mid-restore and restarted: the restore finishes on new connections and every checksum matches', async () => {
+  await restoreDisturbed('tidb-restart', {}, async (handle) => {
+    await eventually(60_000, async () => expect((await handle.query(progressQuery)).batches.done).toBeGreaterThanOrEqual(1));
+    const atKill = await handle.query(progressQuery);
+    await tidb.kill();
+    // Down long enough for the steps reading table layouts or creating tables to fail and back off.
+    await new Promise((r) => setTimeout(r, 3000));
+    await tidb.restart();
+    expect(atKill.batches.done).toBeLessThan(atKill.batches.total);
+  }, (events) => {
+    // Some step met the dead TiDB and was retried: the history shows a failed attempt before the completion.
+    expect(events.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length).toBeGreaterThan(0);
+  });
 }, 300_000);
 
 /** Drops the databases an earlier test restored into the shared TiDB, so the next restore finds none of its tables. */
@@ -80,52 +101,34 @@ async function dropRestoredDatabases(): Promise<void> {
   }
 }
 
-test('a real TiDB that hangs (SIGSTOP) while tables are created, longer than the statement deadline, then comes back: the restore completes with every table once and every checksum', async () => {
+test('a real TiDB that hangs (SIGSTOP) with a CREATE TABLE in flight, longer than the statement deadline, then comes back: the restore completes with every table once and every checksum', async () => {
   await dropRestoredDatabases();
-  const sim = await startSimulator({ stores: 3, tidb: false, scatterPolls: 1 });
-  // A 2 s statement deadline, so that the freeze (6 s) outlasts it: statements TiDB received before it froze are
-  // given up by brflow and may still run once it thaws.
-  const target = { pdEndpoints: sim.pdAddresses, tidb: { ...realTidbConfig(tidb), timeoutMs: 2000 } };
-  const c: SimCluster = { sim, target, baseline: schedulingView(sim) };
-  const cd = await connectClusterDeps(c.target);
+  // brflow's SQL goes through a proxy that holds each CREATE TABLE 300 ms: TiDB is frozen as soon as the first one
+  // is held, so that CREATE reaches a TiDB that hangs and gets no answer by its 2 s deadline (the freeze lasts 6 s).
+  const proxy = await startDelayProxy(tidb.address, /CREATE TABLE/, 300);
+  let thawedAt = 0;
   let frozen = false;
   try {
-    await env.withWorkers({ deps: { ...cd.deps, history: workflowHistorySource(env.client) } }, async (taskQueue) => {
-      const handle = await env.client.workflow.start(restoreWorkflow, {
-        taskQueue,
-        workflowId: `tidb-freeze-${taskQueue}`,
-        args: [{ storage: `local://${env.dir}`, batchFiles: 2, concurrency: 2, tableGroupSize: 3, timings: FAST_TIMINGS }],
-      });
-      // Frozen as soon as the first group's tables are being created.
-      await eventually(60_000, async () => {
-        const events = (await handle.fetchHistory()).events ?? [];
-        expect(events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createTables')).toBe(true);
-      }, 20);
+    await restoreDisturbed('tidb-freeze', { host: '127.0.0.1', port: proxy.port, timeoutMs: 2000 }, async () => {
+      await eventually(60_000, async () => expect(proxy.held.length).toBeGreaterThan(0), 5);
       process.kill(tidb.pid, 'SIGSTOP');
       frozen = true;
       await new Promise((r) => setTimeout(r, 6000));
       process.kill(tidb.pid, 'SIGCONT');
       frozen = false;
-      const thawedAt = Date.now();
-      const result = await handle.result();
-      const tables = env.manifest.tables.filter((t) => env.backup.tables.some((b) => b.db === t.db && b.table === t.name));
-      expect(result.tables).toBe(tables.length);
-      expect(result.checksum).toEqual({ enabled: true, passed: tables.length });
-      expect(await restoredChecksums(c, tables)).toEqual(recordedChecksums(tables));
-      // The freeze hit table creation: a CREATE got no answer by its deadline, its createTables attempt failed
-      // retryably (the CREATE may have run) and a later attempt, after TiDB came back, adopted what it found and
-      // finished. Before, that CREATE's unknown outcome failed the restore.
-      const events = (await handle.fetchHistory()).events ?? [];
+      thawedAt = Date.now();
+    }, (events) => {
+      // The CREATE got no answer by its deadline and may have run: its createTables attempt failed retryably, and a
+      // later attempt, after TiDB came back, adopted what it found and finished. Before, that CREATE's unknown
+      // outcome failed the restore.
       const createIds = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createTables').map((e) => String(e.eventId)));
       const starts = events.filter((e) => createIds.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)));
       expect(starts.some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1)).toBe(true);
       const createdAt = events.filter((e) => createIds.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId))).map(eventMs);
       expect(createdAt.some((ms) => ms >= thawedAt)).toBe(true);
-      expect(sim.inspector.snapshot().stores.map((s) => s.mode)).toEqual(['Normal', 'Normal', 'Normal']);
     });
   } finally {
     if (frozen) process.kill(tidb.pid, 'SIGCONT');
-    await cd.close();
-    await sim.stop();
+    await proxy.close();
   }
 }, 300_000);
