@@ -262,7 +262,9 @@ export class TidbClient {
 
   /** CREATE DATABASE statements (from the backup's DBInfo); a database that exists already counts as created. */
   async createDatabases(statements: readonly string[]): Promise<void> {
-    for (const sql of statements) await this.executeStatements(undefined, [sql], [ER_DB_CREATE_EXISTS]);
+    await repeatable(async () => {
+      for (const sql of statements) await this.executeStatements(undefined, [sql], [ER_DB_CREATE_EXISTS]);
+    });
   }
 
   /** Creates one table: createTables of a group of one. */
@@ -292,15 +294,8 @@ export class TidbClient {
    * stops new ones from starting; the ones under way finish, then the first failure is thrown.
    */
   async createTables(tables: readonly TableToCreate[], opts: { finish?: (t: TableToCreate, index: number, madeByOwnCreate: boolean) => Promise<void> } = {}): Promise<CreatedTable[]> {
-    try {
-      return await this.createTablesOnce(tables, opts);
-    } catch (e) {
-      // A CREATE or ALTER that got no answer (TiDB hanging past the deadline, or restarting) may have run. Sending
-      // it again alone could fail or run it twice, but the whole call is safe to repeat: the next one finds what
-      // that statement made and adopts or finishes it. So it fails retryably, and the step's retry policy waits
-      // TiDB out instead of failing the restore (tidb-restart-real-tidb.test.ts freezes TiDB mid-create).
-      throw e instanceof TidbError && e.outcomeUnknown ? e.retryableAgain() : e;
-    }
+    // The whole call is safe to repeat: the next one finds what an unanswered statement made and adopts or finishes it.
+    return repeatable(() => this.createTablesOnce(tables, opts));
   }
 
   private async createTablesOnce(tables: readonly TableToCreate[], opts: { finish?: (t: TableToCreate, index: number, madeByOwnCreate: boolean) => Promise<void> }): Promise<CreatedTable[]> {
@@ -711,6 +706,20 @@ export class TidbClient {
       throw e;
     }
     return c;
+  }
+}
+
+/**
+ * Runs `fn`, a call that is safe to run again as a whole. A statement in it that got no answer (TiDB hanging past
+ * the deadline, or restarting) may have run; sending it again alone could fail or run it twice, so the session
+ * pool does not. Its failure leaves here retryable instead, and the step's retry policy waits TiDB out rather than
+ * failing the restore (tidb-restart-real-tidb.test.ts stops TiDB with a CREATE in flight).
+ */
+async function repeatable<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw e instanceof TidbError && e.outcomeUnknown ? e.retryableAgain() : e;
   }
 }
 

@@ -101,11 +101,14 @@ async function dropRestoredDatabases(): Promise<void> {
   }
 }
 
-test('a real TiDB that hangs (SIGSTOP) with a CREATE TABLE in flight, longer than the statement deadline, then comes back: the restore completes with every table once and every checksum', async () => {
+test.each([
+  { statement: 'CREATE TABLE', hold: /CREATE TABLE/, activity: 'createTables' },
+  { statement: 'CREATE DATABASE', hold: /CREATE DATABASE/, activity: 'createDatabases' },
+])('a real TiDB that hangs (SIGSTOP) with a $statement in flight, longer than the statement deadline, then comes back: the restore completes with every table once and every checksum', async ({ hold, activity }) => {
   await dropRestoredDatabases();
-  // brflow's SQL goes through a proxy that holds each CREATE TABLE 300 ms: TiDB is frozen as soon as the first one
-  // is held, so that CREATE reaches a TiDB that hangs and gets no answer by its 2 s deadline (the freeze lasts 6 s).
-  const proxy = await startDelayProxy(tidb.address, /CREATE TABLE/, 300);
+  // brflow's SQL goes through a proxy that holds each such statement 300 ms: TiDB is frozen as soon as the first one
+  // is held, so that statement reaches a TiDB that hangs and gets no answer by its 2 s deadline (the freeze: 6 s).
+  const proxy = await startDelayProxy(tidb.address, hold, 300);
   let thawedAt = 0;
   let frozen = false;
   try {
@@ -118,14 +121,14 @@ test('a real TiDB that hangs (SIGSTOP) with a CREATE TABLE in flight, longer tha
       frozen = false;
       thawedAt = Date.now();
     }, (events) => {
-      // The CREATE got no answer by its deadline and may have run: its createTables attempt failed retryably, and a
-      // later attempt, after TiDB came back, adopted what it found and finished. Before, that CREATE's unknown
+      // The statement got no answer by its deadline and may have run: its step's attempt failed retryably, and a
+      // later attempt, after TiDB came back, found what it made and finished. Before, that statement's unknown
       // outcome failed the restore.
-      const createIds = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createTables').map((e) => String(e.eventId)));
-      const starts = events.filter((e) => createIds.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)));
+      const ids = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activity).map((e) => String(e.eventId)));
+      const starts = events.filter((e) => ids.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)));
       expect(starts.some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1)).toBe(true);
-      const createdAt = events.filter((e) => createIds.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId))).map(eventMs);
-      expect(createdAt.some((ms) => ms >= thawedAt)).toBe(true);
+      const doneAt = events.filter((e) => ids.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId))).map(eventMs);
+      expect(doneAt.some((ms) => ms >= thawedAt)).toBe(true);
     });
   } finally {
     if (frozen) process.kill(tidb.pid, 'SIGCONT');
