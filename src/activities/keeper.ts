@@ -123,7 +123,7 @@ export function keeperActivities(pd: TsoAndGc, schedules: ScheduleControl, store
     ]);
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     const fatal = failures.find((e) => e instanceof ApplicationFailure && e.nonRetryable);
-    if (fatal !== undefined || failures.length > 0) throw fatal ?? failures[0];
+    if (failures.length > 0) throw fatal ?? failures[0];
   }
 
   async function renewSafepoint(safepoint: NonNullable<KeeperSpec['safepoint']>): Promise<void> {

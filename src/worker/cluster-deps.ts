@@ -46,6 +46,9 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
   const conn: ClusterConnection = await connectCluster({ pdEndpoints: target.pdEndpoints, ...(target.tls ? { tls: target.tls } : {}) });
   const tidb = new TidbClient(target.tidb);
   const tikvStores = () => conn.pd.getAllStores();
+  // The keeper's watch reads the scheduler lists every 2 s: one try per member, as a failed read counts as nothing
+  // lost and is asked again at the next look.
+  const holdCheckPd = conn.pdHttp.withOptions({ timeoutMs: HOLD_CHECK_TIMEOUT_MS, retry: HOLD_CHECK_RETRY });
   let multiIngest: Promise<boolean> | undefined;
   let batchDownload: Promise<boolean> | undefined;
 
@@ -59,9 +62,7 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
       apply: async (snap) => {
         await applyPdScheduling(conn.pdHttp, snap);
       },
-      // The keeper's watch reads these every 2 s: one try per member, as a failed read counts as nothing lost
-      // and is asked again at the next look.
-      running: (names) => runningSchedulers(conn.pdHttp.withOptions({ timeoutMs: HOLD_CHECK_TIMEOUT_MS, retry: HOLD_CHECK_RETRY }), names),
+      running: (names) => runningSchedulers(holdCheckPd, names),
       restore: (snap) => restorePdScheduling(conn.pdHttp, snap),
       resetTs: async (ts) => {
         await conn.pdHttp.resetTs(ts);
