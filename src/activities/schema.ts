@@ -49,7 +49,9 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
      * Returns the number of databases, as it did before sequences were restored.
      */
     async createDatabases(input: { planRef: PlanRef }): Promise<number> {
-      return typed(async () => {
+      // Beats on a timer too: one statement may wait out its deadline (BRFLOW_TIDB_TIMEOUT_MS, 30 s) on a TiDB that
+      // hangs, longer than the heartbeat timeout; its failure, not a second attempt started meanwhile, decides.
+      return typed(() => withLivenessHeartbeat(async () => {
         const { plan } = await plans.load(input.planRef);
         if (plan.placementPolicies) await schema.createPlacementPolicies(plan.placementPolicies);
         for (const db of plan.databases) {
@@ -61,19 +63,19 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
           heartbeat();
         }
         return plan.databases.length;
-      });
+      }));
     },
 
     /** Creates the plan's views, each after the views it reads (plan order), once every table exists; returns how many. */
     async createViews(input: { planRef: PlanRef }): Promise<number> {
-      return typed(async () => {
+      return typed(() => withLivenessHeartbeat(async () => {
         const { plan } = await plans.load(input.planRef);
         for (const v of plan.views ?? []) {
           await schema.createView(v);
           heartbeat();
         }
         return plan.views?.length ?? 0;
-      });
+      }));
     },
 
     /**
@@ -115,12 +117,12 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
 
     /** Moves restored system tables into `mysql` (BR RestoreSystemSchemas). */
     async restoreSystemTables(input: { planRef: PlanRef }): Promise<number> {
-      return typed(async () => {
+      return typed(() => withLivenessHeartbeat(async () => {
         const { plan } = await plans.load(input.planRef);
         const sys = plan.tables.filter((t) => t.db.startsWith(TEMPORARY_DB_PREFIX)).map((t) => t.name);
         if (sys.length > 0) await schema.restoreSystemTables(sys);
         return sys.length;
-      });
+      }));
     },
   };
 }

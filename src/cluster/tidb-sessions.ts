@@ -9,7 +9,7 @@ export class TidbError extends ClusterError {
   constructor(
     address: string,
     call: string,
-    private readonly cls: ErrorClass,
+    cls: ErrorClass,
     errno?: number,
     /** A statement that is not safe to send twice went out and got no answer (deadline, connection lost): it may have run. */
     readonly outcomeUnknown = false,
@@ -18,10 +18,26 @@ export class TidbError extends ClusterError {
     if (errno !== undefined) this.errno = errno;
   }
 
-  /** The same failure, retryable: for a caller whose whole step is safe to run again whatever the statement did. */
-  retryableAgain(): TidbError {
-    return new TidbError(this.address, this.call, { ...this.cls, retryable: true }, this.errno, this.outcomeUnknown);
+  /** Whether this session pool may send the same statement again on its own: never after an unknown outcome. */
+  get sendAgain(): boolean {
+    return this.retryable && !this.outcomeUnknown;
   }
+}
+
+/**
+ * The failure of a statement that is not safe to send twice. TiDB's own answer (an error number) fails the step
+ * for good, as before. No answer (deadline, connection lost) leaves its outcome unknown: the pool does not send it
+ * again alone, but the failure is retryable, so the step's retry policy runs the whole step again. That is safe
+ * for every step, because a Temporal activity already runs at least once: a worker killed just after sending the
+ * statement leaves the same state, and each step that sends one (databases, sequences, tables, constraints,
+ * views, DDL replay, system tables) finds what an earlier try made and goes on from there. Before, the unknown
+ * outcome failed the restore (tidb-restart-real-tidb.test.ts freezes a real TiDB with such statements in flight).
+ */
+export function statementFailure(address: string, call: string, e: unknown): TidbError {
+  const cls = classifyMysqlError(e);
+  const errno = mysqlErrno(e);
+  const unknown = errno === undefined && cls.retryable;
+  return new TidbError(address, call, { ...cls, retryable: unknown }, errno, unknown);
 }
 
 /** What one statement needs besides its text. */
@@ -70,12 +86,11 @@ export class TidbSession {
           const errno = e instanceof TidbError ? e.errno : mysqlErrno(e);
           if (errno === undefined) this.reset();
           if (e instanceof TidbError) throw e;
-          const cls = classifyMysqlError(e);
-          throw opts.idempotent ? new TidbError(address, opts.call, cls, errno) : new TidbError(address, opts.call, { ...cls, retryable: false }, errno, errno === undefined && cls.retryable);
+          throw opts.idempotent ? new TidbError(address, opts.call, classifyMysqlError(e), errno) : statementFailure(address, opts.call, e);
         }
       },
       policy,
-      (e) => e instanceof TidbError && e.retryable,
+      (e) => e instanceof TidbError && e.sendAgain,
     );
   }
 

@@ -10,7 +10,7 @@ import type { RetryPolicy } from './backoff';
 import { checkColumnIds, columnIdProblems, handleLayout } from './tidb-column-ids';
 import { TIDB_DEFAULT_SESSIONS, type TidbConnectionConfig } from './tidb-config';
 import { classifyMysqlError, mysqlErrno } from './tidb-errors';
-import { TidbSessionPool, TidbError, quoteId, type TidbSession } from './tidb-sessions';
+import { TidbSessionPool, TidbError, quoteId, statementFailure, type TidbSession } from './tidb-sessions';
 import { TidbStatusApi } from './tidb-status';
 import { forEachLimited } from './for-each-limited';
 
@@ -225,7 +225,7 @@ export class TidbClient {
   async addConstraints(db: string, statements: readonly string[]): Promise<void> {
     await this.sessions.withSession(async (s) => {
       await s.query('SET foreign_key_checks = 0', { call: 'SET foreign_key_checks', idempotent: true });
-      try {
+      await thenRestore(async () => {
         for (const sql of statements) {
           try {
             await s.query(sql, { call: 'add constraint', idempotent: false, db });
@@ -233,9 +233,7 @@ export class TidbClient {
             if (!(e instanceof TidbError && (e.errno === ER_FK_DUP_NAME || e.errno === ER_CHECK_CONSTRAINT_DUP_NAME))) throw e;
           }
         }
-      } finally {
-        await s.query('SET foreign_key_checks = 1', { call: 'SET foreign_key_checks', idempotent: true });
-      }
+      }, () => s.query('SET foreign_key_checks = 1', { call: 'SET foreign_key_checks', idempotent: true }));
     });
   }
 
@@ -250,21 +248,19 @@ export class TidbClient {
       const rows = (await s.query('SELECT @@session.character_set_client AS cs, @@session.collation_connection AS co', { call: 'read session charset', idempotent: true })) as Record<string, unknown>[];
       const was = rows[0];
       await s.query(format('SET character_set_client = ?, collation_connection = ?', [session.charset, session.collate]), { call: 'SET view charset', idempotent: true });
-      try {
-        await s.query(sql, { call: 'create view', idempotent: false, db });
-      } catch (e) {
-        if (!(e instanceof TidbError && e.errno === ER_TABLE_EXISTS)) throw e;
-      } finally {
-        await s.query(format('SET character_set_client = ?, collation_connection = ?', [String(was?.['cs'] ?? 'utf8mb4'), String(was?.['co'] ?? 'utf8mb4_bin')]), { call: 'SET session charset', idempotent: true });
-      }
+      await thenRestore(async () => {
+        try {
+          await s.query(sql, { call: 'create view', idempotent: false, db });
+        } catch (e) {
+          if (!(e instanceof TidbError && e.errno === ER_TABLE_EXISTS)) throw e;
+        }
+      }, () => s.query(format('SET character_set_client = ?, collation_connection = ?', [String(was?.['cs'] ?? 'utf8mb4'), String(was?.['co'] ?? 'utf8mb4_bin')]), { call: 'SET session charset', idempotent: true }));
     });
   }
 
   /** CREATE DATABASE statements (from the backup's DBInfo); a database that exists already counts as created. */
   async createDatabases(statements: readonly string[]): Promise<void> {
-    await repeatable(async () => {
-      for (const sql of statements) await this.executeStatements(undefined, [sql], [ER_DB_CREATE_EXISTS]);
-    });
+    for (const sql of statements) await this.executeStatements(undefined, [sql], [ER_DB_CREATE_EXISTS]);
   }
 
   /** Creates one table: createTables of a group of one. */
@@ -294,11 +290,6 @@ export class TidbClient {
    * stops new ones from starting; the ones under way finish, then the first failure is thrown.
    */
   async createTables(tables: readonly TableToCreate[], opts: { finish?: (t: TableToCreate, index: number, madeByOwnCreate: boolean) => Promise<void> } = {}): Promise<CreatedTable[]> {
-    // The whole call is safe to repeat: the next one finds what an unanswered statement made and adopts or finishes it.
-    return repeatable(() => this.createTablesOnce(tables, opts));
-  }
-
-  private async createTablesOnce(tables: readonly TableToCreate[], opts: { finish?: (t: TableToCreate, index: number, madeByOwnCreate: boolean) => Promise<void> }): Promise<CreatedTable[]> {
     const existingIds = await this.tableIdsByName(tables);
     const existing = await this.status.tablesById([...existingIds.values()]);
     const outcomes = new Array<CreatedTable['outcome']>(tables.length);
@@ -569,7 +560,7 @@ export class TidbClient {
         'ROLLBACK',
       ]) {
         await c.query({ sql, timeout: this.timeoutMs }).catch((e: unknown) => {
-          throw new TidbError(this.address, call, { ...classifyMysqlError(e), retryable: false }, mysqlErrno(e));
+          throw statementFailure(this.address, call, e);
         });
       }
     } finally {
@@ -710,17 +701,21 @@ export class TidbClient {
 }
 
 /**
- * Runs `fn`, a call that is safe to run again as a whole. A statement in it that got no answer (TiDB hanging past
- * the deadline, or restarting) may have run; sending it again alone could fail or run it twice, so the session
- * pool does not. Its failure leaves here retryable instead, and the step's retry policy waits TiDB out rather than
- * failing the restore (tidb-restart-real-tidb.test.ts stops TiDB with a CREATE in flight).
+ * Runs `body`, then `restore` (puts back the session settings body ran under). After a failure TiDB answered (an
+ * error number), the session stays in the pool, so it gets its settings back too; after any other failure the pool
+ * has dropped the session (the next caller gets a new one, with TiDB's defaults), so there is nothing to put back,
+ * and no new connection is opened to a TiDB that did not answer. Either way body's failure is the one thrown: it
+ * says what went wrong and whether the step may be tried again. Before, the restore ran on a new connection after a
+ * hung statement and its own failure replaced the statement's.
  */
-async function repeatable<T>(fn: () => Promise<T>): Promise<T> {
+async function thenRestore(body: () => Promise<void>, restore: () => Promise<unknown>): Promise<void> {
   try {
-    return await fn();
+    await body();
   } catch (e) {
-    throw e instanceof TidbError && e.outcomeUnknown ? e.retryableAgain() : e;
+    if (e instanceof TidbError && e.errno !== undefined) await restore().catch(() => undefined);
+    throw e;
   }
+  await restore();
 }
 
 /** Runs statements in order on one session, in `db` when given; TiDB errors numbered in `tolerate` count as done. */

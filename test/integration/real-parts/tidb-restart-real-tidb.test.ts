@@ -1,4 +1,5 @@
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
+import { GENERATED_SEQUENCE, GENERATED_SEQUENCE_LAST } from '../../../src/backup/generator/views-sequences';
 import { eventMs } from '../../../bench/activity-spans';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TidbConnectionConfig } from '../../../src/cluster/tidb-config';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   [env, tidb] = await Promise.all([
     openRestoreEnv({
       prefix: 'tidb-restart',
-      backup: { seed: 29, tables: 8, rows: 200, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false },
+      backup: { seed: 29, tables: 8, rows: 200, metaVersion: 2, compression: 'zstd', incremental: false, withSysTables: false, viewsAndSequences: true },
     }),
     startRealTidbForTest(),
   ]);
@@ -62,7 +63,8 @@ async function restoreDisturbed(
       });
       await disturb(handle);
       const result = await handle.result();
-      const tables = env.manifest.tables.filter((t) => env.backup.tables.some((b) => b.db === t.db && b.table === t.name));
+      // Tables only: the backup's views and sequence hold no data (checked by the tests that disturb their creation).
+      const tables = env.manifest.tables.filter((t) => !t.info.view && !t.info.sequence && env.backup.tables.some((b) => b.db === t.db && b.table === t.name));
       expect(result.tables).toBe(tables.length);
       expect(result.checksum).toEqual({ enabled: true, passed: tables.length });
       expect(await restoredChecksums(c, tables)).toEqual(recordedChecksums(tables));
@@ -90,20 +92,29 @@ test('a real TiDB SIGKILLed mid-restore and restarted: the restore finishes on n
   });
 }, 300_000);
 
-/** Drops the databases an earlier test restored into the shared TiDB, so the next restore finds none of its tables. */
-async function dropRestoredDatabases(): Promise<void> {
+/** Runs `fn` on a connection of its own to the shared TiDB. */
+async function withSql<T>(fn: (sql: Awaited<ReturnType<typeof createConnection>>) => Promise<T>): Promise<T> {
   const [host, port] = tidb.address.split(':') as [string, string];
   const sql = await createConnection({ host, port: Number(port), user: 'root' });
   try {
-    for (const db of new Set(env.backup.tables.map((t) => t.db))) await sql.query(`DROP DATABASE IF EXISTS \`${db}\``);
+    return await fn(sql);
   } finally {
     await sql.end();
   }
 }
 
+/** Drops the databases an earlier test restored into the shared TiDB, so the next restore finds none of its tables. */
+async function dropRestoredDatabases(): Promise<void> {
+  await withSql(async (sql) => {
+    for (const db of new Set(env.backup.tables.map((t) => t.db))) await sql.query(`DROP DATABASE IF EXISTS \`${db}\``);
+  });
+}
+
 test.each([
   { statement: 'CREATE TABLE', hold: /CREATE TABLE/, activity: 'createTables' },
   { statement: 'CREATE DATABASE', hold: /CREATE DATABASE/, activity: 'createDatabases' },
+  { statement: 'CREATE SEQUENCE', hold: /CREATE SEQUENCE/, activity: 'createDatabases' },
+  { statement: 'CREATE VIEW', hold: /CREATE ALGORITHM=/, activity: 'createViews' },
 ])('a real TiDB that hangs (SIGSTOP) with a $statement in flight, longer than the statement deadline, then comes back: the restore completes with every table once and every checksum', async ({ hold, activity }) => {
   await dropRestoredDatabases();
   // brflow's SQL goes through a proxy that holds each such statement 300 ms: TiDB is frozen as soon as the first one
@@ -134,4 +145,11 @@ test.each([
     if (frozen) process.kill(tidb.pid, 'SIGCONT');
     await proxy.close();
   }
+  // The views and the sequence are there once each, and the sequence goes on after the values the backup's handed out.
+  await withSql(async (sql) => {
+    const [objects] = await sql.query<RowDataPacket[]>("SELECT TABLE_NAME AS n, TABLE_TYPE AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE <> 'BASE TABLE' ORDER BY n", [GENERATED_SEQUENCE.db]);
+    expect(objects.map((r) => `${String(r.n)}:${String(r.t)}`)).toEqual(['large_orders:VIEW', 'order_amounts:VIEW', 'order_no:SEQUENCE']);
+    const [next] = await sql.query<RowDataPacket[]>(`SELECT NEXTVAL(\`${GENERATED_SEQUENCE.db}\`.\`${GENERATED_SEQUENCE.name}\`) AS v`);
+    expect(BigInt(String(next[0]!.v))).toBeGreaterThan(GENERATED_SEQUENCE_LAST);
+  });
 }, 300_000);

@@ -87,8 +87,8 @@ describe('TidbSessionPool', () => {
     await pool.withSession((s) => s.query('after refused', { call: 't', idempotent: false, db: 'a' }));
     expect(server.opened).toHaveLength(1);
     expect(server.opened[0]!.sent).toEqual(['USE `a`', 'refused', 'after refused']);
-    // A lost connection: not retried (the statement may have run), the session re-opened and put back in `a`.
-    await expect(pool.withSession((s) => s.query('broken', { call: 't', idempotent: false, db: 'a' }))).rejects.toMatchObject({ retryable: false });
+    // A lost connection: not sent again (the statement may have run), the session re-opened and put back in `a`.
+    await expect(pool.withSession((s) => s.query('broken', { call: 't', idempotent: false, db: 'a' }))).rejects.toMatchObject({ outcomeUnknown: true });
     expect(server.opened[0]!.destroyed).toBe(true);
     await pool.withSession((s) => s.query('after broken', { call: 't', idempotent: false, db: 'a' }));
     expect(server.opened).toHaveLength(2);
@@ -99,6 +99,30 @@ describe('TidbSessionPool', () => {
       throw new Error('caller failed');
     })).rejects.toThrow('caller failed');
     expect(server.opened[1]!.destroyed).toBe(true);
+  });
+
+  it('never sends a statement that got no answer again itself, but leaves its step retryable; TiDB\'s own refusal is final', async () => {
+    let lose = true;
+    const server = fakeServer(async (sql) => {
+      if (sql.startsWith('CREATE') && lose) throw Object.assign(new Error('gone'), { code: 'PROTOCOL_CONNECTION_LOST' });
+      if (sql === 'CREATE TABLE taken (x int)') throw Object.assign(new Error('exists'), { errno: 1050, sqlMessage: "Table 'taken' already exists" });
+      return [];
+    });
+    // A policy that would try each statement 3 times.
+    const pool = new TidbSessionPool('tidb:4000', 1, 1000, { name: 'test', attempts: 3, initialMs: 1, maxMs: 1 }, server.open);
+    const lost = await pool.withSession((s) => s.query('CREATE TABLE t (x int)', { call: 'create table t', idempotent: false })).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(TidbError);
+    // Retryable for the step (its retry finds what the statement made), never re-sent alone by the pool.
+    expect(lost).toMatchObject({ outcomeUnknown: true, retryable: true, sendAgain: false });
+    expect(server.opened.flatMap((c) => c.sent).filter((q) => q.startsWith('CREATE'))).toEqual(['CREATE TABLE t (x int)']);
+    // The same lost answer on a statement safe to send twice: the pool sends it again itself.
+    const idem = await pool.withSession((s) => s.query('CREATE TABLE IF NOT EXISTS u (x int)', { call: 'create u', idempotent: true })).catch((e: unknown) => e);
+    expect(idem).toMatchObject({ outcomeUnknown: false, retryable: true });
+    expect(server.opened.flatMap((c) => c.sent).filter((q) => q.includes(' u '))).toHaveLength(3);
+    // An answer from TiDB is no unknown outcome: it fails the step for good, as before.
+    lose = false;
+    const refused = await pool.withSession((s) => s.query('CREATE TABLE taken (x int)', { call: 'create taken', idempotent: false })).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ errno: 1050, outcomeUnknown: false, retryable: false });
   });
 
   it('close() ends every open session; a later caller opens a new one', async () => {
