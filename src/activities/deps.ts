@@ -108,7 +108,8 @@ export interface SchemaControl {
    * createTable for every table of a group, in one go so the tables can be created side by side and read
    * back in bulk; returns each TableInfo, in order.
    */
-  createTables(ts: readonly PlanTable[]): Promise<TableInfo[]>;
+  /** Once `signal` is aborted (the step cancelled) no new table is started; the ones started are finished, then it throws. */
+  createTables(ts: readonly PlanTable[], signal?: AbortSignal): Promise<TableInfo[]>;
   getTable(db: string, name: string): Promise<TableInfo | undefined>;
   /** Creates a sequence (if missing) and moves it to the backup's value; safe to repeat. */
   createSequence(s: PlanSequence): Promise<void>;

@@ -93,7 +93,8 @@ export function schemaActivities(schema: SchemaControl, plans: PlanCache, pd?: P
         // Counted once per group, when a replica is wanted at all: PD is asked ~80 times for 10,000 tables.
         let tiflashStores: number | undefined;
         const tables = group.map((ti) => plan.tables[ti]!);
-        const infos = await schema.createTables(tables);
+        // A cancel (the operator's, or the workflow's compensation) stops new CREATEs at once, not after the group.
+        const infos = await schema.createTables(tables, Context.current().cancellationSignal);
         const ids = infos.map((info) => info.id);
         for (const [i, t] of tables.entries()) {
           const created = infos[i]!;

@@ -52,7 +52,7 @@ export class TidbSchemaControl {
    * session pool (TidbClient.createTables). Returns the TableInfo TiDB holds afterwards for each, in order (new
    * table/partition IDs) for the rewrite rules. A table the plan cannot create is refused before any is created.
    */
-  async createTables(ts: readonly PlanTable[]): Promise<TableInfo[]> {
+  async createTables(ts: readonly PlanTable[], signal?: AbortSignal): Promise<TableInfo[]> {
     const toCreate = ts.map((t) => {
       if (!t.layout || !t.layout.reproducible) {
         const why = !t.layout ? 'the plan has no DDL for it (planned with noSchema)' : t.layout.reason;
@@ -62,6 +62,7 @@ export class TidbSchemaControl {
       return { db: t.db, table: t.name, statements: t.layout.statements, backup: t.info, placeholderColumns: placeholders };
     });
     const created = await this.client.createTables(toCreate, {
+      ...(signal ? { signal } : {}),
       finish: async (_, i, madeByOwnCreate) => {
         const t = ts[i]!;
         // A table its own CREATE made just now starts from the bases that CREATE set (plan/auto-ids.ts); an

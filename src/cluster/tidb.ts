@@ -287,9 +287,10 @@ export class TidbClient {
    * arrive at once for one schema into one DDL job, while an ALTER is a job of its own whichever way it is sent:
    * a session busy with a slow ALTER would leave fewer CREATEs to merge. A table left between two steps by
    * a failure is one an earlier try left part-way, which a retry finishes (adoptExisting). A table that fails
-   * stops new ones from starting; the ones under way finish, then the first failure is thrown.
+   * stops new ones from starting; the ones under way finish, then the first failure is thrown. So does `signal`
+   * (the step cancelled): no new table starts, the started ones are finished, then its reason is thrown.
    */
-  async createTables(tables: readonly TableToCreate[], opts: { finish?: (t: TableToCreate, index: number, madeByOwnCreate: boolean) => Promise<void> } = {}): Promise<CreatedTable[]> {
+  async createTables(tables: readonly TableToCreate[], opts: { finish?: (t: TableToCreate, index: number, madeByOwnCreate: boolean) => Promise<void>; signal?: AbortSignal } = {}): Promise<CreatedTable[]> {
     const existingIds = await this.tableIdsByName(tables);
     const existing = await this.status.tablesById([...existingIds.values()]);
     const outcomes = new Array<CreatedTable['outcome']>(tables.length);
@@ -300,8 +301,11 @@ export class TidbClient {
       return id === undefined ? undefined : existing.get(id);
     };
     const copies = layoutCopies(tables, tables.flatMap((t, i) => (found(t) ? [] : [i])));
+    // A cancelled step (opts.signal) starts no new table, but each table it started is finished below: one left with
+    // placeholder columns would be worse than either. Then the cancellation is thrown.
+    const stopped = () => opts.signal?.aborted === true;
     await forEachLimited(tables, this.sessions.size, async (t, i) => {
-      if (copies.has(i)) return;
+      if (copies.has(i) || stopped()) return;
       const info = found(t);
       if (info) {
         outcomes[i] = (await this.adoptExisting(t, info)).outcome;
@@ -317,6 +321,7 @@ export class TidbClient {
       if (outcomes[i] === 'created' && t.statements.length > 1) await finishNew(t);
     });
     await forEachLimited([...copies], this.sessions.size, async ([i, template]) => {
+      if (stopped()) return;
       const t = tables[i]!;
       try {
         outcomes[i] = await this.createMissing(t, createLikeSql(t.table, tables[template]!.table));
@@ -329,7 +334,8 @@ export class TidbClient {
       ownCreate[i] = outcomes[i] === 'created';
       if (outcomes[i] === 'created' && t.statements.length > 1) await finishNew(t);
     });
-    if (opts.finish) await forEachLimited(tables, this.sessions.size, (t, i) => opts.finish!(t, i, ownCreate[i]!));
+    if (opts.finish) await forEachLimited(tables, this.sessions.size, async (t, i) => (outcomes[i] === undefined ? undefined : opts.finish!(t, i, ownCreate[i]!)));
+    if (stopped()) throw opts.signal!.reason;
     const infos = await this.readBack(tables);
     return tables.map((t, i) => {
       const info = infos[i]!;
