@@ -147,7 +147,8 @@ export interface TableChecksum {
  * old→new rewrite so it compares with the checksum the backup recorded.
  */
 export interface ChecksumControl {
-  checksumTable(oldInfo: TableInfo, newInfo: TableInfo, ts: bigint): Promise<TableChecksum>;
+  /** Once `signal` is aborted (the step cancelled) no further region is read; the reads in flight finish, then it throws. */
+  checksumTable(oldInfo: TableInfo, newInfo: TableInfo, ts: bigint, signal?: AbortSignal): Promise<TableChecksum>;
 }
 
 export interface ActivityDeps {

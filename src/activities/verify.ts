@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorType } from '../plan/error-types';
 import type { ChecksumGroupResult, ChecksumMismatch, PlanRef } from '../workflows/types';
 import type { ChecksumControl, SchemaControl, TsoAndGc } from './deps';
@@ -32,10 +32,14 @@ export function verifyActivities(checksum: ChecksumControl, schema: SchemaContro
         // Tables side by side, as BR's checksum (64 tables at once): one at a time, a group of small tables
         // waited on a TiDB lookup and a few coprocessor round trips per table, in turn.
         const outcome = new Map<number, 'passed' | 'skipped' | ChecksumMismatch>();
+        // A cancel stops the scans at once (no new table, no new region), not after the group: on a cluster the
+        // operator wants back, a checksum is the heaviest read a restore makes.
+        const signal = Context.current().cancellationSignal;
         await forEachLimited(due, CHECKSUM_TABLES_AT_ONCE, async (ti) => {
+          signal.throwIfAborted();
           const t = plan.tables[ti]!;
           const { newInfo } = await resolveTable(schema, t);
-          const actual = await checksum.checksumTable(t.info, newInfo, ts);
+          const actual = await checksum.checksumTable(t.info, newInfo, ts, signal);
           const e = t.checksum;
           if (actual.crc64xor === e.crc64xor && actual.totalKvs === e.totalKvs && actual.totalBytes === e.totalBytes) outcome.set(ti, 'passed');
           // BR's Table.NoChecksum: a backup that recorded no checksum for a table (incremental backups never do)

@@ -118,6 +118,11 @@ export async function checksumRange(conn: ClusterConnection, plan: ChecksumReque
         let fatal: unknown;
         await forEachLimited(work, concurrency, async ({ region, sub }) => {
           if (fatal !== undefined) return;
+          // Cancelled: no new region is read (a big table's checksum is a scan of all of it); those in flight finish.
+          if (opts.signal?.aborted) {
+            fatal = opts.signal.reason;
+            return;
+          }
           try {
             // Await first, then combine: `total` must be read after the await, or concurrent regions overwrite each other.
             const part = await checksumRegion(conn, region, sub, data, startTs);

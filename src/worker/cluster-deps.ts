@@ -113,8 +113,8 @@ export async function connectClusterDeps(target: ClusterTarget): Promise<Cluster
     },
     schema: new TidbSchemaControl(tidb),
     checksum: {
-      checksumTable: async (oldInfo, newInfo, ts) => {
-        const c = await checksumTable(conn, checksumRequests(buildTableRewrite(oldInfo, newInfo)), ts);
+      checksumTable: async (oldInfo, newInfo, ts, signal) => {
+        const c = await checksumTable(conn, checksumRequests(buildTableRewrite(oldInfo, newInfo)), ts, signal ? { signal } : {});
         return { crc64xor: c.crc64xor.toString(), totalKvs: c.totalKvs.toString(), totalBytes: c.totalBytes.toString() };
       },
     },
