@@ -179,33 +179,48 @@ class PdClientImpl implements PdClient {
     throw new ClusterError(addr, call, classifyPdHeaderError(PdErrorType[err.type] ?? String(err.type), msg));
   }
 
-  /** Runs a call on the leader; on unavailable/not-leader it re-learns the leader and tries again. */
-  private async onLeader<Res extends { header?: ResponseHeader | undefined }>(
-    call: string,
-    fn: (c: PdGrpcClient, addr: string) => Promise<Res>,
-    acceptHeaderError?: (h: ResponseHeader) => boolean,
-  ): Promise<Res> {
+  /**
+   * `retry` over a call to the leader as last known. Before each later try the leader is looked up again, asking the
+   * other members first when the try before got no answer from the leader (failed on the wire, not by what PD
+   * said). `answered` checks what PD said (header errors), after that point.
+   */
+  private retryOnLeader<T>(wire: (addr: string) => Promise<T>, shouldRetry: (e: unknown) => boolean, answered?: (res: T, addr: string) => void): Promise<T> {
     let failedOn: string | undefined;
     return retry(
       async (attempt) => {
         if (attempt > 1) await this.refreshMembers(failedOn).catch(() => undefined);
         const addr = this.leaderAddress;
         failedOn = addr;
-        const res = await fn(this.channels.client(PdGrpcClient, addr), addr).catch((e: unknown) => {
-          // PD also reports some region states as a bare gRPC UNKNOWN status (v8.5.4 ScatterRegion does).
-          const c = classifyError(e);
-          const known = c.kind === 'unknown' ? classifyPdMessage(c.detail) : undefined;
-          throw known ? new ClusterError(addr, call, { ...known, ...(c.grpcCode !== undefined ? { grpcCode: c.grpcCode } : {}) }) : e;
-        });
+        const res = await wire(addr);
         failedOn = undefined;
-        const h = headerOf(res);
-        if (!(h && acceptHeaderError?.(h))) this.checkHeader(h, addr, call);
+        answered?.(res, addr);
         return res;
       },
       this.policy,
+      shouldRetry,
+    );
+  }
+
+  /** Runs a call on the leader; on unavailable/not-leader it re-learns the leader and tries again. */
+  private async onLeader<Res extends { header?: ResponseHeader | undefined }>(
+    call: string,
+    fn: (c: PdGrpcClient, addr: string) => Promise<Res>,
+    acceptHeaderError?: (h: ResponseHeader) => boolean,
+  ): Promise<Res> {
+    return this.retryOnLeader(
+      (addr) => fn(this.channels.client(PdGrpcClient, addr), addr).catch((e: unknown) => {
+        // PD also reports some region states as a bare gRPC UNKNOWN status (v8.5.4 ScatterRegion does).
+        const c = classifyError(e);
+        const known = c.kind === 'unknown' ? classifyPdMessage(c.detail) : undefined;
+        throw known ? new ClusterError(addr, call, { ...known, ...(c.grpcCode !== undefined ? { grpcCode: c.grpcCode } : {}) }) : e;
+      }),
       (e) => {
         const k = classifyError(e);
         return k.retryable && (k.kind === 'unavailable' || k.kind === 'deadline' || k.kind === 'not-leader');
+      },
+      (res, addr) => {
+        const h = headerOf(res);
+        if (!(h && acceptHeaderError?.(h))) this.checkHeader(h, addr, call);
       },
     );
   }
@@ -215,23 +230,15 @@ class PdClientImpl implements PdClient {
   }
 
   getTs(): Promise<bigint> {
-    let failedOn: string | undefined;
-    return retry(
-      async (attempt) => {
-        if (attempt > 1) await this.refreshMembers(failedOn).catch(() => undefined);
-        failedOn = this.leaderAddress;
-        if (!this.tso || this.tso.closed || this.tso.address !== this.leaderAddress) {
-          this.tso?.close();
-          const addr = this.leaderAddress;
-          this.tso = new TsoStream(this.channels.client(PdGrpcClient, addr), addr, () => this.header(), this.timeoutMs, (h) =>
-            this.checkHeader(h, addr, 'PD Tso'),
-          );
-        }
-        return this.tso.next();
-      },
-      this.policy,
-      (e) => classifyError(e).retryable,
-    );
+    return this.retryOnLeader((addr) => {
+      if (!this.tso || this.tso.closed || this.tso.address !== addr) {
+        this.tso?.close();
+        this.tso = new TsoStream(this.channels.client(PdGrpcClient, addr), addr, () => this.header(), this.timeoutMs, (h) =>
+          this.checkHeader(h, addr, 'PD Tso'),
+        );
+      }
+      return this.tso.next();
+    }, (e) => classifyError(e).retryable);
   }
 
   async getAllStores(opts: { includeTiFlash?: boolean } = {}): Promise<Store[]> {

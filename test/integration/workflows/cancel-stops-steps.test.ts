@@ -70,11 +70,9 @@ async function restore(opts: {
       expect(snap.stores.map((s) => s.mode)).toEqual(['Normal', 'Normal', 'Normal']);
       expect(snap.schedulers.filter((s) => s.paused)).toEqual([]);
       expect(snap.serviceSafePoints.filter((s) => s.serviceId.startsWith('brflow-'))).toEqual([]);
-      if (opts.tidb) {
-        // Whatever was created is whole: no placeholder column of an unfinished table is left.
-        const tables = [...backupDbs()].flatMap((db) => c.sim.tidbFront!.catalog.tables(db));
-        expect(tables.flatMap((t) => t.cols.map((col) => col.name.L)).filter((n) => n.startsWith('__brflow_col_'))).toEqual([]);
-      }
+      // Whatever was created is whole: no placeholder column of an unfinished table is left.
+      const tables = [...backupDbs()].flatMap((db) => c.sim.tidbFront!.catalog.tables(db));
+      expect(tables.flatMap((t) => t.cols.map((col) => col.name.L)).filter((n) => n.startsWith('__brflow_col_'))).toEqual([]);
     });
     return out;
   } finally {
